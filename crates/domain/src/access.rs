@@ -1,0 +1,97 @@
+//! Roles and what each may do. Scope (where) is separate from role (what).
+
+/// A role an account holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// 系统管理员
+    SystemAdmin,
+    /// 区委组织部/社工部 (district office)
+    DistrictOffice,
+    /// 街道党工委 (street office)
+    StreetOffice,
+    /// 党群服务中心工作人员
+    ServiceCentreStaff,
+    /// 支部书记
+    BranchSecretary,
+    /// 成员单位联络员
+    UnitLiaison,
+    /// 党员
+    Member,
+}
+
+/// Something an account may be allowed to do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    /// See registry records in scope (personal data masked).
+    ReadRegistry,
+    /// Create, edit and archive carriers, units and organisations in scope.
+    WriteRegistry,
+    /// Create, edit and archive member records in scope.
+    WriteMembers,
+    /// Read a full resident ID or phone number (audited).
+    RevealPersonalData,
+    /// Import and export spreadsheets.
+    ImportExport,
+    /// Manage accounts and load divisions.
+    Administer,
+}
+
+impl Role {
+    pub const ALL: [Role; 7] = [
+        Role::SystemAdmin,
+        Role::DistrictOffice,
+        Role::StreetOffice,
+        Role::ServiceCentreStaff,
+        Role::BranchSecretary,
+        Role::UnitLiaison,
+        Role::Member,
+    ];
+
+    pub fn code(&self) -> &'static str {
+        match self {
+            Role::SystemAdmin => "system_admin",
+            Role::DistrictOffice => "district_office",
+            Role::StreetOffice => "street_office",
+            Role::ServiceCentreStaff => "service_centre_staff",
+            Role::BranchSecretary => "branch_secretary",
+            Role::UnitLiaison => "unit_liaison",
+            Role::Member => "member",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Role> {
+        Role::ALL.into_iter().find(|r| r.code() == s.trim())
+    }
+
+    /// The permission matrix. Brief §2 (users) and §4a.8: an ordinary member sees only
+    /// themselves and their own branch; personal data is revealed only to offices that
+    /// keep the registry and to the member's branch secretary.
+    pub fn may(&self, action: Action) -> bool {
+        use Action::*;
+        match self {
+            Role::SystemAdmin => true,
+            Role::DistrictOffice | Role::StreetOffice => !matches!(action, Administer),
+            Role::BranchSecretary => {
+                matches!(action, ReadRegistry | WriteMembers | RevealPersonalData)
+            }
+            Role::ServiceCentreStaff | Role::UnitLiaison => matches!(action, ReadRegistry),
+            Role::Member => false,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_round_trip() {
+        for r in Role::ALL {
+            assert_eq!(Role::parse(r.code()), Some(r));
+        }
+        assert!(Role::StreetOffice.may(Action::WriteRegistry));
+        assert!(!Role::StreetOffice.may(Action::Administer));
+        assert!(!Role::Member.may(Action::ReadRegistry));
+    }
+}

@@ -1,0 +1,29 @@
+//! Typed ids: a `UnitId` cannot be passed where an `OrgId` is wanted.
+
+macro_rules! id {
+    ($(#[$m:meta])* $name:ident) => {
+        $(#[$m])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+        #[serde(transparent)]
+        pub struct $name(pub i64);
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                write!(f, "{}", self.0)
+            }
+        }
+    };
+}
+
+id!(/// Id of a carrier (载体).
+    CarrierId);
+id!(/// Id of a unit (单位).
+    UnitId);
+id!(/// Id of a party organisation (党组织).
+    OrgId);
+id!(/// Id of a member (党员).
+    MemberId);
+id!(/// Id of a party-building instructor (党建指导员).
+    InstructorId);
+id!(/// Id of a login account.
+    AccountId);

@@ -1,0 +1,101 @@
+use super::{Errors, Labelled, required_name};
+use crate::DomainError;
+use crate::codes::{Phone, ResidentId};
+use chrono::NaiveDate;
+
+/// Membership status (党员类别).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MemberStatus {
+    /// 正式党员
+    Full,
+    /// 预备党员
+    Probationary,
+}
+
+impl Labelled for MemberStatus {
+    const ALL: &'static [Self] = &[Self::Full, Self::Probationary];
+    fn code(&self) -> &'static str {
+        match self {
+            Self::Full => "full",
+            Self::Probationary => "probationary",
+        }
+    }
+    fn label_zh(&self) -> &'static str {
+        match self {
+            Self::Full => "正式党员",
+            Self::Probationary => "预备党员",
+        }
+    }
+    fn synonyms(&self) -> &'static [&'static str] {
+        match self {
+            Self::Full => &["正式"],
+            Self::Probationary => &["预备"],
+        }
+    }
+}
+
+/// The validated fields of a member. Resident ID and phone are personal data.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MemberFields {
+    pub name: String,
+    pub status: MemberStatus,
+    pub resident_id: ResidentId,
+    pub phone: Option<Phone>,
+    /// Date of joining the party (入党日期).
+    pub joined_on: Option<NaiveDate>,
+}
+
+impl MemberFields {
+    pub fn parse(
+        name: &str,
+        status: &str,
+        resident_id: &str,
+        phone: &str,
+        joined_on: Option<NaiveDate>,
+    ) -> Result<Self, Vec<DomainError>> {
+        let mut e = Errors::default();
+        let name = e.take(required_name("name", name));
+        let status = e.take(
+            MemberStatus::parse_any(status).ok_or(DomainError::UnknownValue { field: "status" }),
+        );
+        let resident_id = e.take(if crate::text::clean(resident_id).is_empty() {
+            Err(DomainError::Required {
+                field: "resident_id",
+            })
+        } else {
+            ResidentId::parse(resident_id).map_err(|source| DomainError::InvalidCode {
+                field: "resident_id",
+                source,
+            })
+        });
+        let phone = e.take(if crate::text::clean(phone).is_empty() {
+            Ok(None)
+        } else {
+            Phone::parse(phone)
+                .map(Some)
+                .map_err(|source| DomainError::InvalidCode {
+                    field: "phone",
+                    source,
+                })
+        });
+        if let (Some(id), Some(j)) = (&resident_id, joined_on)
+            && let Some(birth) = id.birth_date()
+            && j < birth
+        {
+            e.0.push(DomainError::OutOfRange { field: "joined_on" });
+        }
+        match (name, status, resident_id, phone) {
+            (Some(name), Some(status), Some(resident_id), Some(phone)) if e.0.is_empty() => {
+                Ok(MemberFields {
+                    name,
+                    status,
+                    resident_id,
+                    phone,
+                    joined_on,
+                })
+            }
+            _ => Err(e.0),
+        }
+    }
+}

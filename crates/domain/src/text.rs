@@ -1,0 +1,42 @@
+//! Text normalisation shared by parsers: full-width to half-width, trimming.
+
+/// Folds full-width ASCII forms (Ｕ+FF01..FF5E) to half-width and the ideographic
+/// space to a plain space, as spreadsheets typed with a Chinese IME often contain them.
+pub fn to_half_width(s: &str) -> String {
+    s.chars()
+        .map(|c| match c {
+            '\u{3000}' => ' ',
+            '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+            _ => c,
+        })
+        .collect()
+}
+
+/// Half-width, upper case, with all white space removed: the canonical form of a code
+/// as a person may have typed it (`９１３１０１０６ ｍａ…` → `91310106MA…`).
+pub fn code_form(s: &str) -> String {
+    to_half_width(s)
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .flat_map(char::to_uppercase)
+        .collect()
+}
+
+/// Trims and collapses inner white space runs to one space.
+pub fn clean(s: &str) -> String {
+    to_half_width(s)
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn folds_full_width() {
+        assert_eq!(code_form("９１３１ ａｂ"), "9131AB");
+        assert_eq!(clean("  南京西路　 街道 "), "南京西路 街道");
+    }
+}
