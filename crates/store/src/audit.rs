@@ -1,0 +1,90 @@
+//! The audit log: every write (before and after) and every read of a full personal-data
+//! value. A record's change history is its audit entries.
+
+use crate::entity::audit;
+use crate::{Actor, Result, Store};
+use chrono::{DateTime, Utc};
+use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use serde::Serialize;
+
+/// One audit entry as shown in a record's history.
+#[derive(Debug, Clone, Serialize)]
+pub struct AuditEntry {
+    pub id: i64,
+    pub at: DateTime<Utc>,
+    pub actor: String,
+    pub action: String,
+    pub entity: String,
+    pub entity_id: Option<i64>,
+    pub before: Option<serde_json::Value>,
+    pub after: Option<serde_json::Value>,
+}
+
+impl From<audit::Model> for AuditEntry {
+    fn from(m: audit::Model) -> Self {
+        AuditEntry {
+            id: m.id,
+            at: m.at,
+            actor: m.actor,
+            action: m.action,
+            entity: m.entity,
+            entity_id: m.entity_id,
+            before: m.before,
+            after: m.after,
+        }
+    }
+}
+
+/// Records an entry inside the caller's transaction, so the write and its audit entry
+/// commit together or not at all.
+pub(crate) async fn record<C: ConnectionTrait>(
+    db: &C,
+    actor: &Actor,
+    action: &str,
+    entity: &str,
+    entity_id: Option<i64>,
+    before: Option<serde_json::Value>,
+    after: Option<serde_json::Value>,
+) -> Result<()> {
+    audit::Entity::insert(audit::ActiveModel {
+        at: Set(Utc::now()),
+        account_id: Set(actor.account_id.map(|a| a.0)),
+        actor: Set(actor.username.clone()),
+        action: Set(action.into()),
+        entity: Set(entity.into()),
+        entity_id: Set(entity_id),
+        before: Set(before),
+        after: Set(after),
+        ..Default::default()
+    })
+    .exec_without_returning(db)
+    .await?;
+    Ok(())
+}
+
+impl Store {
+    /// The history of one record, newest first. The caller must already have shown the
+    /// record is in scope (the registry functions do).
+    pub(crate) async fn history_of(&self, entity: &str, id: i64) -> Result<Vec<AuditEntry>> {
+        let rows = audit::Entity::find()
+            .filter(audit::Column::Entity.eq(entity))
+            .filter(audit::Column::EntityId.eq(id))
+            .order_by_desc(audit::Column::Id)
+            .limit(200)
+            .all(&self.read)
+            .await?;
+        Ok(rows.into_iter().map(Into::into).collect())
+    }
+
+    /// The newest audit entries (system administrators only; the web layer checks).
+    pub async fn audit_recent(&self, limit: u64) -> Result<Vec<AuditEntry>> {
+        let rows = audit::Entity::find().order_by_desc(audit::Column::Id).limit(limit).all(&self.read).await?;
+        Ok(rows.into_iter().map(Into::into).collect())
+    }
+
+    /// Counts audit entries of an action (used by tests and health figures).
+    pub async fn audit_count(&self, action: &str) -> Result<u64> {
+        use sea_orm::PaginatorTrait;
+        Ok(audit::Entity::find().filter(audit::Column::Action.eq(action)).count(&self.read).await?)
+    }
+}

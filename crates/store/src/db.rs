@@ -1,0 +1,107 @@
+use crate::Result;
+use crate::migration::Migrator;
+use sea_orm::sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
+use sea_orm::{
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend,
+    SqliteTransactionMode, TransactionOptions, TransactionTrait,
+};
+use sea_orm_migration::MigratorTrait;
+use std::time::Duration;
+
+/// Which engine the store runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// A handle on the database: a writer and readers (the same pool on PostgreSQL).
+#[derive(Clone)]
+pub struct Store {
+    pub(crate) write: DatabaseConnection,
+    pub(crate) read: DatabaseConnection,
+    backend: Backend,
+}
+
+fn sqlite_options(opts: SqliteConnectOptions) -> SqliteConnectOptions {
+    opts.journal_mode(SqliteJournalMode::Wal)
+        .foreign_keys(true)
+        .busy_timeout(Duration::from_secs(10))
+        .synchronous(SqliteSynchronous::Normal)
+        .create_if_missing(true)
+}
+
+impl Store {
+    /// Connects to `url` (`sqlite://path` or `postgres://…`) and brings the schema up to
+    /// date.
+    pub async fn open(url: &str) -> Result<Store> {
+        let store = Self::connect(url).await?;
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    /// Connects without migrating.
+    pub async fn connect(url: &str) -> Result<Store> {
+        if url.starts_with("sqlite:") {
+            let mut w = ConnectOptions::new(url);
+            w.max_connections(1).min_connections(1).sqlx_logging(false);
+            w.map_sqlx_sqlite_opts(sqlite_options);
+            let write = Database::connect(w).await?;
+            let mut r = ConnectOptions::new(url);
+            r.max_connections(8).min_connections(1).sqlx_logging(false);
+            r.map_sqlx_sqlite_opts(|o| sqlite_options(o).read_only(true));
+            let read = Database::connect(r).await?;
+            Ok(Store { write, read, backend: Backend::Sqlite })
+        } else {
+            let mut o = ConnectOptions::new(url);
+            o.max_connections(16).sqlx_logging(false).acquire_timeout(Duration::from_secs(10));
+            let db = Database::connect(o).await?;
+            Ok(Store { write: db.clone(), read: db, backend: Backend::Postgres })
+        }
+    }
+
+    pub async fn migrate(&self) -> Result<()> {
+        Migrator::up(&self.write, None).await?;
+        Ok(())
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Starts a write transaction: `BEGIN IMMEDIATE` on SQLite, so a transaction that
+    /// reads before it writes never fails to upgrade its lock.
+    pub(crate) async fn begin(&self) -> Result<DatabaseTransaction> {
+        let opts = TransactionOptions {
+            sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+            ..Default::default()
+        };
+        Ok(self.write.begin_with_options(opts).await?)
+    }
+
+    /// Writes a consistent copy of a live SQLite store to `dest` (`VACUUM INTO`, which
+    /// reads one snapshot while writers go on).
+    pub async fn backup(&self, dest: &std::path::Path) -> Result<()> {
+        if self.backend != Backend::Sqlite {
+            return Err(crate::StoreError::BadFile(
+                "backup copies a SQLite store; use pg_dump for PostgreSQL".into(),
+            ));
+        }
+        if dest.exists() {
+            return Err(crate::StoreError::BadFile(format!("{} exists already", dest.display())));
+        }
+        let path = dest.to_string_lossy().replace('\'', "''");
+        self.read.execute_unprepared(&format!("VACUUM INTO '{path}'")).await?;
+        Ok(())
+    }
+
+    /// A trivial round trip to the database, for health checks.
+    pub async fn ping(&self) -> Result<()> {
+        self.read.ping().await?;
+        Ok(())
+    }
+
+    pub(crate) fn db_backend(&self) -> DbBackend {
+        self.write.get_database_backend()
+    }
+}

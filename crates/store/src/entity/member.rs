@@ -1,0 +1,27 @@
+//! Table `members`.
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel, serde::Serialize)]
+#[sea_orm(table_name = "members")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    pub name: String,
+    pub status: String,
+    pub org_id: i64,
+    pub work_unit_id: Option<i64>,
+    #[serde(skip)]
+    pub resident_id: String,
+    #[serde(skip)]
+    pub phone: Option<String>,
+    pub joined_on: Option<Date>,
+    pub archived: bool,
+    pub version: i64,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

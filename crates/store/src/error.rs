@@ -1,0 +1,74 @@
+use tongxin_domain::{DomainError, ErrorCode};
+
+/// What a store call can refuse, each with a stable code.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// Not there, or not in the caller's scope: the two look the same.
+    #[error("record not found")]
+    NotFound,
+    /// Optimistic lock: someone saved the record since the caller read it.
+    #[error("the record was changed by someone else (now at version {current})")]
+    Stale { current: i64 },
+    #[error("a record with this {field} already exists")]
+    Duplicate { field: &'static str },
+    #[error("invalid input")]
+    Invalid(Vec<DomainError>),
+    /// A referenced record (carrier, organisation, unit) is unknown or out of scope.
+    #[error("{field} refers to an unknown record")]
+    Reference { field: &'static str },
+    #[error("division {0} is not in the division table")]
+    UnknownDivision(String),
+    /// The caller's scope does not include the target division.
+    #[error("the division is outside your territory")]
+    OutsideTerritory { field: &'static str },
+    #[error("the record still has dependants and cannot be archived")]
+    InUse,
+    /// The caller's role may not do this.
+    #[error("your role may not do this")]
+    Forbidden,
+    #[error("database error: {0}")]
+    Db(#[from] sea_orm::DbErr),
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+    #[error("bad input file: {0}")]
+    BadFile(String),
+}
+
+impl ErrorCode for StoreError {
+    fn code(&self) -> &'static str {
+        match self {
+            StoreError::NotFound => "not_found",
+            StoreError::Stale { .. } => "registry.stale_edit",
+            StoreError::Duplicate { .. } => "registry.duplicate",
+            StoreError::Invalid(_) => "validation.failed",
+            StoreError::Reference { .. } => "registry.reference_invalid",
+            StoreError::UnknownDivision(_) => "registry.division.unknown",
+            StoreError::OutsideTerritory { .. } => "registry.outside_territory",
+            StoreError::InUse => "registry.in_use",
+            StoreError::Forbidden => "auth.forbidden",
+            StoreError::Db(_) | StoreError::Io(_) => "internal",
+            StoreError::BadFile(_) => "import.bad_file",
+        }
+    }
+}
+
+impl From<Vec<DomainError>> for StoreError {
+    fn from(v: Vec<DomainError>) -> Self {
+        StoreError::Invalid(v)
+    }
+}
+
+/// Maps a unique-constraint violation to a duplicate on the column the database names
+/// (`fallback` when it names none we know); passes other errors on.
+pub(crate) fn unique_as(fallback: &'static str) -> impl Fn(sea_orm::DbErr) -> StoreError {
+    move |e| match e.sql_err() {
+        Some(sea_orm::SqlErr::UniqueConstraintViolation(msg)) => {
+            let field = ["credit_code", "resident_id", "username", "token_hash", "link"]
+                .into_iter()
+                .find(|f| msg.contains(f))
+                .unwrap_or(fallback);
+            StoreError::Duplicate { field }
+        }
+        _ => StoreError::Db(e),
+    }
+}

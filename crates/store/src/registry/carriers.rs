@@ -1,0 +1,243 @@
+use super::common::{ListQuery, Page, Scoped, check_version, contains, division_filter, filter_opt, scope_condition};
+use crate::audit::{self, AuditEntry};
+use crate::entity::{carrier, party_org};
+use crate::error::unique_as;
+use crate::{Actor, Result, Store, StoreError};
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::{Expr, ExprTrait, Query};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, EntityTrait, Order, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait,
+};
+use serde::Serialize;
+use std::collections::HashMap;
+use tongxin_domain::access::Action;
+use tongxin_domain::registry::{CarrierFields, CarrierKind, Labelled, OrgPath};
+
+/// Input for creating or editing a carrier.
+pub type CarrierInput = CarrierFields;
+
+/// A carrier as the API and console show it.
+#[derive(Debug, Clone, Serialize)]
+pub struct CarrierView {
+    pub id: i64,
+    pub name: String,
+    pub kind: String,
+    pub kind_label: String,
+    pub is_key: bool,
+    pub division_code: String,
+    pub division_name: String,
+    pub address: Option<String>,
+    pub lng: Option<f64>,
+    pub lat: Option<f64>,
+    pub archived: bool,
+    pub version: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+fn carriers_under(p: &OrgPath) -> sea_orm::sea_query::SelectStatement {
+    Query::select()
+        .column(party_org::Column::CarrierId)
+        .from(party_org::Entity)
+        .and_where(Expr::col(party_org::Column::Id).in_subquery(super::common::orgs_under(p)))
+        .to_owned()
+}
+
+pub(crate) fn scope(actor: &Actor) -> sea_orm::Condition {
+    scope_condition(
+        actor,
+        Scoped::Located { division: carrier::Column::DivisionCode, id: carrier::Column::Id, via_org: carriers_under },
+    )
+}
+
+impl Store {
+    pub(crate) async fn carrier_views(&self, rows: Vec<carrier::Model>) -> Result<Vec<CarrierView>> {
+        let names = self.division_names(rows.iter().map(|r| r.division_code.clone())).await?;
+        Ok(rows
+            .into_iter()
+            .map(|m| CarrierView {
+                kind_label: CarrierKind::parse_any(&m.kind).map(|k| k.label_zh()).unwrap_or_default().to_string(),
+                division_name: names.get(&m.division_code).cloned().unwrap_or_default(),
+                id: m.id,
+                name: m.name,
+                kind: m.kind,
+                is_key: m.is_key,
+                division_code: m.division_code,
+                address: m.address,
+                lng: m.lng,
+                lat: m.lat,
+                archived: m.archived,
+                version: m.version,
+                created_at: m.created_at,
+                updated_at: m.updated_at,
+            })
+            .collect())
+    }
+
+    /// Names of the given division codes.
+    pub(crate) async fn division_names(&self, codes: impl Iterator<Item = String>) -> Result<HashMap<String, String>> {
+        let mut codes: Vec<String> = codes.collect();
+        codes.sort();
+        codes.dedup();
+        let mut out = HashMap::new();
+        for chunk in codes.chunks(500) {
+            for d in crate::entity::division::Entity::find()
+                .filter(crate::entity::division::Column::Code.is_in(chunk.to_vec()))
+                .all(&self.read)
+                .await?
+            {
+                out.insert(d.code, d.name);
+            }
+        }
+        Ok(out)
+    }
+
+    pub async fn list_carriers(&self, actor: &Actor, q: &ListQuery) -> Result<Page<CarrierView>> {
+        actor.require(Action::ReadRegistry)?;
+        let mut sel = carrier::Entity::find().filter(scope(actor));
+        sel = filter_opt(sel, division_filter(q, carrier::Column::DivisionCode)?);
+        if !q.archived {
+            sel = sel.filter(carrier::Column::Archived.eq(false));
+        }
+        if let Some(k) = q.kind.as_deref().and_then(CarrierKind::parse_any) {
+            sel = sel.filter(carrier::Column::Kind.eq(k.code()));
+        }
+        if let Some(s) = q.search() {
+            sel = sel.filter(contains(carrier::Column::Name, &s));
+        }
+        let total = sel.clone().count(&self.read).await?;
+        let (col, desc) = q.sort_by(&["name", "created_at", "updated_at", "division_code"]);
+        let col = match col {
+            "created_at" => carrier::Column::CreatedAt,
+            "updated_at" => carrier::Column::UpdatedAt,
+            "division_code" => carrier::Column::DivisionCode,
+            _ => carrier::Column::Name,
+        };
+        let rows = sel
+            .order_by(col, if desc { Order::Desc } else { Order::Asc })
+            .order_by_asc(carrier::Column::Id)
+            .offset((q.page() - 1) * q.per_page())
+            .limit(q.per_page())
+            .all(&self.read)
+            .await?;
+        Ok(Page { items: self.carrier_views(rows).await?, total, page: q.page(), per_page: q.per_page() })
+    }
+
+    pub(crate) async fn carrier_model(&self, actor: &Actor, id: i64) -> Result<carrier::Model> {
+        carrier::Entity::find_by_id(id).filter(scope(actor)).one(&self.read).await?.ok_or(StoreError::NotFound)
+    }
+
+    pub async fn get_carrier(&self, actor: &Actor, id: i64) -> Result<CarrierView> {
+        actor.require(Action::ReadRegistry)?;
+        let m = self.carrier_model(actor, id).await?;
+        Ok(self.carrier_views(vec![m]).await?.remove(0))
+    }
+
+    pub async fn carrier_history(&self, actor: &Actor, id: i64) -> Result<Vec<AuditEntry>> {
+        self.get_carrier(actor, id).await?;
+        self.history_of("carrier", id).await
+    }
+
+    pub async fn create_carrier(&self, actor: &Actor, f: CarrierInput) -> Result<CarrierView> {
+        actor.require(Action::WriteRegistry)?;
+        self.check_placement(actor, &f.division).await?;
+        let now = Utc::now();
+        let txn = self.begin().await?;
+        let m = carrier::Entity::insert(carrier::ActiveModel {
+            name: Set(f.name),
+            kind: Set(f.kind.code().into()),
+            is_key: Set(f.is_key),
+            division_code: Set(f.division.to_string()),
+            address: Set(f.address),
+            lng: Set(f.location.map(|l| l.0)),
+            lat: Set(f.location.map(|l| l.1)),
+            archived: Set(false),
+            version: Set(1),
+            created_at: Set(now),
+            updated_at: Set(now),
+            ..Default::default()
+        })
+        .exec_with_returning(&txn)
+        .await
+        .map_err(unique_as("name"))?;
+        audit::record(&txn, actor, "create", "carrier", Some(m.id), None, Some(serde_json::to_value(&m).unwrap_or_default())).await?;
+        txn.commit().await?;
+        Ok(self.carrier_views(vec![m]).await?.remove(0))
+    }
+
+    pub async fn update_carrier(&self, actor: &Actor, id: i64, version: i64, f: CarrierInput) -> Result<CarrierView> {
+        actor.require(Action::WriteRegistry)?;
+        self.check_placement(actor, &f.division).await?;
+        let txn = self.begin().await?;
+        let find = carrier::Entity::find_by_id(id).filter(scope(actor));
+        let before = find.clone().one(&txn).await?.ok_or(StoreError::NotFound)?;
+        let res = carrier::Entity::update_many()
+            .col_expr(carrier::Column::Name, Expr::value(f.name))
+            .col_expr(carrier::Column::Kind, Expr::value(f.kind.code()))
+            .col_expr(carrier::Column::IsKey, Expr::value(f.is_key))
+            .col_expr(carrier::Column::DivisionCode, Expr::value(f.division.to_string()))
+            .col_expr(carrier::Column::Address, Expr::value(f.address))
+            .col_expr(carrier::Column::Lng, Expr::value(f.location.map(|l| l.0)))
+            .col_expr(carrier::Column::Lat, Expr::value(f.location.map(|l| l.1)))
+            .col_expr(carrier::Column::Version, Expr::col(carrier::Column::Version).add(1))
+            .col_expr(carrier::Column::UpdatedAt, Expr::value(Utc::now()))
+            .filter(carrier::Column::Id.eq(id))
+            .filter(carrier::Column::Version.eq(version))
+            .exec(&txn)
+            .await
+            .map_err(unique_as("name"))?;
+        check_version(&txn, res.rows_affected, find.clone(), |m| m.version).await?;
+        let after = find.one(&txn).await?.ok_or(StoreError::NotFound)?;
+        audit::record(&txn, actor, "update", "carrier", Some(id), serde_json::to_value(&before).ok(), serde_json::to_value(&after).ok()).await?;
+        txn.commit().await?;
+        Ok(self.carrier_views(vec![after]).await?.remove(0))
+    }
+
+    /// Archives (or restores) a carrier. Records are never deleted: history refers to them.
+    pub async fn archive_carrier(&self, actor: &Actor, id: i64, version: i64, archived: bool) -> Result<CarrierView> {
+        actor.require(Action::WriteRegistry)?;
+        let txn = self.begin().await?;
+        let find = carrier::Entity::find_by_id(id).filter(scope(actor));
+        let before = find.clone().one(&txn).await?.ok_or(StoreError::NotFound)?;
+        let res = carrier::Entity::update_many()
+            .col_expr(carrier::Column::Archived, Expr::value(archived))
+            .col_expr(carrier::Column::Version, Expr::col(carrier::Column::Version).add(1))
+            .col_expr(carrier::Column::UpdatedAt, Expr::value(Utc::now()))
+            .filter(carrier::Column::Id.eq(id))
+            .filter(carrier::Column::Version.eq(version))
+            .exec(&txn)
+            .await?;
+        check_version(&txn, res.rows_affected, find.clone(), |m| m.version).await?;
+        let after = find.one(&txn).await?.ok_or(StoreError::NotFound)?;
+        let action = if archived { "archive" } else { "restore" };
+        audit::record(&txn, actor, action, "carrier", Some(id), serde_json::to_value(&before).ok(), serde_json::to_value(&after).ok()).await?;
+        txn.commit().await?;
+        Ok(self.carrier_views(vec![after]).await?.remove(0))
+    }
+
+    /// A new or moved record must be placed in a known division inside the actor's scope.
+    pub(crate) async fn check_placement(&self, actor: &Actor, d: &tongxin_domain::codes::DivisionCode) -> Result<()> {
+        self.known_division(d).await?;
+        if !actor.scope.may_place_in(d) {
+            return Err(StoreError::OutsideTerritory { field: "division" });
+        }
+        Ok(())
+    }
+
+    /// Carrier ids by name within the actor's scope (for resolving import relations).
+    pub(crate) async fn carrier_ids_by_name(&self, actor: &Actor) -> Result<HashMap<String, Vec<(i64, String)>>> {
+        let rows: Vec<(i64, String, String)> = carrier::Entity::find()
+            .select_only()
+            .columns([carrier::Column::Id, carrier::Column::Name, carrier::Column::DivisionCode])
+            .filter(scope(actor))
+            .apply_if(Some(false), |q, v| q.filter(carrier::Column::Archived.eq(v)))
+            .into_tuple()
+            .all(&self.read)
+            .await?;
+        let mut out: HashMap<String, Vec<(i64, String)>> = HashMap::new();
+        for (id, name, div) in rows {
+            out.entry(name).or_default().push((id, div));
+        }
+        Ok(out)
+    }
+}

@@ -1,0 +1,303 @@
+use super::common::{ListQuery, Page, Scoped, check_version, contains, filter_opt, orgs_in_division, scope_condition};
+use crate::audit::{self, AuditEntry};
+use crate::entity::{member, party_org, unit};
+use crate::error::unique_as;
+use crate::{Actor, Result, Store, StoreError};
+use chrono::{DateTime, NaiveDate, Utc};
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, Order, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
+use serde::Serialize;
+use std::collections::HashMap;
+use tongxin_domain::access::Action;
+use tongxin_domain::codes::{DivisionCode, Phone, ResidentId};
+use tongxin_domain::registry::{Labelled, MemberFields, MemberStatus};
+
+/// Input for creating or editing a member record.
+#[derive(Debug, Clone)]
+pub struct MemberInput {
+    pub fields: MemberFields,
+    pub org_id: i64,
+    pub work_unit_id: Option<i64>,
+}
+
+/// A member as lists and detail pages show it: personal data masked.
+#[derive(Debug, Clone, Serialize)]
+pub struct MemberView {
+    pub id: i64,
+    pub name: String,
+    pub status: String,
+    pub status_label: String,
+    pub org_id: i64,
+    pub org_name: String,
+    pub work_unit_id: Option<i64>,
+    pub work_unit_name: Option<String>,
+    pub resident_id_masked: String,
+    pub phone_masked: Option<String>,
+    pub joined_on: Option<NaiveDate>,
+    pub archived: bool,
+    pub version: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// The full personal data of a member, returned only by the audited reveal.
+#[derive(Debug, Clone, Serialize)]
+pub struct RevealedMember {
+    pub id: i64,
+    pub resident_id: String,
+    pub phone: Option<String>,
+}
+
+pub(crate) fn scope(actor: &Actor) -> Condition {
+    scope_condition(actor, Scoped::ThroughOrg { org_id: member::Column::OrgId })
+}
+
+fn masked_id(raw: &str) -> String {
+    ResidentId::parse(raw).map(|r| r.masked()).unwrap_or_else(|_| "*".repeat(raw.chars().count()))
+}
+
+fn masked_phone(raw: &str) -> String {
+    Phone::parse(raw).map(|p| p.masked()).unwrap_or_else(|_| "*".repeat(raw.chars().count()))
+}
+
+/// The audit form of a member row: personal data masked (the audit log is no place for
+/// full values either).
+pub(crate) fn member_json(m: &member::Model) -> Option<serde_json::Value> {
+    let mut v = serde_json::to_value(m).ok()?;
+    let o = v.as_object_mut()?;
+    o.insert("resident_id".into(), masked_id(&m.resident_id).into());
+    o.insert("phone".into(), m.phone.as_deref().map(masked_phone).into());
+    Some(v)
+}
+
+impl Store {
+    pub(crate) async fn member_views(&self, rows: Vec<member::Model>) -> Result<Vec<MemberView>> {
+        let org_ids: Vec<i64> = rows.iter().map(|r| r.org_id).collect();
+        let orgs: HashMap<i64, String> = party_org::Entity::find()
+            .filter(party_org::Column::Id.is_in(org_ids))
+            .select_only()
+            .columns([party_org::Column::Id, party_org::Column::Name])
+            .into_tuple::<(i64, String)>()
+            .all(&self.read)
+            .await?
+            .into_iter()
+            .collect();
+        let unit_ids: Vec<i64> = rows.iter().filter_map(|r| r.work_unit_id).collect();
+        let units: HashMap<i64, String> = unit::Entity::find()
+            .filter(unit::Column::Id.is_in(unit_ids))
+            .select_only()
+            .columns([unit::Column::Id, unit::Column::Name])
+            .into_tuple::<(i64, String)>()
+            .all(&self.read)
+            .await?
+            .into_iter()
+            .collect();
+        Ok(rows
+            .into_iter()
+            .map(|m| MemberView {
+                status_label: MemberStatus::parse_any(&m.status).map(|k| k.label_zh()).unwrap_or_default().to_string(),
+                org_name: orgs.get(&m.org_id).cloned().unwrap_or_default(),
+                work_unit_name: m.work_unit_id.and_then(|u| units.get(&u).cloned()),
+                resident_id_masked: masked_id(&m.resident_id),
+                phone_masked: m.phone.as_deref().map(masked_phone),
+                id: m.id,
+                name: m.name,
+                status: m.status,
+                org_id: m.org_id,
+                work_unit_id: m.work_unit_id,
+                joined_on: m.joined_on,
+                archived: m.archived,
+                version: m.version,
+                created_at: m.created_at,
+                updated_at: m.updated_at,
+            })
+            .collect())
+    }
+
+    /// Lists members. Search matches a name, a full resident ID exactly, or a masked ID as
+    /// shown on screen (`3101********1234`), never a partial ID typed to fish for others.
+    pub async fn list_members(&self, actor: &Actor, q: &ListQuery) -> Result<Page<MemberView>> {
+        actor.require(Action::ReadRegistry)?;
+        let mut sel = member::Entity::find().filter(scope(actor));
+        if let Some(d) = q.division.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+            let d = DivisionCode::parse(d).map_err(|_| StoreError::UnknownDivision(d.into()))?;
+            sel = sel.filter(member::Column::OrgId.in_subquery(orgs_in_division(&d)));
+        }
+        if !q.archived {
+            sel = sel.filter(member::Column::Archived.eq(false));
+        }
+        if let Some(k) = q.kind.as_deref().and_then(MemberStatus::parse_any) {
+            sel = sel.filter(member::Column::Status.eq(k.code()));
+        }
+        if let Some(s) = q.search() {
+            sel = sel.filter(member_search(&s));
+        }
+        let total = sel.clone().count(&self.read).await?;
+        let (col, desc) = q.sort_by(&["name", "created_at", "updated_at", "joined_on"]);
+        let col = match col {
+            "created_at" => member::Column::CreatedAt,
+            "updated_at" => member::Column::UpdatedAt,
+            "joined_on" => member::Column::JoinedOn,
+            _ => member::Column::Name,
+        };
+        let rows = sel
+            .order_by(col, if desc { Order::Desc } else { Order::Asc })
+            .order_by_asc(member::Column::Id)
+            .offset((q.page() - 1) * q.per_page())
+            .limit(q.per_page())
+            .all(&self.read)
+            .await?;
+        Ok(Page { items: self.member_views(rows).await?, total, page: q.page(), per_page: q.per_page() })
+    }
+
+    /// Members of one organisation.
+    pub async fn members_of_org(&self, actor: &Actor, org_id: i64, q: &ListQuery) -> Result<Page<MemberView>> {
+        self.get_org(actor, org_id).await?;
+        let mut sel = member::Entity::find().filter(scope(actor)).filter(member::Column::OrgId.eq(org_id));
+        sel = filter_opt(sel, (!q.archived).then(|| member::Column::Archived.eq(false).into()));
+        let total = sel.clone().count(&self.read).await?;
+        let rows = sel
+            .order_by_asc(member::Column::Name)
+            .offset((q.page() - 1) * q.per_page())
+            .limit(q.per_page())
+            .all(&self.read)
+            .await?;
+        Ok(Page { items: self.member_views(rows).await?, total, page: q.page(), per_page: q.per_page() })
+    }
+
+    pub(crate) async fn member_model<C: ConnectionTrait>(&self, db: &C, actor: &Actor, id: i64) -> Result<member::Model> {
+        member::Entity::find_by_id(id).filter(scope(actor)).one(db).await?.ok_or(StoreError::NotFound)
+    }
+
+    pub async fn get_member(&self, actor: &Actor, id: i64) -> Result<MemberView> {
+        actor.require(Action::ReadRegistry)?;
+        let m = self.member_model(&self.read, actor, id).await?;
+        Ok(self.member_views(vec![m]).await?.remove(0))
+    }
+
+    pub async fn member_history(&self, actor: &Actor, id: i64) -> Result<Vec<AuditEntry>> {
+        self.get_member(actor, id).await?;
+        self.history_of("member", id).await
+    }
+
+    /// The full resident ID and phone of a member. Every call is written to the audit log
+    /// (PIPL; brief §7) before the value is returned.
+    pub async fn reveal_member(&self, actor: &Actor, id: i64) -> Result<RevealedMember> {
+        actor.require(Action::RevealPersonalData)?;
+        let txn = self.begin().await?;
+        let m = self.member_model(&txn, actor, id).await?;
+        audit::record(&txn, actor, "reveal", "member", Some(id), None, Some(serde_json::json!({"fields": ["resident_id", "phone"]}))).await?;
+        txn.commit().await?;
+        Ok(RevealedMember { id, resident_id: m.resident_id, phone: m.phone })
+    }
+
+    async fn check_member_refs<C: ConnectionTrait>(&self, db: &C, actor: &Actor, i: &MemberInput) -> Result<()> {
+        let org = self.org_model(db, actor, i.org_id).await.map_err(|_| StoreError::Reference { field: "org_id" })?;
+        if org.archived {
+            return Err(StoreError::Reference { field: "org_id" });
+        }
+        if let Some(u) = i.work_unit_id {
+            unit::Entity::find_by_id(u).one(db).await?.ok_or(StoreError::Reference { field: "work_unit_id" })?;
+        }
+        Ok(())
+    }
+
+    pub async fn create_member(&self, actor: &Actor, i: MemberInput) -> Result<MemberView> {
+        actor.require(Action::WriteMembers)?;
+        let txn = self.begin().await?;
+        self.check_member_refs(&txn, actor, &i).await?;
+        let m = insert_member(&txn, i).await?;
+        audit::record(&txn, actor, "create", "member", Some(m.id), None, member_json(&m)).await?;
+        txn.commit().await?;
+        Ok(self.member_views(vec![m]).await?.remove(0))
+    }
+
+    /// Edits a member. Moving a member to another organisation is one atomic change: the
+    /// member is never in two organisations nor in none (brief §4a.6).
+    pub async fn update_member(&self, actor: &Actor, id: i64, version: i64, i: MemberInput) -> Result<MemberView> {
+        actor.require(Action::WriteMembers)?;
+        let txn = self.begin().await?;
+        self.check_member_refs(&txn, actor, &i).await?;
+        let find = member::Entity::find_by_id(id).filter(scope(actor));
+        let before = find.clone().one(&txn).await?.ok_or(StoreError::NotFound)?;
+        let f = i.fields;
+        let res = member::Entity::update_many()
+            .col_expr(member::Column::Name, Expr::value(f.name))
+            .col_expr(member::Column::Status, Expr::value(f.status.code()))
+            .col_expr(member::Column::OrgId, Expr::value(i.org_id))
+            .col_expr(member::Column::WorkUnitId, Expr::value(i.work_unit_id))
+            .col_expr(member::Column::ResidentId, Expr::value(f.resident_id.reveal()))
+            .col_expr(member::Column::Phone, Expr::value(f.phone.as_ref().map(|p| p.reveal().to_string())))
+            .col_expr(member::Column::JoinedOn, Expr::value(f.joined_on))
+            .col_expr(member::Column::Version, Expr::col(member::Column::Version).add(1))
+            .col_expr(member::Column::UpdatedAt, Expr::value(Utc::now()))
+            .filter(member::Column::Id.eq(id))
+            .filter(member::Column::Version.eq(version))
+            .exec(&txn)
+            .await
+            .map_err(unique_as("resident_id"))?;
+        check_version(&txn, res.rows_affected, member::Entity::find_by_id(id), |m| m.version).await?;
+        let after = member::Entity::find_by_id(id).one(&txn).await?.ok_or(StoreError::NotFound)?;
+        audit::record(&txn, actor, "update", "member", Some(id), member_json(&before), member_json(&after)).await?;
+        txn.commit().await?;
+        Ok(self.member_views(vec![after]).await?.remove(0))
+    }
+
+    pub async fn archive_member(&self, actor: &Actor, id: i64, version: i64, archived: bool) -> Result<MemberView> {
+        actor.require(Action::WriteMembers)?;
+        let txn = self.begin().await?;
+        let find = member::Entity::find_by_id(id).filter(scope(actor));
+        let before = find.clone().one(&txn).await?.ok_or(StoreError::NotFound)?;
+        let res = member::Entity::update_many()
+            .col_expr(member::Column::Archived, Expr::value(archived))
+            .col_expr(member::Column::Version, Expr::col(member::Column::Version).add(1))
+            .col_expr(member::Column::UpdatedAt, Expr::value(Utc::now()))
+            .filter(member::Column::Id.eq(id))
+            .filter(member::Column::Version.eq(version))
+            .exec(&txn)
+            .await?;
+        check_version(&txn, res.rows_affected, find.clone(), |m| m.version).await?;
+        let after = find.one(&txn).await?.ok_or(StoreError::NotFound)?;
+        let action = if archived { "archive" } else { "restore" };
+        audit::record(&txn, actor, action, "member", Some(id), member_json(&before), member_json(&after)).await?;
+        txn.commit().await?;
+        Ok(self.member_views(vec![after]).await?.remove(0))
+    }
+}
+
+/// Name contains, full ID equals, or masked ID pattern (`*` for hidden characters).
+fn member_search(s: &str) -> Condition {
+    let code = tongxin_domain::text::code_form(s);
+    let mut any = Condition::any().add(contains(member::Column::Name, s));
+    if let Ok(id) = ResidentId::parse(&code) {
+        any = any.add(member::Column::ResidentId.eq(id.reveal()));
+    } else if code.len() == 18 && code.contains('*') && code.chars().filter(|c| *c != '*').count() >= 8 {
+        let pattern: String = code.chars().map(|c| if c == '*' { '_' } else { c }).collect();
+        if pattern.chars().all(|c| c == '_' || c.is_ascii_digit() || c == 'X') {
+            any = any.add(Expr::col(member::Column::ResidentId).like(pattern));
+        }
+    }
+    any
+}
+
+pub(crate) async fn insert_member<C: ConnectionTrait>(db: &C, i: MemberInput) -> Result<member::Model> {
+    let now = Utc::now();
+    let f = i.fields;
+    member::Entity::insert(member::ActiveModel {
+        name: Set(f.name),
+        status: Set(f.status.code().into()),
+        org_id: Set(i.org_id),
+        work_unit_id: Set(i.work_unit_id),
+        resident_id: Set(f.resident_id.reveal().to_string()),
+        phone: Set(f.phone.map(|p| p.reveal().to_string())),
+        joined_on: Set(f.joined_on),
+        archived: Set(false),
+        version: Set(1),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    })
+    .exec_with_returning(db)
+    .await
+    .map_err(unique_as("resident_id"))
+}

@@ -1,0 +1,360 @@
+use super::common::{ListQuery, Page, Scoped, check_version, contains, division_filter, filter_opt, orgs_under, scope_condition};
+use crate::audit::{self, AuditEntry};
+use crate::entity::{carrier, org_unit, party_org, unit};
+use crate::error::unique_as;
+use crate::{Actor, Result, Store, StoreError};
+use chrono::{DateTime, NaiveDate, Utc};
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, Order, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
+use serde::Serialize;
+use std::collections::HashMap;
+use tongxin_domain::access::Action;
+use tongxin_domain::registry::{Labelled, OrgFields, OrgId, OrgKind, OrgPath};
+
+/// Input for creating or editing a party organisation.
+#[derive(Debug, Clone)]
+pub struct OrgInput {
+    pub fields: OrgFields,
+    pub parent_id: Option<i64>,
+    /// Carrier the organisation is set up in (a building or park committee or branch).
+    pub carrier_id: Option<i64>,
+    /// Units the organisation belongs to: one for its own branch, several for a joint branch.
+    pub unit_ids: Vec<i64>,
+}
+
+/// A party organisation as the API and console show it.
+#[derive(Debug, Clone, Serialize)]
+pub struct OrgView {
+    pub id: i64,
+    pub name: String,
+    pub kind: String,
+    pub kind_label: String,
+    pub parent_id: Option<i64>,
+    pub parent_name: Option<String>,
+    pub path: String,
+    pub division_code: String,
+    pub division_name: String,
+    pub carrier_id: Option<i64>,
+    pub carrier_name: Option<String>,
+    pub secretary: Option<String>,
+    pub founded_on: Option<NaiveDate>,
+    pub term_ends_on: Option<NaiveDate>,
+    pub unit_ids: Vec<i64>,
+    pub unit_names: Vec<String>,
+    pub archived: bool,
+    pub version: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+pub(crate) fn scope(actor: &Actor) -> sea_orm::Condition {
+    scope_condition(actor, Scoped::Located { division: party_org::Column::DivisionCode, id: party_org::Column::Id, via_org: orgs_under })
+}
+
+impl Store {
+    pub(crate) async fn org_views(&self, rows: Vec<party_org::Model>) -> Result<Vec<OrgView>> {
+        let names = self.division_names(rows.iter().map(|r| r.division_code.clone())).await?;
+        let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+        let links = org_unit::Entity::find().filter(org_unit::Column::OrgId.is_in(ids)).all(&self.read).await?;
+        let unit_ids: Vec<i64> = links.iter().map(|l| l.unit_id).collect();
+        let unit_names: HashMap<i64, String> = unit::Entity::find()
+            .filter(unit::Column::Id.is_in(unit_ids))
+            .select_only()
+            .columns([unit::Column::Id, unit::Column::Name])
+            .into_tuple::<(i64, String)>()
+            .all(&self.read)
+            .await?
+            .into_iter()
+            .collect();
+        let parent_ids: Vec<i64> = rows.iter().filter_map(|r| r.parent_id).collect();
+        let parents: HashMap<i64, String> = party_org::Entity::find()
+            .filter(party_org::Column::Id.is_in(parent_ids))
+            .select_only()
+            .columns([party_org::Column::Id, party_org::Column::Name])
+            .into_tuple::<(i64, String)>()
+            .all(&self.read)
+            .await?
+            .into_iter()
+            .collect();
+        let carrier_ids: Vec<i64> = rows.iter().filter_map(|r| r.carrier_id).collect();
+        let carriers: HashMap<i64, String> = carrier::Entity::find()
+            .filter(carrier::Column::Id.is_in(carrier_ids))
+            .select_only()
+            .columns([carrier::Column::Id, carrier::Column::Name])
+            .into_tuple::<(i64, String)>()
+            .all(&self.read)
+            .await?
+            .into_iter()
+            .collect();
+        Ok(rows
+            .into_iter()
+            .map(|m| {
+                let mine: Vec<i64> = links.iter().filter(|l| l.org_id == m.id).map(|l| l.unit_id).collect();
+                OrgView {
+                    kind_label: OrgKind::parse_any(&m.kind).map(|k| k.label_zh()).unwrap_or_default().to_string(),
+                    division_name: names.get(&m.division_code).cloned().unwrap_or_default(),
+                    parent_name: m.parent_id.and_then(|p| parents.get(&p).cloned()),
+                    carrier_name: m.carrier_id.and_then(|p| carriers.get(&p).cloned()),
+                    unit_names: mine.iter().filter_map(|u| unit_names.get(u).cloned()).collect(),
+                    unit_ids: mine,
+                    id: m.id,
+                    name: m.name,
+                    kind: m.kind,
+                    parent_id: m.parent_id,
+                    path: m.path,
+                    division_code: m.division_code,
+                    carrier_id: m.carrier_id,
+                    secretary: m.secretary,
+                    founded_on: m.founded_on,
+                    term_ends_on: m.term_ends_on,
+                    archived: m.archived,
+                    version: m.version,
+                    created_at: m.created_at,
+                    updated_at: m.updated_at,
+                }
+            })
+            .collect())
+    }
+
+    pub async fn list_orgs(&self, actor: &Actor, q: &ListQuery) -> Result<Page<OrgView>> {
+        actor.require(Action::ReadRegistry)?;
+        let mut sel = party_org::Entity::find().filter(scope(actor));
+        sel = filter_opt(sel, division_filter(q, party_org::Column::DivisionCode)?);
+        if !q.archived {
+            sel = sel.filter(party_org::Column::Archived.eq(false));
+        }
+        if let Some(k) = q.kind.as_deref().and_then(OrgKind::parse_any) {
+            sel = sel.filter(party_org::Column::Kind.eq(k.code()));
+        }
+        if let Some(s) = q.search() {
+            sel = sel.filter(contains(party_org::Column::Name, &s));
+        }
+        let total = sel.clone().count(&self.read).await?;
+        let (col, desc) = q.sort_by(&["name", "created_at", "updated_at", "term_ends_on", "division_code"]);
+        let col = match col {
+            "created_at" => party_org::Column::CreatedAt,
+            "updated_at" => party_org::Column::UpdatedAt,
+            "term_ends_on" => party_org::Column::TermEndsOn,
+            "division_code" => party_org::Column::DivisionCode,
+            _ => party_org::Column::Name,
+        };
+        let rows = sel
+            .order_by(col, if desc { Order::Desc } else { Order::Asc })
+            .order_by_asc(party_org::Column::Id)
+            .offset((q.page() - 1) * q.per_page())
+            .limit(q.per_page())
+            .all(&self.read)
+            .await?;
+        Ok(Page { items: self.org_views(rows).await?, total, page: q.page(), per_page: q.per_page() })
+    }
+
+    pub(crate) async fn org_model<C: ConnectionTrait>(&self, db: &C, actor: &Actor, id: i64) -> Result<party_org::Model> {
+        party_org::Entity::find_by_id(id).filter(scope(actor)).one(db).await?.ok_or(StoreError::NotFound)
+    }
+
+    pub async fn get_org(&self, actor: &Actor, id: i64) -> Result<OrgView> {
+        actor.require(Action::ReadRegistry)?;
+        let m = self.org_model(&self.read, actor, id).await?;
+        Ok(self.org_views(vec![m]).await?.remove(0))
+    }
+
+    pub async fn org_history(&self, actor: &Actor, id: i64) -> Result<Vec<AuditEntry>> {
+        self.get_org(actor, id).await?;
+        self.history_of("party_org", id).await
+    }
+
+    /// The stored path of an organisation (for account scopes); no scope check: callers
+    /// are the command line and account administration.
+    pub async fn org_path(&self, id: i64) -> Result<OrgPath> {
+        let m = party_org::Entity::find_by_id(id).one(&self.read).await?.ok_or(StoreError::NotFound)?;
+        OrgPath::from_stored(&m.path).ok_or(StoreError::NotFound)
+    }
+
+    async fn check_org_refs<C: ConnectionTrait>(&self, db: &C, actor: &Actor, i: &OrgInput, self_id: Option<i64>) -> Result<Option<party_org::Model>> {
+        if let Some(c) = i.carrier_id {
+            carrier::Entity::find_by_id(c)
+                .filter(super::carriers::scope(actor))
+                .one(db)
+                .await?
+                .ok_or(StoreError::Reference { field: "carrier_id" })?;
+        }
+        for u in &i.unit_ids {
+            self.unit_model(db, actor, *u).await.map_err(|_| StoreError::Reference { field: "unit_ids" })?;
+        }
+        let parent = match i.parent_id {
+            None => None,
+            Some(p) => {
+                let parent = self.org_model(db, actor, p).await.map_err(|_| StoreError::Reference { field: "parent_id" })?;
+                // A parent may not lie in the organisation's own subtree (no cycles).
+                if let Some(me) = self_id
+                    && parent.path.contains(&format!("/{me}/"))
+                {
+                    return Err(StoreError::Reference { field: "parent_id" });
+                }
+                Some(parent)
+            }
+        };
+        Ok(parent)
+    }
+
+    pub async fn create_org(&self, actor: &Actor, i: OrgInput) -> Result<OrgView> {
+        actor.require(Action::WriteRegistry)?;
+        self.check_placement(actor, &i.fields.division).await?;
+        let txn = self.begin().await?;
+        let parent = self.check_org_refs(&txn, actor, &i, None).await?;
+        let m = insert_org(&txn, &i, parent.as_ref()).await?;
+        audit::record(&txn, actor, "create", "party_org", Some(m.id), None, serde_json::to_value(&m).ok()).await?;
+        txn.commit().await?;
+        Ok(self.org_views(vec![m]).await?.remove(0))
+    }
+
+    pub async fn update_org(&self, actor: &Actor, id: i64, version: i64, i: OrgInput) -> Result<OrgView> {
+        actor.require(Action::WriteRegistry)?;
+        self.check_placement(actor, &i.fields.division).await?;
+        let txn = self.begin().await?;
+        let parent = self.check_org_refs(&txn, actor, &i, Some(id)).await?;
+        let find = party_org::Entity::find_by_id(id).filter(scope(actor));
+        let before = find.clone().one(&txn).await?.ok_or(StoreError::NotFound)?;
+        let new_path = match &parent {
+            Some(p) => OrgPath::from_stored(&p.path).map(|p| p.child(OrgId(id))),
+            None => Some(OrgPath::root(OrgId(id))),
+        }
+        .ok_or(StoreError::NotFound)?;
+        let f = &i.fields;
+        let res = party_org::Entity::update_many()
+            .col_expr(party_org::Column::Name, Expr::value(f.name.clone()))
+            .col_expr(party_org::Column::Kind, Expr::value(f.kind.code()))
+            .col_expr(party_org::Column::ParentId, Expr::value(i.parent_id))
+            .col_expr(party_org::Column::DivisionCode, Expr::value(f.division.to_string()))
+            .col_expr(party_org::Column::CarrierId, Expr::value(i.carrier_id))
+            .col_expr(party_org::Column::Secretary, Expr::value(f.secretary.clone()))
+            .col_expr(party_org::Column::FoundedOn, Expr::value(f.founded_on))
+            .col_expr(party_org::Column::TermEndsOn, Expr::value(f.term_ends_on))
+            .col_expr(party_org::Column::Version, Expr::col(party_org::Column::Version).add(1))
+            .col_expr(party_org::Column::UpdatedAt, Expr::value(Utc::now()))
+            .filter(party_org::Column::Id.eq(id))
+            .filter(party_org::Column::Version.eq(version))
+            .exec(&txn)
+            .await
+            .map_err(unique_as("name"))?;
+        check_version(&txn, res.rows_affected, find.clone(), |m| m.version).await?;
+        if new_path.as_str() != before.path {
+            // Move the whole subtree: replace the old path prefix with the new one.
+            let old = OrgPath::from_stored(&before.path).ok_or(StoreError::NotFound)?;
+            let (lo, hi) = old.subtree_range();
+            let keep_from = (before.path.len() + 1) as i64;
+            party_org::Entity::update_many()
+                .col_expr(
+                    party_org::Column::Path,
+                    // An OrgPath holds only digits and slashes, so it is safe inline.
+                    Expr::cust(format!("'{}' || substr(path, {keep_from})", new_path.as_str())),
+                )
+                .filter(party_org::Column::Path.gte(lo))
+                .filter(party_org::Column::Path.lt(hi))
+                .exec(&txn)
+                .await?;
+        }
+        set_org_units(&txn, id, &i.unit_ids).await?;
+        let after = find.one(&txn).await?.ok_or(StoreError::NotFound)?;
+        audit::record(&txn, actor, "update", "party_org", Some(id), org_json(&txn, &before).await?, org_json(&txn, &after).await?).await?;
+        txn.commit().await?;
+        Ok(self.org_views(vec![after]).await?.remove(0))
+    }
+
+    pub async fn archive_org(&self, actor: &Actor, id: i64, version: i64, archived: bool) -> Result<OrgView> {
+        actor.require(Action::WriteRegistry)?;
+        let txn = self.begin().await?;
+        let find = party_org::Entity::find_by_id(id).filter(scope(actor));
+        let before = find.clone().one(&txn).await?.ok_or(StoreError::NotFound)?;
+        if archived {
+            // An organisation with live members or live child organisations stays: its
+            // members would belong nowhere (brief §4a.6).
+            let members = crate::entity::member::Entity::find()
+                .filter(crate::entity::member::Column::OrgId.eq(id))
+                .filter(crate::entity::member::Column::Archived.eq(false))
+                .count(&txn)
+                .await?;
+            let children = party_org::Entity::find()
+                .filter(party_org::Column::ParentId.eq(id))
+                .filter(party_org::Column::Archived.eq(false))
+                .count(&txn)
+                .await?;
+            if members + children > 0 {
+                return Err(StoreError::InUse);
+            }
+        }
+        let res = party_org::Entity::update_many()
+            .col_expr(party_org::Column::Archived, Expr::value(archived))
+            .col_expr(party_org::Column::Version, Expr::col(party_org::Column::Version).add(1))
+            .col_expr(party_org::Column::UpdatedAt, Expr::value(Utc::now()))
+            .filter(party_org::Column::Id.eq(id))
+            .filter(party_org::Column::Version.eq(version))
+            .exec(&txn)
+            .await?;
+        check_version(&txn, res.rows_affected, find.clone(), |m| m.version).await?;
+        let after = find.one(&txn).await?.ok_or(StoreError::NotFound)?;
+        let action = if archived { "archive" } else { "restore" };
+        audit::record(&txn, actor, action, "party_org", Some(id), serde_json::to_value(&before).ok(), serde_json::to_value(&after).ok()).await?;
+        txn.commit().await?;
+        Ok(self.org_views(vec![after]).await?.remove(0))
+    }
+}
+
+async fn org_json<C: ConnectionTrait>(db: &C, m: &party_org::Model) -> Result<Option<serde_json::Value>> {
+    let units: Vec<i64> = org_unit::Entity::find().filter(org_unit::Column::OrgId.eq(m.id)).all(db).await?.into_iter().map(|l| l.unit_id).collect();
+    let mut v = serde_json::to_value(m).unwrap_or_default();
+    if let Some(o) = v.as_object_mut() {
+        o.insert("unit_ids".into(), serde_json::json!(units));
+    }
+    Ok(Some(v))
+}
+
+pub(crate) async fn set_org_units<C: ConnectionTrait>(db: &C, org_id: i64, unit_ids: &[i64]) -> Result<()> {
+    org_unit::Entity::delete_many().filter(org_unit::Column::OrgId.eq(org_id)).exec(db).await?;
+    let mut ids = unit_ids.to_vec();
+    ids.sort_unstable();
+    ids.dedup();
+    if !ids.is_empty() {
+        org_unit::Entity::insert_many(ids.into_iter().map(|u| org_unit::ActiveModel { org_id: Set(org_id), unit_id: Set(u) }))
+            .exec_without_returning(db)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Inserts an organisation and sets its path from its id (a second statement: the id is
+/// known only after the insert).
+pub(crate) async fn insert_org<C: ConnectionTrait>(db: &C, i: &OrgInput, parent: Option<&party_org::Model>) -> Result<party_org::Model> {
+    let now = Utc::now();
+    let f = &i.fields;
+    let m = party_org::Entity::insert(party_org::ActiveModel {
+        name: Set(f.name.clone()),
+        kind: Set(f.kind.code().into()),
+        parent_id: Set(parent.map(|p| p.id)),
+        path: Set(String::new()),
+        division_code: Set(f.division.to_string()),
+        carrier_id: Set(i.carrier_id),
+        secretary: Set(f.secretary.clone()),
+        founded_on: Set(f.founded_on),
+        term_ends_on: Set(f.term_ends_on),
+        archived: Set(false),
+        version: Set(1),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    })
+    .exec_with_returning(db)
+    .await
+    .map_err(unique_as("name"))?;
+    let path = match parent.and_then(|p| OrgPath::from_stored(&p.path)) {
+        Some(p) => p.child(OrgId(m.id)),
+        None => OrgPath::root(OrgId(m.id)),
+    };
+    party_org::Entity::update_many()
+        .col_expr(party_org::Column::Path, Expr::value(path.as_str()))
+        .filter(party_org::Column::Id.eq(m.id))
+        .exec(db)
+        .await?;
+    set_org_units(db, m.id, &i.unit_ids).await?;
+    Ok(party_org::Model { path: path.as_str().to_string(), ..m })
+}

@@ -1,0 +1,334 @@
+use super::common::{ListQuery, Page, Scoped, check_version, contains, division_filter, filter_opt, scope_condition, units_under};
+use crate::audit::{self, AuditEntry};
+use crate::entity::{carrier, instructor, org_unit, party_org, unit, unit_link};
+use crate::error::unique_as;
+use crate::{Actor, Result, Store, StoreError};
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, Order, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
+use serde::Serialize;
+use std::collections::HashMap;
+use tongxin_domain::access::Action;
+use tongxin_domain::registry::{Labelled, UnitFields, UnitKind, UnitLinkKind};
+
+/// Input for creating or editing a unit: its fields and where it sits.
+#[derive(Debug, Clone)]
+pub struct UnitInput {
+    pub fields: UnitFields,
+    pub carrier_id: Option<i64>,
+    /// Party-building instructor (党建指导员) assigned to the unit.
+    pub instructor_id: Option<i64>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct UnitLinkView {
+    pub kind: String,
+    pub kind_label: String,
+    pub other_unit_id: i64,
+    pub other_unit_name: String,
+    /// True when this unit is the other's headquarters/franchisee/supplier; false when
+    /// the other unit holds that relation to this one.
+    pub outgoing: bool,
+}
+
+/// A unit as the API and console show it.
+#[derive(Debug, Clone, Serialize)]
+pub struct UnitView {
+    pub id: i64,
+    pub name: String,
+    pub kind: String,
+    pub kind_label: String,
+    pub credit_code: Option<String>,
+    pub employees: Option<i64>,
+    pub carrier_id: Option<i64>,
+    pub carrier_name: Option<String>,
+    pub division_code: String,
+    pub division_name: String,
+    pub address: Option<String>,
+    pub instructor_id: Option<i64>,
+    pub instructor_name: Option<String>,
+    pub archived: bool,
+    pub version: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+pub(crate) fn scope(actor: &Actor) -> sea_orm::Condition {
+    scope_condition(actor, Scoped::Located { division: unit::Column::DivisionCode, id: unit::Column::Id, via_org: units_under })
+}
+
+impl Store {
+    pub(crate) async fn unit_views(&self, rows: Vec<unit::Model>) -> Result<Vec<UnitView>> {
+        let names = self.division_names(rows.iter().map(|r| r.division_code.clone())).await?;
+        let cids: Vec<i64> = rows.iter().filter_map(|r| r.carrier_id).collect();
+        let carriers: HashMap<i64, String> = if cids.is_empty() {
+            HashMap::new()
+        } else {
+            carrier::Entity::find().filter(carrier::Column::Id.is_in(cids)).all(&self.read).await?.into_iter().map(|c| (c.id, c.name)).collect()
+        };
+        let iids: Vec<i64> = rows.iter().filter_map(|r| r.instructor_id).collect();
+        let instructors: HashMap<i64, String> = if iids.is_empty() {
+            HashMap::new()
+        } else {
+            instructor::Entity::find().filter(instructor::Column::Id.is_in(iids)).all(&self.read).await?.into_iter().map(|c| (c.id, c.name)).collect()
+        };
+        Ok(rows
+            .into_iter()
+            .map(|m| UnitView {
+                kind_label: UnitKind::parse_any(&m.kind).map(|k| k.label_zh()).unwrap_or_default().to_string(),
+                division_name: names.get(&m.division_code).cloned().unwrap_or_default(),
+                carrier_name: m.carrier_id.and_then(|c| carriers.get(&c).cloned()),
+                instructor_name: m.instructor_id.and_then(|c| instructors.get(&c).cloned()),
+                id: m.id,
+                name: m.name,
+                kind: m.kind,
+                credit_code: m.credit_code,
+                employees: m.employees,
+                carrier_id: m.carrier_id,
+                division_code: m.division_code,
+                address: m.address,
+                instructor_id: m.instructor_id,
+                archived: m.archived,
+                version: m.version,
+                created_at: m.created_at,
+                updated_at: m.updated_at,
+            })
+            .collect())
+    }
+
+    pub async fn list_units(&self, actor: &Actor, q: &ListQuery) -> Result<Page<UnitView>> {
+        self.list_units_where(actor, q, None).await
+    }
+
+    /// Units of one carrier (the carrier must be in scope).
+    pub async fn units_of_carrier(&self, actor: &Actor, carrier_id: i64, q: &ListQuery) -> Result<Page<UnitView>> {
+        self.carrier_model(actor, carrier_id).await?;
+        self.list_units_where(actor, q, Some(unit::Column::CarrierId.eq(carrier_id).into())).await
+    }
+
+    async fn list_units_where(&self, actor: &Actor, q: &ListQuery, extra: Option<sea_orm::Condition>) -> Result<Page<UnitView>> {
+        actor.require(Action::ReadRegistry)?;
+        let mut sel = unit::Entity::find().filter(scope(actor));
+        sel = filter_opt(sel, extra);
+        sel = filter_opt(sel, division_filter(q, unit::Column::DivisionCode)?);
+        if !q.archived {
+            sel = sel.filter(unit::Column::Archived.eq(false));
+        }
+        if let Some(k) = q.kind.as_deref().and_then(UnitKind::parse_any) {
+            sel = sel.filter(unit::Column::Kind.eq(k.code()));
+        }
+        if let Some(s) = q.search() {
+            let code = tongxin_domain::text::code_form(&s);
+            sel = sel.filter(sea_orm::Condition::any().add(contains(unit::Column::Name, &s)).add(unit::Column::CreditCode.eq(code)));
+        }
+        let total = sel.clone().count(&self.read).await?;
+        let (col, desc) = q.sort_by(&["name", "created_at", "updated_at", "employees", "division_code"]);
+        let col = match col {
+            "created_at" => unit::Column::CreatedAt,
+            "updated_at" => unit::Column::UpdatedAt,
+            "employees" => unit::Column::Employees,
+            "division_code" => unit::Column::DivisionCode,
+            _ => unit::Column::Name,
+        };
+        let rows = sel
+            .order_by(col, if desc { Order::Desc } else { Order::Asc })
+            .order_by_asc(unit::Column::Id)
+            .offset((q.page() - 1) * q.per_page())
+            .limit(q.per_page())
+            .all(&self.read)
+            .await?;
+        Ok(Page { items: self.unit_views(rows).await?, total, page: q.page(), per_page: q.per_page() })
+    }
+
+    pub(crate) async fn unit_model<C: ConnectionTrait>(&self, db: &C, actor: &Actor, id: i64) -> Result<unit::Model> {
+        unit::Entity::find_by_id(id).filter(scope(actor)).one(db).await?.ok_or(StoreError::NotFound)
+    }
+
+    pub async fn get_unit(&self, actor: &Actor, id: i64) -> Result<UnitView> {
+        actor.require(Action::ReadRegistry)?;
+        let m = self.unit_model(&self.read, actor, id).await?;
+        Ok(self.unit_views(vec![m]).await?.remove(0))
+    }
+
+    pub async fn unit_history(&self, actor: &Actor, id: i64) -> Result<Vec<AuditEntry>> {
+        self.get_unit(actor, id).await?;
+        self.history_of("unit", id).await
+    }
+
+    /// The network links of a unit, both directions, to units in scope.
+    pub async fn unit_links(&self, actor: &Actor, id: i64) -> Result<Vec<UnitLinkView>> {
+        self.get_unit(actor, id).await?;
+        let links = unit_link::Entity::find()
+            .filter(sea_orm::Condition::any().add(unit_link::Column::UnitId.eq(id)).add(unit_link::Column::OtherUnitId.eq(id)))
+            .all(&self.read)
+            .await?;
+        let others: Vec<i64> = links.iter().map(|l| if l.unit_id == id { l.other_unit_id } else { l.unit_id }).collect();
+        let names: HashMap<i64, String> = unit::Entity::find()
+            .filter(unit::Column::Id.is_in(others))
+            .all(&self.read)
+            .await?
+            .into_iter()
+            .map(|u| (u.id, u.name))
+            .collect();
+        Ok(links
+            .into_iter()
+            .map(|l| {
+                let outgoing = l.unit_id == id;
+                let other = if outgoing { l.other_unit_id } else { l.unit_id };
+                UnitLinkView {
+                    kind_label: UnitLinkKind::parse_any(&l.kind).map(|k| k.label_zh()).unwrap_or_default().into(),
+                    kind: l.kind,
+                    other_unit_id: other,
+                    other_unit_name: names.get(&other).cloned().unwrap_or_default(),
+                    outgoing,
+                }
+            })
+            .collect())
+    }
+
+    /// Adds a network link "unit is KIND other" (e.g. headquarters of). Both units must be
+    /// in scope; the other may be anywhere for a system actor (networks cross districts).
+    pub async fn link_units(&self, actor: &Actor, unit_id: i64, kind: UnitLinkKind, other_id: i64) -> Result<()> {
+        actor.require(Action::WriteRegistry)?;
+        if unit_id == other_id {
+            return Err(StoreError::Reference { field: "other_unit_id" });
+        }
+        let txn = self.begin().await?;
+        self.unit_model(&txn, actor, unit_id).await?;
+        self.unit_model(&txn, actor, other_id).await.map_err(|_| StoreError::Reference { field: "other_unit_id" })?;
+        unit_link::Entity::insert(unit_link::ActiveModel {
+            unit_id: Set(unit_id),
+            kind: Set(kind.code().into()),
+            other_unit_id: Set(other_id),
+            ..Default::default()
+        })
+        .exec_without_returning(&txn)
+        .await
+        .map_err(unique_as("link"))?;
+        let after = serde_json::json!({"kind": kind.code(), "other_unit_id": other_id});
+        audit::record(&txn, actor, "link", "unit", Some(unit_id), None, Some(after)).await?;
+        txn.commit().await?;
+        Ok(())
+    }
+
+    /// Checks the carrier and instructor of a unit input are in scope.
+    async fn check_unit_refs<C: ConnectionTrait>(&self, db: &C, actor: &Actor, i: &UnitInput) -> Result<()> {
+        if let Some(c) = i.carrier_id {
+            carrier::Entity::find_by_id(c)
+                .filter(super::carriers::scope(actor))
+                .one(db)
+                .await?
+                .ok_or(StoreError::Reference { field: "carrier_id" })?;
+        }
+        if let Some(ins) = i.instructor_id {
+            instructor::Entity::find_by_id(ins).one(db).await?.ok_or(StoreError::Reference { field: "instructor_id" })?;
+        }
+        Ok(())
+    }
+
+    pub async fn create_unit(&self, actor: &Actor, i: UnitInput) -> Result<UnitView> {
+        actor.require(Action::WriteRegistry)?;
+        self.check_placement(actor, &i.fields.division).await?;
+        let txn = self.begin().await?;
+        self.check_unit_refs(&txn, actor, &i).await?;
+        let m = insert_unit(&txn, i).await?;
+        audit::record(&txn, actor, "create", "unit", Some(m.id), None, serde_json::to_value(&m).ok()).await?;
+        txn.commit().await?;
+        Ok(self.unit_views(vec![m]).await?.remove(0))
+    }
+
+    pub async fn update_unit(&self, actor: &Actor, id: i64, version: i64, i: UnitInput) -> Result<UnitView> {
+        actor.require(Action::WriteRegistry)?;
+        self.check_placement(actor, &i.fields.division).await?;
+        let txn = self.begin().await?;
+        self.check_unit_refs(&txn, actor, &i).await?;
+        let find = unit::Entity::find_by_id(id).filter(scope(actor));
+        let before = find.clone().one(&txn).await?.ok_or(StoreError::NotFound)?;
+        let f = i.fields;
+        let res = unit::Entity::update_many()
+            .col_expr(unit::Column::Name, Expr::value(f.name))
+            .col_expr(unit::Column::Kind, Expr::value(f.kind.code()))
+            .col_expr(unit::Column::CreditCode, Expr::value(f.credit_code.map(|c| c.to_string())))
+            .col_expr(unit::Column::Employees, Expr::value(f.employees.map(i64::from)))
+            .col_expr(unit::Column::CarrierId, Expr::value(i.carrier_id))
+            .col_expr(unit::Column::InstructorId, Expr::value(i.instructor_id))
+            .col_expr(unit::Column::DivisionCode, Expr::value(f.division.to_string()))
+            .col_expr(unit::Column::Address, Expr::value(f.address))
+            .col_expr(unit::Column::Version, Expr::col(unit::Column::Version).add(1))
+            .col_expr(unit::Column::UpdatedAt, Expr::value(Utc::now()))
+            .filter(unit::Column::Id.eq(id))
+            .filter(unit::Column::Version.eq(version))
+            .exec(&txn)
+            .await
+            .map_err(unique_as("credit_code"))?;
+        check_version(&txn, res.rows_affected, find.clone(), |m| m.version).await?;
+        let after = find.one(&txn).await?.ok_or(StoreError::NotFound)?;
+        audit::record(&txn, actor, "update", "unit", Some(id), serde_json::to_value(&before).ok(), serde_json::to_value(&after).ok()).await?;
+        txn.commit().await?;
+        Ok(self.unit_views(vec![after]).await?.remove(0))
+    }
+
+    pub async fn archive_unit(&self, actor: &Actor, id: i64, version: i64, archived: bool) -> Result<UnitView> {
+        actor.require(Action::WriteRegistry)?;
+        let txn = self.begin().await?;
+        let find = unit::Entity::find_by_id(id).filter(scope(actor));
+        let before = find.clone().one(&txn).await?.ok_or(StoreError::NotFound)?;
+        let res = unit::Entity::update_many()
+            .col_expr(unit::Column::Archived, Expr::value(archived))
+            .col_expr(unit::Column::Version, Expr::col(unit::Column::Version).add(1))
+            .col_expr(unit::Column::UpdatedAt, Expr::value(Utc::now()))
+            .filter(unit::Column::Id.eq(id))
+            .filter(unit::Column::Version.eq(version))
+            .exec(&txn)
+            .await?;
+        check_version(&txn, res.rows_affected, find.clone(), |m| m.version).await?;
+        let after = find.one(&txn).await?.ok_or(StoreError::NotFound)?;
+        let action = if archived { "archive" } else { "restore" };
+        audit::record(&txn, actor, action, "unit", Some(id), serde_json::to_value(&before).ok(), serde_json::to_value(&after).ok()).await?;
+        txn.commit().await?;
+        Ok(self.unit_views(vec![after]).await?.remove(0))
+    }
+
+    /// Organisations that cover a unit (its own, or joint branches it belongs to).
+    pub async fn orgs_of_unit(&self, actor: &Actor, id: i64) -> Result<Vec<(i64, String, String)>> {
+        self.get_unit(actor, id).await?;
+        let ids: Vec<i64> = org_unit::Entity::find()
+            .filter(org_unit::Column::UnitId.eq(id))
+            .all(&self.read)
+            .await?
+            .into_iter()
+            .map(|o| o.org_id)
+            .collect();
+        Ok(party_org::Entity::find()
+            .filter(party_org::Column::Id.is_in(ids))
+            .all(&self.read)
+            .await?
+            .into_iter()
+            .map(|o| (o.id, o.name, o.kind))
+            .collect())
+    }
+}
+
+pub(crate) async fn insert_unit<C: ConnectionTrait>(db: &C, i: UnitInput) -> Result<unit::Model> {
+    let now = Utc::now();
+    let f = i.fields;
+    let has_code = f.credit_code.is_some();
+    unit::Entity::insert(unit::ActiveModel {
+        name: Set(f.name),
+        kind: Set(f.kind.code().into()),
+        credit_code: Set(f.credit_code.map(|c| c.to_string())),
+        employees: Set(f.employees.map(i64::from)),
+        carrier_id: Set(i.carrier_id),
+        division_code: Set(f.division.to_string()),
+        address: Set(f.address),
+        instructor_id: Set(i.instructor_id),
+        archived: Set(false),
+        version: Set(1),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    })
+    .exec_with_returning(db)
+    .await
+    .map_err(unique_as(if has_code { "credit_code" } else { "name" }))
+}
