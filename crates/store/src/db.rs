@@ -2,7 +2,7 @@ use crate::Result;
 use crate::migration::Migrator;
 use sea_orm::sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{
-    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend,
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction,
     SqliteTransactionMode, TransactionOptions, TransactionTrait,
 };
 use sea_orm_migration::MigratorTrait;
@@ -99,9 +99,5 @@ impl Store {
     pub async fn ping(&self) -> Result<()> {
         self.read.ping().await?;
         Ok(())
-    }
-
-    pub(crate) fn db_backend(&self) -> DbBackend {
-        self.write.get_database_backend()
     }
 }

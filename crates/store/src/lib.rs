@@ -8,6 +8,7 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod bulk;
 mod db;
 pub mod divisions;
 mod entity;

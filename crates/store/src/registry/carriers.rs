@@ -141,8 +141,52 @@ impl Store {
     pub async fn create_carrier(&self, actor: &Actor, f: CarrierInput) -> Result<CarrierView> {
         actor.require(Action::WriteRegistry)?;
         self.check_placement(actor, &f.division).await?;
-        let now = Utc::now();
         let txn = self.begin().await?;
+        let m = self.insert_carrier_in(&txn, actor, f).await?;
+        txn.commit().await?;
+        Ok(self.carrier_views(vec![m]).await?.remove(0))
+    }
+
+    pub async fn update_carrier(&self, actor: &Actor, id: i64, version: i64, f: CarrierInput) -> Result<CarrierView> {
+        actor.require(Action::WriteRegistry)?;
+        self.check_placement(actor, &f.division).await?;
+        let txn = self.begin().await?;
+        let before = carrier::Entity::find_by_id(id).filter(scope(actor)).one(&txn).await?.ok_or(StoreError::NotFound)?;
+        if before.version != version {
+            return Err(StoreError::Stale { current: before.version });
+        }
+        let after = self.update_carrier_in(&txn, actor, before, f).await?;
+        txn.commit().await?;
+        Ok(self.carrier_views(vec![after]).await?.remove(0))
+    }
+
+    /// Applies an edit to a row read in the same transaction (version-checked, audited).
+    pub(crate) async fn update_carrier_in<C: sea_orm::ConnectionTrait>(&self, txn: &C, actor: &Actor, before: carrier::Model, f: CarrierInput) -> Result<carrier::Model> {
+        let id = before.id;
+        let find = carrier::Entity::find_by_id(id);
+        let res = carrier::Entity::update_many()
+            .col_expr(carrier::Column::Name, Expr::value(f.name))
+            .col_expr(carrier::Column::Kind, Expr::value(f.kind.code()))
+            .col_expr(carrier::Column::IsKey, Expr::value(f.is_key))
+            .col_expr(carrier::Column::DivisionCode, Expr::value(f.division.to_string()))
+            .col_expr(carrier::Column::Address, Expr::value(f.address))
+            .col_expr(carrier::Column::Lng, Expr::value(f.location.map(|l| l.0)))
+            .col_expr(carrier::Column::Lat, Expr::value(f.location.map(|l| l.1)))
+            .col_expr(carrier::Column::Version, Expr::col(carrier::Column::Version).add(1))
+            .col_expr(carrier::Column::UpdatedAt, Expr::value(Utc::now()))
+            .filter(carrier::Column::Id.eq(id))
+            .filter(carrier::Column::Version.eq(before.version))
+            .exec(txn)
+            .await
+            .map_err(unique_as("name"))?;
+        check_version(txn, res.rows_affected, find.clone(), |m| m.version).await?;
+        let after = find.one(txn).await?.ok_or(StoreError::NotFound)?;
+        audit::record(txn, actor, "update", "carrier", Some(id), serde_json::to_value(&before).ok(), serde_json::to_value(&after).ok()).await?;
+        Ok(after)
+    }
+
+    pub(crate) async fn insert_carrier_in<C: sea_orm::ConnectionTrait>(&self, txn: &C, actor: &Actor, f: CarrierInput) -> Result<carrier::Model> {
+        let now = Utc::now();
         let m = carrier::Entity::insert(carrier::ActiveModel {
             name: Set(f.name),
             kind: Set(f.kind.code().into()),
@@ -157,40 +201,11 @@ impl Store {
             updated_at: Set(now),
             ..Default::default()
         })
-        .exec_with_returning(&txn)
+        .exec_with_returning(txn)
         .await
         .map_err(unique_as("name"))?;
-        audit::record(&txn, actor, "create", "carrier", Some(m.id), None, Some(serde_json::to_value(&m).unwrap_or_default())).await?;
-        txn.commit().await?;
-        Ok(self.carrier_views(vec![m]).await?.remove(0))
-    }
-
-    pub async fn update_carrier(&self, actor: &Actor, id: i64, version: i64, f: CarrierInput) -> Result<CarrierView> {
-        actor.require(Action::WriteRegistry)?;
-        self.check_placement(actor, &f.division).await?;
-        let txn = self.begin().await?;
-        let find = carrier::Entity::find_by_id(id).filter(scope(actor));
-        let before = find.clone().one(&txn).await?.ok_or(StoreError::NotFound)?;
-        let res = carrier::Entity::update_many()
-            .col_expr(carrier::Column::Name, Expr::value(f.name))
-            .col_expr(carrier::Column::Kind, Expr::value(f.kind.code()))
-            .col_expr(carrier::Column::IsKey, Expr::value(f.is_key))
-            .col_expr(carrier::Column::DivisionCode, Expr::value(f.division.to_string()))
-            .col_expr(carrier::Column::Address, Expr::value(f.address))
-            .col_expr(carrier::Column::Lng, Expr::value(f.location.map(|l| l.0)))
-            .col_expr(carrier::Column::Lat, Expr::value(f.location.map(|l| l.1)))
-            .col_expr(carrier::Column::Version, Expr::col(carrier::Column::Version).add(1))
-            .col_expr(carrier::Column::UpdatedAt, Expr::value(Utc::now()))
-            .filter(carrier::Column::Id.eq(id))
-            .filter(carrier::Column::Version.eq(version))
-            .exec(&txn)
-            .await
-            .map_err(unique_as("name"))?;
-        check_version(&txn, res.rows_affected, find.clone(), |m| m.version).await?;
-        let after = find.one(&txn).await?.ok_or(StoreError::NotFound)?;
-        audit::record(&txn, actor, "update", "carrier", Some(id), serde_json::to_value(&before).ok(), serde_json::to_value(&after).ok()).await?;
-        txn.commit().await?;
-        Ok(self.carrier_views(vec![after]).await?.remove(0))
+        audit::record(txn, actor, "create", "carrier", Some(m.id), None, serde_json::to_value(&m).ok()).await?;
+        Ok(m)
     }
 
     /// Archives (or restores) a carrier. Records are never deleted: history refers to them.

@@ -3,7 +3,7 @@
 use crate::entity::{org_unit, party_org};
 use crate::{Actor, Result, StoreError};
 use sea_orm::sea_query::{Expr, ExprTrait, Query, SelectStatement};
-use sea_orm::{ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter};
 use serde::{Deserialize, Serialize};
 use tongxin_domain::codes::DivisionCode;
 use tongxin_domain::registry::OrgPath;
@@ -172,10 +172,6 @@ pub(crate) fn like_escape(s: &str) -> String {
 /// A contains-search over `col`, portable across SQLite and PostgreSQL.
 pub(crate) fn contains<C: ColumnTrait>(col: C, s: &str) -> Condition {
     Condition::all().add(Expr::col(col).like(sea_orm::sea_query::LikeExpr::new(format!("%{}%", like_escape(s))).escape('\\')))
-}
-
-pub(crate) fn db_err(e: DbErr) -> StoreError {
-    StoreError::Db(e)
 }
 
 /// Applies an optional condition.

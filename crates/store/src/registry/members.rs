@@ -218,8 +218,18 @@ impl Store {
         actor.require(Action::WriteMembers)?;
         let txn = self.begin().await?;
         self.check_member_refs(&txn, actor, &i).await?;
-        let find = member::Entity::find_by_id(id).filter(scope(actor));
-        let before = find.clone().one(&txn).await?.ok_or(StoreError::NotFound)?;
+        let before = member::Entity::find_by_id(id).filter(scope(actor)).one(&txn).await?.ok_or(StoreError::NotFound)?;
+        if before.version != version {
+            return Err(StoreError::Stale { current: before.version });
+        }
+        let after = self.update_member_in(&txn, actor, before, i).await?;
+        txn.commit().await?;
+        Ok(self.member_views(vec![after]).await?.remove(0))
+    }
+
+    /// Applies an edit to a row read in the same transaction (version-checked, audited).
+    pub(crate) async fn update_member_in<C: ConnectionTrait>(&self, txn: &C, actor: &Actor, before: member::Model, i: MemberInput) -> Result<member::Model> {
+        let id = before.id;
         let f = i.fields;
         let res = member::Entity::update_many()
             .col_expr(member::Column::Name, Expr::value(f.name))
@@ -232,15 +242,14 @@ impl Store {
             .col_expr(member::Column::Version, Expr::col(member::Column::Version).add(1))
             .col_expr(member::Column::UpdatedAt, Expr::value(Utc::now()))
             .filter(member::Column::Id.eq(id))
-            .filter(member::Column::Version.eq(version))
-            .exec(&txn)
+            .filter(member::Column::Version.eq(before.version))
+            .exec(txn)
             .await
             .map_err(unique_as("resident_id"))?;
-        check_version(&txn, res.rows_affected, member::Entity::find_by_id(id), |m| m.version).await?;
-        let after = member::Entity::find_by_id(id).one(&txn).await?.ok_or(StoreError::NotFound)?;
-        audit::record(&txn, actor, "update", "member", Some(id), member_json(&before), member_json(&after)).await?;
-        txn.commit().await?;
-        Ok(self.member_views(vec![after]).await?.remove(0))
+        check_version(txn, res.rows_affected, member::Entity::find_by_id(id), |m| m.version).await?;
+        let after = member::Entity::find_by_id(id).one(txn).await?.ok_or(StoreError::NotFound)?;
+        audit::record(txn, actor, "update", "member", Some(id), member_json(&before), member_json(&after)).await?;
+        Ok(after)
     }
 
     pub async fn archive_member(&self, actor: &Actor, id: i64, version: i64, archived: bool) -> Result<MemberView> {

@@ -9,6 +9,10 @@ mod orgs;
 mod units;
 
 pub use carriers::{CarrierInput, CarrierView};
+pub(crate) use instructors::ensure_instructor_in;
+pub(crate) use members::{insert_member, member_json, scope as members_scope};
+pub(crate) use orgs::{insert_org, org_unit_ids, scope as orgs_scope};
+pub(crate) use units::{insert_unit_audited, scope as units_scope};
 pub use common::{ListQuery, Page};
 pub use instructors::InstructorView;
 pub use members::{MemberInput, MemberView, RevealedMember};

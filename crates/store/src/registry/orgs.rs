@@ -212,9 +212,31 @@ impl Store {
         actor.require(Action::WriteRegistry)?;
         self.check_placement(actor, &i.fields.division).await?;
         let txn = self.begin().await?;
-        let parent = self.check_org_refs(&txn, actor, &i, Some(id)).await?;
-        let find = party_org::Entity::find_by_id(id).filter(scope(actor));
-        let before = find.clone().one(&txn).await?.ok_or(StoreError::NotFound)?;
+        self.check_org_refs(&txn, actor, &i, Some(id)).await?;
+        let before = party_org::Entity::find_by_id(id).filter(scope(actor)).one(&txn).await?.ok_or(StoreError::NotFound)?;
+        if before.version != version {
+            return Err(StoreError::Stale { current: before.version });
+        }
+        let after = self.update_org_in(&txn, actor, before, i).await?;
+        txn.commit().await?;
+        Ok(self.org_views(vec![after]).await?.remove(0))
+    }
+
+    /// Applies an edit to a row read in the same transaction: version-checked, moves the
+    /// subtree when the parent changes, audited.
+    pub(crate) async fn update_org_in<C: ConnectionTrait>(&self, txn: &C, actor: &Actor, before: party_org::Model, i: OrgInput) -> Result<party_org::Model> {
+        let id = before.id;
+        let find = party_org::Entity::find_by_id(id);
+        let parent = match i.parent_id {
+            Some(p) => {
+                let parent = party_org::Entity::find_by_id(p).one(txn).await?.ok_or(StoreError::Reference { field: "parent_id" })?;
+                if parent.path.contains(&format!("/{id}/")) {
+                    return Err(StoreError::Reference { field: "parent_id" });
+                }
+                Some(parent)
+            }
+            None => None,
+        };
         let new_path = match &parent {
             Some(p) => OrgPath::from_stored(&p.path).map(|p| p.child(OrgId(id))),
             None => Some(OrgPath::root(OrgId(id))),
@@ -233,11 +255,11 @@ impl Store {
             .col_expr(party_org::Column::Version, Expr::col(party_org::Column::Version).add(1))
             .col_expr(party_org::Column::UpdatedAt, Expr::value(Utc::now()))
             .filter(party_org::Column::Id.eq(id))
-            .filter(party_org::Column::Version.eq(version))
-            .exec(&txn)
+            .filter(party_org::Column::Version.eq(before.version))
+            .exec(txn)
             .await
             .map_err(unique_as("name"))?;
-        check_version(&txn, res.rows_affected, find.clone(), |m| m.version).await?;
+        check_version(txn, res.rows_affected, find.clone(), |m| m.version).await?;
         if new_path.as_str() != before.path {
             // Move the whole subtree: replace the old path prefix with the new one.
             let old = OrgPath::from_stored(&before.path).ok_or(StoreError::NotFound)?;
@@ -251,14 +273,13 @@ impl Store {
                 )
                 .filter(party_org::Column::Path.gte(lo))
                 .filter(party_org::Column::Path.lt(hi))
-                .exec(&txn)
+                .exec(txn)
                 .await?;
         }
-        set_org_units(&txn, id, &i.unit_ids).await?;
-        let after = find.one(&txn).await?.ok_or(StoreError::NotFound)?;
-        audit::record(&txn, actor, "update", "party_org", Some(id), org_json(&txn, &before).await?, org_json(&txn, &after).await?).await?;
-        txn.commit().await?;
-        Ok(self.org_views(vec![after]).await?.remove(0))
+        set_org_units(txn, id, &i.unit_ids).await?;
+        let after = find.one(txn).await?.ok_or(StoreError::NotFound)?;
+        audit::record(txn, actor, "update", "party_org", Some(id), org_json(txn, &before).await?, org_json(txn, &after).await?).await?;
+        Ok(after)
     }
 
     pub async fn archive_org(&self, actor: &Actor, id: i64, version: i64, archived: bool) -> Result<OrgView> {
@@ -357,4 +378,8 @@ pub(crate) async fn insert_org<C: ConnectionTrait>(db: &C, i: &OrgInput, parent:
         .await?;
     set_org_units(db, m.id, &i.unit_ids).await?;
     Ok(party_org::Model { path: path.as_str().to_string(), ..m })
+}
+
+pub(crate) async fn org_unit_ids<C: ConnectionTrait>(db: &C, org_id: i64) -> Result<Vec<i64>> {
+    Ok(org_unit::Entity::find().filter(org_unit::Column::OrgId.eq(org_id)).all(db).await?.into_iter().map(|l| l.unit_id).collect())
 }

@@ -231,8 +231,7 @@ impl Store {
         self.check_placement(actor, &i.fields.division).await?;
         let txn = self.begin().await?;
         self.check_unit_refs(&txn, actor, &i).await?;
-        let m = insert_unit(&txn, i).await?;
-        audit::record(&txn, actor, "create", "unit", Some(m.id), None, serde_json::to_value(&m).ok()).await?;
+        let m = insert_unit_audited(&txn, actor, i).await?;
         txn.commit().await?;
         Ok(self.unit_views(vec![m]).await?.remove(0))
     }
@@ -242,8 +241,19 @@ impl Store {
         self.check_placement(actor, &i.fields.division).await?;
         let txn = self.begin().await?;
         self.check_unit_refs(&txn, actor, &i).await?;
-        let find = unit::Entity::find_by_id(id).filter(scope(actor));
-        let before = find.clone().one(&txn).await?.ok_or(StoreError::NotFound)?;
+        let before = unit::Entity::find_by_id(id).filter(scope(actor)).one(&txn).await?.ok_or(StoreError::NotFound)?;
+        if before.version != version {
+            return Err(StoreError::Stale { current: before.version });
+        }
+        let after = self.update_unit_in(&txn, actor, before, i).await?;
+        txn.commit().await?;
+        Ok(self.unit_views(vec![after]).await?.remove(0))
+    }
+
+    /// Applies an edit to a row read in the same transaction (version-checked, audited).
+    pub(crate) async fn update_unit_in<C: ConnectionTrait>(&self, txn: &C, actor: &Actor, before: unit::Model, i: UnitInput) -> Result<unit::Model> {
+        let id = before.id;
+        let find = unit::Entity::find_by_id(id);
         let f = i.fields;
         let res = unit::Entity::update_many()
             .col_expr(unit::Column::Name, Expr::value(f.name))
@@ -257,15 +267,14 @@ impl Store {
             .col_expr(unit::Column::Version, Expr::col(unit::Column::Version).add(1))
             .col_expr(unit::Column::UpdatedAt, Expr::value(Utc::now()))
             .filter(unit::Column::Id.eq(id))
-            .filter(unit::Column::Version.eq(version))
-            .exec(&txn)
+            .filter(unit::Column::Version.eq(before.version))
+            .exec(txn)
             .await
             .map_err(unique_as("credit_code"))?;
-        check_version(&txn, res.rows_affected, find.clone(), |m| m.version).await?;
-        let after = find.one(&txn).await?.ok_or(StoreError::NotFound)?;
-        audit::record(&txn, actor, "update", "unit", Some(id), serde_json::to_value(&before).ok(), serde_json::to_value(&after).ok()).await?;
-        txn.commit().await?;
-        Ok(self.unit_views(vec![after]).await?.remove(0))
+        check_version(txn, res.rows_affected, find.clone(), |m| m.version).await?;
+        let after = find.one(txn).await?.ok_or(StoreError::NotFound)?;
+        audit::record(txn, actor, "update", "unit", Some(id), serde_json::to_value(&before).ok(), serde_json::to_value(&after).ok()).await?;
+        Ok(after)
     }
 
     pub async fn archive_unit(&self, actor: &Actor, id: i64, version: i64, archived: bool) -> Result<UnitView> {
@@ -331,4 +340,10 @@ pub(crate) async fn insert_unit<C: ConnectionTrait>(db: &C, i: UnitInput) -> Res
     .exec_with_returning(db)
     .await
     .map_err(unique_as(if has_code { "credit_code" } else { "name" }))
+}
+
+pub(crate) async fn insert_unit_audited<C: ConnectionTrait>(db: &C, actor: &Actor, i: UnitInput) -> Result<unit::Model> {
+    let m = insert_unit(db, i).await?;
+    audit::record(db, actor, "create", "unit", Some(m.id), None, serde_json::to_value(&m).ok()).await?;
+    Ok(m)
 }
