@@ -1,1 +1,395 @@
-fn main() {}
+//! `tongxin`: argument parsing and wiring only. The work is done by the store, import
+//! and web crates.
+
+mod bench;
+mod demo;
+
+use anyhow::{Context, Result, bail};
+use clap::{Parser, Subcommand};
+use std::io::{BufRead, Write};
+use std::path::{Path, PathBuf};
+use tongxin_domain::access::Role;
+use tongxin_domain::codes::DivisionCode;
+use tongxin_store::bulk::ImportMode;
+use tongxin_store::{Actor, Store};
+
+#[derive(Parser)]
+#[command(
+    name = "tongxin",
+    version,
+    about = "同心 Tongxin — regional party-building platform"
+)]
+struct Cli {
+    /// Database URL: sqlite://FILE or postgres://… (default: SQLite under --data-dir).
+    #[arg(long, global = true, env = "TONGXIN_DATABASE_URL")]
+    database_url: Option<String>,
+    /// Folder for the embedded SQLite store.
+    #[arg(
+        long,
+        global = true,
+        default_value = "./data",
+        env = "TONGXIN_DATA_DIR"
+    )]
+    data_dir: PathBuf,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Start the web console and API.
+    Serve {
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        listen: String,
+        /// Load the demo district (if the store is empty) and create demo accounts.
+        #[arg(long)]
+        demo: bool,
+        /// Mark cookies Secure (when served behind HTTPS).
+        #[arg(long, env = "TONGXIN_SECURE_COOKIES")]
+        secure_cookies: bool,
+    },
+    /// Bring the database schema up to date.
+    Migrate,
+    /// Import a workbook (.xlsx, .xls, .csv).
+    Import {
+        file: PathBuf,
+        #[arg(long)]
+        dry_run: bool,
+        #[arg(long)]
+        skip_invalid: bool,
+        /// carriers, units, orgs or members (for a single-sheet file).
+        #[arg(long)]
+        kind: Option<String>,
+        /// Where to write the error workbook (default: FILE.errors.xlsx).
+        #[arg(long)]
+        errors: Option<PathBuf>,
+    },
+    /// Export one kind of record in the import layout.
+    Export {
+        kind: String,
+        #[arg(long)]
+        division: Option<String>,
+        #[arg(long, short)]
+        output: Option<PathBuf>,
+        /// Members: full resident IDs and phones (audited).
+        #[arg(long)]
+        reveal: bool,
+    },
+    /// Manage accounts.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// Build the demo district (Jing'an, after the brief's scenario).
+    Demo,
+    /// Administrative divisions.
+    Divisions {
+        #[command(subcommand)]
+        command: DivisionsCommand,
+    },
+    /// Write a consistent copy of the live SQLite store.
+    Backup { file: PathBuf },
+    /// Benchmarks that print JSON.
+    Bench {
+        #[command(subcommand)]
+        command: bench::BenchCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Add an account; the password comes from TONGXIN_PASSWORD or standard input.
+    Add {
+        name: String,
+        #[arg(long)]
+        role: String,
+        /// Division code of the account's territory.
+        #[arg(long)]
+        scope: Option<String>,
+        /// Organisation id of the account's organisation subtree.
+        #[arg(long)]
+        org: Option<i64>,
+    },
+    /// Issue an API token (printed once).
+    Token {
+        name: String,
+        #[arg(long, default_value = "cli")]
+        label: String,
+    },
+    /// Set a new password (TONGXIN_PASSWORD or standard input).
+    Passwd { name: String },
+    /// List accounts.
+    List,
+}
+
+#[derive(Subcommand)]
+enum DivisionsCommand {
+    /// Load divisions from a CSV file (code,name,level,parent_code); .gz is accepted.
+    Import { file: PathBuf },
+}
+
+fn database_url(cli: &Cli) -> Result<String> {
+    if let Some(u) = &cli.database_url {
+        return Ok(u.clone());
+    }
+    std::fs::create_dir_all(&cli.data_dir)
+        .with_context(|| format!("creating {}", cli.data_dir.display()))?;
+    Ok(format!(
+        "sqlite://{}?mode=rwc",
+        cli.data_dir.join("tongxin.db").display()
+    ))
+}
+
+async fn open(cli: &Cli) -> Result<Store> {
+    let url = database_url(cli)?;
+    let store = Store::open(&url).await.context("opening the database")?;
+    store.ensure_builtin_divisions().await?;
+    Ok(store)
+}
+
+fn read_password() -> Result<String> {
+    if let Ok(p) = std::env::var("TONGXIN_PASSWORD") {
+        return Ok(p);
+    }
+    eprint!("password: ");
+    std::io::stderr().flush().ok();
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line)?;
+    Ok(line.trim_end_matches(['\r', '\n']).to_string())
+}
+
+/// A valid, unique credit code for generated data.
+pub fn demo_code(n: u32) -> String {
+    const ALPHA: &[u8] = b"0123456789ABCDEFGHJKLMNPQRTUWXY";
+    let mut body = String::from("91310106MA");
+    let mut x = n;
+    for _ in 0..7 {
+        body.push(ALPHA[(x % 31) as usize] as char);
+        x /= 31;
+    }
+    tongxin_domain::codes::CreditCode::with_check(&body)
+        .map(|c| c.to_string())
+        .unwrap_or_default()
+}
+
+/// A random password of 16 letters and digits.
+pub fn generate_password() -> String {
+    use rand::Rng;
+    const ALPHABET: &[u8] = b"abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    let mut rng = rand::rng();
+    (0..16)
+        .map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char)
+        .collect()
+}
+
+#[tokio::main]
+async fn main() -> Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,sqlx=warn,sea_orm=warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let system = Actor::system("cli");
+    match &cli.command {
+        Command::Serve {
+            listen,
+            demo,
+            secure_cookies,
+        } => {
+            let store = open(&cli).await?;
+            ensure_admin(&store, &system).await?;
+            if *demo {
+                demo::ensure_demo(&store).await?;
+            }
+            let listener = tokio::net::TcpListener::bind(listen)
+                .await
+                .with_context(|| format!("binding {listen}"))?;
+            let addr = listener.local_addr()?;
+            println!("Tongxin console: http://{addr}/");
+            tongxin_web::serve(listener, tongxin_web::AppState::new(store, *secure_cookies))
+                .await?;
+        }
+        Command::Migrate => {
+            open(&cli).await?;
+            println!("schema up to date");
+        }
+        Command::Import {
+            file,
+            dry_run,
+            skip_invalid,
+            kind,
+            errors,
+        } => {
+            let store = open(&cli).await?;
+            let bytes =
+                std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
+            let kind = match kind {
+                Some(k) => Some(
+                    tongxin_import::Kind::parse(k).with_context(|| format!("unknown kind {k}"))?,
+                ),
+                None => None,
+            };
+            let name = file
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let mode = ImportMode {
+                dry_run: *dry_run,
+                skip_invalid: *skip_invalid,
+            };
+            let out = tongxin_web::import_service::run(&store, &system, &bytes, &name, kind, mode)
+                .await
+                .map_err(|e| {
+                    anyhow::anyhow!(
+                        "{} / {} ({})",
+                        e.message(tongxin_web::i18n::Lang::ZhCn),
+                        e.message(tongxin_web::i18n::Lang::En),
+                        e.detail.unwrap_or_default()
+                    )
+                })?;
+            println!("{}", serde_json::to_string_pretty(&out.report)?);
+            if let Some(wb) = out.error_workbook {
+                let path = errors
+                    .clone()
+                    .unwrap_or_else(|| file.with_extension("errors.xlsx"));
+                std::fs::write(&path, wb)?;
+                eprintln!(
+                    "{} row(s) with errors; see {}",
+                    out.report.errors.len(),
+                    path.display()
+                );
+                if !out.report.committed && !dry_run {
+                    bail!(
+                        "nothing was imported (all or nothing; use --skip-invalid to import the valid rows)"
+                    );
+                }
+            }
+        }
+        Command::Export {
+            kind,
+            division,
+            output,
+            reveal,
+        } => {
+            let store = open(&cli).await?;
+            let k = tongxin_import::Kind::parse(kind)
+                .with_context(|| format!("unknown kind {kind}"))?;
+            let bytes = tongxin_web::import_service::export(
+                &store,
+                &system,
+                k,
+                division.as_deref(),
+                *reveal,
+            )
+            .await
+            .map_err(|e| anyhow::anyhow!("{}", e.message(tongxin_web::i18n::Lang::En)))?;
+            let path = output
+                .clone()
+                .unwrap_or_else(|| PathBuf::from(format!("{}.xlsx", k.code())));
+            std::fs::write(&path, bytes)?;
+            println!("{}", path.display());
+        }
+        Command::User { command } => {
+            let store = open(&cli).await?;
+            match command {
+                UserCommand::Add {
+                    name,
+                    role,
+                    scope,
+                    org,
+                } => {
+                    let role = Role::parse(role).with_context(|| {
+                        format!(
+                            "unknown role {role}; one of {}",
+                            Role::ALL.map(|r| r.code()).join(", ")
+                        )
+                    })?;
+                    let scope = match scope {
+                        Some(s) => {
+                            Some(DivisionCode::parse(s).map_err(|e| anyhow::anyhow!("{s}: {e}"))?)
+                        }
+                        None => None,
+                    };
+                    let password = read_password()?;
+                    let a = store
+                        .create_account(&system, name, &password, role, scope.as_ref(), *org)
+                        .await?;
+                    println!("{}", serde_json::to_string_pretty(&a)?);
+                }
+                UserCommand::Token { name, label } => {
+                    println!("{}", store.create_api_token(&system, name, label).await?);
+                }
+                UserCommand::Passwd { name } => {
+                    let password = read_password()?;
+                    store.set_password(&system, name, &password).await?;
+                    println!("password changed");
+                }
+                UserCommand::List => {
+                    println!(
+                        "{}",
+                        serde_json::to_string_pretty(&store.list_accounts(&system).await?)?
+                    );
+                }
+            }
+        }
+        Command::Demo => {
+            let store = open(&cli).await?;
+            ensure_admin(&store, &system).await?;
+            demo::ensure_demo(&store).await?;
+        }
+        Command::Divisions {
+            command: DivisionsCommand::Import { file },
+        } => {
+            let store = open(&cli).await?;
+            let n = load_divisions(&store, file).await?;
+            println!("{n} divisions loaded");
+        }
+        Command::Backup { file } => {
+            let store = open(&cli).await?;
+            store.backup(file).await?;
+            println!("{}", file.display());
+        }
+        Command::Bench { command } => {
+            bench::run(command).await?;
+        }
+    }
+    Ok(())
+}
+
+async fn load_divisions(store: &Store, file: &Path) -> Result<usize> {
+    let f = std::fs::File::open(file).with_context(|| format!("opening {}", file.display()))?;
+    let n = if file.extension().is_some_and(|e| e == "gz") {
+        store
+            .load_divisions(flate2::read::GzDecoder::new(std::io::BufReader::new(f)))
+            .await?
+    } else {
+        store.load_divisions(std::io::BufReader::new(f)).await?
+    };
+    Ok(n)
+}
+
+/// Creates the `admin` account on first start: the password from TONGXIN_ADMIN_PASSWORD,
+/// or a generated one printed once.
+async fn ensure_admin(store: &Store, system: &Actor) -> Result<()> {
+    if store.account_exists("admin").await? {
+        return Ok(());
+    }
+    let (password, generated) = match std::env::var("TONGXIN_ADMIN_PASSWORD") {
+        Ok(p) if !p.is_empty() => (p, false),
+        _ => (generate_password(), true),
+    };
+    store
+        .create_account(system, "admin", &password, Role::SystemAdmin, None, None)
+        .await?;
+    if generated {
+        println!(
+            "created account admin with password: {password}  (shown once; change it with `tongxin user passwd admin`)"
+        );
+    } else {
+        println!("created account admin (password from TONGXIN_ADMIN_PASSWORD)");
+    }
+    Ok(())
+}

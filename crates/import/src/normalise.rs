@@ -6,7 +6,10 @@ use tongxin_domain::text::to_half_width;
 
 fn opencc() -> Option<&'static ferrous_opencc::OpenCC> {
     static CC: OnceLock<Option<ferrous_opencc::OpenCC>> = OnceLock::new();
-    CC.get_or_init(|| ferrous_opencc::OpenCC::from_config(ferrous_opencc::config::BuiltinConfig::Tw2sp).ok()).as_ref()
+    CC.get_or_init(|| {
+        ferrous_opencc::OpenCC::from_config(ferrous_opencc::config::BuiltinConfig::Tw2sp).ok()
+    })
+    .as_ref()
 }
 
 /// Traditional to Simplified (Taiwan phrases too), for headers and kind words.
@@ -50,13 +53,25 @@ pub fn parse_date(raw: &str) -> Result<Option<NaiveDate>, ()> {
         && !(s.len() == 8 && !s.contains('.'))
     {
         let base = NaiveDate::from_ymd_opt(1899, 12, 30).ok_or(())?;
-        return base.checked_add_days(chrono::Days::new(n.trunc() as u64)).map(Some).ok_or(());
+        return base
+            .checked_add_days(chrono::Days::new(n.trunc() as u64))
+            .map(Some)
+            .ok_or(());
     }
     let s = s.trim_end_matches('日').trim_end_matches('号');
-    let parts: Vec<&str> = s.split(['-', '/', '.', '年', '月']).filter(|p| !p.is_empty()).collect();
-    let nums: Vec<u32> = parts.iter().map(|p| p.trim().parse::<u32>()).collect::<Result<_, _>>().map_err(|_| ())?;
+    let parts: Vec<&str> = s
+        .split(['-', '/', '.', '年', '月'])
+        .filter(|p| !p.is_empty())
+        .collect();
+    let nums: Vec<u32> = parts
+        .iter()
+        .map(|p| p.trim().parse::<u32>())
+        .collect::<Result<_, _>>()
+        .map_err(|_| ())?;
     let date = match nums.as_slice() {
-        [ymd] if s.len() == 8 => NaiveDate::from_ymd_opt((ymd / 10000) as i32, ymd / 100 % 100, ymd % 100),
+        [ymd] if s.len() == 8 => {
+            NaiveDate::from_ymd_opt((ymd / 10000) as i32, ymd / 100 % 100, ymd % 100)
+        }
         [y, m] => NaiveDate::from_ymd_opt(*y as i32, *m, 1),
         [y, m, d] => NaiveDate::from_ymd_opt(*y as i32, *m, *d),
         _ => None,
@@ -74,7 +89,9 @@ pub fn parse_bool(raw: &str) -> Result<Option<bool>, ()> {
     match s.as_str() {
         "" => Ok(None),
         "是" | "y" | "yes" | "true" | "1" | "√" | "✓" | "重点" | "有" => Ok(Some(true)),
-        "否" | "n" | "no" | "false" | "0" | "×" | "非重点" | "无" | "不是" => Ok(Some(false)),
+        "否" | "n" | "no" | "false" | "0" | "×" | "非重点" | "无" | "不是" => {
+            Ok(Some(false))
+        }
         _ => Err(()),
     }
 }
@@ -98,7 +115,15 @@ mod tests {
 
     #[test]
     fn dates_in_every_office_spelling() {
-        for s in ["2019-03-12", "2019/3/12", "2019.03.12", "2019年3月12日", "20190312", "２０１９－０３－１２", "43536"] {
+        for s in [
+            "2019-03-12",
+            "2019/3/12",
+            "2019.03.12",
+            "2019年3月12日",
+            "20190312",
+            "２０１９－０３－１２",
+            "43536",
+        ] {
             assert_eq!(parse_date(s), Ok(d(2019, 3, 12)), "{s}");
         }
         assert_eq!(parse_date("2019年3月"), Ok(d(2019, 3, 1)));
@@ -112,7 +137,10 @@ mod tests {
         assert_eq!(parse_bool("是"), Ok(Some(true)));
         assert_eq!(parse_bool("否"), Ok(Some(false)));
         assert!(parse_bool("也许").is_err());
-        assert_eq!(split_multi("甲公司、乙公司，丙公司\n丁公司;戊"), vec!["甲公司", "乙公司", "丙公司", "丁公司", "戊"]);
+        assert_eq!(
+            split_multi("甲公司、乙公司，丙公司\n丁公司;戊"),
+            vec!["甲公司", "乙公司", "丙公司", "丁公司", "戊"]
+        );
     }
 
     proptest! {

@@ -41,16 +41,25 @@ struct Grid {
 }
 
 /// Reads a file. `kind` forces the kind of a single-sheet file (`--kind`).
-pub fn read_tables(bytes: &[u8], filename: &str, kind: Option<Kind>) -> Result<Vec<Table>, ImportError> {
+pub fn read_tables(
+    bytes: &[u8],
+    filename: &str,
+    kind: Option<Kind>,
+) -> Result<Vec<Table>, ImportError> {
     if bytes.len() > MAX_FILE_BYTES {
-        return Err(ImportError::TooLarge { max: MAX_FILE_BYTES });
+        return Err(ImportError::TooLarge {
+            max: MAX_FILE_BYTES,
+        });
     }
-    let grids = if bytes.starts_with(b"PK\x03\x04") || bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0]) {
+    let grids = if bytes.starts_with(b"PK\x03\x04") || bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0])
+    {
         read_excel(bytes)?
     } else {
         let lower = filename.to_lowercase();
         if lower.ends_with(".xlsx") || lower.ends_with(".xls") || lower.ends_with(".xlsm") {
-            return Err(ImportError::NotAWorkbook("the file's content is not an Excel workbook".into()));
+            return Err(ImportError::NotAWorkbook(
+                "the file's content is not an Excel workbook".into(),
+            ));
         }
         vec![read_csv(bytes, filename)?]
     };
@@ -81,7 +90,9 @@ fn read_excel(bytes: &[u8]) -> Result<Vec<Grid>, ImportError> {
         .map_err(|e| ImportError::NotAWorkbook(e.to_string()))?;
     let mut out = Vec::new();
     for name in wb.sheet_names() {
-        let range = wb.worksheet_range(&name).map_err(|e| ImportError::NotAWorkbook(e.to_string()))?;
+        let range = wb
+            .worksheet_range(&name)
+            .map_err(|e| ImportError::NotAWorkbook(e.to_string()))?;
         let (first_row, first_col) = range.start().unwrap_or((0, 0));
         let rows = range
             .rows()
@@ -91,7 +102,11 @@ fn read_excel(bytes: &[u8]) -> Result<Vec<Grid>, ImportError> {
                 row
             })
             .collect();
-        out.push(Grid { name, first_line: first_row as usize + 1, rows });
+        out.push(Grid {
+            name,
+            first_line: first_row as usize + 1,
+            rows,
+        });
     }
     Ok(out)
 }
@@ -120,7 +135,9 @@ fn cell_text(d: &Data) -> String {
 /// Excel on a Chinese Windows saves "CSV".
 fn read_csv(bytes: &[u8], filename: &str) -> Result<Grid, ImportError> {
     if bytes.contains(&0) {
-        return Err(ImportError::NotAWorkbook("binary content in a CSV file".into()));
+        return Err(ImportError::NotAWorkbook(
+            "binary content in a CSV file".into(),
+        ));
     }
     let text = if let Some(rest) = bytes.strip_prefix(b"\xEF\xBB\xBF") {
         String::from_utf8_lossy(rest).into_owned()
@@ -129,18 +146,30 @@ fn read_csv(bytes: &[u8], filename: &str) -> Result<Grid, ImportError> {
     } else {
         let (s, _, bad) = encoding_rs::GB18030.decode(bytes);
         if bad {
-            return Err(ImportError::NotAWorkbook("text is neither UTF-8 nor GB18030".into()));
+            return Err(ImportError::NotAWorkbook(
+                "text is neither UTF-8 nor GB18030".into(),
+            ));
         }
         s.into_owned()
     };
-    let mut rdr = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(text.as_bytes());
+    let mut rdr = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(text.as_bytes());
     let mut rows = Vec::new();
     for rec in rdr.records() {
         let rec = rec.map_err(|e| ImportError::NotAWorkbook(e.to_string()))?;
         rows.push(rec.iter().map(str::to_string).collect());
     }
-    let name = std::path::Path::new(filename).file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
-    Ok(Grid { name, first_line: 1, rows })
+    let name = std::path::Path::new(filename)
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    Ok(Grid {
+        name,
+        first_line: 1,
+        rows,
+    })
 }
 
 /// How many rows from the top may hold titles before the header.
@@ -184,7 +213,10 @@ fn best_table(g: &Grid, kinds: &[Kind]) -> Result<Option<Table>, ImportError> {
     };
     for f in kind.fields() {
         if f.required() && !columns.iter().any(|(c, _)| c == f) {
-            return Err(ImportError::MissingColumn { sheet: g.name.clone(), column: f.header() });
+            return Err(ImportError::MissingColumn {
+                sheet: g.name.clone(),
+                column: f.header(),
+            });
         }
     }
     let mut rows = Vec::new();
@@ -192,28 +224,59 @@ fn best_table(g: &Grid, kinds: &[Kind]) -> Result<Option<Table>, ImportError> {
         if skip_row(row) {
             continue;
         }
-        let values = columns.iter().map(|(f, c)| (*f, row.get(*c).cloned().unwrap_or_default())).collect();
-        rows.push(TableRow { index, line: g.first_line + index, values });
+        let values = columns
+            .iter()
+            .map(|(f, c)| (*f, row.get(*c).cloned().unwrap_or_default()))
+            .collect();
+        rows.push(TableRow {
+            index,
+            line: g.first_line + index,
+            values,
+        });
     }
-    Ok(Some(Table { kind, sheet: g.name.clone(), grid: g.rows.clone(), header_index, columns, rows }))
+    Ok(Some(Table {
+        kind,
+        sheet: g.name.clone(),
+        grid: g.rows.clone(),
+        header_index,
+        columns,
+        rows,
+    }))
 }
 
 /// Blank rows, subtotal rows (合计/小计/总计) and note rows (注：…, 说明, 填表人) carry no record.
 fn skip_row(row: &[String]) -> bool {
-    let cells: Vec<String> = row.iter().map(|c| tongxin_domain::text::clean(c)).filter(|c| !c.is_empty()).collect();
+    let cells: Vec<String> = row
+        .iter()
+        .map(|c| tongxin_domain::text::clean(c))
+        .filter(|c| !c.is_empty())
+        .collect();
     let Some(first) = cells.first() else {
         return true;
     };
     let folded: String = first.chars().filter(|c| !c.is_whitespace()).collect();
     if cells.iter().take(3).any(|c| {
         let c: String = c.chars().filter(|c| !c.is_whitespace()).collect();
-        ["合计", "小计", "总计", "合 计"].iter().any(|w| c.starts_with(w))
+        ["合计", "小计", "总计", "合 计"]
+            .iter()
+            .any(|w| c.starts_with(w))
     }) {
         return true;
     }
-    ["注:", "注：", "注 ", "备注:", "备注：", "说明", "填表说明", "填表人", "制表", "审核人"]
-        .iter()
-        .any(|w| folded.starts_with(w.trim()))
+    [
+        "注:",
+        "注：",
+        "注 ",
+        "备注:",
+        "备注：",
+        "说明",
+        "填表说明",
+        "填表人",
+        "制表",
+        "审核人",
+    ]
+    .iter()
+    .any(|w| folded.starts_with(w.trim()))
         || (folded.starts_with('注') && cells.len() == 1)
 }
 
@@ -242,14 +305,26 @@ mod tests {
 
     #[test]
     fn not_a_workbook() {
-        assert!(matches!(read_tables(b"PK\x03\x04garbage", "a.xlsx", None), Err(ImportError::NotAWorkbook(_))));
-        assert!(matches!(read_tables(b"\x00\x01\x02", "a.xlsx", None), Err(ImportError::NotAWorkbook(_))));
-        assert!(matches!(read_tables(b"hello,world\n1,2\n", "a.csv", None), Err(ImportError::NoHeader)));
+        assert!(matches!(
+            read_tables(b"PK\x03\x04garbage", "a.xlsx", None),
+            Err(ImportError::NotAWorkbook(_))
+        ));
+        assert!(matches!(
+            read_tables(b"\x00\x01\x02", "a.xlsx", None),
+            Err(ImportError::NotAWorkbook(_))
+        ));
+        assert!(matches!(
+            read_tables(b"hello,world\n1,2\n", "a.csv", None),
+            Err(ImportError::NoHeader)
+        ));
     }
 
     #[test]
     fn missing_required_column() {
         let csv = "单位名称,单位类型\n甲,企业\n";
-        assert!(matches!(read_tables(csv.as_bytes(), "u.csv", Some(Kind::Units)), Err(ImportError::MissingColumn { .. })));
+        assert!(matches!(
+            read_tables(csv.as_bytes(), "u.csv", Some(Kind::Units)),
+            Err(ImportError::MissingColumn { .. })
+        ));
     }
 }

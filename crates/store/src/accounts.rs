@@ -4,9 +4,9 @@
 use crate::entity::{account, api_token, session};
 use crate::error::unique_as;
 use crate::{Actor, Result, Store, StoreError};
+use argon2::Argon2;
 use argon2::password_hash::phc::PasswordHash;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
-use argon2::Argon2;
 use chrono::{DateTime, Duration, Utc};
 use rand::Rng;
 use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
@@ -58,7 +58,11 @@ fn hash_password(password: &str) -> Result<String> {
 }
 
 fn verify_password(password: &str, hash: &str) -> bool {
-    hash.parse::<PasswordHash>().is_ok_and(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
+    hash.parse::<PasswordHash>().is_ok_and(|h| {
+        Argon2::default()
+            .verify_password(password.as_bytes(), &h)
+            .is_ok()
+    })
 }
 
 /// Shortest password accepted.
@@ -78,20 +82,34 @@ impl Store {
     ) -> Result<AccountView> {
         actor.require(tongxin_domain::access::Action::Administer)?;
         let username = username.trim();
-        if username.is_empty() || username.chars().count() > 64 || username.chars().any(char::is_whitespace) {
-            return Err(StoreError::Invalid(vec![tongxin_domain::DomainError::UnknownValue { field: "username" }]));
+        if username.is_empty()
+            || username.chars().count() > 64
+            || username.chars().any(char::is_whitespace)
+        {
+            return Err(StoreError::Invalid(vec![
+                tongxin_domain::DomainError::UnknownValue { field: "username" },
+            ]));
         }
         if password.chars().count() < PASSWORD_MIN {
-            return Err(StoreError::Invalid(vec![tongxin_domain::DomainError::TooLong { field: "password", max: PASSWORD_MIN }]));
+            return Err(StoreError::Invalid(vec![
+                tongxin_domain::DomainError::TooLong {
+                    field: "password",
+                    max: PASSWORD_MIN,
+                },
+            ]));
         }
         if role != Role::SystemAdmin && scope_division.is_none() && scope_org_id.is_none() {
-            return Err(StoreError::Invalid(vec![tongxin_domain::DomainError::Required { field: "scope" }]));
+            return Err(StoreError::Invalid(vec![
+                tongxin_domain::DomainError::Required { field: "scope" },
+            ]));
         }
         if let Some(d) = scope_division {
             self.known_division(d).await?;
         }
         if let Some(o) = scope_org_id {
-            self.org_path(o).await.map_err(|_| StoreError::Reference { field: "scope_org_id" })?;
+            self.org_path(o).await.map_err(|_| StoreError::Reference {
+                field: "scope_org_id",
+            })?;
         }
         let hash = hash_password(password)?;
         let txn = self.begin().await?;
@@ -108,7 +126,16 @@ impl Store {
         .exec_with_returning(&txn)
         .await
         .map_err(unique_as("username"))?;
-        crate::audit::record(&txn, actor, "create", "account", Some(m.id), None, serde_json::to_value(&m).ok()).await?;
+        crate::audit::record(
+            &txn,
+            actor,
+            "create",
+            "account",
+            Some(m.id),
+            None,
+            serde_json::to_value(&m).ok(),
+        )
+        .await?;
         txn.commit().await?;
         view(m)
     }
@@ -117,23 +144,50 @@ impl Store {
     pub async fn set_password(&self, actor: &Actor, username: &str, password: &str) -> Result<()> {
         actor.require(tongxin_domain::access::Action::Administer)?;
         if password.chars().count() < PASSWORD_MIN {
-            return Err(StoreError::Invalid(vec![tongxin_domain::DomainError::TooLong { field: "password", max: PASSWORD_MIN }]));
+            return Err(StoreError::Invalid(vec![
+                tongxin_domain::DomainError::TooLong {
+                    field: "password",
+                    max: PASSWORD_MIN,
+                },
+            ]));
         }
-        let m = self.account_by_name(username).await?.ok_or(StoreError::NotFound)?;
+        let m = self
+            .account_by_name(username)
+            .await?
+            .ok_or(StoreError::NotFound)?;
         let hash = hash_password(password)?;
         let txn = self.begin().await?;
-        account::Entity::update(account::ActiveModel { id: Set(m.id), password_hash: Set(hash), ..Default::default() })
+        account::Entity::update(account::ActiveModel {
+            id: Set(m.id),
+            password_hash: Set(hash),
+            ..Default::default()
+        })
+        .exec(&txn)
+        .await?;
+        // A new password ends every session of the account.
+        session::Entity::delete_many()
+            .filter(session::Column::AccountId.eq(m.id))
             .exec(&txn)
             .await?;
-        // A new password ends every session of the account.
-        session::Entity::delete_many().filter(session::Column::AccountId.eq(m.id)).exec(&txn).await?;
-        crate::audit::record(&txn, actor, "set_password", "account", Some(m.id), None, None).await?;
+        crate::audit::record(
+            &txn,
+            actor,
+            "set_password",
+            "account",
+            Some(m.id),
+            None,
+            None,
+        )
+        .await?;
         txn.commit().await?;
         Ok(())
     }
 
     async fn account_by_name(&self, username: &str) -> Result<Option<account::Model>> {
-        Ok(account::Entity::find().filter(account::Column::Username.eq(username.trim())).one(&self.read).await?)
+        Ok(account::Entity::find()
+            .filter(account::Column::Username.eq(username.trim()))
+            .one(&self.read)
+            .await?)
     }
 
     pub async fn account_exists(&self, username: &str) -> Result<bool> {
@@ -142,23 +196,40 @@ impl Store {
 
     pub async fn list_accounts(&self, actor: &Actor) -> Result<Vec<AccountView>> {
         actor.require(tongxin_domain::access::Action::Administer)?;
-        account::Entity::find().order_by_asc(account::Column::Username).all(&self.read).await?.into_iter().map(view).collect()
+        account::Entity::find()
+            .order_by_asc(account::Column::Username)
+            .all(&self.read)
+            .await?
+            .into_iter()
+            .map(view)
+            .collect()
     }
 
     /// The actor an account acts as: its role and its scope.
     async fn actor_of(&self, m: &account::Model) -> Result<Actor> {
         let role = Role::parse(&m.role).ok_or(StoreError::NotFound)?;
-        let scope = if role == Role::SystemAdmin && m.scope_division.is_none() && m.scope_org_id.is_none() {
+        let scope = if role == Role::SystemAdmin
+            && m.scope_division.is_none()
+            && m.scope_org_id.is_none()
+        {
             Scope::All
         } else {
-            let division = m.scope_division.as_deref().and_then(|d| DivisionCode::parse(d).ok());
+            let division = m
+                .scope_division
+                .as_deref()
+                .and_then(|d| DivisionCode::parse(d).ok());
             let org = match m.scope_org_id {
                 Some(o) => Some(self.org_path(o).await?),
                 None => None,
             };
             Scope::Within { division, org }
         };
-        Ok(Actor { account_id: Some(AccountId(m.id)), username: m.username.clone(), role, scope })
+        Ok(Actor {
+            account_id: Some(AccountId(m.id)),
+            username: m.username.clone(),
+            role,
+            scope,
+        })
     }
 
     /// Checks a password. Returns the actor, or `None` for a wrong name or password
@@ -166,10 +237,15 @@ impl Store {
     pub async fn verify_login(&self, username: &str, password: &str) -> Result<Option<Actor>> {
         let m = self.account_by_name(username).await?;
         match m {
-            Some(m) if !m.disabled && verify_password(password, &m.password_hash) => Ok(Some(self.actor_of(&m).await?)),
+            Some(m) if !m.disabled && verify_password(password, &m.password_hash) => {
+                Ok(Some(self.actor_of(&m).await?))
+            }
             Some(_) => Ok(None),
             None => {
-                let _ = verify_password(password, "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$Z5e9uMFwR1WkNdeWcM0aFD2c6oAZUoiPmgJGtfkMbSc");
+                let _ = verify_password(
+                    password,
+                    "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$Z5e9uMFwR1WkNdeWcM0aFD2c6oAZUoiPmgJGtfkMbSc",
+                );
                 Ok(None)
             }
         }
@@ -181,7 +257,10 @@ impl Store {
         let token = new_token();
         let csrf = new_token();
         let now = Utc::now();
-        session::Entity::delete_many().filter(session::Column::ExpiresAt.lt(now)).exec(&self.write).await?;
+        session::Entity::delete_many()
+            .filter(session::Column::ExpiresAt.lt(now))
+            .exec(&self.write)
+            .await?;
         session::Entity::insert(session::ActiveModel {
             token_hash: Set(digest(&token)),
             account_id: Set(account_id.0),
@@ -195,13 +274,19 @@ impl Store {
 
     /// The actor and CSRF token of a live session.
     pub async fn session_actor(&self, token: &str) -> Result<Option<(Actor, String)>> {
-        let Some(s) = session::Entity::find_by_id(digest(token)).one(&self.read).await? else {
+        let Some(s) = session::Entity::find_by_id(digest(token))
+            .one(&self.read)
+            .await?
+        else {
             return Ok(None);
         };
         if s.expires_at < Utc::now() {
             return Ok(None);
         }
-        let Some(m) = account::Entity::find_by_id(s.account_id).one(&self.read).await? else {
+        let Some(m) = account::Entity::find_by_id(s.account_id)
+            .one(&self.read)
+            .await?
+        else {
             return Ok(None);
         };
         if m.disabled {
@@ -211,14 +296,24 @@ impl Store {
     }
 
     pub async fn end_session(&self, token: &str) -> Result<()> {
-        session::Entity::delete_by_id(digest(token)).exec(&self.write).await?;
+        session::Entity::delete_by_id(digest(token))
+            .exec(&self.write)
+            .await?;
         Ok(())
     }
 
     /// Issues an API token for an account (shown once; only its digest is kept).
-    pub async fn create_api_token(&self, actor: &Actor, username: &str, name: &str) -> Result<String> {
+    pub async fn create_api_token(
+        &self,
+        actor: &Actor,
+        username: &str,
+        name: &str,
+    ) -> Result<String> {
         actor.require(tongxin_domain::access::Action::Administer)?;
-        let m = self.account_by_name(username).await?.ok_or(StoreError::NotFound)?;
+        let m = self
+            .account_by_name(username)
+            .await?
+            .ok_or(StoreError::NotFound)?;
         let token = format!("tx_{}", new_token());
         let txn = self.begin().await?;
         api_token::Entity::insert(api_token::ActiveModel {
@@ -230,16 +325,32 @@ impl Store {
         })
         .exec_without_returning(&txn)
         .await?;
-        crate::audit::record(&txn, actor, "create_token", "account", Some(m.id), None, Some(serde_json::json!({"name": name}))).await?;
+        crate::audit::record(
+            &txn,
+            actor,
+            "create_token",
+            "account",
+            Some(m.id),
+            None,
+            Some(serde_json::json!({"name": name})),
+        )
+        .await?;
         txn.commit().await?;
         Ok(token)
     }
 
     pub async fn token_actor(&self, token: &str) -> Result<Option<Actor>> {
-        let Some(t) = api_token::Entity::find().filter(api_token::Column::TokenHash.eq(digest(token))).one(&self.read).await? else {
+        let Some(t) = api_token::Entity::find()
+            .filter(api_token::Column::TokenHash.eq(digest(token)))
+            .one(&self.read)
+            .await?
+        else {
             return Ok(None);
         };
-        match account::Entity::find_by_id(t.account_id).one(&self.read).await? {
+        match account::Entity::find_by_id(t.account_id)
+            .one(&self.read)
+            .await?
+        {
             Some(m) if !m.disabled => Ok(Some(self.actor_of(&m).await?)),
             _ => Ok(None),
         }

@@ -4,7 +4,10 @@
 use crate::entity::audit;
 use crate::{Actor, Result, Store};
 use chrono::{DateTime, Utc};
-use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect,
+};
 use serde::Serialize;
 
 /// One audit entry as shown in a record's history.
@@ -78,13 +81,20 @@ impl Store {
 
     /// The newest audit entries (system administrators only; the web layer checks).
     pub async fn audit_recent(&self, limit: u64) -> Result<Vec<AuditEntry>> {
-        let rows = audit::Entity::find().order_by_desc(audit::Column::Id).limit(limit).all(&self.read).await?;
+        let rows = audit::Entity::find()
+            .order_by_desc(audit::Column::Id)
+            .limit(limit)
+            .all(&self.read)
+            .await?;
         Ok(rows.into_iter().map(Into::into).collect())
     }
 
     /// Counts audit entries of an action (used by tests and health figures).
     pub async fn audit_count(&self, action: &str) -> Result<u64> {
         use sea_orm::PaginatorTrait;
-        Ok(audit::Entity::find().filter(audit::Column::Action.eq(action)).count(&self.read).await?)
+        Ok(audit::Entity::find()
+            .filter(audit::Column::Action.eq(action))
+            .count(&self.read)
+            .await?)
     }
 }

@@ -13,7 +13,9 @@ use serde::Serialize;
 use std::collections::HashMap;
 use tongxin_domain::access::Action;
 use tongxin_domain::codes::{DivisionCode, Phone};
-use tongxin_domain::registry::{CarrierFields, Labelled, MemberFields, OrgFields, UnitFields, UnitLinkKind};
+use tongxin_domain::registry::{
+    CarrierFields, Labelled, MemberFields, OrgFields, UnitFields, UnitLinkKind,
+};
 use tongxin_domain::scope::Scope;
 use tongxin_domain::{DomainError, ErrorCode};
 use tongxin_import::{Field, Kind, Table, TableRow, parse_bool, parse_date, split_multi};
@@ -71,7 +73,11 @@ struct RowFail {
 type RowResult<T> = std::result::Result<T, RowFail>;
 
 fn fail(column: Option<Field>, code: &'static str, detail: impl Into<String>) -> RowFail {
-    RowFail { column: column.map(|f| f.header()), code, detail: detail.into() }
+    RowFail {
+        column: column.map(|f| f.header()),
+        code,
+        detail: detail.into(),
+    }
 }
 
 fn field_of(kind: Kind, name: &str) -> Option<Field> {
@@ -101,16 +107,30 @@ fn field_of(kind: Kind, name: &str) -> Option<Field> {
 
 fn domain_fail(kind: Kind, errs: Vec<DomainError>) -> RowFail {
     let e = &errs[0];
-    let detail = errs.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("; ");
-    RowFail { column: field_of(kind, e.field()).map(|f| f.header()), code: e.code(), detail }
+    let detail = errs
+        .iter()
+        .map(|e| e.to_string())
+        .collect::<Vec<_>>()
+        .join("; ");
+    RowFail {
+        column: field_of(kind, e.field()).map(|f| f.header()),
+        code: e.code(),
+        detail,
+    }
 }
 
 fn store_fail(e: StoreError) -> RowFail {
     let column = match &e {
-        StoreError::Duplicate { field } | StoreError::Reference { field } | StoreError::OutsideTerritory { field } => Some(*field),
+        StoreError::Duplicate { field }
+        | StoreError::Reference { field }
+        | StoreError::OutsideTerritory { field } => Some(*field),
         _ => None,
     };
-    RowFail { column, code: e.code(), detail: e.to_string() }
+    RowFail {
+        column,
+        code: e.code(),
+        detail: e.to_string(),
+    }
 }
 
 /// Name lookups built once per import and extended as rows are written.
@@ -126,29 +146,49 @@ struct Lookups {
 }
 
 impl Lookups {
-    fn pick(candidates: Option<&Vec<(i64, String)>>, division: Option<&str>) -> std::result::Result<Option<i64>, ()> {
+    fn pick(
+        candidates: Option<&Vec<(i64, String)>>,
+        division: Option<&str>,
+    ) -> std::result::Result<Option<i64>, ()> {
         let Some(c) = candidates else { return Ok(None) };
         if c.len() == 1 {
             return Ok(Some(c[0].0));
         }
         // Several of the same name: prefer the one in (or above) the row's division.
         let near: Vec<&(i64, String)> = match division {
-            Some(d) => c.iter().filter(|(_, cd)| d.starts_with(cd.as_str()) || cd.starts_with(d)).collect(),
+            Some(d) => c
+                .iter()
+                .filter(|(_, cd)| d.starts_with(cd.as_str()) || cd.starts_with(d))
+                .collect(),
             None => vec![],
         };
-        if near.len() == 1 { Ok(Some(near[0].0)) } else { Err(()) }
+        if near.len() == 1 {
+            Ok(Some(near[0].0))
+        } else {
+            Err(())
+        }
     }
 }
 
 impl Store {
     /// Imports tables read by `tongxin_import::read_tables`.
-    pub async fn import_tables(&self, actor: &Actor, tables: &[Table], mode: ImportMode) -> Result<ImportReport> {
+    pub async fn import_tables(
+        &self,
+        actor: &Actor,
+        tables: &[Table],
+        mode: ImportMode,
+    ) -> Result<ImportReport> {
         actor.require(Action::ImportExport)?;
         let mut lk = self.build_lookups(actor).await?;
         let txn = self.begin().await?;
         let mut report = ImportReport::default();
         for t in tables {
-            let mut counts = SheetCounts { sheet: t.sheet.clone(), kind: t.kind.code(), rows: t.rows.len(), ..Default::default() };
+            let mut counts = SheetCounts {
+                sheet: t.sheet.clone(),
+                kind: t.kind.code(),
+                rows: t.rows.len(),
+                ..Default::default()
+            };
             for row in &t.rows {
                 // Each row in a savepoint: with --skip-invalid a bad row leaves no trace.
                 let sp = txn.begin().await?;
@@ -186,7 +226,16 @@ impl Store {
         }
         let ok = report.errors.is_empty() || mode.skip_invalid;
         if ok && !mode.dry_run {
-            crate::audit::record(&txn, actor, "import", "import", None, None, serde_json::to_value(&report.sheets).ok()).await?;
+            crate::audit::record(
+                &txn,
+                actor,
+                "import",
+                "import",
+                None,
+                None,
+                serde_json::to_value(&report.sheets).ok(),
+            )
+            .await?;
             txn.commit().await?;
             report.committed = true;
         } else {
@@ -216,14 +265,28 @@ impl Store {
             }
         }
         lk.carriers = self.carrier_ids_by_name(actor).await?;
-        for u in unit::Entity::find().filter(crate::registry::units_scope(actor)).all(&self.read).await? {
+        for u in unit::Entity::find()
+            .filter(crate::registry::units_scope(actor))
+            .all(&self.read)
+            .await?
+        {
             if let Some(c) = &u.credit_code {
                 lk.units_by_code.insert(c.clone(), u.id);
             }
-            lk.units_by_name.entry(u.name).or_default().push((u.id, u.division_code));
+            lk.units_by_name
+                .entry(u.name)
+                .or_default()
+                .push((u.id, u.division_code));
         }
-        for o in party_org::Entity::find().filter(crate::registry::orgs_scope(actor)).all(&self.read).await? {
-            lk.orgs_by_name.entry(o.name).or_default().push((o.id, o.division_code));
+        for o in party_org::Entity::find()
+            .filter(crate::registry::orgs_scope(actor))
+            .all(&self.read)
+            .await?
+        {
+            lk.orgs_by_name
+                .entry(o.name)
+                .or_default()
+                .push((o.id, o.division_code));
         }
         Ok(lk)
     }
@@ -237,7 +300,8 @@ impl Store {
             return Err(fail(f, "validation.required", "division"));
         }
         let code = if text.chars().all(|c| c.is_ascii_digit()) {
-            let code = DivisionCode::parse(&text).map_err(|_| fail(f, "registry.division.code_invalid", text.clone()))?;
+            let code = DivisionCode::parse(&text)
+                .map_err(|_| fail(f, "registry.division.code_invalid", text.clone()))?;
             if !lk.divisions.values().flatten().any(|c| *c == code.as_str()) {
                 return Err(fail(f, "registry.division.unknown", text));
             }
@@ -255,16 +319,26 @@ impl Store {
                 }
             }
             let mut found: Vec<&String> = Vec::new();
-            for candidate in [name.to_string(), format!("{name}街道"), format!("{name}镇"), format!("{name}居委会"), format!("{name}社区居委会")] {
+            for candidate in [
+                name.to_string(),
+                format!("{name}街道"),
+                format!("{name}镇"),
+                format!("{name}居委会"),
+                format!("{name}社区居委会"),
+            ] {
                 if let Some(codes) = lk.divisions.get(&candidate) {
-                    found = codes.iter().filter(|c| within.is_none_or(|w| c.starts_with(w))).collect();
+                    found = codes
+                        .iter()
+                        .filter(|c| within.is_none_or(|w| c.starts_with(w)))
+                        .collect();
                     if !found.is_empty() {
                         break;
                     }
                 }
             }
             match found.as_slice() {
-                [one] => DivisionCode::parse(one).map_err(|_| fail(f, "registry.division.unknown", text.clone()))?,
+                [one] => DivisionCode::parse(one)
+                    .map_err(|_| fail(f, "registry.division.unknown", text.clone()))?,
                 [] => return Err(fail(f, "registry.division.unknown", text)),
                 _ => return Err(fail(f, "registry.division.ambiguous", text)),
             }
@@ -275,18 +349,34 @@ impl Store {
         Ok(code)
     }
 
-    async fn import_carrier(&self, db: &DatabaseTransaction, actor: &Actor, lk: &mut Lookups, row: &TableRow) -> RowResult<Change> {
+    async fn import_carrier(
+        &self,
+        db: &DatabaseTransaction,
+        actor: &Actor,
+        lk: &mut Lookups,
+        row: &TableRow,
+    ) -> RowResult<Change> {
         let division = self.resolve_division(actor, lk, row.get(Field::Division))?;
-        let is_key = parse_bool(row.get(Field::IsKey)).map_err(|_| fail(Some(Field::IsKey), "import.bad_bool", row.get(Field::IsKey)))?;
+        let is_key = parse_bool(row.get(Field::IsKey))
+            .map_err(|_| fail(Some(Field::IsKey), "import.bad_bool", row.get(Field::IsKey)))?;
         let location = match (row.get(Field::Longitude), row.get(Field::Latitude)) {
             ("", "") => None,
             (lng, lat) => Some((
-                lng.parse::<f64>().map_err(|_| fail(Some(Field::Longitude), "validation.out_of_range", lng))?,
-                lat.parse::<f64>().map_err(|_| fail(Some(Field::Latitude), "validation.out_of_range", lat))?,
+                lng.parse::<f64>()
+                    .map_err(|_| fail(Some(Field::Longitude), "validation.out_of_range", lng))?,
+                lat.parse::<f64>()
+                    .map_err(|_| fail(Some(Field::Latitude), "validation.out_of_range", lat))?,
             )),
         };
-        let f = CarrierFields::parse(row.get(Field::CarrierName), row.get(Field::CarrierKind), is_key.unwrap_or(false), division.as_str(), row.get(Field::Address), location)
-            .map_err(|e| domain_fail(Kind::Carriers, e))?;
+        let f = CarrierFields::parse(
+            row.get(Field::CarrierName),
+            row.get(Field::CarrierKind),
+            is_key.unwrap_or(false),
+            division.as_str(),
+            row.get(Field::Address),
+            location,
+        )
+        .map_err(|e| domain_fail(Kind::Carriers, e))?;
         let existing = carrier::Entity::find()
             .filter(carrier::Column::DivisionCode.eq(division.as_str()))
             .filter(carrier::Column::Name.eq(f.name.as_str()))
@@ -295,36 +385,70 @@ impl Store {
             .map_err(|e| store_fail(e.into()))?;
         match existing {
             Some(m) => {
-                let same = m.kind == f.kind.code() && m.is_key == f.is_key && m.address == f.address && m.lng == f.location.map(|l| l.0) && m.lat == f.location.map(|l| l.1);
+                let same = m.kind == f.kind.code()
+                    && m.is_key == f.is_key
+                    && m.address == f.address
+                    && m.lng == f.location.map(|l| l.0)
+                    && m.lat == f.location.map(|l| l.1);
                 if same {
                     return Ok(Change::Unchanged);
                 }
-                self.update_carrier_in(db, actor, m, f).await.map_err(store_fail)?;
+                self.update_carrier_in(db, actor, m, f)
+                    .await
+                    .map_err(store_fail)?;
                 Ok(Change::Updated)
             }
             None => {
                 let name = f.name.clone();
-                let m = self.insert_carrier_in(db, actor, f).await.map_err(store_fail)?;
-                lk.carriers.entry(name).or_default().push((m.id, m.division_code));
+                let m = self
+                    .insert_carrier_in(db, actor, f)
+                    .await
+                    .map_err(store_fail)?;
+                lk.carriers
+                    .entry(name)
+                    .or_default()
+                    .push((m.id, m.division_code));
                 Ok(Change::Created)
             }
         }
     }
 
-    async fn import_unit(&self, db: &DatabaseTransaction, actor: &Actor, lk: &mut Lookups, row: &TableRow) -> RowResult<Change> {
+    async fn import_unit(
+        &self,
+        db: &DatabaseTransaction,
+        actor: &Actor,
+        lk: &mut Lookups,
+        row: &TableRow,
+    ) -> RowResult<Change> {
         let division = self.resolve_division(actor, lk, row.get(Field::Division))?;
         let kind = match row.get(Field::UnitKind) {
             "" => "enterprise",
             k => k,
         };
-        let fields = UnitFields::parse(row.get(Field::UnitName), kind, row.get(Field::CreditCode), row.get(Field::Employees), division.as_str(), row.get(Field::Address))
-            .map_err(|e| domain_fail(Kind::Units, e))?;
+        let fields = UnitFields::parse(
+            row.get(Field::UnitName),
+            kind,
+            row.get(Field::CreditCode),
+            row.get(Field::Employees),
+            division.as_str(),
+            row.get(Field::Address),
+        )
+        .map_err(|e| domain_fail(Kind::Units, e))?;
         let carrier_id = match row.get(Field::CarrierRef) {
             "" => None,
             name => Some(
-                Lookups::pick(lk.carriers.get(&tongxin_domain::text::clean(name)), Some(division.as_str()))
-                    .map_err(|_| fail(Some(Field::CarrierRef), "registry.reference_ambiguous", name))?
-                    .ok_or_else(|| fail(Some(Field::CarrierRef), "registry.reference_invalid", name))?,
+                Lookups::pick(
+                    lk.carriers.get(&tongxin_domain::text::clean(name)),
+                    Some(division.as_str()),
+                )
+                .map_err(|_| {
+                    fail(
+                        Some(Field::CarrierRef),
+                        "registry.reference_ambiguous",
+                        name,
+                    )
+                })?
+                .ok_or_else(|| fail(Some(Field::CarrierRef), "registry.reference_invalid", name))?,
             ),
         };
         let instructor_id = match tongxin_domain::text::clean(row.get(Field::Instructor)) {
@@ -332,29 +456,67 @@ impl Store {
             name => {
                 let phone = match row.get(Field::InstructorPhone) {
                     "" => None,
-                    p => Some(Phone::parse(p).map_err(|_| fail(Some(Field::InstructorPhone), "registry.phone_invalid", ""))?),
+                    p => Some(Phone::parse(p).map_err(|_| {
+                        fail(Some(Field::InstructorPhone), "registry.phone_invalid", "")
+                    })?),
                 };
                 // Instructors are kept per street (or the unit's own division above street level).
-                let street = if division.as_str().len() > 9 { DivisionCode::parse(&division.as_str()[..9]).unwrap_or(division.clone()) } else { division.clone() };
-                Some(crate::registry::ensure_instructor_in(db, actor, &name, phone, &street).await.map_err(store_fail)?.id)
+                let street = if division.as_str().len() > 9 {
+                    DivisionCode::parse(&division.as_str()[..9]).unwrap_or(division.clone())
+                } else {
+                    division.clone()
+                };
+                Some(
+                    crate::registry::ensure_instructor_in(db, actor, &name, phone, &street)
+                        .await
+                        .map_err(store_fail)?
+                        .id,
+                )
             }
         };
         let hq = match row.get(Field::Headquarters) {
             "" => None,
             name => Some(
-                Lookups::pick(lk.units_by_name.get(&tongxin_domain::text::clean(name)), None)
-                    .map_err(|_| fail(Some(Field::Headquarters), "registry.reference_ambiguous", name))?
-                    .ok_or_else(|| fail(Some(Field::Headquarters), "registry.reference_invalid", name))?,
+                Lookups::pick(
+                    lk.units_by_name.get(&tongxin_domain::text::clean(name)),
+                    None,
+                )
+                .map_err(|_| {
+                    fail(
+                        Some(Field::Headquarters),
+                        "registry.reference_ambiguous",
+                        name,
+                    )
+                })?
+                .ok_or_else(|| {
+                    fail(
+                        Some(Field::Headquarters),
+                        "registry.reference_invalid",
+                        name,
+                    )
+                })?,
             ),
         };
         let existing_id = match &fields.credit_code {
             Some(c) => lk.units_by_code.get(c.as_str()).copied(),
-            None => lk.units_by_name.get(&fields.name).and_then(|v| v.iter().find(|(_, d)| *d == division.as_str())).map(|(id, _)| *id),
+            None => lk
+                .units_by_name
+                .get(&fields.name)
+                .and_then(|v| v.iter().find(|(_, d)| *d == division.as_str()))
+                .map(|(id, _)| *id),
         };
-        let input = UnitInput { fields, carrier_id, instructor_id };
+        let input = UnitInput {
+            fields,
+            carrier_id,
+            instructor_id,
+        };
         let (id, change) = match existing_id {
             Some(id) => {
-                let m = unit::Entity::find_by_id(id).one(db).await.map_err(|e| store_fail(e.into()))?.ok_or_else(|| store_fail(StoreError::NotFound))?;
+                let m = unit::Entity::find_by_id(id)
+                    .one(db)
+                    .await
+                    .map_err(|e| store_fail(e.into()))?
+                    .ok_or_else(|| store_fail(StoreError::NotFound))?;
                 let f = &input.fields;
                 let same = m.name == f.name
                     && m.kind == f.kind.code()
@@ -364,17 +526,31 @@ impl Store {
                     && m.carrier_id == input.carrier_id
                     && m.instructor_id == input.instructor_id;
                 if !same {
-                    self.update_unit_in(db, actor, m, input).await.map_err(store_fail)?;
+                    self.update_unit_in(db, actor, m, input)
+                        .await
+                        .map_err(store_fail)?;
                 }
-                (id, if same { Change::Unchanged } else { Change::Updated })
+                (
+                    id,
+                    if same {
+                        Change::Unchanged
+                    } else {
+                        Change::Updated
+                    },
+                )
             }
             None => {
                 // A credit code held by a unit outside the actor's territory is a duplicate.
-                let m = crate::registry::insert_unit_audited(db, actor, input).await.map_err(store_fail)?;
+                let m = crate::registry::insert_unit_audited(db, actor, input)
+                    .await
+                    .map_err(store_fail)?;
                 if let Some(c) = &m.credit_code {
                     lk.units_by_code.insert(c.clone(), m.id);
                 }
-                lk.units_by_name.entry(m.name.clone()).or_default().push((m.id, m.division_code.clone()));
+                lk.units_by_name
+                    .entry(m.name.clone())
+                    .or_default()
+                    .push((m.id, m.division_code.clone()));
                 (m.id, Change::Created)
             }
         };
@@ -396,39 +572,92 @@ impl Store {
                 .exec_without_returning(db)
                 .await
                 .map_err(|e| store_fail(e.into()))?;
-                return Ok(if matches!(change, Change::Unchanged) { Change::Updated } else { change });
+                return Ok(if matches!(change, Change::Unchanged) {
+                    Change::Updated
+                } else {
+                    change
+                });
             }
         }
         Ok(change)
     }
 
-    async fn import_org(&self, db: &DatabaseTransaction, actor: &Actor, lk: &mut Lookups, row: &TableRow) -> RowResult<Change> {
+    async fn import_org(
+        &self,
+        db: &DatabaseTransaction,
+        actor: &Actor,
+        lk: &mut Lookups,
+        row: &TableRow,
+    ) -> RowResult<Change> {
         let division = self.resolve_division(actor, lk, row.get(Field::Division))?;
-        let founded = parse_date(row.get(Field::FoundedOn)).map_err(|_| fail(Some(Field::FoundedOn), "import.bad_date", row.get(Field::FoundedOn)))?;
-        let term = parse_date(row.get(Field::TermEndsOn)).map_err(|_| fail(Some(Field::TermEndsOn), "import.bad_date", row.get(Field::TermEndsOn)))?;
-        let fields = OrgFields::parse(row.get(Field::OrgName), row.get(Field::OrgKind), division.as_str(), row.get(Field::Secretary), founded, term)
-            .map_err(|e| domain_fail(Kind::Orgs, e))?;
+        let founded = parse_date(row.get(Field::FoundedOn)).map_err(|_| {
+            fail(
+                Some(Field::FoundedOn),
+                "import.bad_date",
+                row.get(Field::FoundedOn),
+            )
+        })?;
+        let term = parse_date(row.get(Field::TermEndsOn)).map_err(|_| {
+            fail(
+                Some(Field::TermEndsOn),
+                "import.bad_date",
+                row.get(Field::TermEndsOn),
+            )
+        })?;
+        let fields = OrgFields::parse(
+            row.get(Field::OrgName),
+            row.get(Field::OrgKind),
+            division.as_str(),
+            row.get(Field::Secretary),
+            founded,
+            term,
+        )
+        .map_err(|e| domain_fail(Kind::Orgs, e))?;
         let parent_id = match row.get(Field::ParentOrg) {
             "" => None,
             name => Some(
-                Lookups::pick(lk.orgs_by_name.get(&tongxin_domain::text::clean(name)), Some(division.as_str()))
-                    .map_err(|_| fail(Some(Field::ParentOrg), "registry.reference_ambiguous", name))?
-                    .ok_or_else(|| fail(Some(Field::ParentOrg), "registry.reference_invalid", name))?,
+                Lookups::pick(
+                    lk.orgs_by_name.get(&tongxin_domain::text::clean(name)),
+                    Some(division.as_str()),
+                )
+                .map_err(|_| fail(Some(Field::ParentOrg), "registry.reference_ambiguous", name))?
+                .ok_or_else(|| fail(Some(Field::ParentOrg), "registry.reference_invalid", name))?,
             ),
         };
         let carrier_id = match row.get(Field::CarrierRef) {
             "" => None,
             name => Some(
-                Lookups::pick(lk.carriers.get(&tongxin_domain::text::clean(name)), Some(division.as_str()))
-                    .map_err(|_| fail(Some(Field::CarrierRef), "registry.reference_ambiguous", name))?
-                    .ok_or_else(|| fail(Some(Field::CarrierRef), "registry.reference_invalid", name))?,
+                Lookups::pick(
+                    lk.carriers.get(&tongxin_domain::text::clean(name)),
+                    Some(division.as_str()),
+                )
+                .map_err(|_| {
+                    fail(
+                        Some(Field::CarrierRef),
+                        "registry.reference_ambiguous",
+                        name,
+                    )
+                })?
+                .ok_or_else(|| fail(Some(Field::CarrierRef), "registry.reference_invalid", name))?,
             ),
         };
         let mut unit_ids = Vec::new();
         for name in split_multi(row.get(Field::OrgUnits)) {
             let id = Lookups::pick(lk.units_by_name.get(&name), Some(division.as_str()))
-                .map_err(|_| fail(Some(Field::OrgUnits), "registry.reference_ambiguous", name.clone()))?
-                .ok_or_else(|| fail(Some(Field::OrgUnits), "registry.reference_invalid", name.clone()))?;
+                .map_err(|_| {
+                    fail(
+                        Some(Field::OrgUnits),
+                        "registry.reference_ambiguous",
+                        name.clone(),
+                    )
+                })?
+                .ok_or_else(|| {
+                    fail(
+                        Some(Field::OrgUnits),
+                        "registry.reference_invalid",
+                        name.clone(),
+                    )
+                })?;
             unit_ids.push(id);
         }
         unit_ids.sort_unstable();
@@ -439,10 +668,17 @@ impl Store {
             .one(db)
             .await
             .map_err(|e| store_fail(e.into()))?;
-        let input = OrgInput { fields, parent_id, carrier_id, unit_ids };
+        let input = OrgInput {
+            fields,
+            parent_id,
+            carrier_id,
+            unit_ids,
+        };
         match existing {
             Some(m) => {
-                let mut have = crate::registry::org_unit_ids(db, m.id).await.map_err(store_fail)?;
+                let mut have = crate::registry::org_unit_ids(db, m.id)
+                    .await
+                    .map_err(store_fail)?;
                 have.sort_unstable();
                 let f = &input.fields;
                 let same = m.kind == f.kind.code()
@@ -455,36 +691,89 @@ impl Store {
                 if same {
                     return Ok(Change::Unchanged);
                 }
-                self.update_org_in(db, actor, m, input).await.map_err(store_fail)?;
+                self.update_org_in(db, actor, m, input)
+                    .await
+                    .map_err(store_fail)?;
                 Ok(Change::Updated)
             }
             None => {
                 let parent = match input.parent_id {
-                    Some(p) => party_org::Entity::find_by_id(p).one(db).await.map_err(|e| store_fail(e.into()))?,
+                    Some(p) => party_org::Entity::find_by_id(p)
+                        .one(db)
+                        .await
+                        .map_err(|e| store_fail(e.into()))?,
                     None => None,
                 };
-                let m = crate::registry::insert_org(db, &input, parent.as_ref()).await.map_err(store_fail)?;
-                crate::audit::record(db, actor, "create", "party_org", Some(m.id), None, serde_json::to_value(&m).ok()).await.map_err(store_fail)?;
-                lk.orgs_by_name.entry(m.name.clone()).or_default().push((m.id, m.division_code.clone()));
+                let m = crate::registry::insert_org(db, &input, parent.as_ref())
+                    .await
+                    .map_err(store_fail)?;
+                crate::audit::record(
+                    db,
+                    actor,
+                    "create",
+                    "party_org",
+                    Some(m.id),
+                    None,
+                    serde_json::to_value(&m).ok(),
+                )
+                .await
+                .map_err(store_fail)?;
+                lk.orgs_by_name
+                    .entry(m.name.clone())
+                    .or_default()
+                    .push((m.id, m.division_code.clone()));
                 Ok(Change::Created)
             }
         }
     }
 
-    async fn import_member(&self, db: &DatabaseTransaction, actor: &Actor, lk: &mut Lookups, row: &TableRow) -> RowResult<Change> {
-        let joined = parse_date(row.get(Field::JoinedOn)).map_err(|_| fail(Some(Field::JoinedOn), "import.bad_date", row.get(Field::JoinedOn)))?;
-        let fields = MemberFields::parse(row.get(Field::MemberName), row.get(Field::MemberStatus), row.get(Field::ResidentId), row.get(Field::Phone), joined)
-            .map_err(|e| domain_fail(Kind::Members, e))?;
+    async fn import_member(
+        &self,
+        db: &DatabaseTransaction,
+        actor: &Actor,
+        lk: &mut Lookups,
+        row: &TableRow,
+    ) -> RowResult<Change> {
+        let joined = parse_date(row.get(Field::JoinedOn)).map_err(|_| {
+            fail(
+                Some(Field::JoinedOn),
+                "import.bad_date",
+                row.get(Field::JoinedOn),
+            )
+        })?;
+        let fields = MemberFields::parse(
+            row.get(Field::MemberName),
+            row.get(Field::MemberStatus),
+            row.get(Field::ResidentId),
+            row.get(Field::Phone),
+            joined,
+        )
+        .map_err(|e| domain_fail(Kind::Members, e))?;
         let org_name = tongxin_domain::text::clean(row.get(Field::OrgRef));
         let org_id = Lookups::pick(lk.orgs_by_name.get(&org_name), None)
-            .map_err(|_| fail(Some(Field::OrgRef), "registry.reference_ambiguous", org_name.clone()))?
-            .ok_or_else(|| fail(Some(Field::OrgRef), "registry.reference_invalid", org_name.clone()))?;
+            .map_err(|_| {
+                fail(
+                    Some(Field::OrgRef),
+                    "registry.reference_ambiguous",
+                    org_name.clone(),
+                )
+            })?
+            .ok_or_else(|| {
+                fail(
+                    Some(Field::OrgRef),
+                    "registry.reference_invalid",
+                    org_name.clone(),
+                )
+            })?;
         let work_unit_id = match row.get(Field::WorkUnit) {
             "" => None,
             name => Some(
-                Lookups::pick(lk.units_by_name.get(&tongxin_domain::text::clean(name)), None)
-                    .map_err(|_| fail(Some(Field::WorkUnit), "registry.reference_ambiguous", name))?
-                    .ok_or_else(|| fail(Some(Field::WorkUnit), "registry.reference_invalid", name))?,
+                Lookups::pick(
+                    lk.units_by_name.get(&tongxin_domain::text::clean(name)),
+                    None,
+                )
+                .map_err(|_| fail(Some(Field::WorkUnit), "registry.reference_ambiguous", name))?
+                .ok_or_else(|| fail(Some(Field::WorkUnit), "registry.reference_invalid", name))?,
             ),
         };
         let existing = member::Entity::find()
@@ -492,7 +781,11 @@ impl Store {
             .one(db)
             .await
             .map_err(|e| store_fail(e.into()))?;
-        let input = MemberInput { fields, org_id, work_unit_id };
+        let input = MemberInput {
+            fields,
+            org_id,
+            work_unit_id,
+        };
         match existing {
             Some(m) => {
                 // A member recorded in another territory is not ours to move by import.
@@ -501,7 +794,9 @@ impl Store {
                     .one(db)
                     .await
                     .map_err(|e| store_fail(e.into()))?
-                    .ok_or_else(|| fail(Some(Field::ResidentId), "registry.duplicate", "resident_id"))?;
+                    .ok_or_else(|| {
+                        fail(Some(Field::ResidentId), "registry.duplicate", "resident_id")
+                    })?;
                 let f = &input.fields;
                 let same = m.name == f.name
                     && m.status == f.status.code()
@@ -512,12 +807,26 @@ impl Store {
                 if same {
                     return Ok(Change::Unchanged);
                 }
-                self.update_member_in(db, actor, m, input).await.map_err(store_fail)?;
+                self.update_member_in(db, actor, m, input)
+                    .await
+                    .map_err(store_fail)?;
                 Ok(Change::Updated)
             }
             None => {
-                let m = crate::registry::insert_member(db, input).await.map_err(store_fail)?;
-                crate::audit::record(db, actor, "create", "member", Some(m.id), None, crate::registry::member_json(&m)).await.map_err(store_fail)?;
+                let m = crate::registry::insert_member(db, input)
+                    .await
+                    .map_err(store_fail)?;
+                crate::audit::record(
+                    db,
+                    actor,
+                    "create",
+                    "member",
+                    Some(m.id),
+                    None,
+                    crate::registry::member_json(&m),
+                )
+                .await
+                .map_err(store_fail)?;
                 Ok(Change::Created)
             }
         }

@@ -51,12 +51,22 @@ impl Store {
             r.max_connections(8).min_connections(1).sqlx_logging(false);
             r.map_sqlx_sqlite_opts(|o| sqlite_options(o).read_only(true));
             let read = Database::connect(r).await?;
-            Ok(Store { write, read, backend: Backend::Sqlite })
+            Ok(Store {
+                write,
+                read,
+                backend: Backend::Sqlite,
+            })
         } else {
             let mut o = ConnectOptions::new(url);
-            o.max_connections(16).sqlx_logging(false).acquire_timeout(Duration::from_secs(10));
+            o.max_connections(16)
+                .sqlx_logging(false)
+                .acquire_timeout(Duration::from_secs(10));
             let db = Database::connect(o).await?;
-            Ok(Store { write: db.clone(), read: db, backend: Backend::Postgres })
+            Ok(Store {
+                write: db.clone(),
+                read: db,
+                backend: Backend::Postgres,
+            })
         }
     }
 
@@ -88,10 +98,15 @@ impl Store {
             ));
         }
         if dest.exists() {
-            return Err(crate::StoreError::BadFile(format!("{} exists already", dest.display())));
+            return Err(crate::StoreError::BadFile(format!(
+                "{} exists already",
+                dest.display()
+            )));
         }
         let path = dest.to_string_lossy().replace('\'', "''");
-        self.read.execute_unprepared(&format!("VACUUM INTO '{path}'")).await?;
+        self.read
+            .execute_unprepared(&format!("VACUUM INTO '{path}'"))
+            .await?;
         Ok(())
     }
 

@@ -36,7 +36,12 @@ pub struct Actor {
 impl Actor {
     /// The command line run by the operator of the machine: everything in scope.
     pub fn system(name: &str) -> Self {
-        Actor { account_id: None, username: name.to_string(), role: Role::SystemAdmin, scope: Scope::All }
+        Actor {
+            account_id: None,
+            username: name.to_string(),
+            role: Role::SystemAdmin,
+            scope: Scope::All,
+        }
     }
 }
 
@@ -45,6 +50,10 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 impl Actor {
     /// Refuses unless the actor's role allows `action`.
     pub fn require(&self, action: tongxin_domain::access::Action) -> Result<()> {
-        if self.role.may(action) { Ok(()) } else { Err(StoreError::Forbidden) }
+        if self.role.may(action) {
+            Ok(())
+        } else {
+            Err(StoreError::Forbidden)
+        }
     }
 }

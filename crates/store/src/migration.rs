@@ -22,11 +22,25 @@ impl MigrationName for M0001Registry {
     }
 }
 
-fn fk(from_table: &'static str, from_col: &'static str, to_table: &'static str, to_col: &'static str) -> ForeignKeyCreateStatement {
-    ForeignKey::create().from(from_table, from_col).to(to_table, to_col).on_delete(ForeignKeyAction::Restrict).to_owned()
+fn fk(
+    from_table: &'static str,
+    from_col: &'static str,
+    to_table: &'static str,
+    to_col: &'static str,
+) -> ForeignKeyCreateStatement {
+    ForeignKey::create()
+        .from(from_table, from_col)
+        .to(to_table, to_col)
+        .on_delete(ForeignKeyAction::Restrict)
+        .to_owned()
 }
 
-fn index(name: &'static str, table: &'static str, cols: &[&'static str], unique: bool) -> IndexCreateStatement {
+fn index(
+    name: &'static str,
+    table: &'static str,
+    cols: &[&'static str],
+    unique: bool,
+) -> IndexCreateStatement {
     let mut i = Index::create();
     i.name(name).table(table);
     for c in cols {
@@ -59,8 +73,15 @@ impl MigrationTrait for M0001Registry {
                 .to_owned(),
         )
         .await?;
-        m.create_index(index("ix_divisions_parent", "divisions", &["parent_code"], false)).await?;
-        m.create_index(index("ix_divisions_name", "divisions", &["name"], false)).await?;
+        m.create_index(index(
+            "ix_divisions_parent",
+            "divisions",
+            &["parent_code"],
+            false,
+        ))
+        .await?;
+        m.create_index(index("ix_divisions_name", "divisions", &["name"], false))
+            .await?;
 
         m.create_table(
             Table::create()
@@ -73,7 +94,13 @@ impl MigrationTrait for M0001Registry {
                 .to_owned(),
         )
         .await?;
-        m.create_index(index("ux_instructors_name", "instructors", &["division_code", "name"], true)).await?;
+        m.create_index(index(
+            "ux_instructors_name",
+            "instructors",
+            &["division_code", "name"],
+            true,
+        ))
+        .await?;
 
         let mut t = Table::create();
         t.table("carriers")
@@ -86,7 +113,13 @@ impl MigrationTrait for M0001Registry {
             .col(double_null("lng"))
             .col(double_null("lat"));
         m.create_table(record_columns(&mut t).to_owned()).await?;
-        m.create_index(index("ux_carriers_name", "carriers", &["division_code", "name"], true)).await?;
+        m.create_index(index(
+            "ux_carriers_name",
+            "carriers",
+            &["division_code", "name"],
+            true,
+        ))
+        .await?;
 
         let mut t = Table::create();
         t.table("units")
@@ -102,9 +135,22 @@ impl MigrationTrait for M0001Registry {
             .foreign_key(&mut fk("units", "carrier_id", "carriers", "id"))
             .foreign_key(&mut fk("units", "instructor_id", "instructors", "id"));
         m.create_table(record_columns(&mut t).to_owned()).await?;
-        m.create_index(index("ux_units_credit_code", "units", &["credit_code"], true)).await?;
-        m.create_index(index("ux_units_name", "units", &["division_code", "name"], true)).await?;
-        m.create_index(index("ix_units_carrier", "units", &["carrier_id"], false)).await?;
+        m.create_index(index(
+            "ux_units_credit_code",
+            "units",
+            &["credit_code"],
+            true,
+        ))
+        .await?;
+        m.create_index(index(
+            "ux_units_name",
+            "units",
+            &["division_code", "name"],
+            true,
+        ))
+        .await?;
+        m.create_index(index("ix_units_carrier", "units", &["carrier_id"], false))
+            .await?;
 
         m.create_table(
             Table::create()
@@ -118,8 +164,20 @@ impl MigrationTrait for M0001Registry {
                 .to_owned(),
         )
         .await?;
-        m.create_index(index("ux_unit_links", "unit_links", &["unit_id", "kind", "other_unit_id"], true)).await?;
-        m.create_index(index("ix_unit_links_other", "unit_links", &["other_unit_id"], false)).await?;
+        m.create_index(index(
+            "ux_unit_links",
+            "unit_links",
+            &["unit_id", "kind", "other_unit_id"],
+            true,
+        ))
+        .await?;
+        m.create_index(index(
+            "ix_unit_links_other",
+            "unit_links",
+            &["other_unit_id"],
+            false,
+        ))
+        .await?;
 
         let mut t = Table::create();
         t.table("party_orgs")
@@ -136,9 +194,22 @@ impl MigrationTrait for M0001Registry {
             .foreign_key(&mut fk("party_orgs", "parent_id", "party_orgs", "id"))
             .foreign_key(&mut fk("party_orgs", "carrier_id", "carriers", "id"));
         m.create_table(record_columns(&mut t).to_owned()).await?;
-        m.create_index(index("ux_party_orgs_name", "party_orgs", &["division_code", "name"], true)).await?;
-        m.create_index(index("ix_party_orgs_path", "party_orgs", &["path"], false)).await?;
-        m.create_index(index("ix_party_orgs_parent", "party_orgs", &["parent_id"], false)).await?;
+        m.create_index(index(
+            "ux_party_orgs_name",
+            "party_orgs",
+            &["division_code", "name"],
+            true,
+        ))
+        .await?;
+        m.create_index(index("ix_party_orgs_path", "party_orgs", &["path"], false))
+            .await?;
+        m.create_index(index(
+            "ix_party_orgs_parent",
+            "party_orgs",
+            &["parent_id"],
+            false,
+        ))
+        .await?;
 
         m.create_table(
             Table::create()
@@ -151,7 +222,8 @@ impl MigrationTrait for M0001Registry {
                 .to_owned(),
         )
         .await?;
-        m.create_index(index("ix_org_units_unit", "org_units", &["unit_id"], false)).await?;
+        m.create_index(index("ix_org_units_unit", "org_units", &["unit_id"], false))
+            .await?;
 
         let mut t = Table::create();
         t.table("members")
@@ -166,10 +238,24 @@ impl MigrationTrait for M0001Registry {
             .foreign_key(&mut fk("members", "org_id", "party_orgs", "id"))
             .foreign_key(&mut fk("members", "work_unit_id", "units", "id"));
         m.create_table(record_columns(&mut t).to_owned()).await?;
-        m.create_index(index("ux_members_resident_id", "members", &["resident_id"], true)).await?;
-        m.create_index(index("ix_members_org", "members", &["org_id"], false)).await?;
-        m.create_index(index("ix_members_work_unit", "members", &["work_unit_id"], false)).await?;
-        m.create_index(index("ix_members_name", "members", &["name"], false)).await?;
+        m.create_index(index(
+            "ux_members_resident_id",
+            "members",
+            &["resident_id"],
+            true,
+        ))
+        .await?;
+        m.create_index(index("ix_members_org", "members", &["org_id"], false))
+            .await?;
+        m.create_index(index(
+            "ix_members_work_unit",
+            "members",
+            &["work_unit_id"],
+            false,
+        ))
+        .await?;
+        m.create_index(index("ix_members_name", "members", &["name"], false))
+            .await?;
 
         m.create_table(
             Table::create()
@@ -186,7 +272,13 @@ impl MigrationTrait for M0001Registry {
                 .to_owned(),
         )
         .await?;
-        m.create_index(index("ux_accounts_username", "accounts", &["username"], true)).await?;
+        m.create_index(index(
+            "ux_accounts_username",
+            "accounts",
+            &["username"],
+            true,
+        ))
+        .await?;
 
         m.create_table(
             Table::create()
@@ -212,7 +304,13 @@ impl MigrationTrait for M0001Registry {
                 .to_owned(),
         )
         .await?;
-        m.create_index(index("ux_api_tokens_hash", "api_tokens", &["token_hash"], true)).await?;
+        m.create_index(index(
+            "ux_api_tokens_hash",
+            "api_tokens",
+            &["token_hash"],
+            true,
+        ))
+        .await?;
 
         m.create_table(
             Table::create()
@@ -229,11 +327,19 @@ impl MigrationTrait for M0001Registry {
                 .to_owned(),
         )
         .await?;
-        m.create_index(index("ix_audit_entity", "audit_log", &["entity", "entity_id"], false)).await?;
+        m.create_index(index(
+            "ix_audit_entity",
+            "audit_log",
+            &["entity", "entity_id"],
+            false,
+        ))
+        .await?;
         Ok(())
     }
 
     async fn down(&self, _m: &SchemaManager) -> Result<(), DbErr> {
-        Err(DbErr::Migration("m0001_registry cannot be reverted: restore a backup instead".into()))
+        Err(DbErr::Migration(
+            "m0001_registry cannot be reverted: restore a backup instead".into(),
+        ))
     }
 }

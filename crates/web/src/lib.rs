@@ -1,1 +1,93 @@
+//! Tongxin web layer: the JSON API under `/api/v1` (OpenAPI at `/api/openapi.json`) and
+//! the server-rendered console. Never writes SQL: every read and write goes through
+//! `tongxin_store` with the caller's actor, so scope is enforced on the server.
 
+rust_i18n::i18n!("locales", fallback = "zh-CN");
+
+mod api;
+mod auth;
+mod console;
+mod error;
+pub mod i18n;
+pub mod import_service;
+pub mod openapi;
+
+use axum::Router;
+use axum::http::{HeaderName, HeaderValue, header};
+use std::sync::Arc;
+use tongxin_store::Store;
+use tower_http::set_header::SetResponseHeaderLayer;
+
+pub use error::ApiError;
+
+/// Largest request body accepted (an import upload), in bytes.
+pub const MAX_BODY_BYTES: usize = tongxin_import::MAX_FILE_BYTES + 1024 * 1024;
+
+/// Shared state of the server.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Store,
+    /// Mark cookies `Secure` (set when served over HTTPS).
+    pub secure_cookies: bool,
+    pub(crate) limiter: Arc<auth::LoginLimiter>,
+}
+
+impl AppState {
+    pub fn new(store: Store, secure_cookies: bool) -> Self {
+        AppState {
+            store,
+            secure_cookies,
+            limiter: Arc::new(auth::LoginLimiter::default()),
+        }
+    }
+}
+
+/// The whole application: API, console, static files, security headers.
+pub fn router(state: AppState) -> Router {
+    let headers = [
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        (header::X_FRAME_OPTIONS, "DENY"),
+        (header::REFERRER_POLICY, "no-referrer"),
+        (
+            header::CONTENT_SECURITY_POLICY,
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; form-action 'self'; frame-ancestors 'none'",
+        ),
+        (
+            HeaderName::from_static("permissions-policy"),
+            "geolocation=(), camera=(), microphone=()",
+        ),
+    ];
+    let mut app = Router::new()
+        .merge(api::routes())
+        .merge(console::routes())
+        .route("/healthz", axum::routing::get(healthz))
+        .route("/api/openapi.json", axum::routing::get(openapi::serve))
+        .with_state(state)
+        .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES));
+    for (name, value) in headers {
+        app = app.layer(SetResponseHeaderLayer::if_not_present(
+            name,
+            HeaderValue::from_static(value),
+        ));
+    }
+    app
+}
+
+async fn healthz(
+    axum::extract::State(s): axum::extract::State<AppState>,
+) -> Result<&'static str, ApiError> {
+    s.store.ping().await?;
+    Ok("ok")
+}
+
+/// Serves the application on a bound listener until the process is stopped.
+pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::io::Result<()> {
+    axum::serve(
+        listener,
+        router(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await
+}

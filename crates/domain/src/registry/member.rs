@@ -35,6 +35,9 @@ impl Labelled for MemberStatus {
     }
 }
 
+/// Party Constitution Art. 1: a member has reached the age of eighteen when joining.
+pub const MIN_JOINING_AGE: u32 = 18;
+
 /// The validated fields of a member. Resident ID and phone are personal data.
 #[derive(Debug, Clone, PartialEq)]
 pub struct MemberFields {
@@ -81,7 +84,9 @@ impl MemberFields {
         });
         if let (Some(id), Some(j)) = (&resident_id, joined_on)
             && let Some(birth) = id.birth_date()
-            && j < birth
+            && birth
+                .checked_add_months(chrono::Months::new(12 * MIN_JOINING_AGE))
+                .is_none_or(|adult| j < adult)
         {
             e.0.push(DomainError::OutOfRange { field: "joined_on" });
         }
@@ -97,5 +102,20 @@ impl MemberFields {
             }
             _ => Err(e.0),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn joining_before_eighteen_is_refused() {
+        let id = "11010519491231002X";
+        let early = NaiveDate::from_ymd_opt(1967, 12, 30);
+        let ok = NaiveDate::from_ymd_opt(1967, 12, 31);
+        let e = MemberFields::parse("张三", "正式党员", id, "", early).expect_err("17 years old");
+        assert_eq!(e[0].field(), "joined_on");
+        assert!(MemberFields::parse("张三", "正式党员", id, "13800138000", ok).is_ok());
     }
 }

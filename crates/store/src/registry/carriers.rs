@@ -1,4 +1,6 @@
-use super::common::{ListQuery, Page, Scoped, check_version, contains, division_filter, filter_opt, scope_condition};
+use super::common::{
+    ListQuery, Page, Scoped, check_version, contains, division_filter, filter_opt, scope_condition,
+};
 use crate::audit::{self, AuditEntry};
 use crate::entity::{carrier, party_org};
 use crate::error::unique_as;
@@ -6,7 +8,8 @@ use crate::{Actor, Result, Store, StoreError};
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, EntityTrait, Order, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait,
+    ActiveValue::Set, ColumnTrait, EntityTrait, Order, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, QueryTrait,
 };
 use serde::Serialize;
 use std::collections::HashMap;
@@ -46,17 +49,29 @@ fn carriers_under(p: &OrgPath) -> sea_orm::sea_query::SelectStatement {
 pub(crate) fn scope(actor: &Actor) -> sea_orm::Condition {
     scope_condition(
         actor,
-        Scoped::Located { division: carrier::Column::DivisionCode, id: carrier::Column::Id, via_org: carriers_under },
+        Scoped::Located {
+            division: carrier::Column::DivisionCode,
+            id: carrier::Column::Id,
+            via_org: carriers_under,
+        },
     )
 }
 
 impl Store {
-    pub(crate) async fn carrier_views(&self, rows: Vec<carrier::Model>) -> Result<Vec<CarrierView>> {
-        let names = self.division_names(rows.iter().map(|r| r.division_code.clone())).await?;
+    pub(crate) async fn carrier_views(
+        &self,
+        rows: Vec<carrier::Model>,
+    ) -> Result<Vec<CarrierView>> {
+        let names = self
+            .division_names(rows.iter().map(|r| r.division_code.clone()))
+            .await?;
         Ok(rows
             .into_iter()
             .map(|m| CarrierView {
-                kind_label: CarrierKind::parse_any(&m.kind).map(|k| k.label_zh()).unwrap_or_default().to_string(),
+                kind_label: CarrierKind::parse_any(&m.kind)
+                    .map(|k| k.label_zh())
+                    .unwrap_or_default()
+                    .to_string(),
                 division_name: names.get(&m.division_code).cloned().unwrap_or_default(),
                 id: m.id,
                 name: m.name,
@@ -75,7 +90,10 @@ impl Store {
     }
 
     /// Names of the given division codes.
-    pub(crate) async fn division_names(&self, codes: impl Iterator<Item = String>) -> Result<HashMap<String, String>> {
+    pub(crate) async fn division_names(
+        &self,
+        codes: impl Iterator<Item = String>,
+    ) -> Result<HashMap<String, String>> {
         let mut codes: Vec<String> = codes.collect();
         codes.sort();
         codes.dedup();
@@ -120,11 +138,20 @@ impl Store {
             .limit(q.per_page())
             .all(&self.read)
             .await?;
-        Ok(Page { items: self.carrier_views(rows).await?, total, page: q.page(), per_page: q.per_page() })
+        Ok(Page {
+            items: self.carrier_views(rows).await?,
+            total,
+            page: q.page(),
+            per_page: q.per_page(),
+        })
     }
 
     pub(crate) async fn carrier_model(&self, actor: &Actor, id: i64) -> Result<carrier::Model> {
-        carrier::Entity::find_by_id(id).filter(scope(actor)).one(&self.read).await?.ok_or(StoreError::NotFound)
+        carrier::Entity::find_by_id(id)
+            .filter(scope(actor))
+            .one(&self.read)
+            .await?
+            .ok_or(StoreError::NotFound)
     }
 
     pub async fn get_carrier(&self, actor: &Actor, id: i64) -> Result<CarrierView> {
@@ -147,13 +174,25 @@ impl Store {
         Ok(self.carrier_views(vec![m]).await?.remove(0))
     }
 
-    pub async fn update_carrier(&self, actor: &Actor, id: i64, version: i64, f: CarrierInput) -> Result<CarrierView> {
+    pub async fn update_carrier(
+        &self,
+        actor: &Actor,
+        id: i64,
+        version: i64,
+        f: CarrierInput,
+    ) -> Result<CarrierView> {
         actor.require(Action::WriteRegistry)?;
         self.check_placement(actor, &f.division).await?;
         let txn = self.begin().await?;
-        let before = carrier::Entity::find_by_id(id).filter(scope(actor)).one(&txn).await?.ok_or(StoreError::NotFound)?;
+        let before = carrier::Entity::find_by_id(id)
+            .filter(scope(actor))
+            .one(&txn)
+            .await?
+            .ok_or(StoreError::NotFound)?;
         if before.version != version {
-            return Err(StoreError::Stale { current: before.version });
+            return Err(StoreError::Stale {
+                current: before.version,
+            });
         }
         let after = self.update_carrier_in(&txn, actor, before, f).await?;
         txn.commit().await?;
@@ -161,18 +200,30 @@ impl Store {
     }
 
     /// Applies an edit to a row read in the same transaction (version-checked, audited).
-    pub(crate) async fn update_carrier_in<C: sea_orm::ConnectionTrait>(&self, txn: &C, actor: &Actor, before: carrier::Model, f: CarrierInput) -> Result<carrier::Model> {
+    pub(crate) async fn update_carrier_in<C: sea_orm::ConnectionTrait>(
+        &self,
+        txn: &C,
+        actor: &Actor,
+        before: carrier::Model,
+        f: CarrierInput,
+    ) -> Result<carrier::Model> {
         let id = before.id;
         let find = carrier::Entity::find_by_id(id);
         let res = carrier::Entity::update_many()
             .col_expr(carrier::Column::Name, Expr::value(f.name))
             .col_expr(carrier::Column::Kind, Expr::value(f.kind.code()))
             .col_expr(carrier::Column::IsKey, Expr::value(f.is_key))
-            .col_expr(carrier::Column::DivisionCode, Expr::value(f.division.to_string()))
+            .col_expr(
+                carrier::Column::DivisionCode,
+                Expr::value(f.division.to_string()),
+            )
             .col_expr(carrier::Column::Address, Expr::value(f.address))
             .col_expr(carrier::Column::Lng, Expr::value(f.location.map(|l| l.0)))
             .col_expr(carrier::Column::Lat, Expr::value(f.location.map(|l| l.1)))
-            .col_expr(carrier::Column::Version, Expr::col(carrier::Column::Version).add(1))
+            .col_expr(
+                carrier::Column::Version,
+                Expr::col(carrier::Column::Version).add(1),
+            )
             .col_expr(carrier::Column::UpdatedAt, Expr::value(Utc::now()))
             .filter(carrier::Column::Id.eq(id))
             .filter(carrier::Column::Version.eq(before.version))
@@ -181,11 +232,25 @@ impl Store {
             .map_err(unique_as("name"))?;
         check_version(txn, res.rows_affected, find.clone(), |m| m.version).await?;
         let after = find.one(txn).await?.ok_or(StoreError::NotFound)?;
-        audit::record(txn, actor, "update", "carrier", Some(id), serde_json::to_value(&before).ok(), serde_json::to_value(&after).ok()).await?;
+        audit::record(
+            txn,
+            actor,
+            "update",
+            "carrier",
+            Some(id),
+            serde_json::to_value(&before).ok(),
+            serde_json::to_value(&after).ok(),
+        )
+        .await?;
         Ok(after)
     }
 
-    pub(crate) async fn insert_carrier_in<C: sea_orm::ConnectionTrait>(&self, txn: &C, actor: &Actor, f: CarrierInput) -> Result<carrier::Model> {
+    pub(crate) async fn insert_carrier_in<C: sea_orm::ConnectionTrait>(
+        &self,
+        txn: &C,
+        actor: &Actor,
+        f: CarrierInput,
+    ) -> Result<carrier::Model> {
         let now = Utc::now();
         let m = carrier::Entity::insert(carrier::ActiveModel {
             name: Set(f.name),
@@ -204,19 +269,37 @@ impl Store {
         .exec_with_returning(txn)
         .await
         .map_err(unique_as("name"))?;
-        audit::record(txn, actor, "create", "carrier", Some(m.id), None, serde_json::to_value(&m).ok()).await?;
+        audit::record(
+            txn,
+            actor,
+            "create",
+            "carrier",
+            Some(m.id),
+            None,
+            serde_json::to_value(&m).ok(),
+        )
+        .await?;
         Ok(m)
     }
 
     /// Archives (or restores) a carrier. Records are never deleted: history refers to them.
-    pub async fn archive_carrier(&self, actor: &Actor, id: i64, version: i64, archived: bool) -> Result<CarrierView> {
+    pub async fn archive_carrier(
+        &self,
+        actor: &Actor,
+        id: i64,
+        version: i64,
+        archived: bool,
+    ) -> Result<CarrierView> {
         actor.require(Action::WriteRegistry)?;
         let txn = self.begin().await?;
         let find = carrier::Entity::find_by_id(id).filter(scope(actor));
         let before = find.clone().one(&txn).await?.ok_or(StoreError::NotFound)?;
         let res = carrier::Entity::update_many()
             .col_expr(carrier::Column::Archived, Expr::value(archived))
-            .col_expr(carrier::Column::Version, Expr::col(carrier::Column::Version).add(1))
+            .col_expr(
+                carrier::Column::Version,
+                Expr::col(carrier::Column::Version).add(1),
+            )
             .col_expr(carrier::Column::UpdatedAt, Expr::value(Utc::now()))
             .filter(carrier::Column::Id.eq(id))
             .filter(carrier::Column::Version.eq(version))
@@ -225,13 +308,26 @@ impl Store {
         check_version(&txn, res.rows_affected, find.clone(), |m| m.version).await?;
         let after = find.one(&txn).await?.ok_or(StoreError::NotFound)?;
         let action = if archived { "archive" } else { "restore" };
-        audit::record(&txn, actor, action, "carrier", Some(id), serde_json::to_value(&before).ok(), serde_json::to_value(&after).ok()).await?;
+        audit::record(
+            &txn,
+            actor,
+            action,
+            "carrier",
+            Some(id),
+            serde_json::to_value(&before).ok(),
+            serde_json::to_value(&after).ok(),
+        )
+        .await?;
         txn.commit().await?;
         Ok(self.carrier_views(vec![after]).await?.remove(0))
     }
 
     /// A new or moved record must be placed in a known division inside the actor's scope.
-    pub(crate) async fn check_placement(&self, actor: &Actor, d: &tongxin_domain::codes::DivisionCode) -> Result<()> {
+    pub(crate) async fn check_placement(
+        &self,
+        actor: &Actor,
+        d: &tongxin_domain::codes::DivisionCode,
+    ) -> Result<()> {
         self.known_division(d).await?;
         if !actor.scope.may_place_in(d) {
             return Err(StoreError::OutsideTerritory { field: "division" });
@@ -240,12 +336,21 @@ impl Store {
     }
 
     /// Carrier ids by name within the actor's scope (for resolving import relations).
-    pub(crate) async fn carrier_ids_by_name(&self, actor: &Actor) -> Result<HashMap<String, Vec<(i64, String)>>> {
+    pub(crate) async fn carrier_ids_by_name(
+        &self,
+        actor: &Actor,
+    ) -> Result<HashMap<String, Vec<(i64, String)>>> {
         let rows: Vec<(i64, String, String)> = carrier::Entity::find()
             .select_only()
-            .columns([carrier::Column::Id, carrier::Column::Name, carrier::Column::DivisionCode])
+            .columns([
+                carrier::Column::Id,
+                carrier::Column::Name,
+                carrier::Column::DivisionCode,
+            ])
             .filter(scope(actor))
-            .apply_if(Some(false), |q, v| q.filter(carrier::Column::Archived.eq(v)))
+            .apply_if(Some(false), |q, v| {
+                q.filter(carrier::Column::Archived.eq(v))
+            })
             .into_tuple()
             .all(&self.read)
             .await?;

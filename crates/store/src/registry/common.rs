@@ -35,13 +35,23 @@ impl ListQuery {
         self.per_page.unwrap_or(50).clamp(1, 500)
     }
     pub fn search(&self) -> Option<String> {
-        self.q.as_deref().map(tongxin_domain::text::clean).filter(|s| !s.is_empty())
+        self.q
+            .as_deref()
+            .map(tongxin_domain::text::clean)
+            .filter(|s| !s.is_empty())
     }
     /// The sort column if it is one of `allowed`, and whether it is descending.
     pub fn sort_by<'a>(&self, allowed: &[&'a str]) -> (&'a str, bool) {
         let raw = self.sort.as_deref().unwrap_or("name");
         let (desc, col) = raw.strip_prefix('-').map_or((false, raw), |c| (true, c));
-        (allowed.iter().copied().find(|a| *a == col).unwrap_or(allowed[0]), desc)
+        (
+            allowed
+                .iter()
+                .copied()
+                .find(|a| *a == col)
+                .unwrap_or(allowed[0]),
+            desc,
+        )
     }
 }
 
@@ -101,7 +111,11 @@ pub(crate) fn units_under(path: &OrgPath) -> SelectStatement {
 pub(crate) enum Scoped<C> {
     /// A table with its own division column; organisation scopes reach it through
     /// `via_org` (a subquery of the record ids under the organisation subtree).
-    Located { division: C, id: C, via_org: fn(&OrgPath) -> SelectStatement },
+    Located {
+        division: C,
+        id: C,
+        via_org: fn(&OrgPath) -> SelectStatement,
+    },
     /// Members: in scope through their organisation.
     ThroughOrg { org_id: C },
 }
@@ -113,7 +127,11 @@ pub(crate) fn scope_condition<C: ColumnTrait>(actor: &Actor, target: Scoped<C>) 
     };
     let mut any = Condition::any();
     match target {
-        Scoped::Located { division: dcol, id, via_org } => {
+        Scoped::Located {
+            division: dcol,
+            id,
+            via_org,
+        } => {
             if let Some(d) = division {
                 any = any.add(in_division(dcol, d));
             }
@@ -139,10 +157,16 @@ pub(crate) fn scope_condition<C: ColumnTrait>(actor: &Actor, target: Scoped<C>) 
 
 /// The division filter of a list request, which must itself lie in a valid code.
 pub(crate) fn division_filter<C: ColumnTrait>(q: &ListQuery, col: C) -> Result<Option<Condition>> {
-    match q.division.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+    match q
+        .division
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
         None => Ok(None),
         Some(code) => {
-            let code = DivisionCode::parse(code).map_err(|_| StoreError::UnknownDivision(code.into()))?;
+            let code =
+                DivisionCode::parse(code).map_err(|_| StoreError::UnknownDivision(code.into()))?;
             Ok(Some(in_division(col, &code)))
         }
     }
@@ -150,7 +174,12 @@ pub(crate) fn division_filter<C: ColumnTrait>(q: &ListQuery, col: C) -> Result<O
 
 /// Checks the result of `UPDATE … WHERE id = ? AND version = ?`: no row means either
 /// the record is gone (or out of scope) or someone saved it first.
-pub(crate) async fn check_version<E, C>(db: &C, rows: u64, find: sea_orm::Select<E>, version_of: fn(&E::Model) -> i64) -> Result<()>
+pub(crate) async fn check_version<E, C>(
+    db: &C,
+    rows: u64,
+    find: sea_orm::Select<E>,
+    version_of: fn(&E::Model) -> i64,
+) -> Result<()>
 where
     E: EntityTrait,
     C: ConnectionTrait,
@@ -160,18 +189,25 @@ where
     }
     match find.one(db).await? {
         None => Err(StoreError::NotFound),
-        Some(m) => Err(StoreError::Stale { current: version_of(&m) }),
+        Some(m) => Err(StoreError::Stale {
+            current: version_of(&m),
+        }),
     }
 }
 
 /// Escapes `%`, `_` and `\` for a LIKE pattern (used with `ESCAPE '\'`).
 pub(crate) fn like_escape(s: &str) -> String {
-    s.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
+    s.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
 }
 
 /// A contains-search over `col`, portable across SQLite and PostgreSQL.
 pub(crate) fn contains<C: ColumnTrait>(col: C, s: &str) -> Condition {
-    Condition::all().add(Expr::col(col).like(sea_orm::sea_query::LikeExpr::new(format!("%{}%", like_escape(s))).escape('\\')))
+    Condition::all().add(
+        Expr::col(col)
+            .like(sea_orm::sea_query::LikeExpr::new(format!("%{}%", like_escape(s))).escape('\\')),
+    )
 }
 
 /// Applies an optional condition.

@@ -2,7 +2,9 @@ use super::common::in_division;
 use crate::entity::instructor;
 use crate::{Actor, Result, Store, StoreError};
 use chrono::Utc;
-use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+};
 use serde::Serialize;
 use tongxin_domain::access::Action;
 use tongxin_domain::codes::{DivisionCode, Phone};
@@ -21,7 +23,11 @@ pub struct InstructorView {
 impl From<instructor::Model> for InstructorView {
     fn from(m: instructor::Model) -> Self {
         InstructorView {
-            phone_masked: m.phone.as_deref().and_then(|p| Phone::parse(p).ok()).map(|p| p.masked()),
+            phone_masked: m
+                .phone
+                .as_deref()
+                .and_then(|p| Phone::parse(p).ok())
+                .map(|p| p.masked()),
             id: m.id,
             name: m.name,
             division_code: m.division_code,
@@ -39,11 +45,22 @@ impl Store {
                 None => return Ok(vec![]),
             }
         }
-        Ok(q.order_by_asc(instructor::Column::Name).all(&self.read).await?.into_iter().map(Into::into).collect())
+        Ok(q.order_by_asc(instructor::Column::Name)
+            .all(&self.read)
+            .await?
+            .into_iter()
+            .map(Into::into)
+            .collect())
     }
 
     /// Finds the instructor of this name in `division`, or records a new one.
-    pub async fn ensure_instructor(&self, actor: &Actor, name: &str, phone: Option<Phone>, division: &DivisionCode) -> Result<InstructorView> {
+    pub async fn ensure_instructor(
+        &self,
+        actor: &Actor,
+        name: &str,
+        phone: Option<Phone>,
+        division: &DivisionCode,
+    ) -> Result<InstructorView> {
         actor.require(Action::WriteRegistry)?;
         if !actor.scope.may_place_in(division) {
             return Err(StoreError::OutsideTerritory { field: "division" });
@@ -55,7 +72,13 @@ impl Store {
     }
 }
 
-pub(crate) async fn ensure_instructor_in<C: ConnectionTrait>(db: &C, actor: &Actor, name: &str, phone: Option<Phone>, division: &DivisionCode) -> Result<instructor::Model> {
+pub(crate) async fn ensure_instructor_in<C: ConnectionTrait>(
+    db: &C,
+    actor: &Actor,
+    name: &str,
+    phone: Option<Phone>,
+    division: &DivisionCode,
+) -> Result<instructor::Model> {
     if let Some(m) = instructor::Entity::find()
         .filter(instructor::Column::DivisionCode.eq(division.as_str()))
         .filter(instructor::Column::Name.eq(name))
@@ -73,6 +96,15 @@ pub(crate) async fn ensure_instructor_in<C: ConnectionTrait>(db: &C, actor: &Act
     })
     .exec_with_returning(db)
     .await?;
-    crate::audit::record(db, actor, "create", "instructor", Some(m.id), None, Some(serde_json::json!({"name": m.name, "division_code": m.division_code}))).await?;
+    crate::audit::record(
+        db,
+        actor,
+        "create",
+        "instructor",
+        Some(m.id),
+        None,
+        Some(serde_json::json!({"name": m.name, "division_code": m.division_code})),
+    )
+    .await?;
     Ok(m)
 }

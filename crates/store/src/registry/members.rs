@@ -1,11 +1,16 @@
-use super::common::{ListQuery, Page, Scoped, check_version, contains, filter_opt, orgs_in_division, scope_condition};
+use super::common::{
+    ListQuery, Page, Scoped, check_version, contains, filter_opt, orgs_in_division, scope_condition,
+};
 use crate::audit::{self, AuditEntry};
 use crate::entity::{member, party_org, unit};
 use crate::error::unique_as;
 use crate::{Actor, Result, Store, StoreError};
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait};
-use sea_orm::{ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, Order, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, Order, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect,
+};
 use serde::Serialize;
 use std::collections::HashMap;
 use tongxin_domain::access::Action;
@@ -49,15 +54,24 @@ pub struct RevealedMember {
 }
 
 pub(crate) fn scope(actor: &Actor) -> Condition {
-    scope_condition(actor, Scoped::ThroughOrg { org_id: member::Column::OrgId })
+    scope_condition(
+        actor,
+        Scoped::ThroughOrg {
+            org_id: member::Column::OrgId,
+        },
+    )
 }
 
 fn masked_id(raw: &str) -> String {
-    ResidentId::parse(raw).map(|r| r.masked()).unwrap_or_else(|_| "*".repeat(raw.chars().count()))
+    ResidentId::parse(raw)
+        .map(|r| r.masked())
+        .unwrap_or_else(|_| "*".repeat(raw.chars().count()))
 }
 
 fn masked_phone(raw: &str) -> String {
-    Phone::parse(raw).map(|p| p.masked()).unwrap_or_else(|_| "*".repeat(raw.chars().count()))
+    Phone::parse(raw)
+        .map(|p| p.masked())
+        .unwrap_or_else(|_| "*".repeat(raw.chars().count()))
 }
 
 /// The audit form of a member row: personal data masked (the audit log is no place for
@@ -95,7 +109,10 @@ impl Store {
         Ok(rows
             .into_iter()
             .map(|m| MemberView {
-                status_label: MemberStatus::parse_any(&m.status).map(|k| k.label_zh()).unwrap_or_default().to_string(),
+                status_label: MemberStatus::parse_any(&m.status)
+                    .map(|k| k.label_zh())
+                    .unwrap_or_default()
+                    .to_string(),
                 org_name: orgs.get(&m.org_id).cloned().unwrap_or_default(),
                 work_unit_name: m.work_unit_id.and_then(|u| units.get(&u).cloned()),
                 resident_id_masked: masked_id(&m.resident_id),
@@ -119,7 +136,12 @@ impl Store {
     pub async fn list_members(&self, actor: &Actor, q: &ListQuery) -> Result<Page<MemberView>> {
         actor.require(Action::ReadRegistry)?;
         let mut sel = member::Entity::find().filter(scope(actor));
-        if let Some(d) = q.division.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        if let Some(d) = q
+            .division
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
             let d = DivisionCode::parse(d).map_err(|_| StoreError::UnknownDivision(d.into()))?;
             sel = sel.filter(member::Column::OrgId.in_subquery(orgs_in_division(&d)));
         }
@@ -147,14 +169,29 @@ impl Store {
             .limit(q.per_page())
             .all(&self.read)
             .await?;
-        Ok(Page { items: self.member_views(rows).await?, total, page: q.page(), per_page: q.per_page() })
+        Ok(Page {
+            items: self.member_views(rows).await?,
+            total,
+            page: q.page(),
+            per_page: q.per_page(),
+        })
     }
 
     /// Members of one organisation.
-    pub async fn members_of_org(&self, actor: &Actor, org_id: i64, q: &ListQuery) -> Result<Page<MemberView>> {
+    pub async fn members_of_org(
+        &self,
+        actor: &Actor,
+        org_id: i64,
+        q: &ListQuery,
+    ) -> Result<Page<MemberView>> {
         self.get_org(actor, org_id).await?;
-        let mut sel = member::Entity::find().filter(scope(actor)).filter(member::Column::OrgId.eq(org_id));
-        sel = filter_opt(sel, (!q.archived).then(|| member::Column::Archived.eq(false).into()));
+        let mut sel = member::Entity::find()
+            .filter(scope(actor))
+            .filter(member::Column::OrgId.eq(org_id));
+        sel = filter_opt(
+            sel,
+            (!q.archived).then(|| member::Column::Archived.eq(false).into()),
+        );
         let total = sel.clone().count(&self.read).await?;
         let rows = sel
             .order_by_asc(member::Column::Name)
@@ -162,11 +199,25 @@ impl Store {
             .limit(q.per_page())
             .all(&self.read)
             .await?;
-        Ok(Page { items: self.member_views(rows).await?, total, page: q.page(), per_page: q.per_page() })
+        Ok(Page {
+            items: self.member_views(rows).await?,
+            total,
+            page: q.page(),
+            per_page: q.per_page(),
+        })
     }
 
-    pub(crate) async fn member_model<C: ConnectionTrait>(&self, db: &C, actor: &Actor, id: i64) -> Result<member::Model> {
-        member::Entity::find_by_id(id).filter(scope(actor)).one(db).await?.ok_or(StoreError::NotFound)
+    pub(crate) async fn member_model<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        actor: &Actor,
+        id: i64,
+    ) -> Result<member::Model> {
+        member::Entity::find_by_id(id)
+            .filter(scope(actor))
+            .one(db)
+            .await?
+            .ok_or(StoreError::NotFound)
     }
 
     pub async fn get_member(&self, actor: &Actor, id: i64) -> Result<MemberView> {
@@ -186,18 +237,44 @@ impl Store {
         actor.require(Action::RevealPersonalData)?;
         let txn = self.begin().await?;
         let m = self.member_model(&txn, actor, id).await?;
-        audit::record(&txn, actor, "reveal", "member", Some(id), None, Some(serde_json::json!({"fields": ["resident_id", "phone"]}))).await?;
+        audit::record(
+            &txn,
+            actor,
+            "reveal",
+            "member",
+            Some(id),
+            None,
+            Some(serde_json::json!({"fields": ["resident_id", "phone"]})),
+        )
+        .await?;
         txn.commit().await?;
-        Ok(RevealedMember { id, resident_id: m.resident_id, phone: m.phone })
+        Ok(RevealedMember {
+            id,
+            resident_id: m.resident_id,
+            phone: m.phone,
+        })
     }
 
-    async fn check_member_refs<C: ConnectionTrait>(&self, db: &C, actor: &Actor, i: &MemberInput) -> Result<()> {
-        let org = self.org_model(db, actor, i.org_id).await.map_err(|_| StoreError::Reference { field: "org_id" })?;
+    async fn check_member_refs<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        actor: &Actor,
+        i: &MemberInput,
+    ) -> Result<()> {
+        let org = self
+            .org_model(db, actor, i.org_id)
+            .await
+            .map_err(|_| StoreError::Reference { field: "org_id" })?;
         if org.archived {
             return Err(StoreError::Reference { field: "org_id" });
         }
         if let Some(u) = i.work_unit_id {
-            unit::Entity::find_by_id(u).one(db).await?.ok_or(StoreError::Reference { field: "work_unit_id" })?;
+            unit::Entity::find_by_id(u)
+                .one(db)
+                .await?
+                .ok_or(StoreError::Reference {
+                    field: "work_unit_id",
+                })?;
         }
         Ok(())
     }
@@ -207,20 +284,41 @@ impl Store {
         let txn = self.begin().await?;
         self.check_member_refs(&txn, actor, &i).await?;
         let m = insert_member(&txn, i).await?;
-        audit::record(&txn, actor, "create", "member", Some(m.id), None, member_json(&m)).await?;
+        audit::record(
+            &txn,
+            actor,
+            "create",
+            "member",
+            Some(m.id),
+            None,
+            member_json(&m),
+        )
+        .await?;
         txn.commit().await?;
         Ok(self.member_views(vec![m]).await?.remove(0))
     }
 
     /// Edits a member. Moving a member to another organisation is one atomic change: the
     /// member is never in two organisations nor in none (brief §4a.6).
-    pub async fn update_member(&self, actor: &Actor, id: i64, version: i64, i: MemberInput) -> Result<MemberView> {
+    pub async fn update_member(
+        &self,
+        actor: &Actor,
+        id: i64,
+        version: i64,
+        i: MemberInput,
+    ) -> Result<MemberView> {
         actor.require(Action::WriteMembers)?;
         let txn = self.begin().await?;
         self.check_member_refs(&txn, actor, &i).await?;
-        let before = member::Entity::find_by_id(id).filter(scope(actor)).one(&txn).await?.ok_or(StoreError::NotFound)?;
+        let before = member::Entity::find_by_id(id)
+            .filter(scope(actor))
+            .one(&txn)
+            .await?
+            .ok_or(StoreError::NotFound)?;
         if before.version != version {
-            return Err(StoreError::Stale { current: before.version });
+            return Err(StoreError::Stale {
+                current: before.version,
+            });
         }
         let after = self.update_member_in(&txn, actor, before, i).await?;
         txn.commit().await?;
@@ -228,7 +326,13 @@ impl Store {
     }
 
     /// Applies an edit to a row read in the same transaction (version-checked, audited).
-    pub(crate) async fn update_member_in<C: ConnectionTrait>(&self, txn: &C, actor: &Actor, before: member::Model, i: MemberInput) -> Result<member::Model> {
+    pub(crate) async fn update_member_in<C: ConnectionTrait>(
+        &self,
+        txn: &C,
+        actor: &Actor,
+        before: member::Model,
+        i: MemberInput,
+    ) -> Result<member::Model> {
         let id = before.id;
         let f = i.fields;
         let res = member::Entity::update_many()
@@ -236,30 +340,66 @@ impl Store {
             .col_expr(member::Column::Status, Expr::value(f.status.code()))
             .col_expr(member::Column::OrgId, Expr::value(i.org_id))
             .col_expr(member::Column::WorkUnitId, Expr::value(i.work_unit_id))
-            .col_expr(member::Column::ResidentId, Expr::value(f.resident_id.reveal()))
-            .col_expr(member::Column::Phone, Expr::value(f.phone.as_ref().map(|p| p.reveal().to_string())))
+            .col_expr(
+                member::Column::ResidentId,
+                Expr::value(f.resident_id.reveal()),
+            )
+            .col_expr(
+                member::Column::Phone,
+                Expr::value(f.phone.as_ref().map(|p| p.reveal().to_string())),
+            )
             .col_expr(member::Column::JoinedOn, Expr::value(f.joined_on))
-            .col_expr(member::Column::Version, Expr::col(member::Column::Version).add(1))
+            .col_expr(
+                member::Column::Version,
+                Expr::col(member::Column::Version).add(1),
+            )
             .col_expr(member::Column::UpdatedAt, Expr::value(Utc::now()))
             .filter(member::Column::Id.eq(id))
             .filter(member::Column::Version.eq(before.version))
             .exec(txn)
             .await
             .map_err(unique_as("resident_id"))?;
-        check_version(txn, res.rows_affected, member::Entity::find_by_id(id), |m| m.version).await?;
-        let after = member::Entity::find_by_id(id).one(txn).await?.ok_or(StoreError::NotFound)?;
-        audit::record(txn, actor, "update", "member", Some(id), member_json(&before), member_json(&after)).await?;
+        check_version(
+            txn,
+            res.rows_affected,
+            member::Entity::find_by_id(id),
+            |m| m.version,
+        )
+        .await?;
+        let after = member::Entity::find_by_id(id)
+            .one(txn)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        audit::record(
+            txn,
+            actor,
+            "update",
+            "member",
+            Some(id),
+            member_json(&before),
+            member_json(&after),
+        )
+        .await?;
         Ok(after)
     }
 
-    pub async fn archive_member(&self, actor: &Actor, id: i64, version: i64, archived: bool) -> Result<MemberView> {
+    pub async fn archive_member(
+        &self,
+        actor: &Actor,
+        id: i64,
+        version: i64,
+        archived: bool,
+    ) -> Result<MemberView> {
         actor.require(Action::WriteMembers)?;
         let txn = self.begin().await?;
         let find = member::Entity::find_by_id(id).filter(scope(actor));
         let before = find.clone().one(&txn).await?.ok_or(StoreError::NotFound)?;
         let res = member::Entity::update_many()
             .col_expr(member::Column::Archived, Expr::value(archived))
-            .col_expr(member::Column::Version, Expr::col(member::Column::Version).add(1))
+            .col_expr(
+                member::Column::Version,
+                Expr::col(member::Column::Version).add(1),
+            )
             .col_expr(member::Column::UpdatedAt, Expr::value(Utc::now()))
             .filter(member::Column::Id.eq(id))
             .filter(member::Column::Version.eq(version))
@@ -268,7 +408,16 @@ impl Store {
         check_version(&txn, res.rows_affected, find.clone(), |m| m.version).await?;
         let after = find.one(&txn).await?.ok_or(StoreError::NotFound)?;
         let action = if archived { "archive" } else { "restore" };
-        audit::record(&txn, actor, action, "member", Some(id), member_json(&before), member_json(&after)).await?;
+        audit::record(
+            &txn,
+            actor,
+            action,
+            "member",
+            Some(id),
+            member_json(&before),
+            member_json(&after),
+        )
+        .await?;
         txn.commit().await?;
         Ok(self.member_views(vec![after]).await?.remove(0))
     }
@@ -280,16 +429,28 @@ fn member_search(s: &str) -> Condition {
     let mut any = Condition::any().add(contains(member::Column::Name, s));
     if let Ok(id) = ResidentId::parse(&code) {
         any = any.add(member::Column::ResidentId.eq(id.reveal()));
-    } else if code.len() == 18 && code.contains('*') && code.chars().filter(|c| *c != '*').count() >= 8 {
-        let pattern: String = code.chars().map(|c| if c == '*' { '_' } else { c }).collect();
-        if pattern.chars().all(|c| c == '_' || c.is_ascii_digit() || c == 'X') {
+    } else if code.len() == 18
+        && code.contains('*')
+        && code.chars().filter(|c| *c != '*').count() >= 8
+    {
+        let pattern: String = code
+            .chars()
+            .map(|c| if c == '*' { '_' } else { c })
+            .collect();
+        if pattern
+            .chars()
+            .all(|c| c == '_' || c.is_ascii_digit() || c == 'X')
+        {
             any = any.add(Expr::col(member::Column::ResidentId).like(pattern));
         }
     }
     any
 }
 
-pub(crate) async fn insert_member<C: ConnectionTrait>(db: &C, i: MemberInput) -> Result<member::Model> {
+pub(crate) async fn insert_member<C: ConnectionTrait>(
+    db: &C,
+    i: MemberInput,
+) -> Result<member::Model> {
     let now = Utc::now();
     let f = i.fields;
     member::Entity::insert(member::ActiveModel {

@@ -9,12 +9,12 @@ mod orgs;
 mod units;
 
 pub use carriers::{CarrierInput, CarrierView};
-pub(crate) use instructors::ensure_instructor_in;
-pub(crate) use members::{insert_member, member_json, scope as members_scope};
-pub(crate) use orgs::{insert_org, org_unit_ids, scope as orgs_scope};
-pub(crate) use units::{insert_unit_audited, scope as units_scope};
 pub use common::{ListQuery, Page};
 pub use instructors::InstructorView;
+pub(crate) use instructors::ensure_instructor_in;
 pub use members::{MemberInput, MemberView, RevealedMember};
+pub(crate) use members::{insert_member, member_json, scope as members_scope};
 pub use orgs::{OrgInput, OrgView};
+pub(crate) use orgs::{insert_org, org_unit_ids, scope as orgs_scope};
 pub use units::{UnitInput, UnitLinkView, UnitView};
+pub(crate) use units::{insert_unit_audited, scope as units_scope};

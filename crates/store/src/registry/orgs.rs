@@ -1,11 +1,17 @@
-use super::common::{ListQuery, Page, Scoped, check_version, contains, division_filter, filter_opt, orgs_under, scope_condition};
+use super::common::{
+    ListQuery, Page, Scoped, check_version, contains, division_filter, filter_opt, orgs_under,
+    scope_condition,
+};
 use crate::audit::{self, AuditEntry};
 use crate::entity::{carrier, org_unit, party_org, unit};
 use crate::error::unique_as;
 use crate::{Actor, Result, Store, StoreError};
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait};
-use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, Order, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, Order, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect,
+};
 use serde::Serialize;
 use std::collections::HashMap;
 use tongxin_domain::access::Action;
@@ -48,14 +54,26 @@ pub struct OrgView {
 }
 
 pub(crate) fn scope(actor: &Actor) -> sea_orm::Condition {
-    scope_condition(actor, Scoped::Located { division: party_org::Column::DivisionCode, id: party_org::Column::Id, via_org: orgs_under })
+    scope_condition(
+        actor,
+        Scoped::Located {
+            division: party_org::Column::DivisionCode,
+            id: party_org::Column::Id,
+            via_org: orgs_under,
+        },
+    )
 }
 
 impl Store {
     pub(crate) async fn org_views(&self, rows: Vec<party_org::Model>) -> Result<Vec<OrgView>> {
-        let names = self.division_names(rows.iter().map(|r| r.division_code.clone())).await?;
+        let names = self
+            .division_names(rows.iter().map(|r| r.division_code.clone()))
+            .await?;
         let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
-        let links = org_unit::Entity::find().filter(org_unit::Column::OrgId.is_in(ids)).all(&self.read).await?;
+        let links = org_unit::Entity::find()
+            .filter(org_unit::Column::OrgId.is_in(ids))
+            .all(&self.read)
+            .await?;
         let unit_ids: Vec<i64> = links.iter().map(|l| l.unit_id).collect();
         let unit_names: HashMap<i64, String> = unit::Entity::find()
             .filter(unit::Column::Id.is_in(unit_ids))
@@ -89,13 +107,23 @@ impl Store {
         Ok(rows
             .into_iter()
             .map(|m| {
-                let mine: Vec<i64> = links.iter().filter(|l| l.org_id == m.id).map(|l| l.unit_id).collect();
+                let mine: Vec<i64> = links
+                    .iter()
+                    .filter(|l| l.org_id == m.id)
+                    .map(|l| l.unit_id)
+                    .collect();
                 OrgView {
-                    kind_label: OrgKind::parse_any(&m.kind).map(|k| k.label_zh()).unwrap_or_default().to_string(),
+                    kind_label: OrgKind::parse_any(&m.kind)
+                        .map(|k| k.label_zh())
+                        .unwrap_or_default()
+                        .to_string(),
                     division_name: names.get(&m.division_code).cloned().unwrap_or_default(),
                     parent_name: m.parent_id.and_then(|p| parents.get(&p).cloned()),
                     carrier_name: m.carrier_id.and_then(|p| carriers.get(&p).cloned()),
-                    unit_names: mine.iter().filter_map(|u| unit_names.get(u).cloned()).collect(),
+                    unit_names: mine
+                        .iter()
+                        .filter_map(|u| unit_names.get(u).cloned())
+                        .collect(),
                     unit_ids: mine,
                     id: m.id,
                     name: m.name,
@@ -130,7 +158,13 @@ impl Store {
             sel = sel.filter(contains(party_org::Column::Name, &s));
         }
         let total = sel.clone().count(&self.read).await?;
-        let (col, desc) = q.sort_by(&["name", "created_at", "updated_at", "term_ends_on", "division_code"]);
+        let (col, desc) = q.sort_by(&[
+            "name",
+            "created_at",
+            "updated_at",
+            "term_ends_on",
+            "division_code",
+        ]);
         let col = match col {
             "created_at" => party_org::Column::CreatedAt,
             "updated_at" => party_org::Column::UpdatedAt,
@@ -145,11 +179,25 @@ impl Store {
             .limit(q.per_page())
             .all(&self.read)
             .await?;
-        Ok(Page { items: self.org_views(rows).await?, total, page: q.page(), per_page: q.per_page() })
+        Ok(Page {
+            items: self.org_views(rows).await?,
+            total,
+            page: q.page(),
+            per_page: q.per_page(),
+        })
     }
 
-    pub(crate) async fn org_model<C: ConnectionTrait>(&self, db: &C, actor: &Actor, id: i64) -> Result<party_org::Model> {
-        party_org::Entity::find_by_id(id).filter(scope(actor)).one(db).await?.ok_or(StoreError::NotFound)
+    pub(crate) async fn org_model<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        actor: &Actor,
+        id: i64,
+    ) -> Result<party_org::Model> {
+        party_org::Entity::find_by_id(id)
+            .filter(scope(actor))
+            .one(db)
+            .await?
+            .ok_or(StoreError::NotFound)
     }
 
     pub async fn get_org(&self, actor: &Actor, id: i64) -> Result<OrgView> {
@@ -166,25 +214,41 @@ impl Store {
     /// The stored path of an organisation (for account scopes); no scope check: callers
     /// are the command line and account administration.
     pub async fn org_path(&self, id: i64) -> Result<OrgPath> {
-        let m = party_org::Entity::find_by_id(id).one(&self.read).await?.ok_or(StoreError::NotFound)?;
+        let m = party_org::Entity::find_by_id(id)
+            .one(&self.read)
+            .await?
+            .ok_or(StoreError::NotFound)?;
         OrgPath::from_stored(&m.path).ok_or(StoreError::NotFound)
     }
 
-    async fn check_org_refs<C: ConnectionTrait>(&self, db: &C, actor: &Actor, i: &OrgInput, self_id: Option<i64>) -> Result<Option<party_org::Model>> {
+    async fn check_org_refs<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        actor: &Actor,
+        i: &OrgInput,
+        self_id: Option<i64>,
+    ) -> Result<Option<party_org::Model>> {
         if let Some(c) = i.carrier_id {
             carrier::Entity::find_by_id(c)
                 .filter(super::carriers::scope(actor))
                 .one(db)
                 .await?
-                .ok_or(StoreError::Reference { field: "carrier_id" })?;
+                .ok_or(StoreError::Reference {
+                    field: "carrier_id",
+                })?;
         }
         for u in &i.unit_ids {
-            self.unit_model(db, actor, *u).await.map_err(|_| StoreError::Reference { field: "unit_ids" })?;
+            self.unit_model(db, actor, *u)
+                .await
+                .map_err(|_| StoreError::Reference { field: "unit_ids" })?;
         }
         let parent = match i.parent_id {
             None => None,
             Some(p) => {
-                let parent = self.org_model(db, actor, p).await.map_err(|_| StoreError::Reference { field: "parent_id" })?;
+                let parent = self
+                    .org_model(db, actor, p)
+                    .await
+                    .map_err(|_| StoreError::Reference { field: "parent_id" })?;
                 // A parent may not lie in the organisation's own subtree (no cycles).
                 if let Some(me) = self_id
                     && parent.path.contains(&format!("/{me}/"))
@@ -203,19 +267,40 @@ impl Store {
         let txn = self.begin().await?;
         let parent = self.check_org_refs(&txn, actor, &i, None).await?;
         let m = insert_org(&txn, &i, parent.as_ref()).await?;
-        audit::record(&txn, actor, "create", "party_org", Some(m.id), None, serde_json::to_value(&m).ok()).await?;
+        audit::record(
+            &txn,
+            actor,
+            "create",
+            "party_org",
+            Some(m.id),
+            None,
+            serde_json::to_value(&m).ok(),
+        )
+        .await?;
         txn.commit().await?;
         Ok(self.org_views(vec![m]).await?.remove(0))
     }
 
-    pub async fn update_org(&self, actor: &Actor, id: i64, version: i64, i: OrgInput) -> Result<OrgView> {
+    pub async fn update_org(
+        &self,
+        actor: &Actor,
+        id: i64,
+        version: i64,
+        i: OrgInput,
+    ) -> Result<OrgView> {
         actor.require(Action::WriteRegistry)?;
         self.check_placement(actor, &i.fields.division).await?;
         let txn = self.begin().await?;
         self.check_org_refs(&txn, actor, &i, Some(id)).await?;
-        let before = party_org::Entity::find_by_id(id).filter(scope(actor)).one(&txn).await?.ok_or(StoreError::NotFound)?;
+        let before = party_org::Entity::find_by_id(id)
+            .filter(scope(actor))
+            .one(&txn)
+            .await?
+            .ok_or(StoreError::NotFound)?;
         if before.version != version {
-            return Err(StoreError::Stale { current: before.version });
+            return Err(StoreError::Stale {
+                current: before.version,
+            });
         }
         let after = self.update_org_in(&txn, actor, before, i).await?;
         txn.commit().await?;
@@ -224,12 +309,21 @@ impl Store {
 
     /// Applies an edit to a row read in the same transaction: version-checked, moves the
     /// subtree when the parent changes, audited.
-    pub(crate) async fn update_org_in<C: ConnectionTrait>(&self, txn: &C, actor: &Actor, before: party_org::Model, i: OrgInput) -> Result<party_org::Model> {
+    pub(crate) async fn update_org_in<C: ConnectionTrait>(
+        &self,
+        txn: &C,
+        actor: &Actor,
+        before: party_org::Model,
+        i: OrgInput,
+    ) -> Result<party_org::Model> {
         let id = before.id;
         let find = party_org::Entity::find_by_id(id);
         let parent = match i.parent_id {
             Some(p) => {
-                let parent = party_org::Entity::find_by_id(p).one(txn).await?.ok_or(StoreError::Reference { field: "parent_id" })?;
+                let parent = party_org::Entity::find_by_id(p)
+                    .one(txn)
+                    .await?
+                    .ok_or(StoreError::Reference { field: "parent_id" })?;
                 if parent.path.contains(&format!("/{id}/")) {
                     return Err(StoreError::Reference { field: "parent_id" });
                 }
@@ -247,12 +341,21 @@ impl Store {
             .col_expr(party_org::Column::Name, Expr::value(f.name.clone()))
             .col_expr(party_org::Column::Kind, Expr::value(f.kind.code()))
             .col_expr(party_org::Column::ParentId, Expr::value(i.parent_id))
-            .col_expr(party_org::Column::DivisionCode, Expr::value(f.division.to_string()))
+            .col_expr(
+                party_org::Column::DivisionCode,
+                Expr::value(f.division.to_string()),
+            )
             .col_expr(party_org::Column::CarrierId, Expr::value(i.carrier_id))
-            .col_expr(party_org::Column::Secretary, Expr::value(f.secretary.clone()))
+            .col_expr(
+                party_org::Column::Secretary,
+                Expr::value(f.secretary.clone()),
+            )
             .col_expr(party_org::Column::FoundedOn, Expr::value(f.founded_on))
             .col_expr(party_org::Column::TermEndsOn, Expr::value(f.term_ends_on))
-            .col_expr(party_org::Column::Version, Expr::col(party_org::Column::Version).add(1))
+            .col_expr(
+                party_org::Column::Version,
+                Expr::col(party_org::Column::Version).add(1),
+            )
             .col_expr(party_org::Column::UpdatedAt, Expr::value(Utc::now()))
             .filter(party_org::Column::Id.eq(id))
             .filter(party_org::Column::Version.eq(before.version))
@@ -269,7 +372,10 @@ impl Store {
                 .col_expr(
                     party_org::Column::Path,
                     // An OrgPath holds only digits and slashes, so it is safe inline.
-                    Expr::cust(format!("'{}' || substr(path, {keep_from})", new_path.as_str())),
+                    Expr::cust(format!(
+                        "'{}' || substr(path, {keep_from})",
+                        new_path.as_str()
+                    )),
                 )
                 .filter(party_org::Column::Path.gte(lo))
                 .filter(party_org::Column::Path.lt(hi))
@@ -278,11 +384,26 @@ impl Store {
         }
         set_org_units(txn, id, &i.unit_ids).await?;
         let after = find.one(txn).await?.ok_or(StoreError::NotFound)?;
-        audit::record(txn, actor, "update", "party_org", Some(id), org_json(txn, &before).await?, org_json(txn, &after).await?).await?;
+        audit::record(
+            txn,
+            actor,
+            "update",
+            "party_org",
+            Some(id),
+            org_json(txn, &before).await?,
+            org_json(txn, &after).await?,
+        )
+        .await?;
         Ok(after)
     }
 
-    pub async fn archive_org(&self, actor: &Actor, id: i64, version: i64, archived: bool) -> Result<OrgView> {
+    pub async fn archive_org(
+        &self,
+        actor: &Actor,
+        id: i64,
+        version: i64,
+        archived: bool,
+    ) -> Result<OrgView> {
         actor.require(Action::WriteRegistry)?;
         let txn = self.begin().await?;
         let find = party_org::Entity::find_by_id(id).filter(scope(actor));
@@ -306,7 +427,10 @@ impl Store {
         }
         let res = party_org::Entity::update_many()
             .col_expr(party_org::Column::Archived, Expr::value(archived))
-            .col_expr(party_org::Column::Version, Expr::col(party_org::Column::Version).add(1))
+            .col_expr(
+                party_org::Column::Version,
+                Expr::col(party_org::Column::Version).add(1),
+            )
             .col_expr(party_org::Column::UpdatedAt, Expr::value(Utc::now()))
             .filter(party_org::Column::Id.eq(id))
             .filter(party_org::Column::Version.eq(version))
@@ -315,14 +439,32 @@ impl Store {
         check_version(&txn, res.rows_affected, find.clone(), |m| m.version).await?;
         let after = find.one(&txn).await?.ok_or(StoreError::NotFound)?;
         let action = if archived { "archive" } else { "restore" };
-        audit::record(&txn, actor, action, "party_org", Some(id), serde_json::to_value(&before).ok(), serde_json::to_value(&after).ok()).await?;
+        audit::record(
+            &txn,
+            actor,
+            action,
+            "party_org",
+            Some(id),
+            serde_json::to_value(&before).ok(),
+            serde_json::to_value(&after).ok(),
+        )
+        .await?;
         txn.commit().await?;
         Ok(self.org_views(vec![after]).await?.remove(0))
     }
 }
 
-async fn org_json<C: ConnectionTrait>(db: &C, m: &party_org::Model) -> Result<Option<serde_json::Value>> {
-    let units: Vec<i64> = org_unit::Entity::find().filter(org_unit::Column::OrgId.eq(m.id)).all(db).await?.into_iter().map(|l| l.unit_id).collect();
+async fn org_json<C: ConnectionTrait>(
+    db: &C,
+    m: &party_org::Model,
+) -> Result<Option<serde_json::Value>> {
+    let units: Vec<i64> = org_unit::Entity::find()
+        .filter(org_unit::Column::OrgId.eq(m.id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|l| l.unit_id)
+        .collect();
     let mut v = serde_json::to_value(m).unwrap_or_default();
     if let Some(o) = v.as_object_mut() {
         o.insert("unit_ids".into(), serde_json::json!(units));
@@ -330,22 +472,36 @@ async fn org_json<C: ConnectionTrait>(db: &C, m: &party_org::Model) -> Result<Op
     Ok(Some(v))
 }
 
-pub(crate) async fn set_org_units<C: ConnectionTrait>(db: &C, org_id: i64, unit_ids: &[i64]) -> Result<()> {
-    org_unit::Entity::delete_many().filter(org_unit::Column::OrgId.eq(org_id)).exec(db).await?;
+pub(crate) async fn set_org_units<C: ConnectionTrait>(
+    db: &C,
+    org_id: i64,
+    unit_ids: &[i64],
+) -> Result<()> {
+    org_unit::Entity::delete_many()
+        .filter(org_unit::Column::OrgId.eq(org_id))
+        .exec(db)
+        .await?;
     let mut ids = unit_ids.to_vec();
     ids.sort_unstable();
     ids.dedup();
     if !ids.is_empty() {
-        org_unit::Entity::insert_many(ids.into_iter().map(|u| org_unit::ActiveModel { org_id: Set(org_id), unit_id: Set(u) }))
-            .exec_without_returning(db)
-            .await?;
+        org_unit::Entity::insert_many(ids.into_iter().map(|u| org_unit::ActiveModel {
+            org_id: Set(org_id),
+            unit_id: Set(u),
+        }))
+        .exec_without_returning(db)
+        .await?;
     }
     Ok(())
 }
 
 /// Inserts an organisation and sets its path from its id (a second statement: the id is
 /// known only after the insert).
-pub(crate) async fn insert_org<C: ConnectionTrait>(db: &C, i: &OrgInput, parent: Option<&party_org::Model>) -> Result<party_org::Model> {
+pub(crate) async fn insert_org<C: ConnectionTrait>(
+    db: &C,
+    i: &OrgInput,
+    parent: Option<&party_org::Model>,
+) -> Result<party_org::Model> {
     let now = Utc::now();
     let f = &i.fields;
     let m = party_org::Entity::insert(party_org::ActiveModel {
@@ -377,9 +533,18 @@ pub(crate) async fn insert_org<C: ConnectionTrait>(db: &C, i: &OrgInput, parent:
         .exec(db)
         .await?;
     set_org_units(db, m.id, &i.unit_ids).await?;
-    Ok(party_org::Model { path: path.as_str().to_string(), ..m })
+    Ok(party_org::Model {
+        path: path.as_str().to_string(),
+        ..m
+    })
 }
 
 pub(crate) async fn org_unit_ids<C: ConnectionTrait>(db: &C, org_id: i64) -> Result<Vec<i64>> {
-    Ok(org_unit::Entity::find().filter(org_unit::Column::OrgId.eq(org_id)).all(db).await?.into_iter().map(|l| l.unit_id).collect())
+    Ok(org_unit::Entity::find()
+        .filter(org_unit::Column::OrgId.eq(org_id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|l| l.unit_id)
+        .collect())
 }

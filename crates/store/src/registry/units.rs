@@ -1,11 +1,17 @@
-use super::common::{ListQuery, Page, Scoped, check_version, contains, division_filter, filter_opt, scope_condition, units_under};
+use super::common::{
+    ListQuery, Page, Scoped, check_version, contains, division_filter, filter_opt, scope_condition,
+    units_under,
+};
 use crate::audit::{self, AuditEntry};
 use crate::entity::{carrier, instructor, org_unit, party_org, unit, unit_link};
 use crate::error::unique_as;
 use crate::{Actor, Result, Store, StoreError};
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait};
-use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, Order, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, Order, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect,
+};
 use serde::Serialize;
 use std::collections::HashMap;
 use tongxin_domain::access::Action;
@@ -54,28 +60,52 @@ pub struct UnitView {
 }
 
 pub(crate) fn scope(actor: &Actor) -> sea_orm::Condition {
-    scope_condition(actor, Scoped::Located { division: unit::Column::DivisionCode, id: unit::Column::Id, via_org: units_under })
+    scope_condition(
+        actor,
+        Scoped::Located {
+            division: unit::Column::DivisionCode,
+            id: unit::Column::Id,
+            via_org: units_under,
+        },
+    )
 }
 
 impl Store {
     pub(crate) async fn unit_views(&self, rows: Vec<unit::Model>) -> Result<Vec<UnitView>> {
-        let names = self.division_names(rows.iter().map(|r| r.division_code.clone())).await?;
+        let names = self
+            .division_names(rows.iter().map(|r| r.division_code.clone()))
+            .await?;
         let cids: Vec<i64> = rows.iter().filter_map(|r| r.carrier_id).collect();
         let carriers: HashMap<i64, String> = if cids.is_empty() {
             HashMap::new()
         } else {
-            carrier::Entity::find().filter(carrier::Column::Id.is_in(cids)).all(&self.read).await?.into_iter().map(|c| (c.id, c.name)).collect()
+            carrier::Entity::find()
+                .filter(carrier::Column::Id.is_in(cids))
+                .all(&self.read)
+                .await?
+                .into_iter()
+                .map(|c| (c.id, c.name))
+                .collect()
         };
         let iids: Vec<i64> = rows.iter().filter_map(|r| r.instructor_id).collect();
         let instructors: HashMap<i64, String> = if iids.is_empty() {
             HashMap::new()
         } else {
-            instructor::Entity::find().filter(instructor::Column::Id.is_in(iids)).all(&self.read).await?.into_iter().map(|c| (c.id, c.name)).collect()
+            instructor::Entity::find()
+                .filter(instructor::Column::Id.is_in(iids))
+                .all(&self.read)
+                .await?
+                .into_iter()
+                .map(|c| (c.id, c.name))
+                .collect()
         };
         Ok(rows
             .into_iter()
             .map(|m| UnitView {
-                kind_label: UnitKind::parse_any(&m.kind).map(|k| k.label_zh()).unwrap_or_default().to_string(),
+                kind_label: UnitKind::parse_any(&m.kind)
+                    .map(|k| k.label_zh())
+                    .unwrap_or_default()
+                    .to_string(),
                 division_name: names.get(&m.division_code).cloned().unwrap_or_default(),
                 carrier_name: m.carrier_id.and_then(|c| carriers.get(&c).cloned()),
                 instructor_name: m.instructor_id.and_then(|c| instructors.get(&c).cloned()),
@@ -101,12 +131,27 @@ impl Store {
     }
 
     /// Units of one carrier (the carrier must be in scope).
-    pub async fn units_of_carrier(&self, actor: &Actor, carrier_id: i64, q: &ListQuery) -> Result<Page<UnitView>> {
+    pub async fn units_of_carrier(
+        &self,
+        actor: &Actor,
+        carrier_id: i64,
+        q: &ListQuery,
+    ) -> Result<Page<UnitView>> {
         self.carrier_model(actor, carrier_id).await?;
-        self.list_units_where(actor, q, Some(unit::Column::CarrierId.eq(carrier_id).into())).await
+        self.list_units_where(
+            actor,
+            q,
+            Some(unit::Column::CarrierId.eq(carrier_id).into()),
+        )
+        .await
     }
 
-    async fn list_units_where(&self, actor: &Actor, q: &ListQuery, extra: Option<sea_orm::Condition>) -> Result<Page<UnitView>> {
+    async fn list_units_where(
+        &self,
+        actor: &Actor,
+        q: &ListQuery,
+        extra: Option<sea_orm::Condition>,
+    ) -> Result<Page<UnitView>> {
         actor.require(Action::ReadRegistry)?;
         let mut sel = unit::Entity::find().filter(scope(actor));
         sel = filter_opt(sel, extra);
@@ -119,10 +164,20 @@ impl Store {
         }
         if let Some(s) = q.search() {
             let code = tongxin_domain::text::code_form(&s);
-            sel = sel.filter(sea_orm::Condition::any().add(contains(unit::Column::Name, &s)).add(unit::Column::CreditCode.eq(code)));
+            sel = sel.filter(
+                sea_orm::Condition::any()
+                    .add(contains(unit::Column::Name, &s))
+                    .add(unit::Column::CreditCode.eq(code)),
+            );
         }
         let total = sel.clone().count(&self.read).await?;
-        let (col, desc) = q.sort_by(&["name", "created_at", "updated_at", "employees", "division_code"]);
+        let (col, desc) = q.sort_by(&[
+            "name",
+            "created_at",
+            "updated_at",
+            "employees",
+            "division_code",
+        ]);
         let col = match col {
             "created_at" => unit::Column::CreatedAt,
             "updated_at" => unit::Column::UpdatedAt,
@@ -137,11 +192,25 @@ impl Store {
             .limit(q.per_page())
             .all(&self.read)
             .await?;
-        Ok(Page { items: self.unit_views(rows).await?, total, page: q.page(), per_page: q.per_page() })
+        Ok(Page {
+            items: self.unit_views(rows).await?,
+            total,
+            page: q.page(),
+            per_page: q.per_page(),
+        })
     }
 
-    pub(crate) async fn unit_model<C: ConnectionTrait>(&self, db: &C, actor: &Actor, id: i64) -> Result<unit::Model> {
-        unit::Entity::find_by_id(id).filter(scope(actor)).one(db).await?.ok_or(StoreError::NotFound)
+    pub(crate) async fn unit_model<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        actor: &Actor,
+        id: i64,
+    ) -> Result<unit::Model> {
+        unit::Entity::find_by_id(id)
+            .filter(scope(actor))
+            .one(db)
+            .await?
+            .ok_or(StoreError::NotFound)
     }
 
     pub async fn get_unit(&self, actor: &Actor, id: i64) -> Result<UnitView> {
@@ -159,10 +228,23 @@ impl Store {
     pub async fn unit_links(&self, actor: &Actor, id: i64) -> Result<Vec<UnitLinkView>> {
         self.get_unit(actor, id).await?;
         let links = unit_link::Entity::find()
-            .filter(sea_orm::Condition::any().add(unit_link::Column::UnitId.eq(id)).add(unit_link::Column::OtherUnitId.eq(id)))
+            .filter(
+                sea_orm::Condition::any()
+                    .add(unit_link::Column::UnitId.eq(id))
+                    .add(unit_link::Column::OtherUnitId.eq(id)),
+            )
             .all(&self.read)
             .await?;
-        let others: Vec<i64> = links.iter().map(|l| if l.unit_id == id { l.other_unit_id } else { l.unit_id }).collect();
+        let others: Vec<i64> = links
+            .iter()
+            .map(|l| {
+                if l.unit_id == id {
+                    l.other_unit_id
+                } else {
+                    l.unit_id
+                }
+            })
+            .collect();
         let names: HashMap<i64, String> = unit::Entity::find()
             .filter(unit::Column::Id.is_in(others))
             .all(&self.read)
@@ -176,7 +258,10 @@ impl Store {
                 let outgoing = l.unit_id == id;
                 let other = if outgoing { l.other_unit_id } else { l.unit_id };
                 UnitLinkView {
-                    kind_label: UnitLinkKind::parse_any(&l.kind).map(|k| k.label_zh()).unwrap_or_default().into(),
+                    kind_label: UnitLinkKind::parse_any(&l.kind)
+                        .map(|k| k.label_zh())
+                        .unwrap_or_default()
+                        .into(),
                     kind: l.kind,
                     other_unit_id: other,
                     other_unit_name: names.get(&other).cloned().unwrap_or_default(),
@@ -188,14 +273,26 @@ impl Store {
 
     /// Adds a network link "unit is KIND other" (e.g. headquarters of). Both units must be
     /// in scope; the other may be anywhere for a system actor (networks cross districts).
-    pub async fn link_units(&self, actor: &Actor, unit_id: i64, kind: UnitLinkKind, other_id: i64) -> Result<()> {
+    pub async fn link_units(
+        &self,
+        actor: &Actor,
+        unit_id: i64,
+        kind: UnitLinkKind,
+        other_id: i64,
+    ) -> Result<()> {
         actor.require(Action::WriteRegistry)?;
         if unit_id == other_id {
-            return Err(StoreError::Reference { field: "other_unit_id" });
+            return Err(StoreError::Reference {
+                field: "other_unit_id",
+            });
         }
         let txn = self.begin().await?;
         self.unit_model(&txn, actor, unit_id).await?;
-        self.unit_model(&txn, actor, other_id).await.map_err(|_| StoreError::Reference { field: "other_unit_id" })?;
+        self.unit_model(&txn, actor, other_id)
+            .await
+            .map_err(|_| StoreError::Reference {
+                field: "other_unit_id",
+            })?;
         unit_link::Entity::insert(unit_link::ActiveModel {
             unit_id: Set(unit_id),
             kind: Set(kind.code().into()),
@@ -206,22 +303,43 @@ impl Store {
         .await
         .map_err(unique_as("link"))?;
         let after = serde_json::json!({"kind": kind.code(), "other_unit_id": other_id});
-        audit::record(&txn, actor, "link", "unit", Some(unit_id), None, Some(after)).await?;
+        audit::record(
+            &txn,
+            actor,
+            "link",
+            "unit",
+            Some(unit_id),
+            None,
+            Some(after),
+        )
+        .await?;
         txn.commit().await?;
         Ok(())
     }
 
     /// Checks the carrier and instructor of a unit input are in scope.
-    async fn check_unit_refs<C: ConnectionTrait>(&self, db: &C, actor: &Actor, i: &UnitInput) -> Result<()> {
+    async fn check_unit_refs<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        actor: &Actor,
+        i: &UnitInput,
+    ) -> Result<()> {
         if let Some(c) = i.carrier_id {
             carrier::Entity::find_by_id(c)
                 .filter(super::carriers::scope(actor))
                 .one(db)
                 .await?
-                .ok_or(StoreError::Reference { field: "carrier_id" })?;
+                .ok_or(StoreError::Reference {
+                    field: "carrier_id",
+                })?;
         }
         if let Some(ins) = i.instructor_id {
-            instructor::Entity::find_by_id(ins).one(db).await?.ok_or(StoreError::Reference { field: "instructor_id" })?;
+            instructor::Entity::find_by_id(ins)
+                .one(db)
+                .await?
+                .ok_or(StoreError::Reference {
+                    field: "instructor_id",
+                })?;
         }
         Ok(())
     }
@@ -236,14 +354,26 @@ impl Store {
         Ok(self.unit_views(vec![m]).await?.remove(0))
     }
 
-    pub async fn update_unit(&self, actor: &Actor, id: i64, version: i64, i: UnitInput) -> Result<UnitView> {
+    pub async fn update_unit(
+        &self,
+        actor: &Actor,
+        id: i64,
+        version: i64,
+        i: UnitInput,
+    ) -> Result<UnitView> {
         actor.require(Action::WriteRegistry)?;
         self.check_placement(actor, &i.fields.division).await?;
         let txn = self.begin().await?;
         self.check_unit_refs(&txn, actor, &i).await?;
-        let before = unit::Entity::find_by_id(id).filter(scope(actor)).one(&txn).await?.ok_or(StoreError::NotFound)?;
+        let before = unit::Entity::find_by_id(id)
+            .filter(scope(actor))
+            .one(&txn)
+            .await?
+            .ok_or(StoreError::NotFound)?;
         if before.version != version {
-            return Err(StoreError::Stale { current: before.version });
+            return Err(StoreError::Stale {
+                current: before.version,
+            });
         }
         let after = self.update_unit_in(&txn, actor, before, i).await?;
         txn.commit().await?;
@@ -251,20 +381,38 @@ impl Store {
     }
 
     /// Applies an edit to a row read in the same transaction (version-checked, audited).
-    pub(crate) async fn update_unit_in<C: ConnectionTrait>(&self, txn: &C, actor: &Actor, before: unit::Model, i: UnitInput) -> Result<unit::Model> {
+    pub(crate) async fn update_unit_in<C: ConnectionTrait>(
+        &self,
+        txn: &C,
+        actor: &Actor,
+        before: unit::Model,
+        i: UnitInput,
+    ) -> Result<unit::Model> {
         let id = before.id;
         let find = unit::Entity::find_by_id(id);
         let f = i.fields;
         let res = unit::Entity::update_many()
             .col_expr(unit::Column::Name, Expr::value(f.name))
             .col_expr(unit::Column::Kind, Expr::value(f.kind.code()))
-            .col_expr(unit::Column::CreditCode, Expr::value(f.credit_code.map(|c| c.to_string())))
-            .col_expr(unit::Column::Employees, Expr::value(f.employees.map(i64::from)))
+            .col_expr(
+                unit::Column::CreditCode,
+                Expr::value(f.credit_code.map(|c| c.to_string())),
+            )
+            .col_expr(
+                unit::Column::Employees,
+                Expr::value(f.employees.map(i64::from)),
+            )
             .col_expr(unit::Column::CarrierId, Expr::value(i.carrier_id))
             .col_expr(unit::Column::InstructorId, Expr::value(i.instructor_id))
-            .col_expr(unit::Column::DivisionCode, Expr::value(f.division.to_string()))
+            .col_expr(
+                unit::Column::DivisionCode,
+                Expr::value(f.division.to_string()),
+            )
             .col_expr(unit::Column::Address, Expr::value(f.address))
-            .col_expr(unit::Column::Version, Expr::col(unit::Column::Version).add(1))
+            .col_expr(
+                unit::Column::Version,
+                Expr::col(unit::Column::Version).add(1),
+            )
             .col_expr(unit::Column::UpdatedAt, Expr::value(Utc::now()))
             .filter(unit::Column::Id.eq(id))
             .filter(unit::Column::Version.eq(before.version))
@@ -273,18 +421,36 @@ impl Store {
             .map_err(unique_as("credit_code"))?;
         check_version(txn, res.rows_affected, find.clone(), |m| m.version).await?;
         let after = find.one(txn).await?.ok_or(StoreError::NotFound)?;
-        audit::record(txn, actor, "update", "unit", Some(id), serde_json::to_value(&before).ok(), serde_json::to_value(&after).ok()).await?;
+        audit::record(
+            txn,
+            actor,
+            "update",
+            "unit",
+            Some(id),
+            serde_json::to_value(&before).ok(),
+            serde_json::to_value(&after).ok(),
+        )
+        .await?;
         Ok(after)
     }
 
-    pub async fn archive_unit(&self, actor: &Actor, id: i64, version: i64, archived: bool) -> Result<UnitView> {
+    pub async fn archive_unit(
+        &self,
+        actor: &Actor,
+        id: i64,
+        version: i64,
+        archived: bool,
+    ) -> Result<UnitView> {
         actor.require(Action::WriteRegistry)?;
         let txn = self.begin().await?;
         let find = unit::Entity::find_by_id(id).filter(scope(actor));
         let before = find.clone().one(&txn).await?.ok_or(StoreError::NotFound)?;
         let res = unit::Entity::update_many()
             .col_expr(unit::Column::Archived, Expr::value(archived))
-            .col_expr(unit::Column::Version, Expr::col(unit::Column::Version).add(1))
+            .col_expr(
+                unit::Column::Version,
+                Expr::col(unit::Column::Version).add(1),
+            )
             .col_expr(unit::Column::UpdatedAt, Expr::value(Utc::now()))
             .filter(unit::Column::Id.eq(id))
             .filter(unit::Column::Version.eq(version))
@@ -293,7 +459,16 @@ impl Store {
         check_version(&txn, res.rows_affected, find.clone(), |m| m.version).await?;
         let after = find.one(&txn).await?.ok_or(StoreError::NotFound)?;
         let action = if archived { "archive" } else { "restore" };
-        audit::record(&txn, actor, action, "unit", Some(id), serde_json::to_value(&before).ok(), serde_json::to_value(&after).ok()).await?;
+        audit::record(
+            &txn,
+            actor,
+            action,
+            "unit",
+            Some(id),
+            serde_json::to_value(&before).ok(),
+            serde_json::to_value(&after).ok(),
+        )
+        .await?;
         txn.commit().await?;
         Ok(self.unit_views(vec![after]).await?.remove(0))
     }
@@ -342,8 +517,21 @@ pub(crate) async fn insert_unit<C: ConnectionTrait>(db: &C, i: UnitInput) -> Res
     .map_err(unique_as(if has_code { "credit_code" } else { "name" }))
 }
 
-pub(crate) async fn insert_unit_audited<C: ConnectionTrait>(db: &C, actor: &Actor, i: UnitInput) -> Result<unit::Model> {
+pub(crate) async fn insert_unit_audited<C: ConnectionTrait>(
+    db: &C,
+    actor: &Actor,
+    i: UnitInput,
+) -> Result<unit::Model> {
     let m = insert_unit(db, i).await?;
-    audit::record(db, actor, "create", "unit", Some(m.id), None, serde_json::to_value(&m).ok()).await?;
+    audit::record(
+        db,
+        actor,
+        "create",
+        "unit",
+        Some(m.id),
+        None,
+        serde_json::to_value(&m).ok(),
+    )
+    .await?;
     Ok(m)
 }

@@ -1,0 +1,173 @@
+//! API errors: a stable code, an HTTP status, the message in Chinese and English, and
+//! per-field errors for forms. Database text never reaches a user.
+
+use crate::i18n::{Lang, error_message};
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use tongxin_domain::ErrorCode;
+use tongxin_store::StoreError;
+
+/// Every code the web layer can answer with (checked for translations by a test).
+pub const ALL_CODES: &[&str] = &[
+    "not_found",
+    "internal",
+    "validation.failed",
+    "validation.required",
+    "validation.too_long",
+    "validation.out_of_range",
+    "validation.unknown_value",
+    "registry.stale_edit",
+    "registry.duplicate",
+    "registry.reference_invalid",
+    "registry.reference_ambiguous",
+    "registry.outside_territory",
+    "registry.in_use",
+    "registry.phone_invalid",
+    "registry.unit.credit_code_invalid",
+    "registry.member.resident_id_invalid",
+    "registry.division.code_invalid",
+    "registry.division.unknown",
+    "registry.division.ambiguous",
+    "auth.required",
+    "auth.invalid",
+    "auth.forbidden",
+    "auth.rate_limited",
+    "auth.csrf",
+    "import.not_a_workbook",
+    "import.no_header",
+    "import.missing_column",
+    "import.too_large",
+    "import.bad_file",
+    "import.bad_date",
+    "import.bad_bool",
+    "request.too_large",
+    "request.bad",
+];
+
+#[derive(Debug, Clone, Serialize)]
+pub struct FieldError {
+    pub field: String,
+    pub code: String,
+    pub message_zh: String,
+    pub message_en: String,
+}
+
+#[derive(Debug)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub code: &'static str,
+    pub fields: Vec<FieldError>,
+    pub detail: Option<String>,
+}
+
+#[derive(Serialize)]
+struct Body<'a> {
+    code: &'a str,
+    message_zh: String,
+    message_en: String,
+    #[serde(skip_serializing_if = "<[FieldError]>::is_empty")]
+    fields: &'a [FieldError],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    detail: Option<&'a str>,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, code: &'static str) -> Self {
+        ApiError {
+            status,
+            code,
+            fields: vec![],
+            detail: None,
+        }
+    }
+
+    pub fn message(&self, lang: Lang) -> String {
+        error_message(self.code, lang)
+    }
+}
+
+pub(crate) fn field_errors(errs: &[tongxin_domain::DomainError]) -> Vec<FieldError> {
+    errs.iter()
+        .map(|e| FieldError {
+            field: e.field().to_string(),
+            code: e.code().to_string(),
+            message_zh: error_message(e.code(), Lang::ZhCn),
+            message_en: error_message(e.code(), Lang::En),
+        })
+        .collect()
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        let status = match &e {
+            StoreError::NotFound => StatusCode::NOT_FOUND,
+            StoreError::Stale { .. } | StoreError::Duplicate { .. } | StoreError::InUse => {
+                StatusCode::CONFLICT
+            }
+            StoreError::Invalid(_)
+            | StoreError::Reference { .. }
+            | StoreError::UnknownDivision(_)
+            | StoreError::BadFile(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            StoreError::OutsideTerritory { .. } | StoreError::Forbidden => StatusCode::FORBIDDEN,
+            StoreError::Db(_) | StoreError::Io(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        };
+        if status == StatusCode::INTERNAL_SERVER_ERROR {
+            tracing::error!(error = %e, "store error");
+        }
+        let fields = match &e {
+            StoreError::Invalid(errs) => field_errors(errs),
+            StoreError::Duplicate { field }
+            | StoreError::Reference { field }
+            | StoreError::OutsideTerritory { field } => vec![FieldError {
+                field: field.to_string(),
+                code: e.code().to_string(),
+                message_zh: error_message(e.code(), Lang::ZhCn),
+                message_en: error_message(e.code(), Lang::En),
+            }],
+            _ => vec![],
+        };
+        let detail = match &e {
+            StoreError::Stale { current } => Some(format!("current version {current}")),
+            StoreError::UnknownDivision(code) => Some(code.clone()),
+            StoreError::BadFile(m) => Some(m.clone()),
+            _ => None,
+        };
+        ApiError {
+            status,
+            code: e.code(),
+            fields,
+            detail,
+        }
+    }
+}
+
+impl From<tongxin_import::ImportError> for ApiError {
+    fn from(e: tongxin_import::ImportError) -> Self {
+        let status = match e {
+            tongxin_import::ImportError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            tongxin_import::ImportError::Write(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            _ => StatusCode::UNPROCESSABLE_ENTITY,
+        };
+        ApiError {
+            status,
+            code: e.code(),
+            fields: vec![],
+            detail: Some(e.to_string()),
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body = Body {
+            code: self.code,
+            message_zh: error_message(self.code, Lang::ZhCn),
+            message_en: error_message(self.code, Lang::En),
+            fields: &self.fields,
+            detail: self.detail.as_deref(),
+        };
+        (self.status, Json(body)).into_response()
+    }
+}

@@ -1,0 +1,240 @@
+//! Import and export as the console, the API and the command line run them: read the
+//! file, import the tables, write the error workbook with reasons in Chinese and English.
+
+use crate::ApiError;
+use crate::i18n::{Lang, error_message};
+use axum::extract::Multipart;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use std::collections::HashMap;
+use tongxin_import::{ErrorSheet, Field, Kind, read_tables, write_error_workbook, write_workbook};
+use tongxin_store::bulk::{ImportMode, ImportReport};
+use tongxin_store::registry::ListQuery;
+use tongxin_store::{Actor, Store};
+
+pub struct ImportOutcome {
+    pub report: ImportReport,
+    /// The sheets as read with a 错误原因 column, when any row failed.
+    pub error_workbook: Option<Vec<u8>>,
+}
+
+/// The text of a row error in the error workbook: Chinese, English, and the value.
+pub fn reason(code: &str, column: Option<&str>, detail: &str) -> String {
+    let col = column.map(|c| format!("【{c}】")).unwrap_or_default();
+    format!(
+        "{col}{} / {} ({detail})",
+        error_message(code, Lang::ZhCn),
+        error_message(code, Lang::En)
+    )
+}
+
+pub async fn run(
+    store: &Store,
+    actor: &Actor,
+    bytes: &[u8],
+    filename: &str,
+    kind: Option<Kind>,
+    mode: ImportMode,
+) -> Result<ImportOutcome, ApiError> {
+    let tables = read_tables(bytes, filename, kind)?;
+    let report = store.import_tables(actor, &tables, mode).await?;
+    let error_workbook = if report.errors.is_empty() {
+        None
+    } else {
+        let sheets: Vec<ErrorSheet<'_>> = tables
+            .iter()
+            .map(|t| {
+                let mut errors: HashMap<usize, String> = HashMap::new();
+                for e in report
+                    .errors
+                    .iter()
+                    .filter(|e| e.sheet == t.sheet && e.kind == t.kind.code())
+                {
+                    let r = reason(e.code, e.column, &e.detail);
+                    errors
+                        .entry(e.index)
+                        .and_modify(|s| {
+                            s.push_str("; ");
+                            s.push_str(&r)
+                        })
+                        .or_insert(r);
+                }
+                ErrorSheet { table: t, errors }
+            })
+            .collect();
+        Some(write_error_workbook(&sheets)?)
+    };
+    Ok(ImportOutcome {
+        report,
+        error_workbook,
+    })
+}
+
+/// Reads the `file` part of an upload.
+pub async fn read_upload(mp: &mut Multipart) -> Result<(String, Vec<u8>), ApiError> {
+    let bad = |_| ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "request.too_large");
+    while let Some(field) = mp.next_field().await.map_err(bad)? {
+        if field.name() == Some("file") {
+            let name = field.file_name().unwrap_or("upload.xlsx").to_string();
+            let bytes = field.bytes().await.map_err(bad)?;
+            if bytes.len() > tongxin_import::MAX_FILE_BYTES {
+                return Err(ApiError::new(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "import.too_large",
+                ));
+            }
+            return Ok((name, bytes.to_vec()));
+        }
+    }
+    Err(ApiError::new(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "request.bad",
+    ))
+}
+
+pub fn xlsx_response(filename: &str, bytes: Vec<u8>) -> Response {
+    (
+        [
+            (
+                header::CONTENT_TYPE,
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string(),
+            ),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{filename}\""),
+            ),
+        ],
+        bytes,
+    )
+        .into_response()
+}
+
+/// Writes one kind of record in the import layout. Members' resident IDs and phones are
+/// masked unless `reveal` (which needs the right and is audited per member).
+pub async fn export(
+    store: &Store,
+    actor: &Actor,
+    kind: Kind,
+    division: Option<&str>,
+    reveal: bool,
+) -> Result<Vec<u8>, ApiError> {
+    let mut q = ListQuery {
+        division: division.map(str::to_string),
+        per_page: Some(500),
+        ..Default::default()
+    };
+    let mut rows: Vec<HashMap<Field, String>> = Vec::new();
+    let mut page = 1;
+    loop {
+        q.page = Some(page);
+        let more = match kind {
+            Kind::Carriers => {
+                let p = store.list_carriers(actor, &q).await?;
+                for c in &p.items {
+                    rows.push(HashMap::from([
+                        (Field::CarrierName, c.name.clone()),
+                        (Field::CarrierKind, c.kind_label.clone()),
+                        (Field::IsKey, if c.is_key { "是" } else { "否" }.into()),
+                        (Field::Division, c.division_code.clone()),
+                        (Field::Address, c.address.clone().unwrap_or_default()),
+                        (
+                            Field::Longitude,
+                            c.lng.map(|v| v.to_string()).unwrap_or_default(),
+                        ),
+                        (
+                            Field::Latitude,
+                            c.lat.map(|v| v.to_string()).unwrap_or_default(),
+                        ),
+                    ]));
+                }
+                page < p.pages()
+            }
+            Kind::Units => {
+                let p = store.list_units(actor, &q).await?;
+                for u in &p.items {
+                    rows.push(HashMap::from([
+                        (Field::UnitName, u.name.clone()),
+                        (Field::UnitKind, u.kind_label.clone()),
+                        (Field::CreditCode, u.credit_code.clone().unwrap_or_default()),
+                        (
+                            Field::Employees,
+                            u.employees.map(|e| e.to_string()).unwrap_or_default(),
+                        ),
+                        (
+                            Field::CarrierRef,
+                            u.carrier_name.clone().unwrap_or_default(),
+                        ),
+                        (Field::Division, u.division_code.clone()),
+                        (Field::Address, u.address.clone().unwrap_or_default()),
+                        (
+                            Field::Instructor,
+                            u.instructor_name.clone().unwrap_or_default(),
+                        ),
+                    ]));
+                }
+                page < p.pages()
+            }
+            Kind::Orgs => {
+                let p = store.list_orgs(actor, &q).await?;
+                for o in &p.items {
+                    rows.push(HashMap::from([
+                        (Field::OrgName, o.name.clone()),
+                        (Field::OrgKind, o.kind_label.clone()),
+                        (Field::ParentOrg, o.parent_name.clone().unwrap_or_default()),
+                        (Field::OrgUnits, o.unit_names.join("、")),
+                        (
+                            Field::CarrierRef,
+                            o.carrier_name.clone().unwrap_or_default(),
+                        ),
+                        (Field::Division, o.division_code.clone()),
+                        (Field::Secretary, o.secretary.clone().unwrap_or_default()),
+                        (
+                            Field::FoundedOn,
+                            o.founded_on.map(|d| d.to_string()).unwrap_or_default(),
+                        ),
+                        (
+                            Field::TermEndsOn,
+                            o.term_ends_on.map(|d| d.to_string()).unwrap_or_default(),
+                        ),
+                    ]));
+                }
+                page < p.pages()
+            }
+            Kind::Members => {
+                let p = store.list_members(actor, &q).await?;
+                for m in &p.items {
+                    let (id, phone) = if reveal {
+                        let r = store.reveal_member(actor, m.id).await?;
+                        (r.resident_id, r.phone.unwrap_or_default())
+                    } else {
+                        (
+                            m.resident_id_masked.clone(),
+                            m.phone_masked.clone().unwrap_or_default(),
+                        )
+                    };
+                    rows.push(HashMap::from([
+                        (Field::MemberName, m.name.clone()),
+                        (Field::MemberStatus, m.status_label.clone()),
+                        (Field::ResidentId, id),
+                        (Field::Phone, phone),
+                        (Field::OrgRef, m.org_name.clone()),
+                        (
+                            Field::WorkUnit,
+                            m.work_unit_name.clone().unwrap_or_default(),
+                        ),
+                        (
+                            Field::JoinedOn,
+                            m.joined_on.map(|d| d.to_string()).unwrap_or_default(),
+                        ),
+                    ]));
+                }
+                page < p.pages()
+            }
+        };
+        if !more {
+            break;
+        }
+        page += 1;
+    }
+    Ok(write_workbook(&[(kind, rows)])?)
+}
