@@ -1,7 +1,1569 @@
-//! The server-rendered console (askama). Placeholder until the pages land.
-use crate::AppState;
-use axum::Router;
+//! The server-rendered console: askama templates, zh-CN by default, English on a switch.
+//! Each handler takes the session's actor and calls the store exactly as the API does.
+
+use crate::api::{CarrierBody, MemberBody, OrgBody, UnitBody};
+use crate::auth::{self, LANG_COOKIE, PageAuth, cookie};
+use crate::i18n::Lang;
+use crate::{ApiError, AppState};
+use askama::Template;
+use axum::extract::{Multipart, Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use serde::Deserialize;
+use std::collections::HashMap;
+use std::sync::Mutex;
+use tongxin_domain::access::Action;
+use tongxin_domain::codes::DivisionCode;
+use tongxin_domain::registry::{CarrierKind, Labelled, MemberStatus, OrgKind, UnitKind};
+use tongxin_store::Actor;
+use tongxin_store::audit::AuditEntry;
+use tongxin_store::bulk::{ImportMode, ImportReport};
+use tongxin_store::divisions::Division;
+use tongxin_store::registry::ListQuery;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
+        .route("/", get(home))
+        .route("/login", get(login_page).post(login_submit))
+        .route("/logout", post(logout))
+        .route("/lang", get(switch_lang))
+        .route("/static/app.css", get(css))
+        .route("/divisions/{code}", get(division_page))
+        .route("/import", get(import_page).post(import_submit))
+        .route("/import/errors/{token}", get(import_errors))
+        .route("/{kind}", get(list_page))
+        .route("/{kind}/new", get(new_page).post(new_submit))
+        .route("/{kind}/{id}", get(detail_page))
+        .route("/{kind}/{id}/edit", get(edit_page).post(edit_submit))
+        .route("/{kind}/{id}/archive", post(archive_submit))
+        .route("/{kind}/{id}/reveal", post(reveal_submit))
+}
+
+/// What every page shows: language, user, CSRF token, title, flash messages.
+pub struct Ctx {
+    pub lang: Lang,
+    pub title: String,
+    pub username: Option<String>,
+    pub csrf: String,
+    pub flash_ok: Option<String>,
+    pub flash_error: Option<String>,
+}
+
+impl Ctx {
+    pub fn t(&self, key: &str) -> String {
+        self.lang.t(key)
+    }
+}
+
+fn lang_of(headers: &HeaderMap) -> Lang {
+    cookie(headers, LANG_COOKIE)
+        .map(|l| Lang::parse(&l))
+        .unwrap_or(Lang::ZhCn)
+}
+
+fn ctx(headers: &HeaderMap, auth: Option<&auth::Auth>, title_key: &str) -> Ctx {
+    let lang = lang_of(headers);
+    Ctx {
+        title: lang.t(title_key),
+        lang,
+        username: auth.map(|a| a.actor.username.clone()),
+        csrf: auth.and_then(|a| a.csrf.clone()).unwrap_or_default(),
+        flash_ok: None,
+        flash_error: None,
+    }
+}
+
+fn render<T: Template>(t: &T) -> Response {
+    match t.render() {
+        Ok(html) => Html(html).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "template");
+            (StatusCode::INTERNAL_SERVER_ERROR, "template error").into_response()
+        }
+    }
+}
+
+/// An error page in the console's language.
+fn error_page(headers: &HeaderMap, auth: Option<&auth::Auth>, e: ApiError) -> Response {
+    let mut c = ctx(headers, auth, "app.name");
+    c.flash_error = Some(e.message(c.lang));
+    c.title = e.message(c.lang);
+    let status = e.status;
+    let mut r = render(&MessagePage { p: c });
+    *r.status_mut() = status;
+    r
+}
+
+#[derive(Template)]
+#[template(
+    source = "{% extends \"base.html\" %}{% block content %}{% endblock %}",
+    ext = "html"
+)]
+struct MessagePage {
+    p: Ctx,
+}
+
+fn check_csrf(a: &auth::Auth, sent: Option<&String>) -> Result<(), ApiError> {
+    match (&a.csrf, sent) {
+        (Some(c), Some(s)) if auth::constant_eq(c, s) => Ok(()),
+        _ => Err(ApiError::new(StatusCode::FORBIDDEN, "auth.csrf")),
+    }
+}
+
+async fn css() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "max-age=3600"),
+        ],
+        include_str!("../static/app.css"),
+    )
+        .into_response()
+}
+
+#[derive(Deserialize)]
+struct LangQuery {
+    to: String,
+}
+
+async fn switch_lang(headers: HeaderMap, Query(q): Query<LangQuery>) -> Response {
+    let lang = Lang::parse(&q.to);
+    let back = headers
+        .get(header::REFERER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|r| {
+            r.find("://")
+                .and_then(|i| r[i + 3..].find('/').map(|j| r[i + 3 + j..].to_string()))
+        })
+        .filter(|p| p.starts_with('/') && !p.starts_with("//"))
+        .unwrap_or_else(|| "/".into());
+    (
+        [(
+            header::SET_COOKIE,
+            format!(
+                "{LANG_COOKIE}={}; Path=/; SameSite=Lax; Max-Age=31536000",
+                lang.code()
+            ),
+        )],
+        Redirect::to(&back),
+    )
+        .into_response()
+}
+
+#[derive(Template)]
+#[template(path = "login.html")]
+struct LoginPage {
+    p: Ctx,
+    username: String,
+}
+
+async fn login_page(headers: HeaderMap) -> Response {
+    render(&LoginPage {
+        p: ctx(&headers, None, "ui.login_title"),
+        username: String::new(),
+    })
+}
+
+#[derive(Deserialize)]
+struct LoginForm {
+    username: String,
+    password: String,
+}
+
+async fn login_submit(
+    State(state): State<AppState>,
+    axum::extract::ConnectInfo(addr): axum::extract::ConnectInfo<std::net::SocketAddr>,
+    headers: HeaderMap,
+    Form(f): Form<LoginForm>,
+) -> Response {
+    let key = auth::client_key(&headers, Some(addr), &f.username);
+    match auth::login(&state, &key, &f.username, &f.password).await {
+        Ok((_, token, _)) => (
+            [(
+                header::SET_COOKIE,
+                auth::session_cookie(&state, &token, auth::SESSION_HOURS * 3600),
+            )],
+            Redirect::to("/"),
+        )
+            .into_response(),
+        Err(e) => {
+            let mut p = ctx(&headers, None, "ui.login_title");
+            p.flash_error = Some(e.message(p.lang));
+            let mut r = render(&LoginPage {
+                p,
+                username: f.username,
+            });
+            *r.status_mut() = e.status;
+            r
+        }
+    }
+}
+
+async fn logout(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    PageAuth(a): PageAuth,
+    Form(f): Form<HashMap<String, String>>,
+) -> Response {
+    if let Err(e) = check_csrf(&a, f.get("csrf")) {
+        return error_page(&headers, Some(&a), e);
+    }
+    if let Some(token) = cookie(&headers, auth::SESSION_COOKIE) {
+        let _ = state.store.end_session(&token).await;
+    }
+    (
+        [(header::SET_COOKIE, auth::session_cookie(&state, "", 0))],
+        Redirect::to("/login"),
+    )
+        .into_response()
+}
+
+#[derive(Template)]
+#[template(path = "home.html")]
+struct HomePage {
+    p: Ctx,
+    code: String,
+    path: Vec<Division>,
+    counts: (u64, u64, u64, u64),
+    children: Vec<(Division, u64, u64, u64)>,
+}
+
+async fn counts(
+    state: &AppState,
+    actor: &Actor,
+    code: Option<&str>,
+) -> Result<(u64, u64, u64, u64), ApiError> {
+    let q = ListQuery {
+        division: code.map(str::to_string),
+        per_page: Some(1),
+        ..Default::default()
+    };
+    Ok((
+        state.store.list_carriers(actor, &q).await?.total,
+        state.store.list_units(actor, &q).await?.total,
+        state.store.list_orgs(actor, &q).await?.total,
+        state.store.list_members(actor, &q).await?.total,
+    ))
+}
+
+async fn home(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    PageAuth(a): PageAuth,
+) -> Response {
+    let code = match a.actor.scope.home_division() {
+        Some(d) => d.to_string(),
+        None => "3101".to_string(),
+    };
+    division_view(&state, &headers, &a, &code).await
+}
+
+async fn division_page(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    PageAuth(a): PageAuth,
+    Path(code): Path<String>,
+) -> Response {
+    division_view(&state, &headers, &a, &code).await
+}
+
+async fn division_view(
+    state: &AppState,
+    headers: &HeaderMap,
+    a: &auth::Auth,
+    code: &str,
+) -> Response {
+    let result: Result<Response, ApiError> = async {
+        let dc = DivisionCode::parse(code)
+            .map_err(|_| ApiError::new(StatusCode::NOT_FOUND, "not_found"))?;
+        // A division outside the account's territory is not shown (unless an organisation
+        // scope reaches into it, whose records the counts then show).
+        let visible = match &a.actor.scope {
+            tongxin_domain::scope::Scope::All => true,
+            tongxin_domain::scope::Scope::Within { division, org } => {
+                division.as_ref().is_some_and(|d| d.contains(&dc)) || org.is_some()
+            }
+        };
+        if !visible {
+            return Err(ApiError::new(StatusCode::NOT_FOUND, "not_found"));
+        }
+        let d = state
+            .store
+            .division(code)
+            .await?
+            .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "not_found"))?;
+        let path = state.store.division_path(&dc).await?;
+        let own = counts(state, &a.actor, Some(code)).await?;
+        let mut children = Vec::new();
+        for c in state.store.division_children(Some(code)).await? {
+            let n = counts(state, &a.actor, Some(&c.code)).await?;
+            children.push((c, n.1, n.2, n.3));
+        }
+        let mut p = ctx(headers, Some(a), "ui.my_territory");
+        p.title = d.name.clone();
+        Ok(render(&HomePage {
+            p,
+            code: code.to_string(),
+            path,
+            counts: own,
+            children,
+        }))
+    }
+    .await;
+    result.unwrap_or_else(|e| error_page(headers, Some(a), e))
+}
+
+/// A record kind of the console, from the URL.
+#[derive(Clone, Copy, PartialEq)]
+enum RecordKind {
+    Carriers,
+    Units,
+    Orgs,
+    Members,
+}
+
+impl RecordKind {
+    fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "carriers" => Self::Carriers,
+            "units" => Self::Units,
+            "orgs" => Self::Orgs,
+            "members" => Self::Members,
+            _ => return None,
+        })
+    }
+    fn path(&self) -> &'static str {
+        match self {
+            Self::Carriers => "carriers",
+            Self::Units => "units",
+            Self::Orgs => "orgs",
+            Self::Members => "members",
+        }
+    }
+    fn title_key(&self) -> String {
+        format!("nav.{}", self.path())
+    }
+    fn write_action(&self) -> Action {
+        if *self == Self::Members {
+            Action::WriteMembers
+        } else {
+            Action::WriteRegistry
+        }
+    }
+    fn kinds(&self) -> Vec<(String, String)> {
+        fn all<T: Labelled>() -> Vec<(String, String)> {
+            T::ALL
+                .iter()
+                .map(|k| (k.code().to_string(), k.label_zh().to_string()))
+                .collect()
+        }
+        match self {
+            Self::Carriers => all::<CarrierKind>(),
+            Self::Units => all::<UnitKind>(),
+            Self::Orgs => all::<OrgKind>(),
+            Self::Members => all::<MemberStatus>(),
+        }
+    }
+}
+
+struct Row {
+    id: i64,
+    cells: Vec<String>,
+}
+
+#[derive(Template)]
+#[template(path = "list.html")]
+struct ListPage {
+    p: Ctx,
+    base: String,
+    export_kind: String,
+    q: String,
+    division: String,
+    kind: String,
+    sort: String,
+    kinds: Vec<(String, String)>,
+    sorts: Vec<(String, String)>,
+    headers: Vec<String>,
+    rows: Vec<Row>,
+    total_label: String,
+    page: u64,
+    pages: u64,
+    prev: Option<String>,
+    next: Option<String>,
+    can_create: bool,
+    can_export: bool,
+}
+
+fn opt(s: &Option<String>) -> String {
+    s.clone().unwrap_or_default()
+}
+
+fn page_url(base: &str, q: &ListQuery, page: u64) -> String {
+    let mut parts = vec![format!("page={page}")];
+    for (k, v) in [
+        ("q", &q.q),
+        ("division", &q.division),
+        ("kind", &q.kind),
+        ("sort", &q.sort),
+    ] {
+        if let Some(v) = v.as_deref().filter(|v| !v.is_empty()) {
+            parts.push(format!("{k}={}", urlencode(v)));
+        }
+    }
+    format!("{base}?{}", parts.join("&"))
+}
+
+fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+async fn list_page(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    PageAuth(a): PageAuth,
+    Path(kind): Path<String>,
+    Query(q): Query<ListQuery>,
+) -> Response {
+    let Some(rk) = RecordKind::parse(&kind) else {
+        return error_page(
+            &headers,
+            Some(&a),
+            ApiError::new(StatusCode::NOT_FOUND, "not_found"),
+        );
+    };
+    let p = ctx(&headers, Some(&a), &rk.title_key());
+    let lang = p.lang;
+    let t = |k: &str| lang.t(k);
+    let result: Result<(Vec<String>, Vec<Row>, u64, u64), ApiError> = async {
+        Ok(match rk {
+            RecordKind::Carriers => {
+                let pg = state.store.list_carriers(&a.actor, &q).await?;
+                let rows = pg
+                    .items
+                    .iter()
+                    .map(|c| Row {
+                        id: c.id,
+                        cells: vec![
+                            c.name.clone(),
+                            c.kind_label.clone(),
+                            c.division_name.clone(),
+                            if c.is_key { t("ui.yes") } else { t("ui.no") },
+                            opt(&c.address),
+                        ],
+                    })
+                    .collect();
+                (
+                    vec![
+                        t("field.name"),
+                        t("field.kind"),
+                        t("field.division"),
+                        t("field.is_key"),
+                        t("field.address"),
+                    ],
+                    rows,
+                    pg.total,
+                    pg.pages(),
+                )
+            }
+            RecordKind::Units => {
+                let pg = state.store.list_units(&a.actor, &q).await?;
+                let rows = pg
+                    .items
+                    .iter()
+                    .map(|u| Row {
+                        id: u.id,
+                        cells: vec![
+                            u.name.clone(),
+                            u.kind_label.clone(),
+                            opt(&u.credit_code),
+                            u.division_name.clone(),
+                            opt(&u.carrier_name),
+                            u.employees.map(|e| e.to_string()).unwrap_or_default(),
+                        ],
+                    })
+                    .collect();
+                (
+                    vec![
+                        t("field.name"),
+                        t("field.kind"),
+                        t("field.credit_code"),
+                        t("field.division"),
+                        t("field.carrier"),
+                        t("field.employees"),
+                    ],
+                    rows,
+                    pg.total,
+                    pg.pages(),
+                )
+            }
+            RecordKind::Orgs => {
+                let pg = state.store.list_orgs(&a.actor, &q).await?;
+                let rows = pg
+                    .items
+                    .iter()
+                    .map(|o| Row {
+                        id: o.id,
+                        cells: vec![
+                            o.name.clone(),
+                            o.kind_label.clone(),
+                            o.division_name.clone(),
+                            opt(&o.parent_name),
+                            opt(&o.secretary),
+                            o.term_ends_on.map(|d| d.to_string()).unwrap_or_default(),
+                        ],
+                    })
+                    .collect();
+                (
+                    vec![
+                        t("field.name"),
+                        t("field.kind"),
+                        t("field.division"),
+                        t("field.parent"),
+                        t("field.secretary"),
+                        t("field.term_ends_on"),
+                    ],
+                    rows,
+                    pg.total,
+                    pg.pages(),
+                )
+            }
+            RecordKind::Members => {
+                let pg = state.store.list_members(&a.actor, &q).await?;
+                let rows = pg
+                    .items
+                    .iter()
+                    .map(|m| Row {
+                        id: m.id,
+                        cells: vec![
+                            m.name.clone(),
+                            m.status_label.clone(),
+                            m.resident_id_masked.clone(),
+                            m.org_name.clone(),
+                            opt(&m.phone_masked),
+                            m.joined_on.map(|d| d.to_string()).unwrap_or_default(),
+                        ],
+                    })
+                    .collect();
+                (
+                    vec![
+                        t("field.name"),
+                        t("field.status"),
+                        t("field.resident_id"),
+                        t("field.org"),
+                        t("field.phone"),
+                        t("field.joined_on"),
+                    ],
+                    rows,
+                    pg.total,
+                    pg.pages(),
+                )
+            }
+        })
+    }
+    .await;
+    let (headers_row, rows, total, pages) = match result {
+        Ok(v) => v,
+        Err(e) => return error_page(&headers, Some(&a), e),
+    };
+    let base = format!("/{}", rk.path());
+    let page = q.page();
+    let sorts = vec![
+        ("name".to_string(), t("field.name")),
+        ("-updated_at".to_string(), t("field.updated_at")),
+        ("division_code".to_string(), t("field.division")),
+    ];
+    render(&ListPage {
+        total_label: rust_i18n::t!("ui.total", locale = lang.code(), n = total).into_owned(),
+        prev: (page > 1).then(|| page_url(&base, &q, page - 1)),
+        next: (page < pages).then(|| page_url(&base, &q, page + 1)),
+        can_create: a.actor.role.may(rk.write_action()),
+        can_export: a.actor.role.may(Action::ImportExport),
+        export_kind: rk.path().to_string(),
+        q: opt(&q.q),
+        division: opt(&q.division),
+        kind: opt(&q.kind),
+        sort: opt(&q.sort),
+        kinds: rk.kinds(),
+        sorts,
+        headers: headers_row,
+        rows,
+        page,
+        pages,
+        base,
+        p,
+    })
+}
+
+struct Section {
+    title: String,
+    rows: Vec<(String, String, String)>,
+}
+
+#[derive(Template)]
+#[template(path = "detail.html")]
+struct DetailPage {
+    p: Ctx,
+    base: String,
+    list_title: String,
+    id: i64,
+    version: i64,
+    archived: bool,
+    can_edit: bool,
+    can_reveal: bool,
+    props: Vec<(String, String, Option<String>)>,
+    sections: Vec<Section>,
+    history: Vec<(String, String, String, String)>,
+}
+
+fn history_rows(h: Vec<AuditEntry>) -> Vec<(String, String, String, String)> {
+    h.into_iter()
+        .map(|e| {
+            let detail = match (&e.before, &e.after) {
+                (Some(b), Some(a)) => changed_fields(b, a),
+                (None, Some(a)) => a.to_string(),
+                _ => String::new(),
+            };
+            (
+                e.at.format("%Y-%m-%d %H:%M:%S").to_string(),
+                e.actor,
+                e.action,
+                detail,
+            )
+        })
+        .collect()
+}
+
+/// `field: before → after` for the fields an edit changed.
+fn changed_fields(b: &serde_json::Value, a: &serde_json::Value) -> String {
+    let (Some(b), Some(a)) = (b.as_object(), a.as_object()) else {
+        return String::new();
+    };
+    a.iter()
+        .filter(|(k, v)| !matches!(k.as_str(), "version" | "updated_at") && b.get(*k) != Some(*v))
+        .map(|(k, v)| {
+            format!(
+                "{k}: {} → {v}",
+                b.get(k).map(|x| x.to_string()).unwrap_or_default()
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+async fn detail_page(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    PageAuth(a): PageAuth,
+    Path((kind, id)): Path<(String, i64)>,
+) -> Response {
+    detail_view(&state, &headers, &a, &kind, id, None).await
+}
+
+async fn detail_view(
+    state: &AppState,
+    headers: &HeaderMap,
+    a: &auth::Auth,
+    kind: &str,
+    id: i64,
+    revealed: Option<(String, Option<String>)>,
+) -> Response {
+    let Some(rk) = RecordKind::parse(kind) else {
+        return error_page(
+            headers,
+            Some(a),
+            ApiError::new(StatusCode::NOT_FOUND, "not_found"),
+        );
+    };
+    let mut p = ctx(headers, Some(a), &rk.title_key());
+    let lang = p.lang;
+    let t = |k: &str| lang.t(k);
+    let s = &state.store;
+    let actor = &a.actor;
+    let result: Result<
+        (
+            String,
+            i64,
+            bool,
+            Vec<(String, String, Option<String>)>,
+            Vec<Section>,
+            Vec<AuditEntry>,
+        ),
+        ApiError,
+    > = async {
+        Ok(match rk {
+            RecordKind::Carriers => {
+                let c = s.get_carrier(actor, id).await?;
+                let units = s
+                    .units_of_carrier(
+                        actor,
+                        id,
+                        &ListQuery {
+                            per_page: Some(100),
+                            ..Default::default()
+                        },
+                    )
+                    .await?;
+                let props = vec![
+                    (t("field.kind"), c.kind_label.clone(), None),
+                    (
+                        t("field.is_key"),
+                        if c.is_key { t("ui.yes") } else { t("ui.no") },
+                        None,
+                    ),
+                    (
+                        t("field.division"),
+                        format!("{} ({})", c.division_name, c.division_code),
+                        Some(format!("/divisions/{}", c.division_code)),
+                    ),
+                    (t("field.address"), opt(&c.address), None),
+                    (t("field.version"), c.version.to_string(), None),
+                ];
+                let sections = vec![Section {
+                    title: t("ui.units_of_carrier"),
+                    rows: units
+                        .items
+                        .iter()
+                        .map(|u| {
+                            (
+                                u.name.clone(),
+                                format!("/units/{}", u.id),
+                                u.kind_label.clone(),
+                            )
+                        })
+                        .collect(),
+                }];
+                (
+                    c.name,
+                    c.version,
+                    c.archived,
+                    props,
+                    sections,
+                    s.carrier_history(actor, id).await?,
+                )
+            }
+            RecordKind::Units => {
+                let u = s.get_unit(actor, id).await?;
+                let orgs = s.orgs_of_unit(actor, id).await?;
+                let links = s.unit_links(actor, id).await?;
+                let props = vec![
+                    (t("field.kind"), u.kind_label.clone(), None),
+                    (t("field.credit_code"), opt(&u.credit_code), None),
+                    (
+                        t("field.employees"),
+                        u.employees.map(|e| e.to_string()).unwrap_or_default(),
+                        None,
+                    ),
+                    (
+                        t("field.division"),
+                        format!("{} ({})", u.division_name, u.division_code),
+                        Some(format!("/divisions/{}", u.division_code)),
+                    ),
+                    (
+                        t("field.carrier"),
+                        opt(&u.carrier_name),
+                        u.carrier_id.map(|c| format!("/carriers/{c}")),
+                    ),
+                    (t("field.instructor"), opt(&u.instructor_name), None),
+                    (t("field.address"), opt(&u.address), None),
+                    (t("field.version"), u.version.to_string(), None),
+                ];
+                let sections = vec![
+                    Section {
+                        title: t("ui.orgs_of_unit"),
+                        rows: orgs
+                            .into_iter()
+                            .map(|(oid, n, k)| {
+                                (
+                                    n,
+                                    format!("/orgs/{oid}"),
+                                    OrgKind::parse_any(&k)
+                                        .map(|k| k.label_zh().to_string())
+                                        .unwrap_or(k),
+                                )
+                            })
+                            .collect(),
+                    },
+                    Section {
+                        title: t("ui.links"),
+                        rows: links
+                            .into_iter()
+                            .map(|l| {
+                                (
+                                    l.other_unit_name,
+                                    format!("/units/{}", l.other_unit_id),
+                                    format!(
+                                        "{}{}",
+                                        if l.outgoing { "→ " } else { "← " },
+                                        l.kind_label
+                                    ),
+                                )
+                            })
+                            .collect(),
+                    },
+                ];
+                (
+                    u.name,
+                    u.version,
+                    u.archived,
+                    props,
+                    sections,
+                    s.unit_history(actor, id).await?,
+                )
+            }
+            RecordKind::Orgs => {
+                let o = s.get_org(actor, id).await?;
+                let members = s
+                    .members_of_org(
+                        actor,
+                        id,
+                        &ListQuery {
+                            per_page: Some(100),
+                            ..Default::default()
+                        },
+                    )
+                    .await?;
+                let props = vec![
+                    (t("field.kind"), o.kind_label.clone(), None),
+                    (
+                        t("field.parent"),
+                        opt(&o.parent_name),
+                        o.parent_id.map(|p| format!("/orgs/{p}")),
+                    ),
+                    (
+                        t("field.division"),
+                        format!("{} ({})", o.division_name, o.division_code),
+                        Some(format!("/divisions/{}", o.division_code)),
+                    ),
+                    (
+                        t("field.carrier"),
+                        opt(&o.carrier_name),
+                        o.carrier_id.map(|c| format!("/carriers/{c}")),
+                    ),
+                    (t("field.units"), o.unit_names.join("、"), None),
+                    (t("field.secretary"), opt(&o.secretary), None),
+                    (
+                        t("field.founded_on"),
+                        o.founded_on.map(|d| d.to_string()).unwrap_or_default(),
+                        None,
+                    ),
+                    (
+                        t("field.term_ends_on"),
+                        o.term_ends_on.map(|d| d.to_string()).unwrap_or_default(),
+                        None,
+                    ),
+                    (t("field.version"), o.version.to_string(), None),
+                ];
+                let sections = vec![Section {
+                    title: t("ui.members_of_org"),
+                    rows: members
+                        .items
+                        .iter()
+                        .map(|m| {
+                            (
+                                m.name.clone(),
+                                format!("/members/{}", m.id),
+                                m.status_label.clone(),
+                            )
+                        })
+                        .collect(),
+                }];
+                (
+                    o.name,
+                    o.version,
+                    o.archived,
+                    props,
+                    sections,
+                    s.org_history(actor, id).await?,
+                )
+            }
+            RecordKind::Members => {
+                let m = s.get_member(actor, id).await?;
+                let (rid, phone) = match &revealed {
+                    Some((r, ph)) => (r.clone(), ph.clone().unwrap_or_default()),
+                    None => (m.resident_id_masked.clone(), opt(&m.phone_masked)),
+                };
+                let props = vec![
+                    (t("field.status"), m.status_label.clone(), None),
+                    (t("field.resident_id"), rid, None),
+                    (t("field.phone"), phone, None),
+                    (
+                        t("field.org"),
+                        m.org_name.clone(),
+                        Some(format!("/orgs/{}", m.org_id)),
+                    ),
+                    (
+                        t("field.work_unit"),
+                        opt(&m.work_unit_name),
+                        m.work_unit_id.map(|u| format!("/units/{u}")),
+                    ),
+                    (
+                        t("field.joined_on"),
+                        m.joined_on.map(|d| d.to_string()).unwrap_or_default(),
+                        None,
+                    ),
+                    (t("field.version"), m.version.to_string(), None),
+                ];
+                (
+                    m.name,
+                    m.version,
+                    m.archived,
+                    props,
+                    vec![],
+                    s.member_history(actor, id).await?,
+                )
+            }
+        })
+    }
+    .await;
+    let (name, version, archived, props, sections, history) = match result {
+        Ok(v) => v,
+        Err(e) => return error_page(headers, Some(a), e),
+    };
+    p.title = name;
+    render(&DetailPage {
+        base: format!("/{}", rk.path()),
+        list_title: t(&rk.title_key()),
+        can_edit: actor.role.may(rk.write_action()),
+        can_reveal: rk == RecordKind::Members
+            && revealed.is_none()
+            && actor.role.may(Action::RevealPersonalData),
+        history: history_rows(history),
+        id,
+        version,
+        archived,
+        props,
+        sections,
+        p,
+    })
+}
+
+async fn reveal_submit(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    PageAuth(a): PageAuth,
+    Path((kind, id)): Path<(String, i64)>,
+    Form(f): Form<HashMap<String, String>>,
+) -> Response {
+    if let Err(e) = check_csrf(&a, f.get("csrf")) {
+        return error_page(&headers, Some(&a), e);
+    }
+    if kind != "members" {
+        return error_page(
+            &headers,
+            Some(&a),
+            ApiError::new(StatusCode::NOT_FOUND, "not_found"),
+        );
+    }
+    match state.store.reveal_member(&a.actor, id).await {
+        Ok(r) => {
+            detail_view(
+                &state,
+                &headers,
+                &a,
+                &kind,
+                id,
+                Some((r.resident_id, r.phone)),
+            )
+            .await
+        }
+        Err(e) => error_page(&headers, Some(&a), e.into()),
+    }
+}
+
+async fn archive_submit(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    PageAuth(a): PageAuth,
+    Path((kind, id)): Path<(String, i64)>,
+    Form(f): Form<HashMap<String, String>>,
+) -> Response {
+    if let Err(e) = check_csrf(&a, f.get("csrf")) {
+        return error_page(&headers, Some(&a), e);
+    }
+    let version = f.get("version").and_then(|v| v.parse().ok()).unwrap_or(0);
+    let archived = f.get("archived").is_some_and(|v| v == "true");
+    let s = &state.store;
+    let r = match RecordKind::parse(&kind) {
+        Some(RecordKind::Carriers) => s
+            .archive_carrier(&a.actor, id, version, archived)
+            .await
+            .map(|_| ()),
+        Some(RecordKind::Units) => s
+            .archive_unit(&a.actor, id, version, archived)
+            .await
+            .map(|_| ()),
+        Some(RecordKind::Orgs) => s
+            .archive_org(&a.actor, id, version, archived)
+            .await
+            .map(|_| ()),
+        Some(RecordKind::Members) => s
+            .archive_member(&a.actor, id, version, archived)
+            .await
+            .map(|_| ()),
+        None => Err(tongxin_store::StoreError::NotFound),
+    };
+    match r {
+        Ok(()) => Redirect::to(&format!("/{kind}/{id}")).into_response(),
+        Err(e) => error_page(&headers, Some(&a), e.into()),
+    }
+}
+
+/// One input of a record form.
+pub struct FormField {
+    name: &'static str,
+    label: String,
+    value: String,
+    kind: &'static str,
+    options: Vec<(String, String)>,
+    error: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "form.html")]
+struct FormPage {
+    p: Ctx,
+    back: String,
+    list_title: String,
+    action: String,
+    version: String,
+    fields: Vec<FormField>,
+}
+
+/// The inputs of each record kind: (name, label key, checkbox?, options).
+fn form_spec(rk: RecordKind) -> Vec<(&'static str, &'static str, bool)> {
+    match rk {
+        RecordKind::Carriers => vec![
+            ("name", "field.name", false),
+            ("kind", "field.kind", false),
+            ("is_key", "field.is_key", true),
+            ("division", "field.division", false),
+            ("address", "field.address", false),
+        ],
+        RecordKind::Units => vec![
+            ("name", "field.name", false),
+            ("kind", "field.kind", false),
+            ("credit_code", "field.credit_code", false),
+            ("employees", "field.employees", false),
+            ("division", "field.division", false),
+            ("carrier_id", "field.carrier", false),
+            ("address", "field.address", false),
+        ],
+        RecordKind::Orgs => vec![
+            ("name", "field.name", false),
+            ("kind", "field.kind", false),
+            ("division", "field.division", false),
+            ("parent_id", "field.parent", false),
+            ("unit_ids", "field.units", false),
+            ("carrier_id", "field.carrier", false),
+            ("secretary", "field.secretary", false),
+            ("founded_on", "field.founded_on", false),
+            ("term_ends_on", "field.term_ends_on", false),
+        ],
+        RecordKind::Members => vec![
+            ("name", "field.name", false),
+            ("status", "field.status", false),
+            ("resident_id", "field.resident_id", false),
+            ("phone", "field.phone", false),
+            ("org_id", "field.org", false),
+            ("work_unit_id", "field.work_unit", false),
+            ("joined_on", "field.joined_on", false),
+        ],
+    }
+}
+
+fn build_form(
+    lang: Lang,
+    rk: RecordKind,
+    values: &HashMap<String, String>,
+    errors: &HashMap<String, String>,
+) -> Vec<FormField> {
+    form_spec(rk)
+        .into_iter()
+        .map(|(name, key, checkbox)| FormField {
+            name,
+            label: lang.t(key),
+            value: values.get(name).cloned().unwrap_or_default(),
+            kind: if checkbox { "checkbox" } else { "text" },
+            options: if matches!(name, "kind" | "status") {
+                rk.kinds()
+            } else {
+                vec![]
+            },
+            error: errors.get(name).cloned(),
+        })
+        .collect()
+}
+
+async fn new_page(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    PageAuth(a): PageAuth,
+    Path(kind): Path<String>,
+) -> Response {
+    let Some(rk) = RecordKind::parse(&kind) else {
+        return error_page(
+            &headers,
+            Some(&a),
+            ApiError::new(StatusCode::NOT_FOUND, "not_found"),
+        );
+    };
+    let _ = state;
+    let mut values = HashMap::new();
+    if let Some(d) = a.actor.scope.home_division() {
+        values.insert("division".to_string(), d.to_string());
+    }
+    form_view(&headers, &a, rk, None, values, HashMap::new(), None)
+}
+
+fn form_view(
+    headers: &HeaderMap,
+    a: &auth::Auth,
+    rk: RecordKind,
+    id: Option<i64>,
+    values: HashMap<String, String>,
+    errors: HashMap<String, String>,
+    flash: Option<String>,
+) -> Response {
+    let mut p = ctx(headers, Some(a), &rk.title_key());
+    p.title = format!(
+        "{} · {}",
+        p.t(&rk.title_key()),
+        p.t(if id.is_some() { "ui.edit" } else { "ui.new" })
+    );
+    p.flash_error = flash;
+    let lang = p.lang;
+    let base = format!("/{}", rk.path());
+    let status = if errors.is_empty() && p.flash_error.is_none() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let mut r = render(&FormPage {
+        action: match id {
+            Some(id) => format!("{base}/{id}/edit"),
+            None => format!("{base}/new"),
+        },
+        back: base,
+        list_title: lang.t(&rk.title_key()),
+        version: values.get("version").cloned().unwrap_or_default(),
+        fields: build_form(lang, rk, &values, &errors),
+        p,
+    });
+    *r.status_mut() = status;
+    r
+}
+
+/// Turns a refused save into messages beside the fields (and a flash for the rest).
+fn form_errors(lang: Lang, e: &ApiError) -> (HashMap<String, String>, Option<String>) {
+    let mut m = HashMap::new();
+    for f in &e.fields {
+        let msg = if lang == Lang::En {
+            f.message_en.clone()
+        } else {
+            f.message_zh.clone()
+        };
+        let name = match f.field.as_str() {
+            "location" => "address".to_string(),
+            other => other.to_string(),
+        };
+        m.entry(name).or_insert(msg);
+    }
+    let flash = Some(e.message(lang));
+    (m, flash)
+}
+
+fn body_of(rk: RecordKind, f: &HashMap<String, String>) -> serde_json::Value {
+    let mut v = serde_json::Map::new();
+    for (name, _, checkbox) in form_spec(rk) {
+        let raw = f.get(name).cloned().unwrap_or_default();
+        if checkbox {
+            v.insert(
+                name.into(),
+                serde_json::Value::Bool(matches!(raw.as_str(), "on" | "true")),
+            );
+        } else if name == "unit_ids" {
+            let ids: Vec<serde_json::Value> = raw
+                .split([',', '，', '、', ' '])
+                .filter_map(|s| s.trim().parse::<i64>().ok())
+                .map(Into::into)
+                .collect();
+            v.insert(name.into(), serde_json::Value::Array(ids));
+        } else {
+            v.insert(name.into(), serde_json::Value::String(raw));
+        }
+    }
+    if let Some(ver) = f.get("version") {
+        v.insert("version".into(), serde_json::Value::String(ver.clone()));
+    }
+    serde_json::Value::Object(v)
+}
+
+async fn save(
+    state: &AppState,
+    actor: &Actor,
+    rk: RecordKind,
+    id: Option<i64>,
+    f: &HashMap<String, String>,
+) -> Result<i64, ApiError> {
+    let body = body_of(rk, f);
+    let bad = |_| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "request.bad");
+    let s = &state.store;
+    let version = || {
+        f.get("version")
+            .and_then(|v| v.parse::<i64>().ok())
+            .unwrap_or(0)
+    };
+    Ok(match rk {
+        RecordKind::Carriers => {
+            let b: CarrierBody = serde_json::from_value(body).map_err(bad)?;
+            match id {
+                Some(id) => s.update_carrier(actor, id, version(), b.input()?).await?.id,
+                None => s.create_carrier(actor, b.input()?).await?.id,
+            }
+        }
+        RecordKind::Units => {
+            let b: UnitBody = serde_json::from_value(body).map_err(bad)?;
+            match id {
+                Some(id) => s.update_unit(actor, id, version(), b.input()?).await?.id,
+                None => s.create_unit(actor, b.input()?).await?.id,
+            }
+        }
+        RecordKind::Orgs => {
+            let b: OrgBody = serde_json::from_value(body).map_err(bad)?;
+            match id {
+                Some(id) => s.update_org(actor, id, version(), b.input()?).await?.id,
+                None => s.create_org(actor, b.input()?).await?.id,
+            }
+        }
+        RecordKind::Members => {
+            let b: MemberBody = serde_json::from_value(body).map_err(bad)?;
+            match id {
+                Some(id) => s.update_member(actor, id, version(), b.input()?).await?.id,
+                None => s.create_member(actor, b.input()?).await?.id,
+            }
+        }
+    })
+}
+
+async fn new_submit(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    PageAuth(a): PageAuth,
+    Path(kind): Path<String>,
+    Form(f): Form<HashMap<String, String>>,
+) -> Response {
+    submit(&state, &headers, &a, &kind, None, f).await
+}
+
+async fn edit_submit(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    PageAuth(a): PageAuth,
+    Path((kind, id)): Path<(String, i64)>,
+    Form(f): Form<HashMap<String, String>>,
+) -> Response {
+    submit(&state, &headers, &a, &kind, Some(id), f).await
+}
+
+async fn submit(
+    state: &AppState,
+    headers: &HeaderMap,
+    a: &auth::Auth,
+    kind: &str,
+    id: Option<i64>,
+    f: HashMap<String, String>,
+) -> Response {
+    let Some(rk) = RecordKind::parse(kind) else {
+        return error_page(
+            headers,
+            Some(a),
+            ApiError::new(StatusCode::NOT_FOUND, "not_found"),
+        );
+    };
+    if let Err(e) = check_csrf(a, f.get("csrf")) {
+        return error_page(headers, Some(a), e);
+    }
+    match save(state, &a.actor, rk, id, &f).await {
+        Ok(id) => Redirect::to(&format!("/{}/{id}", rk.path())).into_response(),
+        Err(e) if e.status == StatusCode::NOT_FOUND => error_page(headers, Some(a), e),
+        Err(e) => {
+            let (errors, flash) = form_errors(lang_of(headers), &e);
+            let mut values = f;
+            values.remove("csrf");
+            form_view(headers, a, rk, id, values, errors, flash)
+        }
+    }
+}
+
+async fn edit_page(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    PageAuth(a): PageAuth,
+    Path((kind, id)): Path<(String, i64)>,
+) -> Response {
+    let Some(rk) = RecordKind::parse(&kind) else {
+        return error_page(
+            &headers,
+            Some(&a),
+            ApiError::new(StatusCode::NOT_FOUND, "not_found"),
+        );
+    };
+    let s = &state.store;
+    let actor = &a.actor;
+    let values: Result<HashMap<String, String>, ApiError> = async {
+        let mut v = HashMap::new();
+        let mut put = |k: &str, val: String| {
+            v.insert(k.to_string(), val);
+        };
+        match rk {
+            RecordKind::Carriers => {
+                let c = s.get_carrier(actor, id).await?;
+                put("name", c.name);
+                put("kind", c.kind);
+                put("is_key", c.is_key.to_string());
+                put("division", c.division_code);
+                put("address", opt(&c.address));
+                put("version", c.version.to_string());
+            }
+            RecordKind::Units => {
+                let u = s.get_unit(actor, id).await?;
+                put("name", u.name);
+                put("kind", u.kind);
+                put("credit_code", opt(&u.credit_code));
+                put(
+                    "employees",
+                    u.employees.map(|e| e.to_string()).unwrap_or_default(),
+                );
+                put("division", u.division_code);
+                put(
+                    "carrier_id",
+                    u.carrier_id.map(|c| c.to_string()).unwrap_or_default(),
+                );
+                put("address", opt(&u.address));
+                put("version", u.version.to_string());
+            }
+            RecordKind::Orgs => {
+                let o = s.get_org(actor, id).await?;
+                put("name", o.name);
+                put("kind", o.kind);
+                put("division", o.division_code);
+                put(
+                    "parent_id",
+                    o.parent_id.map(|c| c.to_string()).unwrap_or_default(),
+                );
+                put(
+                    "unit_ids",
+                    o.unit_ids
+                        .iter()
+                        .map(|i| i.to_string())
+                        .collect::<Vec<_>>()
+                        .join(","),
+                );
+                put(
+                    "carrier_id",
+                    o.carrier_id.map(|c| c.to_string()).unwrap_or_default(),
+                );
+                put("secretary", opt(&o.secretary));
+                put(
+                    "founded_on",
+                    o.founded_on.map(|d| d.to_string()).unwrap_or_default(),
+                );
+                put(
+                    "term_ends_on",
+                    o.term_ends_on.map(|d| d.to_string()).unwrap_or_default(),
+                );
+                put("version", o.version.to_string());
+            }
+            RecordKind::Members => {
+                // Editing a member shows the full ID and phone in the form: an audited read.
+                let m = s.get_member(actor, id).await?;
+                let r = s.reveal_member(actor, id).await?;
+                put("name", m.name);
+                put("status", m.status);
+                put("resident_id", r.resident_id);
+                put("phone", r.phone.unwrap_or_default());
+                put("org_id", m.org_id.to_string());
+                put(
+                    "work_unit_id",
+                    m.work_unit_id.map(|c| c.to_string()).unwrap_or_default(),
+                );
+                put(
+                    "joined_on",
+                    m.joined_on.map(|d| d.to_string()).unwrap_or_default(),
+                );
+                put("version", m.version.to_string());
+            }
+        }
+        Ok(v)
+    }
+    .await;
+    match values {
+        Ok(v) => form_view(&headers, &a, rk, Some(id), v, HashMap::new(), None),
+        Err(e) => error_page(&headers, Some(&a), e),
+    }
+}
+
+/// Error workbooks of recent console imports, by random token (kept in memory, the last 32).
+static ERROR_WORKBOOKS: Mutex<Vec<(String, i64, Vec<u8>)>> = Mutex::new(Vec::new());
+
+#[derive(Template)]
+#[template(path = "import.html")]
+struct ImportPage {
+    p: Ctx,
+    report: Option<ImportReport>,
+    errors: Vec<(String, usize, String)>,
+    error_token: String,
+}
+
+async fn import_page(headers: HeaderMap, PageAuth(a): PageAuth) -> Response {
+    render(&ImportPage {
+        p: ctx(&headers, Some(&a), "ui.import_title"),
+        report: None,
+        errors: vec![],
+        error_token: String::new(),
+    })
+}
+
+async fn import_submit(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    PageAuth(a): PageAuth,
+    mut mp: Multipart,
+) -> Response {
+    let mut csrf = None;
+    let mut file: Option<(String, Vec<u8>)> = None;
+    let mut mode = ImportMode::default();
+    loop {
+        match mp.next_field().await {
+            Ok(Some(field)) => {
+                let name = field.name().unwrap_or_default().to_string();
+                if name == "file" {
+                    let fname = field.file_name().unwrap_or("upload.xlsx").to_string();
+                    match field.bytes().await {
+                        Ok(b) => file = Some((fname, b.to_vec())),
+                        Err(_) => {
+                            return error_page(
+                                &headers,
+                                Some(&a),
+                                ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "request.too_large"),
+                            );
+                        }
+                    }
+                } else {
+                    let text = field.text().await.unwrap_or_default();
+                    match name.as_str() {
+                        "csrf" => csrf = Some(text),
+                        "dry_run" => mode.dry_run = text == "true",
+                        "skip_invalid" => mode.skip_invalid = text == "true",
+                        _ => {}
+                    }
+                }
+            }
+            Ok(None) => break,
+            Err(_) => {
+                return error_page(
+                    &headers,
+                    Some(&a),
+                    ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "request.too_large"),
+                );
+            }
+        }
+    }
+    if let Err(e) = check_csrf(&a, csrf.as_ref()) {
+        return error_page(&headers, Some(&a), e);
+    }
+    let mut p = ctx(&headers, Some(&a), "ui.import_title");
+    let Some((fname, bytes)) = file else {
+        p.flash_error = Some(crate::i18n::error_message("request.bad", p.lang));
+        return render(&ImportPage {
+            p,
+            report: None,
+            errors: vec![],
+            error_token: String::new(),
+        });
+    };
+    match crate::import_service::run(&state.store, &a.actor, &bytes, &fname, None, mode).await {
+        Ok(out) => {
+            let lang = p.lang;
+            let errors = out
+                .report
+                .errors
+                .iter()
+                .map(|e| {
+                    let col = e.column.map(|c| format!("【{c}】")).unwrap_or_default();
+                    (
+                        e.sheet.clone(),
+                        e.line,
+                        format!(
+                            "{col}{} ({})",
+                            crate::i18n::error_message(e.code, lang),
+                            e.detail
+                        ),
+                    )
+                })
+                .collect();
+            let mut token = String::new();
+            if let Some(wb) = out.error_workbook {
+                token = tongxin_store::accounts::new_token();
+                let owner = a.actor.account_id.map(|i| i.0).unwrap_or_default();
+                let mut store = ERROR_WORKBOOKS.lock().unwrap_or_else(|e| e.into_inner());
+                store.push((token.clone(), owner, wb));
+                let excess = store.len().saturating_sub(32);
+                store.drain(..excess);
+            }
+            render(&ImportPage {
+                p,
+                report: Some(out.report),
+                errors,
+                error_token: token,
+            })
+        }
+        Err(e) => {
+            p.flash_error = Some(format!(
+                "{}{}",
+                e.message(p.lang),
+                e.detail.map(|d| format!(" ({d})")).unwrap_or_default()
+            ));
+            let mut r = render(&ImportPage {
+                p,
+                report: None,
+                errors: vec![],
+                error_token: String::new(),
+            });
+            *r.status_mut() = e.status;
+            r
+        }
+    }
+}
+
+async fn import_errors(
+    headers: HeaderMap,
+    PageAuth(a): PageAuth,
+    Path(token): Path<String>,
+) -> Response {
+    let owner = a.actor.account_id.map(|i| i.0).unwrap_or_default();
+    let found = ERROR_WORKBOOKS
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .iter()
+        .find(|(t, o, _)| auth::constant_eq(t, &token) && *o == owner)
+        .map(|(_, _, wb)| wb.clone());
+    match found {
+        Some(wb) => crate::import_service::xlsx_response("errors.xlsx", wb),
+        None => error_page(
+            &headers,
+            Some(&a),
+            ApiError::new(StatusCode::NOT_FOUND, "not_found"),
+        ),
+    }
 }

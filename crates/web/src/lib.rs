@@ -18,7 +18,7 @@ use std::sync::Arc;
 use tongxin_store::Store;
 use tower_http::set_header::SetResponseHeaderLayer;
 
-pub use error::ApiError;
+pub use error::{ALL_CODES, ApiError};
 
 /// Largest request body accepted (an import upload), in bytes.
 pub const MAX_BODY_BYTES: usize = tongxin_import::MAX_FILE_BYTES + 1024 * 1024;
