@@ -52,20 +52,13 @@ pub async fn run(cmd: &BenchCommand) -> Result<()> {
                 let bytes = if format == "csv" {
                     csv.into_bytes()
                 } else {
-                    let t = tongxin_import::read_tables(
-                        csv.as_bytes(),
-                        "u.csv",
-                        Some(tongxin_import::Kind::Units),
-                    )?;
+                    let t = tongxin_import::read_tables(csv.as_bytes(), "u.csv", Some(tongxin_import::Kind::Units))?;
                     let rows: Vec<_> = t[0].rows.iter().map(|r| r.values.clone()).collect();
                     tongxin_import::write_workbook(&[(tongxin_import::Kind::Units, rows)])?
                 };
                 let t0 = Instant::now();
-                let tables = tongxin_import::read_tables(
-                    &bytes,
-                    &format!("units.{format}"),
-                    Some(tongxin_import::Kind::Units),
-                )?;
+                let tables =
+                    tongxin_import::read_tables(&bytes, &format!("units.{format}"), Some(tongxin_import::Kind::Units))?;
                 let parse = t0.elapsed().as_secs_f64();
                 let t1 = Instant::now();
                 let report = store

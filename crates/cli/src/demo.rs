@@ -49,8 +49,8 @@ const PARK_NAMES: &[&str] = &[
     "三和花园",
 ];
 const FIRM_WORDS: &[&str] = &[
-    "云联", "智汇", "申城", "锦程", "恒信", "华章", "远景", "星河", "卓越", "安和", "博雅", "睿思",
-    "同创", "汇通", "鼎盛", "沪申", "新元", "万象", "启明", "众诚", "嘉禾", "伟业", "长风", "天合",
+    "云联", "智汇", "申城", "锦程", "恒信", "华章", "远景", "星河", "卓越", "安和", "博雅", "睿思", "同创", "汇通",
+    "鼎盛", "沪申", "新元", "万象", "启明", "众诚", "嘉禾", "伟业", "长风", "天合",
 ];
 const FIRM_TRADES: &[&str] = &[
     "信息科技",
@@ -69,12 +69,12 @@ const FIRM_TRADES: &[&str] = &[
     "教育科技",
 ];
 const SURNAMES: &[&str] = &[
-    "王", "李", "张", "刘", "陈", "杨", "黄", "赵", "吴", "周", "徐", "孙", "马", "朱", "胡", "郭",
-    "何", "林", "高", "罗",
+    "王", "李", "张", "刘", "陈", "杨", "黄", "赵", "吴", "周", "徐", "孙", "马", "朱", "胡", "郭", "何", "林", "高",
+    "罗",
 ];
 const GIVEN: &[&str] = &[
-    "伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟", "涛", "明",
-    "超", "秀英", "霞", "平", "刚", "桂英", "晨", "宇", "欣",
+    "伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟", "涛", "明", "超", "秀英", "霞",
+    "平", "刚", "桂英", "晨", "宇", "欣",
 ];
 
 fn person(rng: &mut StdRng) -> String {
@@ -120,13 +120,10 @@ pub async fn ensure_demo(store: &Store) -> Result<()> {
             (tongxin_import::Kind::Members, members),
         ] {
             tables.extend(
-                tongxin_import::read_tables(csv.as_bytes(), "demo.csv", Some(kind))
-                    .context("reading demo sheet")?,
+                tongxin_import::read_tables(csv.as_bytes(), "demo.csv", Some(kind)).context("reading demo sheet")?,
             );
         }
-        let report = store
-            .import_tables(&system, &tables, ImportMode::default())
-            .await?;
+        let report = store.import_tables(&system, &tables, ImportMode::default()).await?;
         if !report.errors.is_empty() {
             anyhow::bail!(
                 "demo data did not import: {:?}",
@@ -155,10 +152,7 @@ async fn build(store: &Store) -> Result<(String, String, String, String)> {
         .into_iter()
         .map(|d| (d.code, d.name))
         .collect();
-    anyhow::ensure!(
-        !streets.is_empty(),
-        "division table has no streets under {DISTRICT}"
-    );
+    anyhow::ensure!(!streets.is_empty(), "division table has no streets under {DISTRICT}");
 
     // Carriers: 200 key buildings, 8 parks, a few markets and business districts.
     let mut carriers = String::from("载体名称,载体类型,是否重点,所属区划,地址\n");
@@ -203,8 +197,7 @@ async fn build(store: &Store) -> Result<(String, String, String, String)> {
     }
 
     // Units: 3,200, most in a carrier; member counts skewed like real firms.
-    let mut units_csv =
-        String::from("单位名称,单位类型,统一社会信用代码,从业人数,所在载体,所属区划,党建指导员\n");
+    let mut units_csv = String::from("单位名称,单位类型,统一社会信用代码,从业人数,所在载体,所属区划,党建指导员\n");
     let mut units: Vec<Unit> = Vec::new();
     for i in 0..3200u32 {
         let (cname, ccode) = &carrier_list[rng.random_range(0..carrier_list.len())];
@@ -250,18 +243,13 @@ async fn build(store: &Store) -> Result<(String, String, String, String)> {
             crate::demo_code(i + 1),
             if in_carrier { cname.as_str() } else { "" }
         )?;
-        units.push(Unit {
-            name,
-            street,
-            members,
-        });
+        units.push(Unit { name, street, members });
     }
 
     // Organisations: a comprehensive committee per street; own branches for most units
     // with 3+ members; joint branches of up to 5 small units; building committees.
-    let mut orgs_csv = String::from(
-        "党组织名称,组织类别,上级党组织,所属单位,所在载体,所属区划,书记,成立日期,届满日期\n",
-    );
+    let mut orgs_csv =
+        String::from("党组织名称,组织类别,上级党组织,所属单位,所在载体,所属区划,书记,成立日期,届满日期\n");
     let mut org_of_unit: Vec<Option<String>> = vec![None; units.len()];
     let mut street_committee = std::collections::HashMap::new();
     for (code, sname) in &streets {
@@ -342,8 +330,7 @@ async fn build(store: &Store) -> Result<(String, String, String, String)> {
 
     // Members: every member of a unit belongs to its own or joint branch, else to the
     // street's comprehensive committee; plus members kept directly by the committees.
-    let mut members_csv =
-        String::from("姓名,党员类别,公民身份号码,联系电话,所在党组织,工作单位,入党日期\n");
+    let mut members_csv = String::from("姓名,党员类别,公民身份号码,联系电话,所在党组织,工作单位,入党日期\n");
     let mut n = 0u32;
     for (i, u) in units.iter().enumerate() {
         let org = org_of_unit[i]
@@ -386,11 +373,7 @@ fn write_member(out: &mut String, rng: &mut StdRng, n: u32, org: &str, unit: &st
         rng.random_range(1..=12),
         rng.random_range(1..=28)
     );
-    writeln!(
-        out,
-        "{},{status},{id},{phone},{org},{unit},{joined}",
-        person(rng)
-    )?;
+    writeln!(out, "{},{status},{id},{phone},{org},{unit},{joined}", person(rng))?;
     Ok(())
 }
 
@@ -419,25 +402,10 @@ async fn accounts(store: &Store, system: &Actor) -> Result<()> {
         .map(|o| o.id);
     let plan: [(&str, Role, Option<&str>, Option<i64>); 6] = [
         ("district", Role::DistrictOffice, Some(DISTRICT), None),
-        (
-            "street",
-            Role::StreetOffice,
-            Some(first_street.as_str()),
-            None,
-        ),
-        (
-            "centre",
-            Role::ServiceCentreStaff,
-            Some(first_street.as_str()),
-            None,
-        ),
+        ("street", Role::StreetOffice, Some(first_street.as_str()), None),
+        ("centre", Role::ServiceCentreStaff, Some(first_street.as_str()), None),
         ("secretary", Role::BranchSecretary, None, branch),
-        (
-            "liaison",
-            Role::UnitLiaison,
-            Some(first_street.as_str()),
-            None,
-        ),
+        ("liaison", Role::UnitLiaison, Some(first_street.as_str()), None),
         ("member", Role::Member, None, branch),
     ];
     for (name, role, division, org) in plan {
@@ -455,10 +423,7 @@ async fn accounts(store: &Store, system: &Actor) -> Result<()> {
         store
             .create_account(system, name, &password, role, d.as_ref(), org)
             .await?;
-        println!(
-            "demo account {name:<10} role {:<22} password {password}",
-            role.code()
-        );
+        println!("demo account {name:<10} role {:<22} password {password}", role.code());
     }
     Ok(())
 }

@@ -14,22 +14,13 @@ use tongxin_store::bulk::ImportMode;
 use tongxin_store::{Actor, Store};
 
 #[derive(Parser)]
-#[command(
-    name = "tongxin",
-    version,
-    about = "同心 Tongxin — regional party-building platform"
-)]
+#[command(name = "tongxin", version, about = "同心 Tongxin — regional party-building platform")]
 struct Cli {
     /// Database URL: sqlite://FILE or postgres://… (default: SQLite under --data-dir).
     #[arg(long, global = true, env = "TONGXIN_DATABASE_URL")]
     database_url: Option<String>,
     /// Folder for the embedded SQLite store.
-    #[arg(
-        long,
-        global = true,
-        default_value = "./data",
-        env = "TONGXIN_DATA_DIR"
-    )]
+    #[arg(long, global = true, default_value = "./data", env = "TONGXIN_DATA_DIR")]
     data_dir: PathBuf,
     #[command(subcommand)]
     command: Command,
@@ -132,8 +123,7 @@ fn database_url(cli: &Cli) -> Result<String> {
     if let Some(u) = &cli.database_url {
         return Ok(u.clone());
     }
-    std::fs::create_dir_all(&cli.data_dir)
-        .with_context(|| format!("creating {}", cli.data_dir.display()))?;
+    std::fs::create_dir_all(&cli.data_dir).with_context(|| format!("creating {}", cli.data_dir.display()))?;
     Ok(format!(
         "sqlite://{}?mode=rwc",
         cli.data_dir.join("tongxin.db").display()
@@ -209,8 +199,7 @@ async fn main() -> Result<()> {
                 .with_context(|| format!("binding {listen}"))?;
             let addr = listener.local_addr()?;
             println!("Tongxin console: http://{addr}/");
-            tongxin_web::serve(listener, tongxin_web::AppState::new(store, *secure_cookies))
-                .await?;
+            tongxin_web::serve(listener, tongxin_web::AppState::new(store, *secure_cookies)).await?;
         }
         Command::Migrate => {
             open(&cli).await?;
@@ -224,12 +213,9 @@ async fn main() -> Result<()> {
             errors,
         } => {
             let store = open(&cli).await?;
-            let bytes =
-                std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
+            let bytes = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
             let kind = match kind {
-                Some(k) => Some(
-                    tongxin_import::Kind::parse(k).with_context(|| format!("unknown kind {k}"))?,
-                ),
+                Some(k) => Some(tongxin_import::Kind::parse(k).with_context(|| format!("unknown kind {k}"))?),
                 None => None,
             };
             let name = file
@@ -252,19 +238,11 @@ async fn main() -> Result<()> {
                 })?;
             println!("{}", serde_json::to_string_pretty(&out.report)?);
             if let Some(wb) = out.error_workbook {
-                let path = errors
-                    .clone()
-                    .unwrap_or_else(|| file.with_extension("errors.xlsx"));
+                let path = errors.clone().unwrap_or_else(|| file.with_extension("errors.xlsx"));
                 std::fs::write(&path, wb)?;
-                eprintln!(
-                    "{} row(s) with errors; see {}",
-                    out.report.errors.len(),
-                    path.display()
-                );
+                eprintln!("{} row(s) with errors; see {}", out.report.errors.len(), path.display());
                 if !out.report.committed && !dry_run {
-                    bail!(
-                        "nothing was imported (all or nothing; use --skip-invalid to import the valid rows)"
-                    );
+                    bail!("nothing was imported (all or nothing; use --skip-invalid to import the valid rows)");
                 }
             }
         }
@@ -275,17 +253,10 @@ async fn main() -> Result<()> {
             reveal,
         } => {
             let store = open(&cli).await?;
-            let k = tongxin_import::Kind::parse(kind)
-                .with_context(|| format!("unknown kind {kind}"))?;
-            let bytes = tongxin_web::import_service::export(
-                &store,
-                &system,
-                k,
-                division.as_deref(),
-                *reveal,
-            )
-            .await
-            .map_err(|e| anyhow::anyhow!("{}", e.message(tongxin_web::i18n::Lang::En)))?;
+            let k = tongxin_import::Kind::parse(kind).with_context(|| format!("unknown kind {kind}"))?;
+            let bytes = tongxin_web::import_service::export(&store, &system, k, division.as_deref(), *reveal)
+                .await
+                .map_err(|e| anyhow::anyhow!("{}", e.message(tongxin_web::i18n::Lang::En)))?;
             let path = output
                 .clone()
                 .unwrap_or_else(|| PathBuf::from(format!("{}.xlsx", k.code())));
@@ -295,22 +266,12 @@ async fn main() -> Result<()> {
         Command::User { command } => {
             let store = open(&cli).await?;
             match command {
-                UserCommand::Add {
-                    name,
-                    role,
-                    scope,
-                    org,
-                } => {
+                UserCommand::Add { name, role, scope, org } => {
                     let role = Role::parse(role).with_context(|| {
-                        format!(
-                            "unknown role {role}; one of {}",
-                            Role::ALL.map(|r| r.code()).join(", ")
-                        )
+                        format!("unknown role {role}; one of {}", Role::ALL.map(|r| r.code()).join(", "))
                     })?;
                     let scope = match scope {
-                        Some(s) => {
-                            Some(DivisionCode::parse(s).map_err(|e| anyhow::anyhow!("{s}: {e}"))?)
-                        }
+                        Some(s) => Some(DivisionCode::parse(s).map_err(|e| anyhow::anyhow!("{s}: {e}"))?),
                         None => None,
                     };
                     let password = read_password()?;

@@ -38,10 +38,7 @@ impl Scope {
     pub fn covers(&self, division: &DivisionCode, org: Option<&OrgPath>) -> bool {
         match self {
             Scope::All => true,
-            Scope::Within {
-                division: d,
-                org: o,
-            } => {
+            Scope::Within { division: d, org: o } => {
                 d.as_ref().is_some_and(|d| d.contains(division))
                     || matches!((o, org), (Some(o), Some(p)) if o.contains(p))
             }

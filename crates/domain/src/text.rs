@@ -22,12 +22,19 @@ pub fn code_form(s: &str) -> String {
         .collect()
 }
 
-/// Trims and collapses inner white space runs to one space.
-pub fn clean(s: &str) -> String {
-    to_half_width(s)
-        .split_whitespace()
+/// Trims and collapses white space (the ideographic space too), keeping every other
+/// character as typed: names keep their full-width brackets (上海某某有限公司（北京）).
+pub fn trim_spaces(s: &str) -> String {
+    s.split(|c: char| c.is_whitespace() || c == '\u{3000}')
+        .filter(|p| !p.is_empty())
         .collect::<Vec<_>>()
         .join(" ")
+}
+
+/// Half width, trimmed, inner white space runs collapsed to one space: for codes, kinds
+/// and other values compared by meaning.
+pub fn clean(s: &str) -> String {
+    to_half_width(s).split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 #[cfg(test)]

@@ -49,23 +49,15 @@ impl Kind {
 
     pub fn parse(s: &str) -> Option<Kind> {
         let k = header_key(s);
-        Kind::ALL.into_iter().find(|kind| {
-            kind.code() == k || kind.sheet_synonyms().iter().any(|n| header_key(n) == k)
-        })
+        Kind::ALL
+            .into_iter()
+            .find(|kind| kind.code() == k || kind.sheet_synonyms().iter().any(|n| header_key(n) == k))
     }
 
     pub fn fields(&self) -> &'static [Field] {
         use Field::*;
         match self {
-            Kind::Carriers => &[
-                CarrierName,
-                CarrierKind,
-                IsKey,
-                Division,
-                Address,
-                Longitude,
-                Latitude,
-            ],
+            Kind::Carriers => &[CarrierName, CarrierKind, IsKey, Division, Address, Longitude, Latitude],
             Kind::Units => &[
                 UnitName,
                 UnitKind,
@@ -79,18 +71,9 @@ impl Kind {
                 Headquarters,
             ],
             Kind::Orgs => &[
-                OrgName, OrgKind, ParentOrg, OrgUnits, CarrierRef, Division, Secretary, FoundedOn,
-                TermEndsOn,
+                OrgName, OrgKind, ParentOrg, OrgUnits, CarrierRef, Division, Secretary, FoundedOn, TermEndsOn,
             ],
-            Kind::Members => &[
-                MemberName,
-                MemberStatus,
-                ResidentId,
-                Phone,
-                OrgRef,
-                WorkUnit,
-                JoinedOn,
-            ],
+            Kind::Members => &[MemberName, MemberStatus, ResidentId, Phone, OrgRef, WorkUnit, JoinedOn],
         }
     }
 }
@@ -156,14 +139,7 @@ impl Field {
     pub fn names(&self) -> &'static [&'static str] {
         use Field::*;
         match self {
-            CarrierName => &[
-                "载体名称",
-                "名称",
-                "楼宇名称",
-                "园区名称",
-                "载体",
-                "楼宇(园区)名称",
-            ],
+            CarrierName => &["载体名称", "名称", "楼宇名称", "园区名称", "载体", "楼宇(园区)名称"],
             CarrierKind => &["载体类型", "类型", "类别", "载体类别"],
             IsKey => &["是否重点", "重点载体", "重点", "是否重点楼宇"],
             Division => &[
@@ -184,22 +160,8 @@ impl Field {
             Address => &["地址", "详细地址", "注册地址", "办公地址", "所在地址"],
             Longitude => &["经度"],
             Latitude => &["纬度"],
-            UnitName => &[
-                "单位名称",
-                "企业名称",
-                "组织名称",
-                "名称",
-                "单位",
-                "机构名称",
-            ],
-            UnitKind => &[
-                "单位类型",
-                "单位性质",
-                "类型",
-                "性质",
-                "单位类别",
-                "组织类型",
-            ],
+            UnitName => &["单位名称", "企业名称", "组织名称", "名称", "单位", "机构名称"],
+            UnitKind => &["单位类型", "单位性质", "类型", "性质", "单位类别", "组织类型"],
             CreditCode => &[
                 "统一社会信用代码",
                 "信用代码",
@@ -207,14 +169,7 @@ impl Field {
                 "统一信用代码",
                 "统一代码",
             ],
-            Employees => &[
-                "从业人数",
-                "职工人数",
-                "员工人数",
-                "从业人员数",
-                "人数",
-                "从业人员",
-            ],
+            Employees => &["从业人数", "职工人数", "员工人数", "从业人员数", "人数", "从业人员"],
             CarrierRef => &[
                 "所在载体",
                 "所在楼宇",
@@ -229,14 +184,7 @@ impl Field {
             InstructorPhone => &["指导员电话", "党建指导员电话", "指导员联系电话"],
             Headquarters => &["所属总部", "总部", "上级总部", "总部单位"],
             OrgName => &["党组织名称", "组织名称", "名称", "党组织"],
-            OrgKind => &[
-                "组织类别",
-                "党组织类别",
-                "党组织类型",
-                "类型",
-                "类别",
-                "组织类型",
-            ],
+            OrgKind => &["组织类别", "党组织类别", "党组织类型", "类型", "类别", "组织类型"],
             ParentOrg => &["上级党组织", "上级组织", "隶属党组织", "上级党组织名称"],
             OrgUnits => &[
                 "所属单位",
@@ -249,31 +197,12 @@ impl Field {
             ],
             Secretary => &["书记", "党组织书记", "支部书记", "书记姓名"],
             FoundedOn => &["成立日期", "成立时间", "建立时间", "组建时间"],
-            TermEndsOn => &[
-                "届满日期",
-                "换届日期",
-                "任期届满",
-                "届满时间",
-                "任期届满日期",
-            ],
+            TermEndsOn => &["届满日期", "换届日期", "任期届满", "届满时间", "任期届满日期"],
             MemberName => &["姓名", "党员姓名", "名字"],
             MemberStatus => &["党员类别", "人员类别", "类别", "党员类型", "党员状态"],
-            ResidentId => &[
-                "公民身份号码",
-                "身份证号",
-                "身份证号码",
-                "身份证",
-                "证件号码",
-            ],
+            ResidentId => &["公民身份号码", "身份证号", "身份证号码", "身份证", "证件号码"],
             Phone => &["联系电话", "手机号", "手机", "电话", "手机号码"],
-            OrgRef => &[
-                "所在党组织",
-                "党组织",
-                "所属党组织",
-                "党支部",
-                "所在支部",
-                "所在党支部",
-            ],
+            OrgRef => &["所在党组织", "党组织", "所属党组织", "党支部", "所在支部", "所在党支部"],
             WorkUnit => &["工作单位", "所在单位", "单位", "工作单位名称"],
             JoinedOn => &["入党日期", "入党时间", "入党年月"],
         }

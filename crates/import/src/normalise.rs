@@ -6,10 +6,8 @@ use tongxin_domain::text::to_half_width;
 
 fn opencc() -> Option<&'static ferrous_opencc::OpenCC> {
     static CC: OnceLock<Option<ferrous_opencc::OpenCC>> = OnceLock::new();
-    CC.get_or_init(|| {
-        ferrous_opencc::OpenCC::from_config(ferrous_opencc::config::BuiltinConfig::Tw2sp).ok()
-    })
-    .as_ref()
+    CC.get_or_init(|| ferrous_opencc::OpenCC::from_config(ferrous_opencc::config::BuiltinConfig::Tw2sp).ok())
+        .as_ref()
 }
 
 /// Traditional to Simplified (Taiwan phrases too), for headers and kind words.
@@ -59,19 +57,14 @@ pub fn parse_date(raw: &str) -> Result<Option<NaiveDate>, ()> {
             .ok_or(());
     }
     let s = s.trim_end_matches('日').trim_end_matches('号');
-    let parts: Vec<&str> = s
-        .split(['-', '/', '.', '年', '月'])
-        .filter(|p| !p.is_empty())
-        .collect();
+    let parts: Vec<&str> = s.split(['-', '/', '.', '年', '月']).filter(|p| !p.is_empty()).collect();
     let nums: Vec<u32> = parts
         .iter()
         .map(|p| p.trim().parse::<u32>())
         .collect::<Result<_, _>>()
         .map_err(|_| ())?;
     let date = match nums.as_slice() {
-        [ymd] if s.len() == 8 => {
-            NaiveDate::from_ymd_opt((ymd / 10000) as i32, ymd / 100 % 100, ymd % 100)
-        }
+        [ymd] if s.len() == 8 => NaiveDate::from_ymd_opt((ymd / 10000) as i32, ymd / 100 % 100, ymd % 100),
         [y, m] => NaiveDate::from_ymd_opt(*y as i32, *m, 1),
         [y, m, d] => NaiveDate::from_ymd_opt(*y as i32, *m, *d),
         _ => None,
@@ -89,9 +82,7 @@ pub fn parse_bool(raw: &str) -> Result<Option<bool>, ()> {
     match s.as_str() {
         "" => Ok(None),
         "是" | "y" | "yes" | "true" | "1" | "√" | "✓" | "重点" | "有" => Ok(Some(true)),
-        "否" | "n" | "no" | "false" | "0" | "×" | "非重点" | "无" | "不是" => {
-            Ok(Some(false))
-        }
+        "否" | "n" | "no" | "false" | "0" | "×" | "非重点" | "无" | "不是" => Ok(Some(false)),
         _ => Err(()),
     }
 }
@@ -99,7 +90,7 @@ pub fn parse_bool(raw: &str) -> Result<Option<bool>, ()> {
 /// Splits a cell holding several values: `、`, `，`, `,`, `；`, `;` or line breaks.
 pub fn split_multi(raw: &str) -> Vec<String> {
     raw.split(['、', '，', ',', '；', ';', '\n', '\r'])
-        .map(tongxin_domain::text::clean)
+        .map(tongxin_domain::text::trim_spaces)
         .filter(|s| !s.is_empty())
         .collect()
 }

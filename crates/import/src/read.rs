@@ -41,18 +41,11 @@ struct Grid {
 }
 
 /// Reads a file. `kind` forces the kind of a single-sheet file (`--kind`).
-pub fn read_tables(
-    bytes: &[u8],
-    filename: &str,
-    kind: Option<Kind>,
-) -> Result<Vec<Table>, ImportError> {
+pub fn read_tables(bytes: &[u8], filename: &str, kind: Option<Kind>) -> Result<Vec<Table>, ImportError> {
     if bytes.len() > MAX_FILE_BYTES {
-        return Err(ImportError::TooLarge {
-            max: MAX_FILE_BYTES,
-        });
+        return Err(ImportError::TooLarge { max: MAX_FILE_BYTES });
     }
-    let grids = if bytes.starts_with(b"PK\x03\x04") || bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0])
-    {
+    let grids = if bytes.starts_with(b"PK\x03\x04") || bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0]) {
         read_excel(bytes)?
     } else {
         let lower = filename.to_lowercase();
@@ -135,9 +128,7 @@ fn cell_text(d: &Data) -> String {
 /// Excel on a Chinese Windows saves "CSV".
 fn read_csv(bytes: &[u8], filename: &str) -> Result<Grid, ImportError> {
     if bytes.contains(&0) {
-        return Err(ImportError::NotAWorkbook(
-            "binary content in a CSV file".into(),
-        ));
+        return Err(ImportError::NotAWorkbook("binary content in a CSV file".into()));
     }
     let text = if let Some(rest) = bytes.strip_prefix(b"\xEF\xBB\xBF") {
         String::from_utf8_lossy(rest).into_owned()
@@ -146,9 +137,7 @@ fn read_csv(bytes: &[u8], filename: &str) -> Result<Grid, ImportError> {
     } else {
         let (s, _, bad) = encoding_rs::GB18030.decode(bytes);
         if bad {
-            return Err(ImportError::NotAWorkbook(
-                "text is neither UTF-8 nor GB18030".into(),
-            ));
+            return Err(ImportError::NotAWorkbook("text is neither UTF-8 nor GB18030".into()));
         }
         s.into_owned()
     };
@@ -257,9 +246,7 @@ fn skip_row(row: &[String]) -> bool {
     let folded: String = first.chars().filter(|c| !c.is_whitespace()).collect();
     if cells.iter().take(3).any(|c| {
         let c: String = c.chars().filter(|c| !c.is_whitespace()).collect();
-        ["合计", "小计", "总计", "合 计"]
-            .iter()
-            .any(|w| c.starts_with(w))
+        ["合计", "小计", "总计", "合 计"].iter().any(|w| c.starts_with(w))
     }) {
         return true;
     }

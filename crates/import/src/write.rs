@@ -37,8 +37,7 @@ pub fn write_error_workbook(sheets: &[ErrorSheet<'_>]) -> Result<Vec<u8>, Import
                 ws.write_string_with_format(r as u32, width, ERROR_COLUMN, &bold)
                     .map_err(werr)?;
             } else if let Some(e) = s.errors.get(&r) {
-                ws.write_string_with_format(r as u32, width, e, &red)
-                    .map_err(werr)?;
+                ws.write_string_with_format(r as u32, width, e, &red).map_err(werr)?;
             }
         }
         ws.set_column_width(width, 50).map_err(werr)?;
@@ -48,9 +47,7 @@ pub fn write_error_workbook(sheets: &[ErrorSheet<'_>]) -> Result<Vec<u8>, Import
 
 /// Writes records in the import layout: one sheet per kind, canonical headers, so an
 /// export can be edited in Excel or WPS and imported again.
-pub fn write_workbook(
-    sheets: &[(Kind, Vec<HashMap<Field, String>>)],
-) -> Result<Vec<u8>, ImportError> {
+pub fn write_workbook(sheets: &[(Kind, Vec<HashMap<Field, String>>)]) -> Result<Vec<u8>, ImportError> {
     let mut wb = Workbook::new();
     let bold = Format::new().set_bold();
     for (kind, rows) in sheets {
@@ -95,11 +92,7 @@ mod tests {
         let csv = "标题\n单位名称,单位类型,所属街道\n甲,企业,南京西路街道\n";
         let t = read_tables(csv.as_bytes(), "u.csv", Some(Kind::Units)).expect("read");
         let errors = HashMap::from([(2usize, "信用代码校验位错误".to_string())]);
-        let bytes = write_error_workbook(&[ErrorSheet {
-            table: &t[0],
-            errors,
-        }])
-        .expect("write");
+        let bytes = write_error_workbook(&[ErrorSheet { table: &t[0], errors }]).expect("write");
         let back = read_tables(&bytes, "e.xlsx", Some(Kind::Units)).expect("read");
         assert_eq!(back[0].grid[1][3], ERROR_COLUMN);
         assert_eq!(back[0].grid[2][3], "信用代码校验位错误");

@@ -58,11 +58,8 @@ fn hash_password(password: &str) -> Result<String> {
 }
 
 fn verify_password(password: &str, hash: &str) -> bool {
-    hash.parse::<PasswordHash>().is_ok_and(|h| {
-        Argon2::default()
-            .verify_password(password.as_bytes(), &h)
-            .is_ok()
-    })
+    hash.parse::<PasswordHash>()
+        .is_ok_and(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
 }
 
 /// Shortest password accepted.
@@ -82,34 +79,29 @@ impl Store {
     ) -> Result<AccountView> {
         actor.require(tongxin_domain::access::Action::Administer)?;
         let username = username.trim();
-        if username.is_empty()
-            || username.chars().count() > 64
-            || username.chars().any(char::is_whitespace)
-        {
-            return Err(StoreError::Invalid(vec![
-                tongxin_domain::DomainError::UnknownValue { field: "username" },
-            ]));
+        if username.is_empty() || username.chars().count() > 64 || username.chars().any(char::is_whitespace) {
+            return Err(StoreError::Invalid(vec![tongxin_domain::DomainError::UnknownValue {
+                field: "username",
+            }]));
         }
         if password.chars().count() < PASSWORD_MIN {
-            return Err(StoreError::Invalid(vec![
-                tongxin_domain::DomainError::TooLong {
-                    field: "password",
-                    max: PASSWORD_MIN,
-                },
-            ]));
+            return Err(StoreError::Invalid(vec![tongxin_domain::DomainError::TooLong {
+                field: "password",
+                max: PASSWORD_MIN,
+            }]));
         }
         if role != Role::SystemAdmin && scope_division.is_none() && scope_org_id.is_none() {
-            return Err(StoreError::Invalid(vec![
-                tongxin_domain::DomainError::Required { field: "scope" },
-            ]));
+            return Err(StoreError::Invalid(vec![tongxin_domain::DomainError::Required {
+                field: "scope",
+            }]));
         }
         if let Some(d) = scope_division {
             self.known_division(d).await?;
         }
         if let Some(o) = scope_org_id {
-            self.org_path(o).await.map_err(|_| StoreError::Reference {
-                field: "scope_org_id",
-            })?;
+            self.org_path(o)
+                .await
+                .map_err(|_| StoreError::Reference { field: "scope_org_id" })?;
         }
         let hash = hash_password(password)?;
         let txn = self.begin().await?;
@@ -144,17 +136,12 @@ impl Store {
     pub async fn set_password(&self, actor: &Actor, username: &str, password: &str) -> Result<()> {
         actor.require(tongxin_domain::access::Action::Administer)?;
         if password.chars().count() < PASSWORD_MIN {
-            return Err(StoreError::Invalid(vec![
-                tongxin_domain::DomainError::TooLong {
-                    field: "password",
-                    max: PASSWORD_MIN,
-                },
-            ]));
+            return Err(StoreError::Invalid(vec![tongxin_domain::DomainError::TooLong {
+                field: "password",
+                max: PASSWORD_MIN,
+            }]));
         }
-        let m = self
-            .account_by_name(username)
-            .await?
-            .ok_or(StoreError::NotFound)?;
+        let m = self.account_by_name(username).await?.ok_or(StoreError::NotFound)?;
         let hash = hash_password(password)?;
         let txn = self.begin().await?;
         account::Entity::update(account::ActiveModel {
@@ -169,16 +156,7 @@ impl Store {
             .filter(session::Column::AccountId.eq(m.id))
             .exec(&txn)
             .await?;
-        crate::audit::record(
-            &txn,
-            actor,
-            "set_password",
-            "account",
-            Some(m.id),
-            None,
-            None,
-        )
-        .await?;
+        crate::audit::record(&txn, actor, "set_password", "account", Some(m.id), None, None).await?;
         txn.commit().await?;
         Ok(())
     }
@@ -208,16 +186,10 @@ impl Store {
     /// The actor an account acts as: its role and its scope.
     async fn actor_of(&self, m: &account::Model) -> Result<Actor> {
         let role = Role::parse(&m.role).ok_or(StoreError::NotFound)?;
-        let scope = if role == Role::SystemAdmin
-            && m.scope_division.is_none()
-            && m.scope_org_id.is_none()
-        {
+        let scope = if role == Role::SystemAdmin && m.scope_division.is_none() && m.scope_org_id.is_none() {
             Scope::All
         } else {
-            let division = m
-                .scope_division
-                .as_deref()
-                .and_then(|d| DivisionCode::parse(d).ok());
+            let division = m.scope_division.as_deref().and_then(|d| DivisionCode::parse(d).ok());
             let org = match m.scope_org_id {
                 Some(o) => Some(self.org_path(o).await?),
                 None => None,
@@ -237,9 +209,7 @@ impl Store {
     pub async fn verify_login(&self, username: &str, password: &str) -> Result<Option<Actor>> {
         let m = self.account_by_name(username).await?;
         match m {
-            Some(m) if !m.disabled && verify_password(password, &m.password_hash) => {
-                Ok(Some(self.actor_of(&m).await?))
-            }
+            Some(m) if !m.disabled && verify_password(password, &m.password_hash) => Ok(Some(self.actor_of(&m).await?)),
             Some(_) => Ok(None),
             None => {
                 let _ = verify_password(
@@ -274,19 +244,13 @@ impl Store {
 
     /// The actor and CSRF token of a live session.
     pub async fn session_actor(&self, token: &str) -> Result<Option<(Actor, String)>> {
-        let Some(s) = session::Entity::find_by_id(digest(token))
-            .one(&self.read)
-            .await?
-        else {
+        let Some(s) = session::Entity::find_by_id(digest(token)).one(&self.read).await? else {
             return Ok(None);
         };
         if s.expires_at < Utc::now() {
             return Ok(None);
         }
-        let Some(m) = account::Entity::find_by_id(s.account_id)
-            .one(&self.read)
-            .await?
-        else {
+        let Some(m) = account::Entity::find_by_id(s.account_id).one(&self.read).await? else {
             return Ok(None);
         };
         if m.disabled {
@@ -296,24 +260,14 @@ impl Store {
     }
 
     pub async fn end_session(&self, token: &str) -> Result<()> {
-        session::Entity::delete_by_id(digest(token))
-            .exec(&self.write)
-            .await?;
+        session::Entity::delete_by_id(digest(token)).exec(&self.write).await?;
         Ok(())
     }
 
     /// Issues an API token for an account (shown once; only its digest is kept).
-    pub async fn create_api_token(
-        &self,
-        actor: &Actor,
-        username: &str,
-        name: &str,
-    ) -> Result<String> {
+    pub async fn create_api_token(&self, actor: &Actor, username: &str, name: &str) -> Result<String> {
         actor.require(tongxin_domain::access::Action::Administer)?;
-        let m = self
-            .account_by_name(username)
-            .await?
-            .ok_or(StoreError::NotFound)?;
+        let m = self.account_by_name(username).await?.ok_or(StoreError::NotFound)?;
         let token = format!("tx_{}", new_token());
         let txn = self.begin().await?;
         api_token::Entity::insert(api_token::ActiveModel {
@@ -347,10 +301,7 @@ impl Store {
         else {
             return Ok(None);
         };
-        match account::Entity::find_by_id(t.account_id)
-            .one(&self.read)
-            .await?
-        {
+        match account::Entity::find_by_id(t.account_id).one(&self.read).await? {
             Some(m) if !m.disabled => Ok(Some(self.actor_of(&m).await?)),
             _ => Ok(None),
         }

@@ -13,9 +13,7 @@ use serde::Serialize;
 use std::collections::HashMap;
 use tongxin_domain::access::Action;
 use tongxin_domain::codes::{DivisionCode, Phone};
-use tongxin_domain::registry::{
-    CarrierFields, Labelled, MemberFields, OrgFields, UnitFields, UnitLinkKind,
-};
+use tongxin_domain::registry::{CarrierFields, Labelled, MemberFields, OrgFields, UnitFields, UnitLinkKind};
 use tongxin_domain::scope::Scope;
 use tongxin_domain::{DomainError, ErrorCode};
 use tongxin_import::{Field, Kind, Table, TableRow, parse_bool, parse_date, split_multi};
@@ -107,11 +105,7 @@ fn field_of(kind: Kind, name: &str) -> Option<Field> {
 
 fn domain_fail(kind: Kind, errs: Vec<DomainError>) -> RowFail {
     let e = &errs[0];
-    let detail = errs
-        .iter()
-        .map(|e| e.to_string())
-        .collect::<Vec<_>>()
-        .join("; ");
+    let detail = errs.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("; ");
     RowFail {
         column: field_of(kind, e.field()).map(|f| f.header()),
         code: e.code(),
@@ -121,9 +115,9 @@ fn domain_fail(kind: Kind, errs: Vec<DomainError>) -> RowFail {
 
 fn store_fail(e: StoreError) -> RowFail {
     let column = match &e {
-        StoreError::Duplicate { field }
-        | StoreError::Reference { field }
-        | StoreError::OutsideTerritory { field } => Some(*field),
+        StoreError::Duplicate { field } | StoreError::Reference { field } | StoreError::OutsideTerritory { field } => {
+            Some(*field)
+        }
         _ => None,
     };
     RowFail {
@@ -146,10 +140,7 @@ struct Lookups {
 }
 
 impl Lookups {
-    fn pick(
-        candidates: Option<&Vec<(i64, String)>>,
-        division: Option<&str>,
-    ) -> std::result::Result<Option<i64>, ()> {
+    fn pick(candidates: Option<&Vec<(i64, String)>>, division: Option<&str>) -> std::result::Result<Option<i64>, ()> {
         let Some(c) = candidates else { return Ok(None) };
         if c.len() == 1 {
             return Ok(Some(c[0].0));
@@ -162,22 +153,13 @@ impl Lookups {
                 .collect(),
             None => vec![],
         };
-        if near.len() == 1 {
-            Ok(Some(near[0].0))
-        } else {
-            Err(())
-        }
+        if near.len() == 1 { Ok(Some(near[0].0)) } else { Err(()) }
     }
 }
 
 impl Store {
     /// Imports tables read by `tongxin_import::read_tables`.
-    pub async fn import_tables(
-        &self,
-        actor: &Actor,
-        tables: &[Table],
-        mode: ImportMode,
-    ) -> Result<ImportReport> {
+    pub async fn import_tables(&self, actor: &Actor, tables: &[Table], mode: ImportMode) -> Result<ImportReport> {
         actor.require(Action::ImportExport)?;
         let mut lk = self.build_lookups(actor).await?;
         let txn = self.begin().await?;
@@ -283,10 +265,7 @@ impl Store {
             .all(&self.read)
             .await?
         {
-            lk.orgs_by_name
-                .entry(o.name)
-                .or_default()
-                .push((o.id, o.division_code));
+            lk.orgs_by_name.entry(o.name).or_default().push((o.id, o.division_code));
         }
         Ok(lk)
     }
@@ -300,8 +279,8 @@ impl Store {
             return Err(fail(f, "validation.required", "division"));
         }
         let code = if text.chars().all(|c| c.is_ascii_digit()) {
-            let code = DivisionCode::parse(&text)
-                .map_err(|_| fail(f, "registry.division.code_invalid", text.clone()))?;
+            let code =
+                DivisionCode::parse(&text).map_err(|_| fail(f, "registry.division.code_invalid", text.clone()))?;
             if !lk.divisions.values().flatten().any(|c| *c == code.as_str()) {
                 return Err(fail(f, "registry.division.unknown", text));
             }
@@ -337,8 +316,7 @@ impl Store {
                 }
             }
             match found.as_slice() {
-                [one] => DivisionCode::parse(one)
-                    .map_err(|_| fail(f, "registry.division.unknown", text.clone()))?,
+                [one] => DivisionCode::parse(one).map_err(|_| fail(f, "registry.division.unknown", text.clone()))?,
                 [] => return Err(fail(f, "registry.division.unknown", text)),
                 _ => return Err(fail(f, "registry.division.ambiguous", text)),
             }
@@ -393,21 +371,13 @@ impl Store {
                 if same {
                     return Ok(Change::Unchanged);
                 }
-                self.update_carrier_in(db, actor, m, f)
-                    .await
-                    .map_err(store_fail)?;
+                self.update_carrier_in(db, actor, m, f).await.map_err(store_fail)?;
                 Ok(Change::Updated)
             }
             None => {
                 let name = f.name.clone();
-                let m = self
-                    .insert_carrier_in(db, actor, f)
-                    .await
-                    .map_err(store_fail)?;
-                lk.carriers
-                    .entry(name)
-                    .or_default()
-                    .push((m.id, m.division_code));
+                let m = self.insert_carrier_in(db, actor, f).await.map_err(store_fail)?;
+                lk.carriers.entry(name).or_default().push((m.id, m.division_code));
                 Ok(Change::Created)
             }
         }
@@ -438,27 +408,22 @@ impl Store {
             "" => None,
             name => Some(
                 Lookups::pick(
-                    lk.carriers.get(&tongxin_domain::text::clean(name)),
+                    lk.carriers.get(&tongxin_domain::text::trim_spaces(name)),
                     Some(division.as_str()),
                 )
-                .map_err(|_| {
-                    fail(
-                        Some(Field::CarrierRef),
-                        "registry.reference_ambiguous",
-                        name,
-                    )
-                })?
+                .map_err(|_| fail(Some(Field::CarrierRef), "registry.reference_ambiguous", name))?
                 .ok_or_else(|| fail(Some(Field::CarrierRef), "registry.reference_invalid", name))?,
             ),
         };
-        let instructor_id = match tongxin_domain::text::clean(row.get(Field::Instructor)) {
+        let instructor_id = match tongxin_domain::text::trim_spaces(row.get(Field::Instructor)) {
             n if n.is_empty() => None,
             name => {
                 let phone = match row.get(Field::InstructorPhone) {
                     "" => None,
-                    p => Some(Phone::parse(p).map_err(|_| {
-                        fail(Some(Field::InstructorPhone), "registry.phone_invalid", "")
-                    })?),
+                    p => Some(
+                        Phone::parse(p)
+                            .map_err(|_| fail(Some(Field::InstructorPhone), "registry.phone_invalid", ""))?,
+                    ),
                 };
                 // Instructors are kept per street (or the unit's own division above street level).
                 let street = if division.as_str().len() > 9 {
@@ -477,24 +442,9 @@ impl Store {
         let hq = match row.get(Field::Headquarters) {
             "" => None,
             name => Some(
-                Lookups::pick(
-                    lk.units_by_name.get(&tongxin_domain::text::clean(name)),
-                    None,
-                )
-                .map_err(|_| {
-                    fail(
-                        Some(Field::Headquarters),
-                        "registry.reference_ambiguous",
-                        name,
-                    )
-                })?
-                .ok_or_else(|| {
-                    fail(
-                        Some(Field::Headquarters),
-                        "registry.reference_invalid",
-                        name,
-                    )
-                })?,
+                Lookups::pick(lk.units_by_name.get(&tongxin_domain::text::trim_spaces(name)), None)
+                    .map_err(|_| fail(Some(Field::Headquarters), "registry.reference_ambiguous", name))?
+                    .ok_or_else(|| fail(Some(Field::Headquarters), "registry.reference_invalid", name))?,
             ),
         };
         let existing_id = match &fields.credit_code {
@@ -526,18 +476,9 @@ impl Store {
                     && m.carrier_id == input.carrier_id
                     && m.instructor_id == input.instructor_id;
                 if !same {
-                    self.update_unit_in(db, actor, m, input)
-                        .await
-                        .map_err(store_fail)?;
+                    self.update_unit_in(db, actor, m, input).await.map_err(store_fail)?;
                 }
-                (
-                    id,
-                    if same {
-                        Change::Unchanged
-                    } else {
-                        Change::Updated
-                    },
-                )
+                (id, if same { Change::Unchanged } else { Change::Updated })
             }
             None => {
                 // A credit code held by a unit outside the actor's territory is a duplicate.
@@ -590,20 +531,10 @@ impl Store {
         row: &TableRow,
     ) -> RowResult<Change> {
         let division = self.resolve_division(actor, lk, row.get(Field::Division))?;
-        let founded = parse_date(row.get(Field::FoundedOn)).map_err(|_| {
-            fail(
-                Some(Field::FoundedOn),
-                "import.bad_date",
-                row.get(Field::FoundedOn),
-            )
-        })?;
-        let term = parse_date(row.get(Field::TermEndsOn)).map_err(|_| {
-            fail(
-                Some(Field::TermEndsOn),
-                "import.bad_date",
-                row.get(Field::TermEndsOn),
-            )
-        })?;
+        let founded = parse_date(row.get(Field::FoundedOn))
+            .map_err(|_| fail(Some(Field::FoundedOn), "import.bad_date", row.get(Field::FoundedOn)))?;
+        let term = parse_date(row.get(Field::TermEndsOn))
+            .map_err(|_| fail(Some(Field::TermEndsOn), "import.bad_date", row.get(Field::TermEndsOn)))?;
         let fields = OrgFields::parse(
             row.get(Field::OrgName),
             row.get(Field::OrgKind),
@@ -617,7 +548,7 @@ impl Store {
             "" => None,
             name => Some(
                 Lookups::pick(
-                    lk.orgs_by_name.get(&tongxin_domain::text::clean(name)),
+                    lk.orgs_by_name.get(&tongxin_domain::text::trim_spaces(name)),
                     Some(division.as_str()),
                 )
                 .map_err(|_| fail(Some(Field::ParentOrg), "registry.reference_ambiguous", name))?
@@ -628,36 +559,18 @@ impl Store {
             "" => None,
             name => Some(
                 Lookups::pick(
-                    lk.carriers.get(&tongxin_domain::text::clean(name)),
+                    lk.carriers.get(&tongxin_domain::text::trim_spaces(name)),
                     Some(division.as_str()),
                 )
-                .map_err(|_| {
-                    fail(
-                        Some(Field::CarrierRef),
-                        "registry.reference_ambiguous",
-                        name,
-                    )
-                })?
+                .map_err(|_| fail(Some(Field::CarrierRef), "registry.reference_ambiguous", name))?
                 .ok_or_else(|| fail(Some(Field::CarrierRef), "registry.reference_invalid", name))?,
             ),
         };
         let mut unit_ids = Vec::new();
         for name in split_multi(row.get(Field::OrgUnits)) {
             let id = Lookups::pick(lk.units_by_name.get(&name), Some(division.as_str()))
-                .map_err(|_| {
-                    fail(
-                        Some(Field::OrgUnits),
-                        "registry.reference_ambiguous",
-                        name.clone(),
-                    )
-                })?
-                .ok_or_else(|| {
-                    fail(
-                        Some(Field::OrgUnits),
-                        "registry.reference_invalid",
-                        name.clone(),
-                    )
-                })?;
+                .map_err(|_| fail(Some(Field::OrgUnits), "registry.reference_ambiguous", name.clone()))?
+                .ok_or_else(|| fail(Some(Field::OrgUnits), "registry.reference_invalid", name.clone()))?;
             unit_ids.push(id);
         }
         unit_ids.sort_unstable();
@@ -676,9 +589,7 @@ impl Store {
         };
         match existing {
             Some(m) => {
-                let mut have = crate::registry::org_unit_ids(db, m.id)
-                    .await
-                    .map_err(store_fail)?;
+                let mut have = crate::registry::org_unit_ids(db, m.id).await.map_err(store_fail)?;
                 have.sort_unstable();
                 let f = &input.fields;
                 let same = m.kind == f.kind.code()
@@ -691,9 +602,7 @@ impl Store {
                 if same {
                     return Ok(Change::Unchanged);
                 }
-                self.update_org_in(db, actor, m, input)
-                    .await
-                    .map_err(store_fail)?;
+                self.update_org_in(db, actor, m, input).await.map_err(store_fail)?;
                 Ok(Change::Updated)
             }
             None => {
@@ -734,13 +643,8 @@ impl Store {
         lk: &mut Lookups,
         row: &TableRow,
     ) -> RowResult<Change> {
-        let joined = parse_date(row.get(Field::JoinedOn)).map_err(|_| {
-            fail(
-                Some(Field::JoinedOn),
-                "import.bad_date",
-                row.get(Field::JoinedOn),
-            )
-        })?;
+        let joined = parse_date(row.get(Field::JoinedOn))
+            .map_err(|_| fail(Some(Field::JoinedOn), "import.bad_date", row.get(Field::JoinedOn)))?;
         let fields = MemberFields::parse(
             row.get(Field::MemberName),
             row.get(Field::MemberStatus),
@@ -749,31 +653,16 @@ impl Store {
             joined,
         )
         .map_err(|e| domain_fail(Kind::Members, e))?;
-        let org_name = tongxin_domain::text::clean(row.get(Field::OrgRef));
+        let org_name = tongxin_domain::text::trim_spaces(row.get(Field::OrgRef));
         let org_id = Lookups::pick(lk.orgs_by_name.get(&org_name), None)
-            .map_err(|_| {
-                fail(
-                    Some(Field::OrgRef),
-                    "registry.reference_ambiguous",
-                    org_name.clone(),
-                )
-            })?
-            .ok_or_else(|| {
-                fail(
-                    Some(Field::OrgRef),
-                    "registry.reference_invalid",
-                    org_name.clone(),
-                )
-            })?;
+            .map_err(|_| fail(Some(Field::OrgRef), "registry.reference_ambiguous", org_name.clone()))?
+            .ok_or_else(|| fail(Some(Field::OrgRef), "registry.reference_invalid", org_name.clone()))?;
         let work_unit_id = match row.get(Field::WorkUnit) {
             "" => None,
             name => Some(
-                Lookups::pick(
-                    lk.units_by_name.get(&tongxin_domain::text::clean(name)),
-                    None,
-                )
-                .map_err(|_| fail(Some(Field::WorkUnit), "registry.reference_ambiguous", name))?
-                .ok_or_else(|| fail(Some(Field::WorkUnit), "registry.reference_invalid", name))?,
+                Lookups::pick(lk.units_by_name.get(&tongxin_domain::text::trim_spaces(name)), None)
+                    .map_err(|_| fail(Some(Field::WorkUnit), "registry.reference_ambiguous", name))?
+                    .ok_or_else(|| fail(Some(Field::WorkUnit), "registry.reference_invalid", name))?,
             ),
         };
         let existing = member::Entity::find()
@@ -794,9 +683,7 @@ impl Store {
                     .one(db)
                     .await
                     .map_err(|e| store_fail(e.into()))?
-                    .ok_or_else(|| {
-                        fail(Some(Field::ResidentId), "registry.duplicate", "resident_id")
-                    })?;
+                    .ok_or_else(|| fail(Some(Field::ResidentId), "registry.duplicate", "resident_id"))?;
                 let f = &input.fields;
                 let same = m.name == f.name
                     && m.status == f.status.code()
@@ -807,15 +694,11 @@ impl Store {
                 if same {
                     return Ok(Change::Unchanged);
                 }
-                self.update_member_in(db, actor, m, input)
-                    .await
-                    .map_err(store_fail)?;
+                self.update_member_in(db, actor, m, input).await.map_err(store_fail)?;
                 Ok(Change::Updated)
             }
             None => {
-                let m = crate::registry::insert_member(db, input)
-                    .await
-                    .map_err(store_fail)?;
+                let m = crate::registry::insert_member(db, input).await.map_err(store_fail)?;
                 crate::audit::record(
                     db,
                     actor,

@@ -2,8 +2,8 @@ use crate::Result;
 use crate::migration::Migrator;
 use sea_orm::sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{
-    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction,
-    SqliteTransactionMode, TransactionOptions, TransactionTrait,
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, SqliteTransactionMode,
+    TransactionOptions, TransactionTrait,
 };
 use sea_orm_migration::MigratorTrait;
 use std::time::Duration;
@@ -98,15 +98,10 @@ impl Store {
             ));
         }
         if dest.exists() {
-            return Err(crate::StoreError::BadFile(format!(
-                "{} exists already",
-                dest.display()
-            )));
+            return Err(crate::StoreError::BadFile(format!("{} exists already", dest.display())));
         }
         let path = dest.to_string_lossy().replace('\'', "''");
-        self.read
-            .execute_unprepared(&format!("VACUUM INTO '{path}'"))
-            .await?;
+        self.read.execute_unprepared(&format!("VACUUM INTO '{path}'")).await?;
         Ok(())
     }
 
@@ -115,4 +110,27 @@ impl Store {
         self.read.ping().await?;
         Ok(())
     }
+}
+
+/// Creates an empty PostgreSQL database named `name` next to the one `admin_url` names,
+/// and returns its URL (for tests and set-up scripts; `name` must be `[a-z0-9_]+`).
+pub async fn create_postgres_database(admin_url: &str, name: &str) -> Result<String> {
+    if name.is_empty()
+        || !name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+    {
+        return Err(crate::StoreError::BadFile(format!("bad database name {name}")));
+    }
+    let base = admin_url.split('?').next().unwrap_or(admin_url);
+    let cut = base
+        .rfind('/')
+        .filter(|i| *i > base.find("//").map_or(0, |j| j + 1))
+        .unwrap_or(base.len());
+    let mut o = ConnectOptions::new(admin_url);
+    o.max_connections(1).sqlx_logging(false);
+    let admin = Database::connect(o).await?;
+    admin.execute_unprepared(&format!("CREATE DATABASE {name}")).await?;
+    admin.close().await?;
+    Ok(format!("{}/{name}", &base[..cut]))
 }

@@ -4,9 +4,7 @@
 use crate::entity::division;
 use crate::{Result, Store, StoreError};
 use sea_orm::sea_query::OnConflict;
-use sea_orm::{
-    ActiveValue::Set, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-};
+use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
 use serde::Serialize;
 use tongxin_domain::codes::{DivisionCode, DivisionLevel};
 
@@ -47,13 +45,8 @@ impl Store {
     /// Loads divisions from CSV (`code,name,level,parent_code`, header required), in one
     /// transaction: a bad row loads nothing. Existing codes get the new name.
     pub async fn load_divisions<R: std::io::Read>(&self, reader: R) -> Result<usize> {
-        let mut rdr = csv::ReaderBuilder::new()
-            .flexible(false)
-            .from_reader(reader);
-        let headers = rdr
-            .headers()
-            .map_err(|e| StoreError::BadFile(e.to_string()))?
-            .clone();
+        let mut rdr = csv::ReaderBuilder::new().flexible(false).from_reader(reader);
+        let headers = rdr.headers().map_err(|e| StoreError::BadFile(e.to_string()))?.clone();
         let expected = ["code", "name", "level", "parent_code"];
         if headers
             .iter()
@@ -76,9 +69,7 @@ impl Store {
                 .map_err(|_| StoreError::BadFile(format!("line {line}: bad code {}", &rec[0])))?;
             let level = DivisionLevel::parse(&rec[2])
                 .filter(|l| l.code_len() == code.as_str().len())
-                .ok_or_else(|| {
-                    StoreError::BadFile(format!("line {line}: level {} does not fit code", &rec[2]))
-                })?;
+                .ok_or_else(|| StoreError::BadFile(format!("line {line}: level {} does not fit code", &rec[2])))?;
             let parent = rec[3].trim();
             batch.push(division::ActiveModel {
                 code: Set(code.to_string()),
@@ -143,11 +134,7 @@ impl Store {
     }
 
     /// Finds divisions by exact name, optionally only below `within`.
-    pub async fn divisions_named(
-        &self,
-        name: &str,
-        within: Option<&DivisionCode>,
-    ) -> Result<Vec<Division>> {
+    pub async fn divisions_named(&self, name: &str, within: Option<&DivisionCode>) -> Result<Vec<Division>> {
         let mut q = division::Entity::find().filter(division::Column::Name.eq(name));
         if let Some(w) = within {
             let (lo, hi) = w.subtree_range();
@@ -155,19 +142,12 @@ impl Store {
                 .filter(division::Column::Code.gte(lo))
                 .filter(division::Column::Code.lt(hi));
         }
-        Ok(q.all(&self.read)
-            .await?
-            .into_iter()
-            .map(Into::into)
-            .collect())
+        Ok(q.all(&self.read).await?.into_iter().map(Into::into).collect())
     }
 
     /// All divisions below (and including) `root`, as (code, name) pairs, for resolving
     /// names during an import without a query per row.
-    pub async fn division_names_within(
-        &self,
-        root: Option<&DivisionCode>,
-    ) -> Result<Vec<(String, String)>> {
+    pub async fn division_names_within(&self, root: Option<&DivisionCode>) -> Result<Vec<(String, String)>> {
         let mut q = division::Entity::find();
         if let Some(w) = root {
             let (lo, hi) = w.subtree_range();
@@ -175,18 +155,11 @@ impl Store {
                 .filter(division::Column::Code.gte(lo))
                 .filter(division::Column::Code.lt(hi));
         }
-        Ok(q.all(&self.read)
-            .await?
-            .into_iter()
-            .map(|d| (d.code, d.name))
-            .collect())
+        Ok(q.all(&self.read).await?.into_iter().map(|d| (d.code, d.name)).collect())
     }
 }
 
-async fn insert_batch(
-    txn: &sea_orm::DatabaseTransaction,
-    batch: Vec<division::ActiveModel>,
-) -> Result<()> {
+async fn insert_batch(txn: &sea_orm::DatabaseTransaction, batch: Vec<division::ActiveModel>) -> Result<()> {
     if batch.is_empty() {
         return Ok(());
     }

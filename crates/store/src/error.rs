@@ -63,16 +63,10 @@ impl From<Vec<DomainError>> for StoreError {
 pub(crate) fn unique_as(fallback: &'static str) -> impl Fn(sea_orm::DbErr) -> StoreError {
     move |e| match e.sql_err() {
         Some(sea_orm::SqlErr::UniqueConstraintViolation(msg)) => {
-            let field = [
-                "credit_code",
-                "resident_id",
-                "username",
-                "token_hash",
-                "link",
-            ]
-            .into_iter()
-            .find(|f| msg.contains(f))
-            .unwrap_or(fallback);
+            let field = ["credit_code", "resident_id", "username", "token_hash", "link"]
+                .into_iter()
+                .find(|f| msg.contains(f))
+                .unwrap_or(fallback);
             StoreError::Duplicate { field }
         }
         _ => StoreError::Db(e),

@@ -16,7 +16,7 @@ mod error;
 mod migration;
 pub mod registry;
 
-pub use db::{Backend, Store};
+pub use db::{Backend, Store, create_postgres_database};
 pub use error::StoreError;
 
 use tongxin_domain::access::Role;

@@ -35,12 +35,7 @@ fn fk(
         .to_owned()
 }
 
-fn index(
-    name: &'static str,
-    table: &'static str,
-    cols: &[&'static str],
-    unique: bool,
-) -> IndexCreateStatement {
+fn index(name: &'static str, table: &'static str, cols: &[&'static str], unique: bool) -> IndexCreateStatement {
     let mut i = Index::create();
     i.name(name).table(table);
     for c in cols {
@@ -73,13 +68,8 @@ impl MigrationTrait for M0001Registry {
                 .to_owned(),
         )
         .await?;
-        m.create_index(index(
-            "ix_divisions_parent",
-            "divisions",
-            &["parent_code"],
-            false,
-        ))
-        .await?;
+        m.create_index(index("ix_divisions_parent", "divisions", &["parent_code"], false))
+            .await?;
         m.create_index(index("ix_divisions_name", "divisions", &["name"], false))
             .await?;
 
@@ -113,13 +103,8 @@ impl MigrationTrait for M0001Registry {
             .col(double_null("lng"))
             .col(double_null("lat"));
         m.create_table(record_columns(&mut t).to_owned()).await?;
-        m.create_index(index(
-            "ux_carriers_name",
-            "carriers",
-            &["division_code", "name"],
-            true,
-        ))
-        .await?;
+        m.create_index(index("ux_carriers_name", "carriers", &["division_code", "name"], true))
+            .await?;
 
         let mut t = Table::create();
         t.table("units")
@@ -135,20 +120,10 @@ impl MigrationTrait for M0001Registry {
             .foreign_key(&mut fk("units", "carrier_id", "carriers", "id"))
             .foreign_key(&mut fk("units", "instructor_id", "instructors", "id"));
         m.create_table(record_columns(&mut t).to_owned()).await?;
-        m.create_index(index(
-            "ux_units_credit_code",
-            "units",
-            &["credit_code"],
-            true,
-        ))
-        .await?;
-        m.create_index(index(
-            "ux_units_name",
-            "units",
-            &["division_code", "name"],
-            true,
-        ))
-        .await?;
+        m.create_index(index("ux_units_credit_code", "units", &["credit_code"], true))
+            .await?;
+        m.create_index(index("ux_units_name", "units", &["division_code", "name"], true))
+            .await?;
         m.create_index(index("ix_units_carrier", "units", &["carrier_id"], false))
             .await?;
 
@@ -171,13 +146,8 @@ impl MigrationTrait for M0001Registry {
             true,
         ))
         .await?;
-        m.create_index(index(
-            "ix_unit_links_other",
-            "unit_links",
-            &["other_unit_id"],
-            false,
-        ))
-        .await?;
+        m.create_index(index("ix_unit_links_other", "unit_links", &["other_unit_id"], false))
+            .await?;
 
         let mut t = Table::create();
         t.table("party_orgs")
@@ -203,13 +173,8 @@ impl MigrationTrait for M0001Registry {
         .await?;
         m.create_index(index("ix_party_orgs_path", "party_orgs", &["path"], false))
             .await?;
-        m.create_index(index(
-            "ix_party_orgs_parent",
-            "party_orgs",
-            &["parent_id"],
-            false,
-        ))
-        .await?;
+        m.create_index(index("ix_party_orgs_parent", "party_orgs", &["parent_id"], false))
+            .await?;
 
         m.create_table(
             Table::create()
@@ -238,22 +203,12 @@ impl MigrationTrait for M0001Registry {
             .foreign_key(&mut fk("members", "org_id", "party_orgs", "id"))
             .foreign_key(&mut fk("members", "work_unit_id", "units", "id"));
         m.create_table(record_columns(&mut t).to_owned()).await?;
-        m.create_index(index(
-            "ux_members_resident_id",
-            "members",
-            &["resident_id"],
-            true,
-        ))
-        .await?;
+        m.create_index(index("ux_members_resident_id", "members", &["resident_id"], true))
+            .await?;
         m.create_index(index("ix_members_org", "members", &["org_id"], false))
             .await?;
-        m.create_index(index(
-            "ix_members_work_unit",
-            "members",
-            &["work_unit_id"],
-            false,
-        ))
-        .await?;
+        m.create_index(index("ix_members_work_unit", "members", &["work_unit_id"], false))
+            .await?;
         m.create_index(index("ix_members_name", "members", &["name"], false))
             .await?;
 
@@ -272,13 +227,8 @@ impl MigrationTrait for M0001Registry {
                 .to_owned(),
         )
         .await?;
-        m.create_index(index(
-            "ux_accounts_username",
-            "accounts",
-            &["username"],
-            true,
-        ))
-        .await?;
+        m.create_index(index("ux_accounts_username", "accounts", &["username"], true))
+            .await?;
 
         m.create_table(
             Table::create()
@@ -304,13 +254,8 @@ impl MigrationTrait for M0001Registry {
                 .to_owned(),
         )
         .await?;
-        m.create_index(index(
-            "ux_api_tokens_hash",
-            "api_tokens",
-            &["token_hash"],
-            true,
-        ))
-        .await?;
+        m.create_index(index("ux_api_tokens_hash", "api_tokens", &["token_hash"], true))
+            .await?;
 
         m.create_table(
             Table::create()
@@ -327,13 +272,8 @@ impl MigrationTrait for M0001Registry {
                 .to_owned(),
         )
         .await?;
-        m.create_index(index(
-            "ix_audit_entity",
-            "audit_log",
-            &["entity", "entity_id"],
-            false,
-        ))
-        .await?;
+        m.create_index(index("ix_audit_entity", "audit_log", &["entity", "entity_id"], false))
+            .await?;
         Ok(())
     }
 

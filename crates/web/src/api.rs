@@ -11,9 +11,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::NaiveDate;
 use serde::{Deserialize, Deserializer, Serialize};
-use tongxin_domain::registry::{
-    CarrierFields, Labelled, MemberFields, OrgFields, UnitFields, UnitLinkKind,
-};
+use tongxin_domain::registry::{CarrierFields, Labelled, MemberFields, OrgFields, UnitFields, UnitLinkKind};
 use tongxin_store::StoreError;
 use tongxin_store::bulk::ImportMode;
 use tongxin_store::registry::{ListQuery, MemberInput, OrgInput, UnitInput};
@@ -26,10 +24,7 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/divisions/{code}", get(division))
         .route("/api/v1/divisions/{code}/children", get(division_children))
         .route("/api/v1/carriers", get(list_carriers).post(create_carrier))
-        .route(
-            "/api/v1/carriers/{id}",
-            get(get_carrier).put(update_carrier),
-        )
+        .route("/api/v1/carriers/{id}", get(get_carrier).put(update_carrier))
         .route("/api/v1/carriers/{id}/archive", post(archive_carrier))
         .route("/api/v1/carriers/{id}/history", get(carrier_history))
         .route("/api/v1/carriers/{id}/units", get(carrier_units))
@@ -212,13 +207,7 @@ pub struct MemberBody {
 
 impl MemberBody {
     pub fn input(&self) -> Result<MemberInput, StoreError> {
-        let fields = MemberFields::parse(
-            &self.name,
-            &self.status,
-            &self.resident_id,
-            &self.phone,
-            self.joined_on,
-        );
+        let fields = MemberFields::parse(&self.name, &self.status, &self.resident_id, &self.phone, self.joined_on);
         let org_id = self.org_id.ok_or(StoreError::Reference { field: "org_id" });
         match (fields, org_id) {
             (Ok(fields), Ok(org_id)) => Ok(MemberInput {
@@ -272,20 +261,38 @@ async fn me(ApiAuth(a): ApiAuth) -> Json<Me> {
     })
 }
 
+/// A division is shown to an account whose territory contains it or lies below it (its
+/// ancestors, for breadcrumbs); another territory's division is a 404 like any record.
+fn division_visible(actor: &tongxin_store::Actor, code: &str) -> bool {
+    match &actor.scope {
+        tongxin_domain::scope::Scope::All => true,
+        tongxin_domain::scope::Scope::Within { division: Some(d), .. } => {
+            code.starts_with(d.as_str()) || d.as_str().starts_with(code)
+        }
+        tongxin_domain::scope::Scope::Within { division: None, .. } => false,
+    }
+}
+
 async fn division(
     State(s): State<AppState>,
-    ApiAuth(_): ApiAuth,
+    ApiAuth(a): ApiAuth,
     Path(code): Path<String>,
 ) -> Result<Response, ApiError> {
+    if !division_visible(&a.actor, &code) {
+        return Err(StoreError::NotFound.into());
+    }
     let d = s.store.division(&code).await?.ok_or(StoreError::NotFound)?;
     Ok(Json(d).into_response())
 }
 
 async fn division_children(
     State(s): State<AppState>,
-    ApiAuth(_): ApiAuth,
+    ApiAuth(a): ApiAuth,
     Path(code): Path<String>,
 ) -> Result<Response, ApiError> {
+    if !division_visible(&a.actor, &code) {
+        return Err(StoreError::NotFound.into());
+    }
     Ok(Json(s.store.division_children(Some(&code)).await?).into_response())
 }
 
@@ -385,12 +392,7 @@ async fn update_carrier(
     Json(b): Json<CarrierBody>,
 ) -> Result<Response, ApiError> {
     let version = version_of(b.version)?;
-    Ok(Json(
-        s.store
-            .update_carrier(&a.actor, id, version, b.input()?)
-            .await?,
-    )
-    .into_response())
+    Ok(Json(s.store.update_carrier(&a.actor, id, version, b.input()?).await?).into_response())
 }
 
 async fn carrier_units(
@@ -418,19 +420,10 @@ async fn update_unit(
     Json(b): Json<UnitBody>,
 ) -> Result<Response, ApiError> {
     let version = version_of(b.version)?;
-    Ok(Json(
-        s.store
-            .update_unit(&a.actor, id, version, b.input()?)
-            .await?,
-    )
-    .into_response())
+    Ok(Json(s.store.update_unit(&a.actor, id, version, b.input()?).await?).into_response())
 }
 
-async fn unit_links(
-    State(s): State<AppState>,
-    ApiAuth(a): ApiAuth,
-    Path(id): Path<i64>,
-) -> Result<Response, ApiError> {
+async fn unit_links(State(s): State<AppState>, ApiAuth(a): ApiAuth, Path(id): Path<i64>) -> Result<Response, ApiError> {
     Ok(Json(s.store.unit_links(&a.actor, id).await?).into_response())
 }
 
@@ -450,9 +443,7 @@ async fn link_unit(
     let kind = UnitLinkKind::parse_any(&b.kind).ok_or(StoreError::Invalid(vec![
         tongxin_domain::DomainError::UnknownValue { field: "kind" },
     ]))?;
-    s.store
-        .link_units(&a.actor, id, kind, b.other_unit_id)
-        .await?;
+    s.store.link_units(&a.actor, id, kind, b.other_unit_id).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
@@ -472,12 +463,7 @@ async fn update_org(
     Json(b): Json<OrgBody>,
 ) -> Result<Response, ApiError> {
     let version = version_of(b.version)?;
-    Ok(Json(
-        s.store
-            .update_org(&a.actor, id, version, b.input()?)
-            .await?,
-    )
-    .into_response())
+    Ok(Json(s.store.update_org(&a.actor, id, version, b.input()?).await?).into_response())
 }
 
 async fn org_members(
@@ -505,12 +491,7 @@ async fn update_member(
     Json(b): Json<MemberBody>,
 ) -> Result<Response, ApiError> {
     let version = version_of(b.version)?;
-    Ok(Json(
-        s.store
-            .update_member(&a.actor, id, version, b.input()?)
-            .await?,
-    )
-    .into_response())
+    Ok(Json(s.store.update_member(&a.actor, id, version, b.input()?).await?).into_response())
 }
 
 async fn reveal_member(
@@ -521,10 +502,7 @@ async fn reveal_member(
     Ok(Json(s.store.reveal_member(&a.actor, id).await?).into_response())
 }
 
-async fn list_instructors(
-    State(s): State<AppState>,
-    ApiAuth(a): ApiAuth,
-) -> Result<Response, ApiError> {
+async fn list_instructors(State(s): State<AppState>, ApiAuth(a): ApiAuth) -> Result<Response, ApiError> {
     Ok(Json(s.store.list_instructors(&a.actor).await?).into_response())
 }
 
@@ -585,12 +563,12 @@ async fn export(
     Path(kind): Path<String>,
     Query(p): Query<ExportParams>,
 ) -> Result<Response, ApiError> {
-    let kind = tongxin_import::Kind::parse(&kind)
-        .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "not_found"))?;
-    let bytes =
-        import_service::export(&s.store, &a.actor, kind, p.division.as_deref(), p.reveal).await?;
-    Ok(import_service::xlsx_response(
-        &format!("{}.xlsx", kind.code()),
-        bytes,
-    ))
+    let kind = tongxin_import::Kind::parse(&kind).ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "not_found"))?;
+    if let Some(d) = p.division.as_deref().filter(|d| !d.is_empty())
+        && !division_visible(&a.actor, d)
+    {
+        return Err(StoreError::NotFound.into());
+    }
+    let bytes = import_service::export(&s.store, &a.actor, kind, p.division.as_deref(), p.reveal).await?;
+    Ok(import_service::xlsx_response(&format!("{}.xlsx", kind.code()), bytes))
 }

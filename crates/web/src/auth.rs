@@ -48,10 +48,7 @@ impl LoginLimiter {
         e.0 += 1;
     }
     pub fn succeeded(&self, key: &str) {
-        self.failures
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .remove(key);
+        self.failures.lock().unwrap_or_else(|p| p.into_inner()).remove(key);
     }
 }
 
@@ -76,10 +73,7 @@ pub struct Auth {
 }
 
 async fn authenticate(parts: &Parts, state: &AppState) -> Result<Option<Auth>, ApiError> {
-    if let Some(h) = parts
-        .headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
+    if let Some(h) = parts.headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok())
         && let Some(token) = h.strip_prefix("Bearer ")
     {
         return Ok(state
@@ -89,14 +83,10 @@ async fn authenticate(parts: &Parts, state: &AppState) -> Result<Option<Auth>, A
             .map(|actor| Auth { actor, csrf: None }));
     }
     if let Some(token) = cookie(&parts.headers, SESSION_COOKIE) {
-        return Ok(state
-            .store
-            .session_actor(&token)
-            .await?
-            .map(|(actor, csrf)| Auth {
-                actor,
-                csrf: Some(csrf),
-            }));
+        return Ok(state.store.session_actor(&token).await?.map(|(actor, csrf)| Auth {
+            actor,
+            csrf: Some(csrf),
+        }));
     }
     Ok(None)
 }
@@ -107,10 +97,7 @@ pub struct ApiAuth(pub Auth);
 
 impl FromRequestParts<AppState> for ApiAuth {
     type Rejection = ApiError;
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let auth = authenticate(parts, state)
             .await?
             .ok_or_else(|| ApiError::new(StatusCode::UNAUTHORIZED, "auth.required"))?;
@@ -135,10 +122,7 @@ pub struct PageAuth(pub Auth);
 
 impl FromRequestParts<AppState> for PageAuth {
     type Rejection = Response;
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         match authenticate(parts, state).await {
             Ok(Some(a)) if a.csrf.is_some() => Ok(PageAuth(a)),
             Ok(_) => Err(axum::response::Redirect::to("/login").into_response()),
@@ -148,11 +132,7 @@ impl FromRequestParts<AppState> for PageAuth {
 }
 
 pub fn constant_eq(a: &str, b: &str) -> bool {
-    a.len() == b.len()
-        && a.bytes()
-            .zip(b.bytes())
-            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
-            == 0
+    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 pub fn session_cookie(state: &AppState, token: &str, max_age: i64) -> String {
@@ -174,11 +154,7 @@ pub struct LoginResponse {
     pub csrf_token: String,
 }
 
-pub fn client_key(
-    headers: &HeaderMap,
-    addr: Option<std::net::SocketAddr>,
-    username: &str,
-) -> String {
+pub fn client_key(headers: &HeaderMap, addr: Option<std::net::SocketAddr>, username: &str) -> String {
     let _ = headers;
     format!(
         "{}|{}",
@@ -195,10 +171,7 @@ pub async fn login(
     password: &str,
 ) -> Result<(Actor, String, String), ApiError> {
     if state.limiter.blocked(key) {
-        return Err(ApiError::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            "auth.rate_limited",
-        ));
+        return Err(ApiError::new(StatusCode::TOO_MANY_REQUESTS, "auth.rate_limited"));
     }
     let Some(actor) = state.store.verify_login(username, password).await? else {
         state.limiter.failed(key);
@@ -226,10 +199,7 @@ pub async fn api_login(
         csrf_token: csrf,
     };
     Ok((
-        [(
-            header::SET_COOKIE,
-            session_cookie(&state, &token, SESSION_HOURS * 3600),
-        )],
+        [(header::SET_COOKIE, session_cookie(&state, &token, SESSION_HOURS * 3600))],
         Json(body),
     )
         .into_response())

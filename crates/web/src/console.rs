@@ -142,10 +142,7 @@ async fn switch_lang(headers: HeaderMap, Query(q): Query<LangQuery>) -> Response
     (
         [(
             header::SET_COOKIE,
-            format!(
-                "{LANG_COOKIE}={}; Path=/; SameSite=Lax; Max-Age=31536000",
-                lang.code()
-            ),
+            format!("{LANG_COOKIE}={}; Path=/; SameSite=Lax; Max-Age=31536000", lang.code()),
         )],
         Redirect::to(&back),
     )
@@ -230,11 +227,7 @@ struct HomePage {
     children: Vec<(Division, u64, u64, u64)>,
 }
 
-async fn counts(
-    state: &AppState,
-    actor: &Actor,
-    code: Option<&str>,
-) -> Result<(u64, u64, u64, u64), ApiError> {
+async fn counts(state: &AppState, actor: &Actor, code: Option<&str>) -> Result<(u64, u64, u64, u64), ApiError> {
     let q = ListQuery {
         division: code.map(str::to_string),
         per_page: Some(1),
@@ -248,11 +241,7 @@ async fn counts(
     ))
 }
 
-async fn home(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    PageAuth(a): PageAuth,
-) -> Response {
+async fn home(State(state): State<AppState>, headers: HeaderMap, PageAuth(a): PageAuth) -> Response {
     let code = match a.actor.scope.home_division() {
         Some(d) => d.to_string(),
         None => "3101".to_string(),
@@ -269,15 +258,9 @@ async fn division_page(
     division_view(&state, &headers, &a, &code).await
 }
 
-async fn division_view(
-    state: &AppState,
-    headers: &HeaderMap,
-    a: &auth::Auth,
-    code: &str,
-) -> Response {
+async fn division_view(state: &AppState, headers: &HeaderMap, a: &auth::Auth, code: &str) -> Response {
     let result: Result<Response, ApiError> = async {
-        let dc = DivisionCode::parse(code)
-            .map_err(|_| ApiError::new(StatusCode::NOT_FOUND, "not_found"))?;
+        let dc = DivisionCode::parse(code).map_err(|_| ApiError::new(StatusCode::NOT_FOUND, "not_found"))?;
         // A division outside the account's territory is not shown (unless an organisation
         // scope reaches into it, whose records the counts then show).
         let visible = match &a.actor.scope {
@@ -435,11 +418,7 @@ async fn list_page(
     Query(q): Query<ListQuery>,
 ) -> Response {
     let Some(rk) = RecordKind::parse(&kind) else {
-        return error_page(
-            &headers,
-            Some(&a),
-            ApiError::new(StatusCode::NOT_FOUND, "not_found"),
-        );
+        return error_page(&headers, Some(&a), ApiError::new(StatusCode::NOT_FOUND, "not_found"));
     };
     let p = ctx(&headers, Some(&a), &rk.title_key());
     let lang = p.lang;
@@ -633,12 +612,7 @@ fn history_rows(h: Vec<AuditEntry>) -> Vec<(String, String, String, String)> {
                 (None, Some(a)) => a.to_string(),
                 _ => String::new(),
             };
-            (
-                e.at.format("%Y-%m-%d %H:%M:%S").to_string(),
-                e.actor,
-                e.action,
-                detail,
-            )
+            (e.at.format("%Y-%m-%d %H:%M:%S").to_string(), e.actor, e.action, detail)
         })
         .collect()
 }
@@ -650,12 +624,7 @@ fn changed_fields(b: &serde_json::Value, a: &serde_json::Value) -> String {
     };
     a.iter()
         .filter(|(k, v)| !matches!(k.as_str(), "version" | "updated_at") && b.get(*k) != Some(*v))
-        .map(|(k, v)| {
-            format!(
-                "{k}: {} → {v}",
-                b.get(k).map(|x| x.to_string()).unwrap_or_default()
-            )
-        })
+        .map(|(k, v)| format!("{k}: {} → {v}", b.get(k).map(|x| x.to_string()).unwrap_or_default()))
         .collect::<Vec<_>>()
         .join("\n")
 }
@@ -678,11 +647,7 @@ async fn detail_view(
     revealed: Option<(String, Option<String>)>,
 ) -> Response {
     let Some(rk) = RecordKind::parse(kind) else {
-        return error_page(
-            headers,
-            Some(a),
-            ApiError::new(StatusCode::NOT_FOUND, "not_found"),
-        );
+        return error_page(headers, Some(a), ApiError::new(StatusCode::NOT_FOUND, "not_found"));
     };
     let mut p = ctx(headers, Some(a), &rk.title_key());
     let lang = p.lang;
@@ -715,11 +680,7 @@ async fn detail_view(
                     .await?;
                 let props = vec![
                     (t("field.kind"), c.kind_label.clone(), None),
-                    (
-                        t("field.is_key"),
-                        if c.is_key { t("ui.yes") } else { t("ui.no") },
-                        None,
-                    ),
+                    (t("field.is_key"), if c.is_key { t("ui.yes") } else { t("ui.no") }, None),
                     (
                         t("field.division"),
                         format!("{} ({})", c.division_name, c.division_code),
@@ -733,13 +694,7 @@ async fn detail_view(
                     rows: units
                         .items
                         .iter()
-                        .map(|u| {
-                            (
-                                u.name.clone(),
-                                format!("/units/{}", u.id),
-                                u.kind_label.clone(),
-                            )
-                        })
+                        .map(|u| (u.name.clone(), format!("/units/{}", u.id), u.kind_label.clone()))
                         .collect(),
                 }];
                 (
@@ -786,9 +741,7 @@ async fn detail_view(
                                 (
                                     n,
                                     format!("/orgs/{oid}"),
-                                    OrgKind::parse_any(&k)
-                                        .map(|k| k.label_zh().to_string())
-                                        .unwrap_or(k),
+                                    OrgKind::parse_any(&k).map(|k| k.label_zh().to_string()).unwrap_or(k),
                                 )
                             })
                             .collect(),
@@ -801,11 +754,7 @@ async fn detail_view(
                                 (
                                     l.other_unit_name,
                                     format!("/units/{}", l.other_unit_id),
-                                    format!(
-                                        "{}{}",
-                                        if l.outgoing { "→ " } else { "← " },
-                                        l.kind_label
-                                    ),
+                                    format!("{}{}", if l.outgoing { "→ " } else { "← " }, l.kind_label),
                                 )
                             })
                             .collect(),
@@ -868,13 +817,7 @@ async fn detail_view(
                     rows: members
                         .items
                         .iter()
-                        .map(|m| {
-                            (
-                                m.name.clone(),
-                                format!("/members/{}", m.id),
-                                m.status_label.clone(),
-                            )
-                        })
+                        .map(|m| (m.name.clone(), format!("/members/{}", m.id), m.status_label.clone()))
                         .collect(),
                 }];
                 (
@@ -896,11 +839,7 @@ async fn detail_view(
                     (t("field.status"), m.status_label.clone(), None),
                     (t("field.resident_id"), rid, None),
                     (t("field.phone"), phone, None),
-                    (
-                        t("field.org"),
-                        m.org_name.clone(),
-                        Some(format!("/orgs/{}", m.org_id)),
-                    ),
+                    (t("field.org"), m.org_name.clone(), Some(format!("/orgs/{}", m.org_id))),
                     (
                         t("field.work_unit"),
                         opt(&m.work_unit_name),
@@ -934,9 +873,7 @@ async fn detail_view(
         base: format!("/{}", rk.path()),
         list_title: t(&rk.title_key()),
         can_edit: actor.role.may(rk.write_action()),
-        can_reveal: rk == RecordKind::Members
-            && revealed.is_none()
-            && actor.role.may(Action::RevealPersonalData),
+        can_reveal: rk == RecordKind::Members && revealed.is_none() && actor.role.may(Action::RevealPersonalData),
         history: history_rows(history),
         id,
         version,
@@ -958,24 +895,10 @@ async fn reveal_submit(
         return error_page(&headers, Some(&a), e);
     }
     if kind != "members" {
-        return error_page(
-            &headers,
-            Some(&a),
-            ApiError::new(StatusCode::NOT_FOUND, "not_found"),
-        );
+        return error_page(&headers, Some(&a), ApiError::new(StatusCode::NOT_FOUND, "not_found"));
     }
     match state.store.reveal_member(&a.actor, id).await {
-        Ok(r) => {
-            detail_view(
-                &state,
-                &headers,
-                &a,
-                &kind,
-                id,
-                Some((r.resident_id, r.phone)),
-            )
-            .await
-        }
+        Ok(r) => detail_view(&state, &headers, &a, &kind, id, Some((r.resident_id, r.phone))).await,
         Err(e) => error_page(&headers, Some(&a), e.into()),
     }
 }
@@ -994,22 +917,10 @@ async fn archive_submit(
     let archived = f.get("archived").is_some_and(|v| v == "true");
     let s = &state.store;
     let r = match RecordKind::parse(&kind) {
-        Some(RecordKind::Carriers) => s
-            .archive_carrier(&a.actor, id, version, archived)
-            .await
-            .map(|_| ()),
-        Some(RecordKind::Units) => s
-            .archive_unit(&a.actor, id, version, archived)
-            .await
-            .map(|_| ()),
-        Some(RecordKind::Orgs) => s
-            .archive_org(&a.actor, id, version, archived)
-            .await
-            .map(|_| ()),
-        Some(RecordKind::Members) => s
-            .archive_member(&a.actor, id, version, archived)
-            .await
-            .map(|_| ()),
+        Some(RecordKind::Carriers) => s.archive_carrier(&a.actor, id, version, archived).await.map(|_| ()),
+        Some(RecordKind::Units) => s.archive_unit(&a.actor, id, version, archived).await.map(|_| ()),
+        Some(RecordKind::Orgs) => s.archive_org(&a.actor, id, version, archived).await.map(|_| ()),
+        Some(RecordKind::Members) => s.archive_member(&a.actor, id, version, archived).await.map(|_| ()),
         None => Err(tongxin_store::StoreError::NotFound),
     };
     match r {
@@ -1111,11 +1022,7 @@ async fn new_page(
     Path(kind): Path<String>,
 ) -> Response {
     let Some(rk) = RecordKind::parse(&kind) else {
-        return error_page(
-            &headers,
-            Some(&a),
-            ApiError::new(StatusCode::NOT_FOUND, "not_found"),
-        );
+        return error_page(&headers, Some(&a), ApiError::new(StatusCode::NOT_FOUND, "not_found"));
     };
     let _ = state;
     let mut values = HashMap::new();
@@ -1218,11 +1125,7 @@ async fn save(
     let body = body_of(rk, f);
     let bad = |_| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "request.bad");
     let s = &state.store;
-    let version = || {
-        f.get("version")
-            .and_then(|v| v.parse::<i64>().ok())
-            .unwrap_or(0)
-    };
+    let version = || f.get("version").and_then(|v| v.parse::<i64>().ok()).unwrap_or(0);
     Ok(match rk {
         RecordKind::Carriers => {
             let b: CarrierBody = serde_json::from_value(body).map_err(bad)?;
@@ -1284,11 +1187,7 @@ async fn submit(
     f: HashMap<String, String>,
 ) -> Response {
     let Some(rk) = RecordKind::parse(kind) else {
-        return error_page(
-            headers,
-            Some(a),
-            ApiError::new(StatusCode::NOT_FOUND, "not_found"),
-        );
+        return error_page(headers, Some(a), ApiError::new(StatusCode::NOT_FOUND, "not_found"));
     };
     if let Err(e) = check_csrf(a, f.get("csrf")) {
         return error_page(headers, Some(a), e);
@@ -1312,11 +1211,7 @@ async fn edit_page(
     Path((kind, id)): Path<(String, i64)>,
 ) -> Response {
     let Some(rk) = RecordKind::parse(&kind) else {
-        return error_page(
-            &headers,
-            Some(&a),
-            ApiError::new(StatusCode::NOT_FOUND, "not_found"),
-        );
+        return error_page(&headers, Some(&a), ApiError::new(StatusCode::NOT_FOUND, "not_found"));
     };
     let s = &state.store;
     let actor = &a.actor;
@@ -1340,15 +1235,9 @@ async fn edit_page(
                 put("name", u.name);
                 put("kind", u.kind);
                 put("credit_code", opt(&u.credit_code));
-                put(
-                    "employees",
-                    u.employees.map(|e| e.to_string()).unwrap_or_default(),
-                );
+                put("employees", u.employees.map(|e| e.to_string()).unwrap_or_default());
                 put("division", u.division_code);
-                put(
-                    "carrier_id",
-                    u.carrier_id.map(|c| c.to_string()).unwrap_or_default(),
-                );
+                put("carrier_id", u.carrier_id.map(|c| c.to_string()).unwrap_or_default());
                 put("address", opt(&u.address));
                 put("version", u.version.to_string());
             }
@@ -1357,27 +1246,14 @@ async fn edit_page(
                 put("name", o.name);
                 put("kind", o.kind);
                 put("division", o.division_code);
-                put(
-                    "parent_id",
-                    o.parent_id.map(|c| c.to_string()).unwrap_or_default(),
-                );
+                put("parent_id", o.parent_id.map(|c| c.to_string()).unwrap_or_default());
                 put(
                     "unit_ids",
-                    o.unit_ids
-                        .iter()
-                        .map(|i| i.to_string())
-                        .collect::<Vec<_>>()
-                        .join(","),
+                    o.unit_ids.iter().map(|i| i.to_string()).collect::<Vec<_>>().join(","),
                 );
-                put(
-                    "carrier_id",
-                    o.carrier_id.map(|c| c.to_string()).unwrap_or_default(),
-                );
+                put("carrier_id", o.carrier_id.map(|c| c.to_string()).unwrap_or_default());
                 put("secretary", opt(&o.secretary));
-                put(
-                    "founded_on",
-                    o.founded_on.map(|d| d.to_string()).unwrap_or_default(),
-                );
+                put("founded_on", o.founded_on.map(|d| d.to_string()).unwrap_or_default());
                 put(
                     "term_ends_on",
                     o.term_ends_on.map(|d| d.to_string()).unwrap_or_default(),
@@ -1397,10 +1273,7 @@ async fn edit_page(
                     "work_unit_id",
                     m.work_unit_id.map(|c| c.to_string()).unwrap_or_default(),
                 );
-                put(
-                    "joined_on",
-                    m.joined_on.map(|d| d.to_string()).unwrap_or_default(),
-                );
+                put("joined_on", m.joined_on.map(|d| d.to_string()).unwrap_or_default());
                 put("version", m.version.to_string());
             }
         }
@@ -1504,11 +1377,7 @@ async fn import_submit(
                     (
                         e.sheet.clone(),
                         e.line,
-                        format!(
-                            "{col}{} ({})",
-                            crate::i18n::error_message(e.code, lang),
-                            e.detail
-                        ),
+                        format!("{col}{} ({})", crate::i18n::error_message(e.code, lang), e.detail),
                     )
                 })
                 .collect();
@@ -1546,11 +1415,7 @@ async fn import_submit(
     }
 }
 
-async fn import_errors(
-    headers: HeaderMap,
-    PageAuth(a): PageAuth,
-    Path(token): Path<String>,
-) -> Response {
+async fn import_errors(headers: HeaderMap, PageAuth(a): PageAuth, Path(token): Path<String>) -> Response {
     let owner = a.actor.account_id.map(|i| i.0).unwrap_or_default();
     let found = ERROR_WORKBOOKS
         .lock()
@@ -1560,10 +1425,6 @@ async fn import_errors(
         .map(|(_, _, wb)| wb.clone());
     match found {
         Some(wb) => crate::import_service::xlsx_response("errors.xlsx", wb),
-        None => error_page(
-            &headers,
-            Some(&a),
-            ApiError::new(StatusCode::NOT_FOUND, "not_found"),
-        ),
+        None => error_page(&headers, Some(&a), ApiError::new(StatusCode::NOT_FOUND, "not_found")),
     }
 }

@@ -103,9 +103,7 @@ impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
         let status = match &e {
             StoreError::NotFound => StatusCode::NOT_FOUND,
-            StoreError::Stale { .. } | StoreError::Duplicate { .. } | StoreError::InUse => {
-                StatusCode::CONFLICT
-            }
+            StoreError::Stale { .. } | StoreError::Duplicate { .. } | StoreError::InUse => StatusCode::CONFLICT,
             StoreError::Invalid(_)
             | StoreError::Reference { .. }
             | StoreError::UnknownDivision(_)

@@ -56,11 +56,7 @@ mod tests {
                     lang.code()
                 );
             }
-            assert_ne!(
-                error_message(code, Lang::ZhCn),
-                error_message(code, Lang::En),
-                "{code}"
-            );
+            assert_ne!(error_message(code, Lang::ZhCn), error_message(code, Lang::En), "{code}");
         }
     }
 }

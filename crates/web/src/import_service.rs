@@ -64,10 +64,7 @@ pub async fn run(
             .collect();
         Some(write_error_workbook(&sheets)?)
     };
-    Ok(ImportOutcome {
-        report,
-        error_workbook,
-    })
+    Ok(ImportOutcome { report, error_workbook })
 }
 
 /// Reads the `file` part of an upload.
@@ -78,18 +75,12 @@ pub async fn read_upload(mp: &mut Multipart) -> Result<(String, Vec<u8>), ApiErr
             let name = field.file_name().unwrap_or("upload.xlsx").to_string();
             let bytes = field.bytes().await.map_err(bad)?;
             if bytes.len() > tongxin_import::MAX_FILE_BYTES {
-                return Err(ApiError::new(
-                    StatusCode::PAYLOAD_TOO_LARGE,
-                    "import.too_large",
-                ));
+                return Err(ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "import.too_large"));
             }
             return Ok((name, bytes.to_vec()));
         }
     }
-    Err(ApiError::new(
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "request.bad",
-    ))
+    Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "request.bad"))
 }
 
 pub fn xlsx_response(filename: &str, bytes: Vec<u8>) -> Response {
@@ -137,14 +128,8 @@ pub async fn export(
                         (Field::IsKey, if c.is_key { "是" } else { "否" }.into()),
                         (Field::Division, c.division_code.clone()),
                         (Field::Address, c.address.clone().unwrap_or_default()),
-                        (
-                            Field::Longitude,
-                            c.lng.map(|v| v.to_string()).unwrap_or_default(),
-                        ),
-                        (
-                            Field::Latitude,
-                            c.lat.map(|v| v.to_string()).unwrap_or_default(),
-                        ),
+                        (Field::Longitude, c.lng.map(|v| v.to_string()).unwrap_or_default()),
+                        (Field::Latitude, c.lat.map(|v| v.to_string()).unwrap_or_default()),
                     ]));
                 }
                 page < p.pages()
@@ -156,20 +141,11 @@ pub async fn export(
                         (Field::UnitName, u.name.clone()),
                         (Field::UnitKind, u.kind_label.clone()),
                         (Field::CreditCode, u.credit_code.clone().unwrap_or_default()),
-                        (
-                            Field::Employees,
-                            u.employees.map(|e| e.to_string()).unwrap_or_default(),
-                        ),
-                        (
-                            Field::CarrierRef,
-                            u.carrier_name.clone().unwrap_or_default(),
-                        ),
+                        (Field::Employees, u.employees.map(|e| e.to_string()).unwrap_or_default()),
+                        (Field::CarrierRef, u.carrier_name.clone().unwrap_or_default()),
                         (Field::Division, u.division_code.clone()),
                         (Field::Address, u.address.clone().unwrap_or_default()),
-                        (
-                            Field::Instructor,
-                            u.instructor_name.clone().unwrap_or_default(),
-                        ),
+                        (Field::Instructor, u.instructor_name.clone().unwrap_or_default()),
                     ]));
                 }
                 page < p.pages()
@@ -182,10 +158,7 @@ pub async fn export(
                         (Field::OrgKind, o.kind_label.clone()),
                         (Field::ParentOrg, o.parent_name.clone().unwrap_or_default()),
                         (Field::OrgUnits, o.unit_names.join("、")),
-                        (
-                            Field::CarrierRef,
-                            o.carrier_name.clone().unwrap_or_default(),
-                        ),
+                        (Field::CarrierRef, o.carrier_name.clone().unwrap_or_default()),
                         (Field::Division, o.division_code.clone()),
                         (Field::Secretary, o.secretary.clone().unwrap_or_default()),
                         (
@@ -207,10 +180,7 @@ pub async fn export(
                         let r = store.reveal_member(actor, m.id).await?;
                         (r.resident_id, r.phone.unwrap_or_default())
                     } else {
-                        (
-                            m.resident_id_masked.clone(),
-                            m.phone_masked.clone().unwrap_or_default(),
-                        )
+                        (m.resident_id_masked.clone(), m.phone_masked.clone().unwrap_or_default())
                     };
                     rows.push(HashMap::from([
                         (Field::MemberName, m.name.clone()),
@@ -218,14 +188,8 @@ pub async fn export(
                         (Field::ResidentId, id),
                         (Field::Phone, phone),
                         (Field::OrgRef, m.org_name.clone()),
-                        (
-                            Field::WorkUnit,
-                            m.work_unit_name.clone().unwrap_or_default(),
-                        ),
-                        (
-                            Field::JoinedOn,
-                            m.joined_on.map(|d| d.to_string()).unwrap_or_default(),
-                        ),
+                        (Field::WorkUnit, m.work_unit_name.clone().unwrap_or_default()),
+                        (Field::JoinedOn, m.joined_on.map(|d| d.to_string()).unwrap_or_default()),
                     ]));
                 }
                 page < p.pages()

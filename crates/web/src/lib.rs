@@ -73,9 +73,7 @@ pub fn router(state: AppState) -> Router {
     app
 }
 
-async fn healthz(
-    axum::extract::State(s): axum::extract::State<AppState>,
-) -> Result<&'static str, ApiError> {
+async fn healthz(axum::extract::State(s): axum::extract::State<AppState>) -> Result<&'static str, ApiError> {
     s.store.ping().await?;
     Ok("ok")
 }

@@ -13,11 +13,7 @@ pub const ROUTES: &[(&str, &str, &str)] = &[
     ),
     ("post", "/api/v1/auth/logout", "End the session"),
     ("get", "/api/v1/me", "The caller's account, role and scope"),
-    (
-        "get",
-        "/api/v1/divisions/{code}",
-        "One administrative division",
-    ),
+    ("get", "/api/v1/divisions/{code}", "One administrative division"),
     (
         "get",
         "/api/v1/divisions/{code}/children",
@@ -35,35 +31,15 @@ pub const ROUTES: &[(&str, &str, &str)] = &[
         "/api/v1/carriers/{id}",
         "Edit a carrier (send the version you read)",
     ),
-    (
-        "post",
-        "/api/v1/carriers/{id}/archive",
-        "Archive or restore a carrier",
-    ),
-    (
-        "get",
-        "/api/v1/carriers/{id}/history",
-        "Change history of a carrier",
-    ),
+    ("post", "/api/v1/carriers/{id}/archive", "Archive or restore a carrier"),
+    ("get", "/api/v1/carriers/{id}/history", "Change history of a carrier"),
     ("get", "/api/v1/carriers/{id}/units", "Units in a carrier"),
     ("get", "/api/v1/units", "List units in scope"),
     ("post", "/api/v1/units", "Create a unit"),
     ("get", "/api/v1/units/{id}", "One unit"),
-    (
-        "put",
-        "/api/v1/units/{id}",
-        "Edit a unit (send the version you read)",
-    ),
-    (
-        "post",
-        "/api/v1/units/{id}/archive",
-        "Archive or restore a unit",
-    ),
-    (
-        "get",
-        "/api/v1/units/{id}/history",
-        "Change history of a unit",
-    ),
+    ("put", "/api/v1/units/{id}", "Edit a unit (send the version you read)"),
+    ("post", "/api/v1/units/{id}/archive", "Archive or restore a unit"),
+    ("get", "/api/v1/units/{id}/history", "Change history of a unit"),
     ("get", "/api/v1/units/{id}/links", "Network links of a unit"),
     (
         "post",
@@ -88,16 +64,8 @@ pub const ROUTES: &[(&str, &str, &str)] = &[
         "/api/v1/orgs/{id}/history",
         "Change history of a party organisation",
     ),
-    (
-        "get",
-        "/api/v1/orgs/{id}/members",
-        "Members of a party organisation",
-    ),
-    (
-        "get",
-        "/api/v1/members",
-        "List members in scope (personal data masked)",
-    ),
+    ("get", "/api/v1/orgs/{id}/members", "Members of a party organisation"),
+    ("get", "/api/v1/members", "List members in scope (personal data masked)"),
     ("post", "/api/v1/members", "Create a member record"),
     ("get", "/api/v1/members/{id}", "One member (masked)"),
     (
@@ -105,26 +73,14 @@ pub const ROUTES: &[(&str, &str, &str)] = &[
         "/api/v1/members/{id}",
         "Edit a member (send the version you read)",
     ),
-    (
-        "post",
-        "/api/v1/members/{id}/archive",
-        "Archive or restore a member",
-    ),
-    (
-        "get",
-        "/api/v1/members/{id}/history",
-        "Change history of a member",
-    ),
+    ("post", "/api/v1/members/{id}/archive", "Archive or restore a member"),
+    ("get", "/api/v1/members/{id}/history", "Change history of a member"),
     (
         "post",
         "/api/v1/members/{id}/reveal",
         "Full resident ID and phone of a member (audited)",
     ),
-    (
-        "get",
-        "/api/v1/instructors",
-        "Party-building instructors in scope",
-    ),
+    ("get", "/api/v1/instructors", "Party-building instructors in scope"),
     (
         "post",
         "/api/v1/import",
@@ -151,8 +107,7 @@ pub fn document() -> OpenApi {
             .response("401", ResponseBuilder::new().description("auth.required"))
             .response(
                 "404",
-                ResponseBuilder::new()
-                    .description("not_found: absent or outside the caller's scope"),
+                ResponseBuilder::new().description("not_found: absent or outside the caller's scope"),
             )
             .build();
         paths = paths.path(*path, PathItem::new(m, op));

@@ -12,9 +12,7 @@ pub struct CreditCode(String);
 /// GB 32100-2015 §4.1: the code alphabet, in value order.
 const ALPHABET: &[u8; 31] = b"0123456789ABCDEFGHJKLMNPQRTUWXY";
 /// GB 32100-2015 Annex B: weights of positions 1–17.
-const WEIGHTS: [u32; 17] = [
-    1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28,
-];
+const WEIGHTS: [u32; 17] = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28];
 
 fn value(c: u8) -> Option<u32> {
     ALPHABET.iter().position(|&a| a == c).map(|p| p as u32)
@@ -95,22 +93,14 @@ mod tests {
 
     #[test]
     fn refuses_wrong_codes() {
-        assert_eq!(
-            CreditCode::parse("914403001922038217"),
-            Err(CodeError::CreditCodeCheck)
-        );
-        assert_eq!(
-            CreditCode::parse("91440300192203821"),
-            Err(CodeError::CreditCodeLength)
-        );
+        assert_eq!(CreditCode::parse("914403001922038217"), Err(CodeError::CreditCodeCheck));
+        assert_eq!(CreditCode::parse("91440300192203821"), Err(CodeError::CreditCodeLength));
         assert_eq!(
             CreditCode::parse("9144030019220382IO"),
             Err(CodeError::CreditCodeCharacter)
         );
         assert_eq!(
-            CreditCode::parse("91AB03001922038216")
-                .map(|_| ())
-                .unwrap_err(),
+            CreditCode::parse("91AB03001922038216").map(|_| ()).unwrap_err(),
             CodeError::CreditCodeCharacter
         );
     }

@@ -3,9 +3,7 @@ use crate::text::code_form;
 use std::fmt;
 
 /// Level of an administrative division (行政区划).
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum DivisionLevel {
     /// 省/直辖市
@@ -128,20 +126,9 @@ mod tests {
     fn levels_and_parents() {
         let street = DivisionCode::parse("310106012").expect("street");
         assert_eq!(street.level(), DivisionLevel::Street);
-        assert_eq!(
-            street.parent().map(|p| p.to_string()),
-            Some("310106".into())
-        );
-        assert!(
-            DivisionCode::parse("310106")
-                .expect("district")
-                .contains(&street)
-        );
-        assert!(
-            !DivisionCode::parse("310107")
-                .expect("district")
-                .contains(&street)
-        );
+        assert_eq!(street.parent().map(|p| p.to_string()), Some("310106".into()));
+        assert!(DivisionCode::parse("310106").expect("district").contains(&street));
+        assert!(!DivisionCode::parse("310107").expect("district").contains(&street));
         assert!(DivisionCode::parse("3101061").is_err());
         assert!(DivisionCode::parse("31010a").is_err());
     }

@@ -37,9 +37,9 @@ pub enum CodeError {
 impl CodeError {
     pub fn code(&self) -> &'static str {
         match self {
-            CodeError::CreditCodeLength
-            | CodeError::CreditCodeCharacter
-            | CodeError::CreditCodeCheck => "registry.unit.credit_code_invalid",
+            CodeError::CreditCodeLength | CodeError::CreditCodeCharacter | CodeError::CreditCodeCheck => {
+                "registry.unit.credit_code_invalid"
+            }
             CodeError::ResidentIdLength
             | CodeError::ResidentIdCharacter
             | CodeError::ResidentIdBirthDate

@@ -54,14 +54,8 @@ mod tests {
 
     #[test]
     fn parses_and_masks() {
-        assert_eq!(
-            Phone::parse("138 0013 8000").expect("mobile").masked(),
-            "138****8000"
-        );
-        assert_eq!(
-            Phone::parse("+86 13800138000").expect("mobile").reveal(),
-            "13800138000"
-        );
+        assert_eq!(Phone::parse("138 0013 8000").expect("mobile").masked(), "138****8000");
+        assert_eq!(Phone::parse("+86 13800138000").expect("mobile").reveal(), "13800138000");
         assert!(Phone::parse("021-62471234").is_ok());
         assert!(Phone::parse("12345").is_err());
         assert!(Phone::parse("abc").is_err());

@@ -35,11 +35,7 @@ impl ResidentId {
     }
 
     fn check_char(first17: &[u8]) -> u8 {
-        let sum: u32 = first17
-            .iter()
-            .zip(WEIGHTS)
-            .map(|(d, w)| u32::from(d - b'0') * w)
-            .sum();
+        let sum: u32 = first17.iter().zip(WEIGHTS).map(|(d, w)| u32::from(d - b'0') * w).sum();
         CHECKS[(sum % 11) as usize]
     }
 
@@ -109,18 +105,12 @@ mod tests {
 
     #[test]
     fn refuses_wrong_ids() {
-        assert_eq!(
-            ResidentId::parse("110105194912310021"),
-            Err(CodeError::ResidentIdCheck)
-        );
+        assert_eq!(ResidentId::parse("110105194912310021"), Err(CodeError::ResidentIdCheck));
         assert_eq!(
             ResidentId::parse("110105194913310021"),
             Err(CodeError::ResidentIdBirthDate)
         );
-        assert_eq!(
-            ResidentId::parse("1101051949123100"),
-            Err(CodeError::ResidentIdLength)
-        );
+        assert_eq!(ResidentId::parse("1101051949123100"), Err(CodeError::ResidentIdLength));
         assert_eq!(
             ResidentId::parse("11010519491231002Y"),
             Err(CodeError::ResidentIdCharacter)

@@ -17,12 +17,7 @@ pub enum CarrierKind {
 }
 
 impl Labelled for CarrierKind {
-    const ALL: &'static [Self] = &[
-        Self::Building,
-        Self::Park,
-        Self::BusinessDistrict,
-        Self::Market,
-    ];
+    const ALL: &'static [Self] = &[Self::Building, Self::Park, Self::BusinessDistrict, Self::Market];
     fn code(&self) -> &'static str {
         match self {
             Self::Building => "building",
@@ -74,15 +69,13 @@ impl CarrierFields {
     ) -> Result<Self, Vec<DomainError>> {
         let mut e = Errors::default();
         let name = e.take(required_name("name", name));
-        let kind =
-            e.take(CarrierKind::parse_any(kind).ok_or(DomainError::UnknownValue { field: "kind" }));
-        let division =
-            e.take(
-                DivisionCode::parse(division).map_err(|source| DomainError::InvalidCode {
-                    field: "division",
-                    source,
-                }),
-            );
+        let kind = e.take(CarrierKind::parse_any(kind).ok_or(DomainError::UnknownValue { field: "kind" }));
+        let division = e.take(
+            DivisionCode::parse(division).map_err(|source| DomainError::InvalidCode {
+                field: "division",
+                source,
+            }),
+        );
         let address = e.take(optional_text("address", address, ADDRESS_MAX));
         if let Some((lng, lat)) = location
             && (!(-180.0..=180.0).contains(&lng) || !(-90.0..=90.0).contains(&lat))
@@ -90,16 +83,14 @@ impl CarrierFields {
             e.0.push(DomainError::OutOfRange { field: "location" });
         }
         match (name, kind, division, address) {
-            (Some(name), Some(kind), Some(division), Some(address)) if e.0.is_empty() => {
-                Ok(CarrierFields {
-                    name,
-                    kind,
-                    is_key,
-                    division,
-                    address,
-                    location,
-                })
-            }
+            (Some(name), Some(kind), Some(division), Some(address)) if e.0.is_empty() => Ok(CarrierFields {
+                name,
+                kind,
+                is_key,
+                division,
+                address,
+                location,
+            }),
             _ => Err(e.0),
         }
     }

@@ -59,13 +59,9 @@ impl MemberFields {
     ) -> Result<Self, Vec<DomainError>> {
         let mut e = Errors::default();
         let name = e.take(required_name("name", name));
-        let status = e.take(
-            MemberStatus::parse_any(status).ok_or(DomainError::UnknownValue { field: "status" }),
-        );
+        let status = e.take(MemberStatus::parse_any(status).ok_or(DomainError::UnknownValue { field: "status" }));
         let resident_id = e.take(if crate::text::clean(resident_id).is_empty() {
-            Err(DomainError::Required {
-                field: "resident_id",
-            })
+            Err(DomainError::Required { field: "resident_id" })
         } else {
             ResidentId::parse(resident_id).map_err(|source| DomainError::InvalidCode {
                 field: "resident_id",
@@ -77,10 +73,7 @@ impl MemberFields {
         } else {
             Phone::parse(phone)
                 .map(Some)
-                .map_err(|source| DomainError::InvalidCode {
-                    field: "phone",
-                    source,
-                })
+                .map_err(|source| DomainError::InvalidCode { field: "phone", source })
         });
         if let (Some(id), Some(j)) = (&resident_id, joined_on)
             && let Some(birth) = id.birth_date()
@@ -91,15 +84,13 @@ impl MemberFields {
             e.0.push(DomainError::OutOfRange { field: "joined_on" });
         }
         match (name, status, resident_id, phone) {
-            (Some(name), Some(status), Some(resident_id), Some(phone)) if e.0.is_empty() => {
-                Ok(MemberFields {
-                    name,
-                    status,
-                    resident_id,
-                    phone,
-                    joined_on,
-                })
-            }
+            (Some(name), Some(status), Some(resident_id), Some(phone)) if e.0.is_empty() => Ok(MemberFields {
+                name,
+                status,
+                resident_id,
+                phone,
+                joined_on,
+            }),
             _ => Err(e.0),
         }
     }

@@ -22,25 +22,18 @@ pub const ADDRESS_MAX: usize = 200;
 
 /// A required, trimmed name of at most [`NAME_MAX`] characters.
 pub fn required_name(field: &'static str, raw: &str) -> Result<String, DomainError> {
-    let s = crate::text::clean(raw);
+    let s = crate::text::trim_spaces(raw);
     if s.is_empty() {
         return Err(DomainError::Required { field });
     }
     if s.chars().count() > NAME_MAX {
-        return Err(DomainError::TooLong {
-            field,
-            max: NAME_MAX,
-        });
+        return Err(DomainError::TooLong { field, max: NAME_MAX });
     }
     Ok(s)
 }
 
 /// An optional trimmed text of at most `max` characters (`None` when blank).
-pub fn optional_text(
-    field: &'static str,
-    raw: &str,
-    max: usize,
-) -> Result<Option<String>, DomainError> {
+pub fn optional_text(field: &'static str, raw: &str, max: usize) -> Result<Option<String>, DomainError> {
     let s = crate::text::clean(raw);
     if s.is_empty() {
         return Ok(None);
@@ -64,11 +57,10 @@ pub trait Labelled: Sized + Copy + 'static {
     /// Parses a code (`building`), a label (`楼宇`) or a synonym.
     fn parse_any(raw: &str) -> Option<Self> {
         let s = crate::text::clean(raw);
-        Self::ALL.iter().copied().find(|v| {
-            v.code().eq_ignore_ascii_case(&s)
-                || v.label_zh() == s
-                || v.synonyms().contains(&s.as_str())
-        })
+        Self::ALL
+            .iter()
+            .copied()
+            .find(|v| v.code().eq_ignore_ascii_case(&s) || v.label_zh() == s || v.synonyms().contains(&s.as_str()))
     }
 }
 

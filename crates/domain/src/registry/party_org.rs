@@ -18,12 +18,7 @@ pub enum OrgKind {
 }
 
 impl Labelled for OrgKind {
-    const ALL: &'static [Self] = &[
-        Self::Committee,
-        Self::GeneralBranch,
-        Self::Branch,
-        Self::JointBranch,
-    ];
+    const ALL: &'static [Self] = &[Self::Committee, Self::GeneralBranch, Self::Branch, Self::JointBranch];
     fn code(&self) -> &'static str {
         match self {
             Self::Committee => "committee",
@@ -116,34 +111,28 @@ impl OrgFields {
     ) -> Result<Self, Vec<DomainError>> {
         let mut e = Errors::default();
         let name = e.take(required_name("name", name));
-        let kind =
-            e.take(OrgKind::parse_any(kind).ok_or(DomainError::UnknownValue { field: "kind" }));
-        let division =
-            e.take(
-                DivisionCode::parse(division).map_err(|source| DomainError::InvalidCode {
-                    field: "division",
-                    source,
-                }),
-            );
+        let kind = e.take(OrgKind::parse_any(kind).ok_or(DomainError::UnknownValue { field: "kind" }));
+        let division = e.take(
+            DivisionCode::parse(division).map_err(|source| DomainError::InvalidCode {
+                field: "division",
+                source,
+            }),
+        );
         let secretary = e.take(optional_text("secretary", secretary, 50));
         if let (Some(f), Some(t)) = (founded_on, term_ends_on)
             && t < f
         {
-            e.0.push(DomainError::OutOfRange {
-                field: "term_ends_on",
-            });
+            e.0.push(DomainError::OutOfRange { field: "term_ends_on" });
         }
         match (name, kind, division, secretary) {
-            (Some(name), Some(kind), Some(division), Some(secretary)) if e.0.is_empty() => {
-                Ok(OrgFields {
-                    name,
-                    kind,
-                    division,
-                    secretary,
-                    founded_on,
-                    term_ends_on,
-                })
-            }
+            (Some(name), Some(kind), Some(division), Some(secretary)) if e.0.is_empty() => Ok(OrgFields {
+                name,
+                kind,
+                division,
+                secretary,
+                founded_on,
+                term_ends_on,
+            }),
             _ => Err(e.0),
         }
     }

@@ -41,14 +41,7 @@ impl Labelled for UnitKind {
     }
     fn synonyms(&self) -> &'static [&'static str] {
         match self {
-            Self::Enterprise => &[
-                "非公企业",
-                "民营企业",
-                "私营企业",
-                "公司",
-                "个体工商户",
-                "国有企业",
-            ],
+            Self::Enterprise => &["非公企业", "民营企业", "私营企业", "公司", "个体工商户", "国有企业"],
             Self::SocialOrganisation => &["社团", "民办非企业单位", "基金会", "社会团体"],
             Self::PublicInstitution => &["事业", "学校", "医院"],
             Self::GovernmentBody => &["党政机关", "政府机关"],
@@ -110,8 +103,7 @@ impl UnitFields {
     ) -> Result<Self, Vec<DomainError>> {
         let mut e = Errors::default();
         let name = e.take(required_name("name", name));
-        let kind =
-            e.take(UnitKind::parse_any(kind).ok_or(DomainError::UnknownValue { field: "kind" }));
+        let kind = e.take(UnitKind::parse_any(kind).ok_or(DomainError::UnknownValue { field: "kind" }));
         let credit_code = e.take(if crate::text::clean(credit_code).is_empty() {
             Ok(None)
         } else {
@@ -123,30 +115,24 @@ impl UnitFields {
                 })
         });
         let employees = e.take(parse_count("employees", employees));
-        let division =
-            e.take(
-                DivisionCode::parse(division).map_err(|source| DomainError::InvalidCode {
-                    field: "division",
-                    source,
-                }),
-            );
+        let division = e.take(
+            DivisionCode::parse(division).map_err(|source| DomainError::InvalidCode {
+                field: "division",
+                source,
+            }),
+        );
         let address = e.take(optional_text("address", address, ADDRESS_MAX));
         match (name, kind, credit_code, employees, division, address) {
-            (
-                Some(name),
-                Some(kind),
-                Some(credit_code),
-                Some(employees),
-                Some(division),
-                Some(address),
-            ) => Ok(UnitFields {
-                name,
-                kind,
-                credit_code,
-                employees,
-                division,
-                address,
-            }),
+            (Some(name), Some(kind), Some(credit_code), Some(employees), Some(division), Some(address)) => {
+                Ok(UnitFields {
+                    name,
+                    kind,
+                    credit_code,
+                    employees,
+                    division,
+                    address,
+                })
+            }
             _ => Err(e.0),
         }
     }

@@ -1,6 +1,4 @@
-use super::common::{
-    ListQuery, Page, Scoped, check_version, contains, division_filter, filter_opt, scope_condition,
-};
+use super::common::{ListQuery, Page, Scoped, check_version, contains, division_filter, filter_opt, scope_condition};
 use crate::audit::{self, AuditEntry};
 use crate::entity::{carrier, party_org};
 use crate::error::unique_as;
@@ -8,8 +6,7 @@ use crate::{Actor, Result, Store, StoreError};
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, EntityTrait, Order, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect, QueryTrait,
+    ActiveValue::Set, ColumnTrait, EntityTrait, Order, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait,
 };
 use serde::Serialize;
 use std::collections::HashMap;
@@ -58,10 +55,7 @@ pub(crate) fn scope(actor: &Actor) -> sea_orm::Condition {
 }
 
 impl Store {
-    pub(crate) async fn carrier_views(
-        &self,
-        rows: Vec<carrier::Model>,
-    ) -> Result<Vec<CarrierView>> {
+    pub(crate) async fn carrier_views(&self, rows: Vec<carrier::Model>) -> Result<Vec<CarrierView>> {
         let names = self
             .division_names(rows.iter().map(|r| r.division_code.clone()))
             .await?;
@@ -90,10 +84,7 @@ impl Store {
     }
 
     /// Names of the given division codes.
-    pub(crate) async fn division_names(
-        &self,
-        codes: impl Iterator<Item = String>,
-    ) -> Result<HashMap<String, String>> {
+    pub(crate) async fn division_names(&self, codes: impl Iterator<Item = String>) -> Result<HashMap<String, String>> {
         let mut codes: Vec<String> = codes.collect();
         codes.sort();
         codes.dedup();
@@ -174,13 +165,7 @@ impl Store {
         Ok(self.carrier_views(vec![m]).await?.remove(0))
     }
 
-    pub async fn update_carrier(
-        &self,
-        actor: &Actor,
-        id: i64,
-        version: i64,
-        f: CarrierInput,
-    ) -> Result<CarrierView> {
+    pub async fn update_carrier(&self, actor: &Actor, id: i64, version: i64, f: CarrierInput) -> Result<CarrierView> {
         actor.require(Action::WriteRegistry)?;
         self.check_placement(actor, &f.division).await?;
         let txn = self.begin().await?;
@@ -213,17 +198,11 @@ impl Store {
             .col_expr(carrier::Column::Name, Expr::value(f.name))
             .col_expr(carrier::Column::Kind, Expr::value(f.kind.code()))
             .col_expr(carrier::Column::IsKey, Expr::value(f.is_key))
-            .col_expr(
-                carrier::Column::DivisionCode,
-                Expr::value(f.division.to_string()),
-            )
+            .col_expr(carrier::Column::DivisionCode, Expr::value(f.division.to_string()))
             .col_expr(carrier::Column::Address, Expr::value(f.address))
             .col_expr(carrier::Column::Lng, Expr::value(f.location.map(|l| l.0)))
             .col_expr(carrier::Column::Lat, Expr::value(f.location.map(|l| l.1)))
-            .col_expr(
-                carrier::Column::Version,
-                Expr::col(carrier::Column::Version).add(1),
-            )
+            .col_expr(carrier::Column::Version, Expr::col(carrier::Column::Version).add(1))
             .col_expr(carrier::Column::UpdatedAt, Expr::value(Utc::now()))
             .filter(carrier::Column::Id.eq(id))
             .filter(carrier::Column::Version.eq(before.version))
@@ -283,23 +262,14 @@ impl Store {
     }
 
     /// Archives (or restores) a carrier. Records are never deleted: history refers to them.
-    pub async fn archive_carrier(
-        &self,
-        actor: &Actor,
-        id: i64,
-        version: i64,
-        archived: bool,
-    ) -> Result<CarrierView> {
+    pub async fn archive_carrier(&self, actor: &Actor, id: i64, version: i64, archived: bool) -> Result<CarrierView> {
         actor.require(Action::WriteRegistry)?;
         let txn = self.begin().await?;
         let find = carrier::Entity::find_by_id(id).filter(scope(actor));
         let before = find.clone().one(&txn).await?.ok_or(StoreError::NotFound)?;
         let res = carrier::Entity::update_many()
             .col_expr(carrier::Column::Archived, Expr::value(archived))
-            .col_expr(
-                carrier::Column::Version,
-                Expr::col(carrier::Column::Version).add(1),
-            )
+            .col_expr(carrier::Column::Version, Expr::col(carrier::Column::Version).add(1))
             .col_expr(carrier::Column::UpdatedAt, Expr::value(Utc::now()))
             .filter(carrier::Column::Id.eq(id))
             .filter(carrier::Column::Version.eq(version))
@@ -323,11 +293,7 @@ impl Store {
     }
 
     /// A new or moved record must be placed in a known division inside the actor's scope.
-    pub(crate) async fn check_placement(
-        &self,
-        actor: &Actor,
-        d: &tongxin_domain::codes::DivisionCode,
-    ) -> Result<()> {
+    pub(crate) async fn check_placement(&self, actor: &Actor, d: &tongxin_domain::codes::DivisionCode) -> Result<()> {
         self.known_division(d).await?;
         if !actor.scope.may_place_in(d) {
             return Err(StoreError::OutsideTerritory { field: "division" });
@@ -336,10 +302,7 @@ impl Store {
     }
 
     /// Carrier ids by name within the actor's scope (for resolving import relations).
-    pub(crate) async fn carrier_ids_by_name(
-        &self,
-        actor: &Actor,
-    ) -> Result<HashMap<String, Vec<(i64, String)>>> {
+    pub(crate) async fn carrier_ids_by_name(&self, actor: &Actor) -> Result<HashMap<String, Vec<(i64, String)>>> {
         let rows: Vec<(i64, String, String)> = carrier::Entity::find()
             .select_only()
             .columns([
@@ -348,9 +311,7 @@ impl Store {
                 carrier::Column::DivisionCode,
             ])
             .filter(scope(actor))
-            .apply_if(Some(false), |q, v| {
-                q.filter(carrier::Column::Archived.eq(v))
-            })
+            .apply_if(Some(false), |q, v| q.filter(carrier::Column::Archived.eq(v)))
             .into_tuple()
             .all(&self.read)
             .await?;

@@ -44,14 +44,7 @@ impl ListQuery {
     pub fn sort_by<'a>(&self, allowed: &[&'a str]) -> (&'a str, bool) {
         let raw = self.sort.as_deref().unwrap_or("name");
         let (desc, col) = raw.strip_prefix('-').map_or((false, raw), |c| (true, c));
-        (
-            allowed
-                .iter()
-                .copied()
-                .find(|a| *a == col)
-                .unwrap_or(allowed[0]),
-            desc,
-        )
+        (allowed.iter().copied().find(|a| *a == col).unwrap_or(allowed[0]), desc)
     }
 }
 
@@ -157,16 +150,10 @@ pub(crate) fn scope_condition<C: ColumnTrait>(actor: &Actor, target: Scoped<C>) 
 
 /// The division filter of a list request, which must itself lie in a valid code.
 pub(crate) fn division_filter<C: ColumnTrait>(q: &ListQuery, col: C) -> Result<Option<Condition>> {
-    match q
-        .division
-        .as_deref()
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-    {
+    match q.division.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         None => Ok(None),
         Some(code) => {
-            let code =
-                DivisionCode::parse(code).map_err(|_| StoreError::UnknownDivision(code.into()))?;
+            let code = DivisionCode::parse(code).map_err(|_| StoreError::UnknownDivision(code.into()))?;
             Ok(Some(in_division(col, &code)))
         }
     }
@@ -197,17 +184,13 @@ where
 
 /// Escapes `%`, `_` and `\` for a LIKE pattern (used with `ESCAPE '\'`).
 pub(crate) fn like_escape(s: &str) -> String {
-    s.replace('\\', "\\\\")
-        .replace('%', "\\%")
-        .replace('_', "\\_")
+    s.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
 }
 
 /// A contains-search over `col`, portable across SQLite and PostgreSQL.
 pub(crate) fn contains<C: ColumnTrait>(col: C, s: &str) -> Condition {
-    Condition::all().add(
-        Expr::col(col)
-            .like(sea_orm::sea_query::LikeExpr::new(format!("%{}%", like_escape(s))).escape('\\')),
-    )
+    Condition::all()
+        .add(Expr::col(col).like(sea_orm::sea_query::LikeExpr::new(format!("%{}%", like_escape(s))).escape('\\')))
 }
 
 /// Applies an optional condition.

@@ -2,9 +2,7 @@ use super::common::in_division;
 use crate::entity::instructor;
 use crate::{Actor, Result, Store, StoreError};
 use chrono::Utc;
-use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
-};
+use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde::Serialize;
 use tongxin_domain::access::Action;
 use tongxin_domain::codes::{DivisionCode, Phone};

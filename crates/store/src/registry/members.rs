@@ -1,6 +1,4 @@
-use super::common::{
-    ListQuery, Page, Scoped, check_version, contains, filter_opt, orgs_in_division, scope_condition,
-};
+use super::common::{ListQuery, Page, Scoped, check_version, contains, filter_opt, orgs_in_division, scope_condition};
 use crate::audit::{self, AuditEntry};
 use crate::entity::{member, party_org, unit};
 use crate::error::unique_as;
@@ -8,8 +6,8 @@ use crate::{Actor, Result, Store, StoreError};
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, Order, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect,
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, Order, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect,
 };
 use serde::Serialize;
 use std::collections::HashMap;
@@ -136,12 +134,7 @@ impl Store {
     pub async fn list_members(&self, actor: &Actor, q: &ListQuery) -> Result<Page<MemberView>> {
         actor.require(Action::ReadRegistry)?;
         let mut sel = member::Entity::find().filter(scope(actor));
-        if let Some(d) = q
-            .division
-            .as_deref()
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-        {
+        if let Some(d) = q.division.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
             let d = DivisionCode::parse(d).map_err(|_| StoreError::UnknownDivision(d.into()))?;
             sel = sel.filter(member::Column::OrgId.in_subquery(orgs_in_division(&d)));
         }
@@ -178,20 +171,12 @@ impl Store {
     }
 
     /// Members of one organisation.
-    pub async fn members_of_org(
-        &self,
-        actor: &Actor,
-        org_id: i64,
-        q: &ListQuery,
-    ) -> Result<Page<MemberView>> {
+    pub async fn members_of_org(&self, actor: &Actor, org_id: i64, q: &ListQuery) -> Result<Page<MemberView>> {
         self.get_org(actor, org_id).await?;
         let mut sel = member::Entity::find()
             .filter(scope(actor))
             .filter(member::Column::OrgId.eq(org_id));
-        sel = filter_opt(
-            sel,
-            (!q.archived).then(|| member::Column::Archived.eq(false).into()),
-        );
+        sel = filter_opt(sel, (!q.archived).then(|| member::Column::Archived.eq(false).into()));
         let total = sel.clone().count(&self.read).await?;
         let rows = sel
             .order_by_asc(member::Column::Name)
@@ -255,12 +240,7 @@ impl Store {
         })
     }
 
-    async fn check_member_refs<C: ConnectionTrait>(
-        &self,
-        db: &C,
-        actor: &Actor,
-        i: &MemberInput,
-    ) -> Result<()> {
+    async fn check_member_refs<C: ConnectionTrait>(&self, db: &C, actor: &Actor, i: &MemberInput) -> Result<()> {
         let org = self
             .org_model(db, actor, i.org_id)
             .await
@@ -272,9 +252,7 @@ impl Store {
             unit::Entity::find_by_id(u)
                 .one(db)
                 .await?
-                .ok_or(StoreError::Reference {
-                    field: "work_unit_id",
-                })?;
+                .ok_or(StoreError::Reference { field: "work_unit_id" })?;
         }
         Ok(())
     }
@@ -284,29 +262,14 @@ impl Store {
         let txn = self.begin().await?;
         self.check_member_refs(&txn, actor, &i).await?;
         let m = insert_member(&txn, i).await?;
-        audit::record(
-            &txn,
-            actor,
-            "create",
-            "member",
-            Some(m.id),
-            None,
-            member_json(&m),
-        )
-        .await?;
+        audit::record(&txn, actor, "create", "member", Some(m.id), None, member_json(&m)).await?;
         txn.commit().await?;
         Ok(self.member_views(vec![m]).await?.remove(0))
     }
 
     /// Edits a member. Moving a member to another organisation is one atomic change: the
     /// member is never in two organisations nor in none (brief §4a.6).
-    pub async fn update_member(
-        &self,
-        actor: &Actor,
-        id: i64,
-        version: i64,
-        i: MemberInput,
-    ) -> Result<MemberView> {
+    pub async fn update_member(&self, actor: &Actor, id: i64, version: i64, i: MemberInput) -> Result<MemberView> {
         actor.require(Action::WriteMembers)?;
         let txn = self.begin().await?;
         self.check_member_refs(&txn, actor, &i).await?;
@@ -340,32 +303,20 @@ impl Store {
             .col_expr(member::Column::Status, Expr::value(f.status.code()))
             .col_expr(member::Column::OrgId, Expr::value(i.org_id))
             .col_expr(member::Column::WorkUnitId, Expr::value(i.work_unit_id))
-            .col_expr(
-                member::Column::ResidentId,
-                Expr::value(f.resident_id.reveal()),
-            )
+            .col_expr(member::Column::ResidentId, Expr::value(f.resident_id.reveal()))
             .col_expr(
                 member::Column::Phone,
                 Expr::value(f.phone.as_ref().map(|p| p.reveal().to_string())),
             )
             .col_expr(member::Column::JoinedOn, Expr::value(f.joined_on))
-            .col_expr(
-                member::Column::Version,
-                Expr::col(member::Column::Version).add(1),
-            )
+            .col_expr(member::Column::Version, Expr::col(member::Column::Version).add(1))
             .col_expr(member::Column::UpdatedAt, Expr::value(Utc::now()))
             .filter(member::Column::Id.eq(id))
             .filter(member::Column::Version.eq(before.version))
             .exec(txn)
             .await
             .map_err(unique_as("resident_id"))?;
-        check_version(
-            txn,
-            res.rows_affected,
-            member::Entity::find_by_id(id),
-            |m| m.version,
-        )
-        .await?;
+        check_version(txn, res.rows_affected, member::Entity::find_by_id(id), |m| m.version).await?;
         let after = member::Entity::find_by_id(id)
             .one(txn)
             .await?
@@ -383,23 +334,14 @@ impl Store {
         Ok(after)
     }
 
-    pub async fn archive_member(
-        &self,
-        actor: &Actor,
-        id: i64,
-        version: i64,
-        archived: bool,
-    ) -> Result<MemberView> {
+    pub async fn archive_member(&self, actor: &Actor, id: i64, version: i64, archived: bool) -> Result<MemberView> {
         actor.require(Action::WriteMembers)?;
         let txn = self.begin().await?;
         let find = member::Entity::find_by_id(id).filter(scope(actor));
         let before = find.clone().one(&txn).await?.ok_or(StoreError::NotFound)?;
         let res = member::Entity::update_many()
             .col_expr(member::Column::Archived, Expr::value(archived))
-            .col_expr(
-                member::Column::Version,
-                Expr::col(member::Column::Version).add(1),
-            )
+            .col_expr(member::Column::Version, Expr::col(member::Column::Version).add(1))
             .col_expr(member::Column::UpdatedAt, Expr::value(Utc::now()))
             .filter(member::Column::Id.eq(id))
             .filter(member::Column::Version.eq(version))
@@ -429,28 +371,16 @@ fn member_search(s: &str) -> Condition {
     let mut any = Condition::any().add(contains(member::Column::Name, s));
     if let Ok(id) = ResidentId::parse(&code) {
         any = any.add(member::Column::ResidentId.eq(id.reveal()));
-    } else if code.len() == 18
-        && code.contains('*')
-        && code.chars().filter(|c| *c != '*').count() >= 8
-    {
-        let pattern: String = code
-            .chars()
-            .map(|c| if c == '*' { '_' } else { c })
-            .collect();
-        if pattern
-            .chars()
-            .all(|c| c == '_' || c.is_ascii_digit() || c == 'X')
-        {
+    } else if code.len() == 18 && code.contains('*') && code.chars().filter(|c| *c != '*').count() >= 8 {
+        let pattern: String = code.chars().map(|c| if c == '*' { '_' } else { c }).collect();
+        if pattern.chars().all(|c| c == '_' || c.is_ascii_digit() || c == 'X') {
             any = any.add(Expr::col(member::Column::ResidentId).like(pattern));
         }
     }
     any
 }
 
-pub(crate) async fn insert_member<C: ConnectionTrait>(
-    db: &C,
-    i: MemberInput,
-) -> Result<member::Model> {
+pub(crate) async fn insert_member<C: ConnectionTrait>(db: &C, i: MemberInput) -> Result<member::Model> {
     let now = Utc::now();
     let f = i.fields;
     member::Entity::insert(member::ActiveModel {

@@ -1,6 +1,5 @@
 use super::common::{
-    ListQuery, Page, Scoped, check_version, contains, division_filter, filter_opt, orgs_under,
-    scope_condition,
+    ListQuery, Page, Scoped, check_version, contains, division_filter, filter_opt, orgs_under, scope_condition,
 };
 use crate::audit::{self, AuditEntry};
 use crate::entity::{carrier, org_unit, party_org, unit};
@@ -9,8 +8,8 @@ use crate::{Actor, Result, Store, StoreError};
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, Order, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, Order, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect,
 };
 use serde::Serialize;
 use std::collections::HashMap;
@@ -107,11 +106,7 @@ impl Store {
         Ok(rows
             .into_iter()
             .map(|m| {
-                let mine: Vec<i64> = links
-                    .iter()
-                    .filter(|l| l.org_id == m.id)
-                    .map(|l| l.unit_id)
-                    .collect();
+                let mine: Vec<i64> = links.iter().filter(|l| l.org_id == m.id).map(|l| l.unit_id).collect();
                 OrgView {
                     kind_label: OrgKind::parse_any(&m.kind)
                         .map(|k| k.label_zh())
@@ -120,10 +115,7 @@ impl Store {
                     division_name: names.get(&m.division_code).cloned().unwrap_or_default(),
                     parent_name: m.parent_id.and_then(|p| parents.get(&p).cloned()),
                     carrier_name: m.carrier_id.and_then(|p| carriers.get(&p).cloned()),
-                    unit_names: mine
-                        .iter()
-                        .filter_map(|u| unit_names.get(u).cloned())
-                        .collect(),
+                    unit_names: mine.iter().filter_map(|u| unit_names.get(u).cloned()).collect(),
                     unit_ids: mine,
                     id: m.id,
                     name: m.name,
@@ -158,13 +150,7 @@ impl Store {
             sel = sel.filter(contains(party_org::Column::Name, &s));
         }
         let total = sel.clone().count(&self.read).await?;
-        let (col, desc) = q.sort_by(&[
-            "name",
-            "created_at",
-            "updated_at",
-            "term_ends_on",
-            "division_code",
-        ]);
+        let (col, desc) = q.sort_by(&["name", "created_at", "updated_at", "term_ends_on", "division_code"]);
         let col = match col {
             "created_at" => party_org::Column::CreatedAt,
             "updated_at" => party_org::Column::UpdatedAt,
@@ -233,9 +219,7 @@ impl Store {
                 .filter(super::carriers::scope(actor))
                 .one(db)
                 .await?
-                .ok_or(StoreError::Reference {
-                    field: "carrier_id",
-                })?;
+                .ok_or(StoreError::Reference { field: "carrier_id" })?;
         }
         for u in &i.unit_ids {
             self.unit_model(db, actor, *u)
@@ -281,13 +265,7 @@ impl Store {
         Ok(self.org_views(vec![m]).await?.remove(0))
     }
 
-    pub async fn update_org(
-        &self,
-        actor: &Actor,
-        id: i64,
-        version: i64,
-        i: OrgInput,
-    ) -> Result<OrgView> {
+    pub async fn update_org(&self, actor: &Actor, id: i64, version: i64, i: OrgInput) -> Result<OrgView> {
         actor.require(Action::WriteRegistry)?;
         self.check_placement(actor, &i.fields.division).await?;
         let txn = self.begin().await?;
@@ -341,21 +319,12 @@ impl Store {
             .col_expr(party_org::Column::Name, Expr::value(f.name.clone()))
             .col_expr(party_org::Column::Kind, Expr::value(f.kind.code()))
             .col_expr(party_org::Column::ParentId, Expr::value(i.parent_id))
-            .col_expr(
-                party_org::Column::DivisionCode,
-                Expr::value(f.division.to_string()),
-            )
+            .col_expr(party_org::Column::DivisionCode, Expr::value(f.division.to_string()))
             .col_expr(party_org::Column::CarrierId, Expr::value(i.carrier_id))
-            .col_expr(
-                party_org::Column::Secretary,
-                Expr::value(f.secretary.clone()),
-            )
+            .col_expr(party_org::Column::Secretary, Expr::value(f.secretary.clone()))
             .col_expr(party_org::Column::FoundedOn, Expr::value(f.founded_on))
             .col_expr(party_org::Column::TermEndsOn, Expr::value(f.term_ends_on))
-            .col_expr(
-                party_org::Column::Version,
-                Expr::col(party_org::Column::Version).add(1),
-            )
+            .col_expr(party_org::Column::Version, Expr::col(party_org::Column::Version).add(1))
             .col_expr(party_org::Column::UpdatedAt, Expr::value(Utc::now()))
             .filter(party_org::Column::Id.eq(id))
             .filter(party_org::Column::Version.eq(before.version))
@@ -372,10 +341,7 @@ impl Store {
                 .col_expr(
                     party_org::Column::Path,
                     // An OrgPath holds only digits and slashes, so it is safe inline.
-                    Expr::cust(format!(
-                        "'{}' || substr(path, {keep_from})",
-                        new_path.as_str()
-                    )),
+                    Expr::cust(format!("'{}' || substr(path, {keep_from})", new_path.as_str())),
                 )
                 .filter(party_org::Column::Path.gte(lo))
                 .filter(party_org::Column::Path.lt(hi))
@@ -397,13 +363,7 @@ impl Store {
         Ok(after)
     }
 
-    pub async fn archive_org(
-        &self,
-        actor: &Actor,
-        id: i64,
-        version: i64,
-        archived: bool,
-    ) -> Result<OrgView> {
+    pub async fn archive_org(&self, actor: &Actor, id: i64, version: i64, archived: bool) -> Result<OrgView> {
         actor.require(Action::WriteRegistry)?;
         let txn = self.begin().await?;
         let find = party_org::Entity::find_by_id(id).filter(scope(actor));
@@ -427,10 +387,7 @@ impl Store {
         }
         let res = party_org::Entity::update_many()
             .col_expr(party_org::Column::Archived, Expr::value(archived))
-            .col_expr(
-                party_org::Column::Version,
-                Expr::col(party_org::Column::Version).add(1),
-            )
+            .col_expr(party_org::Column::Version, Expr::col(party_org::Column::Version).add(1))
             .col_expr(party_org::Column::UpdatedAt, Expr::value(Utc::now()))
             .filter(party_org::Column::Id.eq(id))
             .filter(party_org::Column::Version.eq(version))
@@ -454,10 +411,7 @@ impl Store {
     }
 }
 
-async fn org_json<C: ConnectionTrait>(
-    db: &C,
-    m: &party_org::Model,
-) -> Result<Option<serde_json::Value>> {
+async fn org_json<C: ConnectionTrait>(db: &C, m: &party_org::Model) -> Result<Option<serde_json::Value>> {
     let units: Vec<i64> = org_unit::Entity::find()
         .filter(org_unit::Column::OrgId.eq(m.id))
         .all(db)
@@ -472,11 +426,7 @@ async fn org_json<C: ConnectionTrait>(
     Ok(Some(v))
 }
 
-pub(crate) async fn set_org_units<C: ConnectionTrait>(
-    db: &C,
-    org_id: i64,
-    unit_ids: &[i64],
-) -> Result<()> {
+pub(crate) async fn set_org_units<C: ConnectionTrait>(db: &C, org_id: i64, unit_ids: &[i64]) -> Result<()> {
     org_unit::Entity::delete_many()
         .filter(org_unit::Column::OrgId.eq(org_id))
         .exec(db)

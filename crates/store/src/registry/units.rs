@@ -1,6 +1,5 @@
 use super::common::{
-    ListQuery, Page, Scoped, check_version, contains, division_filter, filter_opt, scope_condition,
-    units_under,
+    ListQuery, Page, Scoped, check_version, contains, division_filter, filter_opt, scope_condition, units_under,
 };
 use crate::audit::{self, AuditEntry};
 use crate::entity::{carrier, instructor, org_unit, party_org, unit, unit_link};
@@ -9,8 +8,8 @@ use crate::{Actor, Result, Store, StoreError};
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, Order, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, Order, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect,
 };
 use serde::Serialize;
 use std::collections::HashMap;
@@ -131,19 +130,10 @@ impl Store {
     }
 
     /// Units of one carrier (the carrier must be in scope).
-    pub async fn units_of_carrier(
-        &self,
-        actor: &Actor,
-        carrier_id: i64,
-        q: &ListQuery,
-    ) -> Result<Page<UnitView>> {
+    pub async fn units_of_carrier(&self, actor: &Actor, carrier_id: i64, q: &ListQuery) -> Result<Page<UnitView>> {
         self.carrier_model(actor, carrier_id).await?;
-        self.list_units_where(
-            actor,
-            q,
-            Some(unit::Column::CarrierId.eq(carrier_id).into()),
-        )
-        .await
+        self.list_units_where(actor, q, Some(unit::Column::CarrierId.eq(carrier_id).into()))
+            .await
     }
 
     async fn list_units_where(
@@ -171,13 +161,7 @@ impl Store {
             );
         }
         let total = sel.clone().count(&self.read).await?;
-        let (col, desc) = q.sort_by(&[
-            "name",
-            "created_at",
-            "updated_at",
-            "employees",
-            "division_code",
-        ]);
+        let (col, desc) = q.sort_by(&["name", "created_at", "updated_at", "employees", "division_code"]);
         let col = match col {
             "created_at" => unit::Column::CreatedAt,
             "updated_at" => unit::Column::UpdatedAt,
@@ -200,12 +184,7 @@ impl Store {
         })
     }
 
-    pub(crate) async fn unit_model<C: ConnectionTrait>(
-        &self,
-        db: &C,
-        actor: &Actor,
-        id: i64,
-    ) -> Result<unit::Model> {
+    pub(crate) async fn unit_model<C: ConnectionTrait>(&self, db: &C, actor: &Actor, id: i64) -> Result<unit::Model> {
         unit::Entity::find_by_id(id)
             .filter(scope(actor))
             .one(db)
@@ -237,13 +216,7 @@ impl Store {
             .await?;
         let others: Vec<i64> = links
             .iter()
-            .map(|l| {
-                if l.unit_id == id {
-                    l.other_unit_id
-                } else {
-                    l.unit_id
-                }
-            })
+            .map(|l| if l.unit_id == id { l.other_unit_id } else { l.unit_id })
             .collect();
         let names: HashMap<i64, String> = unit::Entity::find()
             .filter(unit::Column::Id.is_in(others))
@@ -273,26 +246,16 @@ impl Store {
 
     /// Adds a network link "unit is KIND other" (e.g. headquarters of). Both units must be
     /// in scope; the other may be anywhere for a system actor (networks cross districts).
-    pub async fn link_units(
-        &self,
-        actor: &Actor,
-        unit_id: i64,
-        kind: UnitLinkKind,
-        other_id: i64,
-    ) -> Result<()> {
+    pub async fn link_units(&self, actor: &Actor, unit_id: i64, kind: UnitLinkKind, other_id: i64) -> Result<()> {
         actor.require(Action::WriteRegistry)?;
         if unit_id == other_id {
-            return Err(StoreError::Reference {
-                field: "other_unit_id",
-            });
+            return Err(StoreError::Reference { field: "other_unit_id" });
         }
         let txn = self.begin().await?;
         self.unit_model(&txn, actor, unit_id).await?;
         self.unit_model(&txn, actor, other_id)
             .await
-            .map_err(|_| StoreError::Reference {
-                field: "other_unit_id",
-            })?;
+            .map_err(|_| StoreError::Reference { field: "other_unit_id" })?;
         unit_link::Entity::insert(unit_link::ActiveModel {
             unit_id: Set(unit_id),
             kind: Set(kind.code().into()),
@@ -303,43 +266,25 @@ impl Store {
         .await
         .map_err(unique_as("link"))?;
         let after = serde_json::json!({"kind": kind.code(), "other_unit_id": other_id});
-        audit::record(
-            &txn,
-            actor,
-            "link",
-            "unit",
-            Some(unit_id),
-            None,
-            Some(after),
-        )
-        .await?;
+        audit::record(&txn, actor, "link", "unit", Some(unit_id), None, Some(after)).await?;
         txn.commit().await?;
         Ok(())
     }
 
     /// Checks the carrier and instructor of a unit input are in scope.
-    async fn check_unit_refs<C: ConnectionTrait>(
-        &self,
-        db: &C,
-        actor: &Actor,
-        i: &UnitInput,
-    ) -> Result<()> {
+    async fn check_unit_refs<C: ConnectionTrait>(&self, db: &C, actor: &Actor, i: &UnitInput) -> Result<()> {
         if let Some(c) = i.carrier_id {
             carrier::Entity::find_by_id(c)
                 .filter(super::carriers::scope(actor))
                 .one(db)
                 .await?
-                .ok_or(StoreError::Reference {
-                    field: "carrier_id",
-                })?;
+                .ok_or(StoreError::Reference { field: "carrier_id" })?;
         }
         if let Some(ins) = i.instructor_id {
             instructor::Entity::find_by_id(ins)
                 .one(db)
                 .await?
-                .ok_or(StoreError::Reference {
-                    field: "instructor_id",
-                })?;
+                .ok_or(StoreError::Reference { field: "instructor_id" })?;
         }
         Ok(())
     }
@@ -354,13 +299,7 @@ impl Store {
         Ok(self.unit_views(vec![m]).await?.remove(0))
     }
 
-    pub async fn update_unit(
-        &self,
-        actor: &Actor,
-        id: i64,
-        version: i64,
-        i: UnitInput,
-    ) -> Result<UnitView> {
+    pub async fn update_unit(&self, actor: &Actor, id: i64, version: i64, i: UnitInput) -> Result<UnitView> {
         actor.require(Action::WriteRegistry)?;
         self.check_placement(actor, &i.fields.division).await?;
         let txn = self.begin().await?;
@@ -398,21 +337,12 @@ impl Store {
                 unit::Column::CreditCode,
                 Expr::value(f.credit_code.map(|c| c.to_string())),
             )
-            .col_expr(
-                unit::Column::Employees,
-                Expr::value(f.employees.map(i64::from)),
-            )
+            .col_expr(unit::Column::Employees, Expr::value(f.employees.map(i64::from)))
             .col_expr(unit::Column::CarrierId, Expr::value(i.carrier_id))
             .col_expr(unit::Column::InstructorId, Expr::value(i.instructor_id))
-            .col_expr(
-                unit::Column::DivisionCode,
-                Expr::value(f.division.to_string()),
-            )
+            .col_expr(unit::Column::DivisionCode, Expr::value(f.division.to_string()))
             .col_expr(unit::Column::Address, Expr::value(f.address))
-            .col_expr(
-                unit::Column::Version,
-                Expr::col(unit::Column::Version).add(1),
-            )
+            .col_expr(unit::Column::Version, Expr::col(unit::Column::Version).add(1))
             .col_expr(unit::Column::UpdatedAt, Expr::value(Utc::now()))
             .filter(unit::Column::Id.eq(id))
             .filter(unit::Column::Version.eq(before.version))
@@ -434,23 +364,14 @@ impl Store {
         Ok(after)
     }
 
-    pub async fn archive_unit(
-        &self,
-        actor: &Actor,
-        id: i64,
-        version: i64,
-        archived: bool,
-    ) -> Result<UnitView> {
+    pub async fn archive_unit(&self, actor: &Actor, id: i64, version: i64, archived: bool) -> Result<UnitView> {
         actor.require(Action::WriteRegistry)?;
         let txn = self.begin().await?;
         let find = unit::Entity::find_by_id(id).filter(scope(actor));
         let before = find.clone().one(&txn).await?.ok_or(StoreError::NotFound)?;
         let res = unit::Entity::update_many()
             .col_expr(unit::Column::Archived, Expr::value(archived))
-            .col_expr(
-                unit::Column::Version,
-                Expr::col(unit::Column::Version).add(1),
-            )
+            .col_expr(unit::Column::Version, Expr::col(unit::Column::Version).add(1))
             .col_expr(unit::Column::UpdatedAt, Expr::value(Utc::now()))
             .filter(unit::Column::Id.eq(id))
             .filter(unit::Column::Version.eq(version))

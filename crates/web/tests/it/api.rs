@@ -1,0 +1,270 @@
+use crate::*;
+use tongxin_web::openapi::ROUTES;
+
+/// Every API route, called by a street office with the other street's ids, is refused;
+/// the same routes with its own ids answer (so each route exists and is documented).
+#[tokio::test]
+async fn a_street_office_is_refused_every_route_with_another_streets_ids() {
+    let app = spawn().await;
+    let mine = street(&app, STREET_A, "甲").await;
+    let theirs = street(&app, STREET_B, "乙").await;
+    account(&app, "street_a", Role::StreetOffice, Some(STREET_A), None).await;
+    let c = Client::login(&app, "street_a", PASSWORD).await;
+    let before = snapshot(&app).await;
+
+    let ids = |s: &Street, path: &str| -> String {
+        let id = if path.starts_with("/api/v1/carriers") {
+            s.carrier
+        } else if path.starts_with("/api/v1/units") {
+            s.unit
+        } else if path.starts_with("/api/v1/orgs") {
+            s.org
+        } else {
+            s.member
+        };
+        path.replace("{id}", &id.to_string())
+            .replace("{code}", s.code)
+            .replace("{kind}", "units")
+    };
+    for (method, path, _) in ROUTES {
+        if path.contains("/auth/") || *path == "/api/v1/import" {
+            continue;
+        }
+        let body = match (*method, *path) {
+            ("post", p) if p.ends_with("/archive") => Some(json!({"version": 1, "archived": true})),
+            ("post", p) if p.ends_with("/links") => {
+                Some(json!({"kind": "headquarters_of", "other_unit_id": theirs.unit}))
+            }
+            ("put", p) if p.starts_with("/api/v1/carriers") => {
+                Some(json!({"name": "改名", "kind": "楼宇", "division": STREET_B, "version": 1}))
+            }
+            ("put", p) if p.starts_with("/api/v1/units") => {
+                Some(json!({"name": "改名", "kind": "企业", "division": STREET_B, "version": 1}))
+            }
+            ("put", p) if p.starts_with("/api/v1/orgs") => {
+                Some(json!({"name": "改名", "kind": "党支部", "division": STREET_B, "version": 1}))
+            }
+            ("put", _) => Some(
+                json!({"name": "改名", "status": "正式党员", "resident_id": resident_id(999), "org_id": theirs.org, "version": 1}),
+            ),
+            ("post", "/api/v1/carriers") => Some(json!({"name": "新楼", "kind": "楼宇", "division": STREET_B})),
+            ("post", "/api/v1/units") => Some(json!({"name": "新企业", "kind": "企业", "division": STREET_B})),
+            ("post", "/api/v1/orgs") => Some(json!({"name": "新支部", "kind": "党支部", "division": STREET_B})),
+            ("post", "/api/v1/members") => Some(
+                json!({"name": "新党员", "status": "正式党员", "resident_id": resident_id(998), "org_id": theirs.org}),
+            ),
+            _ => None,
+        };
+        let path_theirs = ids(&theirs, path);
+        let (status, v) = c.call(method, &path_theirs, body.clone()).await;
+        let text = v.to_string();
+        let refused = matches!(status.as_u16(), 403 | 404 | 422)
+            || (status == StatusCode::OK && !text.contains("乙") && !text.contains(&theirs.code.to_string()));
+        assert!(refused, "{method} {path_theirs} answered {status}: {text}");
+        assert!(
+            !text.contains("乙科技") && !text.contains("乙大厦") && !text.contains("乙党员"),
+            "{method} {path_theirs} leaked: {text}"
+        );
+
+        // With its own ids a read answers 200: the route is real.
+        if *method == "get" {
+            let (status, v) = c.get(&ids(&mine, path)).await;
+            assert_eq!(status, StatusCode::OK, "GET {} with own ids: {v}", ids(&mine, path));
+        }
+    }
+    assert_eq!(snapshot(&app).await, before, "a refused call changed the store");
+
+    // Lists filtered to the other street are empty, not its records.
+    for kind in ["carriers", "units", "orgs", "members"] {
+        let (status, v) = c.get(&format!("/api/v1/{kind}?division={STREET_B}")).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(v["total"], 0, "{kind} of the other street: {v}");
+    }
+}
+
+#[tokio::test]
+async fn openapi_documents_every_route() {
+    let app = spawn().await;
+    let r = reqwest::get(app.url("/api/openapi.json")).await.expect("get");
+    let doc: Value = r.json().await.expect("json");
+    for (method, path, _) in ROUTES {
+        assert!(doc["paths"][path][method].is_object(), "{method} {path} not documented");
+    }
+}
+
+#[tokio::test]
+async fn wrong_credit_code_is_refused_beside_the_field_and_stale_edits_never_overwrite() {
+    let app = spawn().await;
+    let admin = Client::login(&app, "admin", PASSWORD).await;
+    let (status, v) = admin
+        .call(
+            "post",
+            "/api/v1/units",
+            Some(json!({"name": "某公司", "kind": "企业", "credit_code": "91310106MA1FL2AB3Y", "division": STREET_A})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(v["code"], "validation.failed");
+    assert_eq!(v["fields"][0]["field"], "credit_code");
+    assert_eq!(v["fields"][0]["code"], "registry.unit.credit_code_invalid");
+    assert!(
+        v["fields"][0]["message_zh"]
+            .as_str()
+            .unwrap_or("")
+            .contains("统一社会信用代码")
+    );
+
+    let code = credit_code(4242);
+    let (status, v) = admin
+        .call("post", "/api/v1/units", Some(json!({"name": "某公司", "kind": "企业", "credit_code": code.to_lowercase(), "employees": 12, "division": STREET_A})))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{v}");
+    let id = v["id"].as_i64().expect("id");
+    assert_eq!(v["credit_code"], code.as_str());
+
+    let edit = |name: &str, version: i64| json!({"name": name, "kind": "企业", "credit_code": code, "division": STREET_A, "version": version});
+    let (status, v) = admin
+        .call("put", &format!("/api/v1/units/{id}"), Some(edit("某公司（新）", 1)))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    assert_eq!(v["version"], 2);
+    let before = snapshot(&app).await;
+    let (status, v) = admin
+        .call("put", &format!("/api/v1/units/{id}"), Some(edit("旧页面的改动", 1)))
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{v}");
+    assert_eq!(v["code"], "registry.stale_edit");
+    assert!(v["message_en"].as_str().unwrap_or("").contains("Someone else changed"));
+    assert_eq!(snapshot(&app).await, before);
+    let (_, v) = admin.get(&format!("/api/v1/units/{id}")).await;
+    assert_eq!(v["name"], "某公司（新）");
+
+    let (_, h) = admin.get(&format!("/api/v1/units/{id}/history")).await;
+    let actions: Vec<&str> = h
+        .as_array()
+        .expect("list")
+        .iter()
+        .filter_map(|e| e["action"].as_str())
+        .collect();
+    assert_eq!(actions, ["update", "create"]);
+
+    // Archive, never delete: the record and its history stay.
+    let (status, v) = admin
+        .call(
+            "post",
+            &format!("/api/v1/units/{id}/archive"),
+            Some(json!({"version": 2})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    assert_eq!(v["archived"], true);
+    let (_, list) = admin.get("/api/v1/units").await;
+    assert_eq!(list["total"], 0);
+    let (_, list) = admin.get("/api/v1/units?archived=true").await;
+    assert_eq!(list["total"], 1);
+}
+
+#[tokio::test]
+async fn personal_data_is_masked_and_every_full_read_is_audited() {
+    let app = spawn().await;
+    let s = street(&app, STREET_A, "甲").await;
+    let admin = Client::login(&app, "admin", PASSWORD).await;
+    let (_, v) = admin.get(&format!("/api/v1/members/{}", s.member)).await;
+    let masked = v["resident_id_masked"].as_str().expect("masked").to_string();
+    assert!(masked.contains("**********"), "{masked}");
+    assert_eq!(v["phone_masked"], "138****8000");
+    assert!(!v.to_string().contains("13800138000"));
+    assert!(v.get("resident_id").is_none());
+
+    // Search by the masked form as shown on screen finds the member.
+    let (_, found) = admin
+        .get(&format!("/api/v1/members?q={}", masked.replace('*', "%2A")))
+        .await;
+    assert_eq!(found["total"], 1, "{found}");
+    // A partial number is not a search key (no fishing for IDs).
+    let (_, found) = admin.get("/api/v1/members?q=310106").await;
+    assert_eq!(found["total"], 0);
+
+    let audits = app.store.audit_count("reveal").await.expect("count");
+    let (status, r) = admin
+        .call("post", &format!("/api/v1/members/{}/reveal", s.member), None)
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(r["phone"], "13800138000");
+    assert_eq!(app.store.audit_count("reveal").await.expect("count"), audits + 1);
+
+    // A unit liaison may read but not reveal.
+    account(&app, "liaison", Role::UnitLiaison, Some(STREET_A), None).await;
+    let l = Client::login(&app, "liaison", PASSWORD).await;
+    let (status, v) = l
+        .call("post", &format!("/api/v1/members/{}/reveal", s.member), None)
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{v}");
+    assert_eq!(app.store.audit_count("reveal").await.expect("count"), audits + 1);
+}
+
+#[tokio::test]
+async fn logins_are_rate_limited_and_cookie_writes_need_the_csrf_token() {
+    let app = spawn().await;
+    let http = reqwest::Client::new();
+    let mut last = StatusCode::OK;
+    for _ in 0..11 {
+        last = http
+            .post(app.url("/api/v1/auth/login"))
+            .json(&json!({"username": "admin", "password": "wrong-password"}))
+            .send()
+            .await
+            .expect("send")
+            .status();
+    }
+    assert_eq!(last, StatusCode::TOO_MANY_REQUESTS);
+
+    account(&app, "other", Role::DistrictOffice, Some("310106"), None).await;
+    let mut c = Client::login(&app, "other", PASSWORD).await;
+    c.csrf = "forged".into();
+    let (status, v) = c
+        .call(
+            "post",
+            "/api/v1/carriers",
+            Some(json!({"name": "新楼", "kind": "楼宇", "division": STREET_A})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_eq!(v["code"], "auth.csrf");
+
+    let (status, v) = reqwest::get(app.url("/api/v1/units"))
+        .await
+        .map(|r| r.status())
+        .map(|s| (s, ()))
+        .expect("get");
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "{v:?}");
+}
+
+#[tokio::test]
+async fn api_tokens_act_as_their_account() {
+    let app = spawn().await;
+    street(&app, STREET_A, "甲").await;
+    street(&app, STREET_B, "乙").await;
+    account(&app, "robot", Role::StreetOffice, Some(STREET_B), None).await;
+    let token = app
+        .store
+        .create_api_token(&Actor::system("test"), "robot", "ci")
+        .await
+        .expect("token");
+    let r = reqwest::Client::new()
+        .get(app.url("/api/v1/units"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .expect("send");
+    let v: Value = r.json().await.expect("json");
+    assert_eq!(v["total"], 1);
+    assert!(v.to_string().contains("乙科技"));
+    let r = reqwest::Client::new()
+        .get(app.url("/api/v1/units"))
+        .bearer_auth("tx_not_a_token")
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+}

@@ -1,0 +1,277 @@
+//! Browser tests in Debian's headless Chromium through chromedriver. Without chromedriver
+//! the test fails under CI=true and explains how to install it; locally it says so loudly.
+
+use crate::*;
+use fantoccini::{ClientBuilder, Locator};
+use std::process::{Child, Command, Stdio};
+
+struct Driver {
+    child: Child,
+    url: String,
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("free port")
+}
+
+async fn driver() -> Option<Driver> {
+    let bin = std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "/usr/bin/chromedriver".into());
+    if !std::path::Path::new(&bin).exists() {
+        let msg = "chromedriver not found: install Debian's browser with `apt-get install chromium chromium-driver` (or set CHROMEDRIVER)";
+        if std::env::var("CI").is_ok_and(|v| v == "true") {
+            panic!("{msg}");
+        }
+        eprintln!("SKIPPED browser test: {msg}");
+        return None;
+    }
+    let port = free_port();
+    let child = Command::new(bin)
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start chromedriver");
+    let url = format!("http://127.0.0.1:{port}");
+    for _ in 0..100 {
+        if tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_ok() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    Some(Driver { child, url })
+}
+
+async fn browser(d: &Driver, width: u32) -> fantoccini::Client {
+    let profile = tempfile::tempdir().expect("profile").keep();
+    let mut caps = serde_json::Map::new();
+    caps.insert(
+        "goog:chromeOptions".into(),
+        json!({
+            "binary": std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into()),
+            "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
+                     "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
+                     format!("--window-size={width},900"), format!("--user-data-dir={}", profile.display())]
+        }),
+    );
+    if width < 500
+        && let Some(opts) = caps.get_mut("goog:chromeOptions").and_then(|o| o.as_object_mut())
+    {
+        opts.insert("mobileEmulation".into(), json!({"deviceMetrics": {"width": width, "height": 844, "pixelRatio": 3.0}}));
+    }
+    ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+        .capabilities(caps)
+        .connect(&d.url)
+        .await
+        .expect("connect to chromedriver")
+}
+
+async fn text_of(c: &fantoccini::Client, css: &str) -> String {
+    c.find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css}: {e}"))
+        .text()
+        .await
+        .expect("text")
+}
+
+/// Log in; drill into a street; create a unit with a wrong credit code and see the message
+/// beside the field; import a workbook and see its rows; log out.
+#[tokio::test]
+async fn a_street_office_day_in_the_console() {
+    let Some(d) = driver().await else { return };
+    let app = spawn().await;
+    street(&app, STREET_A, "甲").await;
+    street(&app, STREET_B, "乙").await;
+    account(&app, "district", Role::DistrictOffice, Some("310106"), None).await;
+    let c = browser(&d, 1200).await;
+
+    c.goto(&app.url("/")).await.expect("open");
+    assert!(c.current_url().await.expect("url").path().ends_with("/login"));
+    c.find(Locator::Id("username"))
+        .await
+        .expect("username")
+        .send_keys("district")
+        .await
+        .expect("type");
+    c.find(Locator::Id("password"))
+        .await
+        .expect("password")
+        .send_keys(PASSWORD)
+        .await
+        .expect("type");
+    c.find(Locator::Id("login"))
+        .await
+        .expect("button")
+        .click()
+        .await
+        .expect("click");
+    assert_eq!(text_of(&c, "h1").await, "静安区");
+    assert_eq!(text_of(&c, "#count-units").await, "2");
+
+    // Drill into 南京西路街道 from the table of streets.
+    c.find(Locator::LinkText("南京西路街道"))
+        .await
+        .expect("street link")
+        .click()
+        .await
+        .expect("click");
+    assert_eq!(text_of(&c, "h1").await, "南京西路街道");
+    assert_eq!(text_of(&c, "#count-units").await, "1");
+    assert!(text_of(&c, ".crumbs").await.contains("静安区"));
+
+    // A unit with a wrong credit code: the message stands beside the field.
+    c.goto(&app.url("/units/new")).await.expect("new");
+    c.find(Locator::Id("f-name"))
+        .await
+        .expect("name")
+        .send_keys("上海错码科技有限公司")
+        .await
+        .expect("type");
+    c.find(Locator::Id("f-credit_code"))
+        .await
+        .expect("code")
+        .send_keys("91310106MA1FL2AB3Y")
+        .await
+        .expect("type");
+    c.find(Locator::Id("f-division"))
+        .await
+        .expect("division")
+        .clear()
+        .await
+        .expect("clear");
+    c.find(Locator::Id("f-division"))
+        .await
+        .expect("division")
+        .send_keys(STREET_A)
+        .await
+        .expect("type");
+    c.find(Locator::Id("save"))
+        .await
+        .expect("save")
+        .click()
+        .await
+        .expect("click");
+    let msg = text_of(&c, "#error-credit_code").await;
+    assert!(msg.contains("统一社会信用代码不正确"), "{msg}");
+    assert_eq!(
+        c.find(Locator::Id("f-name"))
+            .await
+            .expect("name")
+            .prop("value")
+            .await
+            .expect("value")
+            .as_deref(),
+        Some("上海错码科技有限公司")
+    );
+
+    // The same page in English.
+    c.find(Locator::Id("lang-switch"))
+        .await
+        .expect("switch")
+        .click()
+        .await
+        .expect("click");
+    c.goto(&app.url("/units")).await.expect("units");
+    assert!(text_of(&c, "#total").await.contains("in all"));
+
+    // Import a workbook and see its rows.
+    let dir = tempfile::tempdir().expect("dir");
+    let file = dir.path().join("units.csv");
+    std::fs::write(
+        &file,
+        format!(
+            "单位名称,单位类型,统一社会信用代码,所属街道\n浏览器导入公司,企业,{},南京西路街道\n",
+            credit_code(9001)
+        ),
+    )
+    .expect("write");
+    c.goto(&app.url("/import")).await.expect("import");
+    c.find(Locator::Id("file"))
+        .await
+        .expect("file")
+        .send_keys(&file.display().to_string())
+        .await
+        .expect("choose");
+    c.find(Locator::Id("upload"))
+        .await
+        .expect("upload")
+        .click()
+        .await
+        .expect("click");
+    assert!(
+        c.find(Locator::Id("committed")).await.is_ok(),
+        "import not committed: {}",
+        c.source().await.unwrap_or_default()
+    );
+    let sheets = text_of(&c, "#import-sheets").await;
+    assert!(sheets.contains("units"), "{sheets}");
+    c.goto(&app.url("/units?q=浏览器导入")).await.expect("search");
+    assert!(text_of(&c, "#list").await.contains("浏览器导入公司"));
+
+    // Log out: the console asks for a login again.
+    c.find(Locator::Id("logout"))
+        .await
+        .expect("logout")
+        .click()
+        .await
+        .expect("click");
+    c.goto(&app.url("/units")).await.expect("units");
+    assert!(c.current_url().await.expect("url").path().ends_with("/login"));
+    c.close().await.expect("close");
+}
+
+/// At phone width the console stays usable: the list and a detail page render.
+#[tokio::test]
+async fn the_console_works_at_phone_width() {
+    let Some(d) = driver().await else { return };
+    let app = spawn().await;
+    let s = street(&app, STREET_A, "甲").await;
+    let c = browser(&d, 390).await;
+    c.goto(&app.url("/login")).await.expect("open");
+    c.find(Locator::Id("username"))
+        .await
+        .expect("username")
+        .send_keys("admin")
+        .await
+        .expect("type");
+    c.find(Locator::Id("password"))
+        .await
+        .expect("password")
+        .send_keys(PASSWORD)
+        .await
+        .expect("type");
+    c.find(Locator::Id("login"))
+        .await
+        .expect("button")
+        .click()
+        .await
+        .expect("click");
+    c.goto(&app.url(&format!("/members/{}", s.member)))
+        .await
+        .expect("member");
+    let props = text_of(&c, "#props").await;
+    assert!(props.contains("138****8000"), "{props}");
+    let widths: serde_json::Value = c
+        .execute(
+            "return [document.documentElement.scrollWidth, window.innerWidth]",
+            vec![],
+        )
+        .await
+        .expect("js");
+    assert_eq!(widths[1], 390, "phone viewport: {widths}");
+    assert!(
+        widths[0].as_i64() <= widths[1].as_i64(),
+        "page scrolls sideways at phone width: {widths}"
+    );
+    c.close().await.expect("close");
+}

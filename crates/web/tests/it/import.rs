@@ -1,0 +1,357 @@
+use crate::*;
+use rust_xlsxwriter::{Format, Workbook};
+
+fn multipart(name: &str, bytes: Vec<u8>) -> reqwest::multipart::Form {
+    reqwest::multipart::Form::new().part(
+        "file",
+        reqwest::multipart::Part::bytes(bytes).file_name(name.to_string()),
+    )
+}
+
+async fn upload(c: &Client, query: &str, name: &str, bytes: Vec<u8>) -> (StatusCode, Value) {
+    let r = c
+        .http
+        .post(format!("{}/api/v1/import{query}", c.base))
+        .header("x-csrf-token", &c.csrf)
+        .multipart(multipart(name, bytes))
+        .send()
+        .await
+        .expect("upload");
+    let status = r.status();
+    let text = r.text().await.unwrap_or_default();
+    (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+}
+
+/// A workbook as an office keeps it: a title row, a merged two-row header with a
+/// Traditional-character column, full-width codes, several units in one cell, a 合计
+/// row and a note row.
+fn office_workbook() -> Vec<u8> {
+    let mut wb = Workbook::new();
+    let merged = Format::new().set_bold();
+    let ws = wb.add_worksheet();
+    ws.set_name("载体").expect("name");
+    ws.write_string(0, 0, "南京西路街道重点楼宇清单").expect("w");
+    for (c, h) in ["楼宇名称", "类型", "是否重点", "所属街道"].iter().enumerate() {
+        ws.write_string(1, c as u16, *h).expect("w");
+    }
+    ws.write_row(2, 0, ["梅龙镇广场", "楼宇", "是", "静安区南京西路街道"])
+        .expect("w");
+    ws.write_row(3, 0, ["恒隆广场", "商务楼宇", "否", "南京西路街道"])
+        .expect("w");
+    ws.write_row(4, 0, ["合计", "2", "", ""]).expect("w");
+
+    let ws = wb.add_worksheet();
+    ws.set_name("单位").expect("name");
+    ws.write_string(0, 0, "两新组织名录（2024年）").expect("w");
+    ws.merge_range(1, 0, 2, 0, "企業名稱", &merged).expect("merge");
+    ws.merge_range(1, 1, 1, 2, "基本信息", &merged).expect("merge");
+    ws.write_string(2, 1, "统一社会信用代码").expect("w");
+    ws.write_string(2, 2, "从业人数").expect("w");
+    ws.merge_range(1, 3, 2, 3, "所在楼宇", &merged).expect("merge");
+    ws.merge_range(1, 4, 2, 4, "所属街道", &merged).expect("merge");
+    ws.merge_range(1, 5, 2, 5, "党建指导员", &merged).expect("merge");
+    let full_width: String = credit_code(7001)
+        .chars()
+        .map(|c| char::from_u32(c as u32 + 0xFEE0).unwrap_or(c))
+        .collect();
+    ws.write_row(
+        3,
+        0,
+        [
+            "上海甲科技有限公司",
+            full_width.as_str(),
+            "120",
+            "梅龙镇广场",
+            "南京西路街道",
+            "李指导",
+        ],
+    )
+    .expect("w");
+    ws.write_row(
+        4,
+        0,
+        [
+            "上海乙咨询有限公司",
+            credit_code(7002).to_lowercase().as_str(),
+            "8",
+            "恒隆广场",
+            "310106012",
+            "",
+        ],
+    )
+    .expect("w");
+    ws.write_row(
+        5,
+        0,
+        [
+            "上海丙餐饮有限公司",
+            credit_code(7003).as_str(),
+            "5",
+            "",
+            "南京西路",
+            "李指导",
+        ],
+    )
+    .expect("w");
+    ws.write_row(6, 0, ["小计", "", "133", "", "", ""]).expect("w");
+    ws.write_string(8, 0, "注：信用代码须为18位。").expect("w");
+
+    let ws = wb.add_worksheet();
+    ws.set_name("党组织").expect("name");
+    ws.write_row(
+        0,
+        0,
+        ["党组织名称", "组织类别", "所属单位", "所属街道", "成立日期", "届满日期"],
+    )
+    .expect("w");
+    ws.write_row(
+        1,
+        0,
+        [
+            "上海甲科技有限公司党支部",
+            "党支部",
+            "上海甲科技有限公司",
+            "南京西路街道",
+            "2019年3月12日",
+            "2027.03.11",
+        ],
+    )
+    .expect("w");
+    ws.write_row(
+        2,
+        0,
+        [
+            "南京西路第一联合党支部",
+            "联合支部",
+            "上海乙咨询有限公司、上海丙餐饮有限公司",
+            "南京西路街道",
+            "2019/3/12",
+            "2027-3",
+        ],
+    )
+    .expect("w");
+
+    let ws = wb.add_worksheet();
+    ws.set_name("党员").expect("name");
+    ws.write_row(
+        0,
+        0,
+        [
+            "姓名",
+            "人员类别",
+            "身份证号",
+            "手机号",
+            "所在党支部",
+            "工作单位",
+            "入党时间",
+        ],
+    )
+    .expect("w");
+    ws.write_row(
+        1,
+        0,
+        [
+            "王芳",
+            "正式",
+            resident_id(101).as_str(),
+            "13912345678",
+            "上海甲科技有限公司党支部",
+            "上海甲科技有限公司",
+            "2010-07-01",
+        ],
+    )
+    .expect("w");
+    ws.write_row(
+        2,
+        0,
+        [
+            "李强",
+            "预备党员",
+            resident_id(102).to_lowercase().as_str(),
+            "",
+            "南京西路第一联合党支部",
+            "上海丙餐饮有限公司",
+            "43536",
+        ],
+    )
+    .expect("w");
+    wb.save_to_buffer().expect("xlsx")
+}
+
+#[tokio::test]
+async fn an_office_workbook_imports_and_a_second_import_changes_nothing() {
+    let app = spawn().await;
+    account(&app, "street_a", Role::StreetOffice, Some(STREET_A), None).await;
+    let c = Client::login(&app, "street_a", PASSWORD).await;
+    let (status, r) = upload(&c, "", "名录.xlsx", office_workbook()).await;
+    assert_eq!(status, StatusCode::OK, "{r}");
+    assert_eq!(r["committed"], true, "{r}");
+    let created: Vec<i64> = r["sheets"]
+        .as_array()
+        .expect("sheets")
+        .iter()
+        .map(|s| s["created"].as_i64().unwrap_or(-1))
+        .collect();
+    assert_eq!(created, [2, 3, 2, 2], "{r}");
+
+    let (_, units) = c.get("/api/v1/units?sort=name").await;
+    assert_eq!(units["total"], 3);
+    let (_, orgs) = c.get("/api/v1/orgs?kind=joint_branch").await;
+    assert_eq!(orgs["items"][0]["unit_ids"].as_array().map(Vec::len), Some(2));
+    let (_, members) = c.get("/api/v1/members?kind=probationary").await;
+    assert_eq!(members["items"][0]["joined_on"], "2019-03-12");
+
+    let before = snapshot(&app).await;
+    let (status, r) = upload(&c, "", "名录.xlsx", office_workbook()).await;
+    assert_eq!(status, StatusCode::OK, "{r}");
+    let unchanged: Vec<i64> = r["sheets"]
+        .as_array()
+        .expect("sheets")
+        .iter()
+        .map(|s| s["unchanged"].as_i64().unwrap_or(-1))
+        .collect();
+    assert_eq!(unchanged, [2, 3, 2, 2], "{r}");
+    let mut after = snapshot(&app).await;
+    // The import itself is recorded once more in the audit log; no record changed.
+    after["audit_writes"] = before["audit_writes"].clone();
+    assert_eq!(after, before);
+}
+
+#[tokio::test]
+async fn bad_files_and_bad_rows_write_nothing() {
+    let app = spawn().await;
+    street(&app, STREET_A, "甲").await;
+    let c = Client::login(&app, "admin", PASSWORD).await;
+    let before = snapshot(&app).await;
+
+    // Not a workbook at all.
+    let (status, r) = upload(&c, "", "units.xlsx", b"PK\x03\x04 this is not a zip".to_vec()).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{r}");
+    assert_eq!(r["code"], "import.not_a_workbook");
+    let (status, r) = upload(&c, "", "units.csv", vec![0, 159, 146, 150]).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{r}");
+
+    // One good row, one wrong credit code, one unknown division: all or nothing.
+    let csv = format!(
+        "单位名称,单位类型,统一社会信用代码,所属街道\n好公司,企业,{},南京西路街道\n坏代码公司,企业,91310106MA1FL2AB3Y,南京西路街道\n无街道公司,企业,,火星街道\n合计,,,\n",
+        credit_code(8001)
+    );
+    let (status, r) = upload(&c, "?kind=units", "units.csv", csv.clone().into_bytes()).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{r}");
+    assert_eq!(r["committed"], false);
+    let codes: Vec<&str> = r["errors"]
+        .as_array()
+        .expect("errors")
+        .iter()
+        .filter_map(|e| e["code"].as_str())
+        .collect();
+    assert_eq!(
+        codes,
+        ["registry.unit.credit_code_invalid", "registry.division.unknown"]
+    );
+    let lines: Vec<i64> = r["errors"]
+        .as_array()
+        .expect("errors")
+        .iter()
+        .filter_map(|e| e["line"].as_i64())
+        .collect();
+    assert_eq!(lines, [3, 4]);
+    assert_eq!(snapshot(&app).await, before, "a refused import wrote something");
+
+    // The error workbook comes back in the same layout with 错误原因 on the bad rows.
+    let r = c
+        .http
+        .post(format!("{}/api/v1/import?kind=units", c.base))
+        .header("x-csrf-token", &c.csrf)
+        .header(
+            "accept",
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+        .multipart(multipart("units.csv", csv.clone().into_bytes()))
+        .send()
+        .await
+        .expect("send");
+    let wb = r.bytes().await.expect("bytes");
+    let t = tongxin_import::read_tables(&wb, "errors.xlsx", Some(tongxin_import::Kind::Units))
+        .expect("error workbook reads");
+    assert_eq!(t[0].grid[0].last().map(String::as_str), Some("错误原因"));
+    assert!(
+        t[0].grid[2].last().is_some_and(|s| s.contains("统一社会信用代码")),
+        "{:?}",
+        t[0].grid[2]
+    );
+    assert!(t[0].grid[1].len() < t[0].grid[2].len() || t[0].grid[1].last().is_none_or(|s| s.is_empty()));
+    assert_eq!(snapshot(&app).await, before);
+
+    // An upload over the size limit.
+    let big = vec![b'a'; tongxin_import::MAX_FILE_BYTES + 10];
+    let (status, _) = upload(&c, "", "big.csv", big).await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(snapshot(&app).await, before);
+
+    // --skip-invalid writes the good row only; the 合计 row is never a unit.
+    let (status, r) = upload(&c, "?kind=units&skip_invalid=true", "units.csv", csv.into_bytes()).await;
+    assert_eq!(status, StatusCode::OK, "{r}");
+    assert_eq!(r["committed"], true);
+    assert_eq!(r["sheets"][0]["created"], 1);
+    assert_eq!(r["sheets"][0]["failed"], 2);
+    let (_, units) = c.get("/api/v1/units?q=合计").await;
+    assert_eq!(units["total"], 0);
+}
+
+#[tokio::test]
+async fn a_street_cannot_import_into_another_street() {
+    let app = spawn().await;
+    account(&app, "street_a", Role::StreetOffice, Some(STREET_A), None).await;
+    let c = Client::login(&app, "street_a", PASSWORD).await;
+    let before = snapshot(&app).await;
+    let csv = "载体名称,载体类型,所属街道\n越界大厦,楼宇,静安寺街道\n越界二厦,楼宇,310106013\n";
+    let (status, r) = upload(&c, "?kind=carriers", "c.csv", csv.as_bytes().to_vec()).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{r}");
+    let codes: Vec<&str> = r["errors"]
+        .as_array()
+        .expect("errors")
+        .iter()
+        .filter_map(|e| e["code"].as_str())
+        .collect();
+    assert_eq!(codes.len(), 2, "{r}");
+    assert!(
+        codes
+            .iter()
+            .all(|c| matches!(*c, "registry.outside_territory" | "registry.division.unknown")),
+        "{codes:?}"
+    );
+    assert_eq!(snapshot(&app).await, before);
+}
+
+#[tokio::test]
+async fn export_then_import_round_trips() {
+    let app = spawn().await;
+    street(&app, STREET_A, "甲").await;
+    let c = Client::login(&app, "admin", PASSWORD).await;
+    for kind in ["carriers", "units", "orgs"] {
+        let r = c
+            .http
+            .get(format!("{}/api/v1/export/{kind}?division={STREET_A}", c.base))
+            .send()
+            .await
+            .expect("export");
+        assert_eq!(r.status(), StatusCode::OK);
+        let bytes = r.bytes().await.expect("bytes").to_vec();
+        let (status, rep) = upload(&c, "", &format!("{kind}.xlsx"), bytes).await;
+        assert_eq!(status, StatusCode::OK, "{kind}: {rep}");
+        assert_eq!(rep["sheets"][0]["unchanged"], 1, "{kind}: {rep}");
+    }
+    // Members round-trip with the audited full export.
+    let audits = app.store.audit_count("reveal").await.expect("count");
+    let r = c
+        .http
+        .get(format!("{}/api/v1/export/members?reveal=true", c.base))
+        .send()
+        .await
+        .expect("export");
+    let (status, rep) = upload(&c, "", "members.xlsx", r.bytes().await.expect("bytes").to_vec()).await;
+    assert_eq!(status, StatusCode::OK, "{rep}");
+    assert_eq!(rep["sheets"][0]["unchanged"], 1, "{rep}");
+    assert_eq!(app.store.audit_count("reveal").await.expect("count"), audits + 1);
+}
