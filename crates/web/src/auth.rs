@@ -125,7 +125,16 @@ impl FromRequestParts<AppState> for PageAuth {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         match authenticate(parts, state).await {
             Ok(Some(a)) if a.csrf.is_some() => Ok(PageAuth(a)),
-            Ok(_) => Err(axum::response::Redirect::to("/login").into_response()),
+            Ok(_) => {
+                // Back to the requested page after logging in (a local path only).
+                let next = parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
+                let to = if parts.method == Method::GET && next != "/" {
+                    format!("/login?next={}", crate::console::urlencode(next))
+                } else {
+                    "/login".to_string()
+                };
+                Err(axum::response::Redirect::to(&to).into_response())
+            }
             Err(e) => Err(e.into_response()),
         }
     }

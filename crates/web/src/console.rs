@@ -154,12 +154,28 @@ async fn switch_lang(headers: HeaderMap, Query(q): Query<LangQuery>) -> Response
 struct LoginPage {
     p: Ctx,
     username: String,
+    next: String,
 }
 
-async fn login_page(headers: HeaderMap) -> Response {
+/// Where to go after logging in: a local path, never another site.
+fn local_path(next: Option<&str>) -> String {
+    match next {
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_string(),
+        _ => "/".to_string(),
+    }
+}
+
+#[derive(Deserialize)]
+struct NextQuery {
+    next: Option<String>,
+}
+
+async fn login_page(headers: HeaderMap, Query(q): Query<NextQuery>) -> Response {
+    let next = local_path(q.next.as_deref());
     render(&LoginPage {
         p: ctx(&headers, None, "ui.login_title"),
         username: String::new(),
+        next,
     })
 }
 
@@ -167,6 +183,7 @@ async fn login_page(headers: HeaderMap) -> Response {
 struct LoginForm {
     username: String,
     password: String,
+    next: Option<String>,
 }
 
 async fn login_submit(
@@ -176,21 +193,19 @@ async fn login_submit(
     Form(f): Form<LoginForm>,
 ) -> Response {
     let key = auth::client_key(&headers, Some(addr), &f.username);
+    let next = local_path(f.next.as_deref());
     match auth::login(&state, &key, &f.username, &f.password).await {
-        Ok((_, token, _)) => (
-            [(
-                header::SET_COOKIE,
-                auth::session_cookie(&state, &token, auth::SESSION_HOURS * 3600),
-            )],
-            Redirect::to("/"),
-        )
-            .into_response(),
+        Ok((_, token, _)) => {
+            let cookie = auth::session_cookie(&state, &token, auth::SESSION_HOURS * 3600);
+            ([(header::SET_COOKIE, cookie)], Redirect::to(&next)).into_response()
+        }
         Err(e) => {
             let mut p = ctx(&headers, None, "ui.login_title");
             p.flash_error = Some(e.message(p.lang));
             let mut r = render(&LoginPage {
                 p,
                 username: f.username,
+                next,
             });
             *r.status_mut() = e.status;
             r
@@ -398,7 +413,7 @@ fn page_url(base: &str, q: &ListQuery, page: u64) -> String {
     format!("{base}?{}", parts.join("&"))
 }
 
-fn urlencode(s: &str) -> String {
+pub(crate) fn urlencode(s: &str) -> String {
     s.bytes()
         .map(|b| {
             if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {

@@ -24,6 +24,10 @@ fn free_port() -> u16 {
         .expect("free port")
 }
 
+/// Browser tests run one at a time: two Chromiums on two cores make timing, not the
+/// product, the thing under test.
+static ONE_BROWSER: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 async fn driver() -> Option<Driver> {
     let bin = std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "/usr/bin/chromedriver".into());
     if !std::path::Path::new(&bin).exists() {
@@ -66,7 +70,10 @@ async fn browser(d: &Driver, width: u32) -> fantoccini::Client {
     if width < 500
         && let Some(opts) = caps.get_mut("goog:chromeOptions").and_then(|o| o.as_object_mut())
     {
-        opts.insert("mobileEmulation".into(), json!({"deviceMetrics": {"width": width, "height": 844, "pixelRatio": 3.0}}));
+        opts.insert(
+            "mobileEmulation".into(),
+            json!({"deviceMetrics": {"width": width, "height": 844, "pixelRatio": 3.0}}),
+        );
     }
     ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
         .capabilities(caps)
@@ -75,19 +82,56 @@ async fn browser(d: &Driver, width: u32) -> fantoccini::Client {
         .expect("connect to chromedriver")
 }
 
+/// Clicks something that loads a new page and waits until that page has loaded: the old
+/// document is marked, and the wait ends when a document without the mark is complete.
+async fn click_and_load(c: &fantoccini::Client, locator: Locator<'_>) {
+    c.execute("window.__tongxin_old_page = true", vec![])
+        .await
+        .expect("mark page");
+    c.find(locator)
+        .await
+        .expect("element to click")
+        .click()
+        .await
+        .expect("click");
+    for _ in 0..300 {
+        let done = c
+            .execute(
+                "return !window.__tongxin_old_page && document.readyState === 'complete'",
+                vec![],
+            )
+            .await
+            .map(|v| v.as_bool() == Some(true))
+            .unwrap_or(false);
+        if done {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!(
+        "the page did not load after a click: {}",
+        c.source().await.unwrap_or_default()
+    );
+}
+
 async fn text_of(c: &fantoccini::Client, css: &str) -> String {
-    c.find(Locator::Css(css))
+    // Waits: a click that submits a form returns before the next page has loaded.
+    match c
+        .wait()
+        .at_most(std::time::Duration::from_secs(15))
+        .for_element(Locator::Css(css))
         .await
-        .unwrap_or_else(|e| panic!("{css}: {e}"))
-        .text()
-        .await
-        .expect("text")
+    {
+        Ok(e) => e.text().await.expect("text"),
+        Err(e) => panic!("{css}: {e}\n{}", c.source().await.unwrap_or_default()),
+    }
 }
 
 /// Log in; drill into a street; create a unit with a wrong credit code and see the message
 /// beside the field; import a workbook and see its rows; log out.
 #[tokio::test]
 async fn a_street_office_day_in_the_console() {
+    let _one = ONE_BROWSER.lock().await;
     let Some(d) = driver().await else { return };
     let app = spawn().await;
     street(&app, STREET_A, "甲").await;
@@ -109,22 +153,12 @@ async fn a_street_office_day_in_the_console() {
         .send_keys(PASSWORD)
         .await
         .expect("type");
-    c.find(Locator::Id("login"))
-        .await
-        .expect("button")
-        .click()
-        .await
-        .expect("click");
+    click_and_load(&c, Locator::Id("login")).await;
     assert_eq!(text_of(&c, "h1").await, "静安区");
     assert_eq!(text_of(&c, "#count-units").await, "2");
 
     // Drill into 南京西路街道 from the table of streets.
-    c.find(Locator::LinkText("南京西路街道"))
-        .await
-        .expect("street link")
-        .click()
-        .await
-        .expect("click");
+    click_and_load(&c, Locator::LinkText("南京西路街道")).await;
     assert_eq!(text_of(&c, "h1").await, "南京西路街道");
     assert_eq!(text_of(&c, "#count-units").await, "1");
     assert!(text_of(&c, ".crumbs").await.contains("静安区"));
@@ -155,12 +189,7 @@ async fn a_street_office_day_in_the_console() {
         .send_keys(STREET_A)
         .await
         .expect("type");
-    c.find(Locator::Id("save"))
-        .await
-        .expect("save")
-        .click()
-        .await
-        .expect("click");
+    click_and_load(&c, Locator::Id("save")).await;
     let msg = text_of(&c, "#error-credit_code").await;
     assert!(msg.contains("统一社会信用代码不正确"), "{msg}");
     assert_eq!(
@@ -175,12 +204,7 @@ async fn a_street_office_day_in_the_console() {
     );
 
     // The same page in English.
-    c.find(Locator::Id("lang-switch"))
-        .await
-        .expect("switch")
-        .click()
-        .await
-        .expect("click");
+    click_and_load(&c, Locator::Id("lang-switch")).await;
     c.goto(&app.url("/units")).await.expect("units");
     assert!(text_of(&c, "#total").await.contains("in all"));
 
@@ -202,12 +226,7 @@ async fn a_street_office_day_in_the_console() {
         .send_keys(&file.display().to_string())
         .await
         .expect("choose");
-    c.find(Locator::Id("upload"))
-        .await
-        .expect("upload")
-        .click()
-        .await
-        .expect("click");
+    click_and_load(&c, Locator::Id("upload")).await;
     assert!(
         c.find(Locator::Id("committed")).await.is_ok(),
         "import not committed: {}",
@@ -219,12 +238,7 @@ async fn a_street_office_day_in_the_console() {
     assert!(text_of(&c, "#list").await.contains("浏览器导入公司"));
 
     // Log out: the console asks for a login again.
-    c.find(Locator::Id("logout"))
-        .await
-        .expect("logout")
-        .click()
-        .await
-        .expect("click");
+    click_and_load(&c, Locator::Id("logout")).await;
     c.goto(&app.url("/units")).await.expect("units");
     assert!(c.current_url().await.expect("url").path().ends_with("/login"));
     c.close().await.expect("close");
@@ -233,6 +247,7 @@ async fn a_street_office_day_in_the_console() {
 /// At phone width the console stays usable: the list and a detail page render.
 #[tokio::test]
 async fn the_console_works_at_phone_width() {
+    let _one = ONE_BROWSER.lock().await;
     let Some(d) = driver().await else { return };
     let app = spawn().await;
     let s = street(&app, STREET_A, "甲").await;
@@ -250,12 +265,7 @@ async fn the_console_works_at_phone_width() {
         .send_keys(PASSWORD)
         .await
         .expect("type");
-    c.find(Locator::Id("login"))
-        .await
-        .expect("button")
-        .click()
-        .await
-        .expect("click");
+    click_and_load(&c, Locator::Id("login")).await;
     c.goto(&app.url(&format!("/members/{}", s.member)))
         .await
         .expect("member");
