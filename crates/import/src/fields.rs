@@ -216,10 +216,10 @@ impl Field {
         }
         let mut best: Option<(usize, Field)> = None;
         for f in kind.fields() {
-            if let Some(rank) = f.names().iter().position(|n| header_key(n) == key) {
-                if best.is_none_or(|(r, _)| rank < r) {
-                    best = Some((rank, *f));
-                }
+            if let Some(rank) = f.names().iter().position(|n| header_key(n) == key)
+                && best.is_none_or(|(r, _)| rank < r)
+            {
+                best = Some((rank, *f));
             }
         }
         best.map(|(_, f)| f)

@@ -12,7 +12,7 @@ mod read;
 mod write;
 
 pub use fields::{Field, Kind};
-pub use normalise::{parse_bool, parse_date, split_multi};
+pub use normalise::{Unrecognised, parse_bool, parse_date, split_multi};
 pub use read::{Table, TableRow, read_tables};
 pub use write::{ErrorSheet, write_error_workbook, write_workbook};
 

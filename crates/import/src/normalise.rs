@@ -37,10 +37,15 @@ pub fn header_key(raw: &str) -> String {
     out
 }
 
+/// A cell value that is not a date (or yes/no) in any spelling we know.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("value not recognised")]
+pub struct Unrecognised;
+
 /// Parses a date as offices write it: `2019-03-12`, `2019/3/12`, `2019.03.12`,
 /// `2019年3月12日`, `2019年3月` (the first of the month), `20190312`, or an Excel serial
 /// number (days since 1899-12-30). Blank is `Ok(None)`.
-pub fn parse_date(raw: &str) -> Result<Option<NaiveDate>, ()> {
+pub fn parse_date(raw: &str) -> Result<Option<NaiveDate>, Unrecognised> {
     let s = to_half_width(raw).trim().to_string();
     if s.is_empty() {
         return Ok(None);
@@ -48,13 +53,13 @@ pub fn parse_date(raw: &str) -> Result<Option<NaiveDate>, ()> {
     // Excel serial number: plausible range 1900-01-01 .. 2199-12-31.
     if let Ok(n) = s.parse::<f64>()
         && (1.0..110_000.0).contains(&n)
-        && !(s.len() == 8 && !s.contains('.'))
+        && (s.len() != 8 || s.contains('.'))
     {
-        let base = NaiveDate::from_ymd_opt(1899, 12, 30).ok_or(())?;
+        let base = NaiveDate::from_ymd_opt(1899, 12, 30).ok_or(Unrecognised)?;
         return base
             .checked_add_days(chrono::Days::new(n.trunc() as u64))
             .map(Some)
-            .ok_or(());
+            .ok_or(Unrecognised);
     }
     let s = s.trim_end_matches('日').trim_end_matches('号');
     let parts: Vec<&str> = s.split(['-', '/', '.', '年', '月']).filter(|p| !p.is_empty()).collect();
@@ -62,28 +67,28 @@ pub fn parse_date(raw: &str) -> Result<Option<NaiveDate>, ()> {
         .iter()
         .map(|p| p.trim().parse::<u32>())
         .collect::<Result<_, _>>()
-        .map_err(|_| ())?;
+        .map_err(|_| Unrecognised)?;
     let date = match nums.as_slice() {
         [ymd] if s.len() == 8 => NaiveDate::from_ymd_opt((ymd / 10000) as i32, ymd / 100 % 100, ymd % 100),
         [y, m] => NaiveDate::from_ymd_opt(*y as i32, *m, 1),
         [y, m, d] => NaiveDate::from_ymd_opt(*y as i32, *m, *d),
         _ => None,
     }
-    .ok_or(())?;
+    .ok_or(Unrecognised)?;
     if !(1900..=2199).contains(&date.year()) {
-        return Err(());
+        return Err(Unrecognised);
     }
     Ok(Some(date))
 }
 
 /// 是/否 and friends. Blank is `Ok(None)`.
-pub fn parse_bool(raw: &str) -> Result<Option<bool>, ()> {
+pub fn parse_bool(raw: &str) -> Result<Option<bool>, Unrecognised> {
     let s = to_simplified(&to_half_width(raw)).trim().to_lowercase();
     match s.as_str() {
         "" => Ok(None),
         "是" | "y" | "yes" | "true" | "1" | "√" | "✓" | "重点" | "有" => Ok(Some(true)),
         "否" | "n" | "no" | "false" | "0" | "×" | "非重点" | "无" | "不是" => Ok(Some(false)),
-        _ => Err(()),
+        _ => Err(Unrecognised),
     }
 }
 

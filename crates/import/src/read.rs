@@ -167,10 +167,10 @@ const HEADER_SEARCH_ROWS: usize = 20;
 fn header_columns(g: &Grid, kind: Kind, idx: usize) -> Vec<(Field, usize)> {
     let row = &g.rows[idx];
     let mut cols: Vec<(Field, usize)> = Vec::new();
-    for c in 0..row.len() {
+    for (c, cell) in row.iter().enumerate() {
         // A header merged down from the row above shows only there (merged cells keep
         // their value in the top-left cell).
-        let mut text = row[c].clone();
+        let mut text = cell.clone();
         let mut up = idx;
         while text.trim().is_empty() && up > 0 && idx - up < 2 {
             up -= 1;
@@ -186,7 +186,9 @@ fn header_columns(g: &Grid, kind: Kind, idx: usize) -> Vec<(Field, usize)> {
 }
 
 fn best_table(g: &Grid, kinds: &[Kind]) -> Result<Option<Table>, ImportError> {
-    let mut best: Option<(usize, Kind, usize, Vec<(Field, usize)>)> = None;
+    // (score, kind, header row, columns)
+    type Candidate = (usize, Kind, usize, Vec<(Field, usize)>);
+    let mut best: Option<Candidate> = None;
     for &kind in kinds {
         for idx in 0..g.rows.len().min(HEADER_SEARCH_ROWS) {
             let cols = header_columns(g, kind, idx);

@@ -598,6 +598,10 @@ async fn list_page(
     })
 }
 
+/// What a detail page shows of a record: name, version, archived, properties (label,
+/// value, link), related lists, history.
+type DetailParts = (String, i64, bool, Vec<(String, String, Option<String>)>, Vec<Section>, Vec<AuditEntry>);
+
 struct Section {
     title: String,
     rows: Vec<(String, String, String)>,
@@ -669,17 +673,7 @@ async fn detail_view(
     let t = |k: &str| lang.t(k);
     let s = &state.store;
     let actor = &a.actor;
-    let result: Result<
-        (
-            String,
-            i64,
-            bool,
-            Vec<(String, String, Option<String>)>,
-            Vec<Section>,
-            Vec<AuditEntry>,
-        ),
-        ApiError,
-    > = async {
+    let result: Result<DetailParts, ApiError> = async {
         Ok(match rk {
             RecordKind::Carriers => {
                 let c = s.get_carrier(actor, id).await?;
