@@ -8,13 +8,22 @@ use std::time::{Duration, Instant};
 
 fn tongxin(data: &Path) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_tongxin"));
-    c.arg("--data-dir").arg(data).env_remove("TONGXIN_DATABASE_URL").env("RUST_LOG", "warn");
+    c.arg("--data-dir")
+        .arg(data)
+        .env_remove("TONGXIN_DATABASE_URL")
+        .env("RUST_LOG", "warn");
     c
 }
 
 fn run(c: &mut Command) -> String {
     let out = c.output().expect("run tongxin");
-    assert!(out.status.success(), "{:?} failed: {}{}", c, String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{:?} failed: {}{}",
+        c,
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
@@ -68,10 +77,26 @@ async fn accounts_tokens_server_and_backup() {
     let dir = tempfile::tempdir().expect("dir");
     let data = dir.path().join("data");
     // An account for a street, an API token for it.
-    run(tongxin(&data).args(["user", "add", "nanjing", "--role", "street_office", "--scope", "310106012"]).env("TONGXIN_PASSWORD", "street-password-1"));
-    let token = run(tongxin(&data).args(["user", "token", "nanjing"])).trim().to_string();
+    run(tongxin(&data)
+        .args([
+            "user",
+            "add",
+            "nanjing",
+            "--role",
+            "street_office",
+            "--scope",
+            "310106012",
+        ])
+        .env("TONGXIN_PASSWORD", "street-password-1"));
+    let token = run(tongxin(&data).args(["user", "token", "nanjing"]))
+        .trim()
+        .to_string();
     assert!(token.starts_with("tx_"));
-    let bad = tongxin(&data).args(["user", "add", "x", "--role", "street_office", "--scope", "999999999"]).env("TONGXIN_PASSWORD", "long-enough-1").output().expect("run");
+    let bad = tongxin(&data)
+        .args(["user", "add", "x", "--role", "street_office", "--scope", "999999999"])
+        .env("TONGXIN_PASSWORD", "long-enough-1")
+        .output()
+        .expect("run");
     assert!(!bad.status.success(), "an unknown division must be refused");
 
     let file = dir.path().join("units.csv");
@@ -80,10 +105,35 @@ async fn accounts_tokens_server_and_backup() {
 
     let (_server, url) = serve(&data);
     let http = reqwest::Client::new();
-    assert_eq!(http.get(format!("{url}/healthz")).send().await.expect("health").text().await.expect("text"), "ok");
-    let me: serde_json::Value = http.get(format!("{url}/api/v1/me")).bearer_auth(&token).send().await.expect("me").json().await.expect("json");
+    assert_eq!(
+        http.get(format!("{url}/healthz"))
+            .send()
+            .await
+            .expect("health")
+            .text()
+            .await
+            .expect("text"),
+        "ok"
+    );
+    let me: serde_json::Value = http
+        .get(format!("{url}/api/v1/me"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .expect("me")
+        .json()
+        .await
+        .expect("json");
     assert_eq!(me["role"], "street_office");
-    let units: serde_json::Value = http.get(format!("{url}/api/v1/units")).bearer_auth(&token).send().await.expect("units").json().await.expect("json");
+    let units: serde_json::Value = http
+        .get(format!("{url}/api/v1/units"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .expect("units")
+        .json()
+        .await
+        .expect("json");
     assert_eq!(units["total"], 50);
 
     // A backup taken while the server runs is a complete store of its own.
@@ -92,7 +142,9 @@ async fn accounts_tokens_server_and_backup() {
     let copy_dir = dir.path().join("restored");
     std::fs::create_dir_all(&copy_dir).expect("dir");
     std::fs::copy(&copy, copy_dir.join("tongxin.db")).expect("copy");
-    let out = run(tongxin(&copy_dir).args(["export", "units", "-o"]).arg(dir.path().join("u.xlsx")));
+    let out = run(tongxin(&copy_dir)
+        .args(["export", "units", "-o"])
+        .arg(dir.path().join("u.xlsx")));
     assert!(out.contains("u.xlsx"));
     let bytes = std::fs::read(dir.path().join("u.xlsx")).expect("read");
     let t = tongxin_import::read_tables(&bytes, "u.xlsx", None).expect("export reads");
@@ -108,7 +160,14 @@ fn a_killed_import_leaves_nothing_half_written() {
     run(tongxin(&data).arg("migrate"));
     let file = dir.path().join("big.csv");
     std::fs::write(&file, units_csv(60_000)).expect("write");
-    let mut child = tongxin(&data).arg("import").arg(&file).args(["--kind", "units"]).stdout(Stdio::null()).stderr(Stdio::null()).spawn().expect("start import");
+    let mut child = tongxin(&data)
+        .arg("import")
+        .arg(&file)
+        .args(["--kind", "units"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start import");
     // Wait until the import is writing (the write-ahead log grows), then kill it.
     let wal = data.join("tongxin.db-wal");
     let started = Instant::now();
@@ -117,14 +176,22 @@ fn a_killed_import_leaves_nothing_half_written() {
         if size > 2 * 1024 * 1024 {
             break;
         }
-        assert!(child.try_wait().expect("poll").is_none(), "the import finished before it could be killed; use a larger file");
-        assert!(started.elapsed() < Duration::from_secs(120), "the import never started writing");
+        assert!(
+            child.try_wait().expect("poll").is_none(),
+            "the import finished before it could be killed; use a larger file"
+        );
+        assert!(
+            started.elapsed() < Duration::from_secs(120),
+            "the import never started writing"
+        );
         std::thread::sleep(Duration::from_millis(20));
     }
     child.kill().expect("kill -9");
     child.wait().expect("reap");
 
-    let out = run(tongxin(&data).args(["export", "units", "-o"]).arg(dir.path().join("after.xlsx")));
+    let out = run(tongxin(&data)
+        .args(["export", "units", "-o"])
+        .arg(dir.path().join("after.xlsx")));
     assert!(out.contains("after.xlsx"));
     let bytes = std::fs::read(dir.path().join("after.xlsx")).expect("read");
     let t = tongxin_import::read_tables(&bytes, "after.xlsx", None).expect("read");

@@ -13,7 +13,9 @@ async fn store() -> (Store, tempfile::TempDir) {
     let url = match std::env::var("TONGXIN_TEST_POSTGRES").ok().filter(|s| !s.is_empty()) {
         Some(admin) => {
             let name = format!("tx_store_{}", &tongxin_store::accounts::new_token()[..16]);
-            tongxin_store::create_postgres_database(&admin, &name).await.expect("create database")
+            tongxin_store::create_postgres_database(&admin, &name)
+                .await
+                .expect("create database")
         }
         None => format!("sqlite://{}?mode=rwc", dir.path().join("s.db").display()),
     };
@@ -24,19 +26,33 @@ async fn store() -> (Store, tempfile::TempDir) {
 }
 
 fn org(name: &str, kind: &str, parent: Option<i64>, units: Vec<i64>) -> OrgInput {
-    OrgInput { fields: OrgFields::parse(name, kind, "310106012", "", None, None).expect("org"), parent_id: parent, carrier_id: None, unit_ids: units }
+    OrgInput {
+        fields: OrgFields::parse(name, kind, "310106012", "", None, None).expect("org"),
+        parent_id: parent,
+        carrier_id: None,
+        unit_ids: units,
+    }
 }
 
 #[tokio::test]
 async fn divisions_are_built_in_and_a_bad_file_loads_nothing() {
     let (s, _d) = store().await;
     assert_eq!(s.division_children(Some("310106")).await.expect("children").len(), 14);
-    let path = s.division_path(&DivisionCode::parse("310106012001").expect("code")).await.expect("path");
+    let path = s
+        .division_path(&DivisionCode::parse("310106012001").expect("code"))
+        .await
+        .expect("path");
     let names: Vec<&str> = path.iter().map(|d| d.name.as_str()).collect();
     assert_eq!(&names[..4], ["上海市", "市辖区", "静安区", "南京西路街道"]);
     let bad = "code,name,level,parent_code\n44,广东省,province,\n4401,广州市,district,44\n";
-    assert!(matches!(s.load_divisions(bad.as_bytes()).await, Err(StoreError::BadFile(_))));
-    assert!(s.division("44").await.expect("lookup").is_none(), "a refused file loaded a row");
+    assert!(matches!(
+        s.load_divisions(bad.as_bytes()).await,
+        Err(StoreError::BadFile(_))
+    ));
+    assert!(
+        s.division("44").await.expect("lookup").is_none(),
+        "a refused file loaded a row"
+    );
     let good = "\u{feff}code,name,level,parent_code\n44,广东省,province,\n4401,广州市,city,44\n";
     assert_eq!(s.load_divisions(good.as_bytes()).await.expect("load"), 2);
     assert_eq!(s.load_divisions(good.as_bytes()).await.expect("again"), 2);
@@ -46,15 +62,31 @@ async fn divisions_are_built_in_and_a_bad_file_loads_nothing() {
 async fn moving_an_organisation_moves_its_subtree_and_its_members_scope() {
     let (s, _d) = store().await;
     let sys = Actor::system("t");
-    let a = s.create_org(&sys, org("甲党委", "党委", None, vec![])).await.expect("a");
-    let b = s.create_org(&sys, org("乙党委", "党委", None, vec![])).await.expect("b");
-    let child = s.create_org(&sys, org("甲下属党总支", "党总支", Some(a.id), vec![])).await.expect("child");
-    let leaf = s.create_org(&sys, org("甲下属支部", "党支部", Some(child.id), vec![])).await.expect("leaf");
+    let a = s
+        .create_org(&sys, org("甲党委", "党委", None, vec![]))
+        .await
+        .expect("a");
+    let b = s
+        .create_org(&sys, org("乙党委", "党委", None, vec![]))
+        .await
+        .expect("b");
+    let child = s
+        .create_org(&sys, org("甲下属党总支", "党总支", Some(a.id), vec![]))
+        .await
+        .expect("child");
+    let leaf = s
+        .create_org(&sys, org("甲下属支部", "党支部", Some(child.id), vec![]))
+        .await
+        .expect("leaf");
     assert_eq!(leaf.path, format!("/{}/{}/{}/", a.id, child.id, leaf.id));
     let id = ResidentId::with_check("31010619800101123").expect("id");
     s.create_member(
         &sys,
-        MemberInput { fields: MemberFields::parse("王五", "正式党员", id.reveal(), "", None).expect("m"), org_id: leaf.id, work_unit_id: None },
+        MemberInput {
+            fields: MemberFields::parse("王五", "正式党员", id.reveal(), "", None).expect("m"),
+            org_id: leaf.id,
+            work_unit_id: None,
+        },
     )
     .await
     .expect("member");
@@ -70,7 +102,14 @@ async fn moving_an_organisation_moves_its_subtree_and_its_members_scope() {
     assert_eq!(s.list_members(&secretary_of(b.id), &q).await.expect("list").total, 0);
 
     // Move 甲下属党总支 (with its branch) under 乙党委.
-    s.update_org(&sys, child.id, child.version, org("甲下属党总支", "党总支", Some(b.id), vec![])).await.expect("move");
+    s.update_org(
+        &sys,
+        child.id,
+        child.version,
+        org("甲下属党总支", "党总支", Some(b.id), vec![]),
+    )
+    .await
+    .expect("move");
     let leaf = s.get_org(&sys, leaf.id).await.expect("leaf");
     assert_eq!(leaf.path, format!("/{}/{}/{}/", b.id, child.id, leaf.id));
     assert_eq!(s.list_members(&secretary_of(a.id), &q).await.expect("list").total, 0);
@@ -78,12 +117,18 @@ async fn moving_an_organisation_moves_its_subtree_and_its_members_scope() {
 
     // No cycles: an organisation cannot move under its own descendant.
     let b = s.get_org(&sys, b.id).await.expect("b");
-    let err = s.update_org(&sys, b.id, b.version, org("乙党委", "党委", Some(leaf.id), vec![])).await.expect_err("cycle");
+    let err = s
+        .update_org(&sys, b.id, b.version, org("乙党委", "党委", Some(leaf.id), vec![]))
+        .await
+        .expect_err("cycle");
     assert!(matches!(err, StoreError::Reference { field: "parent_id" }), "{err:?}");
 
     // An organisation with members is not archived from under them.
     let leaf_v = s.get_org(&sys, leaf.id).await.expect("leaf").version;
-    assert!(matches!(s.archive_org(&sys, leaf.id, leaf_v, true).await, Err(StoreError::InUse)));
+    assert!(matches!(
+        s.archive_org(&sys, leaf.id, leaf_v, true).await,
+        Err(StoreError::InUse)
+    ));
 }
 
 #[tokio::test]
@@ -97,16 +142,33 @@ async fn optimistic_locking_and_duplicates() {
         instructor_id: None,
     };
     let u = s.create_unit(&sys, input("甲公司")).await.expect("create");
-    assert!(matches!(s.create_unit(&sys, input("乙公司")).await, Err(StoreError::Duplicate { field: "credit_code" })));
-    let u2 = s.update_unit(&sys, u.id, u.version, input("甲公司（更名）")).await.expect("update");
+    assert!(matches!(
+        s.create_unit(&sys, input("乙公司")).await,
+        Err(StoreError::Duplicate { field: "credit_code" })
+    ));
+    let u2 = s
+        .update_unit(&sys, u.id, u.version, input("甲公司（更名）"))
+        .await
+        .expect("update");
     assert_eq!(u2.version, 2);
-    assert!(matches!(s.update_unit(&sys, u.id, u.version, input("旧版本")).await, Err(StoreError::Stale { current: 2 })));
+    assert!(matches!(
+        s.update_unit(&sys, u.id, u.version, input("旧版本")).await,
+        Err(StoreError::Stale { current: 2 })
+    ));
     assert_eq!(s.get_unit(&sys, u.id).await.expect("get").name, "甲公司（更名）");
     assert_eq!(s.unit_history(&sys, u.id).await.expect("history").len(), 2);
 
     // Out of scope and absent look the same.
-    let other = Actor { account_id: None, username: "x".into(), role: Role::StreetOffice, scope: Scope::division(DivisionCode::parse("310106013").expect("c")) };
+    let other = Actor {
+        account_id: None,
+        username: "x".into(),
+        role: Role::StreetOffice,
+        scope: Scope::division(DivisionCode::parse("310106013").expect("c")),
+    };
     assert!(matches!(s.get_unit(&other, u.id).await, Err(StoreError::NotFound)));
     assert!(matches!(s.get_unit(&sys, 999_999).await, Err(StoreError::NotFound)));
-    assert!(matches!(s.update_unit(&other, u.id, 2, input("越权")).await, Err(StoreError::OutsideTerritory { .. })));
+    assert!(matches!(
+        s.update_unit(&other, u.id, 2, input("越权")).await,
+        Err(StoreError::OutsideTerritory { .. })
+    ));
 }

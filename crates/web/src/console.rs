@@ -600,7 +600,14 @@ async fn list_page(
 
 /// What a detail page shows of a record: name, version, archived, properties (label,
 /// value, link), related lists, history.
-type DetailParts = (String, i64, bool, Vec<(String, String, Option<String>)>, Vec<Section>, Vec<AuditEntry>);
+type DetailParts = (
+    String,
+    i64,
+    bool,
+    Vec<(String, String, Option<String>)>,
+    Vec<Section>,
+    Vec<AuditEntry>,
+);
 
 struct Section {
     title: String,
