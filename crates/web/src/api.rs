@@ -43,7 +43,7 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/members/{id}/archive", post(archive_member))
         .route("/api/v1/members/{id}/history", get(member_history))
         .route("/api/v1/members/{id}/reveal", post(reveal_member))
-        .route("/api/v1/instructors", get(list_instructors))
+        .route("/api/v1/instructors", get(list_instructors).post(create_instructor))
         .route("/api/v1/import", post(import))
         .route("/api/v1/export/{kind}", get(export))
 }
@@ -504,6 +504,51 @@ async fn reveal_member(
 
 async fn list_instructors(State(s): State<AppState>, ApiAuth(a): ApiAuth) -> Result<Response, ApiError> {
     Ok(Json(s.store.list_instructors(&a.actor).await?).into_response())
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct InstructorBody {
+    pub name: String,
+    #[serde(default)]
+    pub phone: String,
+    /// The street (or other division) the instructor works in.
+    pub division: String,
+}
+
+/// Records a party-building instructor (or returns the one of that name in the division).
+async fn create_instructor(
+    State(s): State<AppState>,
+    ApiAuth(a): ApiAuth,
+    Json(b): Json<InstructorBody>,
+) -> Result<Response, ApiError> {
+    use tongxin_domain::DomainError;
+    let mut errs = Vec::new();
+    let name = tongxin_domain::registry::required_name("name", &b.name)
+        .map_err(|e| errs.push(e))
+        .ok();
+    let phone = match b.phone.trim() {
+        "" => None,
+        p => tongxin_domain::codes::Phone::parse(p)
+            .map_err(|source| errs.push(DomainError::InvalidCode { field: "phone", source }))
+            .ok(),
+    };
+    let division = tongxin_domain::codes::DivisionCode::parse(&b.division)
+        .map_err(|source| {
+            errs.push(DomainError::InvalidCode {
+                field: "division",
+                source,
+            })
+        })
+        .ok();
+    let (Some(name), Some(division)) = (name, division) else {
+        return Err(StoreError::Invalid(errs).into());
+    };
+    if !errs.is_empty() {
+        return Err(StoreError::Invalid(errs).into());
+    }
+    s.store.known_division(&division).await?;
+    let v = s.store.ensure_instructor(&a.actor, &name, phone, &division).await?;
+    Ok((StatusCode::CREATED, Json(v)).into_response())
 }
 
 #[derive(Debug, Default, Deserialize)]

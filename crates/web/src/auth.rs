@@ -163,13 +163,9 @@ pub struct LoginResponse {
     pub csrf_token: String,
 }
 
-pub fn client_key(headers: &HeaderMap, addr: Option<std::net::SocketAddr>, username: &str) -> String {
-    let _ = headers;
-    format!(
-        "{}|{}",
-        addr.map(|a| a.ip().to_string()).unwrap_or_default(),
-        username.trim()
-    )
+/// The key failed logins are counted by: client address and username.
+pub fn client_key(addr: std::net::SocketAddr, username: &str) -> String {
+    format!("{}|{}", addr.ip(), username.trim())
 }
 
 /// Checks a password with rate limiting; opens a session.
@@ -197,10 +193,9 @@ pub async fn login(
 pub async fn api_login(
     State(state): State<AppState>,
     axum::extract::ConnectInfo(addr): axum::extract::ConnectInfo<std::net::SocketAddr>,
-    headers: HeaderMap,
     Json(req): Json<LoginRequest>,
 ) -> Result<Response, ApiError> {
-    let key = client_key(&headers, Some(addr), &req.username);
+    let key = client_key(addr, &req.username);
     let (actor, token, csrf) = login(&state, &key, &req.username, &req.password).await?;
     let body = LoginResponse {
         username: actor.username,

@@ -192,7 +192,7 @@ async fn login_submit(
     headers: HeaderMap,
     Form(f): Form<LoginForm>,
 ) -> Response {
-    let key = auth::client_key(&headers, Some(addr), &f.username);
+    let key = auth::client_key(addr, &f.username);
     let next = local_path(f.next.as_deref());
     match auth::login(&state, &key, &f.username, &f.password).await {
         Ok((_, token, _)) => {
@@ -1031,16 +1031,10 @@ fn build_form(
         .collect()
 }
 
-async fn new_page(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    PageAuth(a): PageAuth,
-    Path(kind): Path<String>,
-) -> Response {
+async fn new_page(headers: HeaderMap, PageAuth(a): PageAuth, Path(kind): Path<String>) -> Response {
     let Some(rk) = RecordKind::parse(&kind) else {
         return error_page(&headers, Some(&a), ApiError::new(StatusCode::NOT_FOUND, "not_found"));
     };
-    let _ = state;
     let mut values = HashMap::new();
     if let Some(d) = a.actor.scope.home_division() {
         values.insert("division".to_string(), d.to_string());

@@ -83,6 +83,11 @@ pub const ROUTES: &[(&str, &str, &str)] = &[
     ("get", "/api/v1/instructors", "Party-building instructors in scope"),
     (
         "post",
+        "/api/v1/instructors",
+        "Record a party-building instructor (name, phone, division)",
+    ),
+    (
+        "post",
         "/api/v1/import",
         "Import a workbook (multipart file; dry_run, skip_invalid, kind)",
     ),

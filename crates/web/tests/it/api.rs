@@ -53,6 +53,7 @@ async fn a_street_office_is_refused_every_route_with_another_streets_ids() {
             ("post", "/api/v1/members") => Some(
                 json!({"name": "新党员", "status": "正式党员", "resident_id": resident_id(998), "org_id": theirs.org}),
             ),
+            ("post", "/api/v1/instructors") => Some(json!({"name": "越界指导员", "division": STREET_B})),
             _ => None,
         };
         let path_theirs = ids(&theirs, path);
