@@ -75,8 +75,9 @@ impl Role {
             Role::BranchSecretary => {
                 matches!(action, ReadRegistry | WriteMembers | RevealPersonalData)
             }
-            Role::ServiceCentreStaff | Role::UnitLiaison => matches!(action, ReadRegistry),
-            Role::Member => false,
+            // A member's account is scoped to their own branch: they see it and its
+            // members, with personal data masked (brief §4a.8).
+            Role::ServiceCentreStaff | Role::UnitLiaison | Role::Member => matches!(action, ReadRegistry),
         }
     }
 }
@@ -92,6 +93,7 @@ mod tests {
         }
         assert!(Role::StreetOffice.may(Action::WriteRegistry));
         assert!(!Role::StreetOffice.may(Action::Administer));
-        assert!(!Role::Member.may(Action::ReadRegistry));
+        assert!(Role::Member.may(Action::ReadRegistry));
+        assert!(!Role::Member.may(Action::RevealPersonalData));
     }
 }

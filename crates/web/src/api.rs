@@ -39,6 +39,8 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/orgs/{id}/history", get(org_history))
         .route("/api/v1/orgs/{id}/members", get(org_members))
         .route("/api/v1/members", get(list_members).post(create_member))
+        .route("/api/v1/members/search", post(search_members))
+        .route("/api/v1/audit", get(audit_log))
         .route("/api/v1/members/{id}", get(get_member).put(update_member))
         .route("/api/v1/members/{id}/archive", post(archive_member))
         .route("/api/v1/members/{id}/history", get(member_history))
@@ -296,6 +298,45 @@ async fn division_children(
     Ok(Json(s.store.division_children(Some(&code)).await?).into_response())
 }
 
+/// A full resident ID never travels in a URL (PIPL; brief §7): URLs end up in browser
+/// history and server logs. Searching by one goes through `POST …/members/search`.
+pub(crate) fn no_personal_data_in_url(q: &ListQuery) -> Result<(), ApiError> {
+    if q.q
+        .as_deref()
+        .is_some_and(|s| tongxin_domain::codes::ResidentId::parse(s).is_ok())
+    {
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "request.personal_data_in_url",
+        ));
+    }
+    Ok(())
+}
+
+/// Member search with the query in the body, so a full resident ID may be searched for.
+async fn search_members(
+    State(s): State<AppState>,
+    ApiAuth(a): ApiAuth,
+    Json(q): Json<ListQuery>,
+) -> Result<Response, ApiError> {
+    Ok(Json(s.store.list_members(&a.actor, &q).await?).into_response())
+}
+
+#[derive(Deserialize)]
+struct AuditParams {
+    limit: Option<u64>,
+}
+
+/// The newest audit entries: writes and full reads of personal data (administrators).
+async fn audit_log(
+    State(s): State<AppState>,
+    ApiAuth(a): ApiAuth,
+    Query(p): Query<AuditParams>,
+) -> Result<Response, ApiError> {
+    a.actor.require(tongxin_domain::access::Action::Administer)?;
+    Ok(Json(s.store.audit_recent(p.limit.unwrap_or(100).clamp(1, 1000)).await?).into_response())
+}
+
 macro_rules! record_routes {
     ($list:ident, $get:ident, $history:ident, $archive:ident, $store_list:ident, $store_get:ident, $store_history:ident, $store_archive:ident) => {
         async fn $list(
@@ -303,6 +344,7 @@ macro_rules! record_routes {
             ApiAuth(a): ApiAuth,
             Query(q): Query<ListQuery>,
         ) -> Result<Response, ApiError> {
+            no_personal_data_in_url(&q)?;
             Ok(Json(s.store.$store_list(&a.actor, &q).await?).into_response())
         }
         async fn $get(

@@ -33,7 +33,7 @@ pub fn routes() -> Router<AppState> {
         .route("/divisions/{code}", get(division_page))
         .route("/import", get(import_page).post(import_submit))
         .route("/import/errors/{token}", get(import_errors))
-        .route("/{kind}", get(list_page))
+        .route("/{kind}", get(list_page).post(list_search))
         .route("/{kind}/new", get(new_page).post(new_submit))
         .route("/{kind}/{id}", get(detail_page))
         .route("/{kind}/{id}/edit", get(edit_page).post(edit_submit))
@@ -392,6 +392,8 @@ struct ListPage {
     next: Option<String>,
     can_create: bool,
     can_export: bool,
+    /// Members: the search form posts (a resident ID stays out of the URL).
+    search_post: bool,
 }
 
 fn opt(s: &Option<String>) -> String {
@@ -432,10 +434,41 @@ async fn list_page(
     Path(kind): Path<String>,
     Query(q): Query<ListQuery>,
 ) -> Response {
-    let Some(rk) = RecordKind::parse(&kind) else {
-        return error_page(&headers, Some(&a), ApiError::new(StatusCode::NOT_FOUND, "not_found"));
+    if let Err(e) = crate::api::no_personal_data_in_url(&q) {
+        return error_page(&headers, Some(&a), e);
+    }
+    list_view(&state, &headers, &a, &kind, q).await
+}
+
+/// The member search form posts its query, so a resident ID typed into it stays out of
+/// the URL, the browser history and the logs.
+async fn list_search(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    PageAuth(a): PageAuth,
+    Path(kind): Path<String>,
+    Form(f): Form<HashMap<String, String>>,
+) -> Response {
+    if let Err(e) = check_csrf(&a, f.get("csrf")) {
+        return error_page(&headers, Some(&a), e);
+    }
+    let text = |k: &str| f.get(k).filter(|v| !v.is_empty()).cloned();
+    let q = ListQuery {
+        q: text("q"),
+        division: text("division"),
+        kind: text("kind"),
+        sort: text("sort"),
+        page: f.get("page").and_then(|p| p.parse().ok()),
+        ..Default::default()
     };
-    let p = ctx(&headers, Some(&a), &rk.title_key());
+    list_view(&state, &headers, &a, &kind, q).await
+}
+
+async fn list_view(state: &AppState, headers: &HeaderMap, a: &auth::Auth, kind: &str, q: ListQuery) -> Response {
+    let Some(rk) = RecordKind::parse(kind) else {
+        return error_page(headers, Some(a), ApiError::new(StatusCode::NOT_FOUND, "not_found"));
+    };
+    let p = ctx(headers, Some(a), &rk.title_key());
     let lang = p.lang;
     let t = |k: &str| lang.t(k);
     let result: Result<(Vec<String>, Vec<Row>, u64, u64), ApiError> = async {
@@ -567,7 +600,7 @@ async fn list_page(
     .await;
     let (headers_row, rows, total, pages) = match result {
         Ok(v) => v,
-        Err(e) => return error_page(&headers, Some(&a), e),
+        Err(e) => return error_page(headers, Some(a), e),
     };
     let base = format!("/{}", rk.path());
     let page = q.page();
@@ -583,6 +616,7 @@ async fn list_page(
         can_create: a.actor.role.may(rk.write_action()),
         can_export: a.actor.role.may(Action::ImportExport),
         export_kind: rk.path().to_string(),
+        search_post: rk == RecordKind::Members,
         q: opt(&q.q),
         division: opt(&q.division),
         kind: opt(&q.kind),

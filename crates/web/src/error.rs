@@ -44,6 +44,7 @@ pub const ALL_CODES: &[&str] = &[
     "import.bad_bool",
     "request.too_large",
     "request.bad",
+    "request.personal_data_in_url",
 ];
 
 #[derive(Debug, Clone, Serialize)]

@@ -67,6 +67,11 @@ pub const ROUTES: &[(&str, &str, &str)] = &[
     ("get", "/api/v1/orgs/{id}/members", "Members of a party organisation"),
     ("get", "/api/v1/members", "List members in scope (personal data masked)"),
     ("post", "/api/v1/members", "Create a member record"),
+    (
+        "post",
+        "/api/v1/members/search",
+        "Search members with the query in the body (a full resident ID never goes in a URL)",
+    ),
     ("get", "/api/v1/members/{id}", "One member (masked)"),
     (
         "put",

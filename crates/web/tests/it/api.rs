@@ -54,6 +54,7 @@ async fn a_street_office_is_refused_every_route_with_another_streets_ids() {
                 json!({"name": "新党员", "status": "正式党员", "resident_id": resident_id(998), "org_id": theirs.org}),
             ),
             ("post", "/api/v1/instructors") => Some(json!({"name": "越界指导员", "division": STREET_B})),
+            ("post", "/api/v1/members/search") => Some(json!({"q": "乙党员"})),
             _ => None,
         };
         let path_theirs = ids(&theirs, path);
@@ -68,7 +69,7 @@ async fn a_street_office_is_refused_every_route_with_another_streets_ids() {
         );
 
         // With its own ids a read answers 200: the route is real.
-        if *method == "get" {
+        if *method == "get" && *path != "/api/v1/audit" {
             let (status, v) = c.get(&ids(&mine, path)).await;
             assert_eq!(status, StatusCode::OK, "GET {} with own ids: {v}", ids(&mine, path));
         }
@@ -182,6 +183,21 @@ async fn personal_data_is_masked_and_every_full_read_is_audited() {
         .get(&format!("/api/v1/members?q={}", masked.replace('*', "%2A")))
         .await;
     assert_eq!(found["total"], 1, "{found}");
+    // A full ID never goes in a URL; the search takes it in the body.
+    let (status, v) = admin.get(&format!("/api/v1/members?q={}", resident_id(1))).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+    assert_eq!(v["code"], "request.personal_data_in_url");
+    let full = app
+        .store
+        .reveal_member(&Actor::system("test"), s.member)
+        .await
+        .expect("reveal")
+        .resident_id;
+    let (status, found) = admin
+        .call("post", "/api/v1/members/search", Some(json!({"q": full})))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{found}");
+    assert_eq!(found["total"], 1, "{found}");
     // A partial number is not a search key (no fishing for IDs).
     let (_, found) = admin.get("/api/v1/members?q=310106").await;
     assert_eq!(found["total"], 0);
@@ -193,6 +209,21 @@ async fn personal_data_is_masked_and_every_full_read_is_audited() {
     assert_eq!(status, StatusCode::OK);
     assert_eq!(r["phone"], "13800138000");
     assert_eq!(app.store.audit_count("reveal").await.expect("count"), audits + 1);
+
+    // The administrator reads who looked, in the audit log; no full value is in it.
+    let (status, log) = admin.get("/api/v1/audit?limit=20").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        log.as_array()
+            .expect("entries")
+            .iter()
+            .any(|e| e["action"] == "reveal" && e["actor"] == "admin"),
+        "{log}"
+    );
+    assert!(
+        !log.to_string().contains("13800138000") && !log.to_string().contains(&full),
+        "the audit log holds a full value"
+    );
 
     // A unit liaison may read but not reveal.
     account(&app, "liaison", Role::UnitLiaison, Some(STREET_A), None).await;
