@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 use tongxin_domain::access::Role;
 use tongxin_domain::codes::DivisionCode;
 use tongxin_store::bulk::ImportMode;
+use tongxin_store::coverage::Territory;
 use tongxin_store::{Actor, Store};
 
 #[derive(Parser)]
@@ -80,6 +81,20 @@ enum Command {
     },
     /// Write a consistent copy of the live SQLite store.
     Backup { file: PathBuf },
+    /// Coverage (全覆盖) figures of a territory; `rebuild` and `check` for operators.
+    Coverage {
+        /// Division code (default: the whole store).
+        #[arg(long)]
+        division: Option<String>,
+        /// Organisation id: the figures of its subtree.
+        #[arg(long, conflicts_with = "division")]
+        org: Option<i64>,
+        /// Print the summary as JSON (the same object as the API's).
+        #[arg(long)]
+        json: bool,
+        #[command(subcommand)]
+        command: Option<CoverageCommand>,
+    },
     /// Benchmarks that print JSON.
     Bench {
         #[command(subcommand)]
@@ -111,6 +126,15 @@ enum UserCommand {
     Passwd { name: String },
     /// List accounts.
     List,
+}
+
+#[derive(Subcommand)]
+enum CoverageCommand {
+    /// Recompute every coverage fact and counter from the registry.
+    Rebuild,
+    /// Recount the figures plainly from the registry and compare them with the counters;
+    /// exits non-zero when they differ.
+    Check,
 }
 
 #[derive(Subcommand)]
@@ -316,8 +340,78 @@ async fn main() -> Result<()> {
         Command::Bench { command } => {
             bench::run(command).await?;
         }
+        Command::Coverage {
+            division,
+            org,
+            json,
+            command,
+        } => {
+            let store = open(&cli).await?;
+            let division = match division {
+                Some(d) => Some(DivisionCode::parse(d).map_err(|e| anyhow::anyhow!("{d}: {e}"))?),
+                None => None,
+            };
+            let territory = match (&division, org) {
+                (Some(d), _) => Territory::Division(d.clone()),
+                (None, Some(o)) => Territory::Org(*o),
+                (None, None) => Territory::All,
+            };
+            let territory = store.coverage_territory(&system, Some(territory)).await?;
+            match command {
+                Some(CoverageCommand::Rebuild) => {
+                    store.rebuild_coverage().await?;
+                    println!("coverage rebuilt");
+                }
+                Some(CoverageCommand::Check) => {
+                    let fast = store.coverage_summary(&territory).await?;
+                    let plain = store.coverage_recount(division.as_ref()).await?;
+                    if fast != plain {
+                        anyhow::bail!(
+                            "counters differ from a recount:\n{}\n{}",
+                            serde_json::to_string(&fast)?,
+                            serde_json::to_string(&plain)?
+                        );
+                    }
+                    println!("counters agree with a recount");
+                }
+                None => {
+                    let f = store.coverage_summary(&territory).await?;
+                    if *json {
+                        println!("{}", serde_json::to_string_pretty(&f)?);
+                    } else {
+                        print_figures(&f);
+                    }
+                }
+            }
+        }
     }
     Ok(())
+}
+
+fn print_figures(f: &tongxin_domain::coverage::Figures) {
+    let pct = |r: Option<f64>| r.map_or("-".to_string(), |r| format!("{:.1}%", r * 100.0));
+    println!("territory: {}", f.division.as_deref().unwrap_or("*"));
+    println!(
+        "units: {} (organisational {}, work {}, uncovered {})",
+        f.units_total, f.units_org_covered, f.units_work_covered, f.units_uncovered
+    );
+    println!(
+        "organisational coverage {}, work coverage {}",
+        pct(f.org_coverage_rate),
+        pct(f.work_coverage_rate)
+    );
+    println!(
+        "qualifying units (3+ full members): {}, with their own organisation {}",
+        f.units_qualifying, f.units_qualifying_with_own_org
+    );
+    println!(
+        "carriers: {} fully covered of {}",
+        f.carriers_fully_covered, f.carriers_total
+    );
+    println!(
+        "party organisations: {} ({} joint branches); members: {} full, {} probationary",
+        f.party_orgs, f.joint_branches, f.members_full, f.members_probationary
+    );
 }
 
 async fn load_divisions(store: &Store, file: &Path) -> Result<usize> {

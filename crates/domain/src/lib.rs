@@ -6,6 +6,7 @@
 
 pub mod access;
 pub mod codes;
+pub mod coverage;
 pub mod error;
 pub mod registry;
 pub mod scope;

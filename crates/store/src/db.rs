@@ -72,6 +72,7 @@ impl Store {
 
     pub async fn migrate(&self) -> Result<()> {
         Migrator::up(&self.write, None).await?;
+        self.rebuild_coverage_if_pending().await?;
         Ok(())
     }
 

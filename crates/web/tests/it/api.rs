@@ -57,8 +57,16 @@ async fn a_street_office_is_refused_every_route_with_another_streets_ids() {
             ("post", "/api/v1/members/search") => Some(json!({"q": "乙党员"})),
             _ => None,
         };
-        let path_theirs = ids(&theirs, path);
+        let mut path_theirs = ids(&theirs, path);
+        if path.contains("{kind}") || path.contains("/coverage/") {
+            // These take their territory as a filter: ask for the other street's.
+            path_theirs.push_str(&format!("?division={STREET_B}"));
+        }
         let (status, v) = c.call(method, &path_theirs, body.clone()).await;
+        if *method == "get" && (path.contains('{') || path.contains("/coverage/")) {
+            // Another territory's record answers exactly like an absent one.
+            assert_eq!(status, StatusCode::NOT_FOUND, "{method} {path_theirs}: {v}");
+        }
         let text = v.to_string();
         let refused = matches!(status.as_u16(), 403 | 404 | 422)
             || (status == StatusCode::OK && !text.contains("乙") && !text.contains(&theirs.code.to_string()));

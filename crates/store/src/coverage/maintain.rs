@@ -1,0 +1,538 @@
+//! Keeping facts and counters exact: the dirty set, the refresh and the full rebuild.
+
+use std::collections::{BTreeSet, HashMap};
+
+use sea_orm::sea_query::{Expr, ExprTrait, OnConflict, Query};
+use sea_orm::{ConnectionTrait, DbBackend, DbErr, QueryResult};
+use tongxin_domain::coverage::{
+    CarrierFact, CoverageRules, CoverageStatus, Fact, OrgFact, UnitFact, UnitInputs, tally_keys,
+};
+use tongxin_domain::registry::{CarrierKind, Labelled, OrgKind, UnitKind};
+
+use crate::{Result, StoreError};
+
+/// Ids per statement when facts are read or recomputed.
+const CHUNK: usize = 1000;
+/// The advisory lock that orders coverage refreshes on PostgreSQL.
+const LOCK_KEY: i64 = 0x7478_636f_7665;
+
+/// What an edit touched: the units, carriers and organisations whose facts may have
+/// changed. `refresh` adds what follows from them (a unit's carrier and organisations).
+#[derive(Debug, Default)]
+pub(crate) struct Dirty {
+    units: BTreeSet<i64>,
+    carriers: BTreeSet<i64>,
+    orgs: BTreeSet<i64>,
+}
+
+impl Dirty {
+    pub fn unit(&mut self, id: Option<i64>) -> &mut Self {
+        self.units.extend(id);
+        self
+    }
+    pub fn org(&mut self, id: Option<i64>) -> &mut Self {
+        self.orgs.extend(id);
+        self
+    }
+    pub fn is_empty(&self) -> bool {
+        self.units.is_empty() && self.carriers.is_empty() && self.orgs.is_empty()
+    }
+
+    /// A carrier and the units in it (a change of its kind or division, or of whether
+    /// it has an organisation, changes theirs).
+    pub async fn carrier_with_units<C: ConnectionTrait>(&mut self, db: &C, carrier_id: Option<i64>) -> Result<()> {
+        let Some(c) = carrier_id else { return Ok(()) };
+        self.carriers.insert(c);
+        self.units
+            .extend(ids(db, &format!("SELECT id FROM units WHERE carrier_id = {c}")).await?);
+        Ok(())
+    }
+
+    /// An organisation and every unit its coverage reaches as it stands now: the units
+    /// attached to it and the units in its carrier. Call it before an edit and after.
+    pub async fn org_with_reach<C: ConnectionTrait>(&mut self, db: &C, org_id: i64) -> Result<()> {
+        self.orgs.insert(org_id);
+        self.units.extend(
+            ids(
+                db,
+                &format!(
+                    "SELECT unit_id FROM org_units WHERE org_id = {org_id} \
+                     UNION SELECT u.id FROM units u JOIN party_orgs o ON o.carrier_id = u.carrier_id \
+                     WHERE o.id = {org_id}"
+                ),
+            )
+            .await?,
+        );
+        Ok(())
+    }
+}
+
+async fn ids<C: ConnectionTrait>(db: &C, sql: &str) -> Result<Vec<i64>> {
+    let b = db.get_database_backend();
+    db.query_all_raw(sea_orm::Statement::from_string(b, sql.to_string()))
+        .await?
+        .iter()
+        .map(|r| Ok(r.try_get_by_index::<i64>(0)?))
+        .collect()
+}
+
+fn id_list(ids: &[i64]) -> String {
+    ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",")
+}
+
+async fn rows<C: ConnectionTrait>(db: &C, sql: String) -> Result<Vec<QueryResult>> {
+    let b = db.get_database_backend();
+    Ok(db.query_all_raw(sea_orm::Statement::from_string(b, sql)).await?)
+}
+
+fn corrupt(what: &str, value: &str) -> StoreError {
+    StoreError::Db(DbErr::Custom(format!("unknown {what} {value:?} in the store")))
+}
+
+fn parse<T: Labelled>(what: &str, v: &str) -> Result<T> {
+    T::parse_any(v).ok_or_else(|| corrupt(what, v))
+}
+
+/// Differences to add to the counters, by (division key, counter).
+#[derive(Default)]
+struct Delta(HashMap<(String, String), i64>);
+
+impl Delta {
+    fn add(&mut self, fact: &dyn Fact, sign: i64) {
+        let keys = tally_keys(fact.division());
+        for (metric, v) in fact.counts() {
+            for k in &keys {
+                *self.0.entry((k.clone(), metric.clone())).or_default() += sign * v;
+            }
+        }
+    }
+
+    async fn apply<C: ConnectionTrait>(self, db: &C) -> Result<()> {
+        let mut changes: Vec<((String, String), i64)> = self.0.into_iter().filter(|(_, v)| *v != 0).collect();
+        // A fixed order, so that two writers on PostgreSQL lock counter rows alike.
+        changes.sort();
+        for chunk in changes.chunks(CHUNK) {
+            let mut q = Query::insert();
+            q.into_table("coverage_tally")
+                .columns(["division_code", "metric", "value"]);
+            for ((d, m), v) in chunk {
+                q.values_panic([d.clone().into(), m.clone().into(), (*v).into()]);
+            }
+            q.on_conflict(
+                OnConflict::columns(["division_code", "metric"])
+                    .value(
+                        "value",
+                        Expr::col(("coverage_tally", "value")).add(Expr::col(("excluded", "value"))),
+                    )
+                    .to_owned(),
+            );
+            db.execute(&q).await?;
+        }
+        Ok(())
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+struct StoredUnit {
+    fact: UnitFact,
+    carrier_id: Option<i64>,
+    full_members: i64,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+struct StoredCarrier {
+    fact: CarrierFact,
+    units_total: i64,
+    units_covered: i64,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+struct StoredOrg {
+    fact: OrgFact,
+    units: i64,
+}
+
+fn flag(r: &QueryResult, i: usize) -> Result<bool> {
+    Ok(r.try_get_by_index::<i64>(i)? != 0)
+}
+
+async fn stored_units<C: ConnectionTrait>(db: &C, chunk: &[i64]) -> Result<HashMap<i64, StoredUnit>> {
+    let sql = format!(
+        "SELECT unit_id, division_code, kind, carrier_id, carrier_kind, status, full_members, \
+         CAST(CASE WHEN own_org THEN 1 ELSE 0 END AS BIGINT), CAST(CASE WHEN qualifying THEN 1 ELSE 0 END AS BIGINT) \
+         FROM unit_facts WHERE unit_id IN ({})",
+        id_list(chunk)
+    );
+    let mut out = HashMap::new();
+    for r in rows(db, sql).await? {
+        let status: String = r.try_get_by_index(5)?;
+        let ck: Option<String> = r.try_get_by_index(4)?;
+        out.insert(
+            r.try_get_by_index::<i64>(0)?,
+            StoredUnit {
+                fact: UnitFact {
+                    division: r.try_get_by_index(1)?,
+                    kind: parse::<UnitKind>("unit kind", &r.try_get_by_index::<String>(2)?)?,
+                    carrier_kind: ck.map(|k| parse::<CarrierKind>("carrier kind", &k)).transpose()?,
+                    status: CoverageStatus::parse(&status).ok_or_else(|| corrupt("status", &status))?,
+                    own_org: flag(&r, 7)?,
+                    qualifying: flag(&r, 8)?,
+                },
+                carrier_id: r.try_get_by_index(3)?,
+                full_members: r.try_get_by_index(6)?,
+            },
+        );
+    }
+    Ok(out)
+}
+
+fn exists(cond: &str) -> String {
+    format!("CAST(CASE WHEN EXISTS ({cond}) THEN 1 ELSE 0 END AS BIGINT)")
+}
+
+async fn computed_units<C: ConnectionTrait>(
+    db: &C,
+    rules: &CoverageRules,
+    chunk: &[i64],
+) -> Result<HashMap<i64, StoredUnit>> {
+    let attached = |kind_cond: &str| {
+        exists(&format!(
+            "SELECT 1 FROM org_units ou JOIN party_orgs o ON o.id = ou.org_id \
+             WHERE ou.unit_id = u.id AND o.archived = FALSE AND o.kind {kind_cond}"
+        ))
+    };
+    let sql = format!(
+        "SELECT u.id, u.division_code, u.kind, u.carrier_id, c.kind, \
+         CAST(CASE WHEN u.instructor_id IS NULL THEN 0 ELSE 1 END AS BIGINT), {own}, {joint}, \
+         CAST(CASE WHEN u.carrier_id IS NOT NULL AND EXISTS (SELECT 1 FROM party_orgs o \
+           WHERE o.carrier_id = u.carrier_id AND o.archived = FALSE) THEN 1 ELSE 0 END AS BIGINT), \
+         (SELECT COUNT(*) FROM members m WHERE m.work_unit_id = u.id AND m.archived = FALSE AND m.status = 'full') \
+         FROM units u LEFT JOIN carriers c ON c.id = u.carrier_id \
+         WHERE u.id IN ({ids}) AND u.archived = FALSE",
+        own = attached("<> 'joint_branch'"),
+        joint = attached("= 'joint_branch'"),
+        ids = id_list(chunk)
+    );
+    let mut out = HashMap::new();
+    for r in rows(db, sql).await? {
+        let full: i64 = r.try_get_by_index(9)?;
+        let inputs = UnitInputs {
+            has_instructor: flag(&r, 5)?,
+            has_own_org: flag(&r, 6)?,
+            in_joint_branch: flag(&r, 7)?,
+            carrier_has_org: flag(&r, 8)?,
+            full_members: u32::try_from(full).unwrap_or(u32::MAX),
+        };
+        let ck: Option<String> = r.try_get_by_index(4)?;
+        out.insert(
+            r.try_get_by_index::<i64>(0)?,
+            StoredUnit {
+                fact: UnitFact {
+                    division: r.try_get_by_index(1)?,
+                    kind: parse::<UnitKind>("unit kind", &r.try_get_by_index::<String>(2)?)?,
+                    carrier_kind: ck.map(|k| parse::<CarrierKind>("carrier kind", &k)).transpose()?,
+                    status: rules.status(&inputs),
+                    qualifying: rules.qualifies(inputs.full_members),
+                    own_org: inputs.has_own_org,
+                },
+                carrier_id: r.try_get_by_index(3)?,
+                full_members: full,
+            },
+        );
+    }
+    Ok(out)
+}
+
+async fn stored_carriers<C: ConnectionTrait>(db: &C, sql: String) -> Result<HashMap<i64, StoredCarrier>> {
+    let rules = CoverageRules::default();
+    let mut out = HashMap::new();
+    for r in rows(db, sql).await? {
+        let (units_total, units_covered): (i64, i64) = (r.try_get_by_index(3)?, r.try_get_by_index(4)?);
+        out.insert(
+            r.try_get_by_index::<i64>(0)?,
+            StoredCarrier {
+                fact: CarrierFact {
+                    division: r.try_get_by_index(1)?,
+                    kind: parse::<CarrierKind>("carrier kind", &r.try_get_by_index::<String>(2)?)?,
+                    fully_covered: rules.carrier_fully_covered(units_total as u64, units_covered as u64),
+                },
+                units_total,
+                units_covered,
+            },
+        );
+    }
+    Ok(out)
+}
+
+async fn stored_orgs<C: ConnectionTrait>(db: &C, sql: String) -> Result<HashMap<i64, StoredOrg>> {
+    let mut out = HashMap::new();
+    for r in rows(db, sql).await? {
+        out.insert(
+            r.try_get_by_index::<i64>(0)?,
+            StoredOrg {
+                fact: OrgFact {
+                    division: r.try_get_by_index(1)?,
+                    kind: parse::<OrgKind>("organisation kind", &r.try_get_by_index::<String>(2)?)?,
+                    members_full: r.try_get_by_index(4)?,
+                    members_probationary: r.try_get_by_index(5)?,
+                },
+                units: r.try_get_by_index(3)?,
+            },
+        );
+    }
+    Ok(out)
+}
+
+/// Replaces the fact rows of `changed` with `rows` (inserted through `insert`).
+async fn replace<C, T>(
+    db: &C,
+    table: &str,
+    key: &str,
+    changed: &[i64],
+    new: &[(i64, &T)],
+    columns: &[&'static str],
+    values: fn(i64, &T) -> Vec<sea_orm::Value>,
+) -> Result<()>
+where
+    C: ConnectionTrait,
+{
+    if changed.is_empty() {
+        return Ok(());
+    }
+    db.execute_unprepared(&format!("DELETE FROM {table} WHERE {key} IN ({})", id_list(changed)))
+        .await?;
+    if new.is_empty() {
+        return Ok(());
+    }
+    let mut q = Query::insert();
+    q.into_table(table.to_string()).columns(columns.iter().copied());
+    for (id, row) in new {
+        q.values_panic(values(*id, row).into_iter().map(Into::into));
+    }
+    db.execute(&q).await?;
+    Ok(())
+}
+
+/// Recomputes the facts of everything dirty and adds the differences to the counters.
+/// Runs inside the caller's write transaction.
+pub(crate) async fn refresh<C: ConnectionTrait>(db: &C, dirty: Dirty) -> Result<()> {
+    if dirty.is_empty() {
+        return Ok(());
+    }
+    if db.get_database_backend() == DbBackend::Postgres {
+        db.execute_unprepared(&format!("SELECT pg_advisory_xact_lock({LOCK_KEY})"))
+            .await?;
+    }
+    let rules = super::rules(db).await?;
+    let Dirty {
+        units,
+        mut carriers,
+        mut orgs,
+    } = dirty;
+    let mut delta = Delta::default();
+
+    let units: Vec<i64> = units.into_iter().collect();
+    for chunk in units.chunks(CHUNK) {
+        let old = stored_units(db, chunk).await?;
+        let new = computed_units(db, &rules, chunk).await?;
+        // A unit's organisations count its attachment (over-limit joint branches).
+        orgs.extend(
+            ids(
+                db,
+                &format!("SELECT org_id FROM org_units WHERE unit_id IN ({})", id_list(chunk)),
+            )
+            .await?,
+        );
+        let mut changed = vec![];
+        for id in chunk {
+            let (o, n) = (old.get(id), new.get(id));
+            if o == n {
+                continue;
+            }
+            changed.push(*id);
+            for (s, sign) in [(o, -1), (n, 1)] {
+                if let Some(s) = s {
+                    delta.add(&s.fact, sign);
+                    carriers.extend(s.carrier_id);
+                }
+            }
+        }
+        let rows: Vec<(i64, &StoredUnit)> = changed.iter().filter_map(|id| new.get(id).map(|n| (*id, n))).collect();
+        replace(
+            db,
+            "unit_facts",
+            "unit_id",
+            &changed,
+            &rows,
+            &[
+                "unit_id",
+                "division_code",
+                "kind",
+                "carrier_id",
+                "carrier_kind",
+                "status",
+                "full_members",
+                "own_org",
+                "qualifying",
+            ],
+            |id, s| {
+                vec![
+                    id.into(),
+                    s.fact.division.clone().into(),
+                    s.fact.kind.code().into(),
+                    s.carrier_id.into(),
+                    s.fact.carrier_kind.map(|k| k.code().to_string()).into(),
+                    s.fact.status.code().into(),
+                    s.full_members.into(),
+                    s.fact.own_org.into(),
+                    s.fact.qualifying.into(),
+                ]
+            },
+        )
+        .await?;
+    }
+
+    let carriers: Vec<i64> = carriers.into_iter().collect();
+    for chunk in carriers.chunks(CHUNK) {
+        let list = id_list(chunk);
+        let old = stored_carriers(
+            db,
+            format!(
+                "SELECT carrier_id, division_code, kind, units_total, units_covered FROM carrier_facts \
+                 WHERE carrier_id IN ({list})"
+            ),
+        )
+        .await?;
+        let new = stored_carriers(
+            db,
+            format!(
+                "SELECT c.id, c.division_code, c.kind, \
+                 (SELECT COUNT(*) FROM unit_facts f WHERE f.carrier_id = c.id), \
+                 (SELECT COUNT(*) FROM unit_facts f WHERE f.carrier_id = c.id AND f.status <> 'uncovered') \
+                 FROM carriers c WHERE c.id IN ({list}) AND c.archived = FALSE"
+            ),
+        )
+        .await?;
+        let mut changed = vec![];
+        for id in chunk {
+            let (o, n) = (old.get(id), new.get(id));
+            if o == n {
+                continue;
+            }
+            changed.push(*id);
+            for (s, sign) in [(o, -1), (n, 1)] {
+                if let Some(s) = s {
+                    delta.add(&s.fact, sign);
+                }
+            }
+        }
+        let rows: Vec<(i64, &StoredCarrier)> = changed.iter().filter_map(|id| new.get(id).map(|n| (*id, n))).collect();
+        replace(
+            db,
+            "carrier_facts",
+            "carrier_id",
+            &changed,
+            &rows,
+            &[
+                "carrier_id",
+                "division_code",
+                "kind",
+                "units_total",
+                "units_covered",
+                "fully_covered",
+            ],
+            |id, s| {
+                vec![
+                    id.into(),
+                    s.fact.division.clone().into(),
+                    s.fact.kind.code().into(),
+                    s.units_total.into(),
+                    s.units_covered.into(),
+                    s.fact.fully_covered.into(),
+                ]
+            },
+        )
+        .await?;
+    }
+
+    let orgs: Vec<i64> = orgs.into_iter().collect();
+    for chunk in orgs.chunks(CHUNK) {
+        let list = id_list(chunk);
+        let old = stored_orgs(
+            db,
+            format!(
+                "SELECT org_id, division_code, kind, units, members_full, members_probationary FROM org_facts \
+                 WHERE org_id IN ({list})"
+            ),
+        )
+        .await?;
+        let new = stored_orgs(
+            db,
+            format!(
+                "SELECT o.id, o.division_code, o.kind, \
+                 (SELECT COUNT(*) FROM org_units ou JOIN units u ON u.id = ou.unit_id \
+                   WHERE ou.org_id = o.id AND u.archived = FALSE), \
+                 (SELECT COUNT(*) FROM members m WHERE m.org_id = o.id AND m.archived = FALSE AND m.status = 'full'), \
+                 (SELECT COUNT(*) FROM members m WHERE m.org_id = o.id AND m.archived = FALSE AND m.status = 'probationary') \
+                 FROM party_orgs o WHERE o.id IN ({list}) AND o.archived = FALSE"
+            ),
+        )
+        .await?;
+        let mut changed = vec![];
+        for id in chunk {
+            let (o, n) = (old.get(id), new.get(id));
+            if o == n {
+                continue;
+            }
+            changed.push(*id);
+            for (s, sign) in [(o, -1), (n, 1)] {
+                if let Some(s) = s {
+                    delta.add(&s.fact, sign);
+                }
+            }
+        }
+        let rows: Vec<(i64, &StoredOrg)> = changed.iter().filter_map(|id| new.get(id).map(|n| (*id, n))).collect();
+        replace(
+            db,
+            "org_facts",
+            "org_id",
+            &changed,
+            &rows,
+            &[
+                "org_id",
+                "division_code",
+                "kind",
+                "units",
+                "members_full",
+                "members_probationary",
+            ],
+            |id, s| {
+                vec![
+                    id.into(),
+                    s.fact.division.clone().into(),
+                    s.fact.kind.code().into(),
+                    s.units.into(),
+                    s.fact.members_full.into(),
+                    s.fact.members_probationary.into(),
+                ]
+            },
+        )
+        .await?;
+    }
+    delta.apply(db).await
+}
+
+/// Drops every fact and counter and recomputes them from the registry.
+pub(crate) async fn rebuild<C: ConnectionTrait>(db: &C) -> Result<()> {
+    for t in ["unit_facts", "carrier_facts", "org_facts", "coverage_tally"] {
+        db.execute_unprepared(&format!("DELETE FROM {t}")).await?;
+    }
+    let mut d = Dirty::default();
+    d.units
+        .extend(ids(db, "SELECT id FROM units WHERE archived = FALSE").await?);
+    d.carriers
+        .extend(ids(db, "SELECT id FROM carriers WHERE archived = FALSE").await?);
+    d.orgs
+        .extend(ids(db, "SELECT id FROM party_orgs WHERE archived = FALSE").await?);
+    refresh(db, d).await
+}

@@ -1,0 +1,415 @@
+//! Coverage (全覆盖) on SQLite, and on a fresh PostgreSQL database when
+//! TONGXIN_TEST_POSTGRES holds an admin URL: every rule on small hand-built cases, and
+//! random edit sequences whose counters must equal a plain recount.
+
+use proptest::prelude::*;
+use tongxin_domain::codes::{DivisionCode, ResidentId};
+use tongxin_domain::coverage::Figures;
+use tongxin_domain::registry::{CarrierFields, MemberFields, OrgFields, UnitFields};
+use tongxin_store::coverage::Territory;
+use tongxin_store::registry::{MemberInput, OrgInput, UnitInput};
+use tongxin_store::{Actor, Store};
+
+const STREET: &str = "310106013";
+const COMMUNITY: &str = "310106013001";
+const OTHER_STREET: &str = "310101002";
+
+async fn store() -> (Store, tempfile::TempDir) {
+    let dir = tempfile::tempdir().expect("dir");
+    let url = match std::env::var("TONGXIN_TEST_POSTGRES").ok().filter(|s| !s.is_empty()) {
+        Some(admin) => {
+            let name = format!("tx_store_{}", &tongxin_store::accounts::new_token()[..16]);
+            tongxin_store::create_postgres_database(&admin, &name)
+                .await
+                .expect("create database")
+        }
+        None => format!("sqlite://{}?mode=rwc", dir.path().join("c.db").display()),
+    };
+    let s = Store::open(&url).await.expect("open");
+    s.ensure_builtin_divisions().await.expect("divisions");
+    (s, dir)
+}
+
+fn sys() -> Actor {
+    Actor::system("test")
+}
+
+fn code(s: &str) -> DivisionCode {
+    DivisionCode::parse(s).expect("code")
+}
+
+/// A small registry built step by step, with the ids it made.
+struct Ground<'a> {
+    s: &'a Store,
+    n: u32,
+}
+
+impl Ground<'_> {
+    fn next(&mut self) -> u32 {
+        self.n += 1;
+        self.n
+    }
+    async fn carrier(&mut self, division: &str, kind: &str) -> i64 {
+        let n = self.next();
+        let f = CarrierFields::parse(&format!("载体{n}"), kind, false, division, "", None).expect("carrier");
+        self.s.create_carrier(&sys(), f).await.expect("carrier").id
+    }
+    async fn unit(&mut self, division: &str, carrier: Option<i64>, instructor: Option<i64>) -> i64 {
+        let n = self.next();
+        let fields = UnitFields::parse(&format!("单位{n}"), "企业", "", "", division, "").expect("unit");
+        let i = UnitInput {
+            fields,
+            carrier_id: carrier,
+            instructor_id: instructor,
+        };
+        self.s.create_unit(&sys(), i).await.expect("unit").id
+    }
+    async fn org(&mut self, kind: &str, division: &str, units: Vec<i64>, carrier: Option<i64>) -> i64 {
+        let n = self.next();
+        let fields = OrgFields::parse(&format!("党组织{n}"), kind, division, "", None, None).expect("org");
+        let i = OrgInput {
+            fields,
+            parent_id: None,
+            carrier_id: carrier,
+            unit_ids: units,
+        };
+        self.s.create_org(&sys(), i).await.expect("org").id
+    }
+    async fn member(&mut self, org: i64, unit: Option<i64>, full: bool) -> i64 {
+        let n = self.next();
+        let id = ResidentId::with_check(&format!(
+            "3101061980{:02}{:02}{:03}",
+            1 + n / 28_000 % 12,
+            1 + n / 1000 % 28,
+            n % 1000
+        ))
+        .expect("id");
+        let status = if full { "正式党员" } else { "预备党员" };
+        let fields = MemberFields::parse(&format!("党员{n}"), status, id.reveal(), "", None).expect("member");
+        let i = MemberInput {
+            fields,
+            org_id: org,
+            work_unit_id: unit,
+        };
+        self.s.create_member(&sys(), i).await.expect("member").id
+    }
+}
+
+async fn figures(s: &Store, division: &str) -> Figures {
+    s.coverage_summary(&Territory::Division(code(division)))
+        .await
+        .expect("summary")
+}
+
+async fn instructor(s: &Store) -> i64 {
+    s.ensure_instructor(&sys(), "王指导员", None, &code(STREET))
+        .await
+        .expect("instructor")
+        .id
+}
+
+#[tokio::test]
+async fn each_rule_on_a_small_street() {
+    let (s, _d) = store().await;
+    let mut g = Ground { s: &s, n: 0 };
+    let instr = instructor(&s).await;
+    let tower = g.carrier(COMMUNITY, "楼宇").await;
+    let park = g.carrier(STREET, "园区").await;
+    let empty = g.carrier(STREET, "市场").await;
+
+    // Own branch → organisational.
+    let own = g.unit(COMMUNITY, Some(tower), None).await;
+    g.org("党支部", STREET, vec![own], None).await;
+    // Two units of one joint branch → organisational, both.
+    let j1 = g.unit(STREET, Some(park), None).await;
+    let j2 = g.unit(STREET, Some(park), None).await;
+    let joint = g.org("联合党支部", STREET, vec![j1, j2], None).await;
+    // An instructor → work coverage.
+    let by_instructor = g.unit(STREET, Some(park), Some(instr)).await;
+    // Nothing → uncovered.
+    let bare = g.unit(STREET, None, None).await;
+
+    let f = figures(&s, STREET).await;
+    assert_eq!(f.units_total, 5);
+    assert_eq!(
+        (f.units_org_covered, f.units_work_covered, f.units_uncovered),
+        (3, 1, 1)
+    );
+    assert_eq!(f.org_coverage_rate, Some(0.6));
+    assert_eq!(f.work_coverage_rate, Some(0.8));
+    // Carriers: the tower (its one unit covered) and the park (all three covered) are
+    // fully covered; a market with no unit is not.
+    assert_eq!((f.carriers_total, f.carriers_fully_covered), (3, 2));
+    assert_eq!(f.carriers_by_type["market"].fully_covered, 0);
+    assert_eq!(f.units_by_carrier_type["none"].uncovered, 1);
+    assert_eq!((f.party_orgs, f.joint_branches), (2, 1));
+
+    // A building committee set up in the tower → the tower's later units are
+    // work-covered through it.
+    let newcomer = g.unit(COMMUNITY, Some(tower), None).await;
+    assert_eq!(figures(&s, STREET).await.units_uncovered, 2);
+    g.org("党委", STREET, vec![], Some(tower)).await;
+    let f = figures(&s, STREET).await;
+    assert_eq!(
+        (f.units_org_covered, f.units_work_covered, f.units_uncovered),
+        (3, 2, 1)
+    );
+    let _ = (newcomer, bare, empty);
+
+    // Three full members in a joint-branch unit: it should still set up its own
+    // organisation (Party Constitution Art. 30); probationary members do not count.
+    for full in [true, true, false] {
+        g.member(joint, Some(j1), full).await;
+    }
+    let f = figures(&s, STREET).await;
+    assert_eq!((f.units_qualifying, f.units_qualifying_with_own_org), (0, 0));
+    assert_eq!((f.members_full, f.members_probationary), (2, 1));
+    g.member(joint, Some(j1), true).await;
+    let f = figures(&s, STREET).await;
+    assert_eq!((f.units_qualifying, f.units_qualifying_with_own_org), (1, 0));
+    g.org("党支部", STREET, vec![j1], None).await;
+    let f = figures(&s, STREET).await;
+    assert_eq!((f.units_qualifying, f.units_qualifying_with_own_org), (1, 1));
+    assert_eq!(f.qualifying_own_org_rate, Some(1.0));
+
+    // The community sees only its own: the tower and its units.
+    let c = figures(&s, COMMUNITY).await;
+    assert_eq!((c.units_total, c.carriers_total), (2, 1));
+    // The district adds up its streets; another street has nothing, and no rates.
+    assert_eq!(figures(&s, "310106").await.units_total, 6);
+    let other = figures(&s, OTHER_STREET).await;
+    assert_eq!(other.units_total, 0);
+    assert_eq!(other.org_coverage_rate, None);
+
+    // Archiving the instructor's unit takes it out of every count.
+    let v = s.get_unit(&sys(), by_instructor).await.expect("unit").version;
+    s.archive_unit(&sys(), by_instructor, v, true).await.expect("archive");
+    assert_eq!(figures(&s, STREET).await.units_total, 5);
+
+    for d in [None, Some(code(STREET)), Some(code(COMMUNITY)), Some(code("310106"))] {
+        let fast = match &d {
+            Some(c) => figures(&s, c.as_str()).await,
+            None => s.coverage_summary(&Territory::All).await.expect("all"),
+        };
+        assert_eq!(fast, s.coverage_recount(d.as_ref()).await.expect("recount"), "{d:?}");
+    }
+}
+
+#[tokio::test]
+async fn an_organisation_subtree_and_changing_rules() {
+    let (s, _d) = store().await;
+    let mut g = Ground { s: &s, n: 0 };
+    let u = g.unit(STREET, None, None).await;
+    let branch = g.org("党支部", STREET, vec![u], None).await;
+    for _ in 0..3 {
+        g.member(branch, Some(u), true).await;
+    }
+    let f = s.coverage_summary(&Territory::Org(branch)).await.expect("org summary");
+    assert_eq!(f.org, Some(branch));
+    assert_eq!(
+        (f.units_total, f.units_org_covered, f.members_full, f.party_orgs),
+        (1, 1, 3, 1)
+    );
+    assert_eq!(f.units_qualifying, 1);
+
+    // A district that sets the bar at 5 full members: recomputed at once.
+    let rules = tongxin_domain::coverage::CoverageRules {
+        own_org_min_full_members: 5,
+        ..Default::default()
+    };
+    s.set_coverage_rules(&sys(), rules).await.expect("rules");
+    assert_eq!(figures(&s, STREET).await.units_qualifying, 0);
+    assert_eq!(s.coverage_rules().await.expect("rules").own_org_min_full_members, 5);
+    // A rebuild from nothing reaches the same counters.
+    let before = figures(&s, STREET).await;
+    s.rebuild_coverage().await.expect("rebuild");
+    assert_eq!(figures(&s, STREET).await, before);
+}
+
+/// One edit of a random sequence; indices are taken modulo what exists.
+#[derive(Debug, Clone)]
+enum Edit {
+    NewCarrier(usize),
+    NewUnit {
+        place: usize,
+        carrier: Option<usize>,
+        instructor: bool,
+    },
+    MoveUnit {
+        unit: usize,
+        carrier: Option<usize>,
+    },
+    ArchiveUnit(usize),
+    FoundOrg {
+        kind: usize,
+        units: Vec<usize>,
+        carrier: Option<usize>,
+    },
+    ReattachOrg {
+        org: usize,
+        units: Vec<usize>,
+    },
+    ArchiveOrg(usize),
+    Join {
+        org: usize,
+        unit: Option<usize>,
+        full: bool,
+    },
+    Leave(usize),
+    BecomeFull(usize),
+}
+
+const PLACES: [&str; 4] = [STREET, COMMUNITY, "310106012", OTHER_STREET];
+
+fn edit() -> impl Strategy<Value = Edit> {
+    prop_oneof![
+        (0..4usize).prop_map(Edit::NewCarrier),
+        (0..4usize, proptest::option::of(0..8usize), any::<bool>()).prop_map(|(place, carrier, instructor)| {
+            Edit::NewUnit {
+                place,
+                carrier,
+                instructor,
+            }
+        }),
+        (0..16usize, proptest::option::of(0..8usize)).prop_map(|(unit, carrier)| Edit::MoveUnit { unit, carrier }),
+        (0..16usize).prop_map(Edit::ArchiveUnit),
+        (
+            0..3usize,
+            proptest::collection::vec(0..16usize, 0..4),
+            proptest::option::of(0..8usize)
+        )
+            .prop_map(|(kind, units, carrier)| Edit::FoundOrg { kind, units, carrier }),
+        (0..8usize, proptest::collection::vec(0..16usize, 0..4))
+            .prop_map(|(org, units)| Edit::ReattachOrg { org, units }),
+        (0..8usize).prop_map(Edit::ArchiveOrg),
+        (0..8usize, proptest::option::of(0..16usize), any::<bool>()).prop_map(|(org, unit, full)| Edit::Join {
+            org,
+            unit,
+            full
+        }),
+        (0..32usize).prop_map(Edit::Leave),
+        (0..32usize).prop_map(Edit::BecomeFull),
+    ]
+}
+
+fn pick(ids: &[i64], i: usize) -> Option<i64> {
+    (!ids.is_empty()).then(|| ids[i % ids.len()])
+}
+
+async fn apply(s: &Store, edits: &[Edit]) {
+    let mut g = Ground { s, n: 0 };
+    let instr = instructor(s).await;
+    let (mut carriers, mut units, mut orgs, mut members) = (vec![], vec![], vec![], vec![]);
+    for e in edits {
+        match e {
+            Edit::NewCarrier(p) => {
+                let kinds = ["楼宇", "园区", "商圈", "市场"];
+                carriers.push(g.carrier(PLACES[*p], kinds[*p % 4]).await);
+            }
+            Edit::NewUnit {
+                place,
+                carrier,
+                instructor,
+            } => {
+                let c = carrier.and_then(|c| pick(&carriers, c));
+                units.push(g.unit(PLACES[*place], c, instructor.then_some(instr)).await);
+            }
+            Edit::MoveUnit { unit, carrier } => {
+                let Some(u) = pick(&units, *unit) else { continue };
+                let view = s.get_unit(&sys(), u).await.expect("unit");
+                let fields =
+                    UnitFields::parse(&view.name, &view.kind, "", "", &view.division_code, "").expect("fields");
+                let i = UnitInput {
+                    fields,
+                    carrier_id: carrier.and_then(|c| pick(&carriers, c)),
+                    instructor_id: view.instructor_id,
+                };
+                s.update_unit(&sys(), u, view.version, i).await.expect("move");
+            }
+            Edit::ArchiveUnit(i) => {
+                let Some(u) = pick(&units, *i) else { continue };
+                let v = s.get_unit(&sys(), u).await.expect("unit").version;
+                s.archive_unit(&sys(), u, v, true).await.expect("archive unit");
+                units.retain(|x| *x != u);
+            }
+            Edit::FoundOrg {
+                kind,
+                units: us,
+                carrier,
+            } => {
+                let kind = ["党支部", "联合党支部", "党委"][*kind];
+                let attached: Vec<i64> = us.iter().filter_map(|i| pick(&units, *i)).collect();
+                orgs.push(
+                    g.org(kind, STREET, attached, carrier.and_then(|c| pick(&carriers, c)))
+                        .await,
+                );
+            }
+            Edit::ReattachOrg { org, units: us } => {
+                let Some(o) = pick(&orgs, *org) else { continue };
+                let view = s.get_org(&sys(), o).await.expect("org");
+                let fields = OrgFields::parse(&view.name, &view.kind, &view.division_code, "", None, None).expect("f");
+                let i = OrgInput {
+                    fields,
+                    parent_id: None,
+                    carrier_id: view.carrier_id,
+                    unit_ids: us.iter().filter_map(|i| pick(&units, *i)).collect(),
+                };
+                s.update_org(&sys(), o, view.version, i).await.expect("reattach");
+            }
+            Edit::ArchiveOrg(i) => {
+                let Some(o) = pick(&orgs, *i) else { continue };
+                let v = s.get_org(&sys(), o).await.expect("org").version;
+                // Refused while it has members: that is a rule, not a failure.
+                if s.archive_org(&sys(), o, v, true).await.is_ok() {
+                    orgs.retain(|x| *x != o);
+                }
+            }
+            Edit::Join { org, unit, full } => {
+                let Some(o) = pick(&orgs, *org) else { continue };
+                let u = unit.and_then(|u| pick(&units, u));
+                members.push(g.member(o, u, *full).await);
+            }
+            Edit::Leave(i) => {
+                let Some(m) = pick(&members, *i) else { continue };
+                let v = s.get_member(&sys(), m).await.expect("member").version;
+                s.archive_member(&sys(), m, v, true).await.expect("leave");
+                members.retain(|x| *x != m);
+            }
+            Edit::BecomeFull(i) => {
+                let Some(m) = pick(&members, *i) else { continue };
+                let view = s.get_member(&sys(), m).await.expect("member");
+                let full = s.reveal_member(&sys(), m).await.expect("reveal");
+                let fields = MemberFields::parse(&view.name, "正式党员", &full.resident_id, "", None).expect("fields");
+                let i = MemberInput {
+                    fields,
+                    org_id: view.org_id,
+                    work_unit_id: view.work_unit_id,
+                };
+                s.update_member(&sys(), m, view.version, i).await.expect("become full");
+            }
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 12, ..ProptestConfig::default() })]
+
+    /// Every figure of the fast path equals a plain recount from the raw records, for
+    /// the whole store and each territory, after any sequence of edits.
+    #[test]
+    fn counters_equal_a_plain_recount(edits in proptest::collection::vec(edit(), 1..40)) {
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+        rt.block_on(async {
+            let (s, _d) = store().await;
+            apply(&s, &edits).await;
+            let fast = s.coverage_summary(&Territory::All).await.expect("all");
+            prop_assert_eq!(&fast, &s.coverage_recount(None).await.expect("recount"));
+            for d in ["310106", STREET, COMMUNITY, "310106012", "310101", OTHER_STREET] {
+                let fast = figures(&s, d).await;
+                let plain = s.coverage_recount(Some(&code(d))).await.expect("recount");
+                prop_assert_eq!(fast, plain, "territory {}", d);
+            }
+            Ok(())
+        })?;
+    }
+}
