@@ -136,6 +136,39 @@ async fn accounts_tokens_server_and_backup() {
         .expect("json");
     assert_eq!(units["total"], 50);
 
+    // Coverage: the command line and the API give the same object for the street; the
+    // imported units have no organisation yet, so all 50 are uncovered.
+    let api: serde_json::Value = http
+        .get(format!("{url}/api/v1/coverage/summary?division=310106012"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .expect("summary")
+        .json()
+        .await
+        .expect("json");
+    let cli: serde_json::Value = serde_json::from_str(&run(tongxin(&data).args([
+        "coverage",
+        "--division",
+        "310106012",
+        "--json",
+    ])))
+    .expect("cli json");
+    assert_eq!(api, cli);
+    assert_eq!(
+        (cli["units_total"].as_i64(), cli["units_uncovered"].as_i64()),
+        (Some(50), Some(50))
+    );
+    assert_eq!(cli["org_coverage_rate"], 0.0);
+    let other = http
+        .get(format!("{url}/api/v1/coverage/summary?division=310106013"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .expect("other street");
+    assert_eq!(other.status(), reqwest::StatusCode::NOT_FOUND);
+    assert!(run(tongxin(&data).args(["coverage", "check"])).contains("agree"));
+
     // A backup taken while the server runs is a complete store of its own.
     let copy = dir.path().join("copy.db");
     run(tongxin(&data).arg("backup").arg(&copy));

@@ -164,50 +164,57 @@ impl Store {
         let mut lk = self.build_lookups(actor).await?;
         let txn = self.begin().await?;
         let mut report = ImportReport::default();
-        for t in tables {
-            let mut counts = SheetCounts {
-                sheet: t.sheet.clone(),
-                kind: t.kind.code(),
-                rows: t.rows.len(),
-                ..Default::default()
-            };
-            for row in &t.rows {
-                // Each row in a savepoint: with --skip-invalid a bad row leaves no trace.
-                let sp = txn.begin().await?;
-                let outcome = match t.kind {
-                    Kind::Carriers => self.import_carrier(&sp, actor, &mut lk, row).await,
-                    Kind::Units => self.import_unit(&sp, actor, &mut lk, row).await,
-                    Kind::Orgs => self.import_org(&sp, actor, &mut lk, row).await,
-                    Kind::Members => self.import_member(&sp, actor, &mut lk, row).await,
+        // Coverage follows the whole import at once, before it commits.
+        let (rows, dirty) = crate::coverage::deferring(async {
+            for t in tables {
+                let mut counts = SheetCounts {
+                    sheet: t.sheet.clone(),
+                    kind: t.kind.code(),
+                    rows: t.rows.len(),
+                    ..Default::default()
                 };
-                match outcome {
-                    Ok(change) => {
-                        sp.commit().await?;
-                        match change {
-                            Change::Created => counts.created += 1,
-                            Change::Updated => counts.updated += 1,
-                            Change::Unchanged => counts.unchanged += 1,
+                for row in &t.rows {
+                    // Each row in a savepoint: with --skip-invalid a bad row leaves no trace.
+                    let sp = txn.begin().await?;
+                    let outcome = match t.kind {
+                        Kind::Carriers => self.import_carrier(&sp, actor, &mut lk, row).await,
+                        Kind::Units => self.import_unit(&sp, actor, &mut lk, row).await,
+                        Kind::Orgs => self.import_org(&sp, actor, &mut lk, row).await,
+                        Kind::Members => self.import_member(&sp, actor, &mut lk, row).await,
+                    };
+                    match outcome {
+                        Ok(change) => {
+                            sp.commit().await?;
+                            match change {
+                                Change::Created => counts.created += 1,
+                                Change::Updated => counts.updated += 1,
+                                Change::Unchanged => counts.unchanged += 1,
+                            }
+                        }
+                        Err(f) => {
+                            sp.rollback().await?;
+                            counts.failed += 1;
+                            report.errors.push(RowError {
+                                sheet: t.sheet.clone(),
+                                kind: t.kind.code(),
+                                index: row.index,
+                                line: row.line,
+                                column: f.column,
+                                code: f.code,
+                                detail: f.detail,
+                            });
                         }
                     }
-                    Err(f) => {
-                        sp.rollback().await?;
-                        counts.failed += 1;
-                        report.errors.push(RowError {
-                            sheet: t.sheet.clone(),
-                            kind: t.kind.code(),
-                            index: row.index,
-                            line: row.line,
-                            column: f.column,
-                            code: f.code,
-                            detail: f.detail,
-                        });
-                    }
                 }
+                report.sheets.push(counts);
             }
-            report.sheets.push(counts);
-        }
+            Ok::<(), StoreError>(())
+        })
+        .await;
+        rows?;
         let ok = report.errors.is_empty() || mode.skip_invalid;
         if ok && !mode.dry_run {
+            crate::coverage::refresh(&txn, dirty).await?;
             crate::audit::record(
                 &txn,
                 actor,

@@ -34,6 +34,11 @@ impl Dirty {
         self.orgs.extend(id);
         self
     }
+    pub fn merge(&mut self, other: Dirty) {
+        self.units.extend(other.units);
+        self.carriers.extend(other.carriers);
+        self.orgs.extend(other.orgs);
+    }
     pub fn is_empty(&self) -> bool {
         self.units.is_empty() && self.carriers.is_empty() && self.orgs.is_empty()
     }

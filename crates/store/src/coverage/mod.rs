@@ -14,7 +14,25 @@ mod summary;
 
 pub use summary::Territory;
 
-use maintain::Dirty;
+pub(crate) use maintain::{Dirty, refresh};
+
+tokio::task_local! {
+    /// Set while a bulk import runs: writes collect what they touched here, and the
+    /// import refreshes it all at once before it commits.
+    static DEFERRED: std::cell::RefCell<Dirty>;
+}
+
+/// Runs `f` with coverage refreshes deferred, and returns what its writes touched (for
+/// one [`refresh`] before the caller commits). Rows that were rolled back leave ids
+/// behind that recompute to what they were: harmless.
+pub(crate) async fn deferring<F: std::future::Future>(f: F) -> (F::Output, Dirty) {
+    DEFERRED
+        .scope(std::cell::RefCell::new(Dirty::default()), async move {
+            let out = f.await;
+            (out, DEFERRED.with(|d| d.take()))
+        })
+        .await
+}
 
 use crate::{Result, Store};
 use sea_orm::{ConnectionTrait, DbBackend, Statement};
@@ -153,5 +171,14 @@ pub(crate) async fn follow<C: ConnectionTrait>(
         }
         _ => {}
     }
-    maintain::refresh(db, d).await
+    let mut pending = Some(d);
+    let deferred = DEFERRED.try_with(|acc| {
+        if let Some(d) = pending.take() {
+            acc.borrow_mut().merge(d);
+        }
+    });
+    match (deferred, pending) {
+        (Ok(()), _) | (Err(_), None) => Ok(()),
+        (Err(_), Some(d)) => maintain::refresh(db, d).await,
+    }
 }
