@@ -157,6 +157,64 @@ struct StoredOrg {
     units: i64,
 }
 
+/// A stored or recomputed fact row.
+trait Stored: PartialEq {
+    fn fact(&self) -> &dyn Fact;
+    /// The carrier whose counts the row takes part in (units only).
+    fn carrier(&self) -> Option<i64> {
+        None
+    }
+}
+
+impl Stored for StoredUnit {
+    fn fact(&self) -> &dyn Fact {
+        &self.fact
+    }
+    fn carrier(&self) -> Option<i64> {
+        self.carrier_id
+    }
+}
+
+impl Stored for StoredCarrier {
+    fn fact(&self) -> &dyn Fact {
+        &self.fact
+    }
+}
+
+impl Stored for StoredOrg {
+    fn fact(&self) -> &dyn Fact {
+        &self.fact
+    }
+}
+
+/// Compares the stored and recomputed rows of `chunk`: adds the difference to `delta`,
+/// notes the carriers of changed rows in `carriers`, and returns the changed ids with
+/// their new rows (absent when the record no longer counts).
+fn diff<'a, T: Stored>(
+    chunk: &[i64],
+    old: &HashMap<i64, T>,
+    new: &'a HashMap<i64, T>,
+    delta: &mut Delta,
+    carriers: &mut BTreeSet<i64>,
+) -> (Vec<i64>, Vec<(i64, &'a T)>) {
+    let mut changed = vec![];
+    for id in chunk {
+        let (o, n) = (old.get(id), new.get(id));
+        if o == n {
+            continue;
+        }
+        changed.push(*id);
+        for (row, sign) in [(o, -1), (n, 1)] {
+            if let Some(row) = row {
+                delta.add(row.fact(), sign);
+                carriers.extend(row.carrier());
+            }
+        }
+    }
+    let rows = changed.iter().filter_map(|id| new.get(id).map(|n| (*id, n))).collect();
+    (changed, rows)
+}
+
 fn flag(r: &QueryResult, i: usize) -> Result<bool> {
     Ok(r.try_get_by_index::<i64>(i)? != 0)
 }
@@ -348,21 +406,7 @@ pub(crate) async fn refresh<C: ConnectionTrait>(db: &C, dirty: Dirty) -> Result<
             )
             .await?,
         );
-        let mut changed = vec![];
-        for id in chunk {
-            let (o, n) = (old.get(id), new.get(id));
-            if o == n {
-                continue;
-            }
-            changed.push(*id);
-            for (s, sign) in [(o, -1), (n, 1)] {
-                if let Some(s) = s {
-                    delta.add(&s.fact, sign);
-                    carriers.extend(s.carrier_id);
-                }
-            }
-        }
-        let rows: Vec<(i64, &StoredUnit)> = changed.iter().filter_map(|id| new.get(id).map(|n| (*id, n))).collect();
+        let (changed, rows) = diff(chunk, &old, &new, &mut delta, &mut carriers);
         replace(
             db,
             "unit_facts",
@@ -418,20 +462,7 @@ pub(crate) async fn refresh<C: ConnectionTrait>(db: &C, dirty: Dirty) -> Result<
             ),
         )
         .await?;
-        let mut changed = vec![];
-        for id in chunk {
-            let (o, n) = (old.get(id), new.get(id));
-            if o == n {
-                continue;
-            }
-            changed.push(*id);
-            for (s, sign) in [(o, -1), (n, 1)] {
-                if let Some(s) = s {
-                    delta.add(&s.fact, sign);
-                }
-            }
-        }
-        let rows: Vec<(i64, &StoredCarrier)> = changed.iter().filter_map(|id| new.get(id).map(|n| (*id, n))).collect();
+        let (changed, rows) = diff(chunk, &old, &new, &mut delta, &mut BTreeSet::new());
         replace(
             db,
             "carrier_facts",
@@ -483,20 +514,7 @@ pub(crate) async fn refresh<C: ConnectionTrait>(db: &C, dirty: Dirty) -> Result<
             ),
         )
         .await?;
-        let mut changed = vec![];
-        for id in chunk {
-            let (o, n) = (old.get(id), new.get(id));
-            if o == n {
-                continue;
-            }
-            changed.push(*id);
-            for (s, sign) in [(o, -1), (n, 1)] {
-                if let Some(s) = s {
-                    delta.add(&s.fact, sign);
-                }
-            }
-        }
-        let rows: Vec<(i64, &StoredOrg)> = changed.iter().filter_map(|id| new.get(id).map(|n| (*id, n))).collect();
+        let (changed, rows) = diff(chunk, &old, &new, &mut delta, &mut BTreeSet::new());
         replace(
             db,
             "org_facts",

@@ -295,6 +295,8 @@ impl Store {
         i: OrgInput,
     ) -> Result<party_org::Model> {
         let id = before.id;
+        // Read before anything changes: the units it was attached to.
+        let before_json = org_json(txn, &before).await?;
         let find = party_org::Entity::find_by_id(id);
         let parent = match i.parent_id {
             Some(p) => {
@@ -356,7 +358,7 @@ impl Store {
             "update",
             "party_org",
             Some(id),
-            org_json(txn, &before).await?,
+            before_json,
             org_json(txn, &after).await?,
         )
         .await?;
