@@ -2,6 +2,8 @@
 //! TONGXIN_TEST_POSTGRES holds an admin URL: every rule on small hand-built cases, and
 //! random edit sequences whose counters must equal a plain recount.
 
+mod common;
+use common::store;
 use proptest::prelude::*;
 use tongxin_domain::codes::{DivisionCode, ResidentId};
 use tongxin_domain::coverage::Figures;
@@ -13,22 +15,6 @@ use tongxin_store::{Actor, Store};
 const STREET: &str = "310106013";
 const COMMUNITY: &str = "310106013001";
 const OTHER_STREET: &str = "310101002";
-
-async fn store() -> (Store, tempfile::TempDir) {
-    let dir = tempfile::tempdir().expect("dir");
-    let url = match std::env::var("TONGXIN_TEST_POSTGRES").ok().filter(|s| !s.is_empty()) {
-        Some(admin) => {
-            let name = format!("tx_store_{}", &tongxin_store::accounts::new_token()[..16]);
-            tongxin_store::create_postgres_database(&admin, &name)
-                .await
-                .expect("create database")
-        }
-        None => format!("sqlite://{}?mode=rwc", dir.path().join("c.db").display()),
-    };
-    let s = Store::open(&url).await.expect("open");
-    s.ensure_builtin_divisions().await.expect("divisions");
-    (s, dir)
-}
 
 fn sys() -> Actor {
     Actor::system("test")

@@ -1,29 +1,14 @@
 //! Storage tests on SQLite, and on a fresh PostgreSQL database when
 //! TONGXIN_TEST_POSTGRES holds an admin URL.
 
+mod common;
+use common::store;
 use tongxin_domain::access::Role;
 use tongxin_domain::codes::{CreditCode, DivisionCode, ResidentId};
 use tongxin_domain::registry::{MemberFields, OrgFields, OrgPath, UnitFields};
 use tongxin_domain::scope::Scope;
 use tongxin_store::registry::{ListQuery, MemberInput, OrgInput, UnitInput};
-use tongxin_store::{Actor, Store, StoreError};
-
-async fn store() -> (Store, tempfile::TempDir) {
-    let dir = tempfile::tempdir().expect("dir");
-    let url = match std::env::var("TONGXIN_TEST_POSTGRES").ok().filter(|s| !s.is_empty()) {
-        Some(admin) => {
-            let name = format!("tx_store_{}", &tongxin_store::accounts::new_token()[..16]);
-            tongxin_store::create_postgres_database(&admin, &name)
-                .await
-                .expect("create database")
-        }
-        None => format!("sqlite://{}?mode=rwc", dir.path().join("s.db").display()),
-    };
-    let s = Store::open(&url).await.expect("open");
-    s.migrate().await.expect("migrating twice changes nothing");
-    s.ensure_builtin_divisions().await.expect("divisions");
-    (s, dir)
-}
+use tongxin_store::{Actor, StoreError};
 
 fn org(name: &str, kind: &str, parent: Option<i64>, units: Vec<i64>) -> OrgInput {
     OrgInput {

@@ -157,8 +157,13 @@ struct StoredOrg {
     units: i64,
 }
 
-/// A stored or recomputed fact row.
+/// A stored or recomputed fact row, and where it is kept.
 trait Stored: PartialEq {
+    const TABLE: &'static str;
+    const KEY: &'static str;
+    /// The columns after the key, in the order of [`Stored::values`].
+    const COLUMNS: &'static [&'static str];
+    fn values(&self) -> Vec<sea_orm::Value>;
     fn fact(&self) -> &dyn Fact;
     /// The carrier whose counts the row takes part in (units only).
     fn carrier(&self) -> Option<i64> {
@@ -167,6 +172,30 @@ trait Stored: PartialEq {
 }
 
 impl Stored for StoredUnit {
+    const TABLE: &'static str = "unit_facts";
+    const KEY: &'static str = "unit_id";
+    const COLUMNS: &'static [&'static str] = &[
+        "division_code",
+        "kind",
+        "carrier_id",
+        "carrier_kind",
+        "status",
+        "full_members",
+        "own_org",
+        "qualifying",
+    ];
+    fn values(&self) -> Vec<sea_orm::Value> {
+        vec![
+            self.fact.division.clone().into(),
+            self.fact.kind.code().into(),
+            self.carrier_id.into(),
+            self.fact.carrier_kind.map(|k| k.code().to_string()).into(),
+            self.fact.status.code().into(),
+            self.full_members.into(),
+            self.fact.own_org.into(),
+            self.fact.qualifying.into(),
+        ]
+    }
     fn fact(&self) -> &dyn Fact {
         &self.fact
     }
@@ -176,27 +205,53 @@ impl Stored for StoredUnit {
 }
 
 impl Stored for StoredCarrier {
+    const TABLE: &'static str = "carrier_facts";
+    const KEY: &'static str = "carrier_id";
+    const COLUMNS: &'static [&'static str] =
+        &["division_code", "kind", "units_total", "units_covered", "fully_covered"];
+    fn values(&self) -> Vec<sea_orm::Value> {
+        vec![
+            self.fact.division.clone().into(),
+            self.fact.kind.code().into(),
+            self.units_total.into(),
+            self.units_covered.into(),
+            self.fact.fully_covered.into(),
+        ]
+    }
     fn fact(&self) -> &dyn Fact {
         &self.fact
     }
 }
 
 impl Stored for StoredOrg {
+    const TABLE: &'static str = "org_facts";
+    const KEY: &'static str = "org_id";
+    const COLUMNS: &'static [&'static str] =
+        &["division_code", "kind", "units", "members_full", "members_probationary"];
+    fn values(&self) -> Vec<sea_orm::Value> {
+        vec![
+            self.fact.division.clone().into(),
+            self.fact.kind.code().into(),
+            self.units.into(),
+            self.fact.members_full.into(),
+            self.fact.members_probationary.into(),
+        ]
+    }
     fn fact(&self) -> &dyn Fact {
         &self.fact
     }
 }
 
-/// Compares the stored and recomputed rows of `chunk`: adds the difference to `delta`,
-/// notes the carriers of changed rows in `carriers`, and returns the changed ids with
-/// their new rows (absent when the record no longer counts).
-fn diff<'a, T: Stored>(
+/// Compares the stored and recomputed rows of `chunk`, adds the difference to `delta`,
+/// notes the carriers of changed rows in `carriers`, and replaces the changed rows.
+async fn write_changes<C: ConnectionTrait, T: Stored>(
+    db: &C,
     chunk: &[i64],
     old: &HashMap<i64, T>,
-    new: &'a HashMap<i64, T>,
+    new: &HashMap<i64, T>,
     delta: &mut Delta,
     carriers: &mut BTreeSet<i64>,
-) -> (Vec<i64>, Vec<(i64, &'a T)>) {
+) -> Result<()> {
     let mut changed = vec![];
     for id in chunk {
         let (o, n) = (old.get(id), new.get(id));
@@ -211,8 +266,34 @@ fn diff<'a, T: Stored>(
             }
         }
     }
-    let rows = changed.iter().filter_map(|id| new.get(id).map(|n| (*id, n))).collect();
-    (changed, rows)
+    if changed.is_empty() {
+        return Ok(());
+    }
+    db.execute_unprepared(&format!(
+        "DELETE FROM {} WHERE {} IN ({})",
+        T::TABLE,
+        T::KEY,
+        id_list(&changed)
+    ))
+    .await?;
+    let mut q = Query::insert();
+    q.into_table(T::TABLE)
+        .columns(std::iter::once(T::KEY).chain(T::COLUMNS.iter().copied()));
+    let mut any = false;
+    for id in &changed {
+        if let Some(row) = new.get(id) {
+            q.values_panic(
+                std::iter::once(sea_orm::Value::from(*id))
+                    .chain(row.values())
+                    .map(Into::into),
+            );
+            any = true;
+        }
+    }
+    if any {
+        db.execute(&q).await?;
+    }
+    Ok(())
 }
 
 fn flag(r: &QueryResult, i: usize) -> Result<bool> {
@@ -346,36 +427,6 @@ async fn stored_orgs<C: ConnectionTrait>(db: &C, sql: String) -> Result<HashMap<
     Ok(out)
 }
 
-/// Replaces the fact rows of `changed` with `rows` (inserted through `insert`).
-async fn replace<C, T>(
-    db: &C,
-    table: &str,
-    key: &str,
-    changed: &[i64],
-    new: &[(i64, &T)],
-    columns: &[&'static str],
-    values: fn(i64, &T) -> Vec<sea_orm::Value>,
-) -> Result<()>
-where
-    C: ConnectionTrait,
-{
-    if changed.is_empty() {
-        return Ok(());
-    }
-    db.execute_unprepared(&format!("DELETE FROM {table} WHERE {key} IN ({})", id_list(changed)))
-        .await?;
-    if new.is_empty() {
-        return Ok(());
-    }
-    let mut q = Query::insert();
-    q.into_table(table.to_string()).columns(columns.iter().copied());
-    for (id, row) in new {
-        q.values_panic(values(*id, row).into_iter().map(Into::into));
-    }
-    db.execute(&q).await?;
-    Ok(())
-}
-
 /// Recomputes the facts of everything dirty and adds the differences to the counters.
 /// Runs inside the caller's write transaction.
 pub(crate) async fn refresh<C: ConnectionTrait>(db: &C, dirty: Dirty) -> Result<()> {
@@ -406,39 +457,7 @@ pub(crate) async fn refresh<C: ConnectionTrait>(db: &C, dirty: Dirty) -> Result<
             )
             .await?,
         );
-        let (changed, rows) = diff(chunk, &old, &new, &mut delta, &mut carriers);
-        replace(
-            db,
-            "unit_facts",
-            "unit_id",
-            &changed,
-            &rows,
-            &[
-                "unit_id",
-                "division_code",
-                "kind",
-                "carrier_id",
-                "carrier_kind",
-                "status",
-                "full_members",
-                "own_org",
-                "qualifying",
-            ],
-            |id, s| {
-                vec![
-                    id.into(),
-                    s.fact.division.clone().into(),
-                    s.fact.kind.code().into(),
-                    s.carrier_id.into(),
-                    s.fact.carrier_kind.map(|k| k.code().to_string()).into(),
-                    s.fact.status.code().into(),
-                    s.full_members.into(),
-                    s.fact.own_org.into(),
-                    s.fact.qualifying.into(),
-                ]
-            },
-        )
-        .await?;
+        write_changes(db, chunk, &old, &new, &mut delta, &mut carriers).await?;
     }
 
     let carriers: Vec<i64> = carriers.into_iter().collect();
@@ -462,33 +481,7 @@ pub(crate) async fn refresh<C: ConnectionTrait>(db: &C, dirty: Dirty) -> Result<
             ),
         )
         .await?;
-        let (changed, rows) = diff(chunk, &old, &new, &mut delta, &mut BTreeSet::new());
-        replace(
-            db,
-            "carrier_facts",
-            "carrier_id",
-            &changed,
-            &rows,
-            &[
-                "carrier_id",
-                "division_code",
-                "kind",
-                "units_total",
-                "units_covered",
-                "fully_covered",
-            ],
-            |id, s| {
-                vec![
-                    id.into(),
-                    s.fact.division.clone().into(),
-                    s.fact.kind.code().into(),
-                    s.units_total.into(),
-                    s.units_covered.into(),
-                    s.fact.fully_covered.into(),
-                ]
-            },
-        )
-        .await?;
+        write_changes(db, chunk, &old, &new, &mut delta, &mut BTreeSet::new()).await?;
     }
 
     let orgs: Vec<i64> = orgs.into_iter().collect();
@@ -514,33 +507,7 @@ pub(crate) async fn refresh<C: ConnectionTrait>(db: &C, dirty: Dirty) -> Result<
             ),
         )
         .await?;
-        let (changed, rows) = diff(chunk, &old, &new, &mut delta, &mut BTreeSet::new());
-        replace(
-            db,
-            "org_facts",
-            "org_id",
-            &changed,
-            &rows,
-            &[
-                "org_id",
-                "division_code",
-                "kind",
-                "units",
-                "members_full",
-                "members_probationary",
-            ],
-            |id, s| {
-                vec![
-                    id.into(),
-                    s.fact.division.clone().into(),
-                    s.fact.kind.code().into(),
-                    s.units.into(),
-                    s.fact.members_full.into(),
-                    s.fact.members_probationary.into(),
-                ]
-            },
-        )
-        .await?;
+        write_changes(db, chunk, &old, &new, &mut delta, &mut BTreeSet::new()).await?;
     }
     delta.apply(db).await
 }

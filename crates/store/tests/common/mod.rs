@@ -1,0 +1,22 @@
+//! What the storage test binaries share.
+
+use tongxin_store::Store;
+
+/// A fresh store with Shanghai's divisions: a SQLite file in a temporary folder, or a
+/// fresh PostgreSQL database when TONGXIN_TEST_POSTGRES holds an admin URL.
+pub async fn store() -> (Store, tempfile::TempDir) {
+    let dir = tempfile::tempdir().expect("dir");
+    let url = match std::env::var("TONGXIN_TEST_POSTGRES").ok().filter(|s| !s.is_empty()) {
+        Some(admin) => {
+            let name = format!("tx_store_{}", &tongxin_store::accounts::new_token()[..16]);
+            tongxin_store::create_postgres_database(&admin, &name)
+                .await
+                .expect("create database")
+        }
+        None => format!("sqlite://{}?mode=rwc", dir.path().join("s.db").display()),
+    };
+    let s = Store::open(&url).await.expect("open");
+    s.migrate().await.expect("migrating twice changes nothing");
+    s.ensure_builtin_divisions().await.expect("divisions");
+    (s, dir)
+}
