@@ -9,9 +9,11 @@
 //! two servers on one database apply their differences one after the other and each
 //! recomputes from what the other committed.
 
+mod gaps;
 mod maintain;
 mod summary;
 
+pub use gaps::{GapKind, GapRow, UnitRef};
 pub use summary::Territory;
 
 pub(crate) use maintain::{Dirty, refresh};
