@@ -14,7 +14,7 @@ mod write;
 pub use fields::{Field, Kind};
 pub use normalise::{Unrecognised, parse_bool, parse_date, split_multi};
 pub use read::{Table, TableRow, read_tables};
-pub use write::{ErrorSheet, write_error_workbook, write_workbook};
+pub use write::{ErrorSheet, write_error_workbook, write_table, write_workbook};
 
 /// Largest upload accepted (bytes).
 pub const MAX_FILE_BYTES: usize = 50 * 1024 * 1024;

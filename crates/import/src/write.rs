@@ -98,3 +98,42 @@ mod tests {
         assert_eq!(back[0].grid[2][3], "信用代码校验位错误");
     }
 }
+
+/// Writes one sheet: a bold header row, then the rows as text (report exports such as
+/// coverage gap lists).
+pub fn write_table(sheet: &str, headers: &[String], rows: &[Vec<String>]) -> Result<Vec<u8>, ImportError> {
+    let mut wb = Workbook::new();
+    let bold = Format::new().set_bold();
+    let ws = wb.add_worksheet();
+    ws.set_name(sheet).map_err(werr)?;
+    for (c, h) in headers.iter().enumerate() {
+        ws.write_string_with_format(0, c as u16, h, &bold).map_err(werr)?;
+        ws.set_column_width(c as u16, 16).map_err(werr)?;
+    }
+    for (r, row) in rows.iter().enumerate() {
+        for (c, v) in row.iter().enumerate() {
+            if !v.is_empty() {
+                ws.write_string(r as u32 + 1, c as u16, v).map_err(werr)?;
+            }
+        }
+    }
+    wb.save_to_buffer().map_err(werr)
+}
+
+#[cfg(test)]
+mod table_tests {
+    #[test]
+    fn a_table_reads_back() {
+        let bytes = super::write_table(
+            "未覆盖单位",
+            &["名称".into(), "类型".into()],
+            &[vec!["甲公司".into(), "企业".into()]],
+        )
+        .expect("write");
+        use calamine::Reader;
+        let mut wb: calamine::Xlsx<_> = calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).expect("workbook");
+        let range = wb.worksheet_range("未覆盖单位").expect("sheet");
+        let cells: Vec<String> = range.rows().flatten().map(|c| c.to_string()).collect();
+        assert_eq!(cells, ["名称", "类型", "甲公司", "企业"]);
+    }
+}

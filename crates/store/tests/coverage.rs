@@ -421,16 +421,25 @@ async fn gap_lists_name_what_to_fix() {
     let elsewhere = g.unit(OTHER_STREET, None, None).await;
 
     // Uncovered units: only this street's, each linking to its record.
-    let p = s.coverage_gaps(&street, GapKind::UncoveredUnits, &page(None)).await.expect("gaps");
+    let p = s
+        .coverage_gaps(&street, GapKind::UncoveredUnits, &page(None))
+        .await
+        .expect("gaps");
     assert_eq!(p.total, 1);
     assert_eq!((p.items[0].id, p.items[0].link()), (bare, format!("/units/{bare}")));
     assert_eq!(p.items[0].carrier_name.as_deref(), Some("载体1"));
     let _ = elsewhere;
 
     // Carriers not fully covered: the tower (with the bare unit named) and the empty market.
-    let p = s.coverage_gaps(&street, GapKind::CarriersNotCovered, &page(Some("-units_total"))).await.expect("carriers");
+    let p = s
+        .coverage_gaps(&street, GapKind::CarriersNotCovered, &page(Some("-units_total")))
+        .await
+        .expect("carriers");
     assert_eq!(p.items.iter().map(|r| r.id).collect::<Vec<_>>(), vec![tower, empty]);
-    assert_eq!(p.items[0].uncovered.iter().map(|u| u.id).collect::<Vec<_>>(), vec![bare]);
+    assert_eq!(
+        p.items[0].uncovered.iter().map(|u| u.id).collect::<Vec<_>>(),
+        vec![bare]
+    );
     assert_eq!(p.items[0].units_uncovered, Some(1));
 
     // A joint branch of six units is over its limit; three full members in one of them
@@ -443,18 +452,40 @@ async fn gap_lists_name_what_to_fix() {
     for _ in 0..3 {
         g.member(joint, Some(six[0]), true).await;
     }
-    let p = s.coverage_gaps(&street, GapKind::OverLimit, &page(None)).await.expect("over");
-    assert_eq!(p.items.iter().map(|r| (r.id, r.reasons.clone())).collect::<Vec<_>>(), vec![(joint, vec!["joint_branch_units"])]);
-    let p = s.coverage_gaps(&street, GapKind::ShouldSetUp, &page(None)).await.expect("set up");
-    assert_eq!(p.items.iter().map(|r| (r.id, r.full_members)).collect::<Vec<_>>(), vec![(six[0], Some(3))]);
-    assert_eq!(p.items[0].status, Some(tongxin_domain::coverage::CoverageStatus::Organisational));
+    let p = s
+        .coverage_gaps(&street, GapKind::OverLimit, &page(None))
+        .await
+        .expect("over");
+    assert_eq!(
+        p.items.iter().map(|r| (r.id, r.reasons.clone())).collect::<Vec<_>>(),
+        vec![(joint, vec!["joint_branch_units"])]
+    );
+    let p = s
+        .coverage_gaps(&street, GapKind::ShouldSetUp, &page(None))
+        .await
+        .expect("set up");
+    assert_eq!(
+        p.items.iter().map(|r| (r.id, r.full_members)).collect::<Vec<_>>(),
+        vec![(six[0], Some(3))]
+    );
+    assert_eq!(
+        p.items[0].status,
+        Some(tongxin_domain::coverage::CoverageStatus::Organisational)
+    );
 
     // Terms: ended, ending within 90 days, and far off.
     let today = chrono::Local::now().date_naive();
     let admin = sys();
     let term = |days: i64, name: &str| {
-        let fields = OrgFields::parse(name, "党委", STREET, "李书记", None, Some(today + chrono::Duration::days(days)))
-            .expect("org");
+        let fields = OrgFields::parse(
+            name,
+            "党委",
+            STREET,
+            "李书记",
+            None,
+            Some(today + chrono::Duration::days(days)),
+        )
+        .expect("org");
         s.create_org(
             &admin,
             OrgInput {
@@ -468,34 +499,58 @@ async fn gap_lists_name_what_to_fix() {
     let overdue = term(-1, "届满党委").await.expect("org").id;
     let soon = term(30, "将届满党委").await.expect("org").id;
     term(200, "远期党委").await.expect("org");
-    let p = s.coverage_gaps(&street, GapKind::Renewals, &page(None)).await.expect("renewals");
+    let p = s
+        .coverage_gaps(&street, GapKind::Renewals, &page(None))
+        .await
+        .expect("renewals");
     let got: Vec<_> = p.items.iter().map(|r| (r.id, r.renewal)).collect();
     use tongxin_domain::coverage::Renewal;
-    assert_eq!(got, vec![(overdue, Some(Renewal::Overdue)), (soon, Some(Renewal::DueSoon))]);
+    assert_eq!(
+        got,
+        vec![(overdue, Some(Renewal::Overdue)), (soon, Some(Renewal::DueSoon))]
+    );
 
     // Search, kind filter and paging.
     let q = tongxin_store::registry::ListQuery {
         q: Some("将届满".into()),
         ..Default::default()
     };
-    assert_eq!(s.coverage_gaps(&street, GapKind::Renewals, &q).await.expect("search").total, 1);
+    assert_eq!(
+        s.coverage_gaps(&street, GapKind::Renewals, &q)
+            .await
+            .expect("search")
+            .total,
+        1
+    );
     let q = tongxin_store::registry::ListQuery {
         kind: Some("党支部".into()),
         ..Default::default()
     };
-    assert_eq!(s.coverage_gaps(&street, GapKind::Renewals, &q).await.expect("kind").total, 0);
+    assert_eq!(
+        s.coverage_gaps(&street, GapKind::Renewals, &q)
+            .await
+            .expect("kind")
+            .total,
+        0
+    );
     let q = tongxin_store::registry::ListQuery {
         per_page: Some(1),
         page: Some(2),
         ..Default::default()
     };
-    let p = s.coverage_gaps(&street, GapKind::CarriersNotCovered, &q).await.expect("page 2");
+    let p = s
+        .coverage_gaps(&street, GapKind::CarriersNotCovered, &q)
+        .await
+        .expect("page 2");
     assert_eq!((p.total, p.items.len()), (2, 1));
     // The other street has none of these.
     let other = Territory::Division(code(OTHER_STREET));
     let counts = s.coverage_gap_counts(&other).await.expect("counts");
     assert_eq!(counts.iter().map(|c| c.1).sum::<u64>(), 1, "{counts:?}");
     // An organisation subtree: the joint branch's own gaps.
-    let p = s.coverage_gaps(&Territory::Org(joint), GapKind::ShouldSetUp, &page(None)).await.expect("org");
+    let p = s
+        .coverage_gaps(&Territory::Org(joint), GapKind::ShouldSetUp, &page(None))
+        .await
+        .expect("org");
     assert_eq!(p.total, 1);
 }

@@ -41,7 +41,6 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/members", get(list_members).post(create_member))
         .route("/api/v1/members/search", post(search_members))
         .route("/api/v1/audit", get(audit_log))
-        .route("/api/v1/coverage/summary", get(coverage_summary))
         .route("/api/v1/members/{id}", get(get_member).put(update_member))
         .route("/api/v1/members/{id}/archive", post(archive_member))
         .route("/api/v1/members/{id}/history", get(member_history))
@@ -321,40 +320,6 @@ async fn search_members(
     Json(q): Json<ListQuery>,
 ) -> Result<Response, ApiError> {
     Ok(Json(s.store.list_members(&a.actor, &q).await?).into_response())
-}
-
-/// Which territory a coverage request is for: a division or an organisation subtree;
-/// neither means the caller's own territory.
-#[derive(Debug, Default, Deserialize)]
-pub struct TerritoryParams {
-    pub division: Option<String>,
-    pub org: Option<i64>,
-}
-
-impl TerritoryParams {
-    pub fn territory(&self) -> Result<Option<tongxin_store::coverage::Territory>, ApiError> {
-        use tongxin_store::coverage::Territory;
-        match (
-            self.division.as_deref().map(str::trim).filter(|d| !d.is_empty()),
-            self.org,
-        ) {
-            (Some(d), _) => tongxin_domain::codes::DivisionCode::parse(d)
-                .map(|c| Some(Territory::Division(c)))
-                .map_err(|_| StoreError::UnknownDivision(d.into()).into()),
-            (None, Some(o)) => Ok(Some(Territory::Org(o))),
-            (None, None) => Ok(None),
-        }
-    }
-}
-
-/// Coverage figures of a territory, read from counters kept exact on every edit.
-async fn coverage_summary(
-    State(s): State<AppState>,
-    ApiAuth(a): ApiAuth,
-    Query(p): Query<TerritoryParams>,
-) -> Result<Response, ApiError> {
-    let t = s.store.coverage_territory(&a.actor, p.territory()?).await?;
-    Ok(Json(s.store.coverage_summary(&t).await?).into_response())
 }
 
 #[derive(Deserialize)]

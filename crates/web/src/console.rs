@@ -30,6 +30,7 @@ pub fn routes() -> Router<AppState> {
         .route("/logout", post(logout))
         .route("/lang", get(switch_lang))
         .route("/static/app.css", get(css))
+        .route("/static/screen.js", get(screen_js))
         .route("/divisions/{code}", get(division_page))
         .route("/import", get(import_page).post(import_submit))
         .route("/import/errors/{token}", get(import_errors))
@@ -63,7 +64,7 @@ fn lang_of(headers: &HeaderMap) -> Lang {
         .unwrap_or(Lang::ZhCn)
 }
 
-fn ctx(headers: &HeaderMap, auth: Option<&auth::Auth>, title_key: &str) -> Ctx {
+pub(crate) fn ctx(headers: &HeaderMap, auth: Option<&auth::Auth>, title_key: &str) -> Ctx {
     let lang = lang_of(headers);
     Ctx {
         title: lang.t(title_key),
@@ -75,7 +76,7 @@ fn ctx(headers: &HeaderMap, auth: Option<&auth::Auth>, title_key: &str) -> Ctx {
     }
 }
 
-fn render<T: Template>(t: &T) -> Response {
+pub(crate) fn render<T: Template>(t: &T) -> Response {
     match t.render() {
         Ok(html) => Html(html).into_response(),
         Err(e) => {
@@ -86,7 +87,7 @@ fn render<T: Template>(t: &T) -> Response {
 }
 
 /// An error page in the console's language.
-fn error_page(headers: &HeaderMap, auth: Option<&auth::Auth>, e: ApiError) -> Response {
+pub(crate) fn error_page(headers: &HeaderMap, auth: Option<&auth::Auth>, e: ApiError) -> Response {
     let mut c = ctx(headers, auth, "app.name");
     c.flash_error = Some(e.message(c.lang));
     c.title = e.message(c.lang);
@@ -119,6 +120,17 @@ async fn css() -> Response {
             (header::CACHE_CONTROL, "max-age=3600"),
         ],
         include_str!("../static/app.css"),
+    )
+        .into_response()
+}
+
+async fn screen_js() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "max-age=3600"),
+        ],
+        include_str!("../static/screen.js"),
     )
         .into_response()
 }

@@ -7,6 +7,7 @@ rust_i18n::i18n!("locales", fallback = "zh-CN");
 mod api;
 mod auth;
 mod console;
+mod coverage;
 mod error;
 pub mod i18n;
 pub mod import_service;
@@ -59,6 +60,7 @@ pub fn router(state: AppState) -> Router {
     ];
     let mut app = Router::new()
         .merge(api::routes())
+        .merge(coverage::routes())
         .merge(console::routes())
         .route("/healthz", axum::routing::get(healthz))
         .route("/api/openapi.json", axum::routing::get(openapi::serve))

@@ -410,7 +410,14 @@ fn gap_row(kind: GapKind, r: &QueryResult, rules: &CoverageRules, today: NaiveDa
             row
         }
         GapKind::CarriersNotCovered => {
-            let mut row = GapRow::new("carrier", id, name, k.clone(), label::<CarrierKind>(&k)?.label_zh(), division);
+            let mut row = GapRow::new(
+                "carrier",
+                id,
+                name,
+                k.clone(),
+                label::<CarrierKind>(&k)?.label_zh(),
+                division,
+            );
             row.units = Some(r.try_get("", "units_total")?);
             row.units_uncovered = Some(r.try_get("", "units_uncovered")?);
             row
@@ -431,7 +438,14 @@ fn gap_row(kind: GapKind, r: &QueryResult, rules: &CoverageRules, today: NaiveDa
             row
         }
         GapKind::Renewals => {
-            let mut row = GapRow::new("party_org", id, name, k.clone(), label::<OrgKind>(&k)?.label_zh(), division);
+            let mut row = GapRow::new(
+                "party_org",
+                id,
+                name,
+                k.clone(),
+                label::<OrgKind>(&k)?.label_zh(),
+                division,
+            );
             row.secretary = r.try_get("", "secretary")?;
             row.term_ends_on = r.try_get("", "term_ends_on")?;
             row.renewal = rules.renewal(row.term_ends_on, today);

@@ -9,8 +9,8 @@ mod orgs;
 mod units;
 
 pub use carriers::{CarrierInput, CarrierView};
-pub use common::{ListQuery, Page};
 pub(crate) use common::like_escape;
+pub use common::{ListQuery, Page};
 pub use instructors::InstructorView;
 pub(crate) use instructors::ensure_instructor_in;
 pub use members::{MemberInput, MemberView, RevealedMember};

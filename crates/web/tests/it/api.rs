@@ -22,9 +22,14 @@ async fn a_street_office_is_refused_every_route_with_another_streets_ids() {
         } else {
             s.member
         };
-        path.replace("{id}", &id.to_string())
-            .replace("{code}", s.code)
-            .replace("{kind}", "units")
+        path.replace("{id}", &id.to_string()).replace("{code}", s.code).replace(
+            "{kind}",
+            if path.contains("/gaps/") {
+                "uncovered_units"
+            } else {
+                "units"
+            },
+        )
     };
     for (method, path, _) in ROUTES {
         if path.contains("/auth/") || *path == "/api/v1/import" {

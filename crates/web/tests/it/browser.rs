@@ -127,6 +127,25 @@ async fn text_of(c: &fantoccini::Client, css: &str) -> String {
     }
 }
 
+/// Opens the console and logs in as `user`.
+async fn log_in(c: &fantoccini::Client, app: &App, user: &str) {
+    c.goto(&app.url("/")).await.expect("open");
+    assert!(c.current_url().await.expect("url").path().ends_with("/login"));
+    c.find(Locator::Id("username"))
+        .await
+        .expect("username")
+        .send_keys(user)
+        .await
+        .expect("type");
+    c.find(Locator::Id("password"))
+        .await
+        .expect("password")
+        .send_keys(PASSWORD)
+        .await
+        .expect("type");
+    click_and_load(c, Locator::Id("login")).await;
+}
+
 /// Log in; drill into a street; create a unit with a wrong credit code and see the message
 /// beside the field; import a workbook and see its rows; log out.
 #[tokio::test]
@@ -139,21 +158,7 @@ async fn a_street_office_day_in_the_console() {
     account(&app, "district", Role::DistrictOffice, Some("310106"), None).await;
     let c = browser(&d, 1200).await;
 
-    c.goto(&app.url("/")).await.expect("open");
-    assert!(c.current_url().await.expect("url").path().ends_with("/login"));
-    c.find(Locator::Id("username"))
-        .await
-        .expect("username")
-        .send_keys("district")
-        .await
-        .expect("type");
-    c.find(Locator::Id("password"))
-        .await
-        .expect("password")
-        .send_keys(PASSWORD)
-        .await
-        .expect("type");
-    click_and_load(&c, Locator::Id("login")).await;
+    log_in(&c, &app, "district").await;
     assert_eq!(text_of(&c, "h1").await, "静安区");
     assert_eq!(text_of(&c, "#count-units").await, "2");
 
@@ -284,4 +289,90 @@ async fn the_console_works_at_phone_width() {
         "page scrolls sideways at phone width: {widths}"
     );
     c.close().await.expect("close");
+}
+
+/// The coverage dashboard of a street shows the API's figures; a gap-list row opens the
+/// record; the big screen renders.
+#[tokio::test]
+async fn the_coverage_dashboard_agrees_with_the_api() {
+    let _one = ONE_BROWSER.lock().await;
+    let Some(d) = driver().await else { return };
+    let app = spawn().await;
+    street(&app, STREET_A, "甲").await;
+    street(&app, STREET_B, "乙").await;
+    let bare = app
+        .store
+        .create_unit(
+            &Actor::system("fixture"),
+            UnitInput {
+                fields: UnitFields::parse("甲未覆盖商贸有限公司", "企业", "", "", STREET_A, "").expect("unit"),
+                carrier_id: None,
+                instructor_id: None,
+            },
+        )
+        .await
+        .expect("unit")
+        .id;
+    account(&app, "district", Role::DistrictOffice, Some("310106"), None).await;
+    let api = Client::login(&app, "district", PASSWORD).await;
+    let (_, f) = api.get(&format!("/api/v1/coverage/summary?division={STREET_A}")).await;
+    let c = browser(&d, 1200).await;
+    log_in(&c, &app, "district").await;
+
+    // The district's dashboard, then drill into the street.
+    click_and_load(&c, Locator::Id("nav-coverage")).await;
+    assert!(text_of(&c, "h1").await.contains("静安区"));
+    click_and_load(&c, Locator::LinkText("南京西路街道")).await;
+    assert!(text_of(&c, "h1").await.contains("南京西路街道"));
+    assert_eq!(text_of(&c, "#stat-units-total").await, f["units_total"].to_string());
+    let rate = format!("{:.1}%", f["org_coverage_rate"].as_f64().expect("rate") * 100.0);
+    assert_eq!(text_of(&c, "#stat-org-rate").await, rate);
+    assert_eq!(
+        text_of(&c, "#stat-carriers").await,
+        format!("{}/{}", f["carriers_fully_covered"], f["carriers_total"])
+    );
+    assert_eq!(
+        text_of(&c, "#gap-uncovered_units .stat").await,
+        f["units_uncovered"].to_string()
+    );
+
+    // The gap count opens the list; its row opens the unit.
+    click_and_load(&c, Locator::Id("gap-uncovered_units")).await;
+    click_and_load(&c, Locator::LinkText("甲未覆盖商贸有限公司")).await;
+    assert!(
+        c.current_url()
+            .await
+            .expect("url")
+            .path()
+            .ends_with(&format!("/units/{bare}"))
+    );
+    assert_eq!(text_of(&c, "h1").await, "甲未覆盖商贸有限公司");
+
+    // The big screen, and the dashboard at phone width without sideways scrolling.
+    c.goto(&app.url(&format!("/coverage/screen?division={STREET_A}")))
+        .await
+        .expect("screen");
+    assert_eq!(text_of(&c, "#stat-units-total").await, f["units_total"].to_string());
+    assert!(c.find(Locator::Id("fullscreen")).await.is_ok());
+    c.close().await.expect("close");
+    let phone = browser(&d, 390).await;
+    log_in(&phone, &app, "district").await;
+    phone
+        .goto(&app.url(&format!("/coverage?division={STREET_A}")))
+        .await
+        .expect("dashboard");
+    text_of(&phone, "#stat-units-total").await;
+    let wide = phone
+        .execute(
+            "return document.documentElement.scrollWidth > window.innerWidth + 1",
+            vec![],
+        )
+        .await
+        .expect("measure");
+    assert_eq!(
+        wide.as_bool(),
+        Some(false),
+        "the dashboard scrolls sideways at phone width"
+    );
+    phone.close().await.expect("close");
 }

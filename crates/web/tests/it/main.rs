@@ -4,6 +4,7 @@
 
 mod api;
 mod browser;
+mod coverage;
 mod import;
 
 use reqwest::StatusCode;

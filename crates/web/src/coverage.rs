@@ -1,0 +1,741 @@
+//! Coverage (全覆盖) in the API and the console: figures of a territory, the drill-down
+//! through the division tree, gap lists with xlsx export, and the big screen (大屏).
+//! Charts are inline SVG rendered on the server: no script, no Node build.
+
+use crate::auth::{ApiAuth, PageAuth};
+use crate::console::{Ctx, ctx, error_page, render};
+use crate::i18n::Lang;
+use crate::{ApiError, AppState, import_service};
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use serde::{Deserialize, Serialize};
+use tongxin_domain::codes::DivisionCode;
+use tongxin_domain::coverage::{CoverageStatus, Figures};
+use tongxin_domain::registry::{CarrierKind, Labelled, OrgKind, UnitKind};
+use tongxin_store::coverage::{GapKind, GapRow, Territory};
+use tongxin_store::registry::ListQuery;
+use tongxin_store::{Actor, StoreError};
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/coverage/summary", get(api_summary))
+        .route("/api/v1/coverage/children", get(api_children))
+        .route("/api/v1/coverage/gaps/{kind}", get(api_gaps))
+        .route("/coverage", get(dashboard))
+        .route("/coverage/screen", get(screen))
+        .route("/coverage/gaps/{kind}", get(gaps_page))
+}
+
+/// Which territory a coverage request is for: a division or an organisation subtree;
+/// neither means the caller's own territory.
+#[derive(Debug, Default, Deserialize)]
+pub struct TerritoryParams {
+    pub division: Option<String>,
+    pub org: Option<i64>,
+}
+
+impl TerritoryParams {
+    fn asked(&self) -> Result<Option<Territory>, ApiError> {
+        match (
+            self.division.as_deref().map(str::trim).filter(|d| !d.is_empty()),
+            self.org,
+        ) {
+            (Some(d), _) => DivisionCode::parse(d)
+                .map(|c| Some(Territory::Division(c)))
+                .map_err(|_| StoreError::UnknownDivision(d.into()).into()),
+            (None, Some(o)) => Ok(Some(Territory::Org(o))),
+            (None, None) => Ok(None),
+        }
+    }
+}
+
+async fn territory(s: &AppState, actor: &Actor, p: &TerritoryParams) -> Result<Territory, ApiError> {
+    Ok(s.store.coverage_territory(actor, p.asked()?).await?)
+}
+
+/// Coverage figures of a territory, read from counters kept exact on every edit.
+async fn api_summary(
+    State(s): State<AppState>,
+    ApiAuth(a): ApiAuth,
+    Query(p): Query<TerritoryParams>,
+) -> Result<Response, ApiError> {
+    let t = territory(&s, &a.actor, &p).await?;
+    Ok(Json(s.store.coverage_summary(&t).await?).into_response())
+}
+
+/// The figures of each division directly below a territory's division.
+async fn children(s: &AppState, t: &Territory) -> Result<Vec<(String, String, Figures)>, ApiError> {
+    let parent = match t {
+        Territory::All => None,
+        Territory::Division(d) => Some(d.as_str()),
+        Territory::Org(_) => return Ok(vec![]),
+    };
+    let kids = s.store.division_children(parent).await?;
+    let codes: Vec<String> = kids.iter().map(|d| d.code.clone()).collect();
+    let mut figures = s.store.coverage_summaries(&codes).await?;
+    Ok(kids
+        .into_iter()
+        .filter_map(|d| figures.remove(&d.code).map(|f| (d.code, d.name, f)))
+        .collect())
+}
+
+#[derive(Serialize)]
+struct ChildFigures {
+    code: String,
+    name: String,
+    figures: Figures,
+}
+
+/// Figures of the divisions directly below a territory (drill-down).
+async fn api_children(
+    State(s): State<AppState>,
+    ApiAuth(a): ApiAuth,
+    Query(p): Query<TerritoryParams>,
+) -> Result<Response, ApiError> {
+    let t = territory(&s, &a.actor, &p).await?;
+    let rows: Vec<ChildFigures> = children(&s, &t)
+        .await?
+        .into_iter()
+        .map(|(code, name, figures)| ChildFigures { code, name, figures })
+        .collect();
+    Ok(Json(rows).into_response())
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct GapParams {
+    division: Option<String>,
+    org: Option<i64>,
+    q: Option<String>,
+    kind: Option<String>,
+    sort: Option<String>,
+    page: Option<u64>,
+    per_page: Option<u64>,
+    /// `xlsx`: the whole list as a workbook.
+    format: Option<String>,
+}
+
+impl GapParams {
+    fn territory(&self) -> TerritoryParams {
+        TerritoryParams {
+            division: self.division.clone(),
+            org: self.org,
+        }
+    }
+    fn list(&self) -> ListQuery {
+        let text = |v: &Option<String>| v.clone().filter(|s| !s.trim().is_empty());
+        ListQuery {
+            q: text(&self.q),
+            kind: text(&self.kind),
+            sort: text(&self.sort),
+            page: self.page,
+            per_page: self.per_page,
+            ..Default::default()
+        }
+    }
+    fn xlsx(&self) -> bool {
+        self.format.as_deref() == Some("xlsx")
+    }
+}
+
+fn gap_kind(kind: &str) -> Result<GapKind, ApiError> {
+    GapKind::parse(kind).ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "not_found"))
+}
+
+/// Rows an export holds at most.
+const EXPORT_MAX: u64 = 100_000;
+
+/// Every row of a gap list (for the workbook), page by page.
+async fn all_gaps(s: &AppState, t: &Territory, kind: GapKind, q: &ListQuery) -> Result<Vec<GapRow>, ApiError> {
+    let mut q = q.clone();
+    q.per_page = Some(500);
+    let mut rows = vec![];
+    for page in 1.. {
+        q.page = Some(page);
+        let p = s.store.coverage_gaps(t, kind, &q).await?;
+        let done = p.items.len() < 500 || rows.len() as u64 + 500 >= EXPORT_MAX;
+        rows.extend(p.items);
+        if done {
+            break;
+        }
+    }
+    Ok(rows)
+}
+
+async fn gap_workbook(
+    s: &AppState,
+    t: &Territory,
+    kind: GapKind,
+    q: &ListQuery,
+    lang: Lang,
+) -> Result<Response, ApiError> {
+    let rows = all_gaps(s, t, kind, q).await?;
+    let table = gap_table(kind, &rows, lang);
+    let cells: Vec<Vec<String>> = table
+        .rows
+        .into_iter()
+        .map(|r| r.into_iter().map(|c| c.text).collect())
+        .collect();
+    let title = lang.t(&format!("coverage.gap.{}", kind.code()));
+    let bytes = tongxin_import::write_table(&title, &table.headers, &cells)
+        .map_err(|_| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal"))?;
+    Ok(import_service::xlsx_response(&format!("{}.xlsx", kind.code()), bytes))
+}
+
+/// One page of a gap list, or `?format=xlsx` for all of it.
+async fn api_gaps(
+    State(s): State<AppState>,
+    ApiAuth(a): ApiAuth,
+    Path(kind): Path<String>,
+    Query(p): Query<GapParams>,
+) -> Result<Response, ApiError> {
+    let kind = gap_kind(&kind)?;
+    let t = territory(&s, &a.actor, &p.territory()).await?;
+    if p.xlsx() {
+        return gap_workbook(&s, &t, kind, &p.list(), Lang::ZhCn).await;
+    }
+    Ok(Json(s.store.coverage_gaps(&t, kind, &p.list()).await?).into_response())
+}
+
+/// A table cell: text, and the page it opens.
+pub struct Cell {
+    pub text: String,
+    pub href: Option<String>,
+}
+
+fn cell(text: impl Into<String>) -> Cell {
+    Cell {
+        text: text.into(),
+        href: None,
+    }
+}
+
+pub struct GapTable {
+    pub headers: Vec<String>,
+    pub rows: Vec<Vec<Cell>>,
+}
+
+fn opt(v: Option<i64>) -> String {
+    v.map(|v| v.to_string()).unwrap_or_default()
+}
+
+/// The columns of a gap list, for the console and the workbook alike.
+fn gap_table(kind: GapKind, rows: &[GapRow], lang: Lang) -> GapTable {
+    let t = |k: &str| lang.t(k);
+    let mut headers = vec![t("field.name"), t("field.kind"), t("field.division")];
+    let extra: &[&str] = match kind {
+        GapKind::UncoveredUnits | GapKind::ShouldSetUp => {
+            &["field.carrier", "coverage.col.full_members", "coverage.col.status"]
+        }
+        GapKind::CarriersNotCovered => &[
+            "coverage.col.units",
+            "coverage.col.units_uncovered",
+            "coverage.col.uncovered",
+        ],
+        GapKind::OverLimit => &[
+            "coverage.col.units",
+            "coverage.col.members",
+            "coverage.col.reasons",
+            "field.secretary",
+        ],
+        GapKind::Renewals => &["field.secretary", "field.term_ends_on", "coverage.col.renewal"],
+    };
+    headers.extend(extra.iter().map(|k| t(k)));
+    let rows = rows
+        .iter()
+        .map(|r| {
+            let mut c = vec![
+                Cell {
+                    text: r.name.clone(),
+                    href: Some(r.link()),
+                },
+                cell(r.kind_label.clone()),
+                cell(format!("{} {}", r.division_name, r.division_code)),
+            ];
+            match kind {
+                GapKind::UncoveredUnits | GapKind::ShouldSetUp => {
+                    c.push(Cell {
+                        text: r.carrier_name.clone().unwrap_or_default(),
+                        href: r.carrier_id.map(|id| format!("/carriers/{id}")),
+                    });
+                    c.push(cell(opt(r.full_members)));
+                    c.push(cell(
+                        r.status
+                            .map(|s| t(&format!("coverage.status.{}", s.code())))
+                            .unwrap_or_default(),
+                    ));
+                }
+                GapKind::CarriersNotCovered => {
+                    c.push(cell(opt(r.units)));
+                    c.push(cell(opt(r.units_uncovered)));
+                    c.push(cell(
+                        r.uncovered
+                            .iter()
+                            .map(|u| u.name.as_str())
+                            .collect::<Vec<_>>()
+                            .join("、"),
+                    ));
+                }
+                GapKind::OverLimit => {
+                    c.push(cell(opt(r.units)));
+                    c.push(cell(opt(r.members)));
+                    c.push(cell(
+                        r.reasons
+                            .iter()
+                            .map(|x| t(&format!("coverage.reason.{x}")))
+                            .collect::<Vec<_>>()
+                            .join("；"),
+                    ));
+                    c.push(cell(r.secretary.clone().unwrap_or_default()));
+                }
+                GapKind::Renewals => {
+                    c.push(cell(r.secretary.clone().unwrap_or_default()));
+                    c.push(cell(r.term_ends_on.map(|d| d.to_string()).unwrap_or_default()));
+                    c.push(cell(
+                        r.renewal
+                            .map(|x| {
+                                t(if x == tongxin_domain::coverage::Renewal::Overdue {
+                                    "coverage.renewal.overdue"
+                                } else {
+                                    "coverage.renewal.due_soon"
+                                })
+                            })
+                            .unwrap_or_default(),
+                    ));
+                }
+            }
+            c
+        })
+        .collect();
+    GapTable { headers, rows }
+}
+
+/// A horizontal bar: segments laid side by side, in percent of the row's own total (or
+/// of the chart's largest total).
+pub struct Bar {
+    pub label: String,
+    pub segments: Vec<Segment>,
+    pub note: String,
+}
+
+pub struct Segment {
+    pub class: &'static str,
+    pub x: f64,
+    pub width: f64,
+    pub title: String,
+}
+
+fn bar(label: String, parts: &[(&'static str, i64, String)], scale: i64, note: String) -> Bar {
+    let mut x = 0.0;
+    let segments = parts
+        .iter()
+        .filter(|p| p.1 > 0)
+        .map(|(class, v, title)| {
+            let width = if scale > 0 {
+                *v as f64 * 100.0 / scale as f64
+            } else {
+                0.0
+            };
+            let s = Segment {
+                class,
+                x,
+                width,
+                title: format!("{title}: {v}"),
+            };
+            x += width;
+            s
+        })
+        .collect();
+    Bar { label, segments, note }
+}
+
+fn pct(r: Option<f64>) -> String {
+    r.map_or_else(|| "—".to_string(), |r| format!("{:.1}%", r * 100.0))
+}
+
+fn unit_bar(lang: Lang, label: String, c: &tongxin_domain::coverage::UnitCounts, scale: i64) -> Bar {
+    let s = |st: CoverageStatus| lang.t(&format!("coverage.status.{}", st.code()));
+    bar(
+        label,
+        &[
+            ("org", c.org_covered, s(CoverageStatus::Organisational)),
+            ("work", c.work_covered, s(CoverageStatus::Work)),
+            ("none", c.uncovered, s(CoverageStatus::Uncovered)),
+        ],
+        scale,
+        format!(
+            "{} · {}",
+            c.total,
+            pct((c.total > 0).then(|| (c.org_covered + c.work_covered) as f64 / c.total as f64))
+        ),
+    )
+}
+
+/// A chart of the dashboard: one per breakdown.
+pub struct Chart {
+    pub id: &'static str,
+    pub title: String,
+    pub bars: Vec<Bar>,
+}
+
+fn charts(f: &Figures, lang: Lang) -> Vec<Chart> {
+    let kind_label = |code: &str| lang.t(&format!("kind.{code}"));
+    let max_unit_kind = f.units_by_kind.values().map(|c| c.total).max().unwrap_or(0);
+    let by_unit_kind: Vec<Bar> = UnitKind::ALL
+        .iter()
+        .filter_map(|k| {
+            f.units_by_kind
+                .get(k.code())
+                .map(|c| unit_bar(lang, kind_label(k.code()), c, max_unit_kind))
+        })
+        .collect();
+    let max_ct = f.units_by_carrier_type.values().map(|c| c.total).max().unwrap_or(0);
+    let by_carrier_type: Vec<Bar> = CarrierKind::ALL
+        .iter()
+        .map(|k| k.code())
+        .chain(["none"])
+        .filter_map(|k| {
+            f.units_by_carrier_type
+                .get(k)
+                .map(|c| unit_bar(lang, kind_label(k), c, max_ct))
+        })
+        .collect();
+    let max_c = f.carriers_by_type.values().map(|c| c.total).max().unwrap_or(0);
+    let carriers: Vec<Bar> = CarrierKind::ALL
+        .iter()
+        .filter_map(|k| {
+            f.carriers_by_type.get(k.code()).map(|c| {
+                bar(
+                    kind_label(k.code()),
+                    &[
+                        ("org", c.fully_covered, lang.t("coverage.fully_covered")),
+                        ("none", c.total - c.fully_covered, lang.t("coverage.not_fully_covered")),
+                    ],
+                    max_c,
+                    format!(
+                        "{}/{} · {}",
+                        c.fully_covered,
+                        c.total,
+                        pct((c.total > 0).then(|| c.fully_covered as f64 / c.total as f64))
+                    ),
+                )
+            })
+        })
+        .collect();
+    let max_o = f.orgs_by_kind.values().copied().max().unwrap_or(0);
+    let orgs: Vec<Bar> = OrgKind::ALL
+        .iter()
+        .map(|k| {
+            let n = f.orgs_by_kind.get(k.code()).copied().unwrap_or(0);
+            bar(
+                kind_label(k.code()),
+                &[("org", n, kind_label(k.code()))],
+                max_o,
+                n.to_string(),
+            )
+        })
+        .collect();
+    let chart = |id, key: &str, bars| Chart {
+        id,
+        title: lang.t(key),
+        bars,
+    };
+    vec![
+        chart("by-unit-kind", "coverage.by_unit_kind", by_unit_kind),
+        chart("by-carrier-type", "coverage.by_carrier_type", by_carrier_type),
+        chart("carriers-by-type", "coverage.carriers_by_type", carriers),
+        chart("orgs-by-kind", "coverage.orgs_by_kind", orgs),
+    ]
+}
+
+/// A headline figure.
+pub struct Stat {
+    pub id: &'static str,
+    pub label: String,
+    pub value: String,
+    pub note: String,
+}
+
+fn stats(f: &Figures, lang: Lang) -> Vec<Stat> {
+    let t = |k: &str| lang.t(k);
+    vec![
+        Stat {
+            id: "units-total",
+            label: t("coverage.units_total"),
+            value: f.units_total.to_string(),
+            note: format!("{} {}", t("coverage.status.uncovered"), f.units_uncovered),
+        },
+        Stat {
+            id: "org-rate",
+            label: t("coverage.org_rate"),
+            value: pct(f.org_coverage_rate),
+            note: f.units_org_covered.to_string(),
+        },
+        Stat {
+            id: "work-rate",
+            label: t("coverage.work_rate"),
+            value: pct(f.work_coverage_rate),
+            note: (f.units_org_covered + f.units_work_covered).to_string(),
+        },
+        Stat {
+            id: "qualifying",
+            label: t("coverage.qualifying_own"),
+            value: format!("{}/{}", f.units_qualifying_with_own_org, f.units_qualifying),
+            note: pct(f.qualifying_own_org_rate),
+        },
+        Stat {
+            id: "carriers",
+            label: t("coverage.carriers_full"),
+            value: format!("{}/{}", f.carriers_fully_covered, f.carriers_total),
+            note: pct(f.carrier_coverage_rate),
+        },
+        Stat {
+            id: "orgs",
+            label: t("coverage.party_orgs"),
+            value: f.party_orgs.to_string(),
+            note: format!("{} {}", t("coverage.joint_branches"), f.joint_branches),
+        },
+        Stat {
+            id: "members",
+            label: t("coverage.members"),
+            value: (f.members_full + f.members_probationary).to_string(),
+            note: format!(
+                "{} {} · {} {}",
+                t("coverage.members_full"),
+                f.members_full,
+                t("coverage.members_probationary"),
+                f.members_probationary
+            ),
+        },
+    ]
+}
+
+/// A division below, with its figures.
+pub struct ChildRow {
+    pub code: String,
+    pub name: String,
+    pub units: i64,
+    pub org_rate: String,
+    pub work_rate: String,
+    pub qualifying: String,
+    pub carriers: String,
+}
+
+/// The territory as query parameters (`division=…` or `org=…`), for links.
+fn territory_query(t: &Territory) -> String {
+    match t {
+        Territory::All => String::new(),
+        Territory::Division(d) => format!("division={d}"),
+        Territory::Org(o) => format!("org={o}"),
+    }
+}
+
+struct View {
+    title: String,
+    crumbs: Vec<(String, String)>,
+    query: String,
+    stats: Vec<Stat>,
+    charts: Vec<Chart>,
+    gaps: Vec<(String, String, u64)>,
+    children: Vec<ChildRow>,
+}
+
+async fn view(s: &AppState, a: &crate::auth::Auth, p: &TerritoryParams, lang: Lang) -> Result<View, ApiError> {
+    let t = territory(s, &a.actor, p).await?;
+    let figures = s.store.coverage_summary(&t).await?;
+    let (title, crumbs) = match &t {
+        Territory::All => (lang.t("coverage.all"), vec![]),
+        Territory::Division(d) => {
+            let path = s.store.division_path(d).await?;
+            let crumbs = path
+                .iter()
+                .filter(|x| {
+                    a.actor
+                        .scope
+                        .may_place_in(&DivisionCode::parse(&x.code).unwrap_or_else(|_| d.clone()))
+                })
+                .map(|x| (x.code.clone(), x.name.clone()))
+                .collect();
+            (
+                path.last().map(|x| x.name.clone()).unwrap_or_else(|| d.to_string()),
+                crumbs,
+            )
+        }
+        Territory::Org(id) => (s.store.get_org(&a.actor, *id).await?.name, vec![]),
+    };
+    let gaps = s
+        .store
+        .coverage_gap_counts(&t)
+        .await?
+        .into_iter()
+        .map(|(k, n)| (k.code().to_string(), lang.t(&format!("coverage.gap.{}", k.code())), n))
+        .collect();
+    let children = children(s, &t)
+        .await?
+        .into_iter()
+        .map(|(code, name, f)| ChildRow {
+            code,
+            name,
+            units: f.units_total,
+            org_rate: pct(f.org_coverage_rate),
+            work_rate: pct(f.work_coverage_rate),
+            qualifying: format!("{}/{}", f.units_qualifying_with_own_org, f.units_qualifying),
+            carriers: format!("{}/{}", f.carriers_fully_covered, f.carriers_total),
+        })
+        .collect();
+    Ok(View {
+        title,
+        crumbs,
+        query: territory_query(&t),
+        stats: stats(&figures, lang),
+        charts: charts(&figures, lang),
+        gaps,
+        children,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "coverage.html")]
+struct DashboardPage {
+    p: Ctx,
+    v: View,
+}
+
+#[derive(Template)]
+#[template(path = "coverage_screen.html")]
+struct ScreenPage {
+    p: Ctx,
+    v: View,
+}
+
+async fn dashboard(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    PageAuth(a): PageAuth,
+    Query(q): Query<TerritoryParams>,
+) -> Response {
+    let mut p = ctx(&headers, Some(&a), "coverage.title");
+    match view(&s, &a, &q, p.lang).await {
+        Ok(v) => {
+            p.title = format!("{} · {}", p.t("coverage.title"), v.title);
+            render(&DashboardPage { p, v })
+        }
+        Err(e) => error_page(&headers, Some(&a), e),
+    }
+}
+
+async fn screen(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    PageAuth(a): PageAuth,
+    Query(q): Query<TerritoryParams>,
+) -> Response {
+    let mut p = ctx(&headers, Some(&a), "coverage.title");
+    match view(&s, &a, &q, p.lang).await {
+        Ok(v) => {
+            p.title = format!("{} · {}", v.title, p.t("coverage.title"));
+            render(&ScreenPage { p, v })
+        }
+        Err(e) => error_page(&headers, Some(&a), e),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "coverage_gaps.html")]
+struct GapsPage {
+    p: Ctx,
+    kind: String,
+    query: String,
+    table: GapTable,
+    total: u64,
+    page: u64,
+    pages: u64,
+    q: String,
+    kind_filter: String,
+    kinds: Vec<(&'static str, &'static str)>,
+    sort: String,
+    /// (value, label), ascending and descending for each sortable column.
+    sorts: Vec<(String, String)>,
+    /// The territory as hidden form fields.
+    hidden: Vec<(String, String)>,
+    prev: Option<String>,
+    next: Option<String>,
+    export: String,
+}
+
+async fn gaps_page(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    PageAuth(a): PageAuth,
+    Path(kind): Path<String>,
+    Query(g): Query<GapParams>,
+) -> Response {
+    let mut p = ctx(&headers, Some(&a), "coverage.title");
+    let lang = p.lang;
+    let result: Result<Response, ApiError> = async {
+        let kind = gap_kind(&kind)?;
+        let t = territory(&s, &a.actor, &g.territory()).await?;
+        if g.xlsx() {
+            return gap_workbook(&s, &t, kind, &g.list(), lang).await;
+        }
+        let list = g.list();
+        let page = s.store.coverage_gaps(&t, kind, &list).await?;
+        p.title = lang.t(&format!("coverage.gap.{}", kind.code()));
+        let query = territory_query(&t);
+        let filters = format!(
+            "{query}&q={}&kind={}&sort={}",
+            enc(list.q.as_deref()),
+            enc(list.kind.as_deref()),
+            enc(list.sort.as_deref())
+        );
+        let base = format!("/coverage/gaps/{}", kind.code());
+        let (n, pages) = (page.page, page.pages());
+        Ok(render(&GapsPage {
+            kind: kind.code().to_string(),
+            table: gap_table(kind, &page.items, lang),
+            total: page.total,
+            page: n,
+            pages,
+            prev: (n > 1).then(|| format!("{base}?{filters}&page={}", n - 1)),
+            next: (n < pages).then(|| format!("{base}?{filters}&page={}", n + 1)),
+            export: format!("{base}?{filters}&format=xlsx"),
+            q: list.q.clone().unwrap_or_default(),
+            kind_filter: list.kind.clone().unwrap_or_default(),
+            kinds: kind.kind_codes(),
+            sort: list.sort.clone().unwrap_or_default(),
+            sorts: kind
+                .sort_columns()
+                .iter()
+                .flat_map(|c| {
+                    let label = lang.t(&format!("coverage.sort.{c}"));
+                    [(c.to_string(), label.clone()), (format!("-{c}"), format!("{label} ↓"))]
+                })
+                .collect(),
+            hidden: query
+                .split('&')
+                .filter_map(|kv| kv.split_once('='))
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+            query,
+            p,
+        }))
+    }
+    .await;
+    result.unwrap_or_else(|e| error_page(&headers, Some(&a), e))
+}
+
+/// Percent-encodes a query value.
+fn enc(v: Option<&str>) -> String {
+    let mut out = String::new();
+    for b in v.unwrap_or_default().bytes() {
+        if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
