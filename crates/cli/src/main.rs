@@ -135,6 +135,13 @@ enum CoverageCommand {
     /// Recount the figures plainly from the registry and compare them with the counters;
     /// exits non-zero when they differ.
     Check,
+    /// Take a snapshot of every territory's figures now, or close a month (YYYY-MM).
+    Snapshot {
+        #[arg(long)]
+        month_end: Option<String>,
+    },
+    /// The monthly trend of the territory, as JSON.
+    Trend,
 }
 
 #[derive(Subcommand)]
@@ -361,6 +368,16 @@ async fn main() -> Result<()> {
                 Some(CoverageCommand::Rebuild) => {
                     store.rebuild_coverage().await?;
                     println!("coverage rebuilt");
+                }
+                Some(CoverageCommand::Snapshot { month_end }) => {
+                    let s = store.take_coverage_snapshot(&system, month_end.as_deref()).await?;
+                    println!("snapshot {} for {}", s.id, s.period);
+                }
+                Some(CoverageCommand::Trend) => {
+                    println!(
+                        "{}",
+                        serde_json::to_string_pretty(&store.coverage_trend(&territory).await?)?
+                    );
                 }
                 Some(CoverageCommand::Check) => {
                     let fast = store.coverage_summary(&territory).await?;

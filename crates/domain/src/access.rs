@@ -35,6 +35,9 @@ pub enum Action {
     ImportExport,
     /// Manage accounts and load divisions.
     Administer,
+    /// Take a coverage snapshot of every territory at once (it stands for the month in
+    /// everyone's trend, so it is the district's call).
+    TakeSnapshots,
 }
 
 impl Role {
@@ -71,7 +74,8 @@ impl Role {
         use Action::*;
         match self {
             Role::SystemAdmin => true,
-            Role::DistrictOffice | Role::StreetOffice => !matches!(action, Administer),
+            Role::DistrictOffice => !matches!(action, Administer),
+            Role::StreetOffice => !matches!(action, Administer | TakeSnapshots),
             Role::BranchSecretary => {
                 matches!(action, ReadRegistry | WriteMembers | RevealPersonalData)
             }
@@ -93,6 +97,8 @@ mod tests {
         }
         assert!(Role::StreetOffice.may(Action::WriteRegistry));
         assert!(!Role::StreetOffice.may(Action::Administer));
+        assert!(Role::DistrictOffice.may(Action::TakeSnapshots));
+        assert!(!Role::StreetOffice.may(Action::TakeSnapshots));
         assert!(Role::Member.may(Action::ReadRegistry));
         assert!(!Role::Member.may(Action::RevealPersonalData));
     }

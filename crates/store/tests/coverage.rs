@@ -554,3 +554,51 @@ async fn gap_lists_name_what_to_fix() {
         .expect("org");
     assert_eq!(p.total, 1);
 }
+
+#[tokio::test]
+async fn snapshots_make_a_monthly_trend() {
+    let (s, _d) = store().await;
+    let mut g = Ground { s: &s, n: 0 };
+    let street = Territory::Division(code(STREET));
+    let u = g.unit(STREET, None, None).await;
+    // A store started this month has no past month to close.
+    let today = chrono::Local::now().date_naive();
+    assert!(
+        s.close_previous_month(today).await.expect("close").is_none(),
+        "no record is older than this month"
+    );
+    // October closed with one uncovered unit.
+    let closed = s.take_coverage_snapshot(&sys(), Some("2026-10")).await.expect("close");
+    assert!(closed.month_end);
+    // Closing a month twice keeps the first.
+    assert_eq!(
+        s.take_coverage_snapshot(&sys(), Some("2026-10"))
+            .await
+            .expect("again")
+            .id,
+        closed.id
+    );
+    // This month: two on-demand snapshots; the later one stands for the month.
+    s.take_coverage_snapshot(&sys(), None).await.expect("now");
+    g.org("党支部", STREET, vec![u], None).await;
+    s.take_coverage_snapshot(&sys(), None).await.expect("now again");
+    let trend = s.coverage_trend(&street).await.expect("trend");
+    assert_eq!(trend.len(), 2, "{trend:?}");
+    assert_eq!(trend[0].period, "2026-10");
+    assert_eq!(trend[0].figures.org_coverage_rate, Some(0.0));
+    assert_eq!(trend[1].figures.org_coverage_rate, Some(1.0));
+    assert_eq!(trend[1].figures, figures(&s, STREET).await);
+    // A territory with nothing in it has points with no rates.
+    let other = s
+        .coverage_trend(&Territory::Division(code(OTHER_STREET)))
+        .await
+        .expect("other");
+    assert_eq!(other.len(), 2);
+    assert_eq!(other[0].figures.units_total, 0);
+    // The server closes last month once, and only when the registry existed then.
+    let next_month = today + chrono::Duration::days(40);
+    let taken = s.close_previous_month(next_month).await.expect("close").expect("taken");
+    assert!(taken.month_end);
+    assert!(s.close_previous_month(next_month).await.expect("again").is_none());
+    assert!(s.take_coverage_snapshot(&sys(), Some("2026-13")).await.is_err());
+}

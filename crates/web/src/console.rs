@@ -106,7 +106,7 @@ struct MessagePage {
     p: Ctx,
 }
 
-fn check_csrf(a: &auth::Auth, sent: Option<&String>) -> Result<(), ApiError> {
+pub(crate) fn check_csrf(a: &auth::Auth, sent: Option<&String>) -> Result<(), ApiError> {
     match (&a.csrf, sent) {
         (Some(c), Some(s)) if auth::constant_eq(c, s) => Ok(()),
         _ => Err(ApiError::new(StatusCode::FORBIDDEN, "auth.csrf")),

@@ -7,10 +7,12 @@ use crate::console::{Ctx, ctx, error_page, render};
 use crate::i18n::Lang;
 use crate::{ApiError, AppState, import_service};
 use askama::Template;
+use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
+use axum::response::Redirect;
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use tongxin_domain::codes::DivisionCode;
@@ -25,8 +27,11 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/coverage/summary", get(api_summary))
         .route("/api/v1/coverage/children", get(api_children))
         .route("/api/v1/coverage/gaps/{kind}", get(api_gaps))
+        .route("/api/v1/coverage/trend", get(api_trend))
+        .route("/api/v1/coverage/snapshots", post(api_snapshot))
         .route("/coverage", get(dashboard))
         .route("/coverage/screen", get(screen))
+        .route("/coverage/snapshot", post(snapshot_submit))
         .route("/coverage/gaps/{kind}", get(gaps_page))
 }
 
@@ -65,6 +70,53 @@ async fn api_summary(
 ) -> Result<Response, ApiError> {
     let t = territory(&s, &a.actor, &p).await?;
     Ok(Json(s.store.coverage_summary(&t).await?).into_response())
+}
+
+/// The monthly trend of a territory's figures (one point a month).
+async fn api_trend(
+    State(s): State<AppState>,
+    ApiAuth(a): ApiAuth,
+    Query(p): Query<TerritoryParams>,
+) -> Result<Response, ApiError> {
+    let t = territory(&s, &a.actor, &p).await?;
+    Ok(Json(s.store.coverage_trend(&t).await?).into_response())
+}
+
+/// Takes a snapshot of every territory's figures now (offices that keep the registry).
+async fn api_snapshot(State(s): State<AppState>, ApiAuth(a): ApiAuth) -> Result<Response, ApiError> {
+    let snap = s.store.take_coverage_snapshot(&a.actor, None).await?;
+    Ok((StatusCode::CREATED, Json(snap)).into_response())
+}
+
+#[derive(Deserialize)]
+struct SnapshotForm {
+    csrf: Option<String>,
+    back: Option<String>,
+}
+
+async fn snapshot_submit(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    PageAuth(a): PageAuth,
+    Form(f): Form<SnapshotForm>,
+) -> Response {
+    let result: Result<(), ApiError> = async {
+        crate::console::check_csrf(&a, f.csrf.as_ref())?;
+        s.store.take_coverage_snapshot(&a.actor, None).await?;
+        Ok(())
+    }
+    .await;
+    match result {
+        // Back to the dashboard it came from (a local path only).
+        Ok(()) => Redirect::to(
+            f.back
+                .as_deref()
+                .filter(|b| b.starts_with("/coverage") && !b.starts_with("//"))
+                .unwrap_or("/coverage"),
+        )
+        .into_response(),
+        Err(e) => error_page(&headers, Some(&a), e),
+    }
 }
 
 /// The figures of each division directly below a territory's division.
@@ -451,6 +503,89 @@ fn charts(f: &Figures, lang: Lang) -> Vec<Chart> {
     ]
 }
 
+/// The trend chart: rates over months as SVG polylines.
+pub struct TrendChart {
+    pub width: u32,
+    pub height: u32,
+    pub series: Vec<Series>,
+    /// (x, month) under the axis.
+    pub months: Vec<(f64, String)>,
+    /// (y, label) of the horizontal grid lines.
+    pub grid: Vec<(f64, String)>,
+    pub left: f64,
+    pub right: f64,
+}
+
+pub struct Series {
+    pub class: &'static str,
+    pub label: String,
+    pub points: String,
+    pub dots: Vec<(f64, f64, String)>,
+}
+
+fn trend_chart(points: &[tongxin_store::coverage::TrendPoint], lang: Lang) -> Option<TrendChart> {
+    if points.is_empty() {
+        return None;
+    }
+    let (width, height) = (640u32, 240u32);
+    let (left, right, top, bottom) = (44.0, 630.0, 12.0, 210.0);
+    let n = points.len();
+    let x = |i: usize| {
+        if n == 1 {
+            (left + right) / 2.0
+        } else {
+            left + (right - left) * i as f64 / (n - 1) as f64
+        }
+    };
+    let y = |r: f64| bottom - (bottom - top) * r.clamp(0.0, 1.0);
+    let series = [
+        (
+            "org",
+            "coverage.org_rate",
+            (|f: &Figures| f.org_coverage_rate) as fn(&Figures) -> Option<f64>,
+        ),
+        ("work", "coverage.work_rate", |f: &Figures| f.work_coverage_rate),
+        ("qual", "coverage.qualifying_own", |f: &Figures| {
+            f.qualifying_own_org_rate
+        }),
+    ]
+    .into_iter()
+    .map(|(class, key, rate)| {
+        let dots: Vec<(f64, f64, String)> = points
+            .iter()
+            .enumerate()
+            .filter_map(|(i, p)| rate(&p.figures).map(|r| (x(i), y(r), format!("{} {}", p.period, pct(Some(r))))))
+            .collect();
+        Series {
+            class,
+            label: lang.t(key),
+            points: dots
+                .iter()
+                .map(|(x, y, _)| format!("{x:.1},{y:.1}"))
+                .collect::<Vec<_>>()
+                .join(" "),
+            dots,
+        }
+    })
+    .collect();
+    Some(TrendChart {
+        width,
+        height,
+        series,
+        months: points
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (x(i), p.period.clone()))
+            .collect(),
+        grid: [0.0, 0.25, 0.5, 0.75, 1.0]
+            .iter()
+            .map(|r| (y(*r), format!("{}%", (r * 100.0) as u32)))
+            .collect(),
+        left,
+        right,
+    })
+}
+
 /// A headline figure.
 pub struct Stat {
     pub id: &'static str,
@@ -541,6 +676,9 @@ struct View {
     charts: Vec<Chart>,
     gaps: Vec<(String, String, u64)>,
     children: Vec<ChildRow>,
+    trend: Option<TrendChart>,
+    /// The caller may take a snapshot now.
+    can_snapshot: bool,
 }
 
 async fn view(s: &AppState, a: &crate::auth::Auth, p: &TerritoryParams, lang: Lang) -> Result<View, ApiError> {
@@ -586,7 +724,10 @@ async fn view(s: &AppState, a: &crate::auth::Auth, p: &TerritoryParams, lang: La
             carriers: format!("{}/{}", f.carriers_fully_covered, f.carriers_total),
         })
         .collect();
+    let trend = trend_chart(&s.store.coverage_trend(&t).await?, lang);
     Ok(View {
+        trend,
+        can_snapshot: a.actor.role.may(tongxin_domain::access::Action::TakeSnapshots),
         title,
         crumbs,
         query: territory_query(&t),

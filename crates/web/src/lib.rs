@@ -82,6 +82,7 @@ async fn healthz(axum::extract::State(s): axum::extract::State<AppState>) -> Res
 
 /// Serves the application on a bound listener until the process is stopped.
 pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::io::Result<()> {
+    close_months(state.store.clone());
     axum::serve(
         listener,
         router(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
@@ -90,4 +91,20 @@ pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::i
         let _ = tokio::signal::ctrl_c().await;
     })
     .await
+}
+
+/// Takes each month's closing coverage snapshot once the month is over: checked at
+/// start and every ten minutes (every server tries; the store keeps one per month).
+fn close_months(store: tongxin_store::Store) {
+    tokio::spawn(async move {
+        loop {
+            let today = chrono::Local::now().date_naive();
+            match store.close_previous_month(today).await {
+                Ok(Some(s)) => tracing::info!(period = %s.period, "coverage month closed"),
+                Ok(None) => {}
+                Err(e) => tracing::warn!(error = %e, "closing the coverage month failed"),
+            }
+            tokio::time::sleep(std::time::Duration::from_secs(600)).await;
+        }
+    });
 }

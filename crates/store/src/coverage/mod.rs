@@ -11,9 +11,11 @@
 
 mod gaps;
 mod maintain;
+mod snapshots;
 mod summary;
 
 pub use gaps::{GapKind, GapRow, UnitRef};
+pub use snapshots::{Snapshot, TrendPoint, period_of};
 pub use summary::Territory;
 
 pub(crate) use maintain::{Dirty, refresh};

@@ -100,3 +100,33 @@ async fn a_street_sees_its_coverage_gaps_and_exports_them() {
         .expect("page");
     assert_eq!(r.status(), StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn a_district_takes_a_snapshot_and_reads_the_trend() {
+    let app = spawn().await;
+    street(&app, STREET_A, "甲").await;
+    account(&app, "district", Role::DistrictOffice, Some("310106"), None).await;
+    account(&app, "street_a", Role::StreetOffice, Some(STREET_A), None).await;
+    let d = Client::login(&app, "district", PASSWORD).await;
+    let s = Client::login(&app, "street_a", PASSWORD).await;
+
+    let (status, _) = s.call("post", "/api/v1/coverage/snapshots", None).await;
+    assert_eq!(
+        status,
+        StatusCode::FORBIDDEN,
+        "a street may not take the district's snapshot"
+    );
+    let (status, snap) = d.call("post", "/api/v1/coverage/snapshots", None).await;
+    assert_eq!(status, StatusCode::CREATED, "{snap}");
+    // The street reads its own trend: one month, its figures as now.
+    let (status, trend) = s.get("/api/v1/coverage/trend").await;
+    assert_eq!(status, StatusCode::OK, "{trend}");
+    let (_, now) = s.get("/api/v1/coverage/summary").await;
+    assert_eq!(trend[0]["figures"], now);
+    assert_eq!(trend[0]["period"], snap["period"]);
+    // The dashboard draws it.
+    let r = s.http.get(app.url("/coverage")).send().await.expect("page");
+    let html = r.text().await.expect("html");
+    assert!(html.contains("<polyline class=\"line-org\""), "no trend line");
+    assert!(!html.contains("take-snapshot"), "a street is offered a snapshot button");
+}
