@@ -602,3 +602,56 @@ async fn snapshots_make_a_monthly_trend() {
     assert!(s.close_previous_month(next_month).await.expect("again").is_none());
     assert!(s.take_coverage_snapshot(&sys(), Some("2026-13")).await.is_err());
 }
+
+#[tokio::test]
+async fn a_lead_firms_network_and_its_coverage() {
+    use tongxin_domain::registry::UnitLinkKind;
+    let (s, _d) = store().await;
+    let mut g = Ground { s: &s, n: 0 };
+    let hq = g.unit(STREET, None, None).await;
+    let near = g.unit(STREET, None, None).await; // a franchisee in the same street
+    let far = g.unit(OTHER_STREET, None, None).await; // a franchisee in Huangpu
+    let supplier = g.unit(OTHER_STREET, None, None).await;
+    let sub = g.unit(COMMUNITY, None, None).await; // franchisee of the near franchisee
+    let stranger = g.unit(STREET, None, None).await; // not linked
+    g.org("党支部", STREET, vec![near], None).await;
+    for (from, kind, to) in [
+        (near, UnitLinkKind::FranchiseeOf, hq),
+        (far, UnitLinkKind::FranchiseeOf, hq),
+        (supplier, UnitLinkKind::SupplierOf, hq),
+        (sub, UnitLinkKind::FranchiseeOf, near),
+    ] {
+        s.link_units(&sys(), from, kind, to).await.expect("link");
+    }
+    let _ = stranger;
+    let c = s.chain_coverage(&sys(), hq).await.expect("chain");
+    assert_eq!((c.network.total, c.network.org_covered, c.network.uncovered), (4, 1, 3));
+    assert_eq!(c.org_coverage_rate, Some(0.25));
+    assert_eq!(
+        c.by_district
+            .iter()
+            .map(|d| (d.code.as_str(), d.units.total))
+            .collect::<Vec<_>>(),
+        [("310101", 2), ("310106", 2)]
+    );
+    assert_eq!(c.units.iter().find(|u| u.id == sub).map(|u| u.depth), Some(2));
+
+    // A street office sees its own share by name and only counts the rest.
+    let street_office = Actor {
+        account_id: None,
+        username: "street".into(),
+        role: tongxin_domain::access::Role::StreetOffice,
+        scope: tongxin_domain::scope::Scope::division(code(STREET)),
+    };
+    let c = s.chain_coverage(&street_office, hq).await.expect("chain in scope");
+    assert_eq!(c.network.total, 4);
+    let mut named: Vec<i64> = c.units.iter().map(|u| u.id).collect();
+    named.sort_unstable();
+    assert_eq!(named, [near, sub]);
+    assert_eq!(c.units_outside_territory, 2);
+    // Another street's lead is not found.
+    assert!(matches!(
+        s.chain_coverage(&street_office, far).await,
+        Err(tongxin_store::StoreError::NotFound)
+    ));
+}

@@ -671,6 +671,8 @@ struct DetailPage {
     archived: bool,
     can_edit: bool,
     can_reveal: bool,
+    /// Units: the coverage of the network it leads.
+    chain: bool,
     props: Vec<(String, String, Option<String>)>,
     sections: Vec<Section>,
     history: Vec<(String, String, String, String)>,
@@ -937,6 +939,7 @@ async fn detail_view(
         can_edit: actor.role.may(rk.write_action()),
         can_reveal: rk == RecordKind::Members && revealed.is_none() && actor.role.may(Action::RevealPersonalData),
         history: history_rows(history),
+        chain: rk == RecordKind::Units,
         id,
         version,
         archived,

@@ -28,10 +28,12 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/coverage/children", get(api_children))
         .route("/api/v1/coverage/gaps/{kind}", get(api_gaps))
         .route("/api/v1/coverage/trend", get(api_trend))
+        .route("/api/v1/coverage/chain/{id}", get(api_chain))
         .route("/api/v1/coverage/snapshots", post(api_snapshot))
         .route("/coverage", get(dashboard))
         .route("/coverage/screen", get(screen))
         .route("/coverage/snapshot", post(snapshot_submit))
+        .route("/coverage/chain/{id}", get(chain_page))
         .route("/coverage/gaps/{kind}", get(gaps_page))
 }
 
@@ -80,6 +82,56 @@ async fn api_trend(
 ) -> Result<Response, ApiError> {
     let t = territory(&s, &a.actor, &p).await?;
     Ok(Json(s.store.coverage_trend(&t).await?).into_response())
+}
+
+/// The coverage of the network a lead unit drives (franchisees, suppliers, branches).
+async fn api_chain(State(s): State<AppState>, ApiAuth(a): ApiAuth, Path(id): Path<i64>) -> Result<Response, ApiError> {
+    Ok(Json(s.store.chain_coverage(&a.actor, id).await?).into_response())
+}
+
+#[derive(Template)]
+#[template(path = "coverage_chain.html")]
+struct ChainPage {
+    p: Ctx,
+    c: tongxin_store::coverage::ChainCoverage,
+    bars: Vec<Bar>,
+    org_rate: String,
+    work_rate: String,
+}
+
+impl ChainPage {
+    fn status(&self, s: &Option<CoverageStatus>) -> String {
+        s.map(|s| self.p.t(&format!("coverage.status.{}", s.code())))
+            .unwrap_or_default()
+    }
+}
+
+async fn chain_page(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    PageAuth(a): PageAuth,
+    Path(id): Path<i64>,
+) -> Response {
+    let mut p = ctx(&headers, Some(&a), "coverage.chain");
+    match s.store.chain_coverage(&a.actor, id).await {
+        Ok(c) => {
+            p.title = format!("{} · {}", c.lead_name, p.t("coverage.chain"));
+            let max = c.by_district.iter().map(|d| d.units.total).max().unwrap_or(0);
+            let bars = c
+                .by_district
+                .iter()
+                .map(|d| unit_bar(p.lang, format!("{} {}", d.name, d.code), &d.units, max))
+                .collect();
+            render(&ChainPage {
+                org_rate: pct(c.org_coverage_rate),
+                work_rate: pct(c.work_coverage_rate),
+                bars,
+                c,
+                p,
+            })
+        }
+        Err(e) => error_page(&headers, Some(&a), e.into()),
+    }
 }
 
 /// Takes a snapshot of every territory's figures now (offices that keep the registry).

@@ -9,11 +9,13 @@
 //! two servers on one database apply their differences one after the other and each
 //! recomputes from what the other committed.
 
+mod chain;
 mod gaps;
 mod maintain;
 mod snapshots;
 mod summary;
 
+pub use chain::{ChainCoverage, ChainDistrict, ChainUnit};
 pub use gaps::{GapKind, GapRow, UnitRef};
 pub use snapshots::{Snapshot, TrendPoint, period_of};
 pub use summary::Territory;

@@ -15,7 +15,7 @@ async fn a_street_office_is_refused_every_route_with_another_streets_ids() {
     let ids = |s: &Street, path: &str| -> String {
         let id = if path.starts_with("/api/v1/carriers") {
             s.carrier
-        } else if path.starts_with("/api/v1/units") {
+        } else if path.starts_with("/api/v1/units") || path.contains("/chain/") {
             s.unit
         } else if path.starts_with("/api/v1/orgs") {
             s.org

@@ -130,3 +130,50 @@ async fn a_district_takes_a_snapshot_and_reads_the_trend() {
     assert!(html.contains("<polyline class=\"line-org\""), "no trend line");
     assert!(!html.contains("take-snapshot"), "a street is offered a snapshot button");
 }
+
+#[tokio::test]
+async fn a_lead_firms_network_page() {
+    let app = spawn().await;
+    let a = street(&app, STREET_A, "甲").await;
+    let b = street(&app, STREET_B, "乙").await;
+    let sys = Actor::system("fixture");
+    app.store
+        .link_units(
+            &sys,
+            b.unit,
+            tongxin_domain::registry::UnitLinkKind::FranchiseeOf,
+            a.unit,
+        )
+        .await
+        .expect("link");
+    account(&app, "street_a", Role::StreetOffice, Some(STREET_A), None).await;
+    let c = Client::login(&app, "street_a", PASSWORD).await;
+    let (status, chain) = c.get(&format!("/api/v1/coverage/chain/{}", a.unit)).await;
+    assert_eq!(status, StatusCode::OK, "{chain}");
+    assert_eq!(chain["network"]["total"], 1);
+    assert_eq!(chain["units_outside_territory"], 1);
+    assert!(
+        !chain.to_string().contains("乙科技"),
+        "the other street's unit is named: {chain}"
+    );
+    let html = c
+        .http
+        .get(app.url(&format!("/coverage/chain/{}", a.unit)))
+        .send()
+        .await
+        .expect("page")
+        .text()
+        .await
+        .expect("html");
+    assert!(html.contains("id=\"chain-total\">1<"), "{html}");
+    let detail = c
+        .http
+        .get(app.url(&format!("/units/{}", a.unit)))
+        .send()
+        .await
+        .expect("unit")
+        .text()
+        .await
+        .expect("html");
+    assert!(detail.contains(&format!("/coverage/chain/{}", a.unit)));
+}
