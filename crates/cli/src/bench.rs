@@ -14,6 +14,20 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 100_000)]
         rows: u32,
     },
+    /// Coverage summary latency on a city-scale SQLite store, beside `/healthz` in the
+    /// same run; generation time; the server's resident memory.
+    Coverage {
+        /// A folder holding a store generated earlier (`tongxin --data-dir DIR demo
+        /// --scale city`) to reuse; by default a new one is generated in a temporary folder.
+        #[arg(long)]
+        store: Option<std::path::PathBuf>,
+        /// Generate at 1/N of the city's size (for a quick run).
+        #[arg(long, default_value_t = 1)]
+        divide: usize,
+        /// Requests per territory.
+        #[arg(long, default_value_t = 1000)]
+        requests: usize,
+    },
 }
 
 fn units_csv(rows: u32, streets: &[String]) -> String {
@@ -33,6 +47,11 @@ fn units_csv(rows: u32, streets: &[String]) -> String {
 
 pub async fn run(cmd: &BenchCommand) -> Result<()> {
     match cmd {
+        BenchCommand::Coverage {
+            store,
+            divide,
+            requests,
+        } => coverage(store.as_deref(), *divide, *requests).await?,
         BenchCommand::Import { rows } => {
             let dir = std::env::temp_dir().join(format!("tongxin-bench-{}", std::process::id()));
             std::fs::create_dir_all(&dir)?;
@@ -93,4 +112,177 @@ pub async fn run(cmd: &BenchCommand) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// The latency percentiles of a set of timings, in milliseconds.
+fn percentiles(mut ms: Vec<f64>) -> serde_json::Value {
+    ms.sort_by(f64::total_cmp);
+    let at = |q: f64| ms[((ms.len() as f64 - 1.0) * q).round() as usize];
+    serde_json::json!({"p50": at(0.5), "p90": at(0.9), "p99": at(0.99), "max": at(1.0), "n": ms.len()})
+}
+
+/// Kills the server when the bench ends, however it ends.
+struct Child(std::process::Child);
+
+impl Drop for Child {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn rss_mb(pid: u32, field: &str) -> Option<f64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = status.lines().find(|l| l.starts_with(field))?;
+    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb / 1024.0)
+}
+
+async fn coverage(reuse: Option<&std::path::Path>, divide: usize, requests: usize) -> Result<()> {
+    use std::io::BufRead;
+    let temp = tempdir_for_bench()?;
+    let dir = reuse.map_or_else(|| temp.clone(), std::path::Path::to_path_buf);
+    std::fs::create_dir_all(&dir)?;
+    let db = dir.join("tongxin.db");
+    let store = Store::open(&format!("sqlite://{}?mode=rwc", db.display())).await?;
+    store.ensure_builtin_divisions().await?;
+    let scale = crate::city::Scale::CITY.divided(divide.max(1));
+    let generation = if store.registry_is_empty().await? {
+        let t = Instant::now();
+        crate::city::generate(&store, scale, true).await?;
+        Some(t.elapsed().as_secs_f64())
+    } else {
+        None
+    };
+    let system = Actor::system("bench");
+    if !store.account_exists("bench").await? {
+        let password = format!("bench-{}", tongxin_store::accounts::new_token());
+        store
+            .create_account(
+                &system,
+                "bench",
+                &password,
+                tongxin_domain::access::Role::SystemAdmin,
+                None,
+                None,
+            )
+            .await?;
+    }
+    let token = store.create_api_token(&system, "bench", "bench").await?;
+    let store_bytes = std::fs::metadata(&db).map(|m| m.len()).unwrap_or(0);
+    drop(store);
+
+    let mut child = std::process::Command::new(std::env::current_exe()?)
+        .arg("--data-dir")
+        .arg(&dir)
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .env("RUST_LOG", "warn")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()?;
+    let stdout = child.stdout.take().ok_or_else(|| anyhow::anyhow!("no server output"))?;
+    let server = Child(child);
+    let mut lines = std::io::BufReader::new(stdout).lines();
+    let base = loop {
+        let line = lines.next().ok_or_else(|| anyhow::anyhow!("the server stopped"))??;
+        if let Some(u) = line.strip_prefix("Tongxin console: ") {
+            break u.trim_end_matches('/').to_string();
+        }
+    };
+    let http = reqwest::Client::new();
+    let targets = [
+        ("healthz", "/healthz".to_string()),
+        // An authenticated call that reads nothing else: the floor of any API call.
+        ("me", "/api/v1/me".to_string()),
+        ("city", "/api/v1/coverage/summary?division=3101".to_string()),
+        ("district", "/api/v1/coverage/summary?division=310106".to_string()),
+        ("street", "/api/v1/coverage/summary?division=310106012".to_string()),
+    ];
+    let get = |path: &str| http.get(format!("{base}{path}")).bearer_auth(&token).send();
+    for (_, path) in &targets {
+        for _ in 0..50 {
+            let r = get(path).await?;
+            anyhow::ensure!(r.status().is_success(), "{path}: {}", r.status());
+            r.bytes().await?;
+        }
+    }
+    let mut times: Vec<Vec<f64>> = vec![Vec::with_capacity(requests); targets.len()];
+    // Interleaved, so every target meets the same machine.
+    for _ in 0..requests {
+        for (i, (_, path)) in targets.iter().enumerate() {
+            let t = Instant::now();
+            let r = get(path).await?;
+            r.bytes().await?;
+            times[i].push(t.elapsed().as_secs_f64() * 1000.0);
+        }
+    }
+    // The price of exact counters: an edit (a new unit) refreshes facts and counters in
+    // its own transaction; the next summary shows it.
+    let mut edits = Vec::with_capacity(100);
+    let before = http
+        .get(format!("{base}/api/v1/coverage/summary?division=310106012"))
+        .bearer_auth(&token)
+        .send()
+        .await?
+        .json::<serde_json::Value>()
+        .await?;
+    let run = std::process::id();
+    for i in 0..100 {
+        let t = Instant::now();
+        let r = http
+            .post(format!("{base}/api/v1/units"))
+            .bearer_auth(&token)
+            .json(
+                &serde_json::json!({"name": format!("基准编辑{run}单位{i}"), "kind": "企业", "division": "310106012"}),
+            )
+            .send()
+            .await?;
+        anyhow::ensure!(r.status().is_success(), "edit: {}", r.status());
+        r.bytes().await?;
+        edits.push(t.elapsed().as_secs_f64() * 1000.0);
+    }
+    let after = http
+        .get(format!("{base}/api/v1/coverage/summary?division=310106012"))
+        .bearer_auth(&token)
+        .send()
+        .await?
+        .json::<serde_json::Value>()
+        .await?;
+    anyhow::ensure!(
+        after["units_total"].as_i64() == before["units_total"].as_i64().map(|n| n + 100),
+        "the summary did not follow the edits"
+    );
+    let pid = server.0.id();
+    let rss = rss_mb(pid, "VmRSS:");
+    let peak = rss_mb(pid, "VmHWM:");
+    drop(server);
+    let mut latency = serde_json::Map::new();
+    let mut p50 = std::collections::HashMap::new();
+    for ((name, _), ms) in targets.iter().zip(times) {
+        let p = percentiles(ms);
+        p50.insert(*name, p["p50"].as_f64().unwrap_or(0.0));
+        latency.insert((*name).into(), p);
+    }
+    let ratio = |n: &str| p50.get(n).copied().unwrap_or(0.0) / p50.get("healthz").copied().unwrap_or(1.0).max(1e-9);
+    let out = serde_json::json!({
+        "bench": "coverage",
+        "backend": "sqlite",
+        "scale": {"carriers": scale.carriers, "units": scale.units, "orgs": scale.orgs, "members": scale.members},
+        "generation_seconds": generation,
+        "store_bytes": store_bytes,
+        "latency_ms": latency,
+        "edit_create_unit_ms": percentiles(edits),
+        "summary_p50_over_healthz_p50": {"city": ratio("city"), "district": ratio("district"), "street": ratio("street")},
+        "server_rss_mb": rss,
+        "server_peak_rss_mb": peak,
+    });
+    if reuse.is_none() {
+        let _ = std::fs::remove_dir_all(&temp);
+    }
+    println!("{}", serde_json::to_string_pretty(&out)?);
+    Ok(())
+}
+
+fn tempdir_for_bench() -> Result<std::path::PathBuf> {
+    Ok(std::env::temp_dir().join(format!("tongxin-bench-coverage-{}", std::process::id())))
 }

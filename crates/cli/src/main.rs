@@ -2,6 +2,7 @@
 //! and web crates.
 
 mod bench;
+mod city;
 mod demo;
 
 use anyhow::{Context, Result, bail};
@@ -72,8 +73,12 @@ enum Command {
         #[command(subcommand)]
         command: UserCommand,
     },
-    /// Build the demo district (Jing'an, after the brief's scenario).
-    Demo,
+    /// Build the demo district (Jing'an, after the brief's scenario), or with `--scale
+    /// city` a Shanghai-sized registry (2.5 million members) in an empty store.
+    Demo {
+        #[arg(long, value_enum, default_value = "district")]
+        scale: DemoScale,
+    },
     /// Administrative divisions.
     Divisions {
         #[command(subcommand)]
@@ -126,6 +131,14 @@ enum UserCommand {
     Passwd { name: String },
     /// List accounts.
     List,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum DemoScale {
+    /// Jing'an district: a few thousand units, 8,000 members.
+    District,
+    /// Shanghai: 10,000 carriers, 500,000 units, 120,000 organisations, 2,500,000 members.
+    City,
 }
 
 #[derive(Subcommand)]
@@ -327,10 +340,16 @@ async fn main() -> Result<()> {
                 }
             }
         }
-        Command::Demo => {
+        Command::Demo { scale } => {
             let store = open(&cli).await?;
             ensure_admin(&store, &system).await?;
-            demo::ensure_demo(&store).await?;
+            match scale {
+                DemoScale::District => demo::ensure_demo(&store).await?,
+                DemoScale::City => {
+                    let made = city::generate(&store, city::Scale::CITY, true).await?;
+                    println!("{}", serde_json::to_string_pretty(&made)?);
+                }
+            }
         }
         Command::Divisions {
             command: DivisionsCommand::Import { file },

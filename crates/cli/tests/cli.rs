@@ -234,3 +234,129 @@ fn a_killed_import_leaves_nothing_half_written() {
     std::fs::write(&small, units_csv(10)).expect("write");
     run(tongxin(&data).arg("import").arg(&small).args(["--kind", "units"]));
 }
+
+/// Starts `tongxin serve` on a database URL and returns it with its base URL.
+fn serve_on(url: &str) -> (Server, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_tongxin"))
+        .args(["--database-url", url, "serve", "--listen", "127.0.0.1:0"])
+        .env("TONGXIN_ADMIN_PASSWORD", "admin-password-1")
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start server");
+    let stdout = child.stdout.take().expect("stdout");
+    let mut lines = BufReader::new(stdout).lines();
+    let base = loop {
+        let line = lines.next().expect("server printed its address").expect("line");
+        if let Some(u) = line.strip_prefix("Tongxin console: ") {
+            break u.trim_end_matches('/').to_string();
+        }
+    };
+    (Server(child), base)
+}
+
+/// Two servers on one PostgreSQL database: edits through one show at once in the
+/// other's summary, also when both take edits at the same time.
+#[tokio::test]
+async fn two_servers_share_one_postgres_and_agree_on_coverage() {
+    let Some(admin) = std::env::var("TONGXIN_TEST_POSTGRES").ok().filter(|s| !s.is_empty()) else {
+        let msg = "TONGXIN_TEST_POSTGRES is not set: two servers on one PostgreSQL were not tested \
+                   (set it to an admin URL, e.g. postgres://postgres@127.0.0.1:5432/postgres)";
+        assert!(std::env::var("CI").as_deref() != Ok("true"), "{msg}");
+        eprintln!("SKIPPED: {msg}");
+        return;
+    };
+    let name = format!("tx_test_{}", tongxin_store::accounts::new_token()[..16].to_lowercase());
+    let url = tongxin_store::create_postgres_database(&admin, &name)
+        .await
+        .expect("database");
+    let migrate = Command::new(env!("CARGO_BIN_EXE_tongxin"))
+        .args(["--database-url", &url, "migrate"])
+        .output()
+        .expect("migrate");
+    assert!(migrate.status.success());
+    let (_a, a) = serve_on(&url);
+    let (_b, b) = serve_on(&url);
+    let token =
+        run(Command::new(env!("CARGO_BIN_EXE_tongxin")).args(["--database-url", &url, "user", "token", "admin"]))
+            .trim()
+            .to_string();
+    let http = reqwest::Client::new();
+    let summary = |base: &str| {
+        let req = http
+            .get(format!("{base}/api/v1/coverage/summary?division=310106012"))
+            .bearer_auth(&token);
+        async move {
+            req.send()
+                .await
+                .expect("summary")
+                .json::<serde_json::Value>()
+                .await
+                .expect("json")
+        }
+    };
+    let post = |base: &str, path: &str, body: serde_json::Value| {
+        let req = http.post(format!("{base}{path}")).bearer_auth(&token).json(&body);
+        async move {
+            let r = req.send().await.expect("post");
+            assert!(r.status().is_success(), "{}", r.status());
+            r.json::<serde_json::Value>().await.expect("json")
+        }
+    };
+
+    // A unit through A is uncovered in B's figures; a branch through B covers it in A's.
+    let unit = post(
+        &a,
+        "/api/v1/units",
+        serde_json::json!({"name": "双机测试有限公司", "kind": "企业", "division": "310106012"}),
+    )
+    .await;
+    let fb = summary(&b).await;
+    assert_eq!(
+        (fb["units_total"].as_i64(), fb["units_uncovered"].as_i64()),
+        (Some(1), Some(1))
+    );
+    post(
+        &b,
+        "/api/v1/orgs",
+        serde_json::json!({"name": "双机测试有限公司党支部", "kind": "党支部", "division": "310106012", "unit_ids": [unit["id"]]}),
+    )
+    .await;
+    let fa = summary(&a).await;
+    assert_eq!(
+        (fa["units_org_covered"].as_i64(), fa["party_orgs"].as_i64()),
+        (Some(1), Some(1))
+    );
+    assert_eq!(fa, summary(&b).await);
+
+    // Both servers take twenty new units at once.
+    let mut jobs = vec![];
+    for i in 0..40 {
+        let (http, token) = (http.clone(), token.clone());
+        let base = if i % 2 == 0 { a.clone() } else { b.clone() };
+        jobs.push(tokio::spawn(async move {
+            let r = http
+                .post(format!("{base}/api/v1/units"))
+                .bearer_auth(&token)
+                .json(&serde_json::json!({"name": format!("并发单位{i}"), "kind": "企业", "division": "310106012"}))
+                .send()
+                .await
+                .expect("post");
+            assert!(r.status().is_success(), "{}", r.status());
+        }));
+    }
+    for j in jobs {
+        j.await.expect("job");
+    }
+    let fa = summary(&a).await;
+    assert_eq!(
+        (fa["units_total"].as_i64(), fa["units_uncovered"].as_i64()),
+        (Some(41), Some(40))
+    );
+    assert_eq!(fa, summary(&b).await);
+    assert!(
+        run(Command::new(env!("CARGO_BIN_EXE_tongxin")).args(["--database-url", &url, "coverage", "check"]))
+            .contains("agree")
+    );
+}

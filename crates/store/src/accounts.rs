@@ -293,15 +293,21 @@ impl Store {
         Ok(token)
     }
 
+    /// The account an API token acts for (one query: every API call pays for it).
     pub async fn token_actor(&self, token: &str) -> Result<Option<Actor>> {
-        let Some(t) = api_token::Entity::find()
-            .filter(api_token::Column::TokenHash.eq(digest(token)))
+        let owner = sea_orm::sea_query::Query::select()
+            .column(api_token::Column::AccountId)
+            .from(api_token::Entity)
+            .and_where(sea_orm::sea_query::ExprTrait::eq(
+                sea_orm::sea_query::Expr::col(api_token::Column::TokenHash),
+                digest(token),
+            ))
+            .to_owned();
+        match account::Entity::find()
+            .filter(account::Column::Id.in_subquery(owner))
             .one(&self.read)
             .await?
-        else {
-            return Ok(None);
-        };
-        match account::Entity::find_by_id(t.account_id).one(&self.read).await? {
+        {
             Some(m) if !m.disabled => Ok(Some(self.actor_of(&m).await?)),
             _ => Ok(None),
         }

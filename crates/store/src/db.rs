@@ -21,6 +21,9 @@ pub struct Store {
     pub(crate) write: DatabaseConnection,
     pub(crate) read: DatabaseConnection,
     backend: Backend,
+    /// Division codes known to exist. Divisions are only ever added, so a code seen once
+    /// stays valid: hot paths skip the look-up.
+    pub(crate) known_divisions: std::sync::Arc<std::sync::RwLock<std::collections::HashSet<String>>>,
 }
 
 fn sqlite_options(opts: SqliteConnectOptions) -> SqliteConnectOptions {
@@ -55,6 +58,7 @@ impl Store {
                 write,
                 read,
                 backend: Backend::Sqlite,
+                known_divisions: Default::default(),
             })
         } else {
             let mut o = ConnectOptions::new(url);
@@ -66,6 +70,7 @@ impl Store {
                 write: db.clone(),
                 read: db,
                 backend: Backend::Postgres,
+                known_divisions: Default::default(),
             })
         }
     }

@@ -95,6 +95,18 @@ impl Store {
     }
 
     /// Checks that a code is in the division table.
+    /// Whether a division exists (remembered once seen: divisions are never removed).
+    pub async fn division_exists(&self, code: &DivisionCode) -> Result<bool> {
+        if self.known_divisions.read().is_ok_and(|k| k.contains(code.as_str())) {
+            return Ok(true);
+        }
+        let found = self.division(code.as_str()).await?.is_some();
+        if found && let Ok(mut k) = self.known_divisions.write() {
+            k.insert(code.to_string());
+        }
+        Ok(found)
+    }
+
     pub async fn known_division(&self, code: &DivisionCode) -> Result<Division> {
         self.division(code.as_str())
             .await?

@@ -14,6 +14,7 @@ mod db;
 pub mod divisions;
 mod entity;
 mod error;
+pub mod generate;
 mod migration;
 pub mod registry;
 

@@ -72,15 +72,59 @@ pub struct Auth {
     pub csrf: Option<String>,
 }
 
+/// API tokens resolved in the last few seconds, so a client polling the API (a big
+/// screen, an integration) does not pay a database look-up on every call. An account
+/// disabled or re-scoped takes effect within [`TokenCache::TTL`]. Keys are digests: no
+/// token is kept in memory longer than its request.
+#[derive(Default)]
+pub struct TokenCache(
+    std::sync::Mutex<std::collections::HashMap<[u8; 32], (tongxin_store::Actor, std::time::Instant)>>,
+);
+
+impl TokenCache {
+    pub const TTL: std::time::Duration = std::time::Duration::from_secs(5);
+    const MAX: usize = 10_000;
+
+    fn key(token: &str) -> [u8; 32] {
+        use sha2::Digest;
+        sha2::Sha256::digest(token.as_bytes()).into()
+    }
+
+    fn get(&self, token: &str) -> Option<tongxin_store::Actor> {
+        let map = self.0.lock().ok()?;
+        map.get(&Self::key(token))
+            .filter(|(_, at)| at.elapsed() < Self::TTL)
+            .map(|(a, _)| a.clone())
+    }
+
+    fn put(&self, token: &str, actor: tongxin_store::Actor) {
+        if let Ok(mut map) = self.0.lock() {
+            if map.len() >= Self::MAX {
+                map.retain(|_, (_, at)| at.elapsed() < Self::TTL);
+            }
+            if map.len() < Self::MAX {
+                map.insert(Self::key(token), (actor, std::time::Instant::now()));
+            }
+        }
+    }
+}
+
 async fn authenticate(parts: &Parts, state: &AppState) -> Result<Option<Auth>, ApiError> {
     if let Some(h) = parts.headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok())
         && let Some(token) = h.strip_prefix("Bearer ")
     {
-        return Ok(state
-            .store
-            .token_actor(token.trim())
-            .await?
-            .map(|actor| Auth { actor, csrf: None }));
+        let token = token.trim();
+        let actor = match state.tokens.get(token) {
+            Some(actor) => Some(actor),
+            None => {
+                let actor = state.store.token_actor(token).await?;
+                if let Some(a) = &actor {
+                    state.tokens.put(token, a.clone());
+                }
+                actor
+            }
+        };
+        return Ok(actor.map(|actor| Auth { actor, csrf: None }));
     }
     if let Some(token) = cookie(&parts.headers, SESSION_COOKIE) {
         return Ok(state.store.session_actor(&token).await?.map(|(actor, csrf)| Auth {

@@ -31,6 +31,7 @@ pub struct AppState {
     /// Mark cookies `Secure` (set when served over HTTPS).
     pub secure_cookies: bool,
     pub(crate) limiter: Arc<auth::LoginLimiter>,
+    pub(crate) tokens: Arc<auth::TokenCache>,
 }
 
 impl AppState {
@@ -39,6 +40,7 @@ impl AppState {
             store,
             secure_cookies,
             limiter: Arc::new(auth::LoginLimiter::default()),
+            tokens: Arc::new(auth::TokenCache::default()),
         }
     }
 }

@@ -43,7 +43,9 @@ impl Store {
                 if !actor.scope.may_place_in(d) {
                     return Err(StoreError::NotFound);
                 }
-                self.known_division(d).await?;
+                if !self.division_exists(d).await? {
+                    return Err(StoreError::UnknownDivision(d.to_string()));
+                }
             }
             Territory::Org(id) => {
                 self.get_org(actor, *id).await?;

@@ -1,0 +1,362 @@
+//! Loading generated data (the city-scale demo) straight into the tables, in large
+//! batches. It bypasses per-record checks and the audit log, so it is only for an empty
+//! registry, and the rows must already be valid; coverage is rebuilt once at the end.
+
+use chrono::{NaiveDate, Utc};
+use sea_orm::{ConnectionTrait, DbBackend, Statement, Value};
+use tongxin_domain::registry::{CarrierKind, Labelled, MemberStatus, OrgKind, UnitKind};
+
+use crate::{Actor, Result, Store};
+
+pub struct InstructorRow {
+    pub id: i64,
+    pub name: String,
+    pub division: String,
+}
+
+pub struct CarrierRow {
+    pub id: i64,
+    pub name: String,
+    pub kind: CarrierKind,
+    pub is_key: bool,
+    pub division: String,
+    pub address: String,
+}
+
+pub struct UnitRow {
+    pub id: i64,
+    pub name: String,
+    pub kind: UnitKind,
+    pub credit_code: Option<String>,
+    pub employees: Option<i64>,
+    pub carrier_id: Option<i64>,
+    pub division: String,
+    pub instructor_id: Option<i64>,
+}
+
+pub struct OrgRow {
+    pub id: i64,
+    pub name: String,
+    pub kind: OrgKind,
+    pub parent_id: Option<i64>,
+    /// Materialised path (`/1/7/`), consistent with `parent_id`.
+    pub path: String,
+    pub division: String,
+    pub carrier_id: Option<i64>,
+    pub secretary: Option<String>,
+    pub founded_on: Option<NaiveDate>,
+    pub term_ends_on: Option<NaiveDate>,
+    pub unit_ids: Vec<i64>,
+}
+
+pub struct MemberRow {
+    pub name: String,
+    pub status: MemberStatus,
+    pub org_id: i64,
+    pub work_unit_id: Option<i64>,
+    pub resident_id: String,
+    pub phone: Option<String>,
+    pub joined_on: Option<NaiveDate>,
+}
+
+/// Bound values a statement may carry (SQLite allows 32,766; PostgreSQL 65,535).
+const MAX_VALUES: usize = 30_000;
+
+impl Store {
+    /// True when there is no carrier, unit, organisation or member yet.
+    pub async fn registry_is_empty(&self) -> Result<bool> {
+        let b = self.read.get_database_backend();
+        for t in ["carriers", "units", "party_orgs", "members"] {
+            let r = self
+                .read
+                .query_one_raw(Statement::from_string(b, format!("SELECT COUNT(*) FROM {t}")))
+                .await?;
+            let n: i64 = r.map(|r| r.try_get_by_index(0)).transpose()?.unwrap_or(0);
+            if n > 0 {
+                return Ok(false);
+            }
+        }
+        Ok(true)
+    }
+
+    async fn insert_rows(&self, table: &str, columns: &[&str], rows: Vec<Vec<Value>>) -> Result<()> {
+        if rows.is_empty() {
+            return Ok(());
+        }
+        let b = self.write.get_database_backend();
+        let txn = self.begin().await?;
+        if b == DbBackend::Sqlite {
+            // One JSON array per statement, unpacked by SQLite itself: binding millions of
+            // values one by one costs more than writing the rows.
+            let picks: Vec<String> = (0..columns.len()).map(|i| format!("value->>{i}")).collect();
+            let sql = format!(
+                "INSERT INTO {table} ({}) SELECT {} FROM json_each(?)",
+                columns.join(", "),
+                picks.join(", ")
+            );
+            for chunk in rows.chunks(20_000) {
+                let json = serde_json::Value::Array(
+                    chunk
+                        .iter()
+                        .map(|r| serde_json::Value::Array(r.iter().map(json_of).collect()))
+                        .collect(),
+                );
+                txn.execute_raw(Statement::from_sql_and_values(
+                    b,
+                    sql.clone(),
+                    [json.to_string().into()],
+                ))
+                .await?;
+            }
+        } else {
+            let per_statement = (MAX_VALUES / columns.len()).max(1);
+            for chunk in rows.chunks(per_statement) {
+                let mut sql = format!("INSERT INTO {table} ({}) VALUES ", columns.join(", "));
+                let mut values = Vec::with_capacity(chunk.len() * columns.len());
+                for (i, row) in chunk.iter().enumerate() {
+                    let marks: Vec<String> = (0..row.len())
+                        .map(|j| format!("${}", i * columns.len() + j + 1))
+                        .collect();
+                    if i > 0 {
+                        sql.push_str(", ");
+                    }
+                    sql.push_str(&format!("({})", marks.join(", ")));
+                    values.extend(row.iter().cloned());
+                }
+                txn.execute_raw(Statement::from_sql_and_values(b, sql, values)).await?;
+            }
+        }
+        txn.commit().await?;
+        Ok(())
+    }
+
+    pub async fn load_generated_instructors(&self, rows: &[InstructorRow]) -> Result<()> {
+        let now = Utc::now();
+        self.insert_rows(
+            "instructors",
+            &["id", "name", "division_code", "created_at"],
+            rows.iter()
+                .map(|r| {
+                    vec![
+                        r.id.into(),
+                        r.name.clone().into(),
+                        r.division.clone().into(),
+                        now.into(),
+                    ]
+                })
+                .collect(),
+        )
+        .await
+    }
+
+    pub async fn load_generated_carriers(&self, rows: &[CarrierRow]) -> Result<()> {
+        let now = Utc::now();
+        self.insert_rows(
+            "carriers",
+            &[
+                "id",
+                "name",
+                "kind",
+                "is_key",
+                "division_code",
+                "address",
+                "archived",
+                "version",
+                "created_at",
+                "updated_at",
+            ],
+            rows.iter()
+                .map(|r| {
+                    vec![
+                        r.id.into(),
+                        r.name.clone().into(),
+                        r.kind.code().into(),
+                        r.is_key.into(),
+                        r.division.clone().into(),
+                        r.address.clone().into(),
+                        false.into(),
+                        1i64.into(),
+                        now.into(),
+                        now.into(),
+                    ]
+                })
+                .collect(),
+        )
+        .await
+    }
+
+    pub async fn load_generated_units(&self, rows: &[UnitRow]) -> Result<()> {
+        let now = Utc::now();
+        self.insert_rows(
+            "units",
+            &[
+                "id",
+                "name",
+                "kind",
+                "credit_code",
+                "employees",
+                "carrier_id",
+                "division_code",
+                "instructor_id",
+                "archived",
+                "version",
+                "created_at",
+                "updated_at",
+            ],
+            rows.iter()
+                .map(|r| {
+                    vec![
+                        r.id.into(),
+                        r.name.clone().into(),
+                        r.kind.code().into(),
+                        r.credit_code.clone().into(),
+                        r.employees.into(),
+                        r.carrier_id.into(),
+                        r.division.clone().into(),
+                        r.instructor_id.into(),
+                        false.into(),
+                        1i64.into(),
+                        now.into(),
+                        now.into(),
+                    ]
+                })
+                .collect(),
+        )
+        .await
+    }
+
+    pub async fn load_generated_orgs(&self, rows: &[OrgRow]) -> Result<()> {
+        let now = Utc::now();
+        self.insert_rows(
+            "party_orgs",
+            &[
+                "id",
+                "name",
+                "kind",
+                "parent_id",
+                "path",
+                "division_code",
+                "carrier_id",
+                "secretary",
+                "founded_on",
+                "term_ends_on",
+                "archived",
+                "version",
+                "created_at",
+                "updated_at",
+            ],
+            rows.iter()
+                .map(|r| {
+                    vec![
+                        r.id.into(),
+                        r.name.clone().into(),
+                        r.kind.code().into(),
+                        r.parent_id.into(),
+                        r.path.clone().into(),
+                        r.division.clone().into(),
+                        r.carrier_id.into(),
+                        r.secretary.clone().into(),
+                        r.founded_on.into(),
+                        r.term_ends_on.into(),
+                        false.into(),
+                        1i64.into(),
+                        now.into(),
+                        now.into(),
+                    ]
+                })
+                .collect(),
+        )
+        .await?;
+        self.insert_rows(
+            "org_units",
+            &["org_id", "unit_id"],
+            rows.iter()
+                .flat_map(|r| r.unit_ids.iter().map(|u| vec![r.id.into(), (*u).into()]))
+                .collect(),
+        )
+        .await
+    }
+
+    pub async fn load_generated_members(&self, rows: &[MemberRow]) -> Result<()> {
+        let now = Utc::now();
+        self.insert_rows(
+            "members",
+            &[
+                "name",
+                "status",
+                "org_id",
+                "work_unit_id",
+                "resident_id",
+                "phone",
+                "joined_on",
+                "archived",
+                "version",
+                "created_at",
+                "updated_at",
+            ],
+            rows.iter()
+                .map(|r| {
+                    vec![
+                        r.name.clone().into(),
+                        r.status.code().into(),
+                        r.org_id.into(),
+                        r.work_unit_id.into(),
+                        r.resident_id.clone().into(),
+                        r.phone.clone().into(),
+                        r.joined_on.into(),
+                        false.into(),
+                        1i64.into(),
+                        now.into(),
+                        now.into(),
+                    ]
+                })
+                .collect(),
+        )
+        .await
+    }
+
+    /// Starts a generated load: on SQLite, a large page cache on the writer, so index
+    /// pages stay in memory while millions of rows go in (reset by `finish_generated`).
+    pub async fn start_generated(&self) -> Result<()> {
+        if self.backend() == crate::Backend::Sqlite {
+            self.write.execute_unprepared("PRAGMA cache_size = -1048576").await?;
+        }
+        Ok(())
+    }
+
+    /// Ends a generated load: moves PostgreSQL's id sequences past the ids given,
+    /// rebuilds coverage, and records the load in the audit log.
+    pub async fn finish_generated(&self, actor: &Actor, summary: serde_json::Value) -> Result<()> {
+        if self.backend() == crate::Backend::Postgres {
+            for t in ["instructors", "carriers", "units", "party_orgs", "members"] {
+                self.write
+                    .execute_unprepared(&format!(
+                        "SELECT setval(pg_get_serial_sequence('{t}', 'id'), COALESCE((SELECT MAX(id) FROM {t}), 0) + 1, false)"
+                    ))
+                    .await?;
+            }
+        }
+        self.rebuild_coverage().await?;
+        if self.backend() == crate::Backend::Sqlite {
+            self.write.execute_unprepared("PRAGMA cache_size = -2000").await?;
+        }
+        let txn = self.begin().await?;
+        crate::audit::record(&txn, actor, "generate", "demo", None, None, Some(summary)).await?;
+        txn.commit().await?;
+        Ok(())
+    }
+}
+
+/// A value as SQLite's driver would have stored it (booleans as 0/1, dates as text).
+fn json_of(v: &Value) -> serde_json::Value {
+    use serde_json::Value as J;
+    match v {
+        Value::Bool(Some(b)) => J::from(i64::from(*b)),
+        Value::BigInt(Some(i)) => J::from(*i),
+        Value::Int(Some(i)) => J::from(*i),
+        Value::String(Some(s)) => J::from(s.as_str()),
+        Value::ChronoDate(Some(d)) => J::from(d.format("%F").to_string()),
+        Value::ChronoDateTimeUtc(Some(t)) => J::from(t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, false)),
+        _ => J::Null,
+    }
+}
