@@ -585,5 +585,11 @@ mod tests {
         assert!(fast.units_qualifying > fast.units_qualifying_with_own_org, "{fast:?}");
         // A second run refuses a store that holds records.
         assert!(generate(&store, scale, false).await.is_err());
+        // The same seed makes the same city.
+        let url2 = format!("sqlite://{}?mode=rwc", dir.path().join("d.db").display());
+        let again = Store::open(&url2).await.expect("open");
+        again.ensure_builtin_divisions().await.expect("divisions");
+        generate(&again, scale, false).await.expect("generate again");
+        assert_eq!(again.coverage_summary(&t).await.expect("summary"), fast);
     }
 }

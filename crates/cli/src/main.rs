@@ -155,6 +155,12 @@ enum CoverageCommand {
     },
     /// The monthly trend of the territory, as JSON.
     Trend,
+    /// Print the coverage rules in force, or change some (`--set
+    /// own_org_min_full_members=5`); a change recomputes every figure.
+    Rules {
+        #[arg(long = "set", value_name = "NAME=VALUE")]
+        set: Vec<String>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -391,6 +397,21 @@ async fn main() -> Result<()> {
                 Some(CoverageCommand::Snapshot { month_end }) => {
                     let s = store.take_coverage_snapshot(&system, month_end.as_deref()).await?;
                     println!("snapshot {} for {}", s.id, s.period);
+                }
+                Some(CoverageCommand::Rules { set }) => {
+                    let mut rules = serde_json::to_value(store.coverage_rules().await?)?;
+                    if !set.is_empty() {
+                        for kv in set {
+                            let (k, v) = kv.split_once('=').with_context(|| format!("{kv}: write NAME=VALUE"))?;
+                            anyhow::ensure!(rules.get(k).is_some(), "{k} is not a coverage rule");
+                            rules[k] =
+                                serde_json::from_str(v.trim()).with_context(|| format!("{k}: {v} is not a value"))?;
+                        }
+                        let parsed: tongxin_domain::coverage::CoverageRules = serde_json::from_value(rules.clone())
+                            .context("a rule has a value of the wrong kind (a number, or true/false)")?;
+                        store.set_coverage_rules(&system, parsed).await?;
+                    }
+                    println!("{}", serde_json::to_string_pretty(&rules)?);
                 }
                 Some(CoverageCommand::Trend) => {
                     println!(

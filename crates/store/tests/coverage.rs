@@ -655,3 +655,42 @@ async fn a_lead_firms_network_and_its_coverage() {
         Err(tongxin_store::StoreError::NotFound)
     ));
 }
+
+#[tokio::test]
+async fn a_branch_of_more_than_fifty_members_is_flagged() {
+    use tongxin_store::coverage::GapKind;
+    let (s, _d) = store().await;
+    let mut g = Ground { s: &s, n: 0 };
+    let u = g.unit(STREET, None, None).await;
+    let branch = g.org("党支部", STREET, vec![u], None).await;
+    let committee = g.org("党委", STREET, vec![], None).await;
+    let mut first = None;
+    for i in 0..51 {
+        let m = g.member(branch, Some(u), i % 2 == 0).await;
+        first.get_or_insert(m);
+        g.member(committee, None, true).await;
+    }
+    let first = first.expect("a member");
+    let street = Territory::Division(code(STREET));
+    let p = s
+        .coverage_gaps(&street, GapKind::OverLimit, &page(None))
+        .await
+        .expect("over");
+    // The branch (51 members), not the committee: the limit is a branch's.
+    assert_eq!(
+        p.items
+            .iter()
+            .map(|r| (r.id, r.members, r.reasons.clone()))
+            .collect::<Vec<_>>(),
+        vec![(branch, Some(51), vec!["branch_members"])]
+    );
+    let v = s.get_member(&sys(), first).await.expect("member").version;
+    s.archive_member(&sys(), first, v, true).await.expect("leave");
+    assert_eq!(
+        s.coverage_gaps(&street, GapKind::OverLimit, &page(None))
+            .await
+            .expect("over")
+            .total,
+        0
+    );
+}
