@@ -222,8 +222,50 @@ pub fn generate_password() -> String {
         .collect()
 }
 
-#[tokio::main]
-async fn main() -> Result<()> {
+/// Writes the error workbook to `--errors`, else beside the input file, else (that
+/// folder not writable) to the temporary folder; answers where it went.
+fn write_error_workbook(chosen: Option<&Path>, input: &Path, wb: &[u8]) -> Result<PathBuf> {
+    if let Some(p) = chosen {
+        std::fs::write(p, wb).with_context(|| format!("writing {}", p.display()))?;
+        return Ok(p.to_path_buf());
+    }
+    let beside = input.with_extension("errors.xlsx");
+    if std::fs::write(&beside, wb).is_ok() {
+        return Ok(beside);
+    }
+    let name = beside
+        .file_name()
+        .map(|n| n.to_owned())
+        .unwrap_or_else(|| "errors.xlsx".into());
+    let elsewhere = std::env::temp_dir().join(name);
+    std::fs::write(&elsewhere, wb).with_context(|| format!("writing {}", elsewhere.display()))?;
+    eprintln!(
+        "{} 不可写，错误表写到了别处 / not writable, the error workbook went elsewhere",
+        beside.display()
+    );
+    Ok(elsewhere)
+}
+
+/// Runs a command; a refusal prints its message (Chinese / English) and exits 1, never a
+/// stack trace, whatever `RUST_BACKTRACE` says.
+fn main() -> std::process::ExitCode {
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run()) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run() -> Result<()> {
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
@@ -276,7 +318,8 @@ async fn main() -> Result<()> {
                 dry_run: *dry_run,
                 skip_invalid: *skip_invalid,
             };
-            let out = tongxin_web::import_service::run(&store, &system, &bytes, &name, kind, mode)
+            let limits = tongxin_import::Limits::COMMAND_LINE;
+            let out = tongxin_web::import_service::run(&store, &system, bytes, &name, kind, mode, limits)
                 .await
                 .map_err(|e| {
                     anyhow::anyhow!(
@@ -288,8 +331,7 @@ async fn main() -> Result<()> {
                 })?;
             println!("{}", serde_json::to_string_pretty(&out.report)?);
             if let Some(wb) = out.error_workbook {
-                let path = errors.clone().unwrap_or_else(|| file.with_extension("errors.xlsx"));
-                std::fs::write(&path, wb)?;
+                let path = write_error_workbook(errors.as_deref(), file, &wb)?;
                 eprintln!("{} row(s) with errors; see {}", out.report.errors.len(), path.display());
                 if !out.report.committed && !dry_run {
                     bail!("nothing was imported (all or nothing; use --skip-invalid to import the valid rows)");

@@ -1,6 +1,8 @@
 //! The columns of each sheet kind: canonical Chinese header first, then synonyms.
 
 use crate::normalise::header_key;
+use std::collections::HashMap;
+use std::sync::OnceLock;
 
 /// Which registry records a sheet holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -208,22 +210,46 @@ impl Field {
         }
     }
 
+    /// How the values of several columns feeding this field are joined, when that keeps
+    /// their meaning: an organisation's units (所在单位 + 覆盖单位) are one list; a street
+    /// and a community column are one path. `None`: two such columns are refused.
+    pub fn merge_separator(&self) -> Option<&'static str> {
+        match self {
+            Field::OrgUnits => Some("、"),
+            Field::Division => Some("/"),
+            _ => None,
+        }
+    }
+
     /// Matches a normalised header (see [`header_key`]) to a field of `kind`; the most
     /// specific field wins when a word is shared (the canonical name beats a synonym).
+    /// One look-up in a table built once, so header detection costs the same whatever
+    /// the synonym lists hold.
     pub fn match_header(kind: Kind, key: &str) -> Option<Field> {
         if key.is_empty() {
             return None;
         }
-        let mut best: Option<(usize, Field)> = None;
-        for f in kind.fields() {
-            if let Some(rank) = f.names().iter().position(|n| header_key(n) == key)
-                && best.is_none_or(|(r, _)| rank < r)
-            {
-                best = Some((rank, *f));
+        header_table().get(&(kind, key.to_string())).copied()
+    }
+}
+
+/// (kind, header key) → field, with the rule of [`Field::match_header`] applied.
+fn header_table() -> &'static HashMap<(Kind, String), Field> {
+    static TABLE: OnceLock<HashMap<(Kind, String), Field>> = OnceLock::new();
+    TABLE.get_or_init(|| {
+        let mut best: HashMap<(Kind, String), (usize, Field)> = HashMap::new();
+        for kind in Kind::ALL {
+            for f in kind.fields() {
+                for (rank, n) in f.names().iter().enumerate() {
+                    let e = best.entry((kind, header_key(n))).or_insert((rank, *f));
+                    if rank < e.0 {
+                        *e = (rank, *f);
+                    }
+                }
             }
         }
-        best.map(|(_, f)| f)
-    }
+        best.into_iter().map(|(k, (_, f))| (k, f)).collect()
+    })
 }
 
 #[cfg(test)]

@@ -7,17 +7,19 @@
 //! the export layout. Resolving names against the registry is the store's job.
 
 mod fields;
+mod limits;
 mod normalise;
 mod read;
 mod write;
 
 pub use fields::{Field, Kind};
+pub use limits::{Bound, EXCEL_MAX_CELL_CHARS, Limits};
 pub use normalise::{Unrecognised, parse_bool, parse_date, split_multi};
-pub use read::{Table, TableRow, read_tables};
+pub use read::{Cell, Column, GridRow, Table, TableRow, read_tables, read_tables_within};
 pub use write::{ErrorSheet, write_error_workbook, write_table, write_workbook};
 
 /// Largest upload accepted (bytes).
-pub const MAX_FILE_BYTES: usize = 50 * 1024 * 1024;
+pub const MAX_FILE_BYTES: usize = Limits::UPLOAD.max_file_bytes as usize;
 
 /// Why a file could not be read at all.
 #[derive(Debug, thiserror::Error)]
@@ -28,8 +30,14 @@ pub enum ImportError {
     NoHeader,
     #[error("sheet {sheet}: required column {column} is missing")]
     MissingColumn { sheet: String, column: &'static str },
-    #[error("the file is larger than {max} bytes")]
-    TooLarge { max: usize },
+    #[error("the file is over a limit ({}): {}", bound.code(), bound.describe(*max).1)]
+    TooLarge { bound: Bound, max: u64 },
+    #[error("sheet {sheet}: columns {first} and {second} both give one value; keep one of them")]
+    DuplicateColumn {
+        sheet: String,
+        first: String,
+        second: String,
+    },
     #[error("could not write the workbook: {0}")]
     Write(String),
 }
@@ -41,6 +49,7 @@ impl ImportError {
             ImportError::NoHeader => "import.no_header",
             ImportError::MissingColumn { .. } => "import.missing_column",
             ImportError::TooLarge { .. } => "import.too_large",
+            ImportError::DuplicateColumn { .. } => "import.duplicate_column",
             ImportError::Write(_) => "internal",
         }
     }

@@ -1,22 +1,96 @@
 //! Reading .xlsx, .xls and .csv into tables of clean text keyed by field.
+//!
+//! Every reader streams what it can and checks [`Limits`] before it allocates: sheets
+//! are kept sparse (only rows and cells that hold something), so a cell claimed at
+//! `XFD1048576` costs one cell, not a rectangle.
 
+use crate::limits::{Bound, Limits};
 use crate::normalise::header_key;
-use crate::{Field, ImportError, Kind, MAX_FILE_BYTES};
-use calamine::{Data, Reader};
+use crate::{Field, ImportError, Kind};
+use calamine::{DataRef, Reader};
+use chrono::NaiveDate;
+use std::borrow::Cow;
 use std::collections::HashMap;
-use std::io::Cursor;
+use std::io::{Cursor, Read};
+
+/// One cell as read, with its type (the error workbook writes numbers and dates back as
+/// numbers and dates).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub enum Cell {
+    #[default]
+    Empty,
+    Text(String),
+    Number(f64),
+    Date(NaiveDate),
+    Bool(bool),
+}
+
+impl Cell {
+    /// The text the importer reads: integers without a decimal point, dates as
+    /// `YYYY-MM-DD`, booleans as 是/否.
+    pub fn text(&self) -> Cow<'_, str> {
+        match self {
+            Cell::Empty => Cow::Borrowed(""),
+            Cell::Text(s) => Cow::Borrowed(s),
+            Cell::Number(f) if f.fract() == 0.0 && f.abs() < 1e15 => Cow::Owned(format!("{}", *f as i64)),
+            Cell::Number(f) => Cow::Owned(f.to_string()),
+            Cell::Date(d) => Cow::Owned(d.format("%Y-%m-%d").to_string()),
+            Cell::Bool(b) => Cow::Borrowed(if *b { "是" } else { "否" }),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        match self {
+            Cell::Empty => true,
+            Cell::Text(s) => s.trim().is_empty(),
+            _ => false,
+        }
+    }
+}
+
+/// A row of a sheet that holds something: its line number as Excel shows it and its
+/// cells from column A.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct GridRow {
+    pub line: usize,
+    pub cells: Vec<Cell>,
+}
+
+impl GridRow {
+    pub fn text(&self, col: usize) -> Cow<'_, str> {
+        self.cells.get(col).map(Cell::text).unwrap_or(Cow::Borrowed(""))
+    }
+}
+
+/// A column of a table: the field it feeds, where it stands and its header as written.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Column {
+    pub field: Field,
+    pub index: usize,
+    pub header: String,
+}
 
 /// One recognised table of a workbook.
 #[derive(Debug, Clone)]
 pub struct Table {
     pub kind: Kind,
     pub sheet: String,
-    /// Every row of the sheet as read (for the error workbook, which keeps the layout).
-    pub grid: Vec<Vec<String>>,
+    /// The rows of the sheet that hold something, in order (the error workbook writes
+    /// them back at their lines).
+    pub grid: Vec<GridRow>,
     /// Index into `grid` of the header row.
     pub header_index: usize,
-    pub columns: Vec<(Field, usize)>,
+    /// The recognised columns. A field may have several (所在单位 and 覆盖单位 both
+    /// name an organisation's units); their values are merged, never dropped.
+    pub columns: Vec<Column>,
     pub rows: Vec<TableRow>,
+}
+
+impl Table {
+    /// The columns (sheet indexes) that feed a field.
+    pub fn columns_of(&self, f: Field) -> impl Iterator<Item = usize> + '_ {
+        self.columns.iter().filter(move |c| c.field == f).map(|c| c.index)
+    }
 }
 
 /// A data row: its index in the grid, its sheet line number (1-based) and its values.
@@ -32,21 +106,152 @@ impl TableRow {
     pub fn get(&self, f: Field) -> &str {
         self.values.get(&f).map(|s| s.trim()).unwrap_or("")
     }
+
+    /// The first field whose value is longer than Excel can hold in one cell.
+    pub fn over_long(&self) -> Option<Field> {
+        self.values
+            .iter()
+            .find(|(_, v)| v.len() > crate::EXCEL_MAX_CELL_CHARS && v.chars().count() > crate::EXCEL_MAX_CELL_CHARS)
+            .map(|(f, _)| *f)
+    }
 }
 
+/// A sheet as read, before its table is found.
 struct Grid {
     name: String,
-    first_line: usize,
-    rows: Vec<Vec<String>>,
+    rows: Vec<GridRow>,
 }
 
-/// Reads a file. `kind` forces the kind of a single-sheet file (`--kind`).
-pub fn read_tables(bytes: &[u8], filename: &str, kind: Option<Kind>) -> Result<Vec<Table>, ImportError> {
-    if bytes.len() > MAX_FILE_BYTES {
-        return Err(ImportError::TooLarge { max: MAX_FILE_BYTES });
+/// Counts what a read has taken so far against its limits.
+struct Budget {
+    limits: Limits,
+    rows: usize,
+    cells: usize,
+}
+
+impl Budget {
+    fn new(limits: Limits) -> Self {
+        Budget {
+            limits,
+            rows: 0,
+            cells: 0,
+        }
     }
-    let grids = if bytes.starts_with(b"PK\x03\x04") || bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0]) {
-        read_excel(bytes)?
+
+    fn over(bound: Bound, max: usize) -> ImportError {
+        ImportError::TooLarge { bound, max: max as u64 }
+    }
+}
+
+/// Builds one sparse sheet cell by cell.
+struct SheetBuilder<'b> {
+    budget: &'b mut Budget,
+    rows: Vec<GridRow>,
+    sorted: bool,
+}
+
+impl<'b> SheetBuilder<'b> {
+    fn new(budget: &'b mut Budget) -> Self {
+        SheetBuilder {
+            budget,
+            rows: Vec::new(),
+            sorted: true,
+        }
+    }
+
+    /// Places a cell at a 0-based position; empty cells cost nothing.
+    fn put(&mut self, row: u32, col: u32, cell: Cell) -> Result<(), ImportError> {
+        if cell.is_empty() {
+            return Ok(());
+        }
+        let l = self.budget.limits;
+        let col = col as usize;
+        if col >= l.max_columns {
+            return Err(Budget::over(Bound::Columns, l.max_columns));
+        }
+        if let Cell::Text(s) = &cell
+            && s.len() > l.max_cell_bytes
+        {
+            return Err(Budget::over(Bound::CellBytes, l.max_cell_bytes));
+        }
+        self.budget.cells += 1;
+        if self.budget.cells > l.max_cells {
+            return Err(Budget::over(Bound::Cells, l.max_cells));
+        }
+        let line = row as usize + 1;
+        let same_row = self.rows.last().is_some_and(|r| r.line == line);
+        if !same_row {
+            if self.rows.last().is_some_and(|r| r.line > line) {
+                self.sorted = false;
+            }
+            self.budget.rows += 1;
+            if self.budget.rows > l.max_rows {
+                return Err(Budget::over(Bound::Rows, l.max_rows));
+            }
+            self.rows.push(GridRow {
+                line,
+                cells: Vec::new(),
+            });
+        }
+        let Some(r) = self.rows.last_mut() else {
+            return Ok(());
+        };
+        if r.cells.len() <= col {
+            r.cells.resize(col + 1, Cell::Empty);
+        }
+        r.cells[col] = cell;
+        Ok(())
+    }
+
+    /// The rows in line order, cells of a row given twice merged.
+    fn finish(mut self) -> Vec<GridRow> {
+        if !self.sorted {
+            self.rows.sort_by_key(|r| r.line);
+            let mut merged: Vec<GridRow> = Vec::with_capacity(self.rows.len());
+            for r in self.rows {
+                match merged.last_mut() {
+                    Some(m) if m.line == r.line => {
+                        for (c, cell) in r.cells.into_iter().enumerate() {
+                            if !cell.is_empty() {
+                                if m.cells.len() <= c {
+                                    m.cells.resize(c + 1, Cell::Empty);
+                                }
+                                m.cells[c] = cell;
+                            }
+                        }
+                    }
+                    _ => merged.push(r),
+                }
+            }
+            return merged;
+        }
+        self.rows
+    }
+}
+
+/// Reads a file under the upload limits. `kind` forces the kind of a single-sheet file.
+pub fn read_tables(bytes: &[u8], filename: &str, kind: Option<Kind>) -> Result<Vec<Table>, ImportError> {
+    read_tables_within(bytes, filename, kind, Limits::UPLOAD)
+}
+
+/// Reads a file under the given limits.
+pub fn read_tables_within(
+    bytes: &[u8],
+    filename: &str,
+    kind: Option<Kind>,
+    limits: Limits,
+) -> Result<Vec<Table>, ImportError> {
+    if bytes.len() as u64 > limits.max_file_bytes {
+        return Err(ImportError::TooLarge {
+            bound: Bound::FileBytes,
+            max: limits.max_file_bytes,
+        });
+    }
+    let mut budget = Budget::new(limits);
+    let grids = if bytes.starts_with(b"PK\x03\x04") {
+        read_xlsx(bytes, &mut budget)?
+    } else if bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0]) {
+        read_xls(bytes, &mut budget)?
     } else {
         let lower = filename.to_lowercase();
         if lower.ends_with(".xlsx") || lower.ends_with(".xls") || lower.ends_with(".xlsm") {
@@ -54,7 +259,7 @@ pub fn read_tables(bytes: &[u8], filename: &str, kind: Option<Kind>) -> Result<V
                 "the file's content is not an Excel workbook".into(),
             ));
         }
-        vec![read_csv(bytes, filename)?]
+        vec![read_csv(bytes, filename, &mut budget)?]
     };
     let single = grids.len() == 1;
     let mut tables = Vec::new();
@@ -67,7 +272,7 @@ pub fn read_tables(bytes: &[u8], filename: &str, kind: Option<Kind>) -> Result<V
             (None, Some(s)) => vec![s],
             (None, None) => Kind::ALL.to_vec(),
         };
-        if let Some(t) = best_table(&g, &candidates)? {
+        if let Some(t) = best_table(g, &candidates)? {
             tables.push(t);
         }
     }
@@ -78,77 +283,308 @@ pub fn read_tables(bytes: &[u8], filename: &str, kind: Option<Kind>) -> Result<V
     Ok(tables)
 }
 
-fn read_excel(bytes: &[u8]) -> Result<Vec<Grid>, ImportError> {
-    let mut wb = calamine::open_workbook_auto_from_rs(Cursor::new(bytes.to_vec()))
-        .map_err(|e| ImportError::NotAWorkbook(e.to_string()))?;
+fn bad(e: impl std::fmt::Display) -> ImportError {
+    ImportError::NotAWorkbook(e.to_string())
+}
+
+/// Counts the bytes written to it, and the shared strings (`<si>` elements) seen.
+struct Meter {
+    bytes: u64,
+    strings: u64,
+    /// The last bytes of the previous chunk, so a tag split across chunks is counted.
+    tail: [u8; 4],
+}
+
+impl Meter {
+    fn count_strings(&mut self, buf: &[u8]) {
+        // `<si>`, `<si/>`, `<si …>` and namespaced `<x:si>`: a `si` after `<` or `:`.
+        fn is_tag(w: &[u8], i: usize) -> bool {
+            w[i] == b's'
+                && w[i + 1] == b'i'
+                && matches!(w[i - 1], b'<' | b':')
+                && matches!(w[i + 2], b'>' | b'/' | b' ' | b'\t' | b'\r' | b'\n')
+        }
+        // Tags that straddle the previous chunk and this one.
+        let mut joined = self.tail.to_vec();
+        joined.extend_from_slice(&buf[..buf.len().min(3)]);
+        for i in 2..joined.len().saturating_sub(2).min(5) {
+            if is_tag(&joined, i) {
+                self.strings += 1;
+            }
+        }
+        for i in 1..buf.len().saturating_sub(2) {
+            if is_tag(buf, i) {
+                self.strings += 1;
+            }
+        }
+        let n = buf.len().min(4);
+        let mut tail = [0u8; 4];
+        tail[4 - n..].copy_from_slice(&buf[buf.len() - n..]);
+        self.tail = tail;
+    }
+}
+
+/// Checks what an .xlsx unpacks to before a reader sees it: the zip's own sizes can lie,
+/// so each part is decompressed into a counter that stops at the bound.
+fn check_xlsx_parts(bytes: &[u8], budget: &Budget) -> Result<(), ImportError> {
+    let l = budget.limits;
+    let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).map_err(bad)?;
+    let mut total: u64 = 0;
+    let mut buf = vec![0u8; 64 * 1024];
+    for i in 0..zip.len() {
+        let mut part = zip.by_index(i).map_err(bad)?;
+        let shared = part
+            .name()
+            .is_ok_and(|n| n.to_ascii_lowercase().ends_with("sharedstrings.xml"));
+        let mut meter = Meter {
+            bytes: 0,
+            strings: 0,
+            tail: [0; 4],
+        };
+        loop {
+            let n = part.read(&mut buf).map_err(bad)?;
+            if n == 0 {
+                break;
+            }
+            meter.bytes += n as u64;
+            if total + meter.bytes > l.max_unpacked_bytes {
+                return Err(ImportError::TooLarge {
+                    bound: Bound::UnpackedBytes,
+                    max: l.max_unpacked_bytes,
+                });
+            }
+            if shared {
+                meter.count_strings(&buf[..n]);
+                if meter.strings > l.max_cells as u64 {
+                    return Err(Budget::over(Bound::Cells, l.max_cells));
+                }
+            }
+        }
+        total += meter.bytes;
+    }
+    Ok(())
+}
+
+fn read_xlsx(bytes: &[u8], budget: &mut Budget) -> Result<Vec<Grid>, ImportError> {
+    check_xlsx_parts(bytes, budget)?;
+    let mut wb: calamine::Xlsx<_> = calamine::Xlsx::new(Cursor::new(bytes)).map_err(bad)?;
     let mut out = Vec::new();
     for name in wb.sheet_names() {
-        let range = wb
-            .worksheet_range(&name)
-            .map_err(|e| ImportError::NotAWorkbook(e.to_string()))?;
-        let (first_row, first_col) = range.start().unwrap_or((0, 0));
-        let rows = range
-            .rows()
-            .map(|r| {
-                let mut row: Vec<String> = vec![String::new(); first_col as usize];
-                row.extend(r.iter().map(cell_text));
-                row
-            })
-            .collect();
+        let mut reader = wb.worksheet_cells_reader(&name).map_err(bad)?;
+        let mut sheet = SheetBuilder::new(budget);
+        while let Some(c) = reader.next_cell().map_err(bad)? {
+            let (row, col) = c.get_position();
+            sheet.put(row, col, cell_of(c.get_value()))?;
+        }
         out.push(Grid {
             name,
-            first_line: first_row as usize + 1,
-            rows,
+            rows: sheet.finish(),
         });
     }
     Ok(out)
 }
 
-fn cell_text(d: &Data) -> String {
+fn excel_date(serial: f64) -> Option<NaiveDate> {
+    NaiveDate::from_ymd_opt(1899, 12, 30)?.checked_add_days(chrono::Days::new(serial.max(0.0).trunc() as u64))
+}
+
+fn cell_of(d: &DataRef<'_>) -> Cell {
     match d {
-        Data::String(s) => s.clone(),
-        Data::Int(i) => i.to_string(),
-        Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", *f as i64),
-        Data::Float(f) => f.to_string(),
-        Data::Bool(b) => if *b { "是" } else { "否" }.to_string(),
-        Data::DateTime(dt) => {
-            let serial = dt.as_f64();
-            chrono::NaiveDate::from_ymd_opt(1899, 12, 30)
-                .and_then(|b| b.checked_add_days(chrono::Days::new(serial.max(0.0).trunc() as u64)))
-                .map(|d| d.format("%Y-%m-%d").to_string())
-                .unwrap_or_default()
-        }
-        Data::DateTimeIso(s) => s.chars().take(10).collect(),
-        Data::DurationIso(s) => s.clone(),
-        Data::Error(_) | Data::Empty => String::new(),
+        DataRef::String(s) => Cell::Text(s.clone()),
+        DataRef::SharedString(s) => Cell::Text((*s).to_string()),
+        DataRef::Int(i) => Cell::Number(*i as f64),
+        DataRef::Float(f) => Cell::Number(*f),
+        DataRef::Bool(b) => Cell::Bool(*b),
+        DataRef::DateTime(dt) if dt.is_duration() => Cell::Number(dt.as_f64()),
+        DataRef::DateTime(dt) => excel_date(dt.as_f64()).map(Cell::Date).unwrap_or_default(),
+        DataRef::DateTimeIso(s) => s
+            .get(..10)
+            .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
+            .map(Cell::Date)
+            .unwrap_or_else(|| Cell::Text(s.clone())),
+        DataRef::DurationIso(s) => Cell::Text(s.clone()),
+        DataRef::Error(_) | DataRef::Empty => Cell::Empty,
     }
 }
 
+fn cell_of_data(d: &calamine::Data) -> Cell {
+    use calamine::Data;
+    match d {
+        Data::String(s) => Cell::Text(s.clone()),
+        Data::Int(i) => Cell::Number(*i as f64),
+        Data::Float(f) => Cell::Number(*f),
+        Data::Bool(b) => Cell::Bool(*b),
+        Data::DateTime(dt) if dt.is_duration() => Cell::Number(dt.as_f64()),
+        Data::DateTime(dt) => excel_date(dt.as_f64()).map(Cell::Date).unwrap_or_default(),
+        Data::DateTimeIso(s) => s
+            .get(..10)
+            .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
+            .map(Cell::Date)
+            .unwrap_or_else(|| Cell::Text(s.clone())),
+        Data::DurationIso(s) => Cell::Text(s.clone()),
+        Data::Error(_) | Data::Empty => Cell::Empty,
+    }
+}
+
+/// BIFF record types that place a cell (row and column are their first four bytes).
+const XLS_CELL_RECORDS: [u16; 10] = [
+    0x0006, // FORMULA
+    0x0406, // FORMULA (BIFF4)
+    0x0201, // BLANK
+    0x0203, // NUMBER
+    0x0204, // LABEL
+    0x0205, // BOOLERR
+    0x027E, // RK
+    0x00FD, // LABELSST
+    0x00D6, // RSTRING
+    0x00BD, // MULRK (columns first..last; last is in the record's final two bytes)
+];
+const XLS_MULBLANK: u16 = 0x00BE;
+const XLS_MULRK: u16 = 0x00BD;
+const XLS_BOF: u16 = 0x0809;
+
+/// The .xls reader lays out each sheet as a full rectangle when the workbook opens, so
+/// the rectangle each sheet spans is measured from its cell records first.
+fn check_xls_extent(bytes: &[u8], budget: &Budget) -> Result<(), ImportError> {
+    let l = budget.limits;
+    let mut cfb = cfb::CompoundFile::open(Cursor::new(bytes)).map_err(bad)?;
+    let name = if cfb.is_stream("/Workbook") {
+        "/Workbook"
+    } else {
+        "/Book"
+    };
+    let mut stream = Vec::new();
+    cfb.open_stream(name)
+        .map_err(bad)?
+        .take(l.max_file_bytes)
+        .read_to_end(&mut stream)
+        .map_err(bad)?;
+    // (min row, max row, min col, max col) of the current sheet.
+    let mut ext: Option<(u32, u32, u32, u32)> = None;
+    let check = |ext: Option<(u32, u32, u32, u32)>| -> Result<(), ImportError> {
+        if let Some((r0, r1, c0, c1)) = ext {
+            if c1 as usize >= l.max_columns {
+                return Err(Budget::over(Bound::Columns, l.max_columns));
+            }
+            let area = (r1 - r0 + 1) as usize * (c1 - c0 + 1) as usize;
+            if area > l.max_sheet_area {
+                return Err(Budget::over(Bound::SheetArea, l.max_sheet_area));
+            }
+        }
+        Ok(())
+    };
+    let mut at = 0usize;
+    while at + 4 <= stream.len() {
+        let typ = u16::from_le_bytes([stream[at], stream[at + 1]]);
+        let len = u16::from_le_bytes([stream[at + 2], stream[at + 3]]) as usize;
+        let data = &stream[at + 4..(at + 4 + len).min(stream.len())];
+        at += 4 + len;
+        if typ == XLS_BOF {
+            check(ext.take())?;
+            continue;
+        }
+        let multi = typ == XLS_MULBLANK || typ == XLS_MULRK;
+        if (XLS_CELL_RECORDS.contains(&typ) || multi) && data.len() >= 4 {
+            let row = u16::from_le_bytes([data[0], data[1]]) as u32;
+            let first = u16::from_le_bytes([data[2], data[3]]) as u32;
+            let last = if multi && data.len() >= 6 {
+                u16::from_le_bytes([data[data.len() - 2], data[data.len() - 1]]) as u32
+            } else {
+                first
+            };
+            let (lo, hi) = (first.min(last), first.max(last));
+            ext = Some(match ext {
+                None => (row, row, lo, hi),
+                Some((r0, r1, c0, c1)) => (r0.min(row), r1.max(row), c0.min(lo), c1.max(hi)),
+            });
+        }
+    }
+    check(ext)
+}
+
+fn read_xls(bytes: &[u8], budget: &mut Budget) -> Result<Vec<Grid>, ImportError> {
+    check_xls_extent(bytes, budget)?;
+    let mut wb: calamine::Xls<_> = calamine::Xls::new(Cursor::new(bytes)).map_err(bad)?;
+    let mut out = Vec::new();
+    for name in wb.sheet_names() {
+        let range = wb.worksheet_range(&name).map_err(bad)?;
+        let (r0, c0) = range.start().unwrap_or((0, 0));
+        let mut sheet = SheetBuilder::new(budget);
+        for (r, c, d) in range.cells() {
+            sheet.put(r0 + r as u32, c0 + c as u32, cell_of_data(d))?;
+        }
+        out.push(Grid {
+            name,
+            rows: sheet.finish(),
+        });
+    }
+    Ok(out)
+}
+
 /// Decodes CSV text: UTF-8 with or without BOM, else GB18030 (which covers GBK), as
-/// Excel on a Chinese Windows saves "CSV".
-fn read_csv(bytes: &[u8], filename: &str) -> Result<Grid, ImportError> {
+/// Excel on a Chinese Windows saves "CSV". Fields are read one at a time, so a line of
+/// a million commas is refused at the first cell past the last column.
+fn read_csv(bytes: &[u8], filename: &str, budget: &mut Budget) -> Result<Grid, ImportError> {
     if bytes.contains(&0) {
         return Err(ImportError::NotAWorkbook("binary content in a CSV file".into()));
     }
-    let text = if let Some(rest) = bytes.strip_prefix(b"\xEF\xBB\xBF") {
-        String::from_utf8_lossy(rest).into_owned()
+    let text: Cow<'_, str> = if let Some(rest) = bytes.strip_prefix(b"\xEF\xBB\xBF") {
+        String::from_utf8_lossy(rest)
     } else if let Ok(s) = std::str::from_utf8(bytes) {
-        s.to_string()
+        Cow::Borrowed(s)
     } else {
         let (s, _, bad) = encoding_rs::GB18030.decode(bytes);
         if bad {
             return Err(ImportError::NotAWorkbook("text is neither UTF-8 nor GB18030".into()));
         }
-        s.into_owned()
+        s
     };
-    let mut rdr = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(text.as_bytes());
-    let mut rows = Vec::new();
-    for rec in rdr.records() {
-        let rec = rec.map_err(|e| ImportError::NotAWorkbook(e.to_string()))?;
-        rows.push(rec.iter().map(str::to_string).collect());
+    let max_cell = budget.limits.max_cell_bytes;
+    let mut sheet = SheetBuilder::new(budget);
+    let mut rdr = csv_core::Reader::new();
+    let mut input = text.as_bytes();
+    let mut field: Vec<u8> = vec![0; 4096];
+    let mut used = 0usize;
+    let (mut row, mut col) = (0u32, 0u32);
+    loop {
+        let (res, nin, nout) = rdr.read_field(input, &mut field[used..]);
+        input = &input[nin..];
+        used += nout;
+        match res {
+            csv_core::ReadFieldResult::InputEmpty => {
+                if input.is_empty() {
+                    // Tell the reader the input has ended.
+                    let (res, _, nout) = rdr.read_field(&[], &mut field[used..]);
+                    used += nout;
+                    if let csv_core::ReadFieldResult::Field { .. } = res {
+                        let s = String::from_utf8_lossy(&field[..used]).into_owned();
+                        sheet.put(row, col, Cell::Text(s))?;
+                    }
+                    break;
+                }
+            }
+            csv_core::ReadFieldResult::OutputFull => {
+                if field.len() >= max_cell {
+                    return Err(Budget::over(Bound::CellBytes, max_cell));
+                }
+                let grown = (field.len() * 2).min(max_cell + 1);
+                field.resize(grown, 0);
+            }
+            csv_core::ReadFieldResult::Field { record_end } => {
+                if used > 0 {
+                    let s = String::from_utf8_lossy(&field[..used]).into_owned();
+                    sheet.put(row, col, Cell::Text(s))?;
+                }
+                used = 0;
+                if record_end {
+                    row = row.saturating_add(1);
+                    col = 0;
+                } else {
+                    col = col.saturating_add(1);
+                }
+            }
+            csv_core::ReadFieldResult::End => break,
+        }
     }
     let name = std::path::Path::new(filename)
         .file_stem()
@@ -156,45 +592,79 @@ fn read_csv(bytes: &[u8], filename: &str) -> Result<Grid, ImportError> {
         .unwrap_or_default();
     Ok(Grid {
         name,
-        first_line: 1,
-        rows,
+        rows: sheet.finish(),
     })
 }
 
-/// How many rows from the top may hold titles before the header.
+/// How many rows with content from the top may hold titles before the header.
 const HEADER_SEARCH_ROWS: usize = 20;
+/// A header cell longer than this is a title or a note, not a header.
+const HEADER_MAX_CHARS: usize = 48;
 
-fn header_columns(g: &Grid, kind: Kind, idx: usize) -> Vec<(Field, usize)> {
-    let row = &g.rows[idx];
-    let mut cols: Vec<(Field, usize)> = Vec::new();
-    for (c, cell) in row.iter().enumerate() {
+/// The header keys of the first rows, each computed once.
+fn header_keys(g: &Grid) -> Vec<Vec<Option<String>>> {
+    g.rows
+        .iter()
+        .take(HEADER_SEARCH_ROWS)
+        .map(|r| {
+            r.cells
+                .iter()
+                .map(|c| match c {
+                    Cell::Text(s) if !s.trim().is_empty() && s.chars().count() <= HEADER_MAX_CHARS => {
+                        Some(header_key(s))
+                    }
+                    _ => None,
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// The columns a row would give as the header of `kind`.
+fn header_columns(g: &Grid, keys: &[Vec<Option<String>>], kind: Kind, idx: usize) -> Vec<Column> {
+    let mut cols: Vec<Column> = Vec::new();
+    let width = keys[idx.saturating_sub(2)..=idx]
+        .iter()
+        .map(Vec::len)
+        .max()
+        .unwrap_or(0);
+    for c in 0..width {
         // A header merged down from the row above shows only there (merged cells keep
         // their value in the top-left cell).
-        let mut text = cell.clone();
-        let mut up = idx;
-        while text.trim().is_empty() && up > 0 && idx - up < 2 {
-            up -= 1;
-            text = g.rows[up].get(c).cloned().unwrap_or_default();
-        }
-        if let Some(f) = Field::match_header(kind, &header_key(&text))
-            && !cols.iter().any(|(have, _)| *have == f)
+        let mut at = idx;
+        let mut key = keys[idx].get(c).and_then(|k| k.as_ref());
+        while key.is_none()
+            && g.rows[at].cells.get(c).is_none_or(Cell::is_empty)
+            && at > 0
+            && g.rows[idx].line - g.rows[at - 1].line <= 2
         {
-            cols.push((f, c));
+            at -= 1;
+            key = keys[at].get(c).and_then(|k| k.as_ref());
+        }
+        if let Some(f) = key.and_then(|k| Field::match_header(kind, k)) {
+            cols.push(Column {
+                field: f,
+                index: c,
+                header: g.rows[at].text(c).trim().to_string(),
+            });
         }
     }
     cols
 }
 
-fn best_table(g: &Grid, kinds: &[Kind]) -> Result<Option<Table>, ImportError> {
+fn best_table(g: Grid, kinds: &[Kind]) -> Result<Option<Table>, ImportError> {
+    let keys = header_keys(&g);
     // (score, kind, header row, columns)
-    type Candidate = (usize, Kind, usize, Vec<(Field, usize)>);
+    type Candidate = (usize, Kind, usize, Vec<Column>);
     let mut best: Option<Candidate> = None;
     for &kind in kinds {
-        for idx in 0..g.rows.len().min(HEADER_SEARCH_ROWS) {
-            let cols = header_columns(g, kind, idx);
-            let required_hits = cols.iter().filter(|(f, _)| f.required()).count();
-            let score = cols.len() * 10 + required_hits;
-            if cols.len() >= 2 && required_hits >= 1 && best.as_ref().is_none_or(|b| score > b.0) {
+        for idx in 0..keys.len() {
+            let cols = header_columns(&g, &keys, kind, idx);
+            let mut fields: Vec<Field> = cols.iter().map(|c| c.field).collect();
+            fields.dedup();
+            let required_hits = fields.iter().filter(|f| f.required()).count();
+            let score = fields.len() * 10 + required_hits;
+            if fields.len() >= 2 && required_hits >= 1 && best.as_ref().is_none_or(|b| score > b.0) {
                 best = Some((score, kind, idx, cols));
             }
         }
@@ -203,10 +673,23 @@ fn best_table(g: &Grid, kinds: &[Kind]) -> Result<Option<Table>, ImportError> {
         return Ok(None);
     };
     for f in kind.fields() {
-        if f.required() && !columns.iter().any(|(c, _)| c == f) {
+        if f.required() && !columns.iter().any(|c| c.field == *f) {
             return Err(ImportError::MissingColumn {
                 sheet: g.name.clone(),
                 column: f.header(),
+            });
+        }
+    }
+    // Two columns that feed one field: merged where the field holds several values or a
+    // path (街道 + 社区), otherwise the file is refused naming both — never one dropped.
+    for (i, a) in columns.iter().enumerate() {
+        if let Some(b) = columns[i + 1..].iter().find(|b| b.field == a.field)
+            && a.field.merge_separator().is_none()
+        {
+            return Err(ImportError::DuplicateColumn {
+                sheet: g.name.clone(),
+                first: a.header.clone(),
+                second: b.header.clone(),
             });
         }
     }
@@ -215,20 +698,33 @@ fn best_table(g: &Grid, kinds: &[Kind]) -> Result<Option<Table>, ImportError> {
         if skip_row(row) {
             continue;
         }
-        let values = columns
-            .iter()
-            .map(|(f, c)| (*f, row.get(*c).cloned().unwrap_or_default()))
-            .collect();
+        let mut values: HashMap<Field, String> = HashMap::new();
+        for c in &columns {
+            let v = row.text(c.index);
+            let v = v.trim();
+            match values.get_mut(&c.field) {
+                Some(have) if !v.is_empty() => {
+                    if !have.is_empty() {
+                        have.push_str(c.field.merge_separator().unwrap_or(""));
+                    }
+                    have.push_str(v);
+                }
+                Some(_) => {}
+                None => {
+                    values.insert(c.field, v.to_string());
+                }
+            }
+        }
         rows.push(TableRow {
             index,
-            line: g.first_line + index,
+            line: row.line,
             values,
         });
     }
     Ok(Some(Table {
         kind,
-        sheet: g.name.clone(),
-        grid: g.rows.clone(),
+        sheet: g.name,
+        grid: g.rows,
         header_index,
         columns,
         rows,
@@ -236,10 +732,12 @@ fn best_table(g: &Grid, kinds: &[Kind]) -> Result<Option<Table>, ImportError> {
 }
 
 /// Blank rows, subtotal rows (合计/小计/总计) and note rows (注：…, 说明, 填表人) carry no record.
-fn skip_row(row: &[String]) -> bool {
+fn skip_row(row: &GridRow) -> bool {
     let cells: Vec<String> = row
+        .cells
         .iter()
-        .map(|c| tongxin_domain::text::clean(c))
+        .take(8)
+        .map(|c| tongxin_domain::text::clean(&c.text()))
         .filter(|c| !c.is_empty())
         .collect();
     let Some(first) = cells.first() else {
@@ -315,5 +813,249 @@ mod tests {
             read_tables(csv.as_bytes(), "u.csv", Some(Kind::Units)),
             Err(ImportError::MissingColumn { .. })
         ));
+    }
+
+    #[test]
+    fn two_unit_columns_of_an_organisation_are_merged() {
+        let csv =
+            "党组织名称,组织类别,所在单位,覆盖单位,所属街道\n联合支部,联合党支部,甲公司,乙公司、丙公司,南京西路街道\n";
+        let t = read_tables(csv.as_bytes(), "orgs.csv", Some(Kind::Orgs)).expect("read");
+        assert_eq!(t[0].rows[0].get(Field::OrgUnits), "甲公司、乙公司、丙公司");
+    }
+
+    #[test]
+    fn street_and_community_columns_make_one_path() {
+        let csv = "单位名称,所属街道,所属社区\n甲公司,南京西路街道,某某居委会\n";
+        let t = read_tables(csv.as_bytes(), "u.csv", Some(Kind::Units)).expect("read");
+        assert_eq!(t[0].rows[0].get(Field::Division), "南京西路街道/某某居委会");
+    }
+
+    #[test]
+    fn two_columns_for_one_value_are_refused_by_name() {
+        let csv = "姓名,党员类别,身份证号,联系电话,手机,所在党组织\n张三,正式党员,1,2,3,支部\n";
+        match read_tables(csv.as_bytes(), "m.csv", Some(Kind::Members)) {
+            Err(ImportError::DuplicateColumn { first, second, .. }) => {
+                assert_eq!((first.as_str(), second.as_str()), ("联系电话", "手机"));
+            }
+            other => panic!("expected a duplicate column, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn rows_out_of_order_are_sorted_and_sparse() {
+        let mut budget = Budget::new(Limits::UPLOAD);
+        let mut s = SheetBuilder::new(&mut budget);
+        s.put(5, 1, Cell::Text("b".into())).expect("put");
+        s.put(1_048_575, 0, Cell::Number(1.0)).expect("put");
+        s.put(0, 0, Cell::Text("a".into())).expect("put");
+        let rows = s.finish();
+        assert_eq!(rows.iter().map(|r| r.line).collect::<Vec<_>>(), [1, 6, 1_048_576]);
+        assert_eq!(rows[1].cells.len(), 2);
+    }
+
+    #[test]
+    fn csv_bombs_are_refused_quickly() {
+        // One row of 50,000 columns.
+        let wide = "a,".repeat(50_000);
+        assert!(matches!(
+            read_tables(wide.as_bytes(), "w.csv", Some(Kind::Units)),
+            Err(ImportError::TooLarge {
+                bound: Bound::Columns,
+                ..
+            })
+        ));
+        // Bare commas hold nothing: no cell, no memory; the file has no header.
+        let commas = ",".repeat(5_000_000);
+        assert!(matches!(
+            read_tables(commas.as_bytes(), "c.csv", Some(Kind::Units)),
+            Err(ImportError::NoHeader)
+        ));
+    }
+}
+
+/// Files made to exhaust a reader: each is refused by a bound, fast, without the memory
+/// the naive reader would have taken.
+#[cfg(test)]
+mod bombs {
+    use super::*;
+    use std::io::Write;
+
+    fn xlsx(cells: &[(u32, u16, &str)]) -> Vec<u8> {
+        let mut wb = rust_xlsxwriter::Workbook::new();
+        let ws = wb.add_worksheet();
+        for (r, c, v) in cells {
+            ws.write_string(*r, *c, *v).expect("write");
+        }
+        wb.save_to_buffer().expect("save")
+    }
+
+    fn bound_of(r: Result<Vec<Table>, ImportError>) -> Bound {
+        match r {
+            Err(ImportError::TooLarge { bound, .. }) => bound,
+            other => panic!("expected a bound, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_cell_at_the_last_row_and_column_is_refused() {
+        // Was 512 GiB in `Range::from_sparse`.
+        let f = xlsx(&[(0, 0, "单位名称"), (1_048_575, 16_383, "x")]);
+        assert!(f.len() < 10_000);
+        assert_eq!(bound_of(read_tables(&f, "a.xlsx", None)), Bound::Columns);
+        // Was 1.5 GB (rows padded to the first column).
+        let f = xlsx(&[(0, 16_383, "x"), (1_048_575, 16_383, "x")]);
+        assert_eq!(bound_of(read_tables(&f, "b.xlsx", None)), Bound::Columns);
+    }
+
+    #[test]
+    fn a_cell_at_the_last_row_costs_one_row() {
+        let f = xlsx(&[
+            (0, 0, "单位名称"),
+            (0, 1, "所属街道"),
+            (1, 0, "甲公司"),
+            (1, 1, "南京西路街道"),
+            (1_048_575, 0, "注：末行"),
+        ]);
+        let t = read_tables(&f, "c.xlsx", Some(Kind::Units)).expect("read");
+        assert_eq!(t[0].grid.len(), 3);
+        assert_eq!(t[0].grid[2].line, 1_048_576);
+        assert_eq!(t[0].rows.len(), 1);
+    }
+
+    /// An xlsx whose sheet holds `n` empty `<row>` elements (a deflate bomb when `n` is
+    /// large: they compress a thousandfold).
+    fn row_bomb(n: usize) -> Vec<u8> {
+        let base = xlsx(&[(0, 0, "单位名称"), (0, 1, "所属街道")]);
+        let mut src = zip::ZipArchive::new(Cursor::new(base)).expect("zip");
+        let mut out = zip::ZipWriter::new(Cursor::new(Vec::new()));
+        let opts = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+        for i in 0..src.len() {
+            let mut part = src.by_index(i).expect("part");
+            let name = part.name().expect("name").to_string();
+            let mut body = Vec::new();
+            part.read_to_end(&mut body).expect("read");
+            out.start_file(name.as_str(), opts).expect("start");
+            if name.ends_with("sheet1.xml") {
+                let text = String::from_utf8(body).expect("utf8");
+                let (head, tail) = text.split_at(text.find("</sheetData>").expect("sheetData"));
+                out.write_all(head.as_bytes()).expect("write");
+                for _ in 0..n {
+                    out.write_all(b"<row/>").expect("write");
+                }
+                out.write_all(tail.as_bytes()).expect("write");
+            } else {
+                out.write_all(&body).expect("write");
+            }
+        }
+        out.finish().expect("finish").into_inner()
+    }
+
+    #[test]
+    fn a_deflate_bomb_stops_at_the_unpacked_bound() {
+        let f = row_bomb(2_000_000);
+        let small = Limits {
+            max_unpacked_bytes: 4 * 1024 * 1024,
+            ..Limits::UPLOAD
+        };
+        assert!(f.len() < small.max_unpacked_bytes as usize / 10, "{} bytes", f.len());
+        assert_eq!(
+            bound_of(read_tables_within(&f, "bomb.xlsx", None, small)),
+            Bound::UnpackedBytes
+        );
+        // Within the bound, empty rows cost nothing: only the header row is kept.
+        let t = read_tables(&f, "bomb.xlsx", None).expect("read");
+        assert_eq!((t[0].grid.len(), t[0].rows.len()), (1, 0));
+    }
+
+    #[test]
+    fn too_many_rows_and_cells_are_refused() {
+        let mut csv = String::from("单位名称,所属街道\n");
+        for i in 0..2_000 {
+            csv.push_str(&format!("单位{i},南京西路街道\n"));
+        }
+        let rows = Limits {
+            max_rows: 1_000,
+            ..Limits::UPLOAD
+        };
+        assert_eq!(
+            bound_of(read_tables_within(csv.as_bytes(), "u.csv", None, rows)),
+            Bound::Rows
+        );
+        let cells = Limits {
+            max_cells: 1_000,
+            ..Limits::UPLOAD
+        };
+        assert_eq!(
+            bound_of(read_tables_within(csv.as_bytes(), "u.csv", None, cells)),
+            Bound::Cells
+        );
+        let file = Limits {
+            max_file_bytes: 1_000,
+            ..Limits::UPLOAD
+        };
+        assert_eq!(
+            bound_of(read_tables_within(csv.as_bytes(), "u.csv", None, file)),
+            Bound::FileBytes
+        );
+    }
+
+    #[test]
+    fn an_over_long_cell_is_read_and_flagged() {
+        let long = "长".repeat(40_000);
+        let csv = format!("单位名称,所属街道,地址\n甲公司,南京西路街道,{long}\n");
+        let t = read_tables(csv.as_bytes(), "u.csv", Some(Kind::Units)).expect("read");
+        assert_eq!(t[0].rows[0].over_long(), Some(Field::Address));
+        // The error workbook holds what Excel can, cut with a note.
+        let wb = crate::write_error_workbook(&[crate::ErrorSheet {
+            table: &t[0],
+            errors: HashMap::from([(1usize, "过长".to_string())]),
+        }])
+        .expect("an over-long cell does not break the error workbook");
+        let back = read_tables(&wb, "e.xlsx", Some(Kind::Units)).expect("read back");
+        let cut = back[0].grid[1].text(2);
+        assert_eq!(cut.chars().count(), crate::EXCEL_MAX_CELL_CHARS);
+        assert!(cut.ends_with("cut】"));
+    }
+
+    /// A BIFF8 workbook stream with a BOF and two cells far apart.
+    fn xls_with_cells(cells: &[(u16, u16)]) -> Vec<u8> {
+        let mut stream = Vec::new();
+        let mut record = |typ: u16, data: &[u8]| {
+            stream.extend_from_slice(&typ.to_le_bytes());
+            stream.extend_from_slice(&(data.len() as u16).to_le_bytes());
+            stream.extend_from_slice(data);
+        };
+        record(0x0809, &[0, 6, 0x10, 0, 0, 0, 0, 0]);
+        for (r, c) in cells {
+            let mut d = Vec::new();
+            d.extend_from_slice(&r.to_le_bytes());
+            d.extend_from_slice(&c.to_le_bytes());
+            d.extend_from_slice(&[0, 0]);
+            d.extend_from_slice(&1.0f64.to_le_bytes());
+            record(0x0203, &d);
+        }
+        record(0x000A, &[]);
+        let mut cfb = cfb::CompoundFile::create(Cursor::new(Vec::new())).expect("cfb");
+        cfb.create_stream("/Workbook")
+            .expect("stream")
+            .write_all(&stream)
+            .expect("write");
+        cfb.flush().expect("flush");
+        cfb.into_inner().into_inner()
+    }
+
+    #[test]
+    fn an_xls_spanning_a_huge_rectangle_is_refused_before_it_is_laid_out() {
+        let f = xls_with_cells(&[(0, 0), (65_535, 200)]);
+        assert_eq!(bound_of(read_tables(&f, "big.xls", None)), Bound::SheetArea);
+        let f = xls_with_cells(&[(0, 0), (3, 255)]);
+        let narrow = Limits {
+            max_columns: 100,
+            ..Limits::UPLOAD
+        };
+        assert_eq!(
+            bound_of(read_tables_within(&f, "wide.xls", None, narrow)),
+            Bound::Columns
+        );
     }
 }

@@ -1,7 +1,7 @@
 //! Writing workbooks: the export layout (one sheet per kind, canonical headers) and the
 //! error workbook (the sheet as read, with 错误原因 beside each bad row).
 
-use crate::{Field, ImportError, Kind, Table};
+use crate::{Cell, EXCEL_MAX_CELL_CHARS, Field, ImportError, Kind, Table};
 use rust_xlsxwriter::{Format, Workbook};
 use std::collections::HashMap;
 
@@ -18,26 +18,71 @@ pub struct ErrorSheet<'a> {
 /// Header of the error column.
 pub const ERROR_COLUMN: &str = "错误原因";
 
-/// Writes the error workbook: every sheet as it was read, plus a 错误原因 column.
+/// Note appended to a value cut to fit one Excel cell.
+const CUT_NOTE: &str = "…【已截断 / cut】";
+
+/// Writes one cell as it was read: numbers as numbers, dates as dates, and text cut to
+/// what Excel can hold.
+fn write_cell(
+    ws: &mut rust_xlsxwriter::Worksheet,
+    row: u32,
+    col: u16,
+    cell: &Cell,
+    date: &Format,
+) -> Result<(), ImportError> {
+    match cell {
+        Cell::Empty => {}
+        Cell::Text(s) => {
+            ws.write_string(row, col, fit(s)).map_err(werr)?;
+        }
+        Cell::Number(n) => {
+            ws.write_number(row, col, *n).map_err(werr)?;
+        }
+        Cell::Date(d) => {
+            // Excel's serial day (days since 1899-12-30) in a date format.
+            let base = chrono::NaiveDate::from_ymd_opt(1899, 12, 30).unwrap_or_default();
+            let serial = (*d - base).num_days() as f64;
+            ws.write_number_with_format(row, col, serial, date).map_err(werr)?;
+        }
+        Cell::Bool(b) => {
+            ws.write_boolean(row, col, *b).map_err(werr)?;
+        }
+    }
+    Ok(())
+}
+
+/// Text as Excel can hold it in one cell: cut with a note when longer.
+pub fn fit(s: &str) -> std::borrow::Cow<'_, str> {
+    if s.len() <= EXCEL_MAX_CELL_CHARS || s.chars().count() <= EXCEL_MAX_CELL_CHARS {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    let keep = EXCEL_MAX_CELL_CHARS - CUT_NOTE.chars().count();
+    let mut out: String = s.chars().take(keep).collect();
+    out.push_str(CUT_NOTE);
+    std::borrow::Cow::Owned(out)
+}
+
+/// Writes the error workbook: every sheet as it was read, rows at their own lines, plus
+/// a 错误原因 column.
 pub fn write_error_workbook(sheets: &[ErrorSheet<'_>]) -> Result<Vec<u8>, ImportError> {
     let mut wb = Workbook::new();
     let bold = Format::new().set_bold();
     let red = Format::new().set_font_color(rust_xlsxwriter::Color::Red);
+    let date = Format::new().set_num_format("yyyy-mm-dd");
     for s in sheets {
         let ws = wb.add_worksheet();
         ws.set_name(&s.table.sheet).map_err(werr)?;
-        let width = s.table.grid.iter().map(Vec::len).max().unwrap_or(0) as u16;
-        for (r, row) in s.table.grid.iter().enumerate() {
-            for (c, v) in row.iter().enumerate() {
-                if !v.is_empty() {
-                    ws.write_string(r as u32, c as u16, v).map_err(werr)?;
-                }
+        let width = s.table.grid.iter().map(|r| r.cells.len()).max().unwrap_or(0) as u16;
+        for (i, row) in s.table.grid.iter().enumerate() {
+            let r = (row.line - 1) as u32;
+            for (c, v) in row.cells.iter().enumerate() {
+                write_cell(ws, r, c as u16, v, &date)?;
             }
-            if r == s.table.header_index {
-                ws.write_string_with_format(r as u32, width, ERROR_COLUMN, &bold)
+            if i == s.table.header_index {
+                ws.write_string_with_format(r, width, ERROR_COLUMN, &bold)
                     .map_err(werr)?;
-            } else if let Some(e) = s.errors.get(&r) {
-                ws.write_string_with_format(r as u32, width, e, &red).map_err(werr)?;
+            } else if let Some(e) = s.errors.get(&i) {
+                ws.write_string_with_format(r, width, fit(e), &red).map_err(werr)?;
             }
         }
         ws.set_column_width(width, 50).map_err(werr)?;
@@ -94,8 +139,8 @@ mod tests {
         let errors = HashMap::from([(2usize, "信用代码校验位错误".to_string())]);
         let bytes = write_error_workbook(&[ErrorSheet { table: &t[0], errors }]).expect("write");
         let back = read_tables(&bytes, "e.xlsx", Some(Kind::Units)).expect("read");
-        assert_eq!(back[0].grid[1][3], ERROR_COLUMN);
-        assert_eq!(back[0].grid[2][3], "信用代码校验位错误");
+        assert_eq!(back[0].grid[1].text(3), ERROR_COLUMN);
+        assert_eq!(back[0].grid[2].text(3), "信用代码校验位错误");
     }
 }
 

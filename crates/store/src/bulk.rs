@@ -176,11 +176,20 @@ impl Store {
                 for row in &t.rows {
                     // Each row in a savepoint: with --skip-invalid a bad row leaves no trace.
                     let sp = txn.begin().await?;
-                    let outcome = match t.kind {
-                        Kind::Carriers => self.import_carrier(&sp, actor, &mut lk, row).await,
-                        Kind::Units => self.import_unit(&sp, actor, &mut lk, row).await,
-                        Kind::Orgs => self.import_org(&sp, actor, &mut lk, row).await,
-                        Kind::Members => self.import_member(&sp, actor, &mut lk, row).await,
+                    let outcome = match row.over_long() {
+                        // Excel holds 32,767 characters a cell; a longer value is a
+                        // paste gone wrong, refused like any bad value.
+                        Some(f) => Err(fail(
+                            Some(f),
+                            "import.cell_too_long",
+                            tongxin_import::EXCEL_MAX_CELL_CHARS.to_string(),
+                        )),
+                        None => match t.kind {
+                            Kind::Carriers => self.import_carrier(&sp, actor, &mut lk, row).await,
+                            Kind::Units => self.import_unit(&sp, actor, &mut lk, row).await,
+                            Kind::Orgs => self.import_org(&sp, actor, &mut lk, row).await,
+                            Kind::Members => self.import_member(&sp, actor, &mut lk, row).await,
+                        },
                     };
                     match outcome {
                         Ok(change) => {
@@ -278,60 +287,82 @@ impl Store {
     }
 
     /// A division by code, or by name with or without the district in front; it must lie
-    /// in the actor's scope.
+    /// in the actor's scope. A path (`南京西路街道/某某居委会`, from a street column and a
+    /// community column) resolves its last part within the parts before it.
     fn resolve_division(&self, actor: &Actor, lk: &Lookups, raw: &str) -> RowResult<DivisionCode> {
         let f = Some(Field::Division);
         let text = tongxin_domain::text::clean(raw).replace(' ', "");
         if text.is_empty() {
             return Err(fail(f, "validation.required", "division"));
         }
-        let code = if text.chars().all(|c| c.is_ascii_digit()) {
-            let code =
-                DivisionCode::parse(&text).map_err(|_| fail(f, "registry.division.code_invalid", text.clone()))?;
-            if !lk.divisions.values().flatten().any(|c| *c == code.as_str()) {
-                return Err(fail(f, "registry.division.unknown", text));
-            }
-            code
-        } else {
-            let mut within: Option<&str> = None;
-            let mut name = text.as_str();
-            for (dn, dc) in &lk.district_names {
-                if let Some(rest) = name.strip_prefix(dn.as_str())
-                    && !rest.is_empty()
-                {
-                    name = rest;
-                    within = Some(dc);
-                    break;
-                }
-            }
-            let mut found: Vec<&String> = Vec::new();
-            for candidate in [
-                name.to_string(),
-                format!("{name}街道"),
-                format!("{name}镇"),
-                format!("{name}居委会"),
-                format!("{name}社区居委会"),
-            ] {
-                if let Some(codes) = lk.divisions.get(&candidate) {
-                    found = codes
-                        .iter()
-                        .filter(|c| within.is_none_or(|w| c.starts_with(w)))
-                        .collect();
-                    if !found.is_empty() {
-                        break;
-                    }
-                }
-            }
+        let mut within: Option<String> = None;
+        let mut code: Option<String> = None;
+        for part in text.split('/').filter(|p| !p.is_empty()) {
+            let found: Vec<&String> = Self::division_candidates(lk, part)
+                .map_err(|code| fail(f, code, part.to_string()))?
+                .into_iter()
+                .filter(|c| within.as_deref().is_none_or(|w| c.starts_with(w)))
+                .collect();
             match found.as_slice() {
-                [one] => DivisionCode::parse(one).map_err(|_| fail(f, "registry.division.unknown", text.clone()))?,
-                [] => return Err(fail(f, "registry.division.unknown", text)),
-                _ => return Err(fail(f, "registry.division.ambiguous", text)),
+                [one] => {
+                    within = Some((*one).clone());
+                    code = Some((*one).clone());
+                }
+                [] => return Err(fail(f, "registry.division.unknown", part.to_string())),
+                _ => return Err(fail(f, "registry.division.ambiguous", part.to_string())),
             }
-        };
+        }
+        let code = code
+            .and_then(|c| DivisionCode::parse(&c).ok())
+            .ok_or_else(|| fail(f, "registry.division.unknown", text.clone()))?;
         if !actor.scope.may_place_in(&code) {
             return Err(fail(f, "registry.outside_territory", code.to_string()));
         }
         Ok(code)
+    }
+
+    /// The known divisions a code or a name (with or without its district, 街道/镇/居委会
+    /// left off) may mean.
+    fn division_candidates<'l>(lk: &'l Lookups, text: &str) -> std::result::Result<Vec<&'l String>, &'static str> {
+        if text.chars().all(|c| c.is_ascii_digit()) {
+            let code = DivisionCode::parse(text).map_err(|_| "registry.division.code_invalid")?;
+            return Ok(lk
+                .divisions
+                .values()
+                .flatten()
+                .filter(|c| *c == code.as_str())
+                .take(1)
+                .collect());
+        }
+        let mut within: Option<&str> = None;
+        let mut name = text;
+        for (dn, dc) in &lk.district_names {
+            if let Some(rest) = name.strip_prefix(dn.as_str())
+                && !rest.is_empty()
+            {
+                name = rest;
+                within = Some(dc);
+                break;
+            }
+        }
+        for candidate in [
+            name.to_string(),
+            format!("{name}街道"),
+            format!("{name}镇"),
+            format!("{name}居委会"),
+            format!("{name}社区居委会"),
+        ] {
+            if let Some(codes) = lk.divisions.get(&candidate) {
+                let found: Vec<&String> = codes
+                    .iter()
+                    .filter(|c| within.is_none_or(|w| c.starts_with(w)))
+                    .collect();
+                if !found.is_empty() {
+                    return Ok(found);
+                }
+            }
+        }
+        Ok(vec![])
     }
 
     async fn import_carrier(

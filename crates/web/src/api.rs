@@ -612,13 +612,24 @@ async fn import(
     headers: axum::http::HeaderMap,
     mut mp: Multipart,
 ) -> Result<Response, ApiError> {
+    // The right is checked before a byte of the upload is read.
+    a.actor.require(tongxin_domain::access::Action::ImportExport)?;
     let (filename, bytes) = import_service::read_upload(&mut mp).await?;
     let kind = p.kind.as_deref().and_then(tongxin_import::Kind::parse);
     let mode = ImportMode {
         dry_run: p.dry_run,
         skip_invalid: p.skip_invalid,
     };
-    let out = import_service::run(&s.store, &a.actor, &bytes, &filename, kind, mode).await?;
+    let out = import_service::run(
+        &s.store,
+        &a.actor,
+        bytes,
+        &filename,
+        kind,
+        mode,
+        tongxin_import::Limits::UPLOAD,
+    )
+    .await?;
     let wants_xlsx = headers
         .get(header::ACCEPT)
         .and_then(|v| v.to_str().ok())

@@ -1372,6 +1372,10 @@ async fn import_submit(
     PageAuth(a): PageAuth,
     mut mp: Multipart,
 ) -> Response {
+    // The right is checked before a byte of the upload is read.
+    if let Err(e) = a.actor.require(Action::ImportExport) {
+        return error_page(&headers, Some(&a), e.into());
+    }
     let mut csrf = None;
     let mut file: Option<(String, Vec<u8>)> = None;
     let mut mode = ImportMode::default();
@@ -1424,7 +1428,17 @@ async fn import_submit(
             error_token: String::new(),
         });
     };
-    match crate::import_service::run(&state.store, &a.actor, &bytes, &fname, None, mode).await {
+    match crate::import_service::run(
+        &state.store,
+        &a.actor,
+        bytes,
+        &fname,
+        None,
+        mode,
+        tongxin_import::Limits::UPLOAD,
+    )
+    .await
+    {
         Ok(out) => {
             let lang = p.lang;
             let errors = out

@@ -39,6 +39,8 @@ pub const ALL_CODES: &[&str] = &[
     "import.no_header",
     "import.missing_column",
     "import.too_large",
+    "import.duplicate_column",
+    "import.cell_too_long",
     "import.bad_file",
     "import.bad_date",
     "import.bad_bool",
@@ -149,11 +151,22 @@ impl From<tongxin_import::ImportError> for ApiError {
             tongxin_import::ImportError::Write(_) => StatusCode::INTERNAL_SERVER_ERROR,
             _ => StatusCode::UNPROCESSABLE_ENTITY,
         };
+        let detail = match &e {
+            // The bound in both languages, so the office knows what to change.
+            tongxin_import::ImportError::TooLarge { bound, max } => {
+                let (zh, en) = bound.describe(*max);
+                format!("{zh} / {en}")
+            }
+            tongxin_import::ImportError::DuplicateColumn { sheet, first, second } => {
+                format!("{sheet}：【{first}】【{second}】 / {sheet}: {first}, {second}")
+            }
+            other => other.to_string(),
+        };
         ApiError {
             status,
             code: e.code(),
             fields: vec![],
-            detail: Some(e.to_string()),
+            detail: Some(detail),
         }
     }
 }

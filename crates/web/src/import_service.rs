@@ -7,7 +7,7 @@ use axum::extract::Multipart;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use std::collections::HashMap;
-use tongxin_import::{ErrorSheet, Field, Kind, read_tables, write_error_workbook, write_workbook};
+use tongxin_import::{ErrorSheet, Field, Kind, Limits, read_tables_within, write_error_workbook, write_workbook};
 use tongxin_store::bulk::{ImportMode, ImportReport};
 use tongxin_store::registry::ListQuery;
 use tongxin_store::{Actor, Store};
@@ -28,30 +28,36 @@ pub fn reason(code: &str, column: Option<&str>, detail: &str) -> String {
     )
 }
 
+/// Reads and imports a file. The caller has checked the import right before reading the
+/// upload; reading and the error workbook (CPU work) run off the async workers.
 pub async fn run(
     store: &Store,
     actor: &Actor,
-    bytes: &[u8],
+    bytes: Vec<u8>,
     filename: &str,
     kind: Option<Kind>,
     mode: ImportMode,
+    limits: Limits,
 ) -> Result<ImportOutcome, ApiError> {
-    let tables = read_tables(bytes, filename, kind)?;
+    actor.require(tongxin_domain::access::Action::ImportExport)?;
+    let name = filename.to_string();
+    let tables = blocking(move || read_tables_within(&bytes, &name, kind, limits)).await??;
     let report = store.import_tables(actor, &tables, mode).await?;
-    let error_workbook = if report.errors.is_empty() {
-        None
-    } else {
+    if report.errors.is_empty() {
+        return Ok(ImportOutcome {
+            report,
+            error_workbook: None,
+        });
+    }
+    let errors = report.errors.clone();
+    let written = blocking(move || {
         let sheets: Vec<ErrorSheet<'_>> = tables
             .iter()
             .map(|t| {
-                let mut errors: HashMap<usize, String> = HashMap::new();
-                for e in report
-                    .errors
-                    .iter()
-                    .filter(|e| e.sheet == t.sheet && e.kind == t.kind.code())
-                {
+                let mut by_row: HashMap<usize, String> = HashMap::new();
+                for e in errors.iter().filter(|e| e.sheet == t.sheet && e.kind == t.kind.code()) {
                     let r = reason(e.code, e.column, &e.detail);
-                    errors
+                    by_row
                         .entry(e.index)
                         .and_modify(|s| {
                             s.push_str("; ");
@@ -59,12 +65,34 @@ pub async fn run(
                         })
                         .or_insert(r);
                 }
-                ErrorSheet { table: t, errors }
+                ErrorSheet {
+                    table: t,
+                    errors: by_row,
+                }
             })
             .collect();
-        Some(write_error_workbook(&sheets)?)
+        write_error_workbook(&sheets)
+    })
+    .await?;
+    // What was committed stays committed: a workbook that cannot be written is reported,
+    // never turned into a failed import.
+    let error_workbook = match written {
+        Ok(wb) => Some(wb),
+        Err(e) => {
+            tracing::error!(error = %e, "writing the error workbook failed");
+            None
+        }
     };
     Ok(ImportOutcome { report, error_workbook })
+}
+
+/// Runs CPU work (parsing, writing workbooks) on the blocking pool, so a large file
+/// does not hold an async worker that other requests need.
+pub async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> Result<T, ApiError> {
+    tokio::task::spawn_blocking(f).await.map_err(|e| {
+        tracing::error!(error = %e, "blocking task failed");
+        ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal")
+    })
 }
 
 /// Reads the `file` part of an upload.

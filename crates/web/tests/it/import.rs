@@ -274,13 +274,10 @@ async fn bad_files_and_bad_rows_write_nothing() {
     let wb = r.bytes().await.expect("bytes");
     let t = tongxin_import::read_tables(&wb, "errors.xlsx", Some(tongxin_import::Kind::Units))
         .expect("error workbook reads");
-    assert_eq!(t[0].grid[0].last().map(String::as_str), Some("错误原因"));
-    assert!(
-        t[0].grid[2].last().is_some_and(|s| s.contains("统一社会信用代码")),
-        "{:?}",
-        t[0].grid[2]
-    );
-    assert!(t[0].grid[1].len() < t[0].grid[2].len() || t[0].grid[1].last().is_none_or(|s| s.is_empty()));
+    let last = |r: &tongxin_import::GridRow| r.cells.last().map(|c| c.text().into_owned()).unwrap_or_default();
+    assert_eq!(last(&t[0].grid[0]), "错误原因");
+    assert!(last(&t[0].grid[2]).contains("统一社会信用代码"), "{:?}", t[0].grid[2]);
+    assert!(t[0].grid[1].cells.len() < t[0].grid[2].cells.len() || last(&t[0].grid[1]).is_empty());
     assert_eq!(snapshot(&app).await, before);
 
     // An upload over the size limit.
@@ -354,4 +351,37 @@ async fn export_then_import_round_trips() {
     assert_eq!(status, StatusCode::OK, "{rep}");
     assert_eq!(rep["sheets"][0]["unchanged"], 1, "{rep}");
     assert_eq!(app.store.audit_count("reveal").await.expect("count"), audits + 1);
+}
+
+/// The 1.6 KB workbook with cells A1 and XFD1048576 that took the server down: a member
+/// is refused before a byte is read; an office gets `import.too_large` with the bound;
+/// the server answers on.
+#[tokio::test]
+async fn a_workbook_bomb_is_refused_and_the_server_stays_up() {
+    let app = spawn().await;
+    account(&app, "street_a", Role::StreetOffice, Some(STREET_A), None).await;
+    account(&app, "member_a", Role::Member, Some(STREET_A), None).await;
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let ws = wb.add_worksheet();
+    ws.write_string(0, 0, "单位名称").expect("w");
+    ws.write_string(1_048_575, 16_383, "x").expect("w");
+    let bomb = wb.save_to_buffer().expect("xlsx");
+    assert!(bomb.len() < 8_000);
+
+    let member = Client::login(&app, "member_a", PASSWORD).await;
+    let (status, r) = upload(&member, "", "bomb.xlsx", bomb.clone()).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{r}");
+    assert_eq!(r["code"], "auth.forbidden");
+
+    let office = Client::login(&app, "street_a", PASSWORD).await;
+    let (status, r) = upload(&office, "", "bomb.xlsx", bomb).await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{r}");
+    assert_eq!(r["code"], "import.too_large");
+    assert!(r["detail"].as_str().is_some_and(|d| d.contains("256")), "{r}");
+
+    // A CSV of one row of 50,000 columns: refused at once.
+    let (status, r) = upload(&office, "", "wide.csv", "a,".repeat(50_000).into_bytes()).await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{r}");
+    let (status, _) = office.get("/healthz").await;
+    assert_eq!(status, StatusCode::OK);
 }
