@@ -26,6 +26,11 @@ pub enum DomainError {
     OutOfRange { field: &'static str },
     #[error("{field} has an unknown value")]
     UnknownValue { field: &'static str },
+    #[error("{field} is not a number")]
+    NotANumber { field: &'static str },
+    /// Party Constitution Art. 1: a member is at least eighteen when joining.
+    #[error("{field}: the member was under eighteen on the joining date")]
+    JoinedUnderAge { field: &'static str },
 }
 
 impl DomainError {
@@ -36,7 +41,9 @@ impl DomainError {
             | DomainError::Required { field }
             | DomainError::TooLong { field, .. }
             | DomainError::OutOfRange { field }
-            | DomainError::UnknownValue { field } => field,
+            | DomainError::UnknownValue { field }
+            | DomainError::NotANumber { field }
+            | DomainError::JoinedUnderAge { field } => field,
         }
     }
 }
@@ -49,6 +56,8 @@ impl ErrorCode for DomainError {
             DomainError::TooLong { .. } => "validation.too_long",
             DomainError::OutOfRange { .. } => "validation.out_of_range",
             DomainError::UnknownValue { .. } => "validation.unknown_value",
+            DomainError::NotANumber { .. } => "validation.not_a_number",
+            DomainError::JoinedUnderAge { .. } => "registry.member.joined_under_age",
         }
     }
 }

@@ -59,7 +59,16 @@ impl Kind {
     pub fn fields(&self) -> &'static [Field] {
         use Field::*;
         match self {
-            Kind::Carriers => &[CarrierName, CarrierKind, IsKey, Division, Address, Longitude, Latitude],
+            Kind::Carriers => &[
+                CarrierName,
+                CarrierKind,
+                IsKey,
+                Division,
+                Address,
+                Longitude,
+                Latitude,
+                Version,
+            ],
             Kind::Units => &[
                 UnitName,
                 UnitKind,
@@ -71,11 +80,21 @@ impl Kind {
                 Instructor,
                 InstructorPhone,
                 Headquarters,
+                Version,
             ],
             Kind::Orgs => &[
-                OrgName, OrgKind, ParentOrg, OrgUnits, CarrierRef, Division, Secretary, FoundedOn, TermEndsOn,
+                OrgName, OrgKind, ParentOrg, OrgUnits, CarrierRef, Division, Secretary, FoundedOn, TermEndsOn, Version,
             ],
-            Kind::Members => &[MemberName, MemberStatus, ResidentId, Phone, OrgRef, WorkUnit, JoinedOn],
+            Kind::Members => &[
+                MemberName,
+                MemberStatus,
+                ResidentId,
+                Phone,
+                OrgRef,
+                WorkUnit,
+                JoinedOn,
+                Version,
+            ],
         }
     }
 }
@@ -112,6 +131,9 @@ pub enum Field {
     OrgRef,
     WorkUnit,
     JoinedOn,
+    /// The record's version when it was exported (版本): an import that would overwrite
+    /// a newer edit is refused row by row.
+    Version,
 }
 
 impl Field {
@@ -207,6 +229,7 @@ impl Field {
             OrgRef => &["所在党组织", "党组织", "所属党组织", "党支部", "所在支部", "所在党支部"],
             WorkUnit => &["工作单位", "所在单位", "单位", "工作单位名称"],
             JoinedOn => &["入党日期", "入党时间", "入党年月"],
+            Version => &["版本", "版本号", "version"],
         }
     }
 

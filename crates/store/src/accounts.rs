@@ -50,16 +50,29 @@ fn digest(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 
-fn hash_password(password: &str) -> Result<String> {
-    let hash: PasswordHash = Argon2::default()
-        .hash_password(password.as_bytes())
-        .map_err(|e| StoreError::BadFile(e.to_string()))?;
-    Ok(hash.to_string())
+/// Hashes a password on the blocking pool: argon2 is made to be slow, and an async
+/// worker spent on it is one that cannot answer other requests.
+async fn hash_password(password: &str) -> Result<String> {
+    let password = password.to_string();
+    tokio::task::spawn_blocking(move || {
+        Argon2::default()
+            .hash_password(password.as_bytes())
+            .map(|h: PasswordHash| h.to_string())
+            .map_err(|e| StoreError::BadFile(e.to_string()))
+    })
+    .await
+    .map_err(|e| StoreError::BadFile(e.to_string()))?
 }
 
-fn verify_password(password: &str, hash: &str) -> bool {
-    hash.parse::<PasswordHash>()
-        .is_ok_and(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
+/// Checks a password on the blocking pool (see [`hash_password`]).
+async fn verify_password(password: &str, hash: &str) -> bool {
+    let (password, hash) = (password.to_string(), hash.to_string());
+    tokio::task::spawn_blocking(move || {
+        hash.parse::<PasswordHash>()
+            .is_ok_and(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
+    })
+    .await
+    .unwrap_or(false)
 }
 
 /// Shortest password accepted.
@@ -103,7 +116,7 @@ impl Store {
                 .await
                 .map_err(|_| StoreError::Reference { field: "scope_org_id" })?;
         }
-        let hash = hash_password(password)?;
+        let hash = hash_password(password).await?;
         let txn = self.begin().await?;
         let m = account::Entity::insert(account::ActiveModel {
             username: Set(username.to_string()),
@@ -142,7 +155,7 @@ impl Store {
             }]));
         }
         let m = self.account_by_name(username).await?.ok_or(StoreError::NotFound)?;
-        let hash = hash_password(password)?;
+        let hash = hash_password(password).await?;
         let txn = self.begin().await?;
         account::Entity::update(account::ActiveModel {
             id: Set(m.id),
@@ -209,13 +222,20 @@ impl Store {
     pub async fn verify_login(&self, username: &str, password: &str) -> Result<Option<Actor>> {
         let m = self.account_by_name(username).await?;
         match m {
-            Some(m) if !m.disabled && verify_password(password, &m.password_hash) => Ok(Some(self.actor_of(&m).await?)),
-            Some(_) => Ok(None),
+            Some(m) => {
+                let ok = verify_password(password, &m.password_hash).await;
+                if ok && !m.disabled {
+                    Ok(Some(self.actor_of(&m).await?))
+                } else {
+                    Ok(None)
+                }
+            }
             None => {
                 let _ = verify_password(
                     password,
                     "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$Z5e9uMFwR1WkNdeWcM0aFD2c6oAZUoiPmgJGtfkMbSc",
-                );
+                )
+                .await;
                 Ok(None)
             }
         }

@@ -78,6 +78,28 @@ fn fail(column: Option<Field>, code: &'static str, detail: impl Into<String>) ->
     }
 }
 
+/// The cell of a field when it holds something: an absent column or an empty cell leaves
+/// the stored value as it is (an import never erases what it does not carry).
+fn given(row: &TableRow, f: Field) -> Option<String> {
+    Some(row.get(f)).filter(|v| !v.is_empty()).map(str::to_string)
+}
+
+/// A row that carries the version it was exported at may not overwrite a newer edit.
+fn check_row_version(row: &TableRow, stored: i64) -> RowResult<()> {
+    match row.get(Field::Version) {
+        "" => Ok(()),
+        v => match v.trim_end_matches(".0").parse::<i64>() {
+            Ok(n) if n == stored => Ok(()),
+            Ok(n) => Err(fail(
+                Some(Field::Version),
+                "registry.stale_edit",
+                format!("{n} → {stored}"),
+            )),
+            Err(_) => Err(fail(Some(Field::Version), "validation.not_a_number", v)),
+        },
+    }
+}
+
 fn field_of(kind: Kind, name: &str) -> Option<Field> {
     use Field::*;
     Some(match (kind, name) {
@@ -401,6 +423,15 @@ impl Store {
             .map_err(|e| store_fail(e.into()))?;
         match existing {
             Some(m) => {
+                let patch = crate::registry::CarrierPatch {
+                    name: None,
+                    kind: given(row, Field::CarrierKind),
+                    is_key,
+                    division: None,
+                    address: given(row, Field::Address),
+                    location: location.map(Some),
+                };
+                let f = patch.over(&m).map_err(store_fail)?;
                 let same = m.kind == f.kind.code()
                     && m.is_key == f.is_key
                     && m.address == f.address
@@ -409,6 +440,7 @@ impl Store {
                 if same {
                     return Ok(Change::Unchanged);
                 }
+                check_row_version(row, m.version)?;
                 self.update_carrier_in(db, actor, m, f).await.map_err(store_fail)?;
                 Ok(Change::Updated)
             }
@@ -493,11 +525,6 @@ impl Store {
                 .and_then(|v| v.iter().find(|(_, d)| *d == division.as_str()))
                 .map(|(id, _)| *id),
         };
-        let input = UnitInput {
-            fields,
-            carrier_id,
-            instructor_id,
-        };
         let (id, change) = match existing_id {
             Some(id) => {
                 let m = unit::Entity::find_by_id(id)
@@ -505,6 +532,17 @@ impl Store {
                     .await
                     .map_err(|e| store_fail(e.into()))?
                     .ok_or_else(|| store_fail(StoreError::NotFound))?;
+                let patch = crate::registry::UnitPatch {
+                    name: Some(fields.name.clone()),
+                    kind: given(row, Field::UnitKind),
+                    credit_code: given(row, Field::CreditCode),
+                    employees: given(row, Field::Employees),
+                    division: Some(division.to_string()),
+                    address: given(row, Field::Address),
+                    carrier_id: carrier_id.map(Some),
+                    instructor_id: instructor_id.map(Some),
+                };
+                let input = patch.over(&m).map_err(store_fail)?;
                 let f = &input.fields;
                 let same = m.name == f.name
                     && m.kind == f.kind.code()
@@ -514,11 +552,17 @@ impl Store {
                     && m.carrier_id == input.carrier_id
                     && m.instructor_id == input.instructor_id;
                 if !same {
+                    check_row_version(row, m.version)?;
                     self.update_unit_in(db, actor, m, input).await.map_err(store_fail)?;
                 }
                 (id, if same { Change::Unchanged } else { Change::Updated })
             }
             None => {
+                let input = UnitInput {
+                    fields,
+                    carrier_id,
+                    instructor_id,
+                };
                 // A credit code held by a unit outside the actor's territory is a duplicate.
                 let m = crate::registry::insert_unit_audited(db, actor, input)
                     .await
@@ -619,16 +663,22 @@ impl Store {
             .one(db)
             .await
             .map_err(|e| store_fail(e.into()))?;
-        let input = OrgInput {
-            fields,
-            parent_id,
-            carrier_id,
-            unit_ids,
-        };
         match existing {
             Some(m) => {
                 let mut have = crate::registry::org_unit_ids(db, m.id).await.map_err(store_fail)?;
                 have.sort_unstable();
+                let patch = crate::registry::OrgPatch {
+                    name: None,
+                    kind: given(row, Field::OrgKind),
+                    division: None,
+                    secretary: given(row, Field::Secretary),
+                    founded_on: founded.map(Some),
+                    term_ends_on: term.map(Some),
+                    parent_id: parent_id.map(Some),
+                    carrier_id: carrier_id.map(Some),
+                    unit_ids: (!unit_ids.is_empty()).then_some(unit_ids),
+                };
+                let input = patch.over(&m, have.clone()).map_err(store_fail)?;
                 let f = &input.fields;
                 let same = m.kind == f.kind.code()
                     && m.parent_id == input.parent_id
@@ -640,10 +690,17 @@ impl Store {
                 if same {
                     return Ok(Change::Unchanged);
                 }
+                check_row_version(row, m.version)?;
                 self.update_org_in(db, actor, m, input).await.map_err(store_fail)?;
                 Ok(Change::Updated)
             }
             None => {
+                let input = OrgInput {
+                    fields,
+                    parent_id,
+                    carrier_id,
+                    unit_ids,
+                };
                 let parent = match input.parent_id {
                     Some(p) => party_org::Entity::find_by_id(p)
                         .one(db)
@@ -708,11 +765,6 @@ impl Store {
             .one(db)
             .await
             .map_err(|e| store_fail(e.into()))?;
-        let input = MemberInput {
-            fields,
-            org_id,
-            work_unit_id,
-        };
         match existing {
             Some(m) => {
                 // A member recorded in another territory is not ours to move by import.
@@ -722,6 +774,16 @@ impl Store {
                     .await
                     .map_err(|e| store_fail(e.into()))?
                     .ok_or_else(|| fail(Some(Field::ResidentId), "registry.duplicate", "resident_id"))?;
+                let patch = crate::registry::MemberPatch {
+                    name: Some(fields.name.clone()),
+                    status: Some(fields.status.code().to_string()),
+                    resident_id: None,
+                    phone: fields.phone.as_ref().map(|p| p.reveal().to_string()),
+                    joined_on: fields.joined_on.map(Some),
+                    org_id: Some(org_id),
+                    work_unit_id: work_unit_id.map(Some),
+                };
+                let input = patch.over(&m).map_err(store_fail)?;
                 let f = &input.fields;
                 let same = m.name == f.name
                     && m.status == f.status.code()
@@ -732,10 +794,16 @@ impl Store {
                 if same {
                     return Ok(Change::Unchanged);
                 }
+                check_row_version(row, m.version)?;
                 self.update_member_in(db, actor, m, input).await.map_err(store_fail)?;
                 Ok(Change::Updated)
             }
             None => {
+                let input = MemberInput {
+                    fields,
+                    org_id,
+                    work_unit_id,
+                };
                 let m = crate::registry::insert_member(db, input).await.map_err(store_fail)?;
                 crate::audit::record(
                     db,

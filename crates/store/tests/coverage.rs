@@ -310,7 +310,7 @@ async fn apply(s: &Store, edits: &[Edit]) {
                     carrier_id: carrier.and_then(|c| pick(&carriers, c)),
                     instructor_id: view.instructor_id,
                 };
-                s.update_unit(&sys(), u, view.version, i).await.expect("move");
+                s.update_unit(&sys(), u, view.version, &i.into()).await.expect("move");
             }
             Edit::ArchiveUnit(i) => {
                 let Some(u) = pick(&units, *i) else { continue };
@@ -340,7 +340,9 @@ async fn apply(s: &Store, edits: &[Edit]) {
                     carrier_id: view.carrier_id,
                     unit_ids: us.iter().filter_map(|i| pick(&units, *i)).collect(),
                 };
-                s.update_org(&sys(), o, view.version, i).await.expect("reattach");
+                s.update_org(&sys(), o, view.version, &i.into())
+                    .await
+                    .expect("reattach");
             }
             Edit::ArchiveOrg(i) => {
                 let Some(o) = pick(&orgs, *i) else { continue };
@@ -371,7 +373,9 @@ async fn apply(s: &Store, edits: &[Edit]) {
                     org_id: view.org_id,
                     work_unit_id: view.work_unit_id,
                 };
-                s.update_member(&sys(), m, view.version, i).await.expect("become full");
+                s.update_member(&sys(), m, view.version, &i.into())
+                    .await
+                    .expect("become full");
             }
         }
     }

@@ -14,11 +14,16 @@ use serde::{Deserialize, Deserializer, Serialize};
 use tongxin_domain::registry::{CarrierFields, Labelled, MemberFields, OrgFields, UnitFields, UnitLinkKind};
 use tongxin_store::StoreError;
 use tongxin_store::bulk::ImportMode;
-use tongxin_store::registry::{ListQuery, MemberInput, OrgInput, UnitInput};
+use tongxin_store::registry::{
+    CarrierPatch, ListQuery, MemberInput, MemberPatch, OrgInput, OrgPatch, UnitInput, UnitPatch,
+};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .route("/api/v1/auth/login", post(auth::api_login))
+        .route(
+            "/api/v1/auth/login",
+            post(auth::api_login).layer(axum::extract::DefaultBodyLimit::max(auth::LOGIN_BODY_BYTES)),
+        )
         .route("/api/v1/auth/logout", post(auth::api_logout))
         .route("/api/v1/me", get(me))
         .route("/api/v1/divisions/{code}", get(division))
@@ -47,7 +52,7 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/members/{id}/reveal", post(reveal_member))
         .route("/api/v1/instructors", get(list_instructors).post(create_instructor))
         .route("/api/v1/import", post(import))
-        .route("/api/v1/export/{kind}", get(export))
+        .route("/api/v1/export/{kind}", get(export).post(export_post))
 }
 
 /// Accepts a number, a numeric string or an empty string (forms send strings).
@@ -66,104 +71,160 @@ pub(crate) fn opt_i64<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D:
     }
 }
 
-fn opt_date<'de, D: Deserializer<'de>>(d: D) -> Result<Option<NaiveDate>, D::Error> {
-    let s = Option::<String>::deserialize(d)?.unwrap_or_default();
-    tongxin_import::parse_date(&s).map_err(|_| serde::de::Error::custom("date"))
+/// A field of an edit that may be cleared: absent (`None`, left as it is), `null` or
+/// `""` (`Some(None)`, cleared), or a value. Use with `#[serde(default)]`.
+fn patch_i64<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<i64>>, D::Error> {
+    opt_i64(d).map(Some)
 }
 
+fn patch_f64<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<f64>>, D::Error> {
+    Option::<f64>::deserialize(d).map(Some)
+}
+
+fn patch_date<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<NaiveDate>>, D::Error> {
+    let s = Option::<String>::deserialize(d)?.unwrap_or_default();
+    tongxin_import::parse_date(&s)
+        .map(Some)
+        .map_err(|_| serde::de::Error::custom("date"))
+}
+
+/// Text as typed, from a JSON string or number (`"1,200人"` or `1200`).
+fn opt_text<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum V {
+        N(serde_json::Number),
+        S(String),
+    }
+    Ok(Option::<V>::deserialize(d)?.map(|v| match v {
+        V::N(n) => n.to_string(),
+        V::S(s) => s,
+    }))
+}
+
+fn text(v: &Option<String>) -> &str {
+    v.as_deref().unwrap_or("")
+}
+
+/// A carrier to create, or the fields of one to change: a field left out of an edit is
+/// never written.
 #[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 pub struct CarrierBody {
-    #[serde(default)]
-    pub name: String,
-    #[serde(default)]
-    pub kind: String,
-    #[serde(default)]
-    pub is_key: bool,
-    #[serde(default)]
-    pub division: String,
-    #[serde(default)]
-    pub address: String,
-    pub lng: Option<f64>,
-    pub lat: Option<f64>,
+    pub name: Option<String>,
+    pub kind: Option<String>,
+    pub is_key: Option<bool>,
+    pub division: Option<String>,
+    pub address: Option<String>,
+    #[serde(default, deserialize_with = "patch_f64")]
+    #[schema(value_type = Option<f64>)]
+    pub lng: Option<Option<f64>>,
+    #[serde(default, deserialize_with = "patch_f64")]
+    #[schema(value_type = Option<f64>)]
+    pub lat: Option<Option<f64>>,
     #[serde(default, deserialize_with = "opt_i64")]
     pub version: Option<i64>,
 }
 
 impl CarrierBody {
     pub fn input(&self) -> Result<CarrierFields, StoreError> {
-        let loc = self.lng.zip(self.lat);
+        let loc = self.lng.flatten().zip(self.lat.flatten());
         Ok(CarrierFields::parse(
-            &self.name,
-            &self.kind,
-            self.is_key,
-            &self.division,
-            &self.address,
+            text(&self.name),
+            text(&self.kind),
+            self.is_key.unwrap_or(false),
+            text(&self.division),
+            text(&self.address),
             loc,
         )?)
     }
+
+    pub fn patch(&self) -> CarrierPatch {
+        CarrierPatch {
+            name: self.name.clone(),
+            kind: self.kind.clone(),
+            is_key: self.is_key,
+            division: self.division.clone(),
+            address: self.address.clone(),
+            location: match (self.lng, self.lat) {
+                (None, None) => None,
+                (lng, lat) => Some(lng.flatten().zip(lat.flatten())),
+            },
+        }
+    }
 }
 
+/// A unit to create, or the fields of one to change.
 #[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 pub struct UnitBody {
-    #[serde(default)]
-    pub name: String,
-    #[serde(default)]
-    pub kind: String,
-    #[serde(default)]
-    pub credit_code: String,
-    #[serde(default, deserialize_with = "opt_i64")]
-    pub employees: Option<i64>,
-    #[serde(default)]
-    pub division: String,
-    #[serde(default)]
-    pub address: String,
-    #[serde(default, deserialize_with = "opt_i64")]
-    pub carrier_id: Option<i64>,
-    #[serde(default, deserialize_with = "opt_i64")]
-    pub instructor_id: Option<i64>,
+    pub name: Option<String>,
+    pub kind: Option<String>,
+    pub credit_code: Option<String>,
+    /// A head count (`1200`, `"1,200人"`).
+    #[serde(default, deserialize_with = "opt_text")]
+    pub employees: Option<String>,
+    pub division: Option<String>,
+    pub address: Option<String>,
+    #[serde(default, deserialize_with = "patch_i64")]
+    #[schema(value_type = Option<i64>)]
+    pub carrier_id: Option<Option<i64>>,
+    #[serde(default, deserialize_with = "patch_i64")]
+    #[schema(value_type = Option<i64>)]
+    pub instructor_id: Option<Option<i64>>,
     #[serde(default, deserialize_with = "opt_i64")]
     pub version: Option<i64>,
 }
 
 impl UnitBody {
     pub fn input(&self) -> Result<UnitInput, StoreError> {
-        let employees = self.employees.map(|e| e.to_string()).unwrap_or_default();
         let fields = UnitFields::parse(
-            &self.name,
-            &self.kind,
-            &self.credit_code,
-            &employees,
-            &self.division,
-            &self.address,
+            text(&self.name),
+            text(&self.kind),
+            text(&self.credit_code),
+            text(&self.employees),
+            text(&self.division),
+            text(&self.address),
         )?;
         Ok(UnitInput {
             fields,
+            carrier_id: self.carrier_id.flatten(),
+            instructor_id: self.instructor_id.flatten(),
+        })
+    }
+
+    pub fn patch(&self) -> UnitPatch {
+        UnitPatch {
+            name: self.name.clone(),
+            kind: self.kind.clone(),
+            credit_code: self.credit_code.clone(),
+            employees: self.employees.clone(),
+            division: self.division.clone(),
+            address: self.address.clone(),
             carrier_id: self.carrier_id,
             instructor_id: self.instructor_id,
-        })
+        }
     }
 }
 
+/// A party organisation to create, or the fields of one to change.
 #[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 pub struct OrgBody {
-    #[serde(default)]
-    pub name: String,
-    #[serde(default)]
-    pub kind: String,
-    #[serde(default)]
-    pub division: String,
-    #[serde(default)]
-    pub secretary: String,
-    #[serde(default, deserialize_with = "opt_date")]
-    pub founded_on: Option<NaiveDate>,
-    #[serde(default, deserialize_with = "opt_date")]
-    pub term_ends_on: Option<NaiveDate>,
-    #[serde(default, deserialize_with = "opt_i64")]
-    pub parent_id: Option<i64>,
-    #[serde(default, deserialize_with = "opt_i64")]
-    pub carrier_id: Option<i64>,
-    #[serde(default)]
-    pub unit_ids: Vec<i64>,
+    pub name: Option<String>,
+    pub kind: Option<String>,
+    pub division: Option<String>,
+    pub secretary: Option<String>,
+    #[serde(default, deserialize_with = "patch_date")]
+    #[schema(value_type = Option<String>)]
+    pub founded_on: Option<Option<NaiveDate>>,
+    #[serde(default, deserialize_with = "patch_date")]
+    #[schema(value_type = Option<String>)]
+    pub term_ends_on: Option<Option<NaiveDate>>,
+    #[serde(default, deserialize_with = "patch_i64")]
+    #[schema(value_type = Option<i64>)]
+    pub parent_id: Option<Option<i64>>,
+    #[serde(default, deserialize_with = "patch_i64")]
+    #[schema(value_type = Option<i64>)]
+    pub carrier_id: Option<Option<i64>>,
+    pub unit_ids: Option<Vec<i64>>,
     #[serde(default, deserialize_with = "opt_i64")]
     pub version: Option<i64>,
 }
@@ -171,54 +232,86 @@ pub struct OrgBody {
 impl OrgBody {
     pub fn input(&self) -> Result<OrgInput, StoreError> {
         let fields = OrgFields::parse(
-            &self.name,
-            &self.kind,
-            &self.division,
-            &self.secretary,
-            self.founded_on,
-            self.term_ends_on,
+            text(&self.name),
+            text(&self.kind),
+            text(&self.division),
+            text(&self.secretary),
+            self.founded_on.flatten(),
+            self.term_ends_on.flatten(),
         )?;
         Ok(OrgInput {
             fields,
+            parent_id: self.parent_id.flatten(),
+            carrier_id: self.carrier_id.flatten(),
+            unit_ids: self.unit_ids.clone().unwrap_or_default(),
+        })
+    }
+
+    pub fn patch(&self) -> OrgPatch {
+        OrgPatch {
+            name: self.name.clone(),
+            kind: self.kind.clone(),
+            division: self.division.clone(),
+            secretary: self.secretary.clone(),
+            founded_on: self.founded_on,
+            term_ends_on: self.term_ends_on,
             parent_id: self.parent_id,
             carrier_id: self.carrier_id,
             unit_ids: self.unit_ids.clone(),
-        })
+        }
     }
 }
 
+/// A member record to create, or the fields of one to change. A resident ID or phone
+/// sent back masked, as the API shows it, is left as it is.
 #[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 pub struct MemberBody {
-    #[serde(default)]
-    pub name: String,
-    #[serde(default)]
-    pub status: String,
-    #[serde(default)]
-    pub resident_id: String,
-    #[serde(default)]
-    pub phone: String,
-    #[serde(default, deserialize_with = "opt_date")]
-    pub joined_on: Option<NaiveDate>,
+    pub name: Option<String>,
+    pub status: Option<String>,
+    pub resident_id: Option<String>,
+    pub phone: Option<String>,
+    #[serde(default, deserialize_with = "patch_date")]
+    #[schema(value_type = Option<String>)]
+    pub joined_on: Option<Option<NaiveDate>>,
     #[serde(default, deserialize_with = "opt_i64")]
     pub org_id: Option<i64>,
-    #[serde(default, deserialize_with = "opt_i64")]
-    pub work_unit_id: Option<i64>,
+    #[serde(default, deserialize_with = "patch_i64")]
+    #[schema(value_type = Option<i64>)]
+    pub work_unit_id: Option<Option<i64>>,
     #[serde(default, deserialize_with = "opt_i64")]
     pub version: Option<i64>,
 }
 
 impl MemberBody {
     pub fn input(&self) -> Result<MemberInput, StoreError> {
-        let fields = MemberFields::parse(&self.name, &self.status, &self.resident_id, &self.phone, self.joined_on);
+        let fields = MemberFields::parse(
+            text(&self.name),
+            text(&self.status),
+            text(&self.resident_id),
+            text(&self.phone),
+            self.joined_on.flatten(),
+        );
         let org_id = self.org_id.ok_or(StoreError::Reference { field: "org_id" });
         match (fields, org_id) {
             (Ok(fields), Ok(org_id)) => Ok(MemberInput {
                 fields,
                 org_id,
-                work_unit_id: self.work_unit_id,
+                work_unit_id: self.work_unit_id.flatten(),
             }),
             (Err(e), _) => Err(StoreError::Invalid(e)),
             (_, Err(e)) => Err(e),
+        }
+    }
+
+    pub fn patch(&self) -> MemberPatch {
+        MemberPatch {
+            name: self.name.clone(),
+            status: self.status.clone(),
+            resident_id: self.resident_id.clone(),
+            phone: self.phone.clone(),
+            joined_on: self.joined_on,
+            org_id: self.org_id,
+            work_unit_id: self.work_unit_id,
         }
     }
 }
@@ -301,10 +394,9 @@ async fn division_children(
 /// A full resident ID never travels in a URL (PIPL; brief §7): URLs end up in browser
 /// history and server logs. Searching by one goes through `POST …/members/search`.
 pub(crate) fn no_personal_data_in_url(q: &ListQuery) -> Result<(), ApiError> {
-    if q.q
-        .as_deref()
-        .is_some_and(|s| tongxin_domain::codes::ResidentId::parse(s).is_ok())
-    {
+    // A full ID, or an ID with fewer characters hidden than the masked form shows.
+    let code = q.q.as_deref().map(tongxin_domain::text::code_form).unwrap_or_default();
+    if tongxin_domain::codes::ResidentId::parse(&code).is_ok() || tongxin_domain::codes::is_partial_resident_id(&code) {
         return Err(ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
             "request.personal_data_in_url",
@@ -434,7 +526,7 @@ async fn update_carrier(
     Json(b): Json<CarrierBody>,
 ) -> Result<Response, ApiError> {
     let version = version_of(b.version)?;
-    Ok(Json(s.store.update_carrier(&a.actor, id, version, b.input()?).await?).into_response())
+    Ok(Json(s.store.update_carrier(&a.actor, id, version, &b.patch()).await?).into_response())
 }
 
 async fn carrier_units(
@@ -462,7 +554,7 @@ async fn update_unit(
     Json(b): Json<UnitBody>,
 ) -> Result<Response, ApiError> {
     let version = version_of(b.version)?;
-    Ok(Json(s.store.update_unit(&a.actor, id, version, b.input()?).await?).into_response())
+    Ok(Json(s.store.update_unit(&a.actor, id, version, &b.patch()).await?).into_response())
 }
 
 async fn unit_links(State(s): State<AppState>, ApiAuth(a): ApiAuth, Path(id): Path<i64>) -> Result<Response, ApiError> {
@@ -505,7 +597,7 @@ async fn update_org(
     Json(b): Json<OrgBody>,
 ) -> Result<Response, ApiError> {
     let version = version_of(b.version)?;
-    Ok(Json(s.store.update_org(&a.actor, id, version, b.input()?).await?).into_response())
+    Ok(Json(s.store.update_org(&a.actor, id, version, &b.patch()).await?).into_response())
 }
 
 async fn org_members(
@@ -533,7 +625,7 @@ async fn update_member(
     Json(b): Json<MemberBody>,
 ) -> Result<Response, ApiError> {
     let version = version_of(b.version)?;
-    Ok(Json(s.store.update_member(&a.actor, id, version, b.input()?).await?).into_response())
+    Ok(Json(s.store.update_member(&a.actor, id, version, &b.patch()).await?).into_response())
 }
 
 async fn reveal_member(
@@ -541,7 +633,9 @@ async fn reveal_member(
     ApiAuth(a): ApiAuth,
     Path(id): Path<i64>,
 ) -> Result<Response, ApiError> {
-    Ok(Json(s.store.reveal_member(&a.actor, id).await?).into_response())
+    let mut r = Json(s.store.reveal_member(&a.actor, id).await?).into_response();
+    no_store(&mut r);
+    Ok(r)
 }
 
 async fn list_instructors(State(s): State<AppState>, ApiAuth(a): ApiAuth) -> Result<Response, ApiError> {
@@ -650,23 +744,107 @@ async fn import(
 #[derive(Debug, Default, Deserialize)]
 pub struct ExportParams {
     pub division: Option<String>,
-    /// Members only: full resident IDs and phones (audited), for a round trip.
+    /// Refused here: full values are exported only through `POST` with a password.
     #[serde(default)]
     pub reveal: bool,
 }
 
+/// Records of one kind in the import layout, personal data masked. Needs the
+/// import/export right. Full values go through `POST` (a link cannot trigger it).
 async fn export(
     State(s): State<AppState>,
     ApiAuth(a): ApiAuth,
     Path(kind): Path<String>,
     Query(p): Query<ExportParams>,
 ) -> Result<Response, ApiError> {
-    let kind = tongxin_import::Kind::parse(&kind).ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "not_found"))?;
-    if let Some(d) = p.division.as_deref().filter(|d| !d.is_empty())
+    if p.reveal {
+        return Err(ApiError::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "request.reveal_needs_post",
+        ));
+    }
+    export_workbook(&s, &a, &kind, p.division.as_deref(), false).await
+}
+
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+pub struct ExportBody {
+    pub division: Option<String>,
+    /// Members only: full resident IDs and phones, each read audited.
+    #[serde(default)]
+    pub reveal: bool,
+    /// The caller's password, asked again for a revealing export (a fresh confirmation:
+    /// a stolen session alone cannot take every ID of a district).
+    #[serde(default)]
+    pub password: String,
+}
+
+/// The export as `POST`, the only way to full values: the import/export right, the right
+/// to reveal personal data and the caller's password; answered `no-store`.
+async fn export_post(
+    State(s): State<AppState>,
+    ApiAuth(a): ApiAuth,
+    Path(kind): Path<String>,
+    Json(b): Json<ExportBody>,
+) -> Result<Response, ApiError> {
+    if b.reveal {
+        a.actor.require(tongxin_domain::access::Action::RevealPersonalData)?;
+        confirm_password(&s, &a.actor, &b.password).await?;
+    }
+    export_workbook(&s, &a, &kind, b.division.as_deref(), b.reveal).await
+}
+
+/// Checks the caller's own password again (for actions that reveal in bulk).
+pub(crate) async fn confirm_password(
+    s: &AppState,
+    actor: &tongxin_store::Actor,
+    password: &str,
+) -> Result<(), ApiError> {
+    // Counted like logins (under no address: the account is the key), so a session
+    // cannot be used to guess its own password.
+    let nowhere = std::net::IpAddr::from([0, 0, 0, 0]);
+    if let Some(wait) = s.limiter.wait(nowhere, &actor.username) {
+        let mut e = ApiError::new(StatusCode::TOO_MANY_REQUESTS, "auth.rate_limited");
+        e.retry_after = Some(wait.as_secs().max(1));
+        return Err(e);
+    }
+    let ok = s
+        .store
+        .verify_login(&actor.username, password)
+        .await?
+        .is_some_and(|v| v.account_id == actor.account_id);
+    if ok {
+        s.limiter.succeeded(nowhere, &actor.username);
+        Ok(())
+    } else {
+        s.limiter.failed(nowhere, &actor.username);
+        Err(ApiError::new(StatusCode::FORBIDDEN, "auth.confirm_password"))
+    }
+}
+
+async fn export_workbook(
+    s: &AppState,
+    a: &auth::Auth,
+    kind: &str,
+    division: Option<&str>,
+    reveal: bool,
+) -> Result<Response, ApiError> {
+    a.actor.require(tongxin_domain::access::Action::ImportExport)?;
+    let kind = tongxin_import::Kind::parse(kind).ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "not_found"))?;
+    if let Some(d) = division.filter(|d| !d.is_empty())
         && !division_visible(&a.actor, d)
     {
         return Err(StoreError::NotFound.into());
     }
-    let bytes = import_service::export(&s.store, &a.actor, kind, p.division.as_deref(), p.reveal).await?;
-    Ok(import_service::xlsx_response(&format!("{}.xlsx", kind.code()), bytes))
+    let bytes = import_service::export(&s.store, &a.actor, kind, division, reveal).await?;
+    let mut r = import_service::xlsx_response(&format!("{}.xlsx", kind.code()), bytes);
+    if reveal {
+        no_store(&mut r);
+    }
+    Ok(r)
+}
+
+/// Marks a response that holds full personal data: no cache may keep it.
+pub(crate) fn no_store(r: &mut Response) {
+    r.headers_mut()
+        .insert(header::CACHE_CONTROL, axum::http::HeaderValue::from_static("no-store"));
 }

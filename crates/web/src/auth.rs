@@ -20,37 +20,105 @@ pub const CSRF_HEADER: &str = "x-csrf-token";
 /// How long a login lasts.
 pub const SESSION_HOURS: i64 = 12;
 
-/// Failed logins allowed per key (username + address) in one window.
-const MAX_FAILURES: u32 = 10;
-const WINDOW: Duration = Duration::from_secs(300);
+/// Failed logins per address and username before each further try waits (1 s, 2 s,
+/// 4 s, … up to [`MAX_DELAY`]): the real user at their own address is never locked out
+/// by someone else's failures, and a guesser is slowed to a crawl.
+const FREE_FAILURES: u32 = 5;
+const MAX_DELAY: Duration = Duration::from_secs(300);
+/// Failed logins per address, whatever the usernames (password spraying), in
+/// [`ADDRESS_WINDOW`].
+const ADDRESS_FAILURES: u32 = 30;
+const ADDRESS_WINDOW: Duration = Duration::from_secs(900);
+/// Entries kept at most; the oldest are dropped first.
+const MAX_ENTRIES: usize = 100_000;
 
-/// Counts failed logins per username and client address.
+#[derive(Clone, Copy)]
+struct Failures {
+    count: u32,
+    first: Instant,
+    last: Instant,
+}
+
+/// Counts failed logins per (address, username) and per address. Usernames are kept
+/// only as a digest of fixed size, so a flood of long names costs no memory.
 #[derive(Default)]
 pub struct LoginLimiter {
-    failures: Mutex<HashMap<String, (u32, Instant)>>,
+    state: Mutex<LimiterState>,
+}
+
+/// Failures per (address, username) digest, and per address.
+type LimiterState = (HashMap<[u8; 32], Failures>, HashMap<std::net::IpAddr, Failures>);
+
+fn pair_key(addr: std::net::IpAddr, username: &str) -> [u8; 32] {
+    use sha2::Digest;
+    let mut h = sha2::Sha256::new();
+    h.update(addr.to_string().as_bytes());
+    h.update([0]);
+    h.update(username.trim().to_lowercase().as_bytes());
+    h.finalize().into()
+}
+
+fn bump<K: std::hash::Hash + Eq>(map: &mut HashMap<K, Failures>, key: K, window: Duration) {
+    let now = Instant::now();
+    if map.len() >= MAX_ENTRIES {
+        map.retain(|_, f| f.last.elapsed() < window);
+        if map.len() >= MAX_ENTRIES {
+            // Still full: forget the oldest half rather than grow.
+            let mut ages: Vec<Instant> = map.values().map(|f| f.last).collect();
+            ages.sort();
+            let cut = ages[ages.len() / 2];
+            map.retain(|_, f| f.last > cut);
+        }
+    }
+    let f = map.entry(key).or_insert(Failures {
+        count: 0,
+        first: now,
+        last: now,
+    });
+    if f.first.elapsed() >= window {
+        *f = Failures {
+            count: 0,
+            first: now,
+            last: now,
+        };
+    }
+    f.count += 1;
+    f.last = now;
 }
 
 impl LoginLimiter {
-    pub fn blocked(&self, key: &str) -> bool {
-        let map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
-        map.get(key)
-            .is_some_and(|(n, since)| *n >= MAX_FAILURES && since.elapsed() < WINDOW)
-    }
-    pub fn failed(&self, key: &str) {
-        let mut map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
-        if map.len() > 100_000 {
-            map.retain(|_, (_, since)| since.elapsed() < WINDOW);
+    /// How long this address must wait before trying this username again, if at all.
+    pub fn wait(&self, addr: std::net::IpAddr, username: &str) -> Option<Duration> {
+        let st = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        let mut wait = Duration::ZERO;
+        if let Some(f) = st.0.get(&pair_key(addr, username))
+            && f.count >= FREE_FAILURES
+        {
+            let delay = Duration::from_secs(1u64 << (f.count - FREE_FAILURES).min(16)).min(MAX_DELAY);
+            wait = wait.max(delay.saturating_sub(f.last.elapsed()));
         }
-        let e = map.entry(key.to_string()).or_insert((0, Instant::now()));
-        if e.1.elapsed() >= WINDOW {
-            *e = (0, Instant::now());
+        if let Some(f) = st.1.get(&addr)
+            && f.count >= ADDRESS_FAILURES
+        {
+            wait = wait.max(ADDRESS_WINDOW.saturating_sub(f.first.elapsed()));
         }
-        e.0 += 1;
+        (!wait.is_zero()).then_some(wait)
     }
-    pub fn succeeded(&self, key: &str) {
-        self.failures.lock().unwrap_or_else(|p| p.into_inner()).remove(key);
+
+    pub fn failed(&self, addr: std::net::IpAddr, username: &str) {
+        let mut st = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        bump(&mut st.0, pair_key(addr, username), MAX_DELAY * 2);
+        bump(&mut st.1, addr, ADDRESS_WINDOW);
+    }
+
+    pub fn succeeded(&self, addr: std::net::IpAddr, username: &str) {
+        let mut st = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        st.0.remove(&pair_key(addr, username));
     }
 }
+
+/// Largest login request body: a username and a password, with room to spare.
+pub const LOGIN_BODY_BYTES: usize = 8 * 1024;
 
 pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
     headers
@@ -207,26 +275,23 @@ pub struct LoginResponse {
     pub csrf_token: String,
 }
 
-/// The key failed logins are counted by: client address and username.
-pub fn client_key(addr: std::net::SocketAddr, username: &str) -> String {
-    format!("{}|{}", addr.ip(), username.trim())
-}
-
 /// Checks a password with rate limiting; opens a session.
 pub async fn login(
     state: &AppState,
-    key: &str,
+    addr: std::net::IpAddr,
     username: &str,
     password: &str,
 ) -> Result<(Actor, String, String), ApiError> {
-    if state.limiter.blocked(key) {
-        return Err(ApiError::new(StatusCode::TOO_MANY_REQUESTS, "auth.rate_limited"));
+    if let Some(wait) = state.limiter.wait(addr, username) {
+        let mut e = ApiError::new(StatusCode::TOO_MANY_REQUESTS, "auth.rate_limited");
+        e.retry_after = Some(wait.as_secs().max(1));
+        return Err(e);
     }
     let Some(actor) = state.store.verify_login(username, password).await? else {
-        state.limiter.failed(key);
+        state.limiter.failed(addr, username);
         return Err(ApiError::new(StatusCode::UNAUTHORIZED, "auth.invalid"));
     };
-    state.limiter.succeeded(key);
+    state.limiter.succeeded(addr, username);
     let (token, csrf) = state
         .store
         .create_session(&actor, chrono::Duration::hours(SESSION_HOURS))
@@ -239,8 +304,7 @@ pub async fn api_login(
     axum::extract::ConnectInfo(addr): axum::extract::ConnectInfo<std::net::SocketAddr>,
     Json(req): Json<LoginRequest>,
 ) -> Result<Response, ApiError> {
-    let key = client_key(addr, &req.username);
-    let (actor, token, csrf) = login(&state, &key, &req.username, &req.password).await?;
+    let (actor, token, csrf) = login(&state, addr.ip(), &req.username, &req.password).await?;
     let body = LoginResponse {
         username: actor.username,
         role: actor.role.code().into(),
@@ -266,4 +330,41 @@ pub async fn api_logout(
         StatusCode::NO_CONTENT,
     )
         .into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::net::IpAddr;
+
+    #[test]
+    fn a_guesser_waits_longer_each_time_and_the_real_user_elsewhere_not_at_all() {
+        let l = LoginLimiter::default();
+        let guesser: IpAddr = [10, 0, 0, 1].into();
+        let user: IpAddr = [10, 0, 0, 2].into();
+        for _ in 0..FREE_FAILURES {
+            assert_eq!(l.wait(guesser, "alice"), None);
+            l.failed(guesser, "alice");
+        }
+        let first = l.wait(guesser, "alice").expect("a delay after the free tries");
+        l.failed(guesser, "alice");
+        let second = l.wait(guesser, "alice").expect("a longer delay");
+        assert!(second > first, "{second:?} after {first:?}");
+        // No hard lock of the account: alice at her own address logs in at once.
+        assert_eq!(l.wait(user, "alice"), None);
+    }
+
+    #[test]
+    fn spraying_many_usernames_from_one_address_is_stopped() {
+        let l = LoginLimiter::default();
+        let sprayer: IpAddr = [10, 0, 0, 3].into();
+        for i in 0..ADDRESS_FAILURES {
+            l.failed(sprayer, &format!("user{i}"));
+        }
+        assert!(l.wait(sprayer, "someone-new").is_some());
+        // Long names cost a digest each, not their length.
+        l.failed([10, 0, 0, 4].into(), &"x".repeat(1_000_000));
+        let st = l.state.lock().expect("lock");
+        assert!(st.0.len() <= ADDRESS_FAILURES as usize + 1);
+    }
 }

@@ -26,7 +26,12 @@ use tongxin_store::registry::ListQuery;
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/", get(home))
-        .route("/login", get(login_page).post(login_submit))
+        .route(
+            "/login",
+            get(login_page)
+                .post(login_submit)
+                .layer(axum::extract::DefaultBodyLimit::max(auth::LOGIN_BODY_BYTES)),
+        )
         .route("/logout", post(logout))
         .route("/lang", get(switch_lang))
         .route("/static/app.css", get(css))
@@ -167,12 +172,57 @@ struct LoginPage {
     p: Ctx,
     username: String,
     next: String,
+    /// The login form's CSRF token, also in the `tx_login` cookie (double submit): a
+    /// page on another site cannot log the browser into an account of its choosing.
+    login_csrf: String,
 }
 
-/// Where to go after logging in: a local path, never another site.
-fn local_path(next: Option<&str>) -> String {
+/// The login form's CSRF cookie.
+const LOGIN_COOKIE: &str = "tx_login";
+
+fn login_cookie(state: &AppState, token: &str) -> String {
+    let secure = if state.secure_cookies { "; Secure" } else { "" };
+    format!("{LOGIN_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age=3600{secure}")
+}
+
+/// The login page with its form token: the browser's own (so a second tab or a reload
+/// keeps working), or a fresh one set in the cookie.
+fn login_view(
+    state: &AppState,
+    headers: &HeaderMap,
+    p: Ctx,
+    username: String,
+    next: String,
+    status: StatusCode,
+) -> Response {
+    let token = cookie(headers, LOGIN_COOKIE)
+        .filter(|t| t.len() == 64 && t.bytes().all(|b| b.is_ascii_hexdigit()))
+        .unwrap_or_else(tongxin_store::accounts::new_token);
+    let mut r = render(&LoginPage {
+        p,
+        username,
+        next,
+        login_csrf: token.clone(),
+    });
+    *r.status_mut() = status;
+    if let Ok(v) = header::HeaderValue::from_str(&login_cookie(state, &token)) {
+        r.headers_mut().insert(header::SET_COOKIE, v);
+    }
+    r
+}
+
+/// Where to go after logging in: a local path, never another site. Browsers drop tabs
+/// and line breaks from URLs and read `\\` as `/`, so `/%09/evil.example` would become
+/// `//evil.example`: a path with any of those, or starting `//`, goes home instead.
+pub(crate) fn local_path(next: Option<&str>) -> String {
     match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_string(),
+        Some(n)
+            if n.starts_with('/')
+                && !n.starts_with("//")
+                && !n.chars().any(|c| c == '\\' || c.is_control() || c.is_whitespace()) =>
+        {
+            n.to_string()
+        }
         _ => "/".to_string(),
     }
 }
@@ -182,13 +232,16 @@ struct NextQuery {
     next: Option<String>,
 }
 
-async fn login_page(headers: HeaderMap, Query(q): Query<NextQuery>) -> Response {
+async fn login_page(State(state): State<AppState>, headers: HeaderMap, Query(q): Query<NextQuery>) -> Response {
     let next = local_path(q.next.as_deref());
-    render(&LoginPage {
-        p: ctx(&headers, None, "ui.login_title"),
-        username: String::new(),
+    login_view(
+        &state,
+        &headers,
+        ctx(&headers, None, "ui.login_title"),
+        String::new(),
         next,
-    })
+        StatusCode::OK,
+    )
 }
 
 #[derive(Deserialize)]
@@ -196,6 +249,8 @@ struct LoginForm {
     username: String,
     password: String,
     next: Option<String>,
+    #[serde(default)]
+    csrf: String,
 }
 
 async fn login_submit(
@@ -204,22 +259,33 @@ async fn login_submit(
     headers: HeaderMap,
     Form(f): Form<LoginForm>,
 ) -> Response {
-    let key = auth::client_key(addr, &f.username);
     let next = local_path(f.next.as_deref());
-    match auth::login(&state, &key, &f.username, &f.password).await {
+    let sent = cookie(&headers, LOGIN_COOKIE).unwrap_or_default();
+    let result = if sent.is_empty() || !auth::constant_eq(&sent, &f.csrf) {
+        Err(ApiError::new(StatusCode::FORBIDDEN, "auth.csrf"))
+    } else {
+        auth::login(&state, addr.ip(), &f.username, &f.password).await
+    };
+    match result {
         Ok((_, token, _)) => {
             let cookie = auth::session_cookie(&state, &token, auth::SESSION_HOURS * 3600);
-            ([(header::SET_COOKIE, cookie)], Redirect::to(&next)).into_response()
+            let mut r = ([(header::SET_COOKIE, cookie)], Redirect::to(&next)).into_response();
+            // The form token is spent.
+            let gone = format!("{LOGIN_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0");
+            if let Ok(v) = header::HeaderValue::from_str(&gone) {
+                r.headers_mut().append(header::SET_COOKIE, v);
+            }
+            r
         }
         Err(e) => {
             let mut p = ctx(&headers, None, "ui.login_title");
             p.flash_error = Some(e.message(p.lang));
-            let mut r = render(&LoginPage {
-                p,
-                username: f.username,
-                next,
-            });
-            *r.status_mut() = e.status;
+            let mut r = login_view(&state, &headers, p, f.username, next, e.status);
+            if let Some(secs) = e.retry_after
+                && let Ok(v) = header::HeaderValue::from_str(&secs.to_string())
+            {
+                r.headers_mut().insert(header::RETRY_AFTER, v);
+            }
             r
         }
     }
@@ -816,8 +882,8 @@ async fn detail_view(
                             .into_iter()
                             .map(|l| {
                                 (
-                                    l.other_unit_name,
-                                    format!("/units/{}", l.other_unit_id),
+                                    l.other_unit_name.unwrap_or_else(|| t("ui.outside_territory")),
+                                    l.other_unit_id.map(|o| format!("/units/{o}")).unwrap_or_default(),
                                     format!("{}{}", if l.outgoing { "→ " } else { "← " }, l.kind_label),
                                 )
                             })
@@ -1189,28 +1255,28 @@ async fn save(
         RecordKind::Carriers => {
             let b: CarrierBody = serde_json::from_value(body).map_err(bad)?;
             match id {
-                Some(id) => s.update_carrier(actor, id, version(), b.input()?).await?.id,
+                Some(id) => s.update_carrier(actor, id, version(), &b.patch()).await?.id,
                 None => s.create_carrier(actor, b.input()?).await?.id,
             }
         }
         RecordKind::Units => {
             let b: UnitBody = serde_json::from_value(body).map_err(bad)?;
             match id {
-                Some(id) => s.update_unit(actor, id, version(), b.input()?).await?.id,
+                Some(id) => s.update_unit(actor, id, version(), &b.patch()).await?.id,
                 None => s.create_unit(actor, b.input()?).await?.id,
             }
         }
         RecordKind::Orgs => {
             let b: OrgBody = serde_json::from_value(body).map_err(bad)?;
             match id {
-                Some(id) => s.update_org(actor, id, version(), b.input()?).await?.id,
+                Some(id) => s.update_org(actor, id, version(), &b.patch()).await?.id,
                 None => s.create_org(actor, b.input()?).await?.id,
             }
         }
         RecordKind::Members => {
             let b: MemberBody = serde_json::from_value(body).map_err(bad)?;
             match id {
-                Some(id) => s.update_member(actor, id, version(), b.input()?).await?.id,
+                Some(id) => s.update_member(actor, id, version(), &b.patch()).await?.id,
                 None => s.create_member(actor, b.input()?).await?.id,
             }
         }
@@ -1320,13 +1386,14 @@ async fn edit_page(
                 put("version", o.version.to_string());
             }
             RecordKind::Members => {
-                // Editing a member shows the full ID and phone in the form: an audited read.
+                // The form shows the masked values: opening it reveals nothing (a link from
+                // another site could open it in a victim's name). A masked value sent back
+                // is no change; a new value replaces the old.
                 let m = s.get_member(actor, id).await?;
-                let r = s.reveal_member(actor, id).await?;
                 put("name", m.name);
                 put("status", m.status);
-                put("resident_id", r.resident_id);
-                put("phone", r.phone.unwrap_or_default());
+                put("resident_id", m.resident_id_masked);
+                put("phone", m.phone_masked.unwrap_or_default());
                 put("org_id", m.org_id.to_string());
                 put(
                     "work_unit_id",

@@ -270,12 +270,15 @@ async fn all_gaps(s: &AppState, t: &Territory, kind: GapKind, q: &ListQuery) -> 
 }
 
 async fn gap_workbook(
+    actor: &tongxin_store::Actor,
     s: &AppState,
     t: &Territory,
     kind: GapKind,
     q: &ListQuery,
     lang: Lang,
 ) -> Result<Response, ApiError> {
+    // A workbook leaves the system: the import/export right, as for registry exports.
+    actor.require(tongxin_domain::access::Action::ImportExport)?;
     let rows = all_gaps(s, t, kind, q).await?;
     let table = gap_table(kind, &rows, lang);
     let cells: Vec<Vec<String>> = table
@@ -299,7 +302,7 @@ async fn api_gaps(
     let kind = gap_kind(&kind)?;
     let t = territory(&s, &a.actor, &p.territory()).await?;
     if p.xlsx() {
-        return gap_workbook(&s, &t, kind, &p.list(), Lang::ZhCn).await;
+        return gap_workbook(&a.actor, &s, &t, kind, &p.list(), Lang::ZhCn).await;
     }
     Ok(Json(s.store.coverage_gaps(&t, kind, &p.list()).await?).into_response())
 }
@@ -872,7 +875,7 @@ async fn gaps_page(
         let kind = gap_kind(&kind)?;
         let t = territory(&s, &a.actor, &g.territory()).await?;
         if g.xlsx() {
-            return gap_workbook(&s, &t, kind, &g.list(), lang).await;
+            return gap_workbook(&a.actor, &s, &t, kind, &g.list(), lang).await;
         }
         let list = g.list();
         let page = s.store.coverage_gaps(&t, kind, &list).await?;
@@ -894,7 +897,11 @@ async fn gaps_page(
             pages,
             prev: (n > 1).then(|| format!("{base}?{filters}&page={}", n - 1)),
             next: (n < pages).then(|| format!("{base}?{filters}&page={}", n + 1)),
-            export: format!("{base}?{filters}&format=xlsx"),
+            export: if a.actor.role.may(tongxin_domain::access::Action::ImportExport) {
+                format!("{base}?{filters}&format=xlsx")
+            } else {
+                String::new()
+            },
             q: list.q.clone().unwrap_or_default(),
             kind_filter: list.kind.clone().unwrap_or_default(),
             kinds: kind.kind_codes(),

@@ -18,6 +18,7 @@ pub const ALL_CODES: &[&str] = &[
     "validation.too_long",
     "validation.out_of_range",
     "validation.unknown_value",
+    "validation.not_a_number",
     "registry.stale_edit",
     "registry.duplicate",
     "registry.reference_invalid",
@@ -27,6 +28,7 @@ pub const ALL_CODES: &[&str] = &[
     "registry.phone_invalid",
     "registry.unit.credit_code_invalid",
     "registry.member.resident_id_invalid",
+    "registry.member.joined_under_age",
     "registry.division.code_invalid",
     "registry.division.unknown",
     "registry.division.ambiguous",
@@ -35,6 +37,7 @@ pub const ALL_CODES: &[&str] = &[
     "auth.forbidden",
     "auth.rate_limited",
     "auth.csrf",
+    "auth.confirm_password",
     "import.not_a_workbook",
     "import.no_header",
     "import.missing_column",
@@ -47,6 +50,7 @@ pub const ALL_CODES: &[&str] = &[
     "request.too_large",
     "request.bad",
     "request.personal_data_in_url",
+    "request.reveal_needs_post",
 ];
 
 #[derive(Debug, Clone, Serialize)]
@@ -63,6 +67,8 @@ pub struct ApiError {
     pub code: &'static str,
     pub fields: Vec<FieldError>,
     pub detail: Option<String>,
+    /// Seconds to wait before trying again (`Retry-After`), for 429 and 503.
+    pub retry_after: Option<u64>,
 }
 
 #[derive(Serialize)]
@@ -83,6 +89,7 @@ impl ApiError {
             code,
             fields: vec![],
             detail: None,
+            retry_after: None,
         }
     }
 
@@ -140,6 +147,7 @@ impl From<StoreError> for ApiError {
             code: e.code(),
             fields,
             detail,
+            retry_after: None,
         }
     }
 }
@@ -167,6 +175,7 @@ impl From<tongxin_import::ImportError> for ApiError {
             code: e.code(),
             fields: vec![],
             detail: Some(detail),
+            retry_after: None,
         }
     }
 }
@@ -180,6 +189,12 @@ impl IntoResponse for ApiError {
             fields: &self.fields,
             detail: self.detail.as_deref(),
         };
-        (self.status, Json(body)).into_response()
+        let mut r = (self.status, Json(body)).into_response();
+        if let Some(secs) = self.retry_after
+            && let Ok(v) = axum::http::HeaderValue::from_str(&secs.to_string())
+        {
+            r.headers_mut().insert(axum::http::header::RETRY_AFTER, v);
+        }
+        r
     }
 }

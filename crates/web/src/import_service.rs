@@ -137,6 +137,10 @@ pub async fn export(
     division: Option<&str>,
     reveal: bool,
 ) -> Result<Vec<u8>, ApiError> {
+    actor.require(tongxin_domain::access::Action::ImportExport)?;
+    if reveal {
+        actor.require(tongxin_domain::access::Action::RevealPersonalData)?;
+    }
     let mut q = ListQuery {
         division: division.map(str::to_string),
         per_page: Some(500),
@@ -158,6 +162,7 @@ pub async fn export(
                         (Field::Address, c.address.clone().unwrap_or_default()),
                         (Field::Longitude, c.lng.map(|v| v.to_string()).unwrap_or_default()),
                         (Field::Latitude, c.lat.map(|v| v.to_string()).unwrap_or_default()),
+                        (Field::Version, c.version.to_string()),
                     ]));
                 }
                 page < p.pages()
@@ -174,6 +179,7 @@ pub async fn export(
                         (Field::Division, u.division_code.clone()),
                         (Field::Address, u.address.clone().unwrap_or_default()),
                         (Field::Instructor, u.instructor_name.clone().unwrap_or_default()),
+                        (Field::Version, u.version.to_string()),
                     ]));
                 }
                 page < p.pages()
@@ -197,6 +203,7 @@ pub async fn export(
                             Field::TermEndsOn,
                             o.term_ends_on.map(|d| d.to_string()).unwrap_or_default(),
                         ),
+                        (Field::Version, o.version.to_string()),
                     ]));
                 }
                 page < p.pages()
@@ -218,6 +225,7 @@ pub async fn export(
                         (Field::OrgRef, m.org_name.clone()),
                         (Field::WorkUnit, m.work_unit_name.clone().unwrap_or_default()),
                         (Field::JoinedOn, m.joined_on.map(|d| d.to_string()).unwrap_or_default()),
+                        (Field::Version, m.version.to_string()),
                     ]));
                 }
                 page < p.pages()

@@ -99,7 +99,12 @@ pub const ROUTES: &[(&str, &str, &str)] = &[
     (
         "get",
         "/api/v1/export/{kind}",
-        "Export carriers, units, orgs or members as xlsx (division, reveal)",
+        "Export carriers, units, orgs or members as xlsx, personal data masked (division); needs the import/export right",
+    ),
+    (
+        "post",
+        "/api/v1/export/{kind}",
+        "Export as xlsx; with reveal=true and the caller's password, full IDs and phones (audited, no-store)",
     ),
 ];
 

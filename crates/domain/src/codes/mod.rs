@@ -9,7 +9,7 @@ mod resident_id;
 pub use credit_code::CreditCode;
 pub use division_code::{DivisionCode, DivisionLevel};
 pub use phone::Phone;
-pub use resident_id::ResidentId;
+pub use resident_id::{ResidentId, is_partial_resident_id, masked_resident_id_parts};
 
 /// Why a code was refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]

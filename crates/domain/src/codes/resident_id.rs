@@ -16,6 +16,29 @@ pub struct ResidentId(String);
 const WEIGHTS: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
 const CHECKS: &[u8; 11] = b"10X98765432";
 
+/// The visible parts of a resident ID in its masked form exactly as shown
+/// (`3101**********1234`: four characters, ten `*`, four), or `None` for anything else —
+/// a pattern that shows more than the masked form is not a masked ID.
+pub fn masked_resident_id_parts(s: &str) -> Option<(&str, &str)> {
+    let b = s.as_bytes();
+    let visible = |c: &u8| c.is_ascii_digit() || *c == b'X';
+    (b.len() == 18
+        && b[..4].iter().all(u8::is_ascii_digit)
+        && b[4..14].iter().all(|c| *c == b'*')
+        && b[14..].iter().all(visible))
+    .then(|| (&s[..4], &s[14..]))
+}
+
+/// True when a search text looks like a resident ID with some characters hidden but is
+/// not the masked form: refused in URLs (it carries more than the masked form).
+pub fn is_partial_resident_id(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.len() == 18
+        && b.contains(&b'*')
+        && b.iter().all(|c| c.is_ascii_digit() || *c == b'X' || *c == b'*')
+        && masked_resident_id_parts(s).is_none()
+}
+
 impl ResidentId {
     pub fn parse(input: &str) -> Result<Self, CodeError> {
         let s = code_form(input);
@@ -91,6 +114,17 @@ impl fmt::Debug for ResidentId {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_the_masked_form_as_shown_is_a_masked_id() {
+        assert_eq!(masked_resident_id_parts("3101**********1234"), Some(("3101", "1234")));
+        // One more digit shown: not the masked form (the review rebuilt IDs this way).
+        assert_eq!(masked_resident_id_parts("31010*********1234"), None);
+        assert_eq!(masked_resident_id_parts("3101**********123"), None);
+        assert!(is_partial_resident_id("31010*********8640"));
+        assert!(!is_partial_resident_id("3101**********8640"));
+        assert!(!is_partial_resident_id("张三"));
+    }
     use proptest::prelude::*;
 
     #[test]

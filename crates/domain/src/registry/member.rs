@@ -81,7 +81,7 @@ impl MemberFields {
                 .checked_add_months(chrono::Months::new(12 * MIN_JOINING_AGE))
                 .is_none_or(|adult| j < adult)
         {
-            e.0.push(DomainError::OutOfRange { field: "joined_on" });
+            e.0.push(DomainError::JoinedUnderAge { field: "joined_on" });
         }
         match (name, status, resident_id, phone) {
             (Some(name), Some(status), Some(resident_id), Some(phone)) if e.0.is_empty() => Ok(MemberFields {
@@ -106,7 +106,7 @@ mod tests {
         let early = NaiveDate::from_ymd_opt(1967, 12, 30);
         let ok = NaiveDate::from_ymd_opt(1967, 12, 31);
         let e = MemberFields::parse("张三", "正式党员", id, "", early).expect_err("17 years old");
-        assert_eq!(e[0].field(), "joined_on");
+        assert_eq!(e[0], DomainError::JoinedUnderAge { field: "joined_on" });
         assert!(MemberFields::parse("张三", "正式党员", id, "13800138000", ok).is_ok());
     }
 }

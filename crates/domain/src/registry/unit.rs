@@ -138,19 +138,24 @@ impl UnitFields {
     }
 }
 
-/// A non-negative head count, blank for unknown; accepts `1,200` and `1200人`.
+/// A non-negative head count, blank for unknown; accepts `1,200`, `1200人` and `1200名`.
+/// Text that is not a count (`约50人`, `五十`) is "not a number"; a negative or absurd
+/// count is "out of range".
 pub fn parse_count(field: &'static str, raw: &str) -> Result<Option<u32>, DomainError> {
-    let s: String = crate::text::code_form(raw)
-        .chars()
-        .filter(|c| *c != ',' && *c != '人')
-        .collect();
+    let s: String = crate::text::code_form(raw).chars().filter(|c| *c != ',').collect();
+    let s = s.strip_suffix('人').or_else(|| s.strip_suffix('名')).unwrap_or(&s);
     if s.is_empty() {
         return Ok(None);
     }
-    let s = s.strip_suffix(".0").unwrap_or(&s);
-    s.parse::<u32>()
-        .map(Some)
-        .map_err(|_| DomainError::OutOfRange { field })
+    let s = s.strip_suffix(".0").unwrap_or(s);
+    let digits = s.strip_prefix('-').unwrap_or(s);
+    if digits.is_empty() || !digits.chars().all(|c| c.is_ascii_digit()) {
+        return Err(DomainError::NotANumber { field });
+    }
+    match s.parse::<i64>() {
+        Ok(n) if (0..=10_000_000).contains(&n) => Ok(Some(n as u32)),
+        _ => Err(DomainError::OutOfRange { field }),
+    }
 }
 
 #[cfg(test)]
@@ -169,6 +174,10 @@ mod tests {
     fn counts() {
         assert_eq!(parse_count("e", "1,200人"), Ok(Some(1200)));
         assert_eq!(parse_count("e", " "), Ok(None));
-        assert!(parse_count("e", "-3").is_err());
+        assert_eq!(parse_count("e", "-3"), Err(DomainError::OutOfRange { field: "e" }));
+        // "About 50" is not a number, and an office is told so (not "out of range").
+        assert_eq!(parse_count("e", "约50人"), Err(DomainError::NotANumber { field: "e" }));
+        assert_eq!(parse_count("e", "五十"), Err(DomainError::NotANumber { field: "e" }));
+        assert_eq!(parse_count("e", "５０名"), Ok(Some(50)));
     }
 }

@@ -165,9 +165,15 @@ impl Store {
         Ok(self.carrier_views(vec![m]).await?.remove(0))
     }
 
-    pub async fn update_carrier(&self, actor: &Actor, id: i64, version: i64, f: CarrierInput) -> Result<CarrierView> {
+    /// Edits a carrier: the fields of the patch, laid over the stored row.
+    pub async fn update_carrier(
+        &self,
+        actor: &Actor,
+        id: i64,
+        version: i64,
+        patch: &super::CarrierPatch,
+    ) -> Result<CarrierView> {
         actor.require(Action::WriteRegistry)?;
-        self.check_placement(actor, &f.division).await?;
         let txn = self.begin().await?;
         let before = carrier::Entity::find_by_id(id)
             .filter(scope(actor))
@@ -179,6 +185,8 @@ impl Store {
                 current: before.version,
             });
         }
+        let f = patch.over(&before)?;
+        self.check_placement(actor, &f.division).await?;
         let after = self.update_carrier_in(&txn, actor, before, f).await?;
         txn.commit().await?;
         Ok(self.carrier_views(vec![after]).await?.remove(0))

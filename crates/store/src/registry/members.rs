@@ -240,19 +240,25 @@ impl Store {
         })
     }
 
-    async fn check_member_refs<C: ConnectionTrait>(&self, db: &C, actor: &Actor, i: &MemberInput) -> Result<()> {
-        let org = self
-            .org_model(db, actor, i.org_id)
-            .await
-            .map_err(|_| StoreError::Reference { field: "org_id" })?;
-        if org.archived {
-            return Err(StoreError::Reference { field: "org_id" });
+    /// Checks a member's organisation and work unit are in scope (on an edit, those that
+    /// change).
+    async fn check_member_refs<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        actor: &Actor,
+        i: &MemberInput,
+        before: Option<&member::Model>,
+    ) -> Result<()> {
+        if before.is_none_or(|b| b.org_id != i.org_id) {
+            let org = super::refs::org(db, actor, i.org_id, "org_id").await?;
+            if org.archived {
+                return Err(StoreError::Reference { field: "org_id" });
+            }
         }
-        if let Some(u) = i.work_unit_id {
-            unit::Entity::find_by_id(u)
-                .one(db)
-                .await?
-                .ok_or(StoreError::Reference { field: "work_unit_id" })?;
+        if let Some(u) = i.work_unit_id
+            && before.is_none_or(|b| b.work_unit_id != Some(u))
+        {
+            super::refs::unit(db, actor, u, "work_unit_id").await?;
         }
         Ok(())
     }
@@ -260,7 +266,7 @@ impl Store {
     pub async fn create_member(&self, actor: &Actor, i: MemberInput) -> Result<MemberView> {
         actor.require(Action::WriteMembers)?;
         let txn = self.begin().await?;
-        self.check_member_refs(&txn, actor, &i).await?;
+        self.check_member_refs(&txn, actor, &i, None).await?;
         let m = insert_member(&txn, i).await?;
         audit::record(&txn, actor, "create", "member", Some(m.id), None, member_json(&m)).await?;
         txn.commit().await?;
@@ -269,10 +275,15 @@ impl Store {
 
     /// Edits a member. Moving a member to another organisation is one atomic change: the
     /// member is never in two organisations nor in none (brief §4a.6).
-    pub async fn update_member(&self, actor: &Actor, id: i64, version: i64, i: MemberInput) -> Result<MemberView> {
+    pub async fn update_member(
+        &self,
+        actor: &Actor,
+        id: i64,
+        version: i64,
+        patch: &super::MemberPatch,
+    ) -> Result<MemberView> {
         actor.require(Action::WriteMembers)?;
         let txn = self.begin().await?;
-        self.check_member_refs(&txn, actor, &i).await?;
         let before = member::Entity::find_by_id(id)
             .filter(scope(actor))
             .one(&txn)
@@ -283,6 +294,8 @@ impl Store {
                 current: before.version,
             });
         }
+        let i = patch.over(&before)?;
+        self.check_member_refs(&txn, actor, &i, Some(&before)).await?;
         let after = self.update_member_in(&txn, actor, before, i).await?;
         txn.commit().await?;
         Ok(self.member_views(vec![after]).await?.remove(0))
@@ -365,17 +378,18 @@ impl Store {
     }
 }
 
-/// Name contains, full ID equals, or masked ID pattern (`*` for hidden characters).
+/// Name contains, full ID equals, or the masked form exactly as lists show it
+/// (`3101**********1234`). Nothing in between: a pattern that shows more than the masked
+/// form would let a searcher rebuild an ID one guessed digit at a time.
 fn member_search(s: &str) -> Condition {
     let code = tongxin_domain::text::code_form(s);
     let mut any = Condition::any().add(contains(member::Column::Name, s));
     if let Ok(id) = ResidentId::parse(&code) {
         any = any.add(member::Column::ResidentId.eq(id.reveal()));
-    } else if code.len() == 18 && code.contains('*') && code.chars().filter(|c| *c != '*').count() >= 8 {
-        let pattern: String = code.chars().map(|c| if c == '*' { '_' } else { c }).collect();
-        if pattern.chars().all(|c| c == '_' || c.is_ascii_digit() || c == 'X') {
-            any = any.add(Expr::col(member::Column::ResidentId).like(pattern));
-        }
+    } else if let Some((head, tail)) = tongxin_domain::codes::masked_resident_id_parts(&code) {
+        // Four characters, ten hidden, four: the same set of people as the masked form.
+        let pattern = format!("{head}__________{tail}");
+        any = any.add(Expr::col(member::Column::ResidentId).like(pattern));
     }
     any
 }

@@ -6,6 +6,8 @@ mod common;
 mod instructors;
 mod members;
 mod orgs;
+mod patch;
+pub(crate) mod refs;
 mod units;
 
 pub use carriers::{CarrierInput, CarrierView};
@@ -17,5 +19,6 @@ pub use members::{MemberInput, MemberView, RevealedMember};
 pub(crate) use members::{insert_member, member_json, scope as members_scope};
 pub use orgs::{OrgInput, OrgView};
 pub(crate) use orgs::{insert_org, org_unit_ids, scope as orgs_scope};
+pub use patch::{CarrierPatch, MemberPatch, OrgPatch, UnitPatch};
 pub use units::{UnitInput, UnitLinkView, UnitView};
 pub(crate) use units::{insert_unit_audited, scope as units_scope};

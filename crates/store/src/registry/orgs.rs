@@ -212,27 +212,26 @@ impl Store {
         db: &C,
         actor: &Actor,
         i: &OrgInput,
-        self_id: Option<i64>,
+        before: Option<(&party_org::Model, &[i64])>,
     ) -> Result<Option<party_org::Model>> {
-        if let Some(c) = i.carrier_id {
-            carrier::Entity::find_by_id(c)
-                .filter(super::carriers::scope(actor))
-                .one(db)
-                .await?
-                .ok_or(StoreError::Reference { field: "carrier_id" })?;
+        // On an edit only what changes is checked: a reference set by a higher office
+        // (a district committee as parent) stays as it is.
+        let self_id = before.map(|(b, _)| b.id);
+        if let Some(c) = i.carrier_id
+            && before.is_none_or(|(b, _)| b.carrier_id != Some(c))
+        {
+            super::refs::carrier(db, actor, c, "carrier_id").await?;
         }
         for u in &i.unit_ids {
-            self.unit_model(db, actor, *u)
-                .await
-                .map_err(|_| StoreError::Reference { field: "unit_ids" })?;
+            if before.is_none_or(|(_, have)| !have.contains(u)) {
+                super::refs::unit(db, actor, *u, "unit_ids").await?;
+            }
         }
         let parent = match i.parent_id {
             None => None,
+            Some(p) if before.is_some_and(|(b, _)| b.parent_id == Some(p)) => None,
             Some(p) => {
-                let parent = self
-                    .org_model(db, actor, p)
-                    .await
-                    .map_err(|_| StoreError::Reference { field: "parent_id" })?;
+                let parent = super::refs::org(db, actor, p, "parent_id").await?;
                 // A parent may not lie in the organisation's own subtree (no cycles).
                 if let Some(me) = self_id
                     && parent.path.contains(&format!("/{me}/"))
@@ -265,11 +264,10 @@ impl Store {
         Ok(self.org_views(vec![m]).await?.remove(0))
     }
 
-    pub async fn update_org(&self, actor: &Actor, id: i64, version: i64, i: OrgInput) -> Result<OrgView> {
+    /// Edits an organisation: the fields of the patch, laid over the stored row.
+    pub async fn update_org(&self, actor: &Actor, id: i64, version: i64, patch: &super::OrgPatch) -> Result<OrgView> {
         actor.require(Action::WriteRegistry)?;
-        self.check_placement(actor, &i.fields.division).await?;
         let txn = self.begin().await?;
-        self.check_org_refs(&txn, actor, &i, Some(id)).await?;
         let before = party_org::Entity::find_by_id(id)
             .filter(scope(actor))
             .one(&txn)
@@ -280,6 +278,10 @@ impl Store {
                 current: before.version,
             });
         }
+        let have = org_unit_ids(&txn, id).await?;
+        let i = patch.over(&before, have.clone())?;
+        self.check_placement(actor, &i.fields.division).await?;
+        self.check_org_refs(&txn, actor, &i, Some((&before, &have))).await?;
         let after = self.update_org_in(&txn, actor, before, i).await?;
         txn.commit().await?;
         Ok(self.org_views(vec![after]).await?.remove(0))
@@ -299,11 +301,15 @@ impl Store {
         let before_json = org_json(txn, &before).await?;
         let find = party_org::Entity::find_by_id(id);
         let parent = match i.parent_id {
-            Some(p) => {
-                let parent = party_org::Entity::find_by_id(p)
+            // The parent it already has, wherever it lies (read for its path).
+            Some(p) if before.parent_id == Some(p) => Some(
+                party_org::Entity::find_by_id(p)
                     .one(txn)
                     .await?
-                    .ok_or(StoreError::Reference { field: "parent_id" })?;
+                    .ok_or(StoreError::Reference { field: "parent_id" })?,
+            ),
+            Some(p) => {
+                let parent = super::refs::org(txn, actor, p, "parent_id").await?;
                 if parent.path.contains(&format!("/{id}/")) {
                     return Err(StoreError::Reference { field: "parent_id" });
                 }

@@ -29,8 +29,10 @@ pub struct UnitInput {
 pub struct UnitLinkView {
     pub kind: String,
     pub kind_label: String,
-    pub other_unit_id: i64,
-    pub other_unit_name: String,
+    /// The other unit; `None` when it lies outside the caller's territory (the link is
+    /// counted, the unit not named: chain coverage does the same).
+    pub other_unit_id: Option<i64>,
+    pub other_unit_name: Option<String>,
     /// True when this unit is the other's headquarters/franchisee/supplier; false when
     /// the other unit holds that relation to this one.
     pub outgoing: bool,
@@ -220,6 +222,7 @@ impl Store {
             .collect();
         let names: HashMap<i64, String> = unit::Entity::find()
             .filter(unit::Column::Id.is_in(others))
+            .filter(scope(actor))
             .all(&self.read)
             .await?
             .into_iter()
@@ -236,8 +239,8 @@ impl Store {
                         .unwrap_or_default()
                         .into(),
                     kind: l.kind,
-                    other_unit_id: other,
-                    other_unit_name: names.get(&other).cloned().unwrap_or_default(),
+                    other_unit_id: names.contains_key(&other).then_some(other),
+                    other_unit_name: names.get(&other).cloned(),
                     outgoing,
                 }
             })
@@ -253,9 +256,7 @@ impl Store {
         }
         let txn = self.begin().await?;
         self.unit_model(&txn, actor, unit_id).await?;
-        self.unit_model(&txn, actor, other_id)
-            .await
-            .map_err(|_| StoreError::Reference { field: "other_unit_id" })?;
+        super::refs::unit(&txn, actor, other_id, "other_unit_id").await?;
         unit_link::Entity::insert(unit_link::ActiveModel {
             unit_id: Set(unit_id),
             kind: Set(kind.code().into()),
@@ -271,20 +272,24 @@ impl Store {
         Ok(())
     }
 
-    /// Checks the carrier and instructor of a unit input are in scope.
-    async fn check_unit_refs<C: ConnectionTrait>(&self, db: &C, actor: &Actor, i: &UnitInput) -> Result<()> {
-        if let Some(c) = i.carrier_id {
-            carrier::Entity::find_by_id(c)
-                .filter(super::carriers::scope(actor))
-                .one(db)
-                .await?
-                .ok_or(StoreError::Reference { field: "carrier_id" })?;
+    /// Checks the carrier and instructor of a unit input are in scope (on an edit, those
+    /// that change: a reference set by a higher office stays as it is).
+    async fn check_unit_refs<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        actor: &Actor,
+        i: &UnitInput,
+        before: Option<&unit::Model>,
+    ) -> Result<()> {
+        if let Some(c) = i.carrier_id
+            && before.is_none_or(|b| b.carrier_id != Some(c))
+        {
+            super::refs::carrier(db, actor, c, "carrier_id").await?;
         }
-        if let Some(ins) = i.instructor_id {
-            instructor::Entity::find_by_id(ins)
-                .one(db)
-                .await?
-                .ok_or(StoreError::Reference { field: "instructor_id" })?;
+        if let Some(ins) = i.instructor_id
+            && before.is_none_or(|b| b.instructor_id != Some(ins))
+        {
+            super::refs::instructor(db, actor, ins, "instructor_id").await?;
         }
         Ok(())
     }
@@ -293,17 +298,22 @@ impl Store {
         actor.require(Action::WriteRegistry)?;
         self.check_placement(actor, &i.fields.division).await?;
         let txn = self.begin().await?;
-        self.check_unit_refs(&txn, actor, &i).await?;
+        self.check_unit_refs(&txn, actor, &i, None).await?;
         let m = insert_unit_audited(&txn, actor, i).await?;
         txn.commit().await?;
         Ok(self.unit_views(vec![m]).await?.remove(0))
     }
 
-    pub async fn update_unit(&self, actor: &Actor, id: i64, version: i64, i: UnitInput) -> Result<UnitView> {
+    /// Edits a unit: the fields of the patch, laid over the stored row.
+    pub async fn update_unit(
+        &self,
+        actor: &Actor,
+        id: i64,
+        version: i64,
+        patch: &super::UnitPatch,
+    ) -> Result<UnitView> {
         actor.require(Action::WriteRegistry)?;
-        self.check_placement(actor, &i.fields.division).await?;
         let txn = self.begin().await?;
-        self.check_unit_refs(&txn, actor, &i).await?;
         let before = unit::Entity::find_by_id(id)
             .filter(scope(actor))
             .one(&txn)
@@ -314,6 +324,9 @@ impl Store {
                 current: before.version,
             });
         }
+        let i = patch.over(&before)?;
+        self.check_placement(actor, &i.fields.division).await?;
+        self.check_unit_refs(&txn, actor, &i, Some(&before)).await?;
         let after = self.update_unit_in(&txn, actor, before, i).await?;
         txn.commit().await?;
         Ok(self.unit_views(vec![after]).await?.remove(0))

@@ -60,6 +60,7 @@ async fn a_street_office_is_refused_every_route_with_another_streets_ids() {
             ),
             ("post", "/api/v1/instructors") => Some(json!({"name": "越界指导员", "division": STREET_B})),
             ("post", "/api/v1/members/search") => Some(json!({"q": "乙党员"})),
+            ("post", "/api/v1/export/{kind}") => Some(json!({"division": STREET_B})),
             _ => None,
         };
         let mut path_theirs = ids(&theirs, path);

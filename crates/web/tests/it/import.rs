@@ -339,7 +339,8 @@ async fn export_then_import_round_trips() {
         assert_eq!(status, StatusCode::OK, "{kind}: {rep}");
         assert_eq!(rep["sheets"][0]["unchanged"], 1, "{kind}: {rep}");
     }
-    // Members round-trip with the audited full export.
+    // Full values never come from a GET (a cross-site link once wrote 478 reveal
+    // entries in its victim's name): refused, and nothing is revealed.
     let audits = app.store.audit_count("reveal").await.expect("count");
     let r = c
         .http
@@ -347,6 +348,32 @@ async fn export_then_import_round_trips() {
         .send()
         .await
         .expect("export");
+    assert_eq!(r.status(), StatusCode::METHOD_NOT_ALLOWED);
+    // A POST without the CSRF header, or without the password, reveals nothing either.
+    let post = |csrf: bool, password: &str| {
+        let mut rq = c
+            .http
+            .post(format!("{}/api/v1/export/members", c.base))
+            .json(&serde_json::json!({"reveal": true, "password": password}));
+        if csrf {
+            rq = rq.header("x-csrf-token", &c.csrf);
+        }
+        rq.send()
+    };
+    assert_eq!(
+        post(false, PASSWORD).await.expect("post").status(),
+        StatusCode::FORBIDDEN
+    );
+    let r = post(true, "wrong-password").await.expect("post");
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    assert_eq!(app.store.audit_count("reveal").await.expect("count"), audits);
+    // Members round-trip with the audited full export.
+    let r = post(true, PASSWORD).await.expect("export");
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(
+        r.headers().get("cache-control").and_then(|v| v.to_str().ok()),
+        Some("no-store")
+    );
     let (status, rep) = upload(&c, "", "members.xlsx", r.bytes().await.expect("bytes").to_vec()).await;
     assert_eq!(status, StatusCode::OK, "{rep}");
     assert_eq!(rep["sheets"][0]["unchanged"], 1, "{rep}");

@@ -5,7 +5,9 @@
 mod api;
 mod browser;
 mod coverage;
+mod edits;
 mod import;
+mod security;
 
 use reqwest::StatusCode;
 use serde_json::{Value, json};

@@ -1,0 +1,261 @@
+//! An edit writes only what the user changed: through the API, the console and import,
+//! a field not sent is never written. Each field of each record kind is edited in turn
+//! and every other field is checked to have survived.
+
+use crate::*;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use tongxin_domain::codes::DivisionCode;
+
+/// Keys of a record view that may change with an edit of `field` (its own key, its labels
+/// and the bookkeeping).
+fn follows(field: &str) -> Vec<&'static str> {
+    let mut keys = vec!["version", "updated_at"];
+    keys.extend(match field {
+        "kind" => vec!["kind", "kind_label"],
+        "status" => vec!["status", "status_label"],
+        "division" => vec!["division_code", "division_name"],
+        "carrier_id" => vec!["carrier_id", "carrier_name"],
+        "instructor_id" => vec!["instructor_id", "instructor_name"],
+        "parent_id" => vec!["parent_id", "parent_name", "path"],
+        "unit_ids" => vec!["unit_ids", "unit_names"],
+        "org_id" => vec!["org_id", "org_name"],
+        "work_unit_id" => vec!["work_unit_id", "work_unit_name"],
+        "resident_id" => vec!["resident_id_masked"],
+        "phone" => vec!["phone_masked"],
+        "lng" | "lat" => vec!["lng", "lat"],
+        "name" => vec!["name"],
+        "credit_code" => vec!["credit_code"],
+        "employees" => vec!["employees"],
+        "address" => vec!["address"],
+        "is_key" => vec!["is_key"],
+        "secretary" => vec!["secretary"],
+        "founded_on" => vec!["founded_on"],
+        "term_ends_on" => vec!["term_ends_on"],
+        "joined_on" => vec!["joined_on"],
+        other => panic!("no rule for {other}"),
+    });
+    keys
+}
+
+fn without(v: &Value, keys: &[&str]) -> Value {
+    let mut v = v.clone();
+    if let Some(o) = v.as_object_mut() {
+        for k in keys {
+            o.remove(*k);
+        }
+    }
+    v
+}
+
+#[tokio::test]
+async fn every_field_edited_alone_leaves_every_other_field_as_it_was() {
+    let app = spawn().await;
+    let a = street(&app, STREET_A, "甲").await;
+    let sys = tongxin_store::Actor::system("t");
+    let street_a = DivisionCode::parse(STREET_A).expect("code");
+    let ins = app
+        .store
+        .ensure_instructor(&sys, "甲指导员", None, &street_a)
+        .await
+        .expect("instructor");
+    let c = Client::login(&app, "admin", PASSWORD).await;
+    // A second carrier, unit and organisation to point at.
+    let (_, c2) = c
+        .call(
+            "post",
+            "/api/v1/carriers",
+            Some(json!({"name": "甲二号楼", "kind": "楼宇", "division": STREET_A})),
+        )
+        .await;
+    let (_, u2) = c
+        .call(
+            "post",
+            "/api/v1/units",
+            Some(json!({"name": "甲二公司", "kind": "企业", "division": STREET_A})),
+        )
+        .await;
+    let (_, o2) = c
+        .call(
+            "post",
+            "/api/v1/orgs",
+            Some(json!({"name": "甲二党委", "kind": "党委", "division": STREET_A})),
+        )
+        .await;
+    // Every optional field of the unit filled, the instructor among them.
+    let (_, u) = c.get(&format!("/api/v1/units/{}", a.unit)).await;
+    let (status, v) = c
+        .call(
+            "put",
+            &format!("/api/v1/units/{}", a.unit),
+            Some(json!({"version": u["version"], "instructor_id": ins.id, "address": "某路2号"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    let (_, o) = c.get(&format!("/api/v1/orgs/{}", a.org)).await;
+    let (status, v) = c
+        .call(
+            "put",
+            &format!("/api/v1/orgs/{}", a.org),
+            Some(json!({"version": o["version"], "founded_on": "2019-03-12", "term_ends_on": "2027-03-11", "carrier_id": a.carrier})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    let (_, m) = c.get(&format!("/api/v1/members/{}", a.member)).await;
+    let (status, v) = c
+        .call(
+            "put",
+            &format!("/api/v1/members/{}", a.member),
+            Some(json!({"version": m["version"], "joined_on": "2010-07-01"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+
+    let edits: Vec<(&str, i64, &str, Value)> = vec![
+        ("carriers", a.carrier, "name", json!("甲大厦（新）")),
+        ("carriers", a.carrier, "kind", json!("园区")),
+        ("carriers", a.carrier, "is_key", json!(false)),
+        ("carriers", a.carrier, "address", json!("某路9号")),
+        ("carriers", a.carrier, "lng", json!(121.45)),
+        ("units", a.unit, "name", json!("甲科技有限公司（新）")),
+        ("units", a.unit, "kind", json!("社会组织")),
+        ("units", a.unit, "credit_code", json!(credit_code(9_001))),
+        ("units", a.unit, "employees", json!(54)),
+        ("units", a.unit, "address", json!("某路3号")),
+        ("units", a.unit, "carrier_id", c2["id"].clone()),
+        ("units", a.unit, "instructor_id", Value::Null),
+        ("orgs", a.org, "name", json!("甲科技有限公司党支部（新）")),
+        ("orgs", a.org, "secretary", json!("李四")),
+        ("orgs", a.org, "founded_on", json!("2020-01-01")),
+        ("orgs", a.org, "term_ends_on", json!("2028-01-01")),
+        ("orgs", a.org, "parent_id", o2["id"].clone()),
+        ("orgs", a.org, "unit_ids", json!([a.unit, u2["id"]])),
+        ("orgs", a.org, "carrier_id", Value::Null),
+        ("members", a.member, "name", json!("甲党员（新）")),
+        ("members", a.member, "status", json!("预备党员")),
+        ("members", a.member, "phone", json!("13900139000")),
+        ("members", a.member, "resident_id", json!(resident_id(777))),
+        ("members", a.member, "joined_on", json!("2012-07-01")),
+        ("members", a.member, "work_unit_id", u2["id"].clone()),
+    ];
+    for (kind, id, field, value) in edits {
+        let path = format!("/api/v1/{kind}/{id}");
+        let (_, before) = c.get(&path).await;
+        let (status, v) = c
+            .call("put", &path, Some(json!({"version": before["version"], field: value})))
+            .await;
+        assert_eq!(status, StatusCode::OK, "{kind} {field}: {v}");
+        let (_, after) = c.get(&path).await;
+        let keep = follows(field);
+        assert_eq!(
+            without(&after, &keep),
+            without(&before, &keep),
+            "editing {kind}.{field} changed another field"
+        );
+        assert_ne!(after, before, "editing {kind}.{field} changed nothing");
+    }
+}
+
+/// The review's case: a street office changes 从业人数 in the console; the instructor,
+/// which the form does not carry, stays.
+#[tokio::test]
+async fn a_console_edit_keeps_the_fields_its_form_does_not_carry() {
+    let app = spawn().await;
+    let a = street(&app, STREET_A, "甲").await;
+    let sys = tongxin_store::Actor::system("t");
+    let ins = app
+        .store
+        .ensure_instructor(&sys, "甲指导员", None, &DivisionCode::parse(STREET_A).expect("code"))
+        .await
+        .expect("instructor");
+    account(
+        &app,
+        "street_a",
+        tongxin_domain::access::Role::StreetOffice,
+        Some(STREET_A),
+        None,
+    )
+    .await;
+    let c = Client::login(&app, "street_a", PASSWORD).await;
+    let (_, u) = c.get(&format!("/api/v1/units/{}", a.unit)).await;
+    let (status, _) = c
+        .call(
+            "put",
+            &format!("/api/v1/units/{}", a.unit),
+            Some(json!({"version": u["version"], "instructor_id": ins.id})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, u) = c.get(&format!("/api/v1/units/{}", a.unit)).await;
+    let r = c
+        .http
+        .post(format!("{}/units/{}/edit", c.base, a.unit))
+        .form(&[
+            ("csrf", c.csrf.as_str()),
+            ("version", &u["version"].to_string()),
+            ("name", u["name"].as_str().unwrap_or("")),
+            ("kind", u["kind"].as_str().unwrap_or("")),
+            ("credit_code", u["credit_code"].as_str().unwrap_or("")),
+            ("employees", "54"),
+            ("division", STREET_A),
+            ("carrier_id", &a.carrier.to_string()),
+            ("address", ""),
+        ])
+        .send()
+        .await
+        .expect("save");
+    assert_eq!(
+        r.status(),
+        StatusCode::SEE_OTHER,
+        "{}",
+        r.text().await.unwrap_or_default()
+    );
+    let (_, after) = c.get(&format!("/api/v1/units/{}", a.unit)).await;
+    assert_eq!(after["employees"], 54);
+    assert_eq!(after["instructor_id"], ins.id, "{after}");
+}
+
+/// A sheet that carries only some columns changes only those: the carrier and the
+/// instructor of a unit survive a sheet of names and head counts.
+#[tokio::test]
+async fn an_import_writes_only_the_columns_it_carries() {
+    let app = spawn().await;
+    let a = street(&app, STREET_A, "甲").await;
+    let sys = tongxin_store::Actor::system("t");
+    let ins = app
+        .store
+        .ensure_instructor(&sys, "甲指导员", None, &DivisionCode::parse(STREET_A).expect("code"))
+        .await
+        .expect("instructor");
+    let c = Client::login(&app, "admin", PASSWORD).await;
+    let (_, u) = c.get(&format!("/api/v1/units/{}", a.unit)).await;
+    c.call(
+        "put",
+        &format!("/api/v1/units/{}", a.unit),
+        Some(json!({"version": u["version"], "instructor_id": ins.id, "address": "某路2号"})),
+    )
+    .await;
+    let (_, before) = c.get(&format!("/api/v1/units/{}", a.unit)).await;
+    let csv = format!(
+        "单位名称,统一社会信用代码,所属街道,从业人数\n{},{},南京西路街道,99\n",
+        before["name"].as_str().unwrap_or(""),
+        before["credit_code"].as_str().unwrap_or("")
+    );
+    let form = reqwest::multipart::Form::new().part(
+        "file",
+        reqwest::multipart::Part::bytes(csv.into_bytes()).file_name("units.csv"),
+    );
+    let r = c
+        .http
+        .post(format!("{}/api/v1/import?kind=units", c.base))
+        .header("x-csrf-token", &c.csrf)
+        .multipart(form)
+        .send()
+        .await
+        .expect("import");
+    assert_eq!(r.status(), StatusCode::OK, "{}", r.text().await.unwrap_or_default());
+    let (_, after) = c.get(&format!("/api/v1/units/{}", a.unit)).await;
+    assert_eq!(after["employees"], 99);
+    let keep = follows("employees");
+    assert_eq!(without(&after, &keep), without(&before, &keep));
+}

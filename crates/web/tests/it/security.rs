@@ -1,0 +1,340 @@
+//! Findings of the security review, each with the call that exploited it: they must stay
+//! refused.
+
+use crate::*;
+use reqwest::StatusCode;
+use serde_json::json;
+use tongxin_domain::access::Role;
+use tongxin_domain::codes::{DivisionCode, ResidentId};
+
+/// A browser-like client (cookies, no redirects followed) that is not logged in.
+fn browser_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client")
+}
+
+#[tokio::test]
+async fn a_masked_id_is_matched_exactly_and_never_guessed_digit_by_digit() {
+    let app = spawn().await;
+    let a = street(&app, STREET_A, "甲").await;
+    account(&app, "street_a", Role::StreetOffice, Some(STREET_A), None).await;
+    let c = Client::login(&app, "street_a", PASSWORD).await;
+    let (_, m) = c.get(&format!("/api/v1/members/{}", a.member)).await;
+    let masked = m["resident_id_masked"].as_str().expect("masked").to_string();
+    let full = app
+        .store
+        .reveal_member(&tongxin_store::Actor::system("t"), a.member)
+        .await
+        .expect("reveal")
+        .resident_id;
+
+    // The masked form as shown finds the member.
+    let (status, v) = c.get(&format!("/api/v1/members?q={masked}")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(v["total"], 1, "{v}");
+
+    // One more digit shown than the mask: refused in a URL, and matches nothing in a body.
+    let guess = format!("{}{}", &full[..5], &masked[5..]);
+    let (status, v) = c.get(&format!("/api/v1/members?q={guess}")).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+    assert_eq!(v["code"], "request.personal_data_in_url");
+    let (status, v) = c
+        .call("post", "/api/v1/members/search", Some(json!({"q": guess})))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(v["total"], 0, "a partly unmasked pattern matched: {v}");
+    // Seventeen of eighteen shown: the same.
+    let (_, v) = c
+        .call(
+            "post",
+            "/api/v1/members/search",
+            Some(json!({"q": format!("{}*", &full[..17])})),
+        )
+        .await;
+    assert_eq!(v["total"], 0, "{v}");
+}
+
+#[tokio::test]
+async fn references_to_another_territory_are_refused_and_not_named() {
+    let app = spawn().await;
+    let a = street(&app, STREET_A, "甲").await;
+    let b = street(&app, STREET_B, "乙").await;
+    let sys = tongxin_store::Actor::system("t");
+    let theirs = app
+        .store
+        .ensure_instructor(&sys, "乙指导员", None, &DivisionCode::parse(STREET_B).expect("code"))
+        .await
+        .expect("instructor");
+    account(&app, "street_a", Role::StreetOffice, Some(STREET_A), None).await;
+    let c = Client::login(&app, "street_a", PASSWORD).await;
+    let before = snapshot(&app).await;
+
+    let (_, m) = c.get(&format!("/api/v1/members/{}", a.member)).await;
+    let (status, v) = c
+        .call(
+            "put",
+            &format!("/api/v1/members/{}", a.member),
+            Some(json!({"version": m["version"], "work_unit_id": b.unit})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+    assert_eq!(v["code"], "registry.reference_invalid");
+
+    let (_, u) = c.get(&format!("/api/v1/units/{}", a.unit)).await;
+    let (status, v) = c
+        .call(
+            "put",
+            &format!("/api/v1/units/{}", a.unit),
+            Some(json!({"version": u["version"], "instructor_id": theirs.id})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+    assert_eq!(v["code"], "registry.reference_invalid");
+    assert_eq!(snapshot(&app).await, before);
+
+    // A network link to a unit of another street is shown, its unit not named.
+    app.store
+        .link_units(
+            &sys,
+            a.unit,
+            tongxin_domain::registry::UnitLinkKind::HeadquartersOf,
+            b.unit,
+        )
+        .await
+        .expect("link");
+    let (status, v) = c.get(&format!("/api/v1/units/{}/links", a.unit)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(v[0]["other_unit_id"], serde_json::Value::Null, "{v}");
+    assert!(!v.to_string().contains("乙"), "{v}");
+    let page = c
+        .http
+        .get(format!("{}/units/{}", c.base, a.unit))
+        .send()
+        .await
+        .expect("page")
+        .text()
+        .await
+        .expect("text");
+    assert!(
+        !page.contains("乙科技"),
+        "the unit page names a unit outside the territory"
+    );
+}
+
+#[tokio::test]
+async fn login_goes_back_only_to_this_site_and_needs_its_own_form() {
+    let app = spawn().await;
+    let http = browser_client();
+    for next in [
+        "/%09/evil.example",
+        "//evil.example",
+        "/\\evil.example",
+        "https://evil.example",
+    ] {
+        let page = http
+            .get(app.url(&format!("/login?next={next}")))
+            .send()
+            .await
+            .expect("page")
+            .text()
+            .await
+            .expect("text");
+        assert!(page.contains(r#"name="next" value="/""#), "{next} kept in the form");
+    }
+    // The login form's token and cookie (double submit).
+    let page = http
+        .get(app.url("/login"))
+        .send()
+        .await
+        .expect("page")
+        .text()
+        .await
+        .expect("text");
+    let token = page
+        .split(r#"name="csrf" value=""#)
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .expect("token")
+        .to_string();
+    let r = http
+        .post(app.url("/login"))
+        .form(&[
+            ("username", "admin"),
+            ("password", PASSWORD),
+            ("csrf", token.as_str()),
+            ("next", "/\t/evil.example"),
+        ])
+        .send()
+        .await
+        .expect("login");
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(r.headers()["location"], "/");
+
+    // A form posted from another site has no cookie of ours: refused (login CSRF).
+    let r = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client")
+        .post(app.url("/login"))
+        .form(&[("username", "admin"), ("password", PASSWORD), ("csrf", token.as_str())])
+        .send()
+        .await
+        .expect("login");
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    assert!(
+        r.headers()
+            .get("set-cookie")
+            .is_none_or(|c| !c.to_str().unwrap_or("").contains("tx_session="))
+    );
+
+    // A login body is small.
+    let r = reqwest::Client::new()
+        .post(app.url("/api/v1/auth/login"))
+        .header("content-type", "application/json")
+        .body(format!(r#"{{"username":"{}","password":"x"}}"#, "a".repeat(100_000)))
+        .send()
+        .await
+        .expect("login");
+    assert_eq!(r.status(), StatusCode::PAYLOAD_TOO_LARGE);
+}
+
+#[tokio::test]
+async fn opening_a_member_form_reveals_nothing() {
+    let app = spawn().await;
+    let a = street(&app, STREET_A, "甲").await;
+    account(&app, "street_a", Role::StreetOffice, Some(STREET_A), None).await;
+    let c = Client::login(&app, "street_a", PASSWORD).await;
+    let full = app
+        .store
+        .reveal_member(&tongxin_store::Actor::system("t"), a.member)
+        .await
+        .expect("reveal")
+        .resident_id;
+    let reveals = app.store.audit_count("reveal").await.expect("count");
+    let page = c
+        .http
+        .get(format!("{}/members/{}/edit", c.base, a.member))
+        .send()
+        .await
+        .expect("page")
+        .text()
+        .await
+        .expect("text");
+    assert!(!page.contains(&full), "the edit form shows the full ID");
+    assert_eq!(app.store.audit_count("reveal").await.expect("count"), reveals);
+
+    // Saving the form as shown (masked values) changes neither the ID nor the phone.
+    let (_, before) = c.get(&format!("/api/v1/members/{}", a.member)).await;
+    let r = c
+        .http
+        .post(format!("{}/members/{}/edit", c.base, a.member))
+        .form(&[
+            ("csrf", c.csrf.as_str()),
+            ("version", &before["version"].to_string()),
+            ("name", "甲党员（改）"),
+            ("status", "full"),
+            ("resident_id", before["resident_id_masked"].as_str().unwrap_or("")),
+            ("phone", before["phone_masked"].as_str().unwrap_or("")),
+            ("org_id", &a.org.to_string()),
+            ("work_unit_id", &a.unit.to_string()),
+            ("joined_on", ""),
+        ])
+        .send()
+        .await
+        .expect("save");
+    assert_eq!(
+        r.status(),
+        StatusCode::SEE_OTHER,
+        "{}",
+        r.text().await.unwrap_or_default()
+    );
+    let after = app
+        .store
+        .reveal_member(&tongxin_store::Actor::system("t"), a.member)
+        .await
+        .expect("reveal");
+    assert_eq!(after.resident_id, full);
+    assert_eq!(after.phone.as_deref(), Some("13800138000"));
+    let (_, v) = c.get(&format!("/api/v1/members/{}", a.member)).await;
+    assert_eq!(v["name"], "甲党员（改）");
+
+    // The reveal answer is not to be cached.
+    let r = c
+        .http
+        .post(format!("{}/api/v1/members/{}/reveal", c.base, a.member))
+        .header("x-csrf-token", &c.csrf)
+        .send()
+        .await
+        .expect("reveal");
+    assert_eq!(r.headers()["cache-control"], "no-store");
+    let _ = ResidentId::parse(&full).expect("a real ID");
+}
+
+#[tokio::test]
+async fn exports_need_the_export_right() {
+    let app = spawn().await;
+    street(&app, STREET_A, "甲").await;
+    account(&app, "member_a", Role::Member, Some(STREET_A), None).await;
+    let c = Client::login(&app, "member_a", PASSWORD).await;
+    for path in [
+        "/api/v1/export/members".to_string(),
+        format!("/api/v1/coverage/gaps/uncovered_units?division={STREET_A}&format=xlsx"),
+        format!("/coverage/gaps/uncovered_units?division={STREET_A}&format=xlsx"),
+    ] {
+        let r = c.http.get(format!("{}{path}", c.base)).send().await.expect("get");
+        assert_eq!(r.status(), StatusCode::FORBIDDEN, "{path}");
+        assert!(
+            !r.headers()["content-type"]
+                .to_str()
+                .unwrap_or("")
+                .contains("spreadsheetml"),
+            "{path}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn an_old_export_cannot_revert_a_newer_edit() {
+    let app = spawn().await;
+    let a = street(&app, STREET_A, "甲").await;
+    let c = Client::login(&app, "admin", PASSWORD).await;
+    let old = c
+        .http
+        .get(format!("{}/api/v1/export/units?division={STREET_A}", c.base))
+        .send()
+        .await
+        .expect("export")
+        .bytes()
+        .await
+        .expect("bytes")
+        .to_vec();
+    // Someone edits the unit after the export.
+    let (_, u) = c.get(&format!("/api/v1/units/{}", a.unit)).await;
+    let (status, _) = c
+        .call(
+            "put",
+            &format!("/api/v1/units/{}", a.unit),
+            Some(json!({"version": u["version"], "employees": 31})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    // The old file, imported, would put 30 back: refused, naming the record's versions.
+    let form =
+        reqwest::multipart::Form::new().part("file", reqwest::multipart::Part::bytes(old).file_name("units.xlsx"));
+    let r = c
+        .http
+        .post(format!("{}/api/v1/import", c.base))
+        .header("x-csrf-token", &c.csrf)
+        .multipart(form)
+        .send()
+        .await
+        .expect("import");
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let v: serde_json::Value = r.json().await.expect("json");
+    assert_eq!(v["errors"][0]["code"], "registry.stale_edit", "{v}");
+    let (_, now) = c.get(&format!("/api/v1/units/{}", a.unit)).await;
+    assert_eq!(now["employees"], 31);
+}
