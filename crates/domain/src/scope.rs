@@ -54,6 +54,31 @@ impl Scope {
         }
     }
 
+    /// The one visibility rule for divisions, used by the API, the console, the command
+    /// line and exports alike: a division's figures, records, children and drill-down
+    /// are shown when it lies in the account's division territory.
+    pub fn may_view_division(&self, code: &DivisionCode) -> bool {
+        match self {
+            Scope::All => true,
+            Scope::Within { division, .. } => division.as_ref().is_some_and(|d| d.contains(code)),
+        }
+    }
+
+    /// A division's name and code alone (breadcrumbs above the territory): its own
+    /// territory, below it, or the divisions it lies in. Never a sibling.
+    pub fn may_name_division(&self, code: &DivisionCode) -> bool {
+        match self {
+            Scope::All => true,
+            Scope::Within { division, .. } => division.as_ref().is_some_and(|d| d.contains(code) || code.contains(d)),
+        }
+    }
+
+    /// A record located in `division` (and, for organisation-owned records, under
+    /// `org`): the same rule as [`Scope::covers`], named for what callers ask.
+    pub fn may_view_record(&self, division: &DivisionCode, org: Option<&OrgPath>) -> bool {
+        self.covers(division, org)
+    }
+
     /// The division a console opens on: the scope's own, or the whole store.
     pub fn home_division(&self) -> Option<&DivisionCode> {
         match self {
@@ -79,6 +104,19 @@ mod tests {
         assert!(!street.covers(&code("310106013001"), None));
         assert!(!street.covers(&code("310106"), None));
         assert!(Scope::All.covers(&code("310106"), None));
+    }
+
+    #[test]
+    fn a_street_names_its_district_but_does_not_view_it_or_its_siblings() {
+        let street = Scope::division(code("310106012"));
+        assert!(street.may_view_division(&code("310106012")));
+        assert!(street.may_view_division(&code("310106012003")));
+        assert!(street.may_name_division(&code("310106")));
+        assert!(!street.may_view_division(&code("310106")));
+        assert!(!street.may_name_division(&code("310106013")));
+        assert!(!street.may_view_division(&code("310106013")));
+        let branch = Scope::org(OrgPath::root(OrgId(7)));
+        assert!(!branch.may_view_division(&code("3101")));
     }
 
     #[test]

@@ -159,6 +159,11 @@ struct Lookups {
     units_by_code: HashMap<String, i64>,
     units_by_name: HashMap<String, Vec<(i64, String)>>,
     orgs_by_name: HashMap<String, Vec<(i64, String)>>,
+    /// Resident IDs found registered outside the territory: (ID, answered?). Audited
+    /// once the import's transaction is over, answered or not.
+    elsewhere: Vec<(tongxin_domain::codes::ResidentId, bool)>,
+    /// "Registered elsewhere" answers this account had in the last hour before the import.
+    elsewhere_used: Option<u64>,
 }
 
 impl Lookups {
@@ -260,6 +265,11 @@ impl Store {
             report.committed = true;
         } else {
             txn.rollback().await?;
+        }
+        // Each "registered elsewhere" answer (and each refused one) is audited, whatever
+        // became of the import.
+        for (id, _) in &lk.elsewhere {
+            self.note_elsewhere(actor, id).await?;
         }
         Ok(report)
     }
@@ -767,13 +777,33 @@ impl Store {
             .map_err(|e| store_fail(e.into()))?;
         match existing {
             Some(m) => {
-                // A member recorded in another territory is not ours to move by import.
-                member::Entity::find_by_id(m.id)
+                // A member recorded in another territory is not ours to move by import:
+                // the row says so without saying where, within the account's allowance.
+                let ours = member::Entity::find_by_id(m.id)
                     .filter(crate::registry::members_scope(actor))
                     .one(db)
                     .await
                     .map_err(|e| store_fail(e.into()))?
-                    .ok_or_else(|| fail(Some(Field::ResidentId), "registry.duplicate", "resident_id"))?;
+                    .is_some();
+                if !ours {
+                    let used = match lk.elsewhere_used {
+                        Some(n) => n,
+                        None => {
+                            let n = self.elsewhere_answers(actor).await.map_err(store_fail)?;
+                            lk.elsewhere_used = Some(n);
+                            n
+                        }
+                    };
+                    let answered = used + (lk.elsewhere.iter().filter(|(_, a)| *a).count() as u64)
+                        < crate::registry::ELSEWHERE_CHECKS_PER_HOUR;
+                    lk.elsewhere.push((fields.resident_id.clone(), answered));
+                    let e = if answered {
+                        StoreError::RegisteredElsewhere
+                    } else {
+                        StoreError::TooManyChecks
+                    };
+                    return Err(fail(Some(Field::ResidentId), e.code(), ""));
+                }
                 let patch = crate::registry::MemberPatch {
                     name: Some(fields.name.clone()),
                     status: Some(fields.status.code().to_string()),

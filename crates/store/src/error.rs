@@ -32,6 +32,13 @@ pub enum StoreError {
     Io(#[from] std::io::Error),
     #[error("bad input file: {0}")]
     BadFile(String),
+    /// The resident ID is registered as a member outside the caller's territory. Where is
+    /// not said; the answer is audited; the way forward is a transfer (组织关系转接).
+    #[error("this resident ID is registered as a member elsewhere; transfer the membership instead")]
+    RegisteredElsewhere,
+    /// Too many such answers for one account in an hour.
+    #[error("too many registration checks of resident IDs; try again later")]
+    TooManyChecks,
 }
 
 impl ErrorCode for StoreError {
@@ -48,6 +55,8 @@ impl ErrorCode for StoreError {
             StoreError::Forbidden => "auth.forbidden",
             StoreError::Db(_) | StoreError::Io(_) => "internal",
             StoreError::BadFile(_) => "import.bad_file",
+            StoreError::RegisteredElsewhere => "registry.member.registered_elsewhere",
+            StoreError::TooManyChecks => "registry.member.checks_limited",
         }
     }
 }

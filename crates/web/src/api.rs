@@ -4,7 +4,7 @@
 use crate::auth::{self, ApiAuth};
 use crate::import_service;
 use crate::{ApiError, AppState};
-use axum::extract::{Multipart, Path, Query, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -356,30 +356,28 @@ async fn me(ApiAuth(a): ApiAuth) -> Json<Me> {
     })
 }
 
-/// A division is shown to an account whose territory contains it or lies below it (its
-/// ancestors, for breadcrumbs); another territory's division is a 404 like any record.
-fn division_visible(actor: &tongxin_store::Actor, code: &str) -> bool {
-    match &actor.scope {
-        tongxin_domain::scope::Scope::All => true,
-        tongxin_domain::scope::Scope::Within { division: Some(d), .. } => {
-            code.starts_with(d.as_str()) || d.as_str().starts_with(code)
-        }
-        tongxin_domain::scope::Scope::Within { division: None, .. } => false,
-    }
+/// The caller may view this division (its records, figures and children): the domain's
+/// one rule, [`tongxin_domain::scope::Scope::may_view_division`].
+pub(crate) fn division_visible(actor: &tongxin_store::Actor, code: &str) -> bool {
+    tongxin_domain::codes::DivisionCode::parse(code).is_ok_and(|c| actor.scope.may_view_division(&c))
 }
 
+/// One division by code: the caller's territory, below it, or the divisions above it
+/// (for breadcrumbs); another territory's is a 404 like any record.
 async fn division(
     State(s): State<AppState>,
     ApiAuth(a): ApiAuth,
     Path(code): Path<String>,
 ) -> Result<Response, ApiError> {
-    if !division_visible(&a.actor, &code) {
+    let named = tongxin_domain::codes::DivisionCode::parse(&code).is_ok_and(|c| a.actor.scope.may_name_division(&c));
+    if !named {
         return Err(StoreError::NotFound.into());
     }
     let d = s.store.division(&code).await?.ok_or(StoreError::NotFound)?;
     Ok(Json(d).into_response())
 }
 
+/// The divisions below one in the caller's territory (never a district's other streets).
 async fn division_children(
     State(s): State<AppState>,
     ApiAuth(a): ApiAuth,
@@ -515,6 +513,8 @@ async fn create_carrier(
     ApiAuth(a): ApiAuth,
     Json(b): Json<CarrierBody>,
 ) -> Result<Response, ApiError> {
+    // The right before the body: a role that may not write learns nothing of the rules.
+    a.actor.require(tongxin_domain::access::Action::WriteRegistry)?;
     let v = s.store.create_carrier(&a.actor, b.input()?).await?;
     Ok((StatusCode::CREATED, Json(v)).into_response())
 }
@@ -525,6 +525,8 @@ async fn update_carrier(
     Path(id): Path<i64>,
     Json(b): Json<CarrierBody>,
 ) -> Result<Response, ApiError> {
+    // The right before the body: a role that may not write learns nothing of the rules.
+    a.actor.require(tongxin_domain::access::Action::WriteRegistry)?;
     let version = version_of(b.version)?;
     Ok(Json(s.store.update_carrier(&a.actor, id, version, &b.patch()).await?).into_response())
 }
@@ -543,6 +545,8 @@ async fn create_unit(
     ApiAuth(a): ApiAuth,
     Json(b): Json<UnitBody>,
 ) -> Result<Response, ApiError> {
+    // The right before the body: a role that may not write learns nothing of the rules.
+    a.actor.require(tongxin_domain::access::Action::WriteRegistry)?;
     let v = s.store.create_unit(&a.actor, b.input()?).await?;
     Ok((StatusCode::CREATED, Json(v)).into_response())
 }
@@ -553,6 +557,8 @@ async fn update_unit(
     Path(id): Path<i64>,
     Json(b): Json<UnitBody>,
 ) -> Result<Response, ApiError> {
+    // The right before the body: a role that may not write learns nothing of the rules.
+    a.actor.require(tongxin_domain::access::Action::WriteRegistry)?;
     let version = version_of(b.version)?;
     Ok(Json(s.store.update_unit(&a.actor, id, version, &b.patch()).await?).into_response())
 }
@@ -586,6 +592,8 @@ async fn create_org(
     ApiAuth(a): ApiAuth,
     Json(b): Json<OrgBody>,
 ) -> Result<Response, ApiError> {
+    // The right before the body: a role that may not write learns nothing of the rules.
+    a.actor.require(tongxin_domain::access::Action::WriteRegistry)?;
     let v = s.store.create_org(&a.actor, b.input()?).await?;
     Ok((StatusCode::CREATED, Json(v)).into_response())
 }
@@ -596,6 +604,8 @@ async fn update_org(
     Path(id): Path<i64>,
     Json(b): Json<OrgBody>,
 ) -> Result<Response, ApiError> {
+    // The right before the body: a role that may not write learns nothing of the rules.
+    a.actor.require(tongxin_domain::access::Action::WriteRegistry)?;
     let version = version_of(b.version)?;
     Ok(Json(s.store.update_org(&a.actor, id, version, &b.patch()).await?).into_response())
 }
@@ -614,6 +624,8 @@ async fn create_member(
     ApiAuth(a): ApiAuth,
     Json(b): Json<MemberBody>,
 ) -> Result<Response, ApiError> {
+    // The right before the body: a role that may not write learns nothing of the rules.
+    a.actor.require(tongxin_domain::access::Action::WriteMembers)?;
     let v = s.store.create_member(&a.actor, b.input()?).await?;
     Ok((StatusCode::CREATED, Json(v)).into_response())
 }
@@ -624,6 +636,8 @@ async fn update_member(
     Path(id): Path<i64>,
     Json(b): Json<MemberBody>,
 ) -> Result<Response, ApiError> {
+    // The right before the body: a role that may not write learns nothing of the rules.
+    a.actor.require(tongxin_domain::access::Action::WriteMembers)?;
     let version = version_of(b.version)?;
     Ok(Json(s.store.update_member(&a.actor, id, version, &b.patch()).await?).into_response())
 }
@@ -704,10 +718,12 @@ async fn import(
     ApiAuth(a): ApiAuth,
     Query(p): Query<ImportParams>,
     headers: axum::http::HeaderMap,
-    mut mp: Multipart,
+    req: axum::extract::Request,
 ) -> Result<Response, ApiError> {
-    // The right is checked before a byte of the upload is read.
+    // The right is checked before a byte of the upload is read (the multipart reader
+    // is made only after it).
     a.actor.require(tongxin_domain::access::Action::ImportExport)?;
+    let mut mp = import_service::multipart(req, &s).await?;
     let (filename, bytes) = import_service::read_upload(&mut mp).await?;
     let kind = p.kind.as_deref().and_then(tongxin_import::Kind::parse);
     let mode = ImportMode {

@@ -6,14 +6,13 @@ use crate::auth::{self, LANG_COOKIE, PageAuth, cookie};
 use crate::i18n::Lang;
 use crate::{ApiError, AppState};
 use askama::Template;
-use axum::extract::{Multipart, Path, Query, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use serde::Deserialize;
 use std::collections::HashMap;
-use std::sync::Mutex;
 use tongxin_domain::access::Action;
 use tongxin_domain::codes::DivisionCode;
 use tongxin_domain::registry::{CarrierKind, Labelled, MemberStatus, OrgKind, UnitKind};
@@ -55,6 +54,8 @@ pub struct Ctx {
     pub csrf: String,
     pub flash_ok: Option<String>,
     pub flash_error: Option<String>,
+    /// The role may import and export (the menu shows 导入 only then).
+    pub can_import: bool,
 }
 
 impl Ctx {
@@ -78,6 +79,7 @@ pub(crate) fn ctx(headers: &HeaderMap, auth: Option<&auth::Auth>, title_key: &st
         csrf: auth.and_then(|a| a.csrf.clone()).unwrap_or_default(),
         flash_ok: None,
         flash_error: None,
+        can_import: auth.is_some_and(|a| a.actor.role.may(Action::ImportExport)),
     }
 }
 
@@ -335,9 +337,19 @@ async fn counts(state: &AppState, actor: &Actor, code: Option<&str>) -> Result<(
 }
 
 async fn home(State(state): State<AppState>, headers: HeaderMap, PageAuth(a): PageAuth) -> Response {
-    let code = match a.actor.scope.home_division() {
-        Some(d) => d.to_string(),
-        None => "3101".to_string(),
+    use tongxin_domain::scope::Scope;
+    let code = match &a.actor.scope {
+        Scope::All => "3101".to_string(),
+        Scope::Within { division: Some(d), .. } => d.to_string(),
+        // An organisation's account (a branch secretary, a member) opens on its
+        // organisation: it has no division territory to show.
+        Scope::Within { org: Some(p), .. } => match p.as_str().trim_matches('/').rsplit('/').next() {
+            Some(id) if !id.is_empty() => return Redirect::to(&format!("/orgs/{id}")).into_response(),
+            _ => return error_page(&headers, Some(&a), ApiError::new(StatusCode::NOT_FOUND, "not_found")),
+        },
+        Scope::Within { .. } => {
+            return error_page(&headers, Some(&a), ApiError::new(StatusCode::NOT_FOUND, "not_found"));
+        }
     };
     division_view(&state, &headers, &a, &code).await
 }
@@ -354,15 +366,8 @@ async fn division_page(
 async fn division_view(state: &AppState, headers: &HeaderMap, a: &auth::Auth, code: &str) -> Response {
     let result: Result<Response, ApiError> = async {
         let dc = DivisionCode::parse(code).map_err(|_| ApiError::new(StatusCode::NOT_FOUND, "not_found"))?;
-        // A division outside the account's territory is not shown (unless an organisation
-        // scope reaches into it, whose records the counts then show).
-        let visible = match &a.actor.scope {
-            tongxin_domain::scope::Scope::All => true,
-            tongxin_domain::scope::Scope::Within { division, org } => {
-                division.as_ref().is_some_and(|d| d.contains(&dc)) || org.is_some()
-            }
-        };
-        if !visible {
+        // The same rule as the API's: a division outside the territory is a 404.
+        if !a.actor.scope.may_view_division(&dc) {
             return Err(ApiError::new(StatusCode::NOT_FOUND, "not_found"));
         }
         let d = state
@@ -1150,6 +1155,10 @@ async fn new_page(headers: HeaderMap, PageAuth(a): PageAuth, Path(kind): Path<St
     let Some(rk) = RecordKind::parse(&kind) else {
         return error_page(&headers, Some(&a), ApiError::new(StatusCode::NOT_FOUND, "not_found"));
     };
+    // The page checks the right its API route checks.
+    if let Err(e) = a.actor.require(rk.write_action()) {
+        return error_page(&headers, Some(&a), e.into());
+    }
     let mut values = HashMap::new();
     if let Some(d) = a.actor.scope.home_division() {
         values.insert("division".to_string(), d.to_string());
@@ -1224,12 +1233,20 @@ fn body_of(rk: RecordKind, f: &HashMap<String, String>) -> serde_json::Value {
                 serde_json::Value::Bool(matches!(raw.as_str(), "on" | "true")),
             );
         } else if name == "unit_ids" {
-            let ids: Vec<serde_json::Value> = raw
+            // A token that is not an id is never dropped: the whole value goes as text
+            // and is refused beside the field.
+            let tokens: Vec<&str> = raw
                 .split([',', '，', '、', ' '])
-                .filter_map(|s| s.trim().parse::<i64>().ok())
-                .map(Into::into)
+                .filter(|t| !t.trim().is_empty())
                 .collect();
-            v.insert(name.into(), serde_json::Value::Array(ids));
+            let ids: Option<Vec<serde_json::Value>> = tokens
+                .iter()
+                .map(|t| t.trim().parse::<i64>().ok().map(Into::into))
+                .collect();
+            match ids {
+                Some(ids) => v.insert(name.into(), serde_json::Value::Array(ids)),
+                None => v.insert(name.into(), serde_json::Value::String(raw)),
+            };
         } else {
             v.insert(name.into(), serde_json::Value::String(raw));
         }
@@ -1248,6 +1265,9 @@ async fn save(
     f: &HashMap<String, String>,
 ) -> Result<i64, ApiError> {
     let body = body_of(rk, f);
+    if body.get("unit_ids").is_some_and(serde_json::Value::is_string) {
+        return Err(tongxin_store::StoreError::Reference { field: "unit_ids" }.into());
+    }
     let bad = |_| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "request.bad");
     let s = &state.store;
     let version = || f.get("version").and_then(|v| v.parse::<i64>().ok()).unwrap_or(0);
@@ -1338,6 +1358,9 @@ async fn edit_page(
     let Some(rk) = RecordKind::parse(&kind) else {
         return error_page(&headers, Some(&a), ApiError::new(StatusCode::NOT_FOUND, "not_found"));
     };
+    if let Err(e) = a.actor.require(rk.write_action()) {
+        return error_page(&headers, Some(&a), e.into());
+    }
     let s = &state.store;
     let actor = &a.actor;
     let values: Result<HashMap<String, String>, ApiError> = async {
@@ -1412,9 +1435,6 @@ async fn edit_page(
     }
 }
 
-/// Error workbooks of recent console imports, by random token (kept in memory, the last 32).
-static ERROR_WORKBOOKS: Mutex<Vec<(String, i64, Vec<u8>)>> = Mutex::new(Vec::new());
-
 #[derive(Template)]
 #[template(path = "import.html")]
 struct ImportPage {
@@ -1425,6 +1445,9 @@ struct ImportPage {
 }
 
 async fn import_page(headers: HeaderMap, PageAuth(a): PageAuth) -> Response {
+    if let Err(e) = a.actor.require(Action::ImportExport) {
+        return error_page(&headers, Some(&a), e.into());
+    }
     render(&ImportPage {
         p: ctx(&headers, Some(&a), "ui.import_title"),
         report: None,
@@ -1437,12 +1460,16 @@ async fn import_submit(
     State(state): State<AppState>,
     headers: HeaderMap,
     PageAuth(a): PageAuth,
-    mut mp: Multipart,
+    req: axum::extract::Request,
 ) -> Response {
     // The right is checked before a byte of the upload is read.
     if let Err(e) = a.actor.require(Action::ImportExport) {
         return error_page(&headers, Some(&a), e.into());
     }
+    let mut mp = match crate::import_service::multipart(req, &state).await {
+        Ok(mp) => mp,
+        Err(e) => return error_page(&headers, Some(&a), e),
+    };
     let mut csrf = None;
     let mut file: Option<(String, Vec<u8>)> = None;
     let mut mode = ImportMode::default();
@@ -1523,12 +1550,8 @@ async fn import_submit(
                 .collect();
             let mut token = String::new();
             if let Some(wb) = out.error_workbook {
-                token = tongxin_store::accounts::new_token();
                 let owner = a.actor.account_id.map(|i| i.0).unwrap_or_default();
-                let mut store = ERROR_WORKBOOKS.lock().unwrap_or_else(|e| e.into_inner());
-                store.push((token.clone(), owner, wb));
-                let excess = store.len().saturating_sub(32);
-                store.drain(..excess);
+                token = state.error_workbooks.put(owner, wb);
             }
             render(&ImportPage {
                 p,
@@ -1555,16 +1578,19 @@ async fn import_submit(
     }
 }
 
-async fn import_errors(headers: HeaderMap, PageAuth(a): PageAuth, Path(token): Path<String>) -> Response {
+async fn import_errors(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    PageAuth(a): PageAuth,
+    Path(token): Path<String>,
+) -> Response {
     let owner = a.actor.account_id.map(|i| i.0).unwrap_or_default();
-    let found = ERROR_WORKBOOKS
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .iter()
-        .find(|(t, o, _)| auth::constant_eq(t, &token) && *o == owner)
-        .map(|(_, _, wb)| wb.clone());
-    match found {
-        Some(wb) => crate::import_service::xlsx_response("errors.xlsx", wb),
+    match state.error_workbooks.get(owner, &token) {
+        Some(wb) => {
+            let mut r = crate::import_service::xlsx_response("errors.xlsx", wb);
+            crate::api::no_store(&mut r);
+            r
+        }
         None => error_page(&headers, Some(&a), ApiError::new(StatusCode::NOT_FOUND, "not_found")),
     }
 }

@@ -29,6 +29,8 @@ pub const ALL_CODES: &[&str] = &[
     "registry.unit.credit_code_invalid",
     "registry.member.resident_id_invalid",
     "registry.member.joined_under_age",
+    "registry.member.registered_elsewhere",
+    "registry.member.checks_limited",
     "registry.division.code_invalid",
     "registry.division.unknown",
     "registry.division.ambiguous",
@@ -113,7 +115,11 @@ impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
         let status = match &e {
             StoreError::NotFound => StatusCode::NOT_FOUND,
-            StoreError::Stale { .. } | StoreError::Duplicate { .. } | StoreError::InUse => StatusCode::CONFLICT,
+            StoreError::Stale { .. }
+            | StoreError::Duplicate { .. }
+            | StoreError::InUse
+            | StoreError::RegisteredElsewhere => StatusCode::CONFLICT,
+            StoreError::TooManyChecks => StatusCode::TOO_MANY_REQUESTS,
             StoreError::Invalid(_)
             | StoreError::Reference { .. }
             | StoreError::UnknownDivision(_)

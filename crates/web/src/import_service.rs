@@ -95,6 +95,14 @@ pub async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static)
     })
 }
 
+/// The multipart reader of a request, made once the caller's rights are checked.
+pub async fn multipart(req: axum::extract::Request, state: &crate::AppState) -> Result<Multipart, ApiError> {
+    use axum::extract::FromRequest;
+    Multipart::from_request(req, state)
+        .await
+        .map_err(|_| ApiError::new(StatusCode::BAD_REQUEST, "request.bad"))
+}
+
 /// Reads the `file` part of an upload.
 pub async fn read_upload(mp: &mut Multipart) -> Result<(String, Vec<u8>), ApiError> {
     let bad = |_| ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "request.too_large");
@@ -237,4 +245,90 @@ pub async fn export(
         page += 1;
     }
     Ok(write_workbook(&[(kind, rows)])?)
+}
+
+/// Error workbooks of recent console imports, kept for download. They hold what was
+/// uploaded (full resident IDs among it), so each is bound to the account that uploaded
+/// it, expires after [`ErrorWorkbooks::TTL`], and all of them together stay under
+/// [`ErrorWorkbooks::MAX_BYTES`] (the oldest go first).
+pub struct ErrorWorkbooks {
+    ttl: std::time::Duration,
+    entries: std::sync::Mutex<Vec<KeptWorkbook>>,
+}
+
+struct KeptWorkbook {
+    token: String,
+    owner: i64,
+    at: std::time::Instant,
+    bytes: Vec<u8>,
+}
+
+impl Default for ErrorWorkbooks {
+    fn default() -> Self {
+        Self::with_ttl(Self::TTL)
+    }
+}
+
+impl ErrorWorkbooks {
+    pub const TTL: std::time::Duration = std::time::Duration::from_secs(10 * 60);
+    pub const MAX_BYTES: usize = 64 * 1024 * 1024;
+
+    pub fn with_ttl(ttl: std::time::Duration) -> Self {
+        ErrorWorkbooks {
+            ttl,
+            entries: std::sync::Mutex::new(Vec::new()),
+        }
+    }
+
+    /// Keeps a workbook for `owner`; answers the token to fetch it by.
+    pub fn put(&self, owner: i64, bytes: Vec<u8>) -> String {
+        let token = tongxin_store::accounts::new_token();
+        let mut e = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        e.retain(|w| w.at.elapsed() < self.ttl);
+        e.push(KeptWorkbook {
+            token: token.clone(),
+            owner,
+            at: std::time::Instant::now(),
+            bytes,
+        });
+        while e.len() > 1 && e.iter().map(|w| w.bytes.len()).sum::<usize>() > Self::MAX_BYTES {
+            e.remove(0);
+        }
+        token
+    }
+
+    /// The workbook of this token, to its owner only, while it lasts.
+    pub fn get(&self, owner: i64, token: &str) -> Option<Vec<u8>> {
+        let mut e = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        e.retain(|w| w.at.elapsed() < self.ttl);
+        e.iter()
+            .find(|w| crate::auth::constant_eq(&w.token, token) && w.owner == owner)
+            .map(|w| w.bytes.clone())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_error_workbook_is_its_uploaders_only_and_expires() {
+        let kept = ErrorWorkbooks::with_ttl(std::time::Duration::from_millis(50));
+        let t = kept.put(1, vec![1, 2, 3]);
+        assert_eq!(kept.get(2, &t), None, "another account");
+        assert_eq!(kept.get(1, &t), Some(vec![1, 2, 3]));
+        std::thread::sleep(std::time::Duration::from_millis(80));
+        assert_eq!(kept.get(1, &t), None, "expired");
+    }
+
+    #[test]
+    fn error_workbooks_stay_under_their_memory_cap() {
+        let kept = ErrorWorkbooks::default();
+        let first = kept.put(1, vec![0; ErrorWorkbooks::MAX_BYTES / 2]);
+        kept.put(1, vec![0; ErrorWorkbooks::MAX_BYTES / 2]);
+        kept.put(1, vec![0; ErrorWorkbooks::MAX_BYTES / 2]);
+        assert_eq!(kept.get(1, &first), None, "the oldest went first");
+        let total: usize = kept.entries.lock().expect("lock").iter().map(|w| w.bytes.len()).sum();
+        assert!(total <= ErrorWorkbooks::MAX_BYTES);
+    }
 }

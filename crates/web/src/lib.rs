@@ -32,6 +32,7 @@ pub struct AppState {
     pub secure_cookies: bool,
     pub(crate) limiter: Arc<auth::LoginLimiter>,
     pub(crate) tokens: Arc<auth::TokenCache>,
+    pub(crate) error_workbooks: Arc<import_service::ErrorWorkbooks>,
 }
 
 impl AppState {
@@ -41,6 +42,7 @@ impl AppState {
             secure_cookies,
             limiter: Arc::new(auth::LoginLimiter::default()),
             tokens: Arc::new(auth::TokenCache::default()),
+            error_workbooks: Arc::new(import_service::ErrorWorkbooks::default()),
         }
     }
 }

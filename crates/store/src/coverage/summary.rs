@@ -40,7 +40,7 @@ impl Store {
         match &t {
             Territory::All if actor.scope != Scope::All => return Err(StoreError::NotFound),
             Territory::Division(d) => {
-                if !actor.scope.may_place_in(d) {
+                if !actor.scope.may_view_division(d) {
                     return Err(StoreError::NotFound);
                 }
                 if !self.division_exists(d).await? {

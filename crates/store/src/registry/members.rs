@@ -267,6 +267,10 @@ impl Store {
         actor.require(Action::WriteMembers)?;
         let txn = self.begin().await?;
         self.check_member_refs(&txn, actor, &i, None).await?;
+        if let Err(e) = self.resident_id_free(&txn, actor, &i.fields.resident_id, None).await {
+            txn.rollback().await?;
+            return Err(self.answer_elsewhere(actor, &i.fields.resident_id, e).await);
+        }
         let m = insert_member(&txn, i).await?;
         audit::record(&txn, actor, "create", "member", Some(m.id), None, member_json(&m)).await?;
         txn.commit().await?;
@@ -296,6 +300,13 @@ impl Store {
         }
         let i = patch.over(&before)?;
         self.check_member_refs(&txn, actor, &i, Some(&before)).await?;
+        if let Err(e) = self
+            .resident_id_free(&txn, actor, &i.fields.resident_id, Some(id))
+            .await
+        {
+            txn.rollback().await?;
+            return Err(self.answer_elsewhere(actor, &i.fields.resident_id, e).await);
+        }
         let after = self.update_member_in(&txn, actor, before, i).await?;
         txn.commit().await?;
         Ok(self.member_views(vec![after]).await?.remove(0))
@@ -375,6 +386,94 @@ impl Store {
         .await?;
         txn.commit().await?;
         Ok(self.member_views(vec![after]).await?.remove(0))
+    }
+}
+
+/// Answers about a resident ID held outside the territory asked in one hour, per account.
+pub const ELSEWHERE_CHECKS_PER_HOUR: u64 = 20;
+
+impl Store {
+    /// `Ok` when no other member holds the ID; `Duplicate` when one in the caller's
+    /// territory does; `RegisteredElsewhere` when one outside it does.
+    pub(crate) async fn resident_id_free<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        actor: &Actor,
+        id: &ResidentId,
+        self_id: Option<i64>,
+    ) -> Result<()> {
+        let Some(holder) = member::Entity::find()
+            .filter(member::Column::ResidentId.eq(id.reveal()))
+            .one(db)
+            .await?
+        else {
+            return Ok(());
+        };
+        if Some(holder.id) == self_id {
+            return Ok(());
+        }
+        let ours = member::Entity::find_by_id(holder.id)
+            .filter(scope(actor))
+            .one(db)
+            .await?
+            .is_some();
+        Err(if ours {
+            StoreError::Duplicate { field: "resident_id" }
+        } else {
+            StoreError::RegisteredElsewhere
+        })
+    }
+
+    /// Turns a "registered elsewhere" finding into the answer an account may have: the
+    /// answer is audited (masked ID), and past [`ELSEWHERE_CHECKS_PER_HOUR`] an account
+    /// gets no answer at all, so nobody can sweep IDs to learn who is a party member.
+    pub(crate) async fn answer_elsewhere(&self, actor: &Actor, id: &ResidentId, e: StoreError) -> StoreError {
+        if !matches!(e, StoreError::RegisteredElsewhere) {
+            return e;
+        }
+        match self.note_elsewhere(actor, id).await {
+            Ok(true) => StoreError::RegisteredElsewhere,
+            Ok(false) => StoreError::TooManyChecks,
+            Err(db) => db,
+        }
+    }
+
+    /// How many "registered elsewhere" answers this account had in the last hour.
+    pub(crate) async fn elsewhere_answers(&self, actor: &Actor) -> Result<u64> {
+        use crate::entity::audit as a;
+        use sea_orm::PaginatorTrait;
+        let since = Utc::now() - chrono::Duration::hours(1);
+        let q = a::Entity::find()
+            .filter(a::Column::Action.eq("member_elsewhere"))
+            .filter(a::Column::At.gt(since));
+        let q = match actor.account_id {
+            Some(acc) => q.filter(a::Column::AccountId.eq(acc.0)),
+            None => q.filter(a::Column::Actor.eq(actor.username.as_str())),
+        };
+        Ok(q.count(&self.read).await?)
+    }
+
+    /// Records one "registered elsewhere" answer; `false` when the account is over its
+    /// hourly allowance (then nothing is answered).
+    pub(crate) async fn note_elsewhere(&self, actor: &Actor, id: &ResidentId) -> Result<bool> {
+        let answered = self.elsewhere_answers(actor).await? < ELSEWHERE_CHECKS_PER_HOUR;
+        let txn = self.begin().await?;
+        audit::record(
+            &txn,
+            actor,
+            if answered {
+                "member_elsewhere"
+            } else {
+                "member_elsewhere_refused"
+            },
+            "resident_id_check",
+            None,
+            None,
+            Some(serde_json::json!({"resident_id": id.masked()})),
+        )
+        .await?;
+        txn.commit().await?;
+        Ok(answered)
     }
 }
 

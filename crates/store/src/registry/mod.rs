@@ -15,7 +15,7 @@ pub(crate) use common::like_escape;
 pub use common::{ListQuery, Page};
 pub use instructors::InstructorView;
 pub(crate) use instructors::ensure_instructor_in;
-pub use members::{MemberInput, MemberView, RevealedMember};
+pub use members::{ELSEWHERE_CHECKS_PER_HOUR, MemberInput, MemberView, RevealedMember};
 pub(crate) use members::{insert_member, member_json, scope as members_scope};
 pub use orgs::{OrgInput, OrgView};
 pub(crate) use orgs::{insert_org, org_unit_ids, scope as orgs_scope};

@@ -3,7 +3,7 @@
 
 use crate::*;
 use reqwest::StatusCode;
-use serde_json::json;
+use serde_json::{Value, json};
 use tongxin_domain::access::Role;
 use tongxin_domain::codes::{DivisionCode, ResidentId};
 
@@ -337,4 +337,190 @@ async fn an_old_export_cannot_revert_a_newer_edit() {
     assert_eq!(v["errors"][0]["code"], "registry.stale_edit", "{v}");
     let (_, now) = c.get(&format!("/api/v1/units/{}", a.unit)).await;
     assert_eq!(now["employees"], 31);
+}
+
+/// Console rights are the API's rights: for every role, every console page answers
+/// exactly when its API route does.
+#[tokio::test]
+async fn every_console_page_checks_the_right_of_its_api_route_for_every_role() {
+    let app = spawn().await;
+    let a = street(&app, STREET_A, "甲").await;
+    let b = street(&app, STREET_B, "乙").await;
+    let roles: Vec<(&str, Role, Option<&str>, Option<i64>)> = vec![
+        ("district", Role::DistrictOffice, Some("310106"), None),
+        ("street", Role::StreetOffice, Some(STREET_A), None),
+        ("centre", Role::ServiceCentreStaff, Some(STREET_A), None),
+        ("secretary", Role::BranchSecretary, None, Some(a.org)),
+        ("liaison", Role::UnitLiaison, Some(STREET_A), None),
+        ("member", Role::Member, None, Some(a.org)),
+    ];
+    for (name, role, division, org) in &roles {
+        account(&app, name, *role, *division, *org).await;
+    }
+    for (name, role, ..) in roles {
+        let c = Client::login(&app, name, PASSWORD).await;
+        // (console page, API method, API path, API body)
+        let pairs: Vec<(String, &str, String, Option<Value>)> = vec![
+            ("/import".into(), "post", "/api/v1/import".into(), None),
+            ("/units/new".into(), "post", "/api/v1/units".into(), Some(json!({}))),
+            ("/orgs/new".into(), "post", "/api/v1/orgs".into(), Some(json!({}))),
+            ("/members/new".into(), "post", "/api/v1/members".into(), Some(json!({}))),
+            (
+                format!("/units/{}/edit", a.unit),
+                "put",
+                format!("/api/v1/units/{}", a.unit),
+                Some(json!({"version": 0})),
+            ),
+            (
+                format!("/orgs/{}/edit", a.org),
+                "put",
+                format!("/api/v1/orgs/{}", a.org),
+                Some(json!({"version": 0})),
+            ),
+            (
+                format!("/members/{}/edit", a.member),
+                "put",
+                format!("/api/v1/members/{}", a.member),
+                Some(json!({"version": 0})),
+            ),
+            (
+                format!("/units/{}", a.unit),
+                "get",
+                format!("/api/v1/units/{}", a.unit),
+                None,
+            ),
+            (
+                format!("/orgs/{}", a.org),
+                "get",
+                format!("/api/v1/orgs/{}", a.org),
+                None,
+            ),
+            (
+                format!("/units/{}", b.unit),
+                "get",
+                format!("/api/v1/units/{}", b.unit),
+                None,
+            ),
+            (
+                format!("/divisions/{STREET_A}"),
+                "get",
+                format!("/api/v1/divisions/{STREET_A}/children"),
+                None,
+            ),
+            (
+                "/divisions/310106".into(),
+                "get",
+                "/api/v1/divisions/310106/children".into(),
+                None,
+            ),
+            (
+                format!("/divisions/{STREET_B}"),
+                "get",
+                format!("/api/v1/divisions/{STREET_B}/children"),
+                None,
+            ),
+        ];
+        for (page, method, api, body) in pairs {
+            let console = c
+                .http
+                .get(format!("{}{page}", c.base))
+                .send()
+                .await
+                .expect("page")
+                .status();
+            let (status, v) = c.call(method, &api, body).await;
+            let api_allows = !matches!(status.as_u16(), 401 | 403 | 404);
+            assert_eq!(
+                console == StatusCode::OK,
+                api_allows,
+                "{name} ({role:?}): {page} answered {console}, {method} {api} answered {status}: {v}"
+            );
+        }
+    }
+}
+
+/// Adding a member whose ID another territory holds says only "registered elsewhere"
+/// (not where), is audited, and stops answering past an hourly allowance.
+#[tokio::test]
+async fn a_resident_id_held_elsewhere_is_no_oracle() {
+    let app = spawn().await;
+    let a = street(&app, STREET_A, "甲").await;
+    let b = street(&app, STREET_B, "乙").await;
+    let theirs = app
+        .store
+        .reveal_member(&tongxin_store::Actor::system("t"), b.member)
+        .await
+        .expect("reveal")
+        .resident_id;
+    account(&app, "street_a", Role::StreetOffice, Some(STREET_A), None).await;
+    let c = Client::login(&app, "street_a", PASSWORD).await;
+    let body = json!({"name": "某人", "status": "正式党员", "resident_id": theirs, "org_id": a.org});
+    let audits = app.store.audit_count("member_elsewhere").await.expect("count");
+    let (status, v) = c.call("post", "/api/v1/members", Some(body.clone())).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{v}");
+    assert_eq!(v["code"], "registry.member.registered_elsewhere");
+    assert!(
+        v["message_zh"].as_str().is_some_and(|m| m.contains("组织关系转接")),
+        "{v}"
+    );
+    assert!(
+        !v.to_string().contains("乙") && !v.to_string().contains(STREET_B),
+        "{v}"
+    );
+    assert_eq!(
+        app.store.audit_count("member_elsewhere").await.expect("count"),
+        audits + 1
+    );
+
+    // The same by import: a row error, audited.
+    let csv = format!("姓名,党员类别,身份证号,所在党组织\n某人,正式党员,{theirs},甲科技有限公司党支部\n");
+    let form = reqwest::multipart::Form::new().part(
+        "file",
+        reqwest::multipart::Part::bytes(csv.into_bytes()).file_name("members.csv"),
+    );
+    let r = c
+        .http
+        .post(format!("{}/api/v1/import?kind=members", c.base))
+        .header("x-csrf-token", &c.csrf)
+        .multipart(form)
+        .send()
+        .await
+        .expect("import");
+    let v: Value = r.json().await.expect("json");
+    assert_eq!(v["errors"][0]["code"], "registry.member.registered_elsewhere", "{v}");
+    assert_eq!(
+        app.store.audit_count("member_elsewhere").await.expect("count"),
+        audits + 2
+    );
+
+    // Past the allowance, no answer at all.
+    let mut last = StatusCode::OK;
+    for _ in 0..tongxin_store::registry::ELSEWHERE_CHECKS_PER_HOUR {
+        last = c.call("post", "/api/v1/members", Some(body.clone())).await.0;
+    }
+    assert_eq!(last, StatusCode::TOO_MANY_REQUESTS);
+    let (_, v) = c.call("post", "/api/v1/members", Some(body)).await;
+    assert_eq!(v["code"], "registry.member.checks_limited");
+}
+
+#[tokio::test]
+async fn a_street_cannot_list_its_sibling_streets() {
+    let app = spawn().await;
+    account(&app, "street_a", Role::StreetOffice, Some(STREET_A), None).await;
+    let c = Client::login(&app, "street_a", PASSWORD).await;
+    let (status, _) = c.get("/api/v1/divisions/310106/children").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    // Its district's name, for breadcrumbs, it may read; the sibling's, not.
+    assert_eq!(c.get("/api/v1/divisions/310106").await.0, StatusCode::OK);
+    assert_eq!(
+        c.get(&format!("/api/v1/divisions/{STREET_B}")).await.0,
+        StatusCode::NOT_FOUND
+    );
+    let page = c
+        .http
+        .get(format!("{}/divisions/310106", c.base))
+        .send()
+        .await
+        .expect("page");
+    assert_eq!(page.status(), StatusCode::NOT_FOUND);
 }
