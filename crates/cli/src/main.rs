@@ -319,7 +319,8 @@ async fn run() -> Result<()> {
                 skip_invalid: *skip_invalid,
             };
             let limits = tongxin_import::Limits::COMMAND_LINE;
-            let out = tongxin_web::import_service::run(&store, &system, bytes, &name, kind, mode, limits)
+            let lang = tongxin_web::i18n::Lang::ZhCn;
+            let out = tongxin_web::import_service::run(&store, &system, bytes, &name, kind, mode, limits, lang)
                 .await
                 .map_err(|e| {
                     anyhow::anyhow!(

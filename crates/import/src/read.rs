@@ -1009,6 +1009,7 @@ mod bombs {
         let wb = crate::write_error_workbook(&[crate::ErrorSheet {
             table: &t[0],
             errors: HashMap::from([(1usize, "过长".to_string())]),
+            marks: HashMap::from([((1usize, 2usize), "过长".to_string())]),
         }])
         .expect("an over-long cell does not break the error workbook");
         let back = read_tables(&wb, "e.xlsx", Some(Kind::Units)).expect("read back");

@@ -9,10 +9,12 @@ fn werr(e: rust_xlsxwriter::XlsxError) -> ImportError {
     ImportError::Write(e.to_string())
 }
 
-/// The errors of one table: sheet line index in the grid → reason.
+/// The errors of one table: grid index → the row's reasons; (grid index, column) → the
+/// reason a cell is marked with (a fill and a note).
 pub struct ErrorSheet<'a> {
     pub table: &'a Table,
     pub errors: HashMap<usize, String>,
+    pub marks: HashMap<(usize, usize), String>,
 }
 
 /// Header of the error column.
@@ -28,15 +30,18 @@ fn write_cell(
     row: u32,
     col: u16,
     cell: &Cell,
+    plain: &Format,
     date: &Format,
 ) -> Result<(), ImportError> {
     match cell {
-        Cell::Empty => {}
+        Cell::Empty => {
+            ws.write_blank(row, col, plain).map_err(werr)?;
+        }
         Cell::Text(s) => {
-            ws.write_string(row, col, fit(s)).map_err(werr)?;
+            ws.write_string_with_format(row, col, fit(s), plain).map_err(werr)?;
         }
         Cell::Number(n) => {
-            ws.write_number(row, col, *n).map_err(werr)?;
+            ws.write_number_with_format(row, col, *n, plain).map_err(werr)?;
         }
         Cell::Date(d) => {
             // Excel's serial day (days since 1899-12-30) in a date format.
@@ -45,7 +50,7 @@ fn write_cell(
             ws.write_number_with_format(row, col, serial, date).map_err(werr)?;
         }
         Cell::Bool(b) => {
-            ws.write_boolean(row, col, *b).map_err(werr)?;
+            ws.write_boolean_with_format(row, col, *b, plain).map_err(werr)?;
         }
     }
     Ok(())
@@ -69,14 +74,34 @@ pub fn write_error_workbook(sheets: &[ErrorSheet<'_>]) -> Result<Vec<u8>, Import
     let bold = Format::new().set_bold();
     let red = Format::new().set_font_color(rust_xlsxwriter::Color::Red);
     let date = Format::new().set_num_format("yyyy-mm-dd");
+    let plain = Format::new();
+    let fill = rust_xlsxwriter::Color::RGB(0xFFC7CE);
+    let bad = Format::new().set_background_color(fill);
+    let bad_date = Format::new().set_num_format("yyyy-mm-dd").set_background_color(fill);
     for s in sheets {
         let ws = wb.add_worksheet();
         ws.set_name(&s.table.sheet).map_err(werr)?;
         let width = s.table.grid.iter().map(|r| r.cells.len()).max().unwrap_or(0) as u16;
         for (i, row) in s.table.grid.iter().enumerate() {
             let r = (row.line - 1) as u32;
-            for (c, v) in row.cells.iter().enumerate() {
-                write_cell(ws, r, c as u16, v, &date)?;
+            let marked: Vec<usize> = s
+                .marks
+                .keys()
+                .filter(|(gi, _)| *gi == i)
+                .map(|(_, c)| *c)
+                .collect();
+            let cols = row.cells.len().max(marked.iter().map(|c| c + 1).max().unwrap_or(0));
+            for c in 0..cols {
+                let v = row.cells.get(c).cloned().unwrap_or_default();
+                match s.marks.get(&(i, c)) {
+                    Some(why) => {
+                        write_cell(ws, r, c as u16, &v, &bad, &bad_date)?;
+                        let note = rust_xlsxwriter::Note::new(fit(why)).set_author("同心");
+                        ws.insert_note(r, c as u16, &note).map_err(werr)?;
+                    }
+                    None if !matches!(v, Cell::Empty) => write_cell(ws, r, c as u16, &v, &plain, &date)?,
+                    None => {}
+                }
             }
             if i == s.table.header_index {
                 ws.write_string_with_format(r, width, ERROR_COLUMN, &bold)
@@ -137,7 +162,13 @@ mod tests {
         let csv = "标题\n单位名称,单位类型,所属街道\n甲,企业,南京西路街道\n";
         let t = read_tables(csv.as_bytes(), "u.csv", Some(Kind::Units)).expect("read");
         let errors = HashMap::from([(2usize, "信用代码校验位错误".to_string())]);
-        let bytes = write_error_workbook(&[ErrorSheet { table: &t[0], errors }]).expect("write");
+        let marks = HashMap::from([((2usize, 1usize), "信用代码校验位错误".to_string())]);
+        let bytes = write_error_workbook(&[ErrorSheet {
+            table: &t[0],
+            errors,
+            marks,
+        }])
+        .expect("write");
         let back = read_tables(&bytes, "e.xlsx", Some(Kind::Units)).expect("read");
         assert_eq!(back[0].grid[1].text(3), ERROR_COLUMN);
         assert_eq!(back[0].grid[2].text(3), "信用代码校验位错误");

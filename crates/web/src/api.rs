@@ -708,6 +708,8 @@ pub struct ImportParams {
     #[serde(default)]
     pub skip_invalid: bool,
     pub kind: Option<String>,
+    /// Language of the row errors in the error workbook (`zh-CN` or `en`).
+    pub lang: Option<String>,
 }
 
 /// `multipart/form-data` with a `file` part. Answers the report as JSON; with
@@ -730,6 +732,15 @@ async fn import(
         dry_run: p.dry_run,
         skip_invalid: p.skip_invalid,
     };
+    // Row errors in the caller's language: `?lang=en`, else Accept-Language, else Chinese.
+    let lang = match p.lang.as_deref() {
+        Some(l) => crate::i18n::Lang::parse(l),
+        None => headers
+            .get(header::ACCEPT_LANGUAGE)
+            .and_then(|v| v.to_str().ok())
+            .map(crate::i18n::Lang::parse)
+            .unwrap_or(crate::i18n::Lang::ZhCn),
+    };
     let out = import_service::run(
         &s.store,
         &a.actor,
@@ -738,6 +749,7 @@ async fn import(
         kind,
         mode,
         tongxin_import::Limits::UPLOAD,
+        lang,
     )
     .await?;
     let wants_xlsx = headers

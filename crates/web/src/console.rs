@@ -1530,8 +1530,8 @@ async fn import_submit(
         None,
         mode,
         tongxin_import::Limits::UPLOAD,
-    )
-    .await
+        p.lang,
+    ).await
     {
         Ok(out) => {
             let lang = p.lang;
@@ -1540,12 +1540,12 @@ async fn import_submit(
                 .errors
                 .iter()
                 .map(|e| {
-                    let col = e.column.map(|c| format!("【{c}】")).unwrap_or_default();
-                    (
-                        e.sheet.clone(),
-                        e.line,
-                        format!("{col}{} ({})", crate::i18n::error_message(e.code, lang), e.detail),
-                    )
+                    let why = crate::import_service::reason(e, lang);
+                    let text = match e.record.as_str() {
+                        "" => why,
+                        name => format!("{name}：{why}"),
+                    };
+                    (e.sheet.clone(), e.line, text)
                 })
                 .collect();
             let mut token = String::new();

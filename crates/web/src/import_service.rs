@@ -8,7 +8,7 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use std::collections::HashMap;
 use tongxin_import::{ErrorSheet, Field, Kind, Limits, read_tables_within, write_error_workbook, write_workbook};
-use tongxin_store::bulk::{ImportMode, ImportReport};
+use tongxin_store::bulk::{ImportMode, ImportReport, RowError};
 use tongxin_store::registry::ListQuery;
 use tongxin_store::{Actor, Store};
 
@@ -18,18 +18,32 @@ pub struct ImportOutcome {
     pub error_workbook: Option<Vec<u8>>,
 }
 
-/// The text of a row error in the error workbook: Chinese, English, and the value.
-pub fn reason(code: &str, column: Option<&str>, detail: &str) -> String {
-    let col = column.map(|c| format!("【{c}】")).unwrap_or_default();
-    format!(
-        "{col}{} / {} ({detail})",
-        error_message(code, Lang::ZhCn),
-        error_message(code, Lang::En)
-    )
+/// The text of one row error in the reader's language: the column, what is wrong, and
+/// the value at fault — never a developer's message.
+pub fn reason(e: &RowError, lang: Lang) -> String {
+    let col = e.column.map(|c| format!("【{c}】")).unwrap_or_default();
+    let detail = match (e.code, e.detail.as_str()) {
+        (_, "") => String::new(),
+        // The line a row depends on or repeats.
+        ("import.depends_on_failed_row" | "import.duplicate_row" | "import.parent_cycle", d) => match lang {
+            Lang::ZhCn => format!("（第 {d} 行）"),
+            Lang::En => format!(" (line {d})"),
+        },
+        (_, d) => {
+            let d: String = d.chars().take(60).collect();
+            match lang {
+                Lang::ZhCn => format!("（{d}）"),
+                Lang::En => format!(" ({d})"),
+            }
+        }
+    };
+    format!("{col}{}{detail}", error_message(e.code, lang))
 }
 
 /// Reads and imports a file. The caller has checked the import right before reading the
-/// upload; reading and the error workbook (CPU work) run off the async workers.
+/// upload; reading and the error workbook (CPU work) run off the async workers. Row
+/// errors in the error workbook are in `lang`.
+#[allow(clippy::too_many_arguments)]
 pub async fn run(
     store: &Store,
     actor: &Actor,
@@ -38,11 +52,12 @@ pub async fn run(
     kind: Option<Kind>,
     mode: ImportMode,
     limits: Limits,
+    lang: Lang,
 ) -> Result<ImportOutcome, ApiError> {
     actor.require(tongxin_domain::access::Action::ImportExport)?;
     let name = filename.to_string();
     let tables = blocking(move || read_tables_within(&bytes, &name, kind, limits)).await??;
-    let report = store.import_tables(actor, &tables, mode).await?;
+    let report = store.import_file(actor, &tables, mode, filename).await?;
     if report.errors.is_empty() {
         return Ok(ImportOutcome {
             report,
@@ -55,19 +70,34 @@ pub async fn run(
             .iter()
             .map(|t| {
                 let mut by_row: HashMap<usize, String> = HashMap::new();
+                let mut marks: HashMap<(usize, usize), String> = HashMap::new();
                 for e in errors.iter().filter(|e| e.sheet == t.sheet && e.kind == t.kind.code()) {
-                    let r = reason(e.code, e.column, &e.detail);
+                    let r = reason(e, lang);
+                    // The cells at fault are marked, with the reason as their note.
+                    for c in t.columns.iter().filter(|c| Some(c.field.header()) == e.column) {
+                        marks
+                            .entry((e.index, c.index))
+                            .and_modify(|s| {
+                                s.push('\n');
+                                s.push_str(&r)
+                            })
+                            .or_insert_with(|| r.clone());
+                    }
                     by_row
                         .entry(e.index)
                         .and_modify(|s| {
-                            s.push_str("; ");
+                            s.push_str("；");
                             s.push_str(&r)
                         })
-                        .or_insert(r);
+                        .or_insert_with(|| match e.record.as_str() {
+                            "" => r.clone(),
+                            name => format!("{name}：{r}"),
+                        });
                 }
                 ErrorSheet {
                     table: t,
                     errors: by_row,
+                    marks,
                 }
             })
             .collect();

@@ -30,6 +30,10 @@ impl Dirty {
         self.units.extend(id);
         self
     }
+    pub fn carrier(&mut self, id: Option<i64>) -> &mut Self {
+        self.carriers.extend(id);
+        self
+    }
     pub fn org(&mut self, id: Option<i64>) -> &mut Self {
         self.orgs.extend(id);
         self

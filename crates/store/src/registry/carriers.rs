@@ -6,7 +6,7 @@ use crate::{Actor, Result, Store, StoreError};
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, EntityTrait, Order, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait,
+    ActiveValue::Set, ColumnTrait, EntityTrait, Order, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 use serde::Serialize;
 use std::collections::HashMap;
@@ -307,26 +307,5 @@ impl Store {
             return Err(StoreError::OutsideTerritory { field: "division" });
         }
         Ok(())
-    }
-
-    /// Carrier ids by name within the actor's scope (for resolving import relations).
-    pub(crate) async fn carrier_ids_by_name(&self, actor: &Actor) -> Result<HashMap<String, Vec<(i64, String)>>> {
-        let rows: Vec<(i64, String, String)> = carrier::Entity::find()
-            .select_only()
-            .columns([
-                carrier::Column::Id,
-                carrier::Column::Name,
-                carrier::Column::DivisionCode,
-            ])
-            .filter(scope(actor))
-            .apply_if(Some(false), |q, v| q.filter(carrier::Column::Archived.eq(v)))
-            .into_tuple()
-            .all(&self.read)
-            .await?;
-        let mut out: HashMap<String, Vec<(i64, String)>> = HashMap::new();
-        for (id, name, div) in rows {
-            out.entry(name).or_default().push((id, div));
-        }
-        Ok(out)
     }
 }

@@ -11,14 +11,15 @@ pub(crate) mod refs;
 mod units;
 
 pub use carriers::{CarrierInput, CarrierView};
+pub(crate) use carriers::scope as carriers_scope;
 pub(crate) use common::like_escape;
 pub use common::{ListQuery, Page};
 pub use instructors::InstructorView;
 pub(crate) use instructors::ensure_instructor_in;
 pub use members::{ELSEWHERE_CHECKS_PER_HOUR, MemberInput, MemberView, RevealedMember};
-pub(crate) use members::{insert_member, member_json, scope as members_scope};
+pub(crate) use members::{member_json, scope as members_scope};
 pub use orgs::{OrgInput, OrgView};
-pub(crate) use orgs::{insert_org, org_unit_ids, scope as orgs_scope};
+pub(crate) use orgs::{org_unit_ids, scope as orgs_scope};
 pub use patch::{CarrierPatch, MemberPatch, OrgPatch, UnitPatch};
 pub use units::{UnitInput, UnitLinkView, UnitView};
-pub(crate) use units::{insert_unit_audited, scope as units_scope};
+pub(crate) use units::scope as units_scope;

@@ -1,0 +1,207 @@
+//! Bulk import of spreadsheet tables into the registry.
+//!
+//! Three steps: [`lookups`] reads what the file may refer to (the read pool, in the
+//! importer's scope); [`plan`] checks and resolves every row in memory, whatever the
+//! order of rows and sheets, collecting every error of each row; [`write`] carries the
+//! plan out in one transaction with multi-row inserts. A dry run, or a refused import,
+//! stops after the plan and never waits for or holds the store's writer.
+//!
+//! By default the import is all or nothing: any row error writes nothing. With
+//! `skip_invalid` the valid rows are written (and rows that depend on a refused row are
+//! refused with it). Natural keys (credit code, resident ID, division + name) make a
+//! second import of the same file change nothing. One history entry per record written;
+//! one audit entry for the import with its file name and counts.
+
+mod lookups;
+mod plan;
+mod write;
+
+use crate::{Actor, Result, Store, StoreError};
+use plan::{Change, RowId};
+use serde::Serialize;
+use tongxin_domain::ErrorCode;
+use tongxin_domain::access::Action;
+use tongxin_import::{Field, Kind, Table, TableRow};
+
+/// How to run an import.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ImportMode {
+    /// Check everything, write nothing.
+    pub dry_run: bool,
+    /// Write the valid rows and report the others (instead of all or nothing).
+    pub skip_invalid: bool,
+}
+
+/// One error of a row: which sheet and line, which record, which column, and why (a
+/// stable code the caller translates, and the value at fault). A row with several
+/// errors has several entries.
+#[derive(Debug, Clone, Serialize)]
+pub struct RowError {
+    pub sheet: String,
+    pub kind: &'static str,
+    /// Index of the row in the sheet grid (for the error workbook).
+    pub index: usize,
+    /// Line number as Excel shows it.
+    pub line: usize,
+    /// The record the row is about, by its name as written.
+    pub record: String,
+    pub column: Option<&'static str>,
+    pub code: &'static str,
+    /// The value at fault (data, not a message: the message is the code's).
+    pub detail: String,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct SheetCounts {
+    pub sheet: String,
+    pub kind: &'static str,
+    pub rows: usize,
+    pub created: usize,
+    pub updated: usize,
+    pub unchanged: usize,
+    pub failed: usize,
+}
+
+/// What an import did (or, for a dry run or a refused import, would have done).
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ImportReport {
+    pub sheets: Vec<SheetCounts>,
+    pub errors: Vec<RowError>,
+    /// True when the changes were committed.
+    pub committed: bool,
+}
+
+/// The name a row gives its record.
+fn record_name(kind: Kind, row: &TableRow) -> String {
+    let f = match kind {
+        Kind::Carriers => Field::CarrierName,
+        Kind::Units => Field::UnitName,
+        Kind::Orgs => Field::OrgName,
+        Kind::Members => Field::MemberName,
+    };
+    row.get(f).chars().take(100).collect()
+}
+
+impl Store {
+    /// Imports tables read by `tongxin_import::read_tables`. `source` names the file in
+    /// the import's audit entry.
+    pub async fn import_tables(&self, actor: &Actor, tables: &[Table], mode: ImportMode) -> Result<ImportReport> {
+        self.import_file(actor, tables, mode, "").await
+    }
+
+    /// [`Store::import_tables`], naming the file in the audit entry.
+    pub async fn import_file(
+        &self,
+        actor: &Actor,
+        tables: &[Table],
+        mode: ImportMode,
+        source: &str,
+    ) -> Result<ImportReport> {
+        actor.require(Action::ImportExport)?;
+        let lk = self.import_lookups(actor, tables).await?;
+        let mut plan = plan::plan(actor, &lk, tables);
+        // "Registered elsewhere" is answered within the account's hourly allowance.
+        if !plan.elsewhere.is_empty() {
+            let used = self.elsewhere_answers(actor).await?;
+            for (i, (row, _)) in plan.elsewhere.iter().enumerate() {
+                if used + i as u64 >= crate::registry::ELSEWHERE_CHECKS_PER_HOUR
+                    && let Some(Err(fails)) = plan.outcomes.get_mut(row)
+                {
+                    for f in fails.iter_mut().filter(|f| f.code == "registry.member.registered_elsewhere") {
+                        f.code = StoreError::TooManyChecks.code();
+                    }
+                }
+            }
+        }
+        let mut report = report_of(tables, &plan);
+        let write = !mode.dry_run && (!plan.has_errors() || mode.skip_invalid);
+        if write {
+            let txn = self.begin().await?;
+            let mut dirty = crate::coverage::Dirty::default();
+            let (written, deferred) =
+                crate::coverage::deferring(self.write_plan(&txn, actor, &plan, &mut dirty)).await;
+            match written {
+                Ok(()) => {
+                    dirty.merge(deferred);
+                    crate::coverage::refresh(&txn, dirty).await?;
+                    let summary = serde_json::json!({
+                        "file": source,
+                        "sheets": report.sheets,
+                        "errors": report.errors.len(),
+                    });
+                    crate::audit::record(&txn, actor, "import", "import", None, None, Some(summary)).await?;
+                    txn.commit().await?;
+                    report.committed = true;
+                }
+                Err(w) => {
+                    txn.rollback().await?;
+                    // A row that could not be written (someone edited it meanwhile):
+                    // nothing was written; the row says why.
+                    let (index, line, sheet, kind, record) = match w.row {
+                        Some(r) => {
+                            let t = &tables[r.table];
+                            let row = &t.rows[r.row];
+                            (row.index, row.line, t.sheet.clone(), t.kind.code(), record_name(t.kind, row))
+                        }
+                        None => (0, 0, String::new(), "", String::new()),
+                    };
+                    if w.row.is_none() && w.fail.code == "internal" {
+                        return Err(StoreError::BadFile("the import could not be written".into()));
+                    }
+                    report.errors.push(RowError {
+                        sheet,
+                        kind,
+                        index,
+                        line,
+                        record,
+                        column: w.fail.column,
+                        code: w.fail.code,
+                        detail: w.fail.detail,
+                    });
+                }
+            }
+        }
+        for (_, id) in &plan.elsewhere {
+            self.note_elsewhere(actor, id).await?;
+        }
+        Ok(report)
+    }
+}
+
+/// Counts and errors per sheet, in the order of the rows.
+fn report_of(tables: &[Table], plan: &plan::Plan) -> ImportReport {
+    let mut report = ImportReport::default();
+    for (ti, t) in tables.iter().enumerate() {
+        let mut counts = SheetCounts {
+            sheet: t.sheet.clone(),
+            kind: t.kind.code(),
+            rows: t.rows.len(),
+            ..Default::default()
+        };
+        for (ri, row) in t.rows.iter().enumerate() {
+            match plan.outcomes.get(&RowId { table: ti, row: ri }) {
+                Some(Ok(Change::Created)) => counts.created += 1,
+                Some(Ok(Change::Updated)) => counts.updated += 1,
+                Some(Ok(Change::Unchanged)) => counts.unchanged += 1,
+                Some(Err(fails)) => {
+                    counts.failed += 1;
+                    for f in fails {
+                        report.errors.push(RowError {
+                            sheet: t.sheet.clone(),
+                            kind: t.kind.code(),
+                            index: row.index,
+                            line: row.line,
+                            record: record_name(t.kind, row),
+                            column: f.column,
+                            code: f.code,
+                            detail: f.detail.clone(),
+                        });
+                    }
+                }
+                None => counts.unchanged += 1,
+            }
+        }
+        report.sheets.push(counts);
+    }
+    report
+}

@@ -1,0 +1,445 @@
+//! Carrying out a plan in one transaction: new records in multi-row inserts (carriers,
+//! then units, then organisations a generation at a time so each has its parent's path,
+//! then members), updates one by one through the registry's own edit functions, one
+//! history entry per record written in bulk, and the coverage facts of everything
+//! touched refreshed once.
+
+use super::plan::{Plan, Ref, RowFail, RowId};
+use crate::coverage::Dirty;
+use crate::entity::{audit, carrier, member, org_unit, party_org, unit, unit_link};
+use crate::registry::{MemberPatch, OrgPatch, UnitPatch};
+use crate::{Actor, Result, Store, StoreError};
+use chrono::Utc;
+use sea_orm::ActiveValue::Set;
+use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter};
+use std::collections::HashMap;
+use tongxin_domain::ErrorCode;
+use tongxin_domain::registry::{Labelled, UnitLinkKind};
+
+/// Rows per multi-row statement (well under SQLite's and PostgreSQL's bind limits).
+const BATCH: usize = 500;
+
+/// A write that failed on a row: the import is rolled back and the row reported.
+pub(crate) struct WriteFail {
+    pub row: Option<RowId>,
+    pub fail: RowFail,
+}
+
+impl From<StoreError> for WriteFail {
+    fn from(e: StoreError) -> Self {
+        WriteFail {
+            row: None,
+            fail: RowFail {
+                column: None,
+                code: e.code(),
+                detail: String::new(),
+            },
+        }
+    }
+}
+
+impl From<sea_orm::DbErr> for WriteFail {
+    fn from(e: sea_orm::DbErr) -> Self {
+        StoreError::from(e).into()
+    }
+}
+
+fn at(row: RowId) -> impl Fn(StoreError) -> WriteFail {
+    move |e| WriteFail {
+        row: Some(row),
+        fail: RowFail {
+            column: None,
+            code: e.code(),
+            detail: match e {
+                StoreError::Stale { current } => current.to_string(),
+                _ => String::new(),
+            },
+        },
+    }
+}
+
+/// History entries of new records, written in bulk (the coverage they touch is marked
+/// by the caller, not by each entry).
+#[derive(Default)]
+struct History(Vec<audit::ActiveModel>);
+
+impl History {
+    fn created(&mut self, actor: &Actor, entity: &str, id: i64, after: Option<serde_json::Value>) {
+        self.0.push(audit::ActiveModel {
+            at: Set(Utc::now()),
+            account_id: Set(actor.account_id.map(|a| a.0)),
+            actor: Set(actor.username.clone()),
+            action: Set("create".into()),
+            entity: Set(entity.into()),
+            entity_id: Set(Some(id)),
+            before: Set(None),
+            after: Set(after),
+            ..Default::default()
+        });
+    }
+
+    async fn write<C: ConnectionTrait>(self, db: &C) -> Result<()> {
+        let mut rows = self.0.into_iter().peekable();
+        while rows.peek().is_some() {
+            let chunk: Vec<audit::ActiveModel> = rows.by_ref().take(BATCH).collect();
+            audit::Entity::insert_many(chunk).exec_without_returning(db).await?;
+        }
+        Ok(())
+    }
+}
+
+/// Ids of the records the plan creates, by their index in the plan.
+#[derive(Default)]
+struct Made {
+    carriers: Vec<Option<i64>>,
+    units: Vec<Option<i64>>,
+    orgs: Vec<Option<i64>>,
+}
+
+fn id_of(r: Ref, made: &[Option<i64>]) -> Option<i64> {
+    match r {
+        Ref::Old(id) => Some(id),
+        Ref::New(i) => made.get(i).copied().flatten(),
+    }
+}
+
+impl Store {
+    /// Writes the rows of the plan that have no error. Runs inside `txn`; coverage is
+    /// collected in `dirty` (the caller refreshes it once before committing).
+    pub(crate) async fn write_plan(
+        &self,
+        txn: &DatabaseTransaction,
+        actor: &Actor,
+        plan: &Plan,
+        dirty: &mut Dirty,
+    ) -> std::result::Result<(), WriteFail> {
+        let ok = |r: RowId| plan.is_ok(r);
+        let mut made = Made {
+            carriers: vec![None; plan.carriers.len()],
+            units: vec![None; plan.units.len()],
+            orgs: vec![None; plan.orgs.len()],
+        };
+        let mut history = History::default();
+        let now = Utc::now();
+
+        // Carriers.
+        let todo: Vec<usize> = (0..plan.carriers.len()).filter(|i| ok(plan.carriers[*i].row)).collect();
+        for chunk in todo.chunks(BATCH) {
+            let rows = chunk.iter().map(|i| {
+                let f = &plan.carriers[*i].fields;
+                carrier::ActiveModel {
+                    name: Set(f.name.clone()),
+                    kind: Set(f.kind.code().into()),
+                    is_key: Set(f.is_key),
+                    division_code: Set(f.division.to_string()),
+                    address: Set(f.address.clone()),
+                    lng: Set(f.location.map(|l| l.0)),
+                    lat: Set(f.location.map(|l| l.1)),
+                    archived: Set(false),
+                    version: Set(1),
+                    created_at: Set(now),
+                    updated_at: Set(now),
+                    ..Default::default()
+                }
+            });
+            let models = carrier::Entity::insert_many(rows).exec_with_returning(txn).await?;
+            let by_key: HashMap<(String, String), carrier::Model> = models
+                .into_iter()
+                .map(|m| ((m.division_code.clone(), m.name.clone()), m))
+                .collect();
+            for i in chunk {
+                let f = &plan.carriers[*i].fields;
+                if let Some(m) = by_key.get(&(f.division.to_string(), f.name.clone())) {
+                    made.carriers[*i] = Some(m.id);
+                    dirty.carrier(Some(m.id));
+                    history.created(actor, "carrier", m.id, serde_json::to_value(m).ok());
+                }
+            }
+        }
+        for u in plan.carrier_updates.iter().filter(|u| ok(u.row)) {
+            let f = u.patch.over(&u.before).map_err(at(u.row))?;
+            self.update_carrier_in(txn, actor, u.before.clone(), f)
+                .await
+                .map_err(at(u.row))?;
+        }
+
+        // Instructors named in the units sheet (found or recorded per street).
+        let mut instructors = HashMap::new();
+        let keys = plan
+            .units
+            .iter()
+            .filter(|u| ok(u.row))
+            .filter_map(|u| u.instructor.clone())
+            .chain(
+                plan.unit_updates
+                    .iter()
+                    .filter(|u| ok(u.update.row))
+                    .filter_map(|u| u.instructor.clone()),
+            );
+        for k in keys {
+            if let std::collections::hash_map::Entry::Vacant(e) = instructors.entry(k.clone()) {
+                let phone = plan.instructor_phones.get(&k).cloned();
+                let m = crate::registry::ensure_instructor_in(txn, actor, &k.name, phone, &k.street).await?;
+                e.insert(m.id);
+            }
+        }
+
+        // Units.
+        let todo: Vec<usize> = (0..plan.units.len()).filter(|i| ok(plan.units[*i].row)).collect();
+        for chunk in todo.chunks(BATCH) {
+            let rows = chunk.iter().map(|i| {
+                let u = &plan.units[*i];
+                let f = &u.fields;
+                unit::ActiveModel {
+                    name: Set(f.name.clone()),
+                    kind: Set(f.kind.code().into()),
+                    credit_code: Set(f.credit_code.as_ref().map(|c| c.to_string())),
+                    employees: Set(f.employees.map(i64::from)),
+                    carrier_id: Set(u.carrier.and_then(|c| id_of(c, &made.carriers))),
+                    division_code: Set(f.division.to_string()),
+                    address: Set(f.address.clone()),
+                    instructor_id: Set(u.instructor.as_ref().and_then(|k| instructors.get(k).copied())),
+                    archived: Set(false),
+                    version: Set(1),
+                    created_at: Set(now),
+                    updated_at: Set(now),
+                    ..Default::default()
+                }
+            });
+            let models = unit::Entity::insert_many(rows).exec_with_returning(txn).await?;
+            let by_key: HashMap<(String, String), unit::Model> = models
+                .into_iter()
+                .map(|m| ((m.division_code.clone(), m.name.clone()), m))
+                .collect();
+            for i in chunk {
+                let f = &plan.units[*i].fields;
+                if let Some(m) = by_key.get(&(f.division.to_string(), f.name.clone())) {
+                    made.units[*i] = Some(m.id);
+                    dirty.unit(Some(m.id));
+                    history.created(actor, "unit", m.id, serde_json::to_value(m).ok());
+                }
+            }
+        }
+        for u in plan.unit_updates.iter().filter(|u| ok(u.update.row)) {
+            let patch = UnitPatch {
+                carrier_id: u.carrier.map(|c| id_of(c, &made.carriers)),
+                instructor_id: u.instructor.as_ref().map(|k| instructors.get(k).copied()),
+                ..u.update.patch.clone()
+            };
+            let input = patch.over(&u.update.before).map_err(at(u.update.row))?;
+            self.update_unit_in(txn, actor, u.update.before.clone(), input)
+                .await
+                .map_err(at(u.update.row))?;
+        }
+        // Headquarters links (a unit before its headquarters in the sheet is fine: both
+        // exist by now).
+        let links: Vec<unit_link::ActiveModel> = plan
+            .links
+            .iter()
+            .filter(|(row, ..)| ok(*row))
+            .filter_map(|(_, hq, me)| Some((id_of(*hq, &made.units)?, id_of(*me, &made.units)?)))
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .map(|(hq, me)| {
+                dirty.unit(Some(me));
+                history.0.push(audit::ActiveModel {
+                    at: Set(now),
+                    account_id: Set(actor.account_id.map(|a| a.0)),
+                    actor: Set(actor.username.clone()),
+                    action: Set("link".into()),
+                    entity: Set("unit".into()),
+                    entity_id: Set(Some(hq)),
+                    before: Set(None),
+                    after: Set(Some(
+                        serde_json::json!({"kind": UnitLinkKind::HeadquartersOf.code(), "other_unit_id": me}),
+                    )),
+                    ..Default::default()
+                });
+                unit_link::ActiveModel {
+                    unit_id: Set(hq),
+                    kind: Set(UnitLinkKind::HeadquartersOf.code().into()),
+                    other_unit_id: Set(me),
+                    ..Default::default()
+                }
+            })
+            .collect();
+        for chunk in links.chunks(BATCH) {
+            unit_link::Entity::insert_many(chunk.to_vec())
+                .exec_without_returning(txn)
+                .await?;
+        }
+
+        // Organisations, a generation at a time: each needs its parent's path.
+        let depth = generations(plan);
+        let max = depth.iter().flatten().copied().max().unwrap_or(0);
+        for level in 0..=max {
+            let todo: Vec<usize> = (0..plan.orgs.len())
+                .filter(|i| ok(plan.orgs[*i].row) && depth[*i] == Some(level))
+                .collect();
+            for chunk in todo.chunks(BATCH) {
+                let rows = chunk.iter().map(|i| {
+                    let o = &plan.orgs[*i];
+                    let f = &o.fields;
+                    party_org::ActiveModel {
+                        name: Set(f.name.clone()),
+                        kind: Set(f.kind.code().into()),
+                        parent_id: Set(o.parent.and_then(|p| id_of(p, &made.orgs))),
+                        path: Set(String::new()),
+                        division_code: Set(f.division.to_string()),
+                        carrier_id: Set(o.carrier.and_then(|c| id_of(c, &made.carriers))),
+                        secretary: Set(f.secretary.clone()),
+                        founded_on: Set(f.founded_on),
+                        term_ends_on: Set(f.term_ends_on),
+                        archived: Set(false),
+                        version: Set(1),
+                        created_at: Set(now),
+                        updated_at: Set(now),
+                        ..Default::default()
+                    }
+                });
+                let models = party_org::Entity::insert_many(rows).exec_with_returning(txn).await?;
+                let ids: Vec<i64> = models.iter().map(|m| m.id).collect();
+                // The path from the parent's, in one statement for the chunk.
+                txn.execute_unprepared(&format!(
+                    "UPDATE party_orgs SET path = COALESCE((SELECT p.path FROM party_orgs p \
+                     WHERE p.id = party_orgs.parent_id), '/') || CAST(id AS TEXT) || '/' WHERE id IN ({})",
+                    ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",")
+                ))
+                .await?;
+                let paths: HashMap<i64, String> = party_org::Entity::find()
+                    .filter(party_org::Column::Id.is_in(ids.clone()))
+                    .all(txn)
+                    .await?
+                    .into_iter()
+                    .map(|m| (m.id, m.path))
+                    .collect();
+                let by_key: HashMap<(String, String), party_org::Model> = models
+                    .into_iter()
+                    .map(|m| ((m.division_code.clone(), m.name.clone()), m))
+                    .collect();
+                let mut attach = Vec::new();
+                for i in chunk {
+                    let o = &plan.orgs[*i];
+                    let Some(m) = by_key.get(&(o.fields.division.to_string(), o.fields.name.clone())) else {
+                        continue;
+                    };
+                    made.orgs[*i] = Some(m.id);
+                    let mut units: Vec<i64> = o.units.iter().filter_map(|u| id_of(*u, &made.units)).collect();
+                    units.sort_unstable();
+                    units.dedup();
+                    dirty.org(Some(m.id));
+                    for u in &units {
+                        dirty.unit(Some(*u));
+                        attach.push(org_unit::ActiveModel {
+                            org_id: Set(m.id),
+                            unit_id: Set(*u),
+                        });
+                    }
+                    if m.carrier_id.is_some() {
+                        dirty.carrier_with_units(txn, m.carrier_id).await?;
+                    }
+                    let mut after = serde_json::to_value(m).unwrap_or_default();
+                    if let Some(obj) = after.as_object_mut() {
+                        obj.insert("path".into(), paths.get(&m.id).cloned().unwrap_or_default().into());
+                        obj.insert("unit_ids".into(), serde_json::json!(units));
+                    }
+                    history.created(actor, "party_org", m.id, Some(after));
+                }
+                for part in attach.chunks(BATCH) {
+                    org_unit::Entity::insert_many(part.to_vec())
+                        .exec_without_returning(txn)
+                        .await?;
+                }
+            }
+        }
+        for o in plan.org_updates.iter().filter(|o| ok(o.update.row)) {
+            let have = crate::registry::org_unit_ids(txn, o.update.before.id).await?;
+            let patch = OrgPatch {
+                parent_id: o.parent.map(|p| id_of(p, &made.orgs)),
+                carrier_id: o.carrier.map(|c| id_of(c, &made.carriers)),
+                unit_ids: o
+                    .units
+                    .as_ref()
+                    .map(|us| us.iter().filter_map(|u| id_of(*u, &made.units)).collect()),
+                ..o.update.patch.clone()
+            };
+            let input = patch.over(&o.update.before, have).map_err(at(o.update.row))?;
+            self.update_org_in(txn, actor, o.update.before.clone(), input)
+                .await
+                .map_err(at(o.update.row))?;
+        }
+
+        // Members.
+        let todo: Vec<usize> = (0..plan.members.len()).filter(|i| ok(plan.members[*i].row)).collect();
+        for chunk in todo.chunks(BATCH) {
+            let rows = chunk.iter().filter_map(|i| {
+                let m = &plan.members[*i];
+                let f = &m.fields;
+                Some(member::ActiveModel {
+                    name: Set(f.name.clone()),
+                    status: Set(f.status.code().into()),
+                    org_id: Set(id_of(m.org, &made.orgs)?),
+                    work_unit_id: Set(m.work_unit.and_then(|u| id_of(u, &made.units))),
+                    resident_id: Set(f.resident_id.reveal().to_string()),
+                    phone: Set(f.phone.as_ref().map(|p| p.reveal().to_string())),
+                    joined_on: Set(f.joined_on),
+                    archived: Set(false),
+                    version: Set(1),
+                    created_at: Set(now),
+                    updated_at: Set(now),
+                    ..Default::default()
+                })
+            });
+            for m in member::Entity::insert_many(rows).exec_with_returning(txn).await? {
+                dirty.org(Some(m.org_id)).unit(m.work_unit_id);
+                history.created(actor, "member", m.id, crate::registry::member_json(&m));
+            }
+        }
+        for m in plan.member_updates.iter().filter(|m| ok(m.update.row)) {
+            let patch = MemberPatch {
+                org_id: id_of(m.org, &made.orgs),
+                work_unit_id: m.work_unit.map(|u| id_of(u, &made.units)),
+                ..m.update.patch.clone()
+            };
+            let input = patch.over(&m.update.before).map_err(at(m.update.row))?;
+            self.update_member_in(txn, actor, m.update.before.clone(), input)
+                .await
+                .map_err(at(m.update.row))?;
+        }
+        history.write(txn).await?;
+        Ok(())
+    }
+}
+
+/// The generation of each new organisation: 0 when its parent is stored (or none), one
+/// more than its parent's when the parent is new. `None` for rows in a cycle.
+fn generations(plan: &Plan) -> Vec<Option<usize>> {
+    let n = plan.orgs.len();
+    let mut depth: Vec<Option<usize>> = vec![None; n];
+    for start in 0..n {
+        let mut chain = Vec::new();
+        let mut at = start;
+        let base = loop {
+            if let Some(d) = depth[at] {
+                break Some(d);
+            }
+            if chain.contains(&at) || chain.len() > n {
+                break None;
+            }
+            chain.push(at);
+            match plan.orgs[at].parent {
+                Some(Ref::New(p)) => at = p,
+                _ => break Some(usize::MAX),
+            }
+        };
+        let Some(base) = base else { continue };
+        // Walk back down the chain assigning depths.
+        let mut d = if base == usize::MAX { None } else { Some(base) };
+        for i in chain.into_iter().rev() {
+            let here = d.map_or(0, |x| x + 1);
+            depth[i] = Some(here);
+            d = Some(here);
+        }
+    }
+    depth
+}
