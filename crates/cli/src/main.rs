@@ -43,9 +43,11 @@ enum Command {
     },
     /// Bring the database schema up to date.
     Migrate,
-    /// Import a workbook (.xlsx, .xls, .csv).
+    /// Import workbooks (.xlsx, .xls, .csv): several files are one import, whose rows
+    /// may refer to each other in any order.
     Import {
-        file: PathBuf,
+        #[arg(required = true, num_args = 1..)]
+        files: Vec<PathBuf>,
         #[arg(long)]
         dry_run: bool,
         #[arg(long)]
@@ -298,29 +300,33 @@ async fn run() -> Result<()> {
             println!("schema up to date");
         }
         Command::Import {
-            file,
+            files,
             dry_run,
             skip_invalid,
             kind,
             errors,
         } => {
             let store = open(&cli).await?;
-            let bytes = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
+            let mut read = Vec::new();
+            for file in files {
+                let bytes = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
+                let name = file
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                read.push((name, bytes));
+            }
             let kind = match kind {
                 Some(k) => Some(tongxin_import::Kind::parse(k).with_context(|| format!("unknown kind {k}"))?),
                 None => None,
             };
-            let name = file
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default();
             let mode = ImportMode {
                 dry_run: *dry_run,
                 skip_invalid: *skip_invalid,
             };
             let limits = tongxin_import::Limits::COMMAND_LINE;
             let lang = tongxin_web::i18n::Lang::ZhCn;
-            let out = tongxin_web::import_service::run(&store, &system, bytes, &name, kind, mode, limits, lang)
+            let out = tongxin_web::import_service::run(&store, &system, read, kind, mode, limits, lang)
                 .await
                 .map_err(|e| {
                     anyhow::anyhow!(
@@ -332,7 +338,7 @@ async fn run() -> Result<()> {
                 })?;
             println!("{}", serde_json::to_string_pretty(&out.report)?);
             if let Some(wb) = out.error_workbook {
-                let path = write_error_workbook(errors.as_deref(), file, &wb)?;
+                let path = write_error_workbook(errors.as_deref(), &files[0], &wb)?;
                 eprintln!("{} row(s) with errors; see {}", out.report.errors.len(), path.display());
                 if !out.report.committed && !dry_run {
                     bail!("nothing was imported (all or nothing; use --skip-invalid to import the valid rows)");

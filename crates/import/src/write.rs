@@ -84,12 +84,7 @@ pub fn write_error_workbook(sheets: &[ErrorSheet<'_>]) -> Result<Vec<u8>, Import
         let width = s.table.grid.iter().map(|r| r.cells.len()).max().unwrap_or(0) as u16;
         for (i, row) in s.table.grid.iter().enumerate() {
             let r = (row.line - 1) as u32;
-            let marked: Vec<usize> = s
-                .marks
-                .keys()
-                .filter(|(gi, _)| *gi == i)
-                .map(|(_, c)| *c)
-                .collect();
+            let marked: Vec<usize> = s.marks.keys().filter(|(gi, _)| *gi == i).map(|(_, c)| *c).collect();
             let cols = row.cells.len().max(marked.iter().map(|c| c + 1).max().unwrap_or(0));
             for c in 0..cols {
                 let v = row.cells.get(c).cloned().unwrap_or_default();

@@ -726,7 +726,7 @@ async fn import(
     // is made only after it).
     a.actor.require(tongxin_domain::access::Action::ImportExport)?;
     let mut mp = import_service::multipart(req, &s).await?;
-    let (filename, bytes) = import_service::read_upload(&mut mp).await?;
+    let files = import_service::read_upload(&mut mp).await?;
     let kind = p.kind.as_deref().and_then(tongxin_import::Kind::parse);
     let mode = ImportMode {
         dry_run: p.dry_run,
@@ -744,8 +744,7 @@ async fn import(
     let out = import_service::run(
         &s.store,
         &a.actor,
-        bytes,
-        &filename,
+        files,
         kind,
         mode,
         tongxin_import::Limits::UPLOAD,

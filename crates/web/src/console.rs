@@ -1471,16 +1471,18 @@ async fn import_submit(
         Err(e) => return error_page(&headers, Some(&a), e),
     };
     let mut csrf = None;
-    let mut file: Option<(String, Vec<u8>)> = None;
+    let mut files: Vec<(String, Vec<u8>)> = Vec::new();
     let mut mode = ImportMode::default();
     loop {
         match mp.next_field().await {
             Ok(Some(field)) => {
                 let name = field.name().unwrap_or_default().to_string();
-                if name == "file" {
+                if name == "file" && files.len() < crate::import_service::MAX_FILES {
                     let fname = field.file_name().unwrap_or("upload.xlsx").to_string();
                     match field.bytes().await {
-                        Ok(b) => file = Some((fname, b.to_vec())),
+                        // A file input left empty sends a part with no name and no bytes.
+                        Ok(b) if b.is_empty() && fname.is_empty() => {}
+                        Ok(b) => files.push((fname, b.to_vec())),
                         Err(_) => {
                             return error_page(
                                 &headers,
@@ -1513,7 +1515,7 @@ async fn import_submit(
         return error_page(&headers, Some(&a), e);
     }
     let mut p = ctx(&headers, Some(&a), "ui.import_title");
-    let Some((fname, bytes)) = file else {
+    if files.is_empty() {
         p.flash_error = Some(crate::i18n::error_message("request.bad", p.lang));
         return render(&ImportPage {
             p,
@@ -1521,17 +1523,17 @@ async fn import_submit(
             errors: vec![],
             error_token: String::new(),
         });
-    };
+    }
     match crate::import_service::run(
         &state.store,
         &a.actor,
-        bytes,
-        &fname,
+        files,
         None,
         mode,
         tongxin_import::Limits::UPLOAD,
         p.lang,
-    ).await
+    )
+    .await
     {
         Ok(out) => {
             let lang = p.lang;

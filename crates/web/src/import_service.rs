@@ -40,24 +40,45 @@ pub fn reason(e: &RowError, lang: Lang) -> String {
     format!("{col}{}{detail}", error_message(e.code, lang))
 }
 
-/// Reads and imports a file. The caller has checked the import right before reading the
-/// upload; reading and the error workbook (CPU work) run off the async workers. Row
-/// errors in the error workbook are in `lang`.
-#[allow(clippy::too_many_arguments)]
+/// Files one import takes at most.
+pub const MAX_FILES: usize = 8;
+
+/// Reads and imports files (one import: their rows may refer to each other in any
+/// order). The caller has checked the import right before reading the upload; reading
+/// and the error workbook (CPU work) run off the async workers. Row errors in the error
+/// workbook are in `lang`.
 pub async fn run(
     store: &Store,
     actor: &Actor,
-    bytes: Vec<u8>,
-    filename: &str,
+    files: Vec<(String, Vec<u8>)>,
     kind: Option<Kind>,
     mode: ImportMode,
     limits: Limits,
     lang: Lang,
 ) -> Result<ImportOutcome, ApiError> {
     actor.require(tongxin_domain::access::Action::ImportExport)?;
-    let name = filename.to_string();
-    let tables = blocking(move || read_tables_within(&bytes, &name, kind, limits)).await??;
-    let report = store.import_file(actor, &tables, mode, filename).await?;
+    let names: Vec<String> = files.iter().map(|(n, _)| n.clone()).collect();
+    let tables = blocking(
+        move || -> Result<Vec<tongxin_import::Table>, tongxin_import::ImportError> {
+            let mut all: Vec<tongxin_import::Table> = Vec::new();
+            for (name, bytes) in &files {
+                for mut t in read_tables_within(bytes, name, kind, limits)? {
+                    // Sheet names stay apart across files (the error workbook has one sheet each).
+                    let base = t.sheet.clone();
+                    let mut n = 2;
+                    while all.iter().any(|o| o.sheet == t.sheet) {
+                        t.sheet = format!("{base}({n})");
+                        n += 1;
+                    }
+                    all.push(t);
+                }
+            }
+            all.sort_by_key(|t| t.kind);
+            Ok(all)
+        },
+    )
+    .await??;
+    let report = store.import_file(actor, &tables, mode, &names.join(", ")).await?;
     if report.errors.is_empty() {
         return Ok(ImportOutcome {
             report,
@@ -86,7 +107,7 @@ pub async fn run(
                     by_row
                         .entry(e.index)
                         .and_modify(|s| {
-                            s.push_str("；");
+                            s.push('；');
                             s.push_str(&r)
                         })
                         .or_insert_with(|| match e.record.as_str() {
@@ -133,20 +154,27 @@ pub async fn multipart(req: axum::extract::Request, state: &crate::AppState) -> 
         .map_err(|_| ApiError::new(StatusCode::BAD_REQUEST, "request.bad"))
 }
 
-/// Reads the `file` part of an upload.
-pub async fn read_upload(mp: &mut Multipart) -> Result<(String, Vec<u8>), ApiError> {
+/// Reads the `file` parts of an upload (one import may take several files).
+pub async fn read_upload(mp: &mut Multipart) -> Result<Vec<(String, Vec<u8>)>, ApiError> {
     let bad = |_| ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "request.too_large");
+    let mut files = Vec::new();
     while let Some(field) = mp.next_field().await.map_err(bad)? {
         if field.name() == Some("file") {
+            if files.len() == MAX_FILES {
+                return Err(ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "request.too_large"));
+            }
             let name = field.file_name().unwrap_or("upload.xlsx").to_string();
             let bytes = field.bytes().await.map_err(bad)?;
             if bytes.len() > tongxin_import::MAX_FILE_BYTES {
                 return Err(ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "import.too_large"));
             }
-            return Ok((name, bytes.to_vec()));
+            files.push((name, bytes.to_vec()));
         }
     }
-    Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "request.bad"))
+    if files.is_empty() {
+        return Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "request.bad"));
+    }
+    Ok(files)
 }
 
 pub fn xlsx_response(filename: &str, bytes: Vec<u8>) -> Response {

@@ -229,7 +229,8 @@ impl Store {
                 .entry(o.name.clone())
                 .or_default()
                 .push((o.id, o.division_code.clone()));
-            lk.org_models_by_key.insert((o.division_code.clone(), o.name.clone()), o);
+            lk.org_models_by_key
+                .insert((o.division_code.clone(), o.name.clone()), o);
         }
         if has(Kind::Orgs) {
             let in_scope: HashSet<i64> = lk.org_models_by_key.values().map(|o| o.id).collect();

@@ -107,7 +107,10 @@ impl Store {
                 if used + i as u64 >= crate::registry::ELSEWHERE_CHECKS_PER_HOUR
                     && let Some(Err(fails)) = plan.outcomes.get_mut(row)
                 {
-                    for f in fails.iter_mut().filter(|f| f.code == "registry.member.registered_elsewhere") {
+                    for f in fails
+                        .iter_mut()
+                        .filter(|f| f.code == "registry.member.registered_elsewhere")
+                    {
                         f.code = StoreError::TooManyChecks.code();
                     }
                 }
@@ -118,8 +121,7 @@ impl Store {
         if write {
             let txn = self.begin().await?;
             let mut dirty = crate::coverage::Dirty::default();
-            let (written, deferred) =
-                crate::coverage::deferring(self.write_plan(&txn, actor, &plan, &mut dirty)).await;
+            let (written, deferred) = crate::coverage::deferring(self.write_plan(&txn, actor, &plan, &mut dirty)).await;
             match written {
                 Ok(()) => {
                     dirty.merge(deferred);
@@ -141,7 +143,13 @@ impl Store {
                         Some(r) => {
                             let t = &tables[r.table];
                             let row = &t.rows[r.row];
-                            (row.index, row.line, t.sheet.clone(), t.kind.code(), record_name(t.kind, row))
+                            (
+                                row.index,
+                                row.line,
+                                t.sheet.clone(),
+                                t.kind.code(),
+                                record_name(t.kind, row),
+                            )
                         }
                         None => (0, 0, String::new(), "", String::new()),
                     };

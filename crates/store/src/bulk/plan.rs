@@ -224,7 +224,11 @@ fn check_row_version(row: &TableRow, stored: i64) -> std::result::Result<(), Row
         "" => Ok(()),
         v => match v.trim_end_matches(".0").parse::<i64>() {
             Ok(n) if n == stored => Ok(()),
-            Ok(n) => Err(fail(Some(Field::Version), "registry.stale_edit", format!("{n} → {stored}"))),
+            Ok(n) => Err(fail(
+                Some(Field::Version),
+                "registry.stale_edit",
+                format!("{n} → {stored}"),
+            )),
             Err(_) => Err(fail(Some(Field::Version), "validation.not_a_number", v)),
         },
     }
@@ -288,7 +292,11 @@ pub(crate) fn plan(actor: &Actor, lk: &Lookups, tables: &[Table]) -> Plan {
             if let Some(f) = row.over_long() {
                 p.failed(
                     id,
-                    vec![fail(Some(f), "import.cell_too_long", tongxin_import::EXCEL_MAX_CELL_CHARS.to_string())],
+                    vec![fail(
+                        Some(f),
+                        "import.cell_too_long",
+                        tongxin_import::EXCEL_MAX_CELL_CHARS.to_string(),
+                    )],
                 );
                 continue;
             }
@@ -312,6 +320,14 @@ pub(crate) fn plan(actor: &Actor, lk: &Lookups, tables: &[Table]) -> Plan {
             }
         }
     }
+    // Rows refused on their own: their references are checked below too, so that every
+    // error of a row is reported at once.
+    let refused: Vec<RowId> = p
+        .outcomes
+        .iter()
+        .filter(|(_, o)| o.is_err())
+        .map(|(id, _)| *id)
+        .collect();
     // Pass 2: references, now that every name of the import is known.
     for u in units_pending {
         resolve_unit(lk, &mut p, &names, tables, u);
@@ -322,9 +338,58 @@ pub(crate) fn plan(actor: &Actor, lk: &Lookups, tables: &[Table]) -> Plan {
     for m in members_pending {
         resolve_member(lk, &mut p, &names, tables, m);
     }
+    for id in refused {
+        let t = &tables[id.table];
+        let row = &t.rows[id.row];
+        let division = lk.resolve_division(actor, row.get(Field::Division)).ok();
+        let more = reference_errors(lk, &names, t.kind, row, division.as_ref().map(|d| d.as_str()));
+        p.failed(id, more);
+    }
     parent_cycles(&mut p, tables);
     fail_dependants(&mut p, tables);
     p
+}
+
+/// The errors of a row's references alone (for a row already refused for other reasons).
+fn reference_errors(
+    lk: &Lookups,
+    names: &NewNames,
+    kind: Kind,
+    row: &TableRow,
+    division: Option<&str>,
+) -> Vec<RowFail> {
+    let mut e = Errors::default();
+    let mut one = |field: Field,
+                   old: &HashMap<String, Vec<(i64, String)>>,
+                   new: &HashMap<String, Vec<(Ref, String)>>,
+                   near: Option<&str>| {
+        for name in match field {
+            Field::OrgUnits => split_multi(row.get(field)),
+            _ => Some(name_key(row.get(field)))
+                .filter(|n| !n.is_empty())
+                .into_iter()
+                .collect(),
+        } {
+            e.take(resolve(old.get(&name), new.get(&name), near, field, &name));
+        }
+    };
+    match kind {
+        Kind::Carriers => {}
+        Kind::Units => {
+            one(Field::CarrierRef, &lk.carriers, &names.carriers, division);
+            one(Field::Headquarters, &lk.units_by_name, &names.units, None);
+        }
+        Kind::Orgs => {
+            one(Field::ParentOrg, &lk.orgs_by_name, &names.orgs, division);
+            one(Field::CarrierRef, &lk.carriers, &names.carriers, division);
+            one(Field::OrgUnits, &lk.units_by_name, &names.units, division);
+        }
+        Kind::Members => {
+            one(Field::OrgRef, &lk.orgs_by_name, &names.orgs, None);
+            one(Field::WorkUnit, &lk.units_by_name, &names.units, None);
+        }
+    }
+    e.0
 }
 
 fn plan_carrier(
@@ -339,7 +404,8 @@ fn plan_carrier(
     let mut e = Errors::default();
     let division = e.take(lk.resolve_division(actor, row.get(Field::Division)));
     let is_key = e.take(
-        parse_bool(row.get(Field::IsKey)).map_err(|_| fail(Some(Field::IsKey), "import.bad_bool", row.get(Field::IsKey))),
+        parse_bool(row.get(Field::IsKey))
+            .map_err(|_| fail(Some(Field::IsKey), "import.bad_bool", row.get(Field::IsKey))),
     );
     let location = match (row.get(Field::Longitude), row.get(Field::Latitude)) {
         ("", "") => Some(None),
@@ -373,7 +439,11 @@ fn plan_carrier(
             return p.failed(id, e.0);
         }
     };
-    e.take(seen(format!("carrier|{}|{}", division, fields.name), row, Field::CarrierName));
+    e.take(seen(
+        format!("carrier|{}|{}", division, fields.name),
+        row,
+        Field::CarrierName,
+    ));
     if !e.0.is_empty() {
         return p.failed(id, e.0);
     }
@@ -473,7 +543,11 @@ fn check_unit(
     let fields = match fields {
         Ok(f) => Some(f),
         Err(errs) => {
-            e.domain(Kind::Units, row, errs.into_iter().filter(|x| x.field() != "division").collect());
+            e.domain(
+                Kind::Units,
+                row,
+                errs.into_iter().filter(|x| x.field() != "division").collect(),
+            );
             None
         }
     };
@@ -592,7 +666,11 @@ fn resolve_unit(lk: &Lookups, p: &mut Plan, names: &NewNames, tables: &[Table], 
         (None, None) => return p.failed(u.id, vec![fail(None, "internal", "")]),
     };
     if hq == Some(me) {
-        e.0.push(fail(Some(Field::Headquarters), "registry.reference_invalid", row.get(Field::Headquarters)));
+        e.0.push(fail(
+            Some(Field::Headquarters),
+            "registry.reference_invalid",
+            row.get(Field::Headquarters),
+        ));
     }
     if !e.0.is_empty() {
         return p.failed(u.id, e.0);
@@ -616,10 +694,7 @@ fn resolve_unit(lk: &Lookups, p: &mut Plan, names: &NewNames, tables: &[Table], 
                     let carrier_same = carrier.is_none_or(|c| c == Ref::Old(m.carrier_id.unwrap_or(-1)));
                     let instructor_same = match &u.instructor {
                         None => true,
-                        Some(k) => lk
-                            .instructors
-                            .get(k)
-                            .is_some_and(|iid| Some(*iid) == m.instructor_id),
+                        Some(k) => lk.instructors.get(k).is_some_and(|iid| Some(*iid) == m.instructor_id),
                     };
                     let same = m.name == f.name
                         && m.kind == f.kind.code()
@@ -709,7 +784,11 @@ fn check_org(
     ) {
         Ok(f) => Some(f),
         Err(errs) => {
-            e.domain(Kind::Orgs, row, errs.into_iter().filter(|x| x.field() != "division").collect());
+            e.domain(
+                Kind::Orgs,
+                row,
+                errs.into_iter().filter(|x| x.field() != "division").collect(),
+            );
             None
         }
     };
@@ -722,7 +801,10 @@ fn check_org(
         p.failed(id, e.0);
         return None;
     }
-    let existing = lk.org_models_by_key.get(&(division.to_string(), fields.name.clone())).cloned();
+    let existing = lk
+        .org_models_by_key
+        .get(&(division.to_string(), fields.name.clone()))
+        .cloned();
     let new_index = existing.is_none().then_some(p.orgs.len());
     if existing.is_none() {
         names
@@ -902,7 +984,11 @@ fn check_member(
         // without saying where.
         Some((_, false)) => {
             p.elsewhere.push((id, fields.resident_id.clone()));
-            e.0.push(fail(Some(Field::ResidentId), "registry.member.registered_elsewhere", ""));
+            e.0.push(fail(
+                Some(Field::ResidentId),
+                "registry.member.registered_elsewhere",
+                "",
+            ));
             None
         }
         None => None,
@@ -1005,25 +1091,20 @@ fn parent_cycles(p: &mut Plan, tables: &[Table]) {
         let mut seen = HashSet::new();
         let mut at = start;
         let mut chain = vec![start];
-        loop {
-            match p.orgs[at].parent {
-                Some(Ref::New(next)) => {
-                    if next == start {
-                        let lines: Vec<String> = chain
-                            .iter()
-                            .map(|i| tables[p.orgs[*i].row.table].rows[p.orgs[*i].row.row].line.to_string())
-                            .collect();
-                        in_cycle.push((p.orgs[start].row, lines.join("→")));
-                        break;
-                    }
-                    if !seen.insert(next) {
-                        break;
-                    }
-                    chain.push(next);
-                    at = next;
-                }
-                _ => break,
+        while let Some(Ref::New(next)) = p.orgs[at].parent {
+            if next == start {
+                let lines: Vec<String> = chain
+                    .iter()
+                    .map(|i| tables[p.orgs[*i].row.table].rows[p.orgs[*i].row.row].line.to_string())
+                    .collect();
+                in_cycle.push((p.orgs[start].row, lines.join("→")));
+                break;
             }
+            if !seen.insert(next) {
+                break;
+            }
+            chain.push(next);
+            at = next;
         }
     }
     for (row, lines) in in_cycle {
@@ -1050,7 +1131,14 @@ fn fail_dependants(p: &mut Plan, tables: &[Table]) {
             if p.is_ok(u.row)
                 && let Some(r) = bad(p, u.carrier, &carrier_row)
             {
-                newly.push((u.row, fail(Some(Field::CarrierRef), "import.depends_on_failed_row", line(r).to_string())));
+                newly.push((
+                    u.row,
+                    fail(
+                        Some(Field::CarrierRef),
+                        "import.depends_on_failed_row",
+                        line(r).to_string(),
+                    ),
+                ));
             }
         }
         for u in &p.unit_updates {
@@ -1059,7 +1147,11 @@ fn fail_dependants(p: &mut Plan, tables: &[Table]) {
             {
                 newly.push((
                     u.update.row,
-                    fail(Some(Field::CarrierRef), "import.depends_on_failed_row", line(r).to_string()),
+                    fail(
+                        Some(Field::CarrierRef),
+                        "import.depends_on_failed_row",
+                        line(r).to_string(),
+                    ),
                 ));
             }
         }
@@ -1067,7 +1159,14 @@ fn fail_dependants(p: &mut Plan, tables: &[Table]) {
             if p.is_ok(*row)
                 && let Some(r) = bad(p, Some(*hq), &unit_row).or(bad(p, Some(*me), &unit_row))
             {
-                newly.push((*row, fail(Some(Field::Headquarters), "import.depends_on_failed_row", line(r).to_string())));
+                newly.push((
+                    *row,
+                    fail(
+                        Some(Field::Headquarters),
+                        "import.depends_on_failed_row",
+                        line(r).to_string(),
+                    ),
+                ));
             }
         }
         for o in &p.orgs {
@@ -1077,9 +1176,16 @@ fn fail_dependants(p: &mut Plan, tables: &[Table]) {
             let r = bad(p, o.parent, &org_row)
                 .map(|r| (Field::ParentOrg, r))
                 .or(bad(p, o.carrier, &carrier_row).map(|r| (Field::CarrierRef, r)))
-                .or(o.units.iter().find_map(|u| bad(p, Some(*u), &unit_row)).map(|r| (Field::OrgUnits, r)));
+                .or(o
+                    .units
+                    .iter()
+                    .find_map(|u| bad(p, Some(*u), &unit_row))
+                    .map(|r| (Field::OrgUnits, r)));
             if let Some((f, r)) = r {
-                newly.push((o.row, fail(Some(f), "import.depends_on_failed_row", line(r).to_string())));
+                newly.push((
+                    o.row,
+                    fail(Some(f), "import.depends_on_failed_row", line(r).to_string()),
+                ));
             }
         }
         for o in &p.org_updates {
@@ -1089,9 +1195,17 @@ fn fail_dependants(p: &mut Plan, tables: &[Table]) {
             let r = bad(p, o.parent, &org_row)
                 .map(|r| (Field::ParentOrg, r))
                 .or(bad(p, o.carrier, &carrier_row).map(|r| (Field::CarrierRef, r)))
-                .or(o.units.iter().flatten().find_map(|u| bad(p, Some(*u), &unit_row)).map(|r| (Field::OrgUnits, r)));
+                .or(o
+                    .units
+                    .iter()
+                    .flatten()
+                    .find_map(|u| bad(p, Some(*u), &unit_row))
+                    .map(|r| (Field::OrgUnits, r)));
             if let Some((f, r)) = r {
-                newly.push((o.update.row, fail(Some(f), "import.depends_on_failed_row", line(r).to_string())));
+                newly.push((
+                    o.update.row,
+                    fail(Some(f), "import.depends_on_failed_row", line(r).to_string()),
+                ));
             }
         }
         for m in &p.members {
@@ -1102,7 +1216,10 @@ fn fail_dependants(p: &mut Plan, tables: &[Table]) {
                 .map(|r| (Field::OrgRef, r))
                 .or(bad(p, m.work_unit, &unit_row).map(|r| (Field::WorkUnit, r)));
             if let Some((f, r)) = r {
-                newly.push((m.row, fail(Some(f), "import.depends_on_failed_row", line(r).to_string())));
+                newly.push((
+                    m.row,
+                    fail(Some(f), "import.depends_on_failed_row", line(r).to_string()),
+                ));
             }
         }
         for m in &p.member_updates {
@@ -1113,7 +1230,10 @@ fn fail_dependants(p: &mut Plan, tables: &[Table]) {
                 .map(|r| (Field::OrgRef, r))
                 .or(bad(p, m.work_unit, &unit_row).map(|r| (Field::WorkUnit, r)));
             if let Some((f, r)) = r {
-                newly.push((m.update.row, fail(Some(f), "import.depends_on_failed_row", line(r).to_string())));
+                newly.push((
+                    m.update.row,
+                    fail(Some(f), "import.depends_on_failed_row", line(r).to_string()),
+                ));
             }
         }
         if newly.is_empty() {

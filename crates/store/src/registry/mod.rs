@@ -10,8 +10,8 @@ mod patch;
 pub(crate) mod refs;
 mod units;
 
-pub use carriers::{CarrierInput, CarrierView};
 pub(crate) use carriers::scope as carriers_scope;
+pub use carriers::{CarrierInput, CarrierView};
 pub(crate) use common::like_escape;
 pub use common::{ListQuery, Page};
 pub use instructors::InstructorView;
@@ -21,5 +21,5 @@ pub(crate) use members::{member_json, scope as members_scope};
 pub use orgs::{OrgInput, OrgView};
 pub(crate) use orgs::{org_unit_ids, scope as orgs_scope};
 pub use patch::{CarrierPatch, MemberPatch, OrgPatch, UnitPatch};
-pub use units::{UnitInput, UnitLinkView, UnitView};
 pub(crate) use units::scope as units_scope;
+pub use units::{UnitInput, UnitLinkView, UnitView};

@@ -7,6 +7,7 @@ mod browser;
 mod coverage;
 mod edits;
 mod import;
+mod office;
 mod security;
 
 use reqwest::StatusCode;
