@@ -9,10 +9,15 @@ use tongxin_store::{Actor, Store};
 
 #[derive(Subcommand)]
 pub enum BenchCommand {
-    /// Import rows per second for a units file in CSV and xlsx, beside parse-only time.
+    /// Import rows per second for a units file in CSV and xlsx, beside parse-only time,
+    /// on SQLite and (with `--postgres`) on PostgreSQL.
     Import {
         #[arg(long, default_value_t = 100_000)]
         rows: u32,
+        /// An administrator's PostgreSQL URL: the bench also runs on a fresh database
+        /// made there (and dropped after).
+        #[arg(long, env = "TONGXIN_BENCH_POSTGRES")]
+        postgres: Option<String>,
     },
     /// Coverage summary latency on a city-scale SQLite store, beside `/healthz` in the
     /// same run; generation time; the server's resident memory.
@@ -52,66 +57,87 @@ pub async fn run(cmd: &BenchCommand) -> Result<()> {
             divide,
             requests,
         } => coverage(store.as_deref(), *divide, *requests).await?,
-        BenchCommand::Import { rows } => {
+        BenchCommand::Import { rows, postgres } => {
             let dir = std::env::temp_dir().join(format!("tongxin-bench-{}", std::process::id()));
             std::fs::create_dir_all(&dir)?;
-            let mut results = serde_json::Map::new();
-            for format in ["csv", "xlsx"] {
-                let db = dir.join(format!("{format}.db"));
-                let _ = std::fs::remove_file(&db);
-                let store = Store::open(&format!("sqlite://{}?mode=rwc", db.display())).await?;
-                store.ensure_builtin_divisions().await?;
-                let streets: Vec<String> = store
-                    .division_children(Some("310106"))
-                    .await?
-                    .into_iter()
-                    .map(|d| d.code)
-                    .collect();
-                let csv = units_csv(*rows, &streets);
-                let bytes = if format == "csv" {
-                    csv.into_bytes()
-                } else {
-                    let t = tongxin_import::read_tables(csv.as_bytes(), "u.csv", Some(tongxin_import::Kind::Units))?;
-                    let rows: Vec<_> = t[0].rows.iter().map(|r| r.values.clone()).collect();
-                    tongxin_import::write_workbook(&[(tongxin_import::Kind::Units, rows)])?
-                };
-                let t0 = Instant::now();
-                let tables =
-                    tongxin_import::read_tables(&bytes, &format!("units.{format}"), Some(tongxin_import::Kind::Units))?;
-                let parse = t0.elapsed().as_secs_f64();
-                let t1 = Instant::now();
-                let report = store
-                    .import_tables(&Actor::system("bench"), &tables, ImportMode::default())
-                    .await?;
-                let import = t1.elapsed().as_secs_f64();
-                anyhow::ensure!(
-                    report.committed && report.errors.is_empty(),
-                    "bench import failed: {:?}",
-                    report.errors.first()
-                );
-                results.insert(
-                    format.into(),
-                    serde_json::json!({
-                        "rows": rows,
-                        "file_bytes": bytes.len(),
-                        "parse_seconds": parse,
-                        "parse_rows_per_second": *rows as f64 / parse,
-                        "import_seconds": import,
-                        "import_rows_per_second": *rows as f64 / import,
-                        "total_rows_per_second": *rows as f64 / (parse + import),
-                    }),
-                );
+            let mut backends = serde_json::Map::new();
+            let mut names = vec!["sqlite"];
+            if postgres.is_some() {
+                names.push("postgres");
+            }
+            for backend in names {
+                let mut results = serde_json::Map::new();
+                for format in ["csv", "xlsx"] {
+                    let url = match (backend, postgres) {
+                        ("postgres", Some(admin)) => {
+                            let name = format!("tx_bench_{}_{format}", std::process::id());
+                            tongxin_store::create_postgres_database(admin, &name).await?
+                        }
+                        _ => {
+                            let db = dir.join(format!("{format}.db"));
+                            let _ = std::fs::remove_file(&db);
+                            format!("sqlite://{}?mode=rwc", db.display())
+                        }
+                    };
+                    let store = Store::open(&url).await?;
+                    store.ensure_builtin_divisions().await?;
+                    results.insert(format.into(), import_once(&store, *rows, format).await?);
+                }
+                backends.insert(backend.into(), serde_json::Value::Object(results));
             }
             let _ = std::fs::remove_dir_all(&dir);
             println!(
                 "{}",
-                serde_json::to_string_pretty(
-                    &serde_json::json!({"bench": "import", "backend": "sqlite", "results": results})
-                )?
+                serde_json::to_string_pretty(&serde_json::json!({
+                    "bench": "import",
+                    "results": backends,
+                    "peak_rss_mb": rss_mb(std::process::id(), "VmHWM:"),
+                }))?
             );
         }
     }
     Ok(())
+}
+
+/// One timed import of `rows` units in `format` into an empty store.
+async fn import_once(store: &Store, rows: u32, format: &str) -> Result<serde_json::Value> {
+    let streets: Vec<String> = store
+        .division_children(Some("310106"))
+        .await?
+        .into_iter()
+        .map(|d| d.code)
+        .collect();
+    let csv = units_csv(rows, &streets);
+    let bytes = if format == "csv" {
+        csv.into_bytes()
+    } else {
+        let t = tongxin_import::read_tables(csv.as_bytes(), "u.csv", Some(tongxin_import::Kind::Units))?;
+        let rows: Vec<_> = t[0].rows.iter().map(|r| r.values.clone()).collect();
+        tongxin_import::write_workbook(&[(tongxin_import::Kind::Units, rows)])?
+    };
+    let t0 = Instant::now();
+    let tables = tongxin_import::read_tables(&bytes, &format!("units.{format}"), Some(tongxin_import::Kind::Units))?;
+    let parse = t0.elapsed().as_secs_f64();
+    let t1 = Instant::now();
+    let report = store
+        .import_tables(&Actor::system("bench"), &tables, ImportMode::default())
+        .await?;
+    let import = t1.elapsed().as_secs_f64();
+    anyhow::ensure!(
+        report.committed && report.errors.is_empty(),
+        "bench import failed: {:?}",
+        report.errors.first()
+    );
+    Ok(serde_json::json!({
+        "rows": rows,
+        "file_bytes": bytes.len(),
+        "parse_seconds": parse,
+        "parse_rows_per_second": rows as f64 / parse,
+        "import_seconds": import,
+        "import_rows_per_second": rows as f64 / import,
+        "total_rows_per_second": rows as f64 / (parse + import),
+        "import_over_parse": parse / (parse + import),
+    }))
 }
 
 /// The latency percentiles of a set of timings, in milliseconds.
@@ -177,6 +203,9 @@ async fn coverage(reuse: Option<&std::path::Path>, divide: usize, requests: usiz
         .arg(&dir)
         .args(["serve", "--listen", "127.0.0.1:0"])
         .env("RUST_LOG", "warn")
+        // The server opens the store the bench generated, whatever this shell points at.
+        .env_remove("TONGXIN_DATABASE_URL")
+        .env_remove("TONGXIN_DATA_DIR")
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::null())
         .spawn()?;

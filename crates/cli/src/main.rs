@@ -46,8 +46,15 @@ enum Command {
     /// Import workbooks (.xlsx, .xls, .csv): several files are one import, whose rows
     /// may refer to each other in any order.
     Import {
-        #[arg(required = true, num_args = 1..)]
+        #[arg(required_unless_present = "template", num_args = 1..)]
         files: Vec<PathBuf>,
+        /// Write the template of a kind (carriers, units, orgs, members) instead: the
+        /// header row, an example row and the accepted values (to -o FILE, default
+        /// template-KIND.xlsx).
+        #[arg(long, value_name = "KIND", conflicts_with_all = ["dry_run", "skip_invalid"])]
+        template: Option<String>,
+        #[arg(long, short, requires = "template")]
+        output: Option<PathBuf>,
         #[arg(long)]
         dry_run: bool,
         #[arg(long)]
@@ -300,11 +307,25 @@ async fn run() -> Result<()> {
             println!("schema up to date");
         }
         Command::Import {
+            template: Some(kind),
+            output,
+            ..
+        } => {
+            let k = tongxin_import::Kind::parse(kind).with_context(|| format!("unknown kind {kind}"))?;
+            let path = output
+                .clone()
+                .unwrap_or_else(|| PathBuf::from(format!("template-{}.xlsx", k.code())));
+            std::fs::write(&path, tongxin_import::write_template(k)?)
+                .with_context(|| format!("writing {}", path.display()))?;
+            println!("{}", path.display());
+        }
+        Command::Import {
             files,
             dry_run,
             skip_invalid,
             kind,
             errors,
+            ..
         } => {
             let store = open(&cli).await?;
             let mut read = Vec::new();

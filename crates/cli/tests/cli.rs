@@ -360,3 +360,36 @@ async fn two_servers_share_one_postgres_and_agree_on_coverage() {
             .contains("agree")
     );
 }
+
+/// `import --template KIND` writes a template that imports as it is; a refused file
+/// prints its reason, never a stack trace, even with RUST_BACKTRACE=1.
+#[test]
+fn templates_and_clean_refusals() {
+    let dir = tempfile::tempdir().expect("dir");
+    let data = dir.path().join("data");
+    let template = dir.path().join("units-template.xlsx");
+    run(tongxin(&data)
+        .args(["import", "--template", "units", "-o"])
+        .arg(&template));
+    let bytes = std::fs::read(&template).expect("template");
+    let t = tongxin_import::read_tables(&bytes, "t.xlsx", None).expect("reads");
+    assert_eq!(t[0].kind, tongxin_import::Kind::Units);
+    assert_eq!(t[0].rows.len(), 1, "the example row");
+
+    let bad = dir.path().join("bad.csv");
+    std::fs::write(&bad, "单位名称,统一社会信用代码,所属街道\n甲,123,南京西路街道\n").expect("write");
+    let out = tongxin(&data)
+        .arg("import")
+        .arg(&bad)
+        .env("RUST_BACKTRACE", "1")
+        .output()
+        .expect("run");
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !err.contains("stack backtrace") && !err.contains("Stack backtrace"),
+        "{err}"
+    );
+    assert!(err.contains("error:"), "{err}");
+    assert!(dir.path().join("bad.errors.xlsx").exists());
+}

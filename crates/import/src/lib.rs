@@ -16,7 +16,7 @@ pub use fields::{Field, Kind};
 pub use limits::{Bound, EXCEL_MAX_CELL_CHARS, Limits};
 pub use normalise::{Unrecognised, parse_bool, parse_date, split_multi};
 pub use read::{Cell, Column, GridRow, Table, TableRow, read_tables, read_tables_within};
-pub use write::{ErrorSheet, write_error_workbook, write_table, write_workbook};
+pub use write::{ErrorSheet, write_error_workbook, write_table, write_template, write_workbook};
 
 /// Largest upload accepted (bytes).
 pub const MAX_FILE_BYTES: usize = Limits::UPLOAD.max_file_bytes as usize;

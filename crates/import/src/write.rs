@@ -208,3 +208,174 @@ mod table_tests {
         assert_eq!(cells, ["名称", "类型", "甲公司", "企业"]);
     }
 }
+
+/// What a column accepts, in words an office reads (for templates).
+fn accepted(f: Field) -> String {
+    use tongxin_domain::registry::{CarrierKind, Labelled, MemberStatus, OrgKind, UnitKind};
+    fn labels<T: Labelled>() -> String {
+        T::ALL.iter().map(|v| v.label_zh()).collect::<Vec<_>>().join("、")
+    }
+    match f {
+        Field::CarrierKind => labels::<CarrierKind>(),
+        Field::UnitKind => format!("{}（空白为企业）", labels::<UnitKind>()),
+        Field::OrgKind => labels::<OrgKind>(),
+        Field::MemberStatus => labels::<MemberStatus>(),
+        Field::IsKey => "是、否".into(),
+        Field::Division => "区划代码，或街道/镇、居委会名称（可带区名）".into(),
+        Field::CreditCode => "18位统一社会信用代码（GB 32100-2015，含校验位）".into(),
+        Field::ResidentId => "18位公民身份号码（GB 11643，含校验位）；入党时须年满18周岁".into(),
+        Field::Phone | Field::InstructorPhone => "11位手机号或带区号的固定电话".into(),
+        Field::Employees => "整数，如 50（可写“50人”）".into(),
+        Field::FoundedOn | Field::TermEndsOn | Field::JoinedOn => {
+            "日期：2019-03-12、2019/3/12、2019.03.12、2019年3月12日、20190312 或 Excel 日期".into()
+        }
+        Field::Longitude | Field::Latitude => "小数（WGS-84）".into(),
+        Field::OrgUnits => "单位名称，多个用“、”分隔；也可分成“所在单位”“覆盖单位”两列".into(),
+        Field::CarrierRef => "本表或已登记的载体名称".into(),
+        Field::ParentOrg | Field::OrgRef => "本表或已登记的党组织名称（顺序不限）".into(),
+        Field::WorkUnit | Field::Headquarters => "本表或已登记的单位名称（顺序不限）".into(),
+        Field::Version => "导出时的版本号，用于防止覆盖他人更新；新记录留空".into(),
+        _ => "文字".into(),
+    }
+}
+
+/// An example row of a kind, valid as it stands.
+fn example(kind: Kind) -> Vec<(Field, String)> {
+    use Field::*;
+    let code = tongxin_domain::codes::CreditCode::with_check("91310106MA1FL2AB3")
+        .map(|c| c.to_string())
+        .unwrap_or_default();
+    let rows: Vec<(Field, &str)> = match kind {
+        Kind::Carriers => vec![
+            (CarrierName, "某某大厦"),
+            (CarrierKind, "楼宇"),
+            (IsKey, "是"),
+            (Division, "南京西路街道"),
+            (Address, "南京西路1号"),
+        ],
+        Kind::Units => vec![
+            (UnitName, "上海某某科技有限公司"),
+            (UnitKind, "企业"),
+            (CreditCode, ""),
+            (Employees, "50"),
+            (CarrierRef, "某某大厦"),
+            (Division, "南京西路街道"),
+            (Instructor, "王某"),
+        ],
+        Kind::Orgs => vec![
+            (OrgName, "上海某某科技有限公司党支部"),
+            (OrgKind, "党支部"),
+            (OrgUnits, "上海某某科技有限公司"),
+            (Division, "南京西路街道"),
+            (Secretary, "张某"),
+            (FoundedOn, "2019-03-12"),
+            (TermEndsOn, "2027-03-11"),
+        ],
+        Kind::Members => vec![
+            (MemberName, "李某"),
+            (MemberStatus, "正式党员"),
+            (ResidentId, "11010519491231002X"),
+            (Phone, "13800138000"),
+            (OrgRef, "上海某某科技有限公司党支部"),
+            (WorkUnit, "上海某某科技有限公司"),
+            (JoinedOn, "2010-07-01"),
+        ],
+    };
+    rows.into_iter()
+        .map(|(f, v)| (f, if f == CreditCode { code.clone() } else { v.to_string() }))
+        .collect()
+}
+
+/// The import template of a kind: the header row (required columns marked *), an
+/// example row, drop-down lists for the columns with fixed values, and a sheet that says
+/// what each column accepts.
+pub fn write_template(kind: Kind) -> Result<Vec<u8>, ImportError> {
+    use tongxin_domain::registry::{CarrierKind, Labelled, MemberStatus, OrgKind, UnitKind};
+    let mut wb = Workbook::new();
+    let bold = Format::new().set_bold();
+    let example_format = Format::new().set_font_color(rust_xlsxwriter::Color::Gray);
+    let ws = wb.add_worksheet();
+    ws.set_name(kind.sheet_name()).map_err(werr)?;
+    let sample = example(kind);
+    for (c, f) in kind.fields().iter().enumerate() {
+        let c = c as u16;
+        let head = if f.required() {
+            format!("{}*", f.header())
+        } else {
+            f.header().to_string()
+        };
+        ws.write_string_with_format(0, c, head, &bold).map_err(werr)?;
+        ws.set_column_width(c, 20).map_err(werr)?;
+        if let Some((_, v)) = sample.iter().find(|(sf, _)| sf == f) {
+            ws.write_string_with_format(1, c, v, &example_format).map_err(werr)?;
+        }
+        let list: Option<Vec<&str>> = match f {
+            Field::CarrierKind => Some(CarrierKind::ALL.iter().map(|v| v.label_zh()).collect()),
+            Field::UnitKind => Some(UnitKind::ALL.iter().map(|v| v.label_zh()).collect()),
+            Field::OrgKind => Some(OrgKind::ALL.iter().map(|v| v.label_zh()).collect()),
+            Field::MemberStatus => Some(MemberStatus::ALL.iter().map(|v| v.label_zh()).collect()),
+            Field::IsKey => Some(vec!["是", "否"]),
+            _ => None,
+        };
+        if let Some(list) = list {
+            let dv = rust_xlsxwriter::DataValidation::new()
+                .allow_list_strings(&list)
+                .map_err(werr)?
+                .ignore_blank(true);
+            ws.add_data_validation(1, c, 10_000, c, &dv).map_err(werr)?;
+        }
+    }
+    let notes = wb.add_worksheet();
+    notes.set_name("填写说明").map_err(werr)?;
+    for (c, h) in ["列名", "是否必填", "可填写的内容", "也认作此列的表头"]
+        .iter()
+        .enumerate()
+    {
+        notes.write_string_with_format(0, c as u16, *h, &bold).map_err(werr)?;
+    }
+    notes.set_column_width(0, 16).map_err(werr)?;
+    notes.set_column_width(1, 10).map_err(werr)?;
+    notes.set_column_width(2, 60).map_err(werr)?;
+    notes.set_column_width(3, 50).map_err(werr)?;
+    for (r, f) in kind.fields().iter().enumerate() {
+        let r = r as u32 + 1;
+        notes.write_string(r, 0, f.header()).map_err(werr)?;
+        notes
+            .write_string(r, 1, if f.required() { "必填" } else { "选填" })
+            .map_err(werr)?;
+        notes.write_string(r, 2, accepted(*f)).map_err(werr)?;
+        notes.write_string(r, 3, f.names()[1..].join("、")).map_err(werr)?;
+    }
+    let r = kind.fields().len() as u32 + 2;
+    notes
+        .write_string(
+            r,
+            0,
+            "说明：第2行为示例，导入前请删除或改写；标题行、序号列、合计行和备注行可以保留。",
+        )
+        .map_err(werr)?;
+    wb.save_to_buffer().map_err(werr)
+}
+
+#[cfg(test)]
+mod template_tests {
+    use super::*;
+    use crate::read_tables;
+
+    /// Each template reads back as its kind, its example row a valid row of it.
+    #[test]
+    fn every_template_reads_back_with_its_example() {
+        for kind in Kind::ALL {
+            let bytes = write_template(kind).expect("template");
+            let t = read_tables(&bytes, "template.xlsx", None).expect("reads");
+            let table = t.iter().find(|t| t.kind == kind).expect("its kind");
+            assert_eq!(table.rows.len(), 1, "{kind:?}");
+            for f in kind.fields().iter().filter(|f| f.required()) {
+                assert!(table.columns.iter().any(|c| c.field == *f), "{kind:?} {f:?}");
+            }
+        }
+        let m = write_template(Kind::Members).expect("template");
+        let t = read_tables(&m, "m.xlsx", Some(Kind::Members)).expect("reads");
+        assert!(tongxin_domain::codes::ResidentId::parse(t[0].rows[0].get(Field::ResidentId)).is_ok());
+    }
+}

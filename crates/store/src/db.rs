@@ -1,4 +1,5 @@
 use crate::Result;
+use crate::StoreError;
 use crate::migration::Migrator;
 use sea_orm::sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{
@@ -47,7 +48,12 @@ impl Store {
     pub async fn connect(url: &str) -> Result<Store> {
         if url.starts_with("sqlite:") {
             let mut w = ConnectOptions::new(url);
-            w.max_connections(1).min_connections(1).sqlx_logging(false);
+            // One writer; a request waits for it a few seconds at most, then hears "busy,
+            // try again" (503) instead of hanging.
+            w.max_connections(1)
+                .min_connections(1)
+                .sqlx_logging(false)
+                .acquire_timeout(Duration::from_secs(8));
             w.map_sqlx_sqlite_opts(sqlite_options);
             let write = Database::connect(w).await?;
             let mut r = ConnectOptions::new(url);
@@ -115,6 +121,26 @@ impl Store {
     pub async fn ping(&self) -> Result<()> {
         self.read.ping().await?;
         Ok(())
+    }
+
+    /// Whether the store can take a write now: `Ok(true)`, `Ok(false)` when the writer is
+    /// taken (a long write is running), an error when it cannot write at all.
+    pub async fn write_ready(&self) -> Result<bool> {
+        // SQLite's one writer: taken means busy, told at once (a health check never waits
+        // behind an import).
+        if self.write.get_database_backend() == sea_orm::DbBackend::Sqlite
+            && self.write.get_sqlite_connection_pool().num_idle() == 0
+        {
+            return Ok(false);
+        }
+        match tokio::time::timeout(Duration::from_millis(50), self.write.ping()).await {
+            Ok(Ok(())) => Ok(true),
+            Ok(Err(e)) => match StoreError::from(e) {
+                StoreError::Busy => Ok(false),
+                e => Err(e),
+            },
+            Err(_) => Ok(false),
+        }
     }
 }
 

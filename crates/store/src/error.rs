@@ -27,7 +27,11 @@ pub enum StoreError {
     #[error("your role may not do this")]
     Forbidden,
     #[error("database error: {0}")]
-    Db(#[from] sea_orm::DbErr),
+    Db(sea_orm::DbErr),
+    /// The store's writer stayed taken for longer than a request may wait (a long
+    /// import): try again in a few seconds.
+    #[error("the store is busy with other writes")]
+    Busy,
     #[error("{0}")]
     Io(#[from] std::io::Error),
     #[error("bad input file: {0}")]
@@ -54,6 +58,7 @@ impl ErrorCode for StoreError {
             StoreError::InUse => "registry.in_use",
             StoreError::Forbidden => "auth.forbidden",
             StoreError::Db(_) | StoreError::Io(_) => "internal",
+            StoreError::Busy => "store.busy",
             StoreError::BadFile(_) => "import.bad_file",
             StoreError::RegisteredElsewhere => "registry.member.registered_elsewhere",
             StoreError::TooManyChecks => "registry.member.checks_limited",
@@ -78,6 +83,18 @@ pub(crate) fn unique_as(fallback: &'static str) -> impl Fn(sea_orm::DbErr) -> St
                 .unwrap_or(fallback);
             StoreError::Duplicate { field }
         }
-        _ => StoreError::Db(e),
+        _ => e.into(),
+    }
+}
+
+/// A database error; waiting too long for the writer (a pool time-out, or SQLite's busy
+/// time-out) is [`StoreError::Busy`], which callers answer with "try again".
+impl From<sea_orm::DbErr> for StoreError {
+    fn from(e: sea_orm::DbErr) -> Self {
+        let busy = matches!(e, sea_orm::DbErr::ConnectionAcquire(_)) || {
+            let text = e.to_string();
+            text.contains("database is locked") || text.contains("database is busy")
+        };
+        if busy { StoreError::Busy } else { StoreError::Db(e) }
     }
 }

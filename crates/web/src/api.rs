@@ -52,6 +52,7 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/members/{id}/reveal", post(reveal_member))
         .route("/api/v1/instructors", get(list_instructors).post(create_instructor))
         .route("/api/v1/import", post(import))
+        .route("/api/v1/import/template/{kind}", get(import_template))
         .route("/api/v1/export/{kind}", get(export).post(export_post))
 }
 
@@ -699,6 +700,11 @@ async fn create_instructor(
     s.store.known_division(&division).await?;
     let v = s.store.ensure_instructor(&a.actor, &name, phone, &division).await?;
     Ok((StatusCode::CREATED, Json(v)).into_response())
+}
+
+/// The import template of a kind: header row, example row, accepted values.
+async fn import_template(ApiAuth(a): ApiAuth, Path(kind): Path<String>) -> Result<Response, ApiError> {
+    import_service::template(&a.actor, &kind).await
 }
 
 #[derive(Debug, Default, Deserialize)]

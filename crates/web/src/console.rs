@@ -38,6 +38,7 @@ pub fn routes() -> Router<AppState> {
         .route("/divisions/{code}", get(division_page))
         .route("/import", get(import_page).post(import_submit))
         .route("/import/errors/{token}", get(import_errors))
+        .route("/import/template/{kind}", get(import_template))
         .route("/{kind}", get(list_page).post(list_search))
         .route("/{kind}/new", get(new_page).post(new_submit))
         .route("/{kind}/{id}", get(detail_page))
@@ -1577,6 +1578,14 @@ async fn import_submit(
             *r.status_mut() = e.status;
             r
         }
+    }
+}
+
+/// The import template of a kind (header row, example row, accepted values).
+async fn import_template(headers: HeaderMap, PageAuth(a): PageAuth, Path(kind): Path<String>) -> Response {
+    match crate::import_service::template(&a.actor, &kind).await {
+        Ok(r) => r,
+        Err(e) => error_page(&headers, Some(&a), e),
     }
 }
 

@@ -56,6 +56,8 @@ pub const ALL_CODES: &[&str] = &[
     "request.bad",
     "request.personal_data_in_url",
     "request.reveal_needs_post",
+    "store.busy",
+    "store.cannot_write",
 ];
 
 #[derive(Debug, Clone, Serialize)]
@@ -129,6 +131,7 @@ impl From<StoreError> for ApiError {
             | StoreError::BadFile(_) => StatusCode::UNPROCESSABLE_ENTITY,
             StoreError::OutsideTerritory { .. } | StoreError::Forbidden => StatusCode::FORBIDDEN,
             StoreError::Db(_) | StoreError::Io(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            StoreError::Busy => StatusCode::SERVICE_UNAVAILABLE,
         };
         if status == StatusCode::INTERNAL_SERVER_ERROR {
             tracing::error!(error = %e, "store error");
@@ -156,7 +159,7 @@ impl From<StoreError> for ApiError {
             code: e.code(),
             fields,
             detail,
-            retry_after: None,
+            retry_after: (status == StatusCode::SERVICE_UNAVAILABLE).then_some(5),
         }
     }
 }

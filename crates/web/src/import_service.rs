@@ -146,6 +146,14 @@ pub async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static)
     })
 }
 
+/// The import template of a kind, as a download (`模板-单位.xlsx`).
+pub async fn template(actor: &Actor, kind: &str) -> Result<Response, ApiError> {
+    actor.require(tongxin_domain::access::Action::ImportExport)?;
+    let kind = Kind::parse(kind).ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "not_found"))?;
+    let bytes = blocking(move || tongxin_import::write_template(kind)).await??;
+    Ok(xlsx_response(&format!("template-{}.xlsx", kind.code()), bytes))
+}
+
 /// The multipart reader of a request, made once the caller's rights are checked.
 pub async fn multipart(req: axum::extract::Request, state: &crate::AppState) -> Result<Multipart, ApiError> {
     use axum::extract::FromRequest;

@@ -79,9 +79,21 @@ pub fn router(state: AppState) -> Router {
     app
 }
 
+/// `ok` when the store reads and writes; `ok (writes waiting)` while a long write holds
+/// the writer; 503 when the store cannot read or cannot write at all.
 async fn healthz(axum::extract::State(s): axum::extract::State<AppState>) -> Result<&'static str, ApiError> {
     s.store.ping().await?;
-    Ok("ok")
+    match s.store.write_ready().await {
+        Ok(true) => Ok("ok"),
+        Ok(false) => Ok("ok (writes waiting)"),
+        Err(e) => {
+            tracing::error!(error = %e, "the store cannot write");
+            Err(ApiError::new(
+                axum::http::StatusCode::SERVICE_UNAVAILABLE,
+                "store.cannot_write",
+            ))
+        }
+    }
 }
 
 /// Serves the application on a bound listener until the process is stopped.

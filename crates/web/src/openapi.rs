@@ -98,6 +98,11 @@ pub const ROUTES: &[(&str, &str, &str)] = &[
     ),
     (
         "get",
+        "/api/v1/import/template/{kind}",
+        "The import template of carriers, units, orgs or members: header row, example row, accepted values",
+    ),
+    (
+        "get",
         "/api/v1/export/{kind}",
         "Export carriers, units, orgs or members as xlsx, personal data masked (division); needs the import/export right",
     ),

@@ -412,3 +412,71 @@ async fn a_workbook_bomb_is_refused_and_the_server_stays_up() {
     let (status, _) = office.get("/healthz").await;
     assert_eq!(status, StatusCode::OK);
 }
+
+/// A large import runs while the server keeps answering: `/healthz` stays fast (parsing
+/// runs off the async workers; planning reads the read pool), and a dry run never takes
+/// the writer, so logins (which write a session) go through meanwhile.
+#[tokio::test]
+async fn the_server_answers_while_a_large_import_runs() {
+    let app = spawn().await;
+    let c = Client::login(&app, "admin", PASSWORD).await;
+    let mut csv = String::from("单位名称,统一社会信用代码,从业人数,所属街道\n");
+    for i in 0..60_000u32 {
+        csv.push_str(&format!(
+            "压力测试单位{i},{},{},南京西路街道\n",
+            credit_code(100_000 + i),
+            i % 90
+        ));
+    }
+    let bytes = csv.into_bytes();
+    for dry in [true, false] {
+        let base = c.base.clone();
+        let http = c.http.clone();
+        let csrf = c.csrf.clone();
+        let body = bytes.clone();
+        let job = tokio::spawn(async move {
+            let form = reqwest::multipart::Form::new()
+                .part("file", reqwest::multipart::Part::bytes(body).file_name("big.csv"));
+            http.post(format!("{base}/api/v1/import?kind=units&dry_run={dry}"))
+                .header("x-csrf-token", csrf)
+                .multipart(form)
+                .send()
+                .await
+                .map(|r| r.status())
+        });
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        let probe = reqwest::Client::new();
+        let mut times = Vec::new();
+        while !job.is_finished() && times.len() < 50 {
+            let t = std::time::Instant::now();
+            let r = probe.get(app.url("/healthz")).send().await.expect("healthz");
+            assert_eq!(r.status(), StatusCode::OK);
+            times.push(t.elapsed());
+            if dry && times.len() == 2 {
+                // A login writes a session: it goes through during a dry run.
+                let r = probe
+                    .post(app.url("/api/v1/auth/login"))
+                    .json(&serde_json::json!({"username": "admin", "password": PASSWORD}))
+                    .send()
+                    .await
+                    .expect("login");
+                assert_eq!(r.status(), StatusCode::OK, "login during a dry run");
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
+        assert_eq!(job.await.expect("join").expect("import"), StatusCode::OK);
+        assert!(
+            times.len() >= 3,
+            "the import ended before it could be probed: {times:?}"
+        );
+        times.sort();
+        if let Some(median) = times.get(times.len() / 2) {
+            assert!(
+                *median < std::time::Duration::from_millis(100),
+                "healthz during the import (dry run {dry}): {times:?}"
+            );
+        }
+    }
+    let (_, units) = c.get("/api/v1/units?q=压力测试单位").await;
+    assert_eq!(units["total"], 60_000);
+}
