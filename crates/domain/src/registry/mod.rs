@@ -11,7 +11,7 @@ pub use carrier::{CarrierFields, CarrierKind};
 pub use ids::{AccountId, CarrierId, InstructorId, MemberId, OrgId, UnitId};
 pub use member::{MemberFields, MemberStatus};
 pub use party_org::{OrgFields, OrgKind, OrgPath};
-pub use unit::{UnitFields, UnitKind, UnitLinkKind};
+pub use unit::{UnitFields, UnitKind, UnitLinkKind, parse_count};
 
 use crate::DomainError;
 

@@ -98,8 +98,11 @@ impl Store {
         source: &str,
     ) -> Result<ImportReport> {
         actor.require(Action::ImportExport)?;
+        let t = std::time::Instant::now();
         let lk = self.import_lookups(actor, tables).await?;
+        let looked = t.elapsed();
         let mut plan = plan::plan(actor, &lk, tables);
+        tracing::debug!(lookups = ?looked, plan = ?(t.elapsed() - looked), "import planned");
         // "Registered elsewhere" is answered within the account's hourly allowance.
         if !plan.elsewhere.is_empty() {
             let used = self.elsewhere_answers(actor).await?;
@@ -125,7 +128,9 @@ impl Store {
             match written {
                 Ok(()) => {
                     dirty.merge(deferred);
+                    let w = t.elapsed();
                     crate::coverage::refresh(&txn, dirty).await?;
+                    tracing::debug!(written = ?w, refreshed = ?(t.elapsed() - w), "import written");
                     let summary = serde_json::json!({
                         "file": source,
                         "sheets": report.sheets,
@@ -133,6 +138,7 @@ impl Store {
                     });
                     crate::audit::record(&txn, actor, "import", "import", None, None, Some(summary)).await?;
                     txn.commit().await?;
+                    tracing::debug!(committed = ?t.elapsed(), "import committed");
                     report.committed = true;
                 }
                 Err(w) => {

@@ -308,6 +308,10 @@ async fn a_real_office_workbook_imports_whole_and_its_figures_match_a_recount() 
     .await;
     let c = Client::login(&app, "street_a", PASSWORD).await;
     let o = office();
+    if let Ok(dir) = std::env::var("TONGXIN_WRITE_FIXTURES") {
+        // The source of tests/fixtures/office.* (saved again by LibreOffice: see there).
+        std::fs::write(std::path::Path::new(&dir).join("office.xlsx"), workbook(&o)).expect("fixture");
+    }
     let (status, r) = import(&c, vec![("年终名册.xlsx".into(), workbook(&o))]).await;
     assert_eq!(status, StatusCode::OK, "{r}");
     assert_eq!(r["committed"], true, "{r}");
@@ -452,4 +456,33 @@ async fn every_error_of_a_row_is_reported_and_cycles_are_named() {
         "{r}"
     );
     assert_eq!(snapshot(&app).await, before, "a refused import wrote something");
+}
+
+/// The same workbook as Excel 97 (.xls) and as an .xlsx saved by LibreOffice (see
+/// tests/fixtures/README.md): each imports whole with the same figures.
+#[tokio::test]
+async fn the_workbook_saved_as_xls_and_by_libreoffice_imports_the_same() {
+    let o = office();
+    for (name, bytes) in [
+        ("office.xls", include_bytes!("../fixtures/office.xls").to_vec()),
+        (
+            "office-libreoffice.xlsx",
+            include_bytes!("../fixtures/office-libreoffice.xlsx").to_vec(),
+        ),
+    ] {
+        let app = spawn().await;
+        account(
+            &app,
+            "street_a",
+            tongxin_domain::access::Role::StreetOffice,
+            Some(STREET_A),
+            None,
+        )
+        .await;
+        let c = Client::login(&app, "street_a", PASSWORD).await;
+        let (status, r) = import(&c, vec![(name.to_string(), bytes)]).await;
+        assert_eq!(status, StatusCode::OK, "{name}: {r}");
+        assert_eq!(r["committed"], true, "{name}: {r}");
+        check_figures(&c, &o).await;
+    }
 }

@@ -1,0 +1,14 @@
+//! The CSV reader (UTF-8 or GB18030, quotes, ragged rows) and header detection, for each
+//! forced kind and for detection by content.
+#![no_main]
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    if data.starts_with(b"PK\x03\x04") || data.starts_with(&[0xD0, 0xCF, 0x11, 0xE0]) {
+        return;
+    }
+    let _ = tongxin_import::read_tables(data, "fuzz.csv", None);
+    for kind in tongxin_import::Kind::ALL {
+        let _ = tongxin_import::read_tables(data, "fuzz.csv", Some(kind));
+    }
+});
