@@ -3,7 +3,7 @@
 //! registry, and the rows must already be valid; coverage is rebuilt once at the end.
 
 use chrono::{NaiveDate, Utc};
-use sea_orm::{ConnectionTrait, DbBackend, Statement, Value};
+use sea_orm::{ConnectionTrait, Statement, Value};
 use tongxin_domain::registry::{CarrierKind, Labelled, MemberStatus, OrgKind, UnitKind};
 
 use crate::{Actor, Result, Store};
@@ -59,9 +59,6 @@ pub struct MemberRow {
     pub joined_on: Option<NaiveDate>,
 }
 
-/// Bound values a statement may carry (SQLite allows 32,766; PostgreSQL 65,535).
-const MAX_VALUES: usize = 30_000;
-
 impl Store {
     /// True when there is no carrier, unit, organisation or member yet.
     pub async fn registry_is_empty(&self) -> Result<bool> {
@@ -83,49 +80,8 @@ impl Store {
         if rows.is_empty() {
             return Ok(());
         }
-        let b = self.write.get_database_backend();
         let txn = self.begin().await?;
-        if b == DbBackend::Sqlite {
-            // One JSON array per statement, unpacked by SQLite itself: binding millions of
-            // values one by one costs more than writing the rows.
-            let picks: Vec<String> = (0..columns.len()).map(|i| format!("value->>{i}")).collect();
-            let sql = format!(
-                "INSERT INTO {table} ({}) SELECT {} FROM json_each(?)",
-                columns.join(", "),
-                picks.join(", ")
-            );
-            for chunk in rows.chunks(20_000) {
-                let json = serde_json::Value::Array(
-                    chunk
-                        .iter()
-                        .map(|r| serde_json::Value::Array(r.iter().map(json_of).collect()))
-                        .collect(),
-                );
-                txn.execute_raw(Statement::from_sql_and_values(
-                    b,
-                    sql.clone(),
-                    [json.to_string().into()],
-                ))
-                .await?;
-            }
-        } else {
-            let per_statement = (MAX_VALUES / columns.len()).max(1);
-            for chunk in rows.chunks(per_statement) {
-                let mut sql = format!("INSERT INTO {table} ({}) VALUES ", columns.join(", "));
-                let mut values = Vec::with_capacity(chunk.len() * columns.len());
-                for (i, row) in chunk.iter().enumerate() {
-                    let marks: Vec<String> = (0..row.len())
-                        .map(|j| format!("${}", i * columns.len() + j + 1))
-                        .collect();
-                    if i > 0 {
-                        sql.push_str(", ");
-                    }
-                    sql.push_str(&format!("({})", marks.join(", ")));
-                    values.extend(row.iter().cloned());
-                }
-                txn.execute_raw(Statement::from_sql_and_values(b, sql, values)).await?;
-            }
-        }
+        crate::rows::insert_rows(&txn, table, columns, &rows, "").await?;
         txn.commit().await?;
         Ok(())
     }
@@ -344,19 +300,5 @@ impl Store {
         crate::audit::record(&txn, actor, "generate", "demo", None, None, Some(summary)).await?;
         txn.commit().await?;
         Ok(())
-    }
-}
-
-/// A value as SQLite's driver would have stored it (booleans as 0/1, dates as text).
-fn json_of(v: &Value) -> serde_json::Value {
-    use serde_json::Value as J;
-    match v {
-        Value::Bool(Some(b)) => J::from(i64::from(*b)),
-        Value::BigInt(Some(i)) => J::from(*i),
-        Value::Int(Some(i)) => J::from(*i),
-        Value::String(Some(s)) => J::from(s.as_str()),
-        Value::ChronoDate(Some(d)) => J::from(d.format("%F").to_string()),
-        Value::ChronoDateTimeUtc(Some(t)) => J::from(t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, false)),
-        _ => J::Null,
     }
 }

@@ -17,6 +17,7 @@ mod error;
 pub mod generate;
 mod migration;
 pub mod registry;
+mod rows;
 
 pub use db::{Backend, Store, create_postgres_database};
 pub use error::StoreError;

@@ -6,12 +6,12 @@
 
 use super::plan::{Plan, Ref, RowFail, RowId};
 use crate::coverage::Dirty;
-use crate::entity::{audit, carrier, member, org_unit, party_org, unit, unit_link};
+use crate::entity::{carrier, org_unit, party_org, unit_link};
 use crate::registry::{MemberPatch, OrgPatch, UnitPatch};
 use crate::{Actor, Result, Store, StoreError};
 use chrono::Utc;
 use sea_orm::ActiveValue::Set;
-use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter, Value};
 use std::collections::HashMap;
 use tongxin_domain::ErrorCode;
 use tongxin_domain::registry::{Labelled, UnitLinkKind};
@@ -60,30 +60,52 @@ fn at(row: RowId) -> impl Fn(StoreError) -> WriteFail {
 
 /// History entries of new records, written in bulk (the coverage they touch is marked
 /// by the caller, not by each entry).
-#[derive(Default)]
-struct History(Vec<audit::ActiveModel>);
+struct History {
+    at: chrono::DateTime<Utc>,
+    account: Option<i64>,
+    actor: String,
+    rows: Vec<Vec<Value>>,
+}
 
 impl History {
-    fn created(&mut self, actor: &Actor, entity: &str, id: i64, after: Option<serde_json::Value>) {
-        self.0.push(audit::ActiveModel {
-            at: Set(Utc::now()),
-            account_id: Set(actor.account_id.map(|a| a.0)),
-            actor: Set(actor.username.clone()),
-            action: Set("create".into()),
-            entity: Set(entity.into()),
-            entity_id: Set(Some(id)),
-            before: Set(None),
-            after: Set(after),
-            ..Default::default()
-        });
+    fn new(actor: &Actor) -> Self {
+        History {
+            at: Utc::now(),
+            account: actor.account_id.map(|a| a.0),
+            actor: actor.username.clone(),
+            rows: Vec::new(),
+        }
+    }
+
+    fn entry(&mut self, action: &str, entity: &str, id: i64, after: Option<serde_json::Value>) {
+        self.rows.push(vec![
+            self.at.into(),
+            self.account.into(),
+            self.actor.clone().into(),
+            action.into(),
+            entity.into(),
+            Some(id).into(),
+            Value::Json(None),
+            Value::Json(after.map(Box::new)),
+        ]);
+    }
+
+    fn created(&mut self, entity: &str, id: i64, after: Option<serde_json::Value>) {
+        self.entry("create", entity, id, after);
     }
 
     async fn write<C: ConnectionTrait>(self, db: &C) -> Result<()> {
-        let mut rows = self.0.into_iter().peekable();
-        while rows.peek().is_some() {
-            let chunk: Vec<audit::ActiveModel> = rows.by_ref().take(BATCH).collect();
-            audit::Entity::insert_many(chunk).exec_without_returning(db).await?;
-        }
+        let columns = [
+            "at",
+            "account_id",
+            "actor",
+            "action",
+            "entity",
+            "entity_id",
+            "before",
+            "after",
+        ];
+        crate::rows::insert_rows(db, "audit_log", &columns, &self.rows, "").await?;
         Ok(())
     }
 }
@@ -119,7 +141,7 @@ impl Store {
             units: vec![None; plan.units.len()],
             orgs: vec![None; plan.orgs.len()],
         };
-        let mut history = History::default();
+        let mut history = History::new(actor);
         let now = Utc::now();
 
         // Carriers.
@@ -152,7 +174,7 @@ impl Store {
                 if let Some(m) = by_key.get(&(f.division.to_string(), f.name.clone())) {
                     made.carriers[*i] = Some(m.id);
                     dirty.carrier(Some(m.id));
-                    history.created(actor, "carrier", m.id, serde_json::to_value(m).ok());
+                    history.created("carrier", m.id, serde_json::to_value(m).ok());
                 }
             }
         }
@@ -184,40 +206,63 @@ impl Store {
             }
         }
 
-        // Units.
+        // Units: many, so written as rows (not models), their ids read back by key.
         let todo: Vec<usize> = (0..plan.units.len()).filter(|i| ok(plan.units[*i].row)).collect();
-        for chunk in todo.chunks(BATCH) {
-            let rows = chunk.iter().map(|i| {
+        let columns = [
+            "name",
+            "kind",
+            "credit_code",
+            "employees",
+            "carrier_id",
+            "division_code",
+            "address",
+            "instructor_id",
+            "archived",
+            "version",
+            "created_at",
+            "updated_at",
+        ];
+        let rows: Vec<Vec<Value>> = todo
+            .iter()
+            .map(|i| {
                 let u = &plan.units[*i];
                 let f = &u.fields;
-                unit::ActiveModel {
-                    name: Set(f.name.clone()),
-                    kind: Set(f.kind.code().into()),
-                    credit_code: Set(f.credit_code.as_ref().map(|c| c.to_string())),
-                    employees: Set(f.employees.map(i64::from)),
-                    carrier_id: Set(u.carrier.and_then(|c| id_of(c, &made.carriers))),
-                    division_code: Set(f.division.to_string()),
-                    address: Set(f.address.clone()),
-                    instructor_id: Set(u.instructor.as_ref().and_then(|k| instructors.get(k).copied())),
-                    archived: Set(false),
-                    version: Set(1),
-                    created_at: Set(now),
-                    updated_at: Set(now),
-                    ..Default::default()
+                vec![
+                    f.name.clone().into(),
+                    f.kind.code().into(),
+                    f.credit_code.as_ref().map(|c| c.to_string()).into(),
+                    f.employees.map(i64::from).into(),
+                    u.carrier.and_then(|c| id_of(c, &made.carriers)).into(),
+                    f.division.to_string().into(),
+                    f.address.clone().into(),
+                    u.instructor.as_ref().and_then(|k| instructors.get(k).copied()).into(),
+                    false.into(),
+                    1i64.into(),
+                    now.into(),
+                    now.into(),
+                ]
+            })
+            .collect();
+        let back = crate::rows::insert_rows(txn, "units", &columns, &rows, "id, division_code, name").await?;
+        let mut ids: HashMap<(String, String), i64> = HashMap::with_capacity(back.len());
+        for r in back {
+            let id: i64 = r.try_get_by_index(0)?;
+            let division: String = r.try_get_by_index(1)?;
+            let name: String = r.try_get_by_index(2)?;
+            ids.insert((division, name), id);
+        }
+        for (i, row) in todo.iter().zip(&rows) {
+            let f = &plan.units[*i].fields;
+            if let Some(id) = ids.get(&(f.division.to_string(), f.name.clone())) {
+                made.units[*i] = Some(*id);
+                dirty.unit(Some(*id));
+                let mut after = serde_json::Map::new();
+                after.insert("id".into(), (*id).into());
+                for (c, v) in columns.iter().zip(row) {
+                    after.insert((*c).into(), crate::rows::json_of(v));
                 }
-            });
-            let models = unit::Entity::insert_many(rows).exec_with_returning(txn).await?;
-            let by_key: HashMap<(String, String), unit::Model> = models
-                .into_iter()
-                .map(|m| ((m.division_code.clone(), m.name.clone()), m))
-                .collect();
-            for i in chunk {
-                let f = &plan.units[*i].fields;
-                if let Some(m) = by_key.get(&(f.division.to_string(), f.name.clone())) {
-                    made.units[*i] = Some(m.id);
-                    dirty.unit(Some(m.id));
-                    history.created(actor, "unit", m.id, serde_json::to_value(m).ok());
-                }
+                after.insert("archived".into(), false.into());
+                history.created("unit", *id, Some(serde_json::Value::Object(after)));
             }
         }
         for u in plan.unit_updates.iter().filter(|u| ok(u.update.row)) {
@@ -242,19 +287,12 @@ impl Store {
             .into_iter()
             .map(|(hq, me)| {
                 dirty.unit(Some(me));
-                history.0.push(audit::ActiveModel {
-                    at: Set(now),
-                    account_id: Set(actor.account_id.map(|a| a.0)),
-                    actor: Set(actor.username.clone()),
-                    action: Set("link".into()),
-                    entity: Set("unit".into()),
-                    entity_id: Set(Some(hq)),
-                    before: Set(None),
-                    after: Set(Some(
-                        serde_json::json!({"kind": UnitLinkKind::HeadquartersOf.code(), "other_unit_id": me}),
-                    )),
-                    ..Default::default()
-                });
+                history.entry(
+                    "link",
+                    "unit",
+                    hq,
+                    Some(serde_json::json!({"kind": UnitLinkKind::HeadquartersOf.code(), "other_unit_id": me})),
+                );
                 unit_link::ActiveModel {
                     unit_id: Set(hq),
                     kind: Set(UnitLinkKind::HeadquartersOf.code().into()),
@@ -343,7 +381,7 @@ impl Store {
                         obj.insert("path".into(), paths.get(&m.id).cloned().unwrap_or_default().into());
                         obj.insert("unit_ids".into(), serde_json::json!(units));
                     }
-                    history.created(actor, "party_org", m.id, Some(after));
+                    history.created("party_org", m.id, Some(after));
                 }
                 for part in attach.chunks(BATCH) {
                     org_unit::Entity::insert_many(part.to_vec())
@@ -369,30 +407,76 @@ impl Store {
                 .map_err(at(o.update.row))?;
         }
 
-        // Members.
-        let todo: Vec<usize> = (0..plan.members.len()).filter(|i| ok(plan.members[*i].row)).collect();
-        for chunk in todo.chunks(BATCH) {
-            let rows = chunk.iter().filter_map(|i| {
+        // Members: written as rows, their ids read back by resident ID.
+        let todo: Vec<usize> = (0..plan.members.len())
+            .filter(|i| ok(plan.members[*i].row) && id_of(plan.members[*i].org, &made.orgs).is_some())
+            .collect();
+        let columns = [
+            "name",
+            "status",
+            "org_id",
+            "work_unit_id",
+            "resident_id",
+            "phone",
+            "joined_on",
+            "archived",
+            "version",
+            "created_at",
+            "updated_at",
+        ];
+        let rows: Vec<Vec<Value>> = todo
+            .iter()
+            .map(|i| {
                 let m = &plan.members[*i];
                 let f = &m.fields;
-                Some(member::ActiveModel {
-                    name: Set(f.name.clone()),
-                    status: Set(f.status.code().into()),
-                    org_id: Set(id_of(m.org, &made.orgs)?),
-                    work_unit_id: Set(m.work_unit.and_then(|u| id_of(u, &made.units))),
-                    resident_id: Set(f.resident_id.reveal().to_string()),
-                    phone: Set(f.phone.as_ref().map(|p| p.reveal().to_string())),
-                    joined_on: Set(f.joined_on),
-                    archived: Set(false),
-                    version: Set(1),
-                    created_at: Set(now),
-                    updated_at: Set(now),
-                    ..Default::default()
-                })
-            });
-            for m in member::Entity::insert_many(rows).exec_with_returning(txn).await? {
-                dirty.org(Some(m.org_id)).unit(m.work_unit_id);
-                history.created(actor, "member", m.id, crate::registry::member_json(&m));
+                vec![
+                    f.name.clone().into(),
+                    f.status.code().into(),
+                    id_of(m.org, &made.orgs).into(),
+                    m.work_unit.and_then(|u| id_of(u, &made.units)).into(),
+                    f.resident_id.reveal().to_string().into(),
+                    f.phone.as_ref().map(|p| p.reveal().to_string()).into(),
+                    f.joined_on.into(),
+                    false.into(),
+                    1i64.into(),
+                    now.into(),
+                    now.into(),
+                ]
+            })
+            .collect();
+        let back = crate::rows::insert_rows(txn, "members", &columns, &rows, "id, resident_id").await?;
+        let mut ids: HashMap<String, i64> = HashMap::with_capacity(back.len());
+        for r in back {
+            let id: i64 = r.try_get_by_index(0)?;
+            let rid: String = r.try_get_by_index(1)?;
+            ids.insert(rid, id);
+        }
+        for i in &todo {
+            let m = &plan.members[*i];
+            let f = &m.fields;
+            if let Some(id) = ids.get(f.resident_id.reveal()) {
+                let org = id_of(m.org, &made.orgs);
+                let work = m.work_unit.and_then(|u| id_of(u, &made.units));
+                dirty.org(org).unit(work);
+                // Personal data masked in the history, as everywhere in the audit log.
+                history.created(
+                    "member",
+                    *id,
+                    Some(serde_json::json!({
+                        "id": id,
+                        "name": f.name,
+                        "status": f.status.code(),
+                        "org_id": org,
+                        "work_unit_id": work,
+                        "resident_id": f.resident_id.masked(),
+                        "phone": f.phone.as_ref().map(|p| p.masked()),
+                        "joined_on": f.joined_on,
+                        "archived": false,
+                        "version": 1,
+                        "created_at": now,
+                        "updated_at": now,
+                    })),
+                );
             }
         }
         for m in plan.member_updates.iter().filter(|m| ok(m.update.row)) {
