@@ -10,7 +10,10 @@ fuzz_target!(|data: &[u8]| {
         assert_eq!(CreditCode::parse(&c.to_string()).ok(), Some(c));
     }
     if let Ok(r) = ResidentId::parse(text) {
-        assert_eq!(ResidentId::parse(r.reveal()).ok().as_ref().map(|x| x.reveal()), Some(r.reveal()));
+        assert_eq!(
+            ResidentId::parse(r.reveal()).ok().as_ref().map(|x| x.reveal()),
+            Some(r.reveal())
+        );
         let masked = r.masked();
         assert!(tongxin_domain::codes::masked_resident_id_parts(&masked).is_some());
     }

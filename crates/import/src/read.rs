@@ -249,9 +249,9 @@ pub fn read_tables_within(
     }
     let mut budget = Budget::new(limits);
     let grids = if bytes.starts_with(b"PK\x03\x04") {
-        read_xlsx(bytes, &mut budget)?
+        guarded(|| read_xlsx(bytes, &mut budget))?
     } else if bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0]) {
-        read_xls(bytes, &mut budget)?
+        guarded(|| read_xls(bytes, &mut budget))?
     } else {
         let lower = filename.to_lowercase();
         if lower.ends_with(".xlsx") || lower.ends_with(".xls") || lower.ends_with(".xlsm") {
@@ -281,6 +281,13 @@ pub fn read_tables_within(
     }
     tables.sort_by_key(|t| t.kind);
     Ok(tables)
+}
+
+/// Runs a workbook reader, turning a panic inside it (calamine indexes past the end of
+/// some damaged .xls files: found by fuzzing) into "not a readable workbook".
+fn guarded<T>(f: impl FnOnce() -> Result<T, ImportError>) -> Result<T, ImportError> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f))
+        .unwrap_or_else(|_| Err(ImportError::NotAWorkbook("the workbook is damaged".into())))
 }
 
 fn bad(e: impl std::fmt::Display) -> ImportError {
@@ -442,6 +449,7 @@ const XLS_CELL_RECORDS: [u16; 10] = [
 const XLS_MULBLANK: u16 = 0x00BE;
 const XLS_MULRK: u16 = 0x00BD;
 const XLS_BOF: u16 = 0x0809;
+const XLS_DIMENSIONS: u16 = 0x0200;
 
 /// The .xls reader lays out each sheet as a full rectangle when the workbook opens, so
 /// the rectangle each sheet spans is measured from its cell records first.
@@ -481,6 +489,28 @@ fn check_xls_extent(bytes: &[u8], budget: &Budget) -> Result<(), ImportError> {
         at += 4 + len;
         if typ == XLS_BOF {
             check(ext.take())?;
+            continue;
+        }
+        if typ == XLS_DIMENSIONS {
+            // The reader reserves room for the rectangle this record claims, whatever the
+            // cells say (found by fuzzing): it must be within bounds too, and sane.
+            let u16_at = |i: usize| u16::from_le_bytes([data[i], data[i + 1]]) as u64;
+            let u32_at = |i: usize| u32::from_le_bytes([data[i], data[i + 1], data[i + 2], data[i + 3]]) as u64;
+            let (rf, rl, cf, cl) = match data.len() {
+                10 => (u16_at(0), u16_at(2), u16_at(4), u16_at(6)),
+                14 | 16 => (u32_at(0), u32_at(4), u16_at(8), u16_at(10)),
+                _ => continue,
+            };
+            let cf = if cf > 0xFF || cl < cf { 0 } else { cf };
+            let (er, ec) = if rl >= 1 && cl >= 1 { (rl - 1, cl - 1) } else { (rf, cf) };
+            let area = if er < rf || ec < cf {
+                u64::MAX
+            } else {
+                (er - rf + 1).saturating_mul(ec - cf + 1)
+            };
+            if area > l.max_sheet_area as u64 {
+                return Err(Budget::over(Bound::SheetArea, l.max_sheet_area));
+            }
             continue;
         }
         let multi = typ == XLS_MULBLANK || typ == XLS_MULRK;
@@ -1043,6 +1073,23 @@ mod bombs {
             .expect("write");
         cfb.flush().expect("flush");
         cfb.into_inner().into_inner()
+    }
+
+    /// Damaged .xls files found by the `xls` fuzz target: one made calamine index past
+    /// the end of a record, one claimed a vast rectangle in its DIMENSIONS record (calamine
+    /// reserved 850 GB for it). Each is refused like any unreadable or oversized file.
+    #[test]
+    fn damaged_xls_files_are_refused_not_a_crash() {
+        let f = include_bytes!("../../../fuzz/regressions/xls-index-past-end.xls");
+        assert!(matches!(
+            read_tables(f, "damaged.xls", None),
+            Err(ImportError::NotAWorkbook(_))
+        ));
+        let f = include_bytes!("../../../fuzz/regressions/xls-dimensions-reserve.xls");
+        assert!(matches!(
+            read_tables(f, "damaged.xls", None),
+            Err(ImportError::TooLarge { .. } | ImportError::NotAWorkbook(_))
+        ));
     }
 
     #[test]
