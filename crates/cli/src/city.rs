@@ -151,7 +151,7 @@ pub async fn generate(store: &Store, scale: Scale, progress: bool) -> Result<ser
         phases.insert(name.to_string(), serde_json::json!(lap.elapsed().as_secs_f64()));
         lap = std::time::Instant::now();
     };
-    store.start_generated().await?;
+    let load = store.generator(&Actor::system("demo")).await?;
     let mut rng = StdRng::seed_from_u64(SEED);
     let today = chrono::Local::now().date_naive();
     let divisions = store.division_names_within(None).await?;
@@ -192,7 +192,7 @@ pub async fn generate(store: &Store, scale: Scale, progress: bool) -> Result<ser
             division: streets[i / 2].clone(),
         })
         .collect();
-    store.load_generated_instructors(&instructors).await?;
+    load.load_instructors(&instructors).await?;
 
     // Carriers.
     let pb = hidden(bar(scale.carriers, "carriers"));
@@ -230,7 +230,7 @@ pub async fn generate(store: &Store, scale: Scale, progress: bool) -> Result<ser
         });
         carrier_street.push(s);
     }
-    store.load_generated_carriers(&carriers).await?;
+    load.load_carriers(&carriers).await?;
     pb.finish_with_message("carriers");
     phase("carriers");
 
@@ -432,12 +432,12 @@ pub async fn generate(store: &Store, scale: Scale, progress: bool) -> Result<ser
         }
     }
     for chunk in units.chunks(50_000) {
-        store.load_generated_units(chunk).await?;
+        load.load_units(chunk).await?;
         pb.inc(chunk.len() as u64);
     }
     pb.finish_with_message("units");
     phase("units");
-    store.load_generated_orgs(&orgs).await?;
+    load.load_orgs(&orgs).await?;
     phase("orgs");
     pb_orgs.set_position(orgs.len() as u64);
     pb_orgs.finish_with_message("orgs");
@@ -525,13 +525,13 @@ pub async fn generate(store: &Store, scale: Scale, progress: bool) -> Result<ser
             let unit = work_units[i % work_units.len()];
             push(&mut rng, &mut batch, &mut n, org, unit);
             if batch.len() == MEMBER_BATCH {
-                store.load_generated_members(&batch).await?;
+                load.load_members(&batch).await?;
                 batch.clear();
                 pb.set_position(n as u64);
             }
         }
     }
-    store.load_generated_members(&batch).await?;
+    load.load_members(&batch).await?;
     pb.set_position(n as u64);
     pb.finish_with_message("members");
     phase("members");
@@ -547,7 +547,7 @@ pub async fn generate(store: &Store, scale: Scale, progress: bool) -> Result<ser
         "members": n,
         "seed": SEED,
     });
-    store.finish_generated(&Actor::system("demo"), summary.clone()).await?;
+    load.finish(&Actor::system("demo"), summary.clone()).await?;
     sp.finish_with_message("coverage facts and counters");
     phase("coverage");
     let mut out = summary;

@@ -79,8 +79,9 @@ impl Store {
         Ok(rows.into_iter().map(Into::into).collect())
     }
 
-    /// The newest audit entries (system administrators only; the web layer checks).
-    pub async fn audit_recent(&self, limit: u64) -> Result<Vec<AuditEntry>> {
+    /// The newest audit entries: the whole store's, so system administrators only.
+    pub async fn audit_recent(&self, actor: &Actor, limit: u64) -> Result<Vec<AuditEntry>> {
+        actor.require(tongxin_domain::access::Action::Administer)?;
         let rows = audit::Entity::find()
             .order_by_desc(audit::Column::Id)
             .limit(limit)

@@ -85,218 +85,242 @@ impl Store {
         txn.commit().await?;
         Ok(())
     }
+}
 
-    pub async fn load_generated_instructors(&self, rows: &[InstructorRow]) -> Result<()> {
-        let now = Utc::now();
-        self.insert_rows(
-            "instructors",
-            &["id", "name", "division_code", "created_at"],
-            rows.iter()
-                .map(|r| {
-                    vec![
-                        r.id.into(),
-                        r.name.clone().into(),
-                        r.division.clone().into(),
-                        now.into(),
-                    ]
-                })
-                .collect(),
-        )
-        .await
-    }
+/// The right to load generated rows straight into the tables, bypassing scope and
+/// per-row history (the city-scale generator): only an administrator obtains it, and only
+/// for a store whose registry is empty. Nothing else can reach the bulk loaders.
+pub struct Generator<'s> {
+    store: &'s Store,
+}
 
-    pub async fn load_generated_carriers(&self, rows: &[CarrierRow]) -> Result<()> {
-        let now = Utc::now();
-        self.insert_rows(
-            "carriers",
-            &[
-                "id",
-                "name",
-                "kind",
-                "is_key",
-                "division_code",
-                "address",
-                "archived",
-                "version",
-                "created_at",
-                "updated_at",
-            ],
-            rows.iter()
-                .map(|r| {
-                    vec![
-                        r.id.into(),
-                        r.name.clone().into(),
-                        r.kind.code().into(),
-                        r.is_key.into(),
-                        r.division.clone().into(),
-                        r.address.clone().into(),
-                        false.into(),
-                        1i64.into(),
-                        now.into(),
-                        now.into(),
-                    ]
-                })
-                .collect(),
-        )
-        .await
-    }
-
-    pub async fn load_generated_units(&self, rows: &[UnitRow]) -> Result<()> {
-        let now = Utc::now();
-        self.insert_rows(
-            "units",
-            &[
-                "id",
-                "name",
-                "kind",
-                "credit_code",
-                "employees",
-                "carrier_id",
-                "division_code",
-                "instructor_id",
-                "archived",
-                "version",
-                "created_at",
-                "updated_at",
-            ],
-            rows.iter()
-                .map(|r| {
-                    vec![
-                        r.id.into(),
-                        r.name.clone().into(),
-                        r.kind.code().into(),
-                        r.credit_code.clone().into(),
-                        r.employees.into(),
-                        r.carrier_id.into(),
-                        r.division.clone().into(),
-                        r.instructor_id.into(),
-                        false.into(),
-                        1i64.into(),
-                        now.into(),
-                        now.into(),
-                    ]
-                })
-                .collect(),
-        )
-        .await
-    }
-
-    pub async fn load_generated_orgs(&self, rows: &[OrgRow]) -> Result<()> {
-        let now = Utc::now();
-        self.insert_rows(
-            "party_orgs",
-            &[
-                "id",
-                "name",
-                "kind",
-                "parent_id",
-                "path",
-                "division_code",
-                "carrier_id",
-                "secretary",
-                "founded_on",
-                "term_ends_on",
-                "archived",
-                "version",
-                "created_at",
-                "updated_at",
-            ],
-            rows.iter()
-                .map(|r| {
-                    vec![
-                        r.id.into(),
-                        r.name.clone().into(),
-                        r.kind.code().into(),
-                        r.parent_id.into(),
-                        r.path.clone().into(),
-                        r.division.clone().into(),
-                        r.carrier_id.into(),
-                        r.secretary.clone().into(),
-                        r.founded_on.into(),
-                        r.term_ends_on.into(),
-                        false.into(),
-                        1i64.into(),
-                        now.into(),
-                        now.into(),
-                    ]
-                })
-                .collect(),
-        )
-        .await?;
-        self.insert_rows(
-            "org_units",
-            &["org_id", "unit_id"],
-            rows.iter()
-                .flat_map(|r| r.unit_ids.iter().map(|u| vec![r.id.into(), (*u).into()]))
-                .collect(),
-        )
-        .await
-    }
-
-    pub async fn load_generated_members(&self, rows: &[MemberRow]) -> Result<()> {
-        let now = Utc::now();
-        self.insert_rows(
-            "members",
-            &[
-                "name",
-                "status",
-                "org_id",
-                "work_unit_id",
-                "resident_id",
-                "phone",
-                "joined_on",
-                "archived",
-                "version",
-                "created_at",
-                "updated_at",
-            ],
-            rows.iter()
-                .map(|r| {
-                    vec![
-                        r.name.clone().into(),
-                        r.status.code().into(),
-                        r.org_id.into(),
-                        r.work_unit_id.into(),
-                        r.resident_id.clone().into(),
-                        r.phone.clone().into(),
-                        r.joined_on.into(),
-                        false.into(),
-                        1i64.into(),
-                        now.into(),
-                        now.into(),
-                    ]
-                })
-                .collect(),
-        )
-        .await
-    }
-
-    /// Starts a generated load: on SQLite, a large page cache on the writer, so index
-    /// pages stay in memory while millions of rows go in (reset by `finish_generated`).
-    pub async fn start_generated(&self) -> Result<()> {
+impl Store {
+    /// Opens a generated load: an administrator, an empty registry. On SQLite the writer
+    /// gets a large page cache, so index pages stay in memory while millions of rows go
+    /// in (reset by [`Generator::finish`]).
+    pub async fn generator(&self, actor: &Actor) -> Result<Generator<'_>> {
+        actor.require(tongxin_domain::access::Action::Administer)?;
+        if !self.registry_is_empty().await? {
+            return Err(crate::StoreError::BadFile(
+                "the store already holds records: generate into an empty store".into(),
+            ));
+        }
         if self.backend() == crate::Backend::Sqlite {
             self.write.execute_unprepared("PRAGMA cache_size = -1048576").await?;
         }
-        Ok(())
+        Ok(Generator { store: self })
+    }
+}
+
+impl Generator<'_> {
+    pub async fn load_instructors(&self, rows: &[InstructorRow]) -> Result<()> {
+        let now = Utc::now();
+        self.store
+            .insert_rows(
+                "instructors",
+                &["id", "name", "division_code", "created_at"],
+                rows.iter()
+                    .map(|r| {
+                        vec![
+                            r.id.into(),
+                            r.name.clone().into(),
+                            r.division.clone().into(),
+                            now.into(),
+                        ]
+                    })
+                    .collect(),
+            )
+            .await
+    }
+
+    pub async fn load_carriers(&self, rows: &[CarrierRow]) -> Result<()> {
+        let now = Utc::now();
+        self.store
+            .insert_rows(
+                "carriers",
+                &[
+                    "id",
+                    "name",
+                    "kind",
+                    "is_key",
+                    "division_code",
+                    "address",
+                    "archived",
+                    "version",
+                    "created_at",
+                    "updated_at",
+                ],
+                rows.iter()
+                    .map(|r| {
+                        vec![
+                            r.id.into(),
+                            r.name.clone().into(),
+                            r.kind.code().into(),
+                            r.is_key.into(),
+                            r.division.clone().into(),
+                            r.address.clone().into(),
+                            false.into(),
+                            1i64.into(),
+                            now.into(),
+                            now.into(),
+                        ]
+                    })
+                    .collect(),
+            )
+            .await
+    }
+
+    pub async fn load_units(&self, rows: &[UnitRow]) -> Result<()> {
+        let now = Utc::now();
+        self.store
+            .insert_rows(
+                "units",
+                &[
+                    "id",
+                    "name",
+                    "kind",
+                    "credit_code",
+                    "employees",
+                    "carrier_id",
+                    "division_code",
+                    "instructor_id",
+                    "archived",
+                    "version",
+                    "created_at",
+                    "updated_at",
+                ],
+                rows.iter()
+                    .map(|r| {
+                        vec![
+                            r.id.into(),
+                            r.name.clone().into(),
+                            r.kind.code().into(),
+                            r.credit_code.clone().into(),
+                            r.employees.into(),
+                            r.carrier_id.into(),
+                            r.division.clone().into(),
+                            r.instructor_id.into(),
+                            false.into(),
+                            1i64.into(),
+                            now.into(),
+                            now.into(),
+                        ]
+                    })
+                    .collect(),
+            )
+            .await
+    }
+
+    pub async fn load_orgs(&self, rows: &[OrgRow]) -> Result<()> {
+        let now = Utc::now();
+        self.store
+            .insert_rows(
+                "party_orgs",
+                &[
+                    "id",
+                    "name",
+                    "kind",
+                    "parent_id",
+                    "path",
+                    "division_code",
+                    "carrier_id",
+                    "secretary",
+                    "founded_on",
+                    "term_ends_on",
+                    "archived",
+                    "version",
+                    "created_at",
+                    "updated_at",
+                ],
+                rows.iter()
+                    .map(|r| {
+                        vec![
+                            r.id.into(),
+                            r.name.clone().into(),
+                            r.kind.code().into(),
+                            r.parent_id.into(),
+                            r.path.clone().into(),
+                            r.division.clone().into(),
+                            r.carrier_id.into(),
+                            r.secretary.clone().into(),
+                            r.founded_on.into(),
+                            r.term_ends_on.into(),
+                            false.into(),
+                            1i64.into(),
+                            now.into(),
+                            now.into(),
+                        ]
+                    })
+                    .collect(),
+            )
+            .await?;
+        self.store
+            .insert_rows(
+                "org_units",
+                &["org_id", "unit_id"],
+                rows.iter()
+                    .flat_map(|r| r.unit_ids.iter().map(|u| vec![r.id.into(), (*u).into()]))
+                    .collect(),
+            )
+            .await
+    }
+
+    pub async fn load_members(&self, rows: &[MemberRow]) -> Result<()> {
+        let now = Utc::now();
+        self.store
+            .insert_rows(
+                "members",
+                &[
+                    "name",
+                    "status",
+                    "org_id",
+                    "work_unit_id",
+                    "resident_id",
+                    "phone",
+                    "joined_on",
+                    "archived",
+                    "version",
+                    "created_at",
+                    "updated_at",
+                ],
+                rows.iter()
+                    .map(|r| {
+                        vec![
+                            r.name.clone().into(),
+                            r.status.code().into(),
+                            r.org_id.into(),
+                            r.work_unit_id.into(),
+                            r.resident_id.clone().into(),
+                            r.phone.clone().into(),
+                            r.joined_on.into(),
+                            false.into(),
+                            1i64.into(),
+                            now.into(),
+                            now.into(),
+                        ]
+                    })
+                    .collect(),
+            )
+            .await
     }
 
     /// Ends a generated load: moves PostgreSQL's id sequences past the ids given,
     /// rebuilds coverage, and records the load in the audit log.
-    pub async fn finish_generated(&self, actor: &Actor, summary: serde_json::Value) -> Result<()> {
-        if self.backend() == crate::Backend::Postgres {
+    pub async fn finish(self, actor: &Actor, summary: serde_json::Value) -> Result<()> {
+        if self.store.backend() == crate::Backend::Postgres {
             for t in ["instructors", "carriers", "units", "party_orgs", "members"] {
-                self.write
+                self.store.write
                     .execute_unprepared(&format!(
                         "SELECT setval(pg_get_serial_sequence('{t}', 'id'), COALESCE((SELECT MAX(id) FROM {t}), 0) + 1, false)"
                     ))
                     .await?;
             }
         }
-        self.rebuild_coverage().await?;
-        if self.backend() == crate::Backend::Sqlite {
-            self.write.execute_unprepared("PRAGMA cache_size = -2000").await?;
+        self.store.rebuild_coverage().await?;
+        if self.store.backend() == crate::Backend::Sqlite {
+            self.store.write.execute_unprepared("PRAGMA cache_size = -2000").await?;
         }
-        let txn = self.begin().await?;
+        let txn = self.store.begin().await?;
         crate::audit::record(&txn, actor, "generate", "demo", None, None, Some(summary)).await?;
         txn.commit().await?;
         Ok(())

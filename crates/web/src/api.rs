@@ -425,7 +425,12 @@ async fn audit_log(
     Query(p): Query<AuditParams>,
 ) -> Result<Response, ApiError> {
     a.actor.require(tongxin_domain::access::Action::Administer)?;
-    Ok(Json(s.store.audit_recent(p.limit.unwrap_or(100).clamp(1, 1000)).await?).into_response())
+    Ok(Json(
+        s.store
+            .audit_recent(&a.actor, p.limit.unwrap_or(100).clamp(1, 1000))
+            .await?,
+    )
+    .into_response())
 }
 
 macro_rules! record_routes {

@@ -143,6 +143,8 @@ impl Store {
         };
         let mut history = History::new(actor);
         let now = Utc::now();
+        let clock = std::time::Instant::now();
+        let lap = |what: &str| tracing::debug!(phase = what, at = ?clock.elapsed(), "import write");
 
         // Carriers.
         let todo: Vec<usize> = (0..plan.carriers.len()).filter(|i| ok(plan.carriers[*i].row)).collect();
@@ -185,6 +187,7 @@ impl Store {
                 .map_err(at(u.row))?;
         }
 
+        lap("carriers");
         // Instructors named in the units sheet (found or recorded per street).
         let mut instructors = HashMap::new();
         let keys = plan
@@ -243,7 +246,9 @@ impl Store {
                 ]
             })
             .collect();
+        lap("unit rows built");
         let back = crate::rows::insert_rows(txn, "units", &columns, &rows, "id, division_code, name").await?;
+        lap("units inserted");
         let mut ids: HashMap<(String, String), i64> = HashMap::with_capacity(back.len());
         for r in back {
             let id: i64 = r.try_get_by_index(0)?;
@@ -307,6 +312,7 @@ impl Store {
                 .await?;
         }
 
+        lap("units done");
         // Organisations, a generation at a time: each needs its parent's path.
         let depth = generations(plan);
         let max = depth.iter().flatten().copied().max().unwrap_or(0);
@@ -490,7 +496,9 @@ impl Store {
                 .await
                 .map_err(at(m.update.row))?;
         }
+        lap("members done");
         history.write(txn).await?;
+        lap("history written");
         Ok(())
     }
 }
