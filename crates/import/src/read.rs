@@ -434,7 +434,7 @@ fn cell_of_data(d: &calamine::Data) -> Cell {
 }
 
 /// BIFF record types that place a cell (row and column are their first four bytes).
-const XLS_CELL_RECORDS: [u16; 10] = [
+const XLS_CELL_RECORDS: [u16; 11] = [
     0x0006, // FORMULA
     0x0406, // FORMULA (BIFF4)
     0x0201, // BLANK
@@ -445,14 +445,33 @@ const XLS_CELL_RECORDS: [u16; 10] = [
     0x00FD, // LABELSST
     0x00D6, // RSTRING
     0x00BD, // MULRK (columns first..last; last is in the record's final two bytes)
+    0x00BE, // MULBLANK
 ];
 const XLS_MULBLANK: u16 = 0x00BE;
 const XLS_MULRK: u16 = 0x00BD;
 const XLS_BOF: u16 = 0x0809;
+const XLS_EOF: u16 = 0x000A;
+const XLS_BOUNDSHEET: u16 = 0x0085;
 const XLS_DIMENSIONS: u16 = 0x0200;
 
-/// The .xls reader lays out each sheet as a full rectangle when the workbook opens, so
-/// the rectangle each sheet spans is measured from its cell records first.
+/// The records of a BIFF stream from its start: (type, data), stopping at a truncated one.
+fn biff_records(stream: &[u8]) -> impl Iterator<Item = (u16, &[u8])> {
+    let mut at = 0usize;
+    std::iter::from_fn(move || {
+        let head = stream.get(at..at + 4)?;
+        let typ = u16::from_le_bytes([head[0], head[1]]);
+        let len = u16::from_le_bytes([head[2], head[3]]) as usize;
+        let data = stream.get(at + 4..at + 4 + len)?;
+        at += 4 + len;
+        Some((typ, data))
+    })
+}
+
+/// The .xls reader lays out each sheet as a full rectangle when the workbook opens (and
+/// reserves what a sheet's DIMENSIONS record claims), so the rectangles are measured
+/// first, walking the stream as the reader does: the sheets at the offsets the workbook
+/// globals give (BOUNDSHEET), nested substreams skipped. Found by fuzzing: a linear
+/// walk misses sheets placed inside other records.
 fn check_xls_extent(bytes: &[u8], budget: &Budget) -> Result<(), ImportError> {
     let l = budget.limits;
     let mut cfb = cfb::CompoundFile::open(Cursor::new(bytes)).map_err(bad)?;
@@ -467,69 +486,83 @@ fn check_xls_extent(bytes: &[u8], budget: &Budget) -> Result<(), ImportError> {
         .take(l.max_file_bytes)
         .read_to_end(&mut stream)
         .map_err(bad)?;
-    // (min row, max row, min col, max col) of the current sheet.
-    let mut ext: Option<(u32, u32, u32, u32)> = None;
-    let check = |ext: Option<(u32, u32, u32, u32)>| -> Result<(), ImportError> {
+    let mut sheets = Vec::new();
+    for (typ, data) in biff_records(&stream) {
+        match typ {
+            XLS_BOUNDSHEET if data.len() >= 4 => {
+                sheets.push(u32::from_le_bytes([data[0], data[1], data[2], data[3]]) as usize)
+            }
+            XLS_EOF => break,
+            _ => {}
+        }
+    }
+    let u16_at = |d: &[u8], i: usize| u16::from_le_bytes([d[i], d[i + 1]]) as u64;
+    let u32_at = |d: &[u8], i: usize| u32::from_le_bytes([d[i], d[i + 1], d[i + 2], d[i + 3]]) as u64;
+    let over_area = || Budget::over(Bound::SheetArea, l.max_sheet_area);
+    for pos in sheets {
+        let Some(sheet) = stream.get(pos..) else { continue };
+        // (min row, max row, min col, max col) of the cells the reader will place.
+        let mut ext: Option<(u64, u64, u64, u64)> = None;
+        let (mut seen_bof, mut depth) = (false, 0usize);
+        for (typ, data) in biff_records(sheet) {
+            if depth > 0 {
+                match typ {
+                    XLS_BOF => depth += 1,
+                    XLS_EOF => depth -= 1,
+                    _ => {}
+                }
+                continue;
+            }
+            match typ {
+                XLS_BOF if seen_bof => depth += 1,
+                XLS_BOF => seen_bof = true,
+                XLS_EOF => break,
+                XLS_DIMENSIONS => {
+                    let (rf, rl, cf, cl) = match data.len() {
+                        10 => (u16_at(data, 0), u16_at(data, 2), u16_at(data, 4), u16_at(data, 6)),
+                        14 | 16 => (u32_at(data, 0), u32_at(data, 4), u16_at(data, 8), u16_at(data, 10)),
+                        _ => continue,
+                    };
+                    let cf = if cf > 0xFF || cl < cf { 0 } else { cf };
+                    let (er, ec) = if rl >= 1 && cl >= 1 { (rl - 1, cl - 1) } else { (rf, cf) };
+                    if er < rf || ec < cf || (er - rf + 1).saturating_mul(ec - cf + 1) > l.max_sheet_area as u64 {
+                        return Err(over_area());
+                    }
+                }
+                t if XLS_CELL_RECORDS.contains(&t) && data.len() >= 4 => {
+                    let row = u16_at(data, 0);
+                    let first = u16_at(data, 2);
+                    let last = if t == XLS_MULRK || t == XLS_MULBLANK {
+                        // Entries run from the first column on, whatever the last says.
+                        let entries = (data.len().saturating_sub(6) / if t == XLS_MULRK { 6 } else { 2 }) as u64;
+                        let field = if data.len() >= 6 {
+                            u16_at(data, data.len() - 2)
+                        } else {
+                            first
+                        };
+                        field.max(first + entries.saturating_sub(1))
+                    } else {
+                        first
+                    };
+                    let (lo, hi) = (first.min(last), first.max(last));
+                    ext = Some(match ext {
+                        None => (row, row, lo, hi),
+                        Some((r0, r1, c0, c1)) => (r0.min(row), r1.max(row), c0.min(lo), c1.max(hi)),
+                    });
+                }
+                _ => {}
+            }
+        }
         if let Some((r0, r1, c0, c1)) = ext {
             if c1 as usize >= l.max_columns {
                 return Err(Budget::over(Bound::Columns, l.max_columns));
             }
-            let area = (r1 - r0 + 1) as usize * (c1 - c0 + 1) as usize;
-            if area > l.max_sheet_area {
-                return Err(Budget::over(Bound::SheetArea, l.max_sheet_area));
+            if (r1 - r0 + 1).saturating_mul(c1 - c0 + 1) > l.max_sheet_area as u64 {
+                return Err(over_area());
             }
-        }
-        Ok(())
-    };
-    let mut at = 0usize;
-    while at + 4 <= stream.len() {
-        let typ = u16::from_le_bytes([stream[at], stream[at + 1]]);
-        let len = u16::from_le_bytes([stream[at + 2], stream[at + 3]]) as usize;
-        let data = &stream[at + 4..(at + 4 + len).min(stream.len())];
-        at += 4 + len;
-        if typ == XLS_BOF {
-            check(ext.take())?;
-            continue;
-        }
-        if typ == XLS_DIMENSIONS {
-            // The reader reserves room for the rectangle this record claims, whatever the
-            // cells say (found by fuzzing): it must be within bounds too, and sane.
-            let u16_at = |i: usize| u16::from_le_bytes([data[i], data[i + 1]]) as u64;
-            let u32_at = |i: usize| u32::from_le_bytes([data[i], data[i + 1], data[i + 2], data[i + 3]]) as u64;
-            let (rf, rl, cf, cl) = match data.len() {
-                10 => (u16_at(0), u16_at(2), u16_at(4), u16_at(6)),
-                14 | 16 => (u32_at(0), u32_at(4), u16_at(8), u16_at(10)),
-                _ => continue,
-            };
-            let cf = if cf > 0xFF || cl < cf { 0 } else { cf };
-            let (er, ec) = if rl >= 1 && cl >= 1 { (rl - 1, cl - 1) } else { (rf, cf) };
-            let area = if er < rf || ec < cf {
-                u64::MAX
-            } else {
-                (er - rf + 1).saturating_mul(ec - cf + 1)
-            };
-            if area > l.max_sheet_area as u64 {
-                return Err(Budget::over(Bound::SheetArea, l.max_sheet_area));
-            }
-            continue;
-        }
-        let multi = typ == XLS_MULBLANK || typ == XLS_MULRK;
-        if (XLS_CELL_RECORDS.contains(&typ) || multi) && data.len() >= 4 {
-            let row = u16::from_le_bytes([data[0], data[1]]) as u32;
-            let first = u16::from_le_bytes([data[2], data[3]]) as u32;
-            let last = if multi && data.len() >= 6 {
-                u16::from_le_bytes([data[data.len() - 2], data[data.len() - 1]]) as u32
-            } else {
-                first
-            };
-            let (lo, hi) = (first.min(last), first.max(last));
-            ext = Some(match ext {
-                None => (row, row, lo, hi),
-                Some((r0, r1, c0, c1)) => (r0.min(row), r1.max(row), c0.min(lo), c1.max(hi)),
-            });
         }
     }
-    check(ext)
+    Ok(())
 }
 
 fn read_xls(bytes: &[u8], budget: &mut Budget) -> Result<Vec<Grid>, ImportError> {
@@ -1048,24 +1081,32 @@ mod bombs {
         assert!(cut.ends_with("cut】"));
     }
 
-    /// A BIFF8 workbook stream with a BOF and two cells far apart.
+    /// A BIFF8 workbook stream: globals with one BOUNDSHEET, then the sheet with cells.
     fn xls_with_cells(cells: &[(u16, u16)]) -> Vec<u8> {
-        let mut stream = Vec::new();
-        let mut record = |typ: u16, data: &[u8]| {
-            stream.extend_from_slice(&typ.to_le_bytes());
-            stream.extend_from_slice(&(data.len() as u16).to_le_bytes());
-            stream.extend_from_slice(data);
+        let record = |out: &mut Vec<u8>, typ: u16, data: &[u8]| {
+            out.extend_from_slice(&typ.to_le_bytes());
+            out.extend_from_slice(&(data.len() as u16).to_le_bytes());
+            out.extend_from_slice(data);
         };
-        record(0x0809, &[0, 6, 0x10, 0, 0, 0, 0, 0]);
+        let bof = [0u8, 6, 0x10, 0, 0, 0, 0, 0];
+        // Globals: BOF (12) + BOUNDSHEET (4 + 10) + EOF (4) = 30 bytes.
+        let mut stream = Vec::new();
+        record(&mut stream, 0x0809, &bof);
+        let mut sheet = 30u32.to_le_bytes().to_vec();
+        sheet.extend_from_slice(&[0, 0, 1, 0, b'S', 0]);
+        record(&mut stream, 0x0085, &sheet[..10]);
+        record(&mut stream, 0x000A, &[]);
+        assert_eq!(stream.len(), 30);
+        record(&mut stream, 0x0809, &bof);
         for (r, c) in cells {
             let mut d = Vec::new();
             d.extend_from_slice(&r.to_le_bytes());
             d.extend_from_slice(&c.to_le_bytes());
             d.extend_from_slice(&[0, 0]);
             d.extend_from_slice(&1.0f64.to_le_bytes());
-            record(0x0203, &d);
+            record(&mut stream, 0x0203, &d);
         }
-        record(0x000A, &[]);
+        record(&mut stream, 0x000A, &[]);
         let mut cfb = cfb::CompoundFile::create(Cursor::new(Vec::new())).expect("cfb");
         cfb.create_stream("/Workbook")
             .expect("stream")
@@ -1076,8 +1117,9 @@ mod bombs {
     }
 
     /// Damaged .xls files found by the `xls` fuzz target: one made calamine index past
-    /// the end of a record, one claimed a vast rectangle in its DIMENSIONS record (calamine
-    /// reserved 850 GB for it). Each is refused like any unreadable or oversized file.
+    /// the end of a record; one claimed a vast rectangle in its DIMENSIONS record (850 GB
+    /// reserved); one placed a sheet inside another record, where a linear walk of the
+    /// records did not look (66 GB laid out). Each is refused, and allocates nothing.
     #[test]
     fn damaged_xls_files_are_refused_not_a_crash() {
         let f = include_bytes!("../../../fuzz/regressions/xls-index-past-end.xls");
@@ -1085,11 +1127,15 @@ mod bombs {
             read_tables(f, "damaged.xls", None),
             Err(ImportError::NotAWorkbook(_))
         ));
-        let f = include_bytes!("../../../fuzz/regressions/xls-dimensions-reserve.xls");
-        assert!(matches!(
-            read_tables(f, "damaged.xls", None),
-            Err(ImportError::TooLarge { .. } | ImportError::NotAWorkbook(_))
-        ));
+        for f in [
+            &include_bytes!("../../../fuzz/regressions/xls-dimensions-reserve.xls")[..],
+            &include_bytes!("../../../fuzz/regressions/xls-sheet-inside-a-record.xls")[..],
+        ] {
+            assert!(matches!(
+                read_tables(f, "damaged.xls", None),
+                Err(ImportError::TooLarge { .. } | ImportError::NotAWorkbook(_))
+            ));
+        }
     }
 
     #[test]
