@@ -256,18 +256,15 @@ impl Store {
             let name: String = r.try_get_by_index(2)?;
             ids.insert((division, name), id);
         }
-        for (i, row) in todo.iter().zip(&rows) {
+        for i in &todo {
             let f = &plan.units[*i].fields;
             if let Some(id) = ids.get(&(f.division.to_string(), f.name.clone())) {
                 made.units[*i] = Some(*id);
                 dirty.unit(Some(*id));
-                let mut after = serde_json::Map::new();
-                after.insert("id".into(), (*id).into());
-                for (c, v) in columns.iter().zip(row) {
-                    after.insert((*c).into(), crate::rows::json_of(v));
-                }
-                after.insert("archived".into(), false.into());
-                history.created("unit", *id, Some(serde_json::Value::Object(after)));
+                // The record holds its values; its history says who created it, when (the
+                // import's own entry names the file), under what name. Writing every field
+                // again per row cost a fifth of the import.
+                history.created("unit", *id, Some(serde_json::json!({"name": f.name})));
             }
         }
         for u in plan.unit_updates.iter().filter(|u| ok(u.update.row)) {
@@ -464,25 +461,7 @@ impl Store {
                 let org = id_of(m.org, &made.orgs);
                 let work = m.work_unit.and_then(|u| id_of(u, &made.units));
                 dirty.org(org).unit(work);
-                // Personal data masked in the history, as everywhere in the audit log.
-                history.created(
-                    "member",
-                    *id,
-                    Some(serde_json::json!({
-                        "id": id,
-                        "name": f.name,
-                        "status": f.status.code(),
-                        "org_id": org,
-                        "work_unit_id": work,
-                        "resident_id": f.resident_id.masked(),
-                        "phone": f.phone.as_ref().map(|p| p.masked()),
-                        "joined_on": f.joined_on,
-                        "archived": false,
-                        "version": 1,
-                        "created_at": now,
-                        "updated_at": now,
-                    })),
-                );
+                history.created("member", *id, Some(serde_json::json!({"name": f.name})));
             }
         }
         for m in plan.member_updates.iter().filter(|m| ok(m.update.row)) {
