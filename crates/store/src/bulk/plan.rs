@@ -265,6 +265,24 @@ fn resolve(
         .ok_or_else(|| fail(Some(field), "registry.reference_invalid", name))
 }
 
+/// An optional reference cell: empty is `None`; a name resolves or is an error of the row.
+fn optional_ref(
+    e: &mut Errors,
+    row: &TableRow,
+    field: Field,
+    old: &HashMap<String, Vec<(i64, String)>>,
+    new: &HashMap<String, Vec<(Ref, String)>>,
+    near: Option<&str>,
+) -> Option<Ref> {
+    match row.get(field) {
+        "" => None,
+        name => {
+            let key = name_key(name);
+            e.take(resolve(old.get(&key), new.get(&key), near, field, name))
+        }
+    }
+}
+
 /// Plans every row of `tables`.
 pub(crate) fn plan(actor: &Actor, lk: &Lookups, tables: &[Table]) -> Plan {
     let mut p = Plan::default();
@@ -640,26 +658,15 @@ fn resolve_unit(lk: &Lookups, p: &mut Plan, names: &NewNames, tables: &[Table], 
     let row = &tables[u.id.table].rows[u.id.row];
     let mut e = Errors::default();
     let division = u.fields.division.as_str().to_string();
-    let carrier = match row.get(Field::CarrierRef) {
-        "" => None,
-        name => e.take(resolve(
-            lk.carriers.get(&name_key(name)),
-            names.carriers.get(&name_key(name)),
-            Some(&division),
-            Field::CarrierRef,
-            name,
-        )),
-    };
-    let hq = match row.get(Field::Headquarters) {
-        "" => None,
-        name => e.take(resolve(
-            lk.units_by_name.get(&name_key(name)),
-            names.units.get(&name_key(name)),
-            None,
-            Field::Headquarters,
-            name,
-        )),
-    };
+    let carrier = optional_ref(
+        &mut e,
+        row,
+        Field::CarrierRef,
+        &lk.carriers,
+        &names.carriers,
+        Some(&division),
+    );
+    let hq = optional_ref(&mut e, row, Field::Headquarters, &lk.units_by_name, &names.units, None);
     let me = match (&u.existing, u.new_index) {
         (Some(m), _) => Ref::Old(m.id),
         (None, Some(i)) => Ref::New(i),
@@ -834,26 +841,22 @@ fn resolve_org(lk: &Lookups, p: &mut Plan, names: &NewNames, tables: &[Table], o
     let row = &tables[o.id.table].rows[o.id.row];
     let mut e = Errors::default();
     let division = o.fields.division.as_str().to_string();
-    let parent = match row.get(Field::ParentOrg) {
-        "" => None,
-        name => e.take(resolve(
-            lk.orgs_by_name.get(&name_key(name)),
-            names.orgs.get(&name_key(name)),
-            Some(&division),
-            Field::ParentOrg,
-            name,
-        )),
-    };
-    let carrier = match row.get(Field::CarrierRef) {
-        "" => None,
-        name => e.take(resolve(
-            lk.carriers.get(&name_key(name)),
-            names.carriers.get(&name_key(name)),
-            Some(&division),
-            Field::CarrierRef,
-            name,
-        )),
-    };
+    let parent = optional_ref(
+        &mut e,
+        row,
+        Field::ParentOrg,
+        &lk.orgs_by_name,
+        &names.orgs,
+        Some(&division),
+    );
+    let carrier = optional_ref(
+        &mut e,
+        row,
+        Field::CarrierRef,
+        &lk.carriers,
+        &names.carriers,
+        Some(&division),
+    );
     let mut units = Vec::new();
     for name in split_multi(row.get(Field::OrgUnits)) {
         if let Some(r) = e.take(resolve(
@@ -1015,16 +1018,7 @@ fn resolve_member(lk: &Lookups, p: &mut Plan, names: &NewNames, tables: &[Table]
             &org_name,
         )
     });
-    let work_unit = match row.get(Field::WorkUnit) {
-        "" => None,
-        name => e.take(resolve(
-            lk.units_by_name.get(&name_key(name)),
-            names.units.get(&name_key(name)),
-            None,
-            Field::WorkUnit,
-            name,
-        )),
-    };
+    let work_unit = optional_ref(&mut e, row, Field::WorkUnit, &lk.units_by_name, &names.units, None);
     let Some(org) = org else {
         return p.failed(m.id, e.0);
     };
