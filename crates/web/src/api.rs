@@ -840,11 +840,7 @@ pub(crate) async fn confirm_password(
     // Counted like logins (under no address: the account is the key), so a session
     // cannot be used to guess its own password.
     let nowhere = std::net::IpAddr::from([0, 0, 0, 0]);
-    if let Some(wait) = s.limiter.wait(nowhere, &actor.username) {
-        let mut e = ApiError::new(StatusCode::TOO_MANY_REQUESTS, "auth.rate_limited");
-        e.retry_after = Some(wait.as_secs().max(1));
-        return Err(e);
-    }
+    s.limiter.check(nowhere, &actor.username)?;
     let ok = s
         .store
         .verify_login(&actor.username, password)

@@ -105,6 +105,18 @@ impl LoginLimiter {
         (!wait.is_zero()).then_some(wait)
     }
 
+    /// `auth.rate_limited` with `Retry-After` while this address must wait for this name.
+    pub fn check(&self, addr: std::net::IpAddr, username: &str) -> Result<(), ApiError> {
+        match self.wait(addr, username) {
+            Some(wait) => {
+                let mut e = ApiError::new(StatusCode::TOO_MANY_REQUESTS, "auth.rate_limited");
+                e.retry_after = Some(wait.as_secs().max(1));
+                Err(e)
+            }
+            None => Ok(()),
+        }
+    }
+
     pub fn failed(&self, addr: std::net::IpAddr, username: &str) {
         let mut st = self.state.lock().unwrap_or_else(|p| p.into_inner());
         bump(&mut st.0, pair_key(addr, username), MAX_DELAY * 2);
@@ -282,11 +294,7 @@ pub async fn login(
     username: &str,
     password: &str,
 ) -> Result<(Actor, String, String), ApiError> {
-    if let Some(wait) = state.limiter.wait(addr, username) {
-        let mut e = ApiError::new(StatusCode::TOO_MANY_REQUESTS, "auth.rate_limited");
-        e.retry_after = Some(wait.as_secs().max(1));
-        return Err(e);
-    }
+    state.limiter.check(addr, username)?;
     let Some(actor) = state.store.verify_login(username, password).await? else {
         state.limiter.failed(addr, username);
         return Err(ApiError::new(StatusCode::UNAUTHORIZED, "auth.invalid"));

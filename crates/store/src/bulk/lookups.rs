@@ -15,7 +15,7 @@ use tongxin_domain::scope::Scope;
 use tongxin_import::{Field, Kind, Table};
 
 /// Names are compared with white space collapsed, as people type them.
-fn name_key(s: &str) -> String {
+pub(crate) fn name_key(s: &str) -> String {
     tongxin_domain::text::trim_spaces(s)
 }
 

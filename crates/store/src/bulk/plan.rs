@@ -7,7 +7,7 @@
 //! it has (not only the first). A row that refers to a row with errors fails too,
 //! naming it; organisations whose parents form a cycle fail naming the rows.
 
-use super::lookups::{Lookups, pick};
+use super::lookups::{Lookups, name_key, pick};
 use crate::entity::{carrier, member, party_org, unit};
 use crate::registry::{CarrierPatch, MemberPatch, OrgPatch, UnitPatch};
 use crate::{Actor, StoreError};
@@ -232,10 +232,6 @@ fn check_row_version(row: &TableRow, stored: i64) -> std::result::Result<(), Row
             Err(_) => Err(fail(Some(Field::Version), "validation.not_a_number", v)),
         },
     }
-}
-
-fn name_key(s: &str) -> String {
-    tongxin_domain::text::trim_spaces(s)
 }
 
 /// Names of the records this import creates, by kind: name → (index, division).

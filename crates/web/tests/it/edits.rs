@@ -241,19 +241,10 @@ async fn an_import_writes_only_the_columns_it_carries() {
         before["name"].as_str().unwrap_or(""),
         before["credit_code"].as_str().unwrap_or("")
     );
-    let form = reqwest::multipart::Form::new().part(
-        "file",
-        reqwest::multipart::Part::bytes(csv.into_bytes()).file_name("units.csv"),
-    );
-    let r = c
-        .http
-        .post(format!("{}/api/v1/import?kind=units", c.base))
-        .header("x-csrf-token", &c.csrf)
-        .multipart(form)
-        .send()
-        .await
-        .expect("import");
-    assert_eq!(r.status(), StatusCode::OK, "{}", r.text().await.unwrap_or_default());
+    let (status, r) = c
+        .import("?kind=units", vec![("units.csv".into(), csv.into_bytes())])
+        .await;
+    assert_eq!(status, StatusCode::OK, "{r}");
     let (_, after) = c.get(&format!("/api/v1/units/{}", a.unit)).await;
     assert_eq!(after["employees"], 99);
     let keep = follows("employees");

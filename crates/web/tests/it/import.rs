@@ -9,17 +9,7 @@ fn multipart(name: &str, bytes: Vec<u8>) -> reqwest::multipart::Form {
 }
 
 async fn upload(c: &Client, query: &str, name: &str, bytes: Vec<u8>) -> (StatusCode, Value) {
-    let r = c
-        .http
-        .post(format!("{}/api/v1/import{query}", c.base))
-        .header("x-csrf-token", &c.csrf)
-        .multipart(multipart(name, bytes))
-        .send()
-        .await
-        .expect("upload");
-    let status = r.status();
-    let text = r.text().await.unwrap_or_default();
-    (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+    c.import(query, vec![(name.to_string(), bytes)]).await
 }
 
 /// A workbook as an office keeps it: a title row, a merged two-row header with a

@@ -112,6 +112,26 @@ impl Client {
     pub async fn get(&self, path: &str) -> (StatusCode, Value) {
         self.call("get", path, None).await
     }
+
+    /// Uploads files as one import (`query` such as `?kind=units`); answers the status
+    /// and the JSON report (or the body as a string).
+    pub async fn import(&self, query: &str, files: Vec<(String, Vec<u8>)>) -> (StatusCode, Value) {
+        let mut form = reqwest::multipart::Form::new();
+        for (name, bytes) in files {
+            form = form.part("file", reqwest::multipart::Part::bytes(bytes).file_name(name));
+        }
+        let r = self
+            .http
+            .post(format!("{}/api/v1/import{query}", self.base))
+            .header("x-csrf-token", &self.csrf)
+            .multipart(form)
+            .send()
+            .await
+            .expect("import");
+        let status = r.status();
+        let text = r.text().await.unwrap_or_default();
+        (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+    }
 }
 
 /// The records of one street, built through the store.

@@ -264,23 +264,6 @@ fn csvs(o: &Office) -> Vec<(String, Vec<u8>)> {
     ]
 }
 
-async fn import(c: &Client, files: Vec<(String, Vec<u8>)>) -> (StatusCode, Value) {
-    let mut form = reqwest::multipart::Form::new();
-    for (name, bytes) in files {
-        form = form.part("file", reqwest::multipart::Part::bytes(bytes).file_name(name));
-    }
-    let r = c
-        .http
-        .post(format!("{}/api/v1/import", c.base))
-        .header("x-csrf-token", &c.csrf)
-        .multipart(form)
-        .send()
-        .await
-        .expect("import");
-    let status = r.status();
-    (status, r.json().await.unwrap_or(Value::Null))
-}
-
 async fn check_figures(c: &Client, o: &Office) {
     let (total, org, work, none) = recount(o);
     let (status, f) = c.get(&format!("/api/v1/coverage/summary?division={STREET_A}")).await;
@@ -312,7 +295,7 @@ async fn a_real_office_workbook_imports_whole_and_its_figures_match_a_recount() 
         // The source of tests/fixtures/office.* (saved again by LibreOffice: see there).
         std::fs::write(std::path::Path::new(&dir).join("office.xlsx"), workbook(&o)).expect("fixture");
     }
-    let (status, r) = import(&c, vec![("年终名册.xlsx".into(), workbook(&o))]).await;
+    let (status, r) = c.import("", vec![("年终名册.xlsx".into(), workbook(&o))]).await;
     assert_eq!(status, StatusCode::OK, "{r}");
     assert_eq!(r["committed"], true, "{r}");
     let created: HashMap<String, i64> = r["sheets"]
@@ -352,7 +335,7 @@ async fn a_real_office_workbook_imports_whole_and_its_figures_match_a_recount() 
     assert_eq!(links[0]["other_unit_name"], "办公单位22", "{links}");
 
     // The same workbook again changes nothing.
-    let (status, r) = import(&c, vec![("年终名册.xlsx".into(), workbook(&o))]).await;
+    let (status, r) = c.import("", vec![("年终名册.xlsx".into(), workbook(&o))]).await;
     assert_eq!(status, StatusCode::OK, "{r}");
     for s in r["sheets"].as_array().expect("sheets") {
         assert_eq!(
@@ -377,7 +360,7 @@ async fn four_gb18030_csv_files_are_one_import_in_any_order() {
     .await;
     let c = Client::login(&app, "street_a", PASSWORD).await;
     let o = office();
-    let (status, r) = import(&c, csvs(&o)).await;
+    let (status, r) = c.import("", csvs(&o)).await;
     assert_eq!(status, StatusCode::OK, "{r}");
     assert_eq!(r["committed"], true, "{r}");
     check_figures(&c, &o).await;
@@ -398,7 +381,7 @@ async fn every_error_of_a_row_is_reported_and_cycles_are_named() {
     let before = snapshot(&app).await;
     // One unit row with three faults at once.
     let units = "单位名称,统一社会信用代码,从业人数,所在楼宇,所属街道\n甲公司,91310106MA1FL2AB3X,约50人,不存在的楼,南京西路街道\n";
-    let (status, r) = import(&c, vec![("u.csv".into(), units.as_bytes().to_vec())]).await;
+    let (status, r) = c.import("", vec![("u.csv".into(), units.as_bytes().to_vec())]).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{r}");
     let codes: BTreeSet<&str> = r["errors"]
         .as_array()
@@ -431,14 +414,15 @@ async fn every_error_of_a_row_is_reported_and_cycles_are_named() {
         "姓名,党员类别,身份证号,所在党组织\n张三,正式党员,{},甲党委\n",
         resident_id(901)
     );
-    let (status, r) = import(
-        &c,
-        vec![
-            ("o.csv".into(), orgs.as_bytes().to_vec()),
-            ("m.csv".into(), members.into_bytes()),
-        ],
-    )
-    .await;
+    let (status, r) = c
+        .import(
+            "",
+            vec![
+                ("o.csv".into(), orgs.as_bytes().to_vec()),
+                ("m.csv".into(), members.into_bytes()),
+            ],
+        )
+        .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{r}");
     let errors = r["errors"].as_array().expect("errors");
     let cycle: Vec<&Value> = errors.iter().filter(|e| e["code"] == "import.parent_cycle").collect();
@@ -480,7 +464,7 @@ async fn the_workbook_saved_as_xls_and_by_libreoffice_imports_the_same() {
         )
         .await;
         let c = Client::login(&app, "street_a", PASSWORD).await;
-        let (status, r) = import(&c, vec![(name.to_string(), bytes)]).await;
+        let (status, r) = c.import("", vec![(name.to_string(), bytes)]).await;
         assert_eq!(status, StatusCode::OK, "{name}: {r}");
         assert_eq!(r["committed"], true, "{name}: {r}");
         check_figures(&c, &o).await;

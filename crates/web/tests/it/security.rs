@@ -322,18 +322,8 @@ async fn an_old_export_cannot_revert_a_newer_edit() {
         .await;
     assert_eq!(status, StatusCode::OK);
     // The old file, imported, would put 30 back: refused, naming the record's versions.
-    let form =
-        reqwest::multipart::Form::new().part("file", reqwest::multipart::Part::bytes(old).file_name("units.xlsx"));
-    let r = c
-        .http
-        .post(format!("{}/api/v1/import", c.base))
-        .header("x-csrf-token", &c.csrf)
-        .multipart(form)
-        .send()
-        .await
-        .expect("import");
-    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let v: serde_json::Value = r.json().await.expect("json");
+    let (status, v) = c.import("", vec![("units.xlsx".into(), old)]).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(v["errors"][0]["code"], "registry.stale_edit", "{v}");
     let (_, now) = c.get(&format!("/api/v1/units/{}", a.unit)).await;
     assert_eq!(now["employees"], 31);
@@ -474,19 +464,9 @@ async fn a_resident_id_held_elsewhere_is_no_oracle() {
 
     // The same by import: a row error, audited.
     let csv = format!("姓名,党员类别,身份证号,所在党组织\n某人,正式党员,{theirs},甲科技有限公司党支部\n");
-    let form = reqwest::multipart::Form::new().part(
-        "file",
-        reqwest::multipart::Part::bytes(csv.into_bytes()).file_name("members.csv"),
-    );
-    let r = c
-        .http
-        .post(format!("{}/api/v1/import?kind=members", c.base))
-        .header("x-csrf-token", &c.csrf)
-        .multipart(form)
-        .send()
-        .await
-        .expect("import");
-    let v: Value = r.json().await.expect("json");
+    let (_, v) = c
+        .import("?kind=members", vec![("members.csv".into(), csv.into_bytes())])
+        .await;
     assert_eq!(v["errors"][0]["code"], "registry.member.registered_elsewhere", "{v}");
     assert_eq!(
         app.store.audit_count("member_elsewhere").await.expect("count"),
