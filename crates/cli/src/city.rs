@@ -2,7 +2,7 @@
 //! (brief §6: 2,500,000 members, 120,000 organisations, 500,000 units, 10,000 carriers),
 //! deterministic from a fixed seed, loaded in large batches with a progress bar.
 
-use anyhow::{Result, bail};
+use anyhow::{Context, Result, bail};
 use chrono::{Datelike, Duration, NaiveDate};
 use indicatif::{ProgressBar, ProgressStyle};
 use rand::rngs::StdRng;
@@ -10,7 +10,7 @@ use rand::{Rng, SeedableRng};
 use std::collections::{HashMap, HashSet};
 use tongxin_domain::codes::{CreditCode, ResidentId};
 use tongxin_domain::registry::{CarrierKind, MemberStatus, OrgKind, UnitKind};
-use tongxin_store::generate::{CarrierRow, InstructorRow, MemberRow, OrgRow, UnitRow};
+use tongxin_store::generate::{CarrierRow, Generator, InstructorRow, MemberRow, OrgRow, UnitRow};
 use tongxin_store::{Actor, Store};
 
 /// How big a generated city is.
@@ -41,6 +41,8 @@ impl Scale {
         }
     }
 }
+
+mod workbook;
 
 const SEED: u64 = 2_500_000;
 const MEMBER_BATCH: usize = 50_000;
@@ -139,11 +141,79 @@ fn bar(len: usize, what: &str) -> ProgressBar {
     pb
 }
 
-/// Generates the city into an empty store. Returns what was made.
+/// Where a generated city goes: straight into an empty store, or into a workbook in the
+/// import layout (see `workbook.rs`).
+pub(crate) trait Sink {
+    async fn instructors(&mut self, rows: &[InstructorRow]) -> Result<()>;
+    async fn carriers(&mut self, rows: &[CarrierRow]) -> Result<()>;
+    async fn units(&mut self, rows: &[UnitRow]) -> Result<()>;
+    async fn orgs(&mut self, rows: &[OrgRow]) -> Result<()>;
+    async fn members(&mut self, rows: &[MemberRow]) -> Result<()>;
+    async fn finish(&mut self, summary: serde_json::Value) -> Result<()>;
+}
+
+/// The store's generated load: rows straight into the tables, coverage built at the end.
+struct IntoStore<'s>(Option<Generator<'s>>);
+
+impl IntoStore<'_> {
+    fn load(&self) -> Result<&Generator<'_>> {
+        self.0.as_ref().context("the load is finished")
+    }
+}
+
+impl Sink for IntoStore<'_> {
+    async fn instructors(&mut self, rows: &[InstructorRow]) -> Result<()> {
+        Ok(self.load()?.load_instructors(rows).await?)
+    }
+    async fn carriers(&mut self, rows: &[CarrierRow]) -> Result<()> {
+        Ok(self.load()?.load_carriers(rows).await?)
+    }
+    async fn units(&mut self, rows: &[UnitRow]) -> Result<()> {
+        Ok(self.load()?.load_units(rows).await?)
+    }
+    async fn orgs(&mut self, rows: &[OrgRow]) -> Result<()> {
+        Ok(self.load()?.load_orgs(rows).await?)
+    }
+    async fn members(&mut self, rows: &[MemberRow]) -> Result<()> {
+        Ok(self.load()?.load_members(rows).await?)
+    }
+    async fn finish(&mut self, summary: serde_json::Value) -> Result<()> {
+        let load = self.0.take().context("the load is finished")?;
+        Ok(load.finish(&Actor::system("demo"), summary).await?)
+    }
+}
+
+/// Generates the city into `store`, which must hold no records yet. Returns what was
+/// made.
 pub async fn generate(store: &Store, scale: Scale, progress: bool) -> Result<serde_json::Value> {
     if !store.registry_is_empty().await? {
         bail!("the store already holds records: generate a city into an empty store (a new --data-dir)");
     }
+    let divisions = store.division_names_within(None).await?;
+    let mut sink = IntoStore(Some(store.generator(&Actor::system("demo")).await?));
+    build(&mut sink, divisions, scale, progress).await
+}
+
+/// Writes the city as one workbook in the import layout (the city an office would bring:
+/// 2,500,000 members over three sheets, as a sheet holds at most 1,048,576 rows).
+pub async fn workbook(
+    store: &Store,
+    path: &std::path::Path,
+    scale: Scale,
+    progress: bool,
+) -> Result<serde_json::Value> {
+    let divisions = store.division_names_within(None).await?;
+    let mut sink = workbook::CityWorkbook::create(path)?;
+    build(&mut sink, divisions, scale, progress).await
+}
+
+/// The city itself, deterministic from [`SEED`], given to `sink` kind by kind.
+async fn build<S: Sink>(
+    sink: &mut S,
+    divisions: Vec<(String, String)>,
+    scale: Scale,
+    progress: bool,
+) -> Result<serde_json::Value> {
     let started = std::time::Instant::now();
     let mut phases = serde_json::Map::new();
     let mut lap = std::time::Instant::now();
@@ -151,10 +221,8 @@ pub async fn generate(store: &Store, scale: Scale, progress: bool) -> Result<ser
         phases.insert(name.to_string(), serde_json::json!(lap.elapsed().as_secs_f64()));
         lap = std::time::Instant::now();
     };
-    let load = store.generator(&Actor::system("demo")).await?;
     let mut rng = StdRng::seed_from_u64(SEED);
     let today = chrono::Local::now().date_naive();
-    let divisions = store.division_names_within(None).await?;
     let mut streets: Vec<String> = divisions
         .iter()
         .filter(|d| d.0.len() == 9)
@@ -192,7 +260,7 @@ pub async fn generate(store: &Store, scale: Scale, progress: bool) -> Result<ser
             division: streets[i / 2].clone(),
         })
         .collect();
-    load.load_instructors(&instructors).await?;
+    sink.instructors(&instructors).await?;
 
     // Carriers.
     let pb = hidden(bar(scale.carriers, "carriers"));
@@ -230,7 +298,7 @@ pub async fn generate(store: &Store, scale: Scale, progress: bool) -> Result<ser
         });
         carrier_street.push(s);
     }
-    load.load_carriers(&carriers).await?;
+    sink.carriers(&carriers).await?;
     pb.finish_with_message("carriers");
     phase("carriers");
 
@@ -238,7 +306,8 @@ pub async fn generate(store: &Store, scale: Scale, progress: bool) -> Result<ser
     let pb = hidden(bar(scale.units, "units"));
     let mut units: Vec<UnitRow> = Vec::with_capacity(scale.units);
     let mut unit_street: Vec<usize> = Vec::with_capacity(scale.units);
-    let mut names: HashSet<(String, String)> = HashSet::new();
+    // Unit names are unique in the whole city, so that a workbook names each unit plainly.
+    let mut names: HashSet<String> = HashSet::new();
     for i in 0..scale.units {
         let (s, division, carrier) = if !carriers.is_empty() && rng.random_ratio(45, 100) {
             let c = rng.random_range(0..carriers.len());
@@ -262,9 +331,9 @@ pub async fn generate(store: &Store, scale: Scale, progress: bool) -> Result<ser
             WORDS[rng.random_range(0..WORDS.len())],
             TRADES[rng.random_range(0..TRADES.len())]
         );
-        if !names.insert((division.clone(), name.clone())) {
+        if !names.insert(name.clone()) {
             name = format!("{name}（{}）", i + 1);
-            names.insert((division.clone(), name.clone()));
+            names.insert(name.clone());
         }
         units.push(UnitRow {
             id: i as i64 + 1,
@@ -432,12 +501,12 @@ pub async fn generate(store: &Store, scale: Scale, progress: bool) -> Result<ser
         }
     }
     for chunk in units.chunks(50_000) {
-        load.load_units(chunk).await?;
+        sink.units(chunk).await?;
         pb.inc(chunk.len() as u64);
     }
     pb.finish_with_message("units");
     phase("units");
-    load.load_orgs(&orgs).await?;
+    sink.orgs(&orgs).await?;
     phase("orgs");
     pb_orgs.set_position(orgs.len() as u64);
     pb_orgs.finish_with_message("orgs");
@@ -525,13 +594,13 @@ pub async fn generate(store: &Store, scale: Scale, progress: bool) -> Result<ser
             let unit = work_units[i % work_units.len()];
             push(&mut rng, &mut batch, &mut n, org, unit);
             if batch.len() == MEMBER_BATCH {
-                load.load_members(&batch).await?;
+                sink.members(&batch).await?;
                 batch.clear();
                 pb.set_position(n as u64);
             }
         }
     }
-    load.load_members(&batch).await?;
+    sink.members(&batch).await?;
     pb.set_position(n as u64);
     pb.finish_with_message("members");
     phase("members");
@@ -547,7 +616,7 @@ pub async fn generate(store: &Store, scale: Scale, progress: bool) -> Result<ser
         "members": n,
         "seed": SEED,
     });
-    load.finish(&Actor::system("demo"), summary.clone()).await?;
+    sink.finish(summary.clone()).await?;
     sp.finish_with_message("coverage facts and counters");
     phase("coverage");
     let mut out = summary;

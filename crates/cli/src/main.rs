@@ -87,6 +87,13 @@ enum Command {
     Demo {
         #[arg(long, value_enum, default_value = "district")]
         scale: DemoScale,
+        /// With `--scale city`: write the city as one workbook in the import layout
+        /// (every reference by name) instead of loading it, to try `tongxin import` on.
+        #[arg(long, value_name = "FILE")]
+        workbook: Option<PathBuf>,
+        /// With `--scale city`: the same shape at 1/N of its size.
+        #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
+        divide: u32,
     },
     /// Administrative divisions.
     Divisions {
@@ -274,6 +281,36 @@ fn main() -> std::process::ExitCode {
     }
 }
 
+/// The import's progress on the terminal (stderr; nothing when it is not a terminal).
+struct ImportBar(indicatif::ProgressBar);
+
+impl ImportBar {
+    fn new() -> Self {
+        let pb = indicatif::ProgressBar::new_spinner();
+        pb.set_message("reading");
+        pb.enable_steady_tick(std::time::Duration::from_millis(200));
+        ImportBar(pb)
+    }
+}
+
+impl tongxin_store::bulk::Progress for ImportBar {
+    fn stage(&self, name: &'static str, total: u64) {
+        self.0.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{msg:>12} [{bar:40}] {human_pos}/{human_len} rows ({per_sec}, {eta}) {elapsed}",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+            .progress_chars("=> "),
+        );
+        self.0.set_message(name);
+        self.0.set_length(total);
+        self.0.set_position(0);
+    }
+    fn advance(&self, n: u64) {
+        self.0.inc(n);
+    }
+}
+
 async fn run() -> Result<()> {
     tracing_subscriber::fmt()
         .with_env_filter(
@@ -347,7 +384,14 @@ async fn run() -> Result<()> {
             };
             let limits = tongxin_import::Limits::COMMAND_LINE;
             let lang = tongxin_web::i18n::Lang::ZhCn;
-            let out = tongxin_web::import_service::run(&store, &system, read, kind, mode, limits, lang)
+            let bar = ImportBar::new();
+            let options = tongxin_web::import_service::ImportOptions {
+                kind,
+                mode,
+                limits,
+                lang,
+            };
+            let out = tongxin_web::import_service::run(&store, &system, read, options, &bar)
                 .await
                 .map_err(|e| {
                     anyhow::anyhow!(
@@ -357,6 +401,7 @@ async fn run() -> Result<()> {
                         e.detail.unwrap_or_default()
                     )
                 })?;
+            bar.0.finish_and_clear();
             println!("{}", serde_json::to_string_pretty(&out.report)?);
             if let Some(wb) = out.error_workbook {
                 let path = write_error_workbook(errors.as_deref(), &files[0], &wb)?;
@@ -416,13 +461,26 @@ async fn run() -> Result<()> {
                 }
             }
         }
-        Command::Demo { scale } => {
+        Command::Demo {
+            scale,
+            workbook,
+            divide,
+        } => {
             let store = open(&cli).await?;
-            ensure_admin(&store, &system).await?;
-            match scale {
-                DemoScale::District => demo::ensure_demo(&store).await?,
-                DemoScale::City => {
-                    let made = city::generate(&store, city::Scale::CITY, true).await?;
+            let city = city::Scale::CITY.divided(*divide as usize);
+            match (scale, workbook) {
+                (DemoScale::District, Some(_)) => bail!("--workbook needs --scale city"),
+                (DemoScale::District, None) => {
+                    ensure_admin(&store, &system).await?;
+                    demo::ensure_demo(&store).await?
+                }
+                (DemoScale::City, Some(path)) => {
+                    let made = city::workbook(&store, path, city, true).await?;
+                    println!("{}", serde_json::to_string_pretty(&made)?);
+                }
+                (DemoScale::City, None) => {
+                    ensure_admin(&store, &system).await?;
+                    let made = city::generate(&store, city, true).await?;
                     println!("{}", serde_json::to_string_pretty(&made)?);
                 }
             }

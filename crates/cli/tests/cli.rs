@@ -393,3 +393,37 @@ fn templates_and_clean_refusals() {
     assert!(err.contains("error:"), "{err}");
     assert!(dir.path().join("bad.errors.xlsx").exists());
 }
+
+/// The generated city written as an office's workbook (every reference by name, rows of
+/// organisations in generation order, members on their own sheet) imports whole, and the
+/// imported registry's coverage equals the one the generator loads directly.
+#[test]
+fn the_city_workbook_imports_to_the_same_figures() {
+    let dir = tempfile::tempdir().expect("dir");
+    let book = dir.path().join("city.xlsx");
+    run(tongxin(&dir.path().join("gen"))
+        .args(["demo", "--scale", "city", "--divide", "500", "--workbook"])
+        .arg(&book));
+    let report: serde_json::Value =
+        serde_json::from_str(&run(tongxin(&dir.path().join("imported")).arg("import").arg(&book))).expect("report");
+    assert_eq!(report["committed"], true, "{report}");
+    assert!(report["errors"].as_array().is_some_and(|e| e.is_empty()), "{report}");
+    let members: u64 = report["sheets"]
+        .as_array()
+        .expect("sheets")
+        .iter()
+        .filter(|s| s["kind"] == "members")
+        .map(|s| s["created"].as_u64().unwrap_or(0))
+        .sum();
+    assert_eq!(members, 5_000);
+
+    run(tongxin(&dir.path().join("direct")).args(["demo", "--scale", "city", "--divide", "500"]));
+    let figures = |data: &str| -> serde_json::Value {
+        serde_json::from_str(&run(tongxin(&dir.path().join(data)).args(["coverage", "--json"]))).expect("figures")
+    };
+    let imported = figures("imported");
+    assert_eq!(imported, figures("direct"));
+    assert_eq!(imported["units_total"], 1_000);
+    // And the counters of the imported store agree with a plain recount.
+    run(tongxin(&dir.path().join("imported")).args(["coverage", "check"]));
+}

@@ -15,6 +15,10 @@ pub fn to_half_width(s: &str) -> String {
 /// Half-width, upper case, with all white space removed: the canonical form of a code
 /// as a person may have typed it (`９１３１０１０６ ｍａ…` → `91310106MA…`).
 pub fn code_form(s: &str) -> String {
+    // Most codes arrive already in their canonical form: no folding to do.
+    if s.bytes().all(|b| b.is_ascii_digit() || b.is_ascii_uppercase()) {
+        return s.to_owned();
+    }
     to_half_width(s)
         .chars()
         .filter(|c| !c.is_whitespace())
@@ -34,7 +38,24 @@ pub fn trim_spaces(s: &str) -> String {
 /// Half width, trimmed, inner white space runs collapsed to one space: for codes, kinds
 /// and other values compared by meaning.
 pub fn clean(s: &str) -> String {
+    if is_clean(s) {
+        return s.to_owned();
+    }
     to_half_width(s).split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Whether [`clean`] would leave `s` as it is: no full-width form, no white space but
+/// single inner spaces.
+fn is_clean(s: &str) -> bool {
+    let mut after_space = true;
+    for c in s.chars() {
+        let space = c == ' ';
+        if (space && after_space) || (c.is_whitespace() && !space) || ('\u{FF01}'..='\u{FF5E}').contains(&c) {
+            return false;
+        }
+        after_space = space;
+    }
+    !after_space || s.is_empty()
 }
 
 #[cfg(test)]
@@ -45,5 +66,30 @@ mod tests {
     fn folds_full_width() {
         assert_eq!(code_form("９１３１ ａｂ"), "9131AB");
         assert_eq!(clean("  南京西路　 街道 "), "南京西路 街道");
+        for s in [
+            "",
+            " ",
+            "a b",
+            "a  b",
+            "a ",
+            " a",
+            "a\tb",
+            "ａ",
+            "企业",
+            "a\u{3000}b",
+            "91310106MA1",
+        ] {
+            assert_eq!(
+                is_clean(s),
+                to_half_width(s).split_whitespace().collect::<Vec<_>>().join(" ") == s,
+                "{s:?}"
+            );
+            assert_eq!(
+                clean(s),
+                to_half_width(s).split_whitespace().collect::<Vec<_>>().join(" "),
+                "{s:?}"
+            );
+        }
+        assert_eq!(code_form("91310106MA1"), "91310106MA1");
     }
 }

@@ -318,7 +318,10 @@ impl Generator<'_> {
         }
         self.store.rebuild_coverage().await?;
         if self.store.backend() == crate::Backend::Sqlite {
-            self.store.write.execute_unprepared("PRAGMA cache_size = -2000").await?;
+            self.store
+                .write
+                .execute_unprepared(&format!("PRAGMA cache_size = {}", crate::db::SQLITE_CACHE_SIZE))
+                .await?;
         }
         let txn = self.store.begin().await?;
         crate::audit::record(&txn, actor, "generate", "demo", None, None, Some(summary)).await?;

@@ -1,13 +1,14 @@
 //! Many rows in few statements, for the bulk paths (import, the city generator): on
 //! SQLite one JSON array per statement, unpacked by `json_each` (binding hundreds of
 //! thousands of values one by one costs more than writing the rows); on PostgreSQL
-//! multi-row `VALUES` within its bind limit.
+//! one JSON array too, typed by
+//! `json_populate_recordset` with the table's own row type.
 
 use crate::Result;
 use sea_orm::{ConnectionTrait, DbBackend, QueryResult, Statement, Value};
 
-/// Values bound per PostgreSQL statement (its limit is 65,535).
-const MAX_VALUES: usize = 30_000;
+/// Rows per PostgreSQL statement.
+const POSTGRES_ROWS: usize = 20_000;
 /// Rows per SQLite statement.
 const SQLITE_ROWS: usize = 20_000;
 
@@ -30,67 +31,107 @@ pub(crate) async fn insert_rows<C: ConnectionTrait>(
     } else {
         format!(" RETURNING {returning}")
     };
-    if b == DbBackend::Sqlite {
+    let list = columns.join(", ");
+    let (sql, per_statement) = if b == DbBackend::Sqlite {
         let picks: Vec<String> = (0..columns.len()).map(|i| format!("value->>{i}")).collect();
-        let sql = format!(
-            "INSERT INTO {table} ({}) SELECT {} FROM json_each(?){tail}",
-            columns.join(", "),
-            picks.join(", ")
-        );
-        for chunk in rows.chunks(SQLITE_ROWS) {
-            let json = serde_json::Value::Array(
-                chunk
-                    .iter()
-                    .map(|r| serde_json::Value::Array(r.iter().map(json_of).collect()))
-                    .collect(),
-            );
-            let st = Statement::from_sql_and_values(b, sql.clone(), [json.to_string().into()]);
-            if returning.is_empty() {
-                db.execute_raw(st).await?;
-            } else {
-                out.extend(db.query_all_raw(st).await?);
-            }
-        }
+        (
+            format!(
+                "INSERT INTO {table} ({list}) SELECT {} FROM jsonb_each(jsonb(?)){tail}",
+                picks.join(", ")
+            ),
+            SQLITE_ROWS,
+        )
     } else {
-        let per_statement = (MAX_VALUES / columns.len()).max(1);
-        for chunk in rows.chunks(per_statement) {
-            let mut sql = format!("INSERT INTO {table} ({}) VALUES ", columns.join(", "));
-            let mut values = Vec::with_capacity(chunk.len() * columns.len());
-            for (i, row) in chunk.iter().enumerate() {
-                let marks: Vec<String> = (0..row.len())
-                    .map(|j| format!("${}", i * columns.len() + j + 1))
-                    .collect();
-                if i > 0 {
-                    sql.push_str(", ");
-                }
-                sql.push_str(&format!("({})", marks.join(", ")));
-                values.extend(row.iter().cloned());
-            }
-            sql.push_str(&tail);
-            let st = Statement::from_sql_and_values(b, sql, values);
-            if returning.is_empty() {
-                db.execute_raw(st).await?;
-            } else {
-                out.extend(db.query_all_raw(st).await?);
-            }
+        // The table's own row type gives each JSON field its column's type, so one
+        // parameter carries a chunk whatever its columns.
+        (
+            format!(
+                "INSERT INTO {table} ({list}) SELECT {list} FROM json_populate_recordset(NULL::{table}, $1::json){tail}"
+            ),
+            POSTGRES_ROWS,
+        )
+    };
+    for chunk in rows.chunks(per_statement) {
+        let json = serde_json::to_string(&Rows {
+            columns,
+            rows: chunk,
+            postgres: b != DbBackend::Sqlite,
+        })
+        .map_err(|e| sea_orm::DbErr::Custom(format!("rows as JSON: {e}")))?;
+        let st = Statement::from_sql_and_values(b, sql.clone(), [json.into()]);
+        if returning.is_empty() {
+            db.execute_raw(st).await?;
+        } else {
+            out.extend(db.query_all_raw(st).await?);
         }
     }
     Ok(out)
 }
 
-/// A value as SQLite's driver would have stored it (booleans as 0/1, dates as text,
-/// JSON as its text).
-pub(crate) fn json_of(v: &Value) -> serde_json::Value {
-    use serde_json::Value as J;
-    match v {
-        Value::Bool(Some(b)) => J::from(i64::from(*b)),
-        Value::BigInt(Some(i)) => J::from(*i),
-        Value::Int(Some(i)) => J::from(*i),
-        Value::Double(Some(f)) => J::from(*f),
-        Value::String(Some(s)) => J::from(s.as_str()),
-        Value::ChronoDate(Some(d)) => J::from(d.format("%F").to_string()),
-        Value::ChronoDateTimeUtc(Some(t)) => J::from(t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, false)),
-        Value::Json(Some(j)) => J::from(j.to_string()),
-        _ => J::Null,
+/// Rows written straight out as JSON (no tree of JSON values in between): for SQLite an
+/// array per row, for PostgreSQL an object per row keyed by column.
+struct Rows<'a> {
+    columns: &'a [&'a str],
+    rows: &'a [Vec<Value>],
+    postgres: bool,
+}
+
+/// One value as its backend reads it from JSON.
+struct Cell<'a> {
+    value: &'a Value,
+    postgres: bool,
+}
+
+impl serde::Serialize for Rows<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        use serde::ser::SerializeSeq;
+        let mut seq = s.serialize_seq(Some(self.rows.len()))?;
+        for row in self.rows {
+            let cells = row.iter().map(|value| Cell {
+                value,
+                postgres: self.postgres,
+            });
+            if self.postgres {
+                seq.serialize_element(&AsMap(self.columns, cells.collect()))?;
+            } else {
+                seq.serialize_element(&cells.collect::<Vec<_>>())?;
+            }
+        }
+        seq.end()
+    }
+}
+
+struct AsMap<'a>(&'a [&'a str], Vec<Cell<'a>>);
+
+impl serde::Serialize for AsMap<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(Some(self.1.len()))?;
+        for (k, v) in self.0.iter().zip(&self.1) {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+
+impl serde::Serialize for Cell<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        match self.value {
+            // SQLite keeps booleans as 0/1; PostgreSQL reads a JSON boolean.
+            Value::Bool(Some(b)) if self.postgres => s.serialize_bool(*b),
+            Value::Bool(Some(b)) => s.serialize_i64(i64::from(*b)),
+            Value::BigInt(Some(i)) => s.serialize_i64(*i),
+            Value::Int(Some(i)) => s.serialize_i32(*i),
+            Value::Double(Some(f)) => s.serialize_f64(*f),
+            Value::String(Some(v)) => s.serialize_str(v),
+            Value::ChronoDate(Some(d)) => s.collect_str(&d.format("%F")),
+            Value::ChronoDateTimeUtc(Some(t)) => {
+                s.serialize_str(&t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, false))
+            }
+            // A JSON column: nested JSON for PostgreSQL, its text for SQLite.
+            Value::Json(Some(j)) if self.postgres => j.serialize(s),
+            Value::Json(Some(j)) => s.collect_str(j),
+            _ => s.serialize_none(),
+        }
     }
 }

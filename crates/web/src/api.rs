@@ -3,12 +3,12 @@
 
 use crate::auth::{self, ApiAuth};
 use crate::import_service;
+use crate::openapi::Mounted;
 use crate::{ApiError, AppState};
+use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
-use axum::{Json, Router};
 use chrono::NaiveDate;
 use serde::{Deserialize, Deserializer, Serialize};
 use tongxin_domain::registry::{CarrierFields, Labelled, MemberFields, OrgFields, UnitFields, UnitLinkKind};
@@ -18,42 +18,161 @@ use tongxin_store::registry::{
     CarrierPatch, ListQuery, MemberInput, MemberPatch, OrgInput, OrgPatch, UnitInput, UnitPatch,
 };
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route(
+/// The registry's, the import's and the accounts' API routes (see [`crate::openapi`]).
+pub(crate) fn table() -> Vec<Mounted> {
+    use crate::openapi::{get, post, put, schema_of};
+    vec![
+        post(
             "/api/v1/auth/login",
-            post(auth::api_login).layer(axum::extract::DefaultBodyLimit::max(auth::LOGIN_BODY_BYTES)),
+            "Log in with username and password; sets a session cookie, returns the CSRF token",
+            auth::api_login,
         )
-        .route("/api/v1/auth/logout", post(auth::api_logout))
-        .route("/api/v1/me", get(me))
-        .route("/api/v1/divisions/{code}", get(division))
-        .route("/api/v1/divisions/{code}/children", get(division_children))
-        .route("/api/v1/carriers", get(list_carriers).post(create_carrier))
-        .route("/api/v1/carriers/{id}", get(get_carrier).put(update_carrier))
-        .route("/api/v1/carriers/{id}/archive", post(archive_carrier))
-        .route("/api/v1/carriers/{id}/history", get(carrier_history))
-        .route("/api/v1/carriers/{id}/units", get(carrier_units))
-        .route("/api/v1/units", get(list_units).post(create_unit))
-        .route("/api/v1/units/{id}", get(get_unit).put(update_unit))
-        .route("/api/v1/units/{id}/archive", post(archive_unit))
-        .route("/api/v1/units/{id}/history", get(unit_history))
-        .route("/api/v1/units/{id}/links", get(unit_links).post(link_unit))
-        .route("/api/v1/orgs", get(list_orgs).post(create_org))
-        .route("/api/v1/orgs/{id}", get(get_org).put(update_org))
-        .route("/api/v1/orgs/{id}/archive", post(archive_org))
-        .route("/api/v1/orgs/{id}/history", get(org_history))
-        .route("/api/v1/orgs/{id}/members", get(org_members))
-        .route("/api/v1/members", get(list_members).post(create_member))
-        .route("/api/v1/members/search", post(search_members))
-        .route("/api/v1/audit", get(audit_log))
-        .route("/api/v1/members/{id}", get(get_member).put(update_member))
-        .route("/api/v1/members/{id}/archive", post(archive_member))
-        .route("/api/v1/members/{id}/history", get(member_history))
-        .route("/api/v1/members/{id}/reveal", post(reveal_member))
-        .route("/api/v1/instructors", get(list_instructors).post(create_instructor))
-        .route("/api/v1/import", post(import))
-        .route("/api/v1/import/template/{kind}", get(import_template))
-        .route("/api/v1/export/{kind}", get(export).post(export_post))
+        .body(schema_of::<auth::LoginRequest>)
+        .layer(|h| h.layer(axum::extract::DefaultBodyLimit::max(auth::LOGIN_BODY_BYTES))),
+        post("/api/v1/auth/logout", "End the session", auth::api_logout),
+        get("/api/v1/me", "The caller's account, role and scope", me),
+        get("/api/v1/divisions/{code}", "One administrative division", division),
+        get(
+            "/api/v1/divisions/{code}/children",
+            "Divisions directly below one (within the caller's territory)",
+            division_children,
+        ),
+        get(
+            "/api/v1/carriers",
+            "List carriers in scope (q, division, kind, archived, sort, page, per_page)",
+            list_carriers,
+        ),
+        post("/api/v1/carriers", "Create a carrier", create_carrier).body(schema_of::<CarrierBody>),
+        get("/api/v1/carriers/{id}", "One carrier", get_carrier),
+        put(
+            "/api/v1/carriers/{id}",
+            "Edit a carrier: only the fields sent change (send the version you read)",
+            update_carrier,
+        )
+        .body(schema_of::<CarrierBody>),
+        post(
+            "/api/v1/carriers/{id}/archive",
+            "Archive or restore a carrier",
+            archive_carrier,
+        )
+        .body(schema_of::<ArchiveBody>),
+        get(
+            "/api/v1/carriers/{id}/history",
+            "Change history of a carrier",
+            carrier_history,
+        ),
+        get("/api/v1/carriers/{id}/units", "Units in a carrier", carrier_units),
+        get("/api/v1/units", "List units in scope", list_units),
+        post("/api/v1/units", "Create a unit", create_unit).body(schema_of::<UnitBody>),
+        get("/api/v1/units/{id}", "One unit", get_unit),
+        put(
+            "/api/v1/units/{id}",
+            "Edit a unit: only the fields sent change (send the version you read)",
+            update_unit,
+        )
+        .body(schema_of::<UnitBody>),
+        post("/api/v1/units/{id}/archive", "Archive or restore a unit", archive_unit).body(schema_of::<ArchiveBody>),
+        get("/api/v1/units/{id}/history", "Change history of a unit", unit_history),
+        get("/api/v1/units/{id}/links", "Network links of a unit", unit_links),
+        post(
+            "/api/v1/units/{id}/links",
+            "Add a network link (headquarters_of, franchisee_of, supplier_of)",
+            link_unit,
+        )
+        .body(schema_of::<LinkBody>),
+        get("/api/v1/orgs", "List party organisations in scope", list_orgs),
+        post("/api/v1/orgs", "Create a party organisation", create_org).body(schema_of::<OrgBody>),
+        get("/api/v1/orgs/{id}", "One party organisation", get_org),
+        put(
+            "/api/v1/orgs/{id}",
+            "Edit a party organisation: only the fields sent change (send the version you read)",
+            update_org,
+        )
+        .body(schema_of::<OrgBody>),
+        post(
+            "/api/v1/orgs/{id}/archive",
+            "Archive or restore a party organisation",
+            archive_org,
+        )
+        .body(schema_of::<ArchiveBody>),
+        get(
+            "/api/v1/orgs/{id}/history",
+            "Change history of a party organisation",
+            org_history,
+        ),
+        get(
+            "/api/v1/orgs/{id}/members",
+            "Members of a party organisation",
+            org_members,
+        ),
+        get(
+            "/api/v1/members",
+            "List members in scope (personal data masked)",
+            list_members,
+        ),
+        post("/api/v1/members", "Create a member record", create_member).body(schema_of::<MemberBody>),
+        post(
+            "/api/v1/members/search",
+            "Search members with the query in the body (a full resident ID never goes in a URL)",
+            search_members,
+        ),
+        get("/api/v1/members/{id}", "One member (masked)", get_member),
+        put(
+            "/api/v1/members/{id}",
+            "Edit a member: only the fields sent change (send the version you read)",
+            update_member,
+        )
+        .body(schema_of::<MemberBody>),
+        post(
+            "/api/v1/members/{id}/archive",
+            "Archive or restore a member",
+            archive_member,
+        )
+        .body(schema_of::<ArchiveBody>),
+        get(
+            "/api/v1/members/{id}/history",
+            "Change history of a member",
+            member_history,
+        ),
+        post(
+            "/api/v1/members/{id}/reveal",
+            "Full resident ID and phone of a member (audited)",
+            reveal_member,
+        ),
+        get("/api/v1/audit", "The audit log (administrators)", audit_log),
+        get(
+            "/api/v1/instructors",
+            "Party-building instructors in scope",
+            list_instructors,
+        ),
+        post(
+            "/api/v1/instructors",
+            "Record a party-building instructor (name, phone, division)",
+            create_instructor,
+        )
+        .body(schema_of::<InstructorBody>),
+        post(
+            "/api/v1/import",
+            "Import workbooks (multipart files; dry_run, skip_invalid, kind); needs the import/export right",
+            import,
+        ),
+        get(
+            "/api/v1/import/template/{kind}",
+            "The import template of carriers, units, orgs or members: header row, example row, accepted values",
+            import_template,
+        ),
+        get(
+            "/api/v1/export/{kind}",
+            "Export carriers, units, orgs or members as xlsx, personal data masked (division); needs the import/export right",
+            export,
+        ),
+        post(
+            "/api/v1/export/{kind}",
+            "Export as xlsx; with reveal=true and the caller's password, full IDs and phones (audited, no-store)",
+            export_post,
+        )
+        .body(schema_of::<ExportBody>),
+    ]
 }
 
 /// Accepts a number, a numeric string or an empty string (forms send strings).
@@ -756,10 +875,13 @@ async fn import(
         &s.store,
         &a.actor,
         files,
-        kind,
-        mode,
-        tongxin_import::Limits::UPLOAD,
-        lang,
+        import_service::ImportOptions {
+            kind,
+            mode,
+            limits: tongxin_import::Limits::UPLOAD,
+            lang,
+        },
+        &tongxin_store::bulk::Silent,
     )
     .await?;
     let wants_xlsx = headers

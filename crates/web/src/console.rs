@@ -1529,10 +1529,13 @@ async fn import_submit(
         &state.store,
         &a.actor,
         files,
-        None,
-        mode,
-        tongxin_import::Limits::UPLOAD,
-        p.lang,
+        crate::import_service::ImportOptions {
+            kind: None,
+            mode,
+            limits: tongxin_import::Limits::UPLOAD,
+            lang: p.lang,
+        },
+        &tongxin_store::bulk::Silent,
     )
     .await
     {

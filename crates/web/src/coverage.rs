@@ -22,14 +22,46 @@ use tongxin_store::coverage::{GapKind, GapRow, Territory};
 use tongxin_store::registry::ListQuery;
 use tongxin_store::{Actor, StoreError};
 
+/// Coverage's API routes (see [`crate::openapi`]).
+pub(crate) fn api_table() -> Vec<crate::openapi::Mounted> {
+    use crate::openapi as r;
+    vec![
+        r::get(
+            "/api/v1/coverage/summary",
+            "Coverage figures of a territory (division or org; the caller's own by default)",
+            api_summary,
+        ),
+        r::get(
+            "/api/v1/coverage/children",
+            "Coverage figures of each division directly below a territory",
+            api_children,
+        ),
+        r::get(
+            "/api/v1/coverage/gaps/{kind}",
+            "Gap list of a territory (uncovered units, qualifying units without an organisation, terms to renew, …); format=xlsx needs the import/export right",
+            api_gaps,
+        ),
+        r::get(
+            "/api/v1/coverage/trend",
+            "Monthly trend of a territory's figures",
+            api_trend,
+        ),
+        r::get(
+            "/api/v1/coverage/chain/{id}",
+            "Chain coverage of a unit's network (headquarters, franchisees, suppliers)",
+            api_chain,
+        ),
+        r::post(
+            "/api/v1/coverage/snapshots",
+            "Take a snapshot of the figures now, or close a month",
+            api_snapshot,
+        ),
+    ]
+}
+
+/// Coverage's console pages.
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .route("/api/v1/coverage/summary", get(api_summary))
-        .route("/api/v1/coverage/children", get(api_children))
-        .route("/api/v1/coverage/gaps/{kind}", get(api_gaps))
-        .route("/api/v1/coverage/trend", get(api_trend))
-        .route("/api/v1/coverage/chain/{id}", get(api_chain))
-        .route("/api/v1/coverage/snapshots", post(api_snapshot))
         .route("/coverage", get(dashboard))
         .route("/coverage/screen", get(screen))
         .route("/coverage/snapshot", post(snapshot_submit))

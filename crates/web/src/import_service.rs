@@ -43,6 +43,15 @@ pub fn reason(e: &RowError, lang: Lang) -> String {
 /// Files one import takes at most.
 pub const MAX_FILES: usize = 8;
 
+/// How one import runs: the kind of a single-sheet file, dry run or not, the bounds of
+/// its reader, the language of its error workbook.
+pub struct ImportOptions {
+    pub kind: Option<Kind>,
+    pub mode: ImportMode,
+    pub limits: Limits,
+    pub lang: Lang,
+}
+
 /// Reads and imports files (one import: their rows may refer to each other in any
 /// order). The caller has checked the import right before reading the upload; reading
 /// and the error workbook (CPU work) run off the async workers. Row errors in the error
@@ -51,11 +60,15 @@ pub async fn run(
     store: &Store,
     actor: &Actor,
     files: Vec<(String, Vec<u8>)>,
-    kind: Option<Kind>,
-    mode: ImportMode,
-    limits: Limits,
-    lang: Lang,
+    options: ImportOptions,
+    progress: &dyn tongxin_store::bulk::Progress,
 ) -> Result<ImportOutcome, ApiError> {
+    let ImportOptions {
+        kind,
+        mode,
+        limits,
+        lang,
+    } = options;
     actor.require(tongxin_domain::access::Action::ImportExport)?;
     let names: Vec<String> = files.iter().map(|(n, _)| n.clone()).collect();
     let tables = blocking(
@@ -78,7 +91,9 @@ pub async fn run(
         },
     )
     .await??;
-    let report = store.import_file(actor, &tables, mode, &names.join(", ")).await?;
+    let report = store
+        .import_file_with(actor, &tables, mode, &names.join(", "), progress)
+        .await?;
     if report.errors.is_empty() {
         return Ok(ImportOutcome {
             report,

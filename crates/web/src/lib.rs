@@ -63,7 +63,7 @@ pub fn router(state: AppState) -> Router {
         ),
     ];
     let mut app = Router::new()
-        .merge(api::routes())
+        .merge(openapi::router())
         .merge(coverage::routes())
         .merge(console::routes())
         .route("/healthz", axum::routing::get(healthz))

@@ -1,136 +1,143 @@
-//! The OpenAPI document, built from the route table so that every route is described.
+//! The route table of the API: the router mounts it and the OpenAPI document is built
+//! from it, so every route served is described, with the JSON body it takes.
 
-use axum::Json;
+use crate::AppState;
+use axum::handler::Handler;
+use axum::routing::{self, MethodRouter};
+use axum::{Json, Router};
+use utoipa::ToSchema;
 use utoipa::openapi::path::{HttpMethod, OperationBuilder, PathItem};
-use utoipa::openapi::{InfoBuilder, OpenApi, OpenApiBuilder, PathsBuilder, ResponseBuilder};
+use utoipa::openapi::request_body::RequestBodyBuilder;
+use utoipa::openapi::schema::{ComponentsBuilder, Schema};
+use utoipa::openapi::{ContentBuilder, InfoBuilder, OpenApi, OpenApiBuilder, PathsBuilder, RefOr, ResponseBuilder};
 
-/// Every API route: method, path, summary. A test checks each is served.
-pub const ROUTES: &[(&str, &str, &str)] = &[
-    (
-        "post",
-        "/api/v1/auth/login",
-        "Log in with username and password; sets a session cookie, returns the CSRF token",
-    ),
-    ("post", "/api/v1/auth/logout", "End the session"),
-    ("get", "/api/v1/me", "The caller's account, role and scope"),
-    ("get", "/api/v1/divisions/{code}", "One administrative division"),
-    (
-        "get",
-        "/api/v1/divisions/{code}/children",
-        "Divisions directly below one",
-    ),
-    (
-        "get",
-        "/api/v1/carriers",
-        "List carriers in scope (q, division, kind, archived, sort, page, per_page)",
-    ),
-    ("post", "/api/v1/carriers", "Create a carrier"),
-    ("get", "/api/v1/carriers/{id}", "One carrier"),
-    (
-        "put",
-        "/api/v1/carriers/{id}",
-        "Edit a carrier (send the version you read)",
-    ),
-    ("post", "/api/v1/carriers/{id}/archive", "Archive or restore a carrier"),
-    ("get", "/api/v1/carriers/{id}/history", "Change history of a carrier"),
-    ("get", "/api/v1/carriers/{id}/units", "Units in a carrier"),
-    ("get", "/api/v1/units", "List units in scope"),
-    ("post", "/api/v1/units", "Create a unit"),
-    ("get", "/api/v1/units/{id}", "One unit"),
-    ("put", "/api/v1/units/{id}", "Edit a unit (send the version you read)"),
-    ("post", "/api/v1/units/{id}/archive", "Archive or restore a unit"),
-    ("get", "/api/v1/units/{id}/history", "Change history of a unit"),
-    ("get", "/api/v1/units/{id}/links", "Network links of a unit"),
-    (
-        "post",
-        "/api/v1/units/{id}/links",
-        "Add a network link (headquarters_of, franchisee_of, supplier_of)",
-    ),
-    ("get", "/api/v1/orgs", "List party organisations in scope"),
-    ("post", "/api/v1/orgs", "Create a party organisation"),
-    ("get", "/api/v1/orgs/{id}", "One party organisation"),
-    (
-        "put",
-        "/api/v1/orgs/{id}",
-        "Edit a party organisation (send the version you read)",
-    ),
-    (
-        "post",
-        "/api/v1/orgs/{id}/archive",
-        "Archive or restore a party organisation",
-    ),
-    (
-        "get",
-        "/api/v1/orgs/{id}/history",
-        "Change history of a party organisation",
-    ),
-    ("get", "/api/v1/orgs/{id}/members", "Members of a party organisation"),
-    ("get", "/api/v1/members", "List members in scope (personal data masked)"),
-    ("post", "/api/v1/members", "Create a member record"),
-    (
-        "post",
-        "/api/v1/members/search",
-        "Search members with the query in the body (a full resident ID never goes in a URL)",
-    ),
-    ("get", "/api/v1/members/{id}", "One member (masked)"),
-    (
-        "put",
-        "/api/v1/members/{id}",
-        "Edit a member (send the version you read)",
-    ),
-    ("post", "/api/v1/members/{id}/archive", "Archive or restore a member"),
-    ("get", "/api/v1/members/{id}/history", "Change history of a member"),
-    (
-        "post",
-        "/api/v1/members/{id}/reveal",
-        "Full resident ID and phone of a member (audited)",
-    ),
-    ("get", "/api/v1/instructors", "Party-building instructors in scope"),
-    (
-        "post",
-        "/api/v1/instructors",
-        "Record a party-building instructor (name, phone, division)",
-    ),
-    (
-        "post",
-        "/api/v1/import",
-        "Import a workbook (multipart file; dry_run, skip_invalid, kind)",
-    ),
-    (
-        "get",
-        "/api/v1/import/template/{kind}",
-        "The import template of carriers, units, orgs or members: header row, example row, accepted values",
-    ),
-    (
-        "get",
-        "/api/v1/export/{kind}",
-        "Export carriers, units, orgs or members as xlsx, personal data masked (division); needs the import/export right",
-    ),
-    (
-        "post",
-        "/api/v1/export/{kind}",
-        "Export as xlsx; with reveal=true and the caller's password, full IDs and phones (audited, no-store)",
-    ),
-];
+/// A schema and the name it is registered under in the document.
+pub type SchemaOf = fn() -> (String, RefOr<Schema>);
+
+/// The schema of `T`, for [`ApiRoute::body`].
+pub fn schema_of<T: ToSchema>() -> (String, RefOr<Schema>) {
+    (T::name().into_owned(), T::schema())
+}
+
+/// One API route as it is mounted: method, path, what it does, the JSON body it takes.
+#[derive(Clone, Copy)]
+pub struct ApiRoute {
+    pub method: &'static str,
+    pub path: &'static str,
+    pub summary: &'static str,
+    pub body: Option<SchemaOf>,
+}
+
+/// A route and its handler. The router mounts exactly these, and the document describes
+/// exactly these: a route cannot be served undocumented.
+pub(crate) struct Mounted {
+    pub route: ApiRoute,
+    pub handler: MethodRouter<AppState>,
+}
+
+impl Mounted {
+    /// The JSON body the route takes.
+    pub fn body(mut self, schema: SchemaOf) -> Self {
+        self.route.body = Some(schema);
+        self
+    }
+
+    /// A layer on this route's handler alone (a smaller body limit, say).
+    pub fn layer(mut self, f: impl FnOnce(MethodRouter<AppState>) -> MethodRouter<AppState>) -> Self {
+        self.handler = f(self.handler);
+        self
+    }
+}
+
+fn mounted(
+    method: &'static str,
+    path: &'static str,
+    summary: &'static str,
+    handler: MethodRouter<AppState>,
+) -> Mounted {
+    Mounted {
+        route: ApiRoute {
+            method,
+            path,
+            summary,
+            body: None,
+        },
+        handler,
+    }
+}
+
+pub(crate) fn get<H: Handler<T, AppState>, T: 'static>(path: &'static str, summary: &'static str, h: H) -> Mounted {
+    mounted("get", path, summary, routing::get(h))
+}
+
+pub(crate) fn post<H: Handler<T, AppState>, T: 'static>(path: &'static str, summary: &'static str, h: H) -> Mounted {
+    mounted("post", path, summary, routing::post(h))
+}
+
+pub(crate) fn put<H: Handler<T, AppState>, T: 'static>(path: &'static str, summary: &'static str, h: H) -> Mounted {
+    mounted("put", path, summary, routing::put(h))
+}
+
+/// Every mounted API route (the registry's, the import's and coverage's).
+pub(crate) fn mounted_routes() -> Vec<Mounted> {
+    let mut all = crate::api::table();
+    all.extend(crate::coverage::api_table());
+    all
+}
+
+/// Every API route the server mounts.
+pub fn routes() -> Vec<ApiRoute> {
+    mounted_routes().into_iter().map(|m| m.route).collect()
+}
+
+/// The router of every API route.
+pub(crate) fn router() -> Router<AppState> {
+    mounted_routes()
+        .into_iter()
+        .fold(Router::new(), |r, m| r.route(m.route.path, m.handler))
+}
 
 pub fn document() -> OpenApi {
     let mut paths = PathsBuilder::new();
-    for (method, path, summary) in ROUTES {
-        let m = match *method {
+    let mut components = ComponentsBuilder::new();
+    for r in routes() {
+        let m = match r.method {
             "post" => HttpMethod::Post,
             "put" => HttpMethod::Put,
             _ => HttpMethod::Get,
         };
-        let op = OperationBuilder::new()
-            .summary(Some(*summary))
+        let mut op = OperationBuilder::new()
+            .summary(Some(r.summary))
             .response("200", ResponseBuilder::new().description("OK"))
             .response("401", ResponseBuilder::new().description("auth.required"))
             .response(
+                "403",
+                ResponseBuilder::new().description("auth.forbidden: the role may not"),
+            )
+            .response(
                 "404",
                 ResponseBuilder::new().description("not_found: absent or outside the caller's scope"),
-            )
-            .build();
-        paths = paths.path(*path, PathItem::new(m, op));
+            );
+        if let Some(schema_of) = r.body {
+            let (name, schema) = schema_of();
+            op = op
+                .request_body(Some(
+                    RequestBodyBuilder::new()
+                        .content(
+                            "application/json",
+                            ContentBuilder::new()
+                                .schema(Some(RefOr::Ref(utoipa::openapi::Ref::from_schema_name(name.clone()))))
+                                .build(),
+                        )
+                        .build(),
+                ))
+                .response(
+                    "422",
+                    ResponseBuilder::new().description("validation: each field's error"),
+                );
+            components = components.schema(name, schema);
+        }
+        paths = paths.path(r.path, PathItem::new(m, op.build()));
     }
     OpenApiBuilder::new()
         .info(
@@ -140,6 +147,7 @@ pub fn document() -> OpenApi {
                 .build(),
         )
         .paths(paths.build())
+        .components(Some(components.build()))
         .build()
 }
 

@@ -23,6 +23,23 @@ use tongxin_domain::ErrorCode;
 use tongxin_domain::access::Action;
 use tongxin_import::{Field, Kind, Table, TableRow};
 
+/// How far an import has come, for a progress bar (the command line's): stages one
+/// after another, each counted in rows.
+pub trait Progress: Sync {
+    /// A stage begins, with `total` rows to go.
+    fn stage(&self, name: &'static str, total: u64);
+    /// `n` more rows of the stage are done.
+    fn advance(&self, n: u64);
+}
+
+/// No progress shown (the web console: the request waits for the report).
+pub struct Silent;
+
+impl Progress for Silent {
+    fn stage(&self, _: &'static str, _: u64) {}
+    fn advance(&self, _: u64) {}
+}
+
 /// How to run an import.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct ImportMode {
@@ -97,11 +114,28 @@ impl Store {
         mode: ImportMode,
         source: &str,
     ) -> Result<ImportReport> {
+        self.import_file_with(actor, tables, mode, source, &Silent).await
+    }
+
+    /// [`Store::import_file`], telling `progress` how far it has come.
+    pub async fn import_file_with(
+        &self,
+        actor: &Actor,
+        tables: &[Table],
+        mode: ImportMode,
+        source: &str,
+        progress: &dyn Progress,
+    ) -> Result<ImportReport> {
         actor.require(Action::ImportExport)?;
+        let rows: u64 = tables.iter().map(|t| t.rows.len() as u64).sum();
         let t = std::time::Instant::now();
+        progress.stage("looking up", rows);
         let lk = self.import_lookups(actor, tables).await?;
+        progress.advance(rows);
         let looked = t.elapsed();
+        progress.stage("checking", rows);
         let mut plan = plan::plan(actor, &lk, tables);
+        progress.advance(rows);
         tracing::debug!(lookups = ?looked, plan = ?(t.elapsed() - looked), "import planned");
         // "Registered elsewhere" is answered within the account's hourly allowance.
         if !plan.elsewhere.is_empty() {
@@ -124,12 +158,13 @@ impl Store {
         if write {
             let txn = self.begin().await?;
             let mut dirty = crate::coverage::Dirty::default();
-            let (written, deferred) = crate::coverage::deferring(self.write_plan(&txn, actor, &plan, &mut dirty)).await;
+            let (written, deferred) =
+                crate::coverage::deferring(self.write_plan(&txn, actor, &plan, &mut dirty, progress)).await;
             match written {
                 Ok(()) => {
                     dirty.merge(deferred);
                     let w = t.elapsed();
-                    crate::coverage::refresh(&txn, dirty).await?;
+                    crate::coverage::refresh_with(&txn, dirty, progress).await?;
                     tracing::debug!(written = ?w, refreshed = ?(t.elapsed() - w), "import written");
                     let summary = serde_json::json!({
                         "file": source,
@@ -137,7 +172,9 @@ impl Store {
                         "errors": report.errors.len(),
                     });
                     crate::audit::record(&txn, actor, "import", "import", None, None, Some(summary)).await?;
+                    progress.stage("committing", 1);
                     txn.commit().await?;
+                    progress.advance(1);
                     tracing::debug!(committed = ?t.elapsed(), "import committed");
                     report.committed = true;
                 }

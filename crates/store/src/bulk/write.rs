@@ -4,6 +4,7 @@
 //! history entry per record written in bulk, and the coverage facts of everything
 //! touched refreshed once.
 
+use super::Progress;
 use super::plan::{Plan, Ref, RowFail, RowId};
 use crate::coverage::Dirty;
 use crate::entity::{carrier, org_unit, party_org, unit_link};
@@ -18,6 +19,9 @@ use tongxin_domain::registry::{Labelled, UnitLinkKind};
 
 /// Rows per multi-row statement (well under SQLite's and PostgreSQL's bind limits).
 const BATCH: usize = 500;
+/// Units or members written (and their history) at a time: an import of millions of rows
+/// never holds all its statement values at once.
+const CHUNK: usize = 50_000;
 
 /// A write that failed on a row: the import is rolled back and the row reported.
 pub(crate) struct WriteFail {
@@ -94,7 +98,9 @@ impl History {
         self.entry("create", entity, id, after);
     }
 
-    async fn write<C: ConnectionTrait>(self, db: &C) -> Result<()> {
+    /// Writes the entries collected so far (an import of millions of rows writes them as it
+    /// goes, so they are not all held at once).
+    async fn flush<C: ConnectionTrait>(&mut self, db: &C) -> Result<()> {
         let columns = [
             "at",
             "account_id",
@@ -106,6 +112,7 @@ impl History {
             "after",
         ];
         crate::rows::insert_rows(db, "audit_log", &columns, &self.rows, "").await?;
+        self.rows.clear();
         Ok(())
     }
 }
@@ -134,6 +141,7 @@ impl Store {
         actor: &Actor,
         plan: &Plan,
         dirty: &mut Dirty,
+        progress: &dyn Progress,
     ) -> std::result::Result<(), WriteFail> {
         let ok = |r: RowId| plan.is_ok(r);
         let mut made = Made {
@@ -143,11 +151,10 @@ impl Store {
         };
         let mut history = History::new(actor);
         let now = Utc::now();
-        let clock = std::time::Instant::now();
-        let lap = |what: &str| tracing::debug!(phase = what, at = ?clock.elapsed(), "import write");
 
         // Carriers.
         let todo: Vec<usize> = (0..plan.carriers.len()).filter(|i| ok(plan.carriers[*i].row)).collect();
+        progress.stage("carriers", todo.len() as u64);
         for chunk in todo.chunks(BATCH) {
             let rows = chunk.iter().map(|i| {
                 let f = &plan.carriers[*i].fields;
@@ -179,6 +186,7 @@ impl Store {
                     history.created("carrier", m.id, serde_json::to_value(m).ok());
                 }
             }
+            progress.advance(chunk.len() as u64);
         }
         for u in plan.carrier_updates.iter().filter(|u| ok(u.row)) {
             let f = u.patch.over(&u.before).map_err(at(u.row))?;
@@ -187,7 +195,6 @@ impl Store {
                 .map_err(at(u.row))?;
         }
 
-        lap("carriers");
         // Instructors named in the units sheet (found or recorded per street).
         let mut instructors = HashMap::new();
         let keys = plan
@@ -225,47 +232,50 @@ impl Store {
             "created_at",
             "updated_at",
         ];
-        let rows: Vec<Vec<Value>> = todo
-            .iter()
-            .map(|i| {
-                let u = &plan.units[*i];
-                let f = &u.fields;
-                vec![
-                    f.name.clone().into(),
-                    f.kind.code().into(),
-                    f.credit_code.as_ref().map(|c| c.to_string()).into(),
-                    f.employees.map(i64::from).into(),
-                    u.carrier.and_then(|c| id_of(c, &made.carriers)).into(),
-                    f.division.to_string().into(),
-                    f.address.clone().into(),
-                    u.instructor.as_ref().and_then(|k| instructors.get(k).copied()).into(),
-                    false.into(),
-                    1i64.into(),
-                    now.into(),
-                    now.into(),
-                ]
-            })
-            .collect();
-        lap("unit rows built");
-        let back = crate::rows::insert_rows(txn, "units", &columns, &rows, "id, division_code, name").await?;
-        lap("units inserted");
-        let mut ids: HashMap<(String, String), i64> = HashMap::with_capacity(back.len());
-        for r in back {
-            let id: i64 = r.try_get_by_index(0)?;
-            let division: String = r.try_get_by_index(1)?;
-            let name: String = r.try_get_by_index(2)?;
-            ids.insert((division, name), id);
-        }
-        for i in &todo {
-            let f = &plan.units[*i].fields;
-            if let Some(id) = ids.get(&(f.division.to_string(), f.name.clone())) {
-                made.units[*i] = Some(*id);
-                dirty.unit(Some(*id));
-                // The record holds its values; its history says who created it, when (the
-                // import's own entry names the file), under what name. Writing every field
-                // again per row cost a fifth of the import.
-                history.created("unit", *id, Some(serde_json::json!({"name": f.name})));
+        progress.stage("units", todo.len() as u64);
+        for todo in todo.chunks(CHUNK) {
+            let rows: Vec<Vec<Value>> = todo
+                .iter()
+                .map(|i| {
+                    let u = &plan.units[*i];
+                    let f = &u.fields;
+                    vec![
+                        f.name.clone().into(),
+                        f.kind.code().into(),
+                        f.credit_code.as_ref().map(|c| c.to_string()).into(),
+                        f.employees.map(i64::from).into(),
+                        u.carrier.and_then(|c| id_of(c, &made.carriers)).into(),
+                        f.division.to_string().into(),
+                        f.address.clone().into(),
+                        u.instructor.as_ref().and_then(|k| instructors.get(k).copied()).into(),
+                        false.into(),
+                        1i64.into(),
+                        now.into(),
+                        now.into(),
+                    ]
+                })
+                .collect();
+            let back = crate::rows::insert_rows(txn, "units", &columns, &rows, "id, division_code, name").await?;
+            let mut ids: HashMap<(String, String), i64> = HashMap::with_capacity(back.len());
+            for r in back {
+                let id: i64 = r.try_get_by_index(0)?;
+                let division: String = r.try_get_by_index(1)?;
+                let name: String = r.try_get_by_index(2)?;
+                ids.insert((division, name), id);
             }
+            for i in todo {
+                let f = &plan.units[*i].fields;
+                if let Some(id) = ids.get(&(f.division.to_string(), f.name.clone())) {
+                    made.units[*i] = Some(*id);
+                    dirty.unit(Some(*id));
+                    // The record holds its values; its history says who created it, when (the
+                    // import's own entry names the file), under what name. Writing every field
+                    // again per row cost a fifth of the import.
+                    history.created("unit", *id, Some(serde_json::json!({"name": f.name})));
+                }
+            }
+            history.flush(txn).await?;
+            progress.advance(todo.len() as u64);
         }
         for u in plan.unit_updates.iter().filter(|u| ok(u.update.row)) {
             let patch = UnitPatch {
@@ -309,10 +319,13 @@ impl Store {
                 .await?;
         }
 
-        lap("units done");
         // Organisations, a generation at a time: each needs its parent's path.
         let depth = generations(plan);
         let max = depth.iter().flatten().copied().max().unwrap_or(0);
+        progress.stage(
+            "organisations",
+            (0..plan.orgs.len()).filter(|i| ok(plan.orgs[*i].row)).count() as u64,
+        );
         for level in 0..=max {
             let todo: Vec<usize> = (0..plan.orgs.len())
                 .filter(|i| ok(plan.orgs[*i].row) && depth[*i] == Some(level))
@@ -391,6 +404,7 @@ impl Store {
                         .exec_without_returning(txn)
                         .await?;
                 }
+                progress.advance(chunk.len() as u64);
             }
         }
         for o in plan.org_updates.iter().filter(|o| ok(o.update.row)) {
@@ -427,42 +441,47 @@ impl Store {
             "created_at",
             "updated_at",
         ];
-        let rows: Vec<Vec<Value>> = todo
-            .iter()
-            .map(|i| {
+        progress.stage("members", todo.len() as u64);
+        for todo in todo.chunks(CHUNK) {
+            let rows: Vec<Vec<Value>> = todo
+                .iter()
+                .map(|i| {
+                    let m = &plan.members[*i];
+                    let f = &m.fields;
+                    vec![
+                        f.name.clone().into(),
+                        f.status.code().into(),
+                        id_of(m.org, &made.orgs).into(),
+                        m.work_unit.and_then(|u| id_of(u, &made.units)).into(),
+                        f.resident_id.reveal().to_string().into(),
+                        f.phone.as_ref().map(|p| p.reveal().to_string()).into(),
+                        f.joined_on.into(),
+                        false.into(),
+                        1i64.into(),
+                        now.into(),
+                        now.into(),
+                    ]
+                })
+                .collect();
+            let back = crate::rows::insert_rows(txn, "members", &columns, &rows, "id, resident_id").await?;
+            let mut ids: HashMap<String, i64> = HashMap::with_capacity(back.len());
+            for r in back {
+                let id: i64 = r.try_get_by_index(0)?;
+                let rid: String = r.try_get_by_index(1)?;
+                ids.insert(rid, id);
+            }
+            for i in todo {
                 let m = &plan.members[*i];
                 let f = &m.fields;
-                vec![
-                    f.name.clone().into(),
-                    f.status.code().into(),
-                    id_of(m.org, &made.orgs).into(),
-                    m.work_unit.and_then(|u| id_of(u, &made.units)).into(),
-                    f.resident_id.reveal().to_string().into(),
-                    f.phone.as_ref().map(|p| p.reveal().to_string()).into(),
-                    f.joined_on.into(),
-                    false.into(),
-                    1i64.into(),
-                    now.into(),
-                    now.into(),
-                ]
-            })
-            .collect();
-        let back = crate::rows::insert_rows(txn, "members", &columns, &rows, "id, resident_id").await?;
-        let mut ids: HashMap<String, i64> = HashMap::with_capacity(back.len());
-        for r in back {
-            let id: i64 = r.try_get_by_index(0)?;
-            let rid: String = r.try_get_by_index(1)?;
-            ids.insert(rid, id);
-        }
-        for i in &todo {
-            let m = &plan.members[*i];
-            let f = &m.fields;
-            if let Some(id) = ids.get(f.resident_id.reveal()) {
-                let org = id_of(m.org, &made.orgs);
-                let work = m.work_unit.and_then(|u| id_of(u, &made.units));
-                dirty.org(org).unit(work);
-                history.created("member", *id, Some(serde_json::json!({"name": f.name})));
+                if let Some(id) = ids.get(f.resident_id.reveal()) {
+                    let org = id_of(m.org, &made.orgs);
+                    let work = m.work_unit.and_then(|u| id_of(u, &made.units));
+                    dirty.org(org).unit(work);
+                    history.created("member", *id, Some(serde_json::json!({"name": f.name})));
+                }
             }
+            history.flush(txn).await?;
+            progress.advance(todo.len() as u64);
         }
         for m in plan.member_updates.iter().filter(|m| ok(m.update.row)) {
             let patch = MemberPatch {
@@ -475,9 +494,7 @@ impl Store {
                 .await
                 .map_err(at(m.update.row))?;
         }
-        lap("members done");
-        history.write(txn).await?;
-        lap("history written");
+        history.flush(txn).await?;
         Ok(())
     }
 }

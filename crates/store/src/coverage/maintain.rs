@@ -12,7 +12,7 @@ use tongxin_domain::registry::{CarrierKind, Labelled, OrgKind, UnitKind};
 use crate::{Result, StoreError};
 
 /// Ids per statement when facts are read or recomputed.
-const CHUNK: usize = 1000;
+const CHUNK: usize = 10_000;
 /// The advisory lock that orders coverage refreshes on PostgreSQL.
 const LOCK_KEY: i64 = 0x7478_636f_7665;
 
@@ -102,22 +102,33 @@ fn parse<T: Labelled>(what: &str, v: &str) -> Result<T> {
     T::parse_any(v).ok_or_else(|| corrupt(what, v))
 }
 
-/// Differences to add to the counters, by (division key, counter).
+/// Differences to add to the counters: summed by each fact's own division first, and
+/// spread over the division's ancestors (its tally keys) once, when applied.
 #[derive(Default)]
-struct Delta(HashMap<(String, String), i64>);
+struct Delta(HashMap<String, HashMap<String, i64>>);
 
 impl Delta {
     fn add(&mut self, fact: &dyn Fact, sign: i64) {
-        let keys = tally_keys(fact.division());
+        let division = match self.0.get_mut(fact.division()) {
+            Some(d) => d,
+            None => self.0.entry(fact.division().to_owned()).or_default(),
+        };
         for (metric, v) in fact.counts() {
-            for k in &keys {
-                *self.0.entry((k.clone(), metric.clone())).or_default() += sign * v;
-            }
+            *division.entry(metric).or_default() += sign * v;
         }
     }
 
     async fn apply<C: ConnectionTrait>(self, db: &C) -> Result<()> {
-        let mut changes: Vec<((String, String), i64)> = self.0.into_iter().filter(|(_, v)| *v != 0).collect();
+        let mut spread: HashMap<(String, String), i64> = HashMap::new();
+        for (division, metrics) in self.0 {
+            let keys = tally_keys(&division);
+            for (metric, v) in metrics {
+                for k in &keys {
+                    *spread.entry((k.clone(), metric.clone())).or_default() += v;
+                }
+            }
+        }
+        let mut changes: Vec<((String, String), i64)> = spread.into_iter().filter(|(_, v)| *v != 0).collect();
         // A fixed order, so that two writers on PostgreSQL lock counter rows alike.
         changes.sort();
         for chunk in changes.chunks(CHUNK) {
@@ -270,33 +281,25 @@ async fn write_changes<C: ConnectionTrait, T: Stored>(
             }
         }
     }
-    if changed.is_empty() {
-        return Ok(());
+    let stale: Vec<i64> = changed.iter().copied().filter(|id| old.contains_key(id)).collect();
+    if !stale.is_empty() {
+        db.execute_unprepared(&format!(
+            "DELETE FROM {} WHERE {} IN ({})",
+            T::TABLE,
+            T::KEY,
+            id_list(&stale)
+        ))
+        .await?;
     }
-    db.execute_unprepared(&format!(
-        "DELETE FROM {} WHERE {} IN ({})",
-        T::TABLE,
-        T::KEY,
-        id_list(&changed)
-    ))
-    .await?;
-    let mut q = Query::insert();
-    q.into_table(T::TABLE)
-        .columns(std::iter::once(T::KEY).chain(T::COLUMNS.iter().copied()));
-    let mut any = false;
-    for id in &changed {
-        if let Some(row) = new.get(id) {
-            q.values_panic(
-                std::iter::once(sea_orm::Value::from(*id))
-                    .chain(row.values())
-                    .map(Into::into),
-            );
-            any = true;
-        }
-    }
-    if any {
-        db.execute(&q).await?;
-    }
+    let rows: Vec<Vec<sea_orm::Value>> = changed
+        .iter()
+        .filter_map(|id| {
+            new.get(id)
+                .map(|row| std::iter::once(sea_orm::Value::from(*id)).chain(row.values()).collect())
+        })
+        .collect();
+    let columns: Vec<&str> = std::iter::once(T::KEY).chain(T::COLUMNS.iter().copied()).collect();
+    crate::rows::insert_rows(db, T::TABLE, &columns, &rows, "").await?;
     Ok(())
 }
 
@@ -434,6 +437,15 @@ async fn stored_orgs<C: ConnectionTrait>(db: &C, sql: String) -> Result<HashMap<
 /// Recomputes the facts of everything dirty and adds the differences to the counters.
 /// Runs inside the caller's write transaction.
 pub(crate) async fn refresh<C: ConnectionTrait>(db: &C, dirty: Dirty) -> Result<()> {
+    refresh_with(db, dirty, &crate::bulk::Silent).await
+}
+
+/// [`refresh`], telling `progress` how many units, carriers and organisations are done.
+pub(crate) async fn refresh_with<C: ConnectionTrait>(
+    db: &C,
+    dirty: Dirty,
+    progress: &dyn crate::bulk::Progress,
+) -> Result<()> {
     if dirty.is_empty() {
         return Ok(());
     }
@@ -448,6 +460,8 @@ pub(crate) async fn refresh<C: ConnectionTrait>(db: &C, dirty: Dirty) -> Result<
         mut orgs,
     } = dirty;
     let mut delta = Delta::default();
+    let clock = std::time::Instant::now();
+    progress.stage("coverage", (units.len() + carriers.len() + orgs.len()) as u64);
 
     let units: Vec<i64> = units.into_iter().collect();
     for chunk in units.chunks(CHUNK) {
@@ -462,7 +476,9 @@ pub(crate) async fn refresh<C: ConnectionTrait>(db: &C, dirty: Dirty) -> Result<
             .await?,
         );
         write_changes(db, chunk, &old, &new, &mut delta, &mut carriers).await?;
+        progress.advance(chunk.len() as u64);
     }
+    let after_units = clock.elapsed();
 
     let carriers: Vec<i64> = carriers.into_iter().collect();
     for chunk in carriers.chunks(CHUNK) {
@@ -486,6 +502,7 @@ pub(crate) async fn refresh<C: ConnectionTrait>(db: &C, dirty: Dirty) -> Result<
         )
         .await?;
         write_changes(db, chunk, &old, &new, &mut delta, &mut BTreeSet::new()).await?;
+        progress.advance(chunk.len() as u64);
     }
 
     let orgs: Vec<i64> = orgs.into_iter().collect();
@@ -512,8 +529,11 @@ pub(crate) async fn refresh<C: ConnectionTrait>(db: &C, dirty: Dirty) -> Result<
         )
         .await?;
         write_changes(db, chunk, &old, &new, &mut delta, &mut BTreeSet::new()).await?;
+        progress.advance(chunk.len() as u64);
     }
-    delta.apply(db).await
+    delta.apply(db).await?;
+    tracing::debug!(units = ?after_units, all = ?clock.elapsed(), "coverage refreshed");
+    Ok(())
 }
 
 /// Drops every fact and counter and recomputes them from the registry.

@@ -20,7 +20,7 @@ pub use gaps::{GapKind, GapRow, UnitRef};
 pub use snapshots::{Snapshot, TrendPoint, period_of};
 pub use summary::Territory;
 
-pub(crate) use maintain::{Dirty, refresh};
+pub(crate) use maintain::{Dirty, refresh_with};
 
 tokio::task_local! {
     /// Set while a bulk import runs: writes collect what they touched here, and the
