@@ -156,23 +156,9 @@ impl Store {
         let todo: Vec<usize> = (0..plan.carriers.len()).filter(|i| ok(plan.carriers[*i].row)).collect();
         progress.stage("carriers", todo.len() as u64);
         for chunk in todo.chunks(BATCH) {
-            let rows = chunk.iter().map(|i| {
-                let f = &plan.carriers[*i].fields;
-                carrier::ActiveModel {
-                    name: Set(f.name.clone()),
-                    kind: Set(f.kind.code().into()),
-                    is_key: Set(f.is_key),
-                    division_code: Set(f.division.to_string()),
-                    address: Set(f.address.clone()),
-                    lng: Set(f.location.map(|l| l.0)),
-                    lat: Set(f.location.map(|l| l.1)),
-                    archived: Set(false),
-                    version: Set(1),
-                    created_at: Set(now),
-                    updated_at: Set(now),
-                    ..Default::default()
-                }
-            });
+            let rows = chunk
+                .iter()
+                .map(|i| crate::registry::new_carrier(&plan.carriers[*i].fields, now));
             let models = carrier::Entity::insert_many(rows).exec_with_returning(txn).await?;
             let by_key: HashMap<(String, String), carrier::Model> = models
                 .into_iter()
@@ -333,23 +319,12 @@ impl Store {
             for chunk in todo.chunks(BATCH) {
                 let rows = chunk.iter().map(|i| {
                     let o = &plan.orgs[*i];
-                    let f = &o.fields;
-                    party_org::ActiveModel {
-                        name: Set(f.name.clone()),
-                        kind: Set(f.kind.code().into()),
-                        parent_id: Set(o.parent.and_then(|p| id_of(p, &made.orgs))),
-                        path: Set(String::new()),
-                        division_code: Set(f.division.to_string()),
-                        carrier_id: Set(o.carrier.and_then(|c| id_of(c, &made.carriers))),
-                        secretary: Set(f.secretary.clone()),
-                        founded_on: Set(f.founded_on),
-                        term_ends_on: Set(f.term_ends_on),
-                        archived: Set(false),
-                        version: Set(1),
-                        created_at: Set(now),
-                        updated_at: Set(now),
-                        ..Default::default()
-                    }
+                    crate::registry::new_org(
+                        &o.fields,
+                        o.parent.and_then(|p| id_of(p, &made.orgs)),
+                        o.carrier.and_then(|c| id_of(c, &made.carriers)),
+                        now,
+                    )
                 });
                 let models = party_org::Entity::insert_many(rows).exec_with_returning(txn).await?;
                 let ids: Vec<i64> = models.iter().map(|m| m.id).collect();

@@ -13,6 +13,24 @@ use std::collections::HashMap;
 use tongxin_domain::access::Action;
 use tongxin_domain::registry::{CarrierFields, CarrierKind, Labelled, OrgPath};
 
+/// The row of a new carrier (one created in the console or the API, or many by an import).
+pub(crate) fn new_carrier(f: &CarrierFields, now: DateTime<Utc>) -> carrier::ActiveModel {
+    carrier::ActiveModel {
+        name: Set(f.name.clone()),
+        kind: Set(f.kind.code().into()),
+        is_key: Set(f.is_key),
+        division_code: Set(f.division.to_string()),
+        address: Set(f.address.clone()),
+        lng: Set(f.location.map(|l| l.0)),
+        lat: Set(f.location.map(|l| l.1)),
+        archived: Set(false),
+        version: Set(1),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+}
+
 /// Input for creating or editing a carrier.
 pub type CarrierInput = CarrierFields;
 
@@ -238,24 +256,10 @@ impl Store {
         actor: &Actor,
         f: CarrierInput,
     ) -> Result<carrier::Model> {
-        let now = Utc::now();
-        let m = carrier::Entity::insert(carrier::ActiveModel {
-            name: Set(f.name),
-            kind: Set(f.kind.code().into()),
-            is_key: Set(f.is_key),
-            division_code: Set(f.division.to_string()),
-            address: Set(f.address),
-            lng: Set(f.location.map(|l| l.0)),
-            lat: Set(f.location.map(|l| l.1)),
-            archived: Set(false),
-            version: Set(1),
-            created_at: Set(now),
-            updated_at: Set(now),
-            ..Default::default()
-        })
-        .exec_with_returning(txn)
-        .await
-        .map_err(unique_as("name"))?;
+        let m = carrier::Entity::insert(new_carrier(&f, Utc::now()))
+            .exec_with_returning(txn)
+            .await
+            .map_err(unique_as("name"))?;
         audit::record(
             txn,
             actor,

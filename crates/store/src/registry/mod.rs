@@ -10,8 +10,8 @@ mod patch;
 pub(crate) mod refs;
 mod units;
 
-pub(crate) use carriers::scope as carriers_scope;
 pub use carriers::{CarrierInput, CarrierView};
+pub(crate) use carriers::{new_carrier, scope as carriers_scope};
 pub(crate) use common::like_escape;
 pub use common::{ListQuery, Page};
 pub use instructors::InstructorView;
@@ -19,7 +19,7 @@ pub(crate) use instructors::ensure_instructor_in;
 pub(crate) use members::scope as members_scope;
 pub use members::{ELSEWHERE_CHECKS_PER_HOUR, MemberInput, MemberView, RevealedMember};
 pub use orgs::{OrgInput, OrgView};
-pub(crate) use orgs::{org_unit_ids, scope as orgs_scope};
+pub(crate) use orgs::{new_org, org_unit_ids, scope as orgs_scope};
 pub use patch::{CarrierPatch, MemberPatch, OrgPatch, UnitPatch};
 pub(crate) use units::scope as units_scope;
 pub use units::{UnitInput, UnitLinkView, UnitView};

@@ -453,22 +453,21 @@ pub(crate) async fn set_org_units<C: ConnectionTrait>(db: &C, org_id: i64, unit_
     Ok(())
 }
 
-/// Inserts an organisation and sets its path from its id (a second statement: the id is
-/// known only after the insert).
-pub(crate) async fn insert_org<C: ConnectionTrait>(
-    db: &C,
-    i: &OrgInput,
-    parent: Option<&party_org::Model>,
-) -> Result<party_org::Model> {
-    let now = Utc::now();
-    let f = &i.fields;
-    let m = party_org::Entity::insert(party_org::ActiveModel {
+/// The row of a new organisation, its path still empty (it needs the id: see
+/// [`insert_org`]; an import sets the paths of a chunk in one statement).
+pub(crate) fn new_org(
+    f: &OrgFields,
+    parent_id: Option<i64>,
+    carrier_id: Option<i64>,
+    now: DateTime<Utc>,
+) -> party_org::ActiveModel {
+    party_org::ActiveModel {
         name: Set(f.name.clone()),
         kind: Set(f.kind.code().into()),
-        parent_id: Set(parent.map(|p| p.id)),
+        parent_id: Set(parent_id),
         path: Set(String::new()),
         division_code: Set(f.division.to_string()),
-        carrier_id: Set(i.carrier_id),
+        carrier_id: Set(carrier_id),
         secretary: Set(f.secretary.clone()),
         founded_on: Set(f.founded_on),
         term_ends_on: Set(f.term_ends_on),
@@ -477,10 +476,20 @@ pub(crate) async fn insert_org<C: ConnectionTrait>(
         created_at: Set(now),
         updated_at: Set(now),
         ..Default::default()
-    })
-    .exec_with_returning(db)
-    .await
-    .map_err(unique_as("name"))?;
+    }
+}
+
+/// Inserts an organisation and sets its path from its id (a second statement: the id is
+/// known only after the insert).
+pub(crate) async fn insert_org<C: ConnectionTrait>(
+    db: &C,
+    i: &OrgInput,
+    parent: Option<&party_org::Model>,
+) -> Result<party_org::Model> {
+    let m = party_org::Entity::insert(new_org(&i.fields, parent.map(|p| p.id), i.carrier_id, Utc::now()))
+        .exec_with_returning(db)
+        .await
+        .map_err(unique_as("name"))?;
     let path = match parent.and_then(|p| OrgPath::from_stored(&p.path)) {
         Some(p) => p.child(OrgId(m.id)),
         None => OrgPath::root(OrgId(m.id)),
