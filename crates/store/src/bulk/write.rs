@@ -308,6 +308,8 @@ impl Store {
         // Organisations, a generation at a time: each needs its parent's path.
         let depth = generations(plan);
         let max = depth.iter().flatten().copied().max().unwrap_or(0);
+        // Carriers that gain an organisation: their units' coverage changes.
+        let mut carriers_with_org = Vec::new();
         progress.stage(
             "organisations",
             (0..plan.orgs.len()).filter(|i| ok(plan.orgs[*i].row)).count() as u64,
@@ -364,9 +366,7 @@ impl Store {
                             unit_id: Set(*u),
                         });
                     }
-                    if m.carrier_id.is_some() {
-                        dirty.carrier_with_units(txn, m.carrier_id).await?;
-                    }
+                    carriers_with_org.extend(m.carrier_id);
                     let mut after = serde_json::to_value(m).unwrap_or_default();
                     if let Some(obj) = after.as_object_mut() {
                         obj.insert("path".into(), paths.get(&m.id).cloned().unwrap_or_default().into());
@@ -382,6 +382,7 @@ impl Store {
                 progress.advance(chunk.len() as u64);
             }
         }
+        dirty.carriers_with_units(txn, &carriers_with_org).await?;
         for o in plan.org_updates.iter().filter(|o| ok(o.update.row)) {
             let have = crate::registry::org_unit_ids(txn, o.update.before.id).await?;
             let patch = OrgPatch {

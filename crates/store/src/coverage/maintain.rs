@@ -50,10 +50,21 @@ impl Dirty {
     /// A carrier and the units in it (a change of its kind or division, or of whether
     /// it has an organisation, changes theirs).
     pub async fn carrier_with_units<C: ConnectionTrait>(&mut self, db: &C, carrier_id: Option<i64>) -> Result<()> {
-        let Some(c) = carrier_id else { return Ok(()) };
-        self.carriers.insert(c);
-        self.units
-            .extend(ids(db, &format!("SELECT id FROM units WHERE carrier_id = {c}")).await?);
+        self.carriers_with_units(db, &Vec::from_iter(carrier_id)).await
+    }
+
+    /// [`Dirty::carrier_with_units`] for many carriers, in few statements (an import).
+    pub async fn carriers_with_units<C: ConnectionTrait>(&mut self, db: &C, carrier_ids: &[i64]) -> Result<()> {
+        self.carriers.extend(carrier_ids);
+        for chunk in carrier_ids.chunks(CHUNK) {
+            self.units.extend(
+                ids(
+                    db,
+                    &format!("SELECT id FROM units WHERE carrier_id IN ({})", id_list(chunk)),
+                )
+                .await?,
+            );
+        }
         Ok(())
     }
 
