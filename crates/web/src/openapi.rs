@@ -2,9 +2,9 @@
 //! from it, so every route served is described, with the JSON body it takes.
 
 use crate::AppState;
+use axum::Router;
 use axum::handler::Handler;
 use axum::routing::{self, MethodRouter};
-use axum::{Json, Router};
 use utoipa::ToSchema;
 use utoipa::openapi::path::{HttpMethod, OperationBuilder, PathItem};
 use utoipa::openapi::request_body::RequestBodyBuilder;
@@ -151,6 +151,14 @@ pub fn document() -> OpenApi {
         .build()
 }
 
-pub async fn serve() -> Json<OpenApi> {
-    Json(document())
+/// The document, built once (from the route table, which does not change while the
+/// server runs) and served as it was built.
+pub async fn serve() -> impl axum::response::IntoResponse {
+    static DOCUMENT: std::sync::OnceLock<axum::body::Bytes> = std::sync::OnceLock::new();
+    let body = DOCUMENT.get_or_init(|| {
+        serde_json::to_vec(&document())
+            .expect("the OpenAPI document is plain data")
+            .into()
+    });
+    ([(axum::http::header::CONTENT_TYPE, "application/json")], body.clone())
 }
