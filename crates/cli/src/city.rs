@@ -2,9 +2,10 @@
 //! (brief §6: 2,500,000 members, 120,000 organisations, 500,000 units, 10,000 carriers),
 //! deterministic from a fixed seed, loaded in large batches with a progress bar.
 
+use crate::progress::bar;
 use anyhow::{Context, Result, bail};
 use chrono::{Datelike, Duration, NaiveDate};
-use indicatif::{ProgressBar, ProgressStyle};
+use indicatif::ProgressBar;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use std::collections::{HashMap, HashSet};
@@ -128,17 +129,6 @@ fn pick<T: Copy>(rng: &mut StdRng, weighted: &[(T, u32)]) -> T {
         x -= w;
     }
     weighted[0].0
-}
-
-fn bar(len: usize, what: &str) -> ProgressBar {
-    let pb = ProgressBar::new(len as u64);
-    pb.set_style(
-        ProgressStyle::with_template("{msg:>10} [{bar:40}] {pos}/{len} ({per_sec}, {eta})")
-            .unwrap_or_else(|_| ProgressStyle::default_bar())
-            .progress_chars("=> "),
-    );
-    pb.set_message(what.to_string());
-    pb
 }
 
 /// Where a generated city goes: straight into an empty store, or into a workbook in the

@@ -4,6 +4,7 @@
 mod bench;
 mod city;
 mod demo;
+mod progress;
 
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
@@ -281,36 +282,6 @@ fn main() -> std::process::ExitCode {
     }
 }
 
-/// The import's progress on the terminal (stderr; nothing when it is not a terminal).
-struct ImportBar(indicatif::ProgressBar);
-
-impl ImportBar {
-    fn new() -> Self {
-        let pb = indicatif::ProgressBar::new_spinner();
-        pb.set_message("reading");
-        pb.enable_steady_tick(std::time::Duration::from_millis(200));
-        ImportBar(pb)
-    }
-}
-
-impl tongxin_store::bulk::Progress for ImportBar {
-    fn stage(&self, name: &'static str, total: u64) {
-        self.0.set_style(
-            indicatif::ProgressStyle::with_template(
-                "{msg:>12} [{bar:40}] {human_pos}/{human_len} rows ({per_sec}, {eta}) {elapsed}",
-            )
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
-            .progress_chars("=> "),
-        );
-        self.0.set_message(name);
-        self.0.set_length(total);
-        self.0.set_position(0);
-    }
-    fn advance(&self, n: u64) {
-        self.0.inc(n);
-    }
-}
-
 async fn run() -> Result<()> {
     tracing_subscriber::fmt()
         .with_env_filter(
@@ -384,7 +355,7 @@ async fn run() -> Result<()> {
             };
             let limits = tongxin_import::Limits::COMMAND_LINE;
             let lang = tongxin_web::i18n::Lang::ZhCn;
-            let bar = ImportBar::new();
+            let bar = progress::ImportBar::new();
             let options = tongxin_web::import_service::ImportOptions {
                 kind,
                 mode,
