@@ -85,6 +85,17 @@ impl Store {
         txn.commit().await?;
         Ok(())
     }
+
+    /// New registry records (see [`crate::rows::insert_records`]).
+    async fn insert_records(&self, table: &str, columns: &[&str], rows: Vec<Vec<Value>>) -> Result<()> {
+        if rows.is_empty() {
+            return Ok(());
+        }
+        let txn = self.begin().await?;
+        crate::rows::insert_records(&txn, table, columns, &rows, Utc::now(), "").await?;
+        txn.commit().await?;
+        Ok(())
+    }
 }
 
 /// The right to load generated rows straight into the tables, bypassing scope and
@@ -134,22 +145,10 @@ impl Generator<'_> {
     }
 
     pub async fn load_carriers(&self, rows: &[CarrierRow]) -> Result<()> {
-        let now = Utc::now();
         self.store
-            .insert_rows(
+            .insert_records(
                 "carriers",
-                &[
-                    "id",
-                    "name",
-                    "kind",
-                    "is_key",
-                    "division_code",
-                    "address",
-                    "archived",
-                    "version",
-                    "created_at",
-                    "updated_at",
-                ],
+                &["id", "name", "kind", "is_key", "division_code", "address"],
                 rows.iter()
                     .map(|r| {
                         vec![
@@ -159,10 +158,6 @@ impl Generator<'_> {
                             r.is_key.into(),
                             r.division.clone().into(),
                             r.address.clone().into(),
-                            false.into(),
-                            1i64.into(),
-                            now.into(),
-                            now.into(),
                         ]
                     })
                     .collect(),
@@ -171,9 +166,8 @@ impl Generator<'_> {
     }
 
     pub async fn load_units(&self, rows: &[UnitRow]) -> Result<()> {
-        let now = Utc::now();
         self.store
-            .insert_rows(
+            .insert_records(
                 "units",
                 &[
                     "id",
@@ -184,10 +178,6 @@ impl Generator<'_> {
                     "carrier_id",
                     "division_code",
                     "instructor_id",
-                    "archived",
-                    "version",
-                    "created_at",
-                    "updated_at",
                 ],
                 rows.iter()
                     .map(|r| {
@@ -200,10 +190,6 @@ impl Generator<'_> {
                             r.carrier_id.into(),
                             r.division.clone().into(),
                             r.instructor_id.into(),
-                            false.into(),
-                            1i64.into(),
-                            now.into(),
-                            now.into(),
                         ]
                     })
                     .collect(),
@@ -212,9 +198,8 @@ impl Generator<'_> {
     }
 
     pub async fn load_orgs(&self, rows: &[OrgRow]) -> Result<()> {
-        let now = Utc::now();
         self.store
-            .insert_rows(
+            .insert_records(
                 "party_orgs",
                 &[
                     "id",
@@ -227,10 +212,6 @@ impl Generator<'_> {
                     "secretary",
                     "founded_on",
                     "term_ends_on",
-                    "archived",
-                    "version",
-                    "created_at",
-                    "updated_at",
                 ],
                 rows.iter()
                     .map(|r| {
@@ -245,10 +226,6 @@ impl Generator<'_> {
                             r.secretary.clone().into(),
                             r.founded_on.into(),
                             r.term_ends_on.into(),
-                            false.into(),
-                            1i64.into(),
-                            now.into(),
-                            now.into(),
                         ]
                     })
                     .collect(),
@@ -266,9 +243,8 @@ impl Generator<'_> {
     }
 
     pub async fn load_members(&self, rows: &[MemberRow]) -> Result<()> {
-        let now = Utc::now();
         self.store
-            .insert_rows(
+            .insert_records(
                 "members",
                 &[
                     "name",
@@ -278,10 +254,6 @@ impl Generator<'_> {
                     "resident_id",
                     "phone",
                     "joined_on",
-                    "archived",
-                    "version",
-                    "created_at",
-                    "updated_at",
                 ],
                 rows.iter()
                     .map(|r| {
@@ -293,10 +265,6 @@ impl Generator<'_> {
                             r.resident_id.clone().into(),
                             r.phone.clone().into(),
                             r.joined_on.into(),
-                            false.into(),
-                            1i64.into(),
-                            now.into(),
-                            now.into(),
                         ]
                     })
                     .collect(),

@@ -12,6 +12,24 @@ const POSTGRES_ROWS: usize = 20_000;
 /// Rows per SQLite statement.
 const SQLITE_ROWS: usize = 20_000;
 
+/// The columns every new registry record ends with (see [`insert_records`]).
+const NEW_RECORD: [&str; 4] = ["archived", "version", "created_at", "updated_at"];
+
+/// Inserts new registry records: `rows` in `columns` order, each then ending as every new
+/// record does (not archived, version 1, created and updated `now`).
+pub(crate) async fn insert_records<C: ConnectionTrait>(
+    db: &C,
+    table: &str,
+    columns: &[&str],
+    rows: &[Vec<Value>],
+    now: chrono::DateTime<chrono::Utc>,
+    returning: &str,
+) -> Result<Vec<QueryResult>> {
+    let columns: Vec<&str> = columns.iter().copied().chain(NEW_RECORD).collect();
+    let tail = [false.into(), 1i64.into(), now.into(), now.into()];
+    insert(db, table, &columns, rows, &tail, returning).await
+}
+
 /// Inserts `rows` (each in `columns` order) into `table`; answers the `returning`
 /// columns of the rows written (none when `returning` is empty).
 pub(crate) async fn insert_rows<C: ConnectionTrait>(
@@ -19,6 +37,18 @@ pub(crate) async fn insert_rows<C: ConnectionTrait>(
     table: &str,
     columns: &[&str],
     rows: &[Vec<Value>],
+    returning: &str,
+) -> Result<Vec<QueryResult>> {
+    insert(db, table, columns, rows, &[], returning).await
+}
+
+/// `rows`, each followed by the values of `tail` (the last columns), into `table`.
+async fn insert<C: ConnectionTrait>(
+    db: &C,
+    table: &str,
+    columns: &[&str],
+    rows: &[Vec<Value>],
+    tail_values: &[Value],
     returning: &str,
 ) -> Result<Vec<QueryResult>> {
     let mut out = Vec::new();
@@ -55,6 +85,7 @@ pub(crate) async fn insert_rows<C: ConnectionTrait>(
         let json = serde_json::to_string(&Rows {
             columns,
             rows: chunk,
+            tail: tail_values,
             postgres: b != DbBackend::Sqlite,
         })
         .map_err(|e| sea_orm::DbErr::Custom(format!("rows as JSON: {e}")))?;
@@ -73,6 +104,8 @@ pub(crate) async fn insert_rows<C: ConnectionTrait>(
 struct Rows<'a> {
     columns: &'a [&'a str],
     rows: &'a [Vec<Value>],
+    /// Values that end every row.
+    tail: &'a [Value],
     postgres: bool,
 }
 
@@ -87,7 +120,7 @@ impl serde::Serialize for Rows<'_> {
         use serde::ser::SerializeSeq;
         let mut seq = s.serialize_seq(Some(self.rows.len()))?;
         for row in self.rows {
-            let cells = row.iter().map(|value| Cell {
+            let cells = row.iter().chain(self.tail).map(|value| Cell {
                 value,
                 postgres: self.postgres,
             });

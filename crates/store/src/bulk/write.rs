@@ -213,10 +213,6 @@ impl Store {
             "division_code",
             "address",
             "instructor_id",
-            "archived",
-            "version",
-            "created_at",
-            "updated_at",
         ];
         progress.stage("units", todo.len() as u64);
         for todo in todo.chunks(CHUNK) {
@@ -234,14 +230,11 @@ impl Store {
                         f.division.to_string().into(),
                         f.address.clone().into(),
                         u.instructor.as_ref().and_then(|k| instructors.get(k).copied()).into(),
-                        false.into(),
-                        1i64.into(),
-                        now.into(),
-                        now.into(),
                     ]
                 })
                 .collect();
-            let back = crate::rows::insert_rows(txn, "units", &columns, &rows, "id, division_code, name").await?;
+            let back =
+                crate::rows::insert_records(txn, "units", &columns, &rows, now, "id, division_code, name").await?;
             let mut ids: HashMap<(String, String), i64> = HashMap::with_capacity(back.len());
             for r in back {
                 let id: i64 = r.try_get_by_index(0)?;
@@ -412,10 +405,6 @@ impl Store {
             "resident_id",
             "phone",
             "joined_on",
-            "archived",
-            "version",
-            "created_at",
-            "updated_at",
         ];
         progress.stage("members", todo.len() as u64);
         for todo in todo.chunks(CHUNK) {
@@ -432,14 +421,10 @@ impl Store {
                         f.resident_id.reveal().to_string().into(),
                         f.phone.as_ref().map(|p| p.reveal().to_string()).into(),
                         f.joined_on.into(),
-                        false.into(),
-                        1i64.into(),
-                        now.into(),
-                        now.into(),
                     ]
                 })
                 .collect();
-            let back = crate::rows::insert_rows(txn, "members", &columns, &rows, "id, resident_id").await?;
+            let back = crate::rows::insert_records(txn, "members", &columns, &rows, now, "id, resident_id").await?;
             let mut ids: HashMap<String, i64> = HashMap::with_capacity(back.len());
             for r in back {
                 let id: i64 = r.try_get_by_index(0)?;
