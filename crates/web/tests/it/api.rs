@@ -7,8 +7,7 @@ async fn a_street_office_is_refused_every_route_with_another_streets_ids() {
     let app = spawn().await;
     let mine = street(&app, STREET_A, "甲").await;
     let theirs = street(&app, STREET_B, "乙").await;
-    account(&app, "street_a", Role::StreetOffice, Some(STREET_A), None).await;
-    let c = Client::login(&app, "street_a", PASSWORD).await;
+    let c = Client::new_account(&app, "street_a", Role::StreetOffice, Some(STREET_A), None).await;
     let before = snapshot(&app).await;
 
     let ids = |s: &Street, path: &str| -> String {
@@ -272,8 +271,7 @@ async fn personal_data_is_masked_and_every_full_read_is_audited() {
     );
 
     // A unit liaison may read but not reveal.
-    account(&app, "liaison", Role::UnitLiaison, Some(STREET_A), None).await;
-    let l = Client::login(&app, "liaison", PASSWORD).await;
+    let l = Client::new_account(&app, "liaison", Role::UnitLiaison, Some(STREET_A), None).await;
     let (status, v) = l
         .call("post", &format!("/api/v1/members/{}/reveal", s.member), None)
         .await;
@@ -297,8 +295,7 @@ async fn logins_are_rate_limited_and_cookie_writes_need_the_csrf_token() {
     }
     assert_eq!(last, StatusCode::TOO_MANY_REQUESTS);
 
-    account(&app, "other", Role::DistrictOffice, Some("310106"), None).await;
-    let mut c = Client::login(&app, "other", PASSWORD).await;
+    let mut c = Client::new_account(&app, "other", Role::DistrictOffice, Some("310106"), None).await;
     c.csrf = "forged".into();
     let (status, v) = c
         .call(

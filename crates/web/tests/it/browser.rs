@@ -313,8 +313,7 @@ async fn the_coverage_dashboard_agrees_with_the_api() {
         .await
         .expect("unit")
         .id;
-    account(&app, "district", Role::DistrictOffice, Some("310106"), None).await;
-    let api = Client::login(&app, "district", PASSWORD).await;
+    let api = Client::new_account(&app, "district", Role::DistrictOffice, Some("310106"), None).await;
     let (_, f) = api.get(&format!("/api/v1/coverage/summary?division={STREET_A}")).await;
     let c = browser(&d, 1200).await;
     log_in(&c, &app, "district").await;

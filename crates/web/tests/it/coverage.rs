@@ -25,8 +25,7 @@ async fn a_street_sees_its_coverage_gaps_and_exports_them() {
     street(&app, STREET_B, "乙").await;
     let bare = bare_unit(&app, STREET_A, "甲未覆盖商贸有限公司").await;
     bare_unit(&app, STREET_B, "乙未覆盖商贸有限公司").await;
-    account(&app, "street_a", Role::StreetOffice, Some(STREET_A), None).await;
-    let c = Client::login(&app, "street_a", PASSWORD).await;
+    let c = Client::new_account(&app, "street_a", Role::StreetOffice, Some(STREET_A), None).await;
 
     // Its own street by default: 2 units, 1 covered by its branch, 1 uncovered.
     let (status, f) = c.get("/api/v1/coverage/summary").await;
@@ -66,8 +65,7 @@ async fn a_street_sees_its_coverage_gaps_and_exports_them() {
     assert!(bytes.starts_with(b"PK"), "not an xlsx file");
 
     // The district sees both streets in its drill-down.
-    account(&app, "district", Role::DistrictOffice, Some("310106"), None).await;
-    let d = Client::login(&app, "district", PASSWORD).await;
+    let d = Client::new_account(&app, "district", Role::DistrictOffice, Some("310106"), None).await;
     let (_, kids) = d.get("/api/v1/coverage/children").await;
     let rows = kids.as_array().expect("rows");
     let units = |code: &str| {
@@ -146,8 +144,7 @@ async fn a_lead_firms_network_page() {
         )
         .await
         .expect("link");
-    account(&app, "street_a", Role::StreetOffice, Some(STREET_A), None).await;
-    let c = Client::login(&app, "street_a", PASSWORD).await;
+    let c = Client::new_account(&app, "street_a", Role::StreetOffice, Some(STREET_A), None).await;
     let (status, chain) = c.get(&format!("/api/v1/coverage/chain/{}", a.unit)).await;
     assert_eq!(status, StatusCode::OK, "{chain}");
     assert_eq!(chain["network"]["total"], 1);

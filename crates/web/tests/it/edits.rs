@@ -168,7 +168,7 @@ async fn a_console_edit_keeps_the_fields_its_form_does_not_carry() {
         .ensure_instructor(&sys, "甲指导员", None, &DivisionCode::parse(STREET_A).expect("code"))
         .await
         .expect("instructor");
-    account(
+    let c = Client::new_account(
         &app,
         "street_a",
         tongxin_domain::access::Role::StreetOffice,
@@ -176,7 +176,6 @@ async fn a_console_edit_keeps_the_fields_its_form_does_not_carry() {
         None,
     )
     .await;
-    let c = Client::login(&app, "street_a", PASSWORD).await;
     let (_, u) = c.get(&format!("/api/v1/units/{}", a.unit)).await;
     let (status, _) = c
         .call(

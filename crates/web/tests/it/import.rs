@@ -171,8 +171,7 @@ fn office_workbook() -> Vec<u8> {
 #[tokio::test]
 async fn an_office_workbook_imports_and_a_second_import_changes_nothing() {
     let app = spawn().await;
-    account(&app, "street_a", Role::StreetOffice, Some(STREET_A), None).await;
-    let c = Client::login(&app, "street_a", PASSWORD).await;
+    let c = Client::new_account(&app, "street_a", Role::StreetOffice, Some(STREET_A), None).await;
     let (status, r) = upload(&c, "", "名录.xlsx", office_workbook()).await;
     assert_eq!(status, StatusCode::OK, "{r}");
     assert_eq!(r["committed"], true, "{r}");
@@ -289,8 +288,7 @@ async fn bad_files_and_bad_rows_write_nothing() {
 #[tokio::test]
 async fn a_street_cannot_import_into_another_street() {
     let app = spawn().await;
-    account(&app, "street_a", Role::StreetOffice, Some(STREET_A), None).await;
-    let c = Client::login(&app, "street_a", PASSWORD).await;
+    let c = Client::new_account(&app, "street_a", Role::StreetOffice, Some(STREET_A), None).await;
     let before = snapshot(&app).await;
     let csv = "载体名称,载体类型,所属街道\n越界大厦,楼宇,静安寺街道\n越界二厦,楼宇,310106013\n";
     let (status, r) = upload(&c, "?kind=carriers", "c.csv", csv.as_bytes().to_vec()).await;

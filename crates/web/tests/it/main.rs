@@ -70,6 +70,12 @@ pub struct Client {
 }
 
 impl Client {
+    /// A new account of `role` (in `division`, or for `org`), logged in.
+    pub async fn new_account(app: &App, name: &str, role: Role, division: Option<&str>, org: Option<i64>) -> Client {
+        account(app, name, role, division, org).await;
+        Client::login(app, name, PASSWORD).await
+    }
+
     pub async fn login(app: &App, username: &str, password: &str) -> Client {
         let http = reqwest::Client::builder()
             .cookie_store(true)

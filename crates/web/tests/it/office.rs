@@ -281,7 +281,7 @@ async fn check_figures(c: &Client, o: &Office) {
 #[tokio::test]
 async fn a_real_office_workbook_imports_whole_and_its_figures_match_a_recount() {
     let app = spawn().await;
-    account(
+    let c = Client::new_account(
         &app,
         "street_a",
         tongxin_domain::access::Role::StreetOffice,
@@ -289,7 +289,6 @@ async fn a_real_office_workbook_imports_whole_and_its_figures_match_a_recount() 
         None,
     )
     .await;
-    let c = Client::login(&app, "street_a", PASSWORD).await;
     let o = office();
     if let Ok(dir) = std::env::var("TONGXIN_WRITE_FIXTURES") {
         // The source of tests/fixtures/office.* (saved again by LibreOffice: see there).
@@ -350,7 +349,7 @@ async fn a_real_office_workbook_imports_whole_and_its_figures_match_a_recount() 
 #[tokio::test]
 async fn four_gb18030_csv_files_are_one_import_in_any_order() {
     let app = spawn().await;
-    account(
+    let c = Client::new_account(
         &app,
         "street_a",
         tongxin_domain::access::Role::StreetOffice,
@@ -358,7 +357,6 @@ async fn four_gb18030_csv_files_are_one_import_in_any_order() {
         None,
     )
     .await;
-    let c = Client::login(&app, "street_a", PASSWORD).await;
     let o = office();
     let (status, r) = c.import("", csvs(&o)).await;
     assert_eq!(status, StatusCode::OK, "{r}");
@@ -369,7 +367,7 @@ async fn four_gb18030_csv_files_are_one_import_in_any_order() {
 #[tokio::test]
 async fn every_error_of_a_row_is_reported_and_cycles_are_named() {
     let app = spawn().await;
-    account(
+    let c = Client::new_account(
         &app,
         "street_a",
         tongxin_domain::access::Role::StreetOffice,
@@ -377,7 +375,6 @@ async fn every_error_of_a_row_is_reported_and_cycles_are_named() {
         None,
     )
     .await;
-    let c = Client::login(&app, "street_a", PASSWORD).await;
     let before = snapshot(&app).await;
     // One unit row with three faults at once.
     let units = "单位名称,统一社会信用代码,从业人数,所在楼宇,所属街道\n甲公司,91310106MA1FL2AB3X,约50人,不存在的楼,南京西路街道\n";
@@ -455,7 +452,7 @@ async fn the_workbook_saved_as_xls_and_by_libreoffice_imports_the_same() {
         ),
     ] {
         let app = spawn().await;
-        account(
+        let c = Client::new_account(
             &app,
             "street_a",
             tongxin_domain::access::Role::StreetOffice,
@@ -463,7 +460,6 @@ async fn the_workbook_saved_as_xls_and_by_libreoffice_imports_the_same() {
             None,
         )
         .await;
-        let c = Client::login(&app, "street_a", PASSWORD).await;
         let (status, r) = c.import("", vec![(name.to_string(), bytes)]).await;
         assert_eq!(status, StatusCode::OK, "{name}: {r}");
         assert_eq!(r["committed"], true, "{name}: {r}");

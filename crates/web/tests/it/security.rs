@@ -20,8 +20,7 @@ fn browser_client() -> reqwest::Client {
 async fn a_masked_id_is_matched_exactly_and_never_guessed_digit_by_digit() {
     let app = spawn().await;
     let a = street(&app, STREET_A, "甲").await;
-    account(&app, "street_a", Role::StreetOffice, Some(STREET_A), None).await;
-    let c = Client::login(&app, "street_a", PASSWORD).await;
+    let c = Client::new_account(&app, "street_a", Role::StreetOffice, Some(STREET_A), None).await;
     let (_, m) = c.get(&format!("/api/v1/members/{}", a.member)).await;
     let masked = m["resident_id_masked"].as_str().expect("masked").to_string();
     let full = app
@@ -68,8 +67,7 @@ async fn references_to_another_territory_are_refused_and_not_named() {
         .ensure_instructor(&sys, "乙指导员", None, &DivisionCode::parse(STREET_B).expect("code"))
         .await
         .expect("instructor");
-    account(&app, "street_a", Role::StreetOffice, Some(STREET_A), None).await;
-    let c = Client::login(&app, "street_a", PASSWORD).await;
+    let c = Client::new_account(&app, "street_a", Role::StreetOffice, Some(STREET_A), None).await;
     let before = snapshot(&app).await;
 
     let (_, m) = c.get(&format!("/api/v1/members/{}", a.member)).await;
@@ -205,8 +203,7 @@ async fn login_goes_back_only_to_this_site_and_needs_its_own_form() {
 async fn opening_a_member_form_reveals_nothing() {
     let app = spawn().await;
     let a = street(&app, STREET_A, "甲").await;
-    account(&app, "street_a", Role::StreetOffice, Some(STREET_A), None).await;
-    let c = Client::login(&app, "street_a", PASSWORD).await;
+    let c = Client::new_account(&app, "street_a", Role::StreetOffice, Some(STREET_A), None).await;
     let full = app
         .store
         .reveal_member(&tongxin_store::Actor::system("t"), a.member)
@@ -277,8 +274,7 @@ async fn opening_a_member_form_reveals_nothing() {
 async fn exports_need_the_export_right() {
     let app = spawn().await;
     street(&app, STREET_A, "甲").await;
-    account(&app, "member_a", Role::Member, Some(STREET_A), None).await;
-    let c = Client::login(&app, "member_a", PASSWORD).await;
+    let c = Client::new_account(&app, "member_a", Role::Member, Some(STREET_A), None).await;
     for path in [
         "/api/v1/export/members".to_string(),
         format!("/api/v1/coverage/gaps/uncovered_units?division={STREET_A}&format=xlsx"),
@@ -442,8 +438,7 @@ async fn a_resident_id_held_elsewhere_is_no_oracle() {
         .await
         .expect("reveal")
         .resident_id;
-    account(&app, "street_a", Role::StreetOffice, Some(STREET_A), None).await;
-    let c = Client::login(&app, "street_a", PASSWORD).await;
+    let c = Client::new_account(&app, "street_a", Role::StreetOffice, Some(STREET_A), None).await;
     let body = json!({"name": "某人", "status": "正式党员", "resident_id": theirs, "org_id": a.org});
     let audits = app.store.audit_count("member_elsewhere").await.expect("count");
     let (status, v) = c.call("post", "/api/v1/members", Some(body.clone())).await;
@@ -486,8 +481,7 @@ async fn a_resident_id_held_elsewhere_is_no_oracle() {
 #[tokio::test]
 async fn a_street_cannot_list_its_sibling_streets() {
     let app = spawn().await;
-    account(&app, "street_a", Role::StreetOffice, Some(STREET_A), None).await;
-    let c = Client::login(&app, "street_a", PASSWORD).await;
+    let c = Client::new_account(&app, "street_a", Role::StreetOffice, Some(STREET_A), None).await;
     let (status, _) = c.get("/api/v1/divisions/310106/children").await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     // Its district's name, for breadcrumbs, it may read; the sibling's, not.
