@@ -82,19 +82,25 @@ pub fn write_error_workbook(sheets: &[ErrorSheet<'_>]) -> Result<Vec<u8>, Import
         let ws = wb.add_worksheet();
         ws.set_name(&s.table.sheet).map_err(werr)?;
         let width = s.table.grid.iter().map(|r| r.cells.len()).max().unwrap_or(0) as u16;
+        // Each row's columns reach at least one past its last marked cell (a mark may sit
+        // on an empty cell): found once, not by scanning every mark for every row.
+        let mut marked_to: HashMap<usize, usize> = HashMap::new();
+        for (gi, c) in s.marks.keys() {
+            let to = marked_to.entry(*gi).or_default();
+            *to = (*to).max(c + 1);
+        }
         for (i, row) in s.table.grid.iter().enumerate() {
             let r = (row.line - 1) as u32;
-            let marked: Vec<usize> = s.marks.keys().filter(|(gi, _)| *gi == i).map(|(_, c)| *c).collect();
-            let cols = row.cells.len().max(marked.iter().map(|c| c + 1).max().unwrap_or(0));
+            let cols = row.cells.len().max(marked_to.get(&i).copied().unwrap_or(0));
             for c in 0..cols {
-                let v = row.cells.get(c).cloned().unwrap_or_default();
+                let v = row.cells.get(c).unwrap_or(&Cell::Empty);
                 match s.marks.get(&(i, c)) {
                     Some(why) => {
-                        write_cell(ws, r, c as u16, &v, &bad, &bad_date)?;
+                        write_cell(ws, r, c as u16, v, &bad, &bad_date)?;
                         let note = rust_xlsxwriter::Note::new(fit(why)).set_author("同心");
                         ws.insert_note(r, c as u16, &note).map_err(werr)?;
                     }
-                    None if !matches!(v, Cell::Empty) => write_cell(ws, r, c as u16, &v, &plain, &date)?,
+                    None if !matches!(v, Cell::Empty) => write_cell(ws, r, c as u16, v, &plain, &date)?,
                     None => {}
                 }
             }
