@@ -856,7 +856,10 @@ async fn import(
     // is made only after it).
     a.actor.require(tongxin_domain::access::Action::ImportExport)?;
     let mut mp = import_service::multipart(req, &s).await?;
-    let files = import_service::read_upload(&mut mp).await?;
+    let files = import_service::read_upload(&mut mp).await?.files;
+    if files.is_empty() {
+        return Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "request.bad"));
+    }
     let kind = p.kind.as_deref().and_then(tongxin_import::Kind::parse);
     let mode = ImportMode {
         dry_run: p.dry_run,

@@ -1471,47 +1471,15 @@ async fn import_submit(
         Ok(mp) => mp,
         Err(e) => return error_page(&headers, Some(&a), e),
     };
-    let mut csrf = None;
-    let mut files: Vec<(String, Vec<u8>)> = Vec::new();
-    let mut mode = ImportMode::default();
-    loop {
-        match mp.next_field().await {
-            Ok(Some(field)) => {
-                let name = field.name().unwrap_or_default().to_string();
-                if name == "file" && files.len() < crate::import_service::MAX_FILES {
-                    let fname = field.file_name().unwrap_or("upload.xlsx").to_string();
-                    match field.bytes().await {
-                        // A file input left empty sends a part with no name and no bytes.
-                        Ok(b) if b.is_empty() && fname.is_empty() => {}
-                        Ok(b) => files.push((fname, b.to_vec())),
-                        Err(_) => {
-                            return error_page(
-                                &headers,
-                                Some(&a),
-                                ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "request.too_large"),
-                            );
-                        }
-                    }
-                } else {
-                    let text = field.text().await.unwrap_or_default();
-                    match name.as_str() {
-                        "csrf" => csrf = Some(text),
-                        "dry_run" => mode.dry_run = text == "true",
-                        "skip_invalid" => mode.skip_invalid = text == "true",
-                        _ => {}
-                    }
-                }
-            }
-            Ok(None) => break,
-            Err(_) => {
-                return error_page(
-                    &headers,
-                    Some(&a),
-                    ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "request.too_large"),
-                );
-            }
-        }
-    }
+    let crate::import_service::Upload { files, fields } = match crate::import_service::read_upload(&mut mp).await {
+        Ok(u) => u,
+        Err(e) => return error_page(&headers, Some(&a), e),
+    };
+    let csrf = fields.get("csrf").cloned();
+    let mode = ImportMode {
+        dry_run: fields.get("dry_run").is_some_and(|v| v == "true"),
+        skip_invalid: fields.get("skip_invalid").is_some_and(|v| v == "true"),
+    };
     if let Err(e) = check_csrf(&a, csrf.as_ref()) {
         return error_page(&headers, Some(&a), e);
     }

@@ -177,27 +177,41 @@ pub async fn multipart(req: axum::extract::Request, state: &crate::AppState) -> 
         .map_err(|_| ApiError::new(StatusCode::BAD_REQUEST, "request.bad"))
 }
 
-/// Reads the `file` parts of an upload (one import may take several files).
-pub async fn read_upload(mp: &mut Multipart) -> Result<Vec<(String, Vec<u8>)>, ApiError> {
+/// An upload as read: its files (one import may take several) and its other fields.
+pub struct Upload {
+    pub files: Vec<(String, Vec<u8>)>,
+    pub fields: HashMap<String, String>,
+}
+
+/// Reads an upload: at most [`MAX_FILES`] `file` parts of at most
+/// `tongxin_import::MAX_FILE_BYTES` each (an empty file input, which sends a part with no
+/// name and no bytes, is no file), and the text of the other parts.
+pub async fn read_upload(mp: &mut Multipart) -> Result<Upload, ApiError> {
     let bad = |_| ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "request.too_large");
-    let mut files = Vec::new();
+    let mut upload = Upload {
+        files: Vec::new(),
+        fields: HashMap::new(),
+    };
     while let Some(field) = mp.next_field().await.map_err(bad)? {
-        if field.name() == Some("file") {
-            if files.len() == MAX_FILES {
-                return Err(ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "request.too_large"));
-            }
-            let name = field.file_name().unwrap_or("upload.xlsx").to_string();
-            let bytes = field.bytes().await.map_err(bad)?;
-            if bytes.len() > tongxin_import::MAX_FILE_BYTES {
-                return Err(ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "import.too_large"));
-            }
-            files.push((name, bytes.to_vec()));
+        let part = field.name().unwrap_or_default().to_string();
+        if part != "file" {
+            let text = field.text().await.map_err(bad)?;
+            upload.fields.insert(part, text);
+            continue;
+        }
+        if upload.files.len() == MAX_FILES {
+            return Err(ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "request.too_large"));
+        }
+        let name = field.file_name().unwrap_or("upload.xlsx").to_string();
+        let bytes = field.bytes().await.map_err(bad)?;
+        if bytes.len() > tongxin_import::MAX_FILE_BYTES {
+            return Err(ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "import.too_large"));
+        }
+        if !(bytes.is_empty() && name.is_empty()) {
+            upload.files.push((name, bytes.to_vec()));
         }
     }
-    if files.is_empty() {
-        return Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "request.bad"));
-    }
-    Ok(files)
+    Ok(upload)
 }
 
 pub fn xlsx_response(filename: &str, bytes: Vec<u8>) -> Response {

@@ -468,3 +468,29 @@ async fn the_server_answers_while_a_large_import_runs() {
     let (_, units) = c.get("/api/v1/units?q=压力测试单位").await;
     assert_eq!(units["total"], 60_000);
 }
+
+/// The console reads an upload as the API does: a ninth file is refused with the rest,
+/// never dropped while the first eight are imported.
+#[tokio::test]
+async fn the_console_refuses_more_files_than_one_import_takes() {
+    let app = spawn().await;
+    let c = Client::login(&app, "admin", PASSWORD).await;
+    let before = snapshot(&app).await;
+    let mut form = reqwest::multipart::Form::new().text("csrf", c.csrf.clone());
+    for i in 0..=tongxin_web::import_service::MAX_FILES {
+        let csv = format!("单位名称,所属街道\n第{i}号公司,南京西路街道\n");
+        form = form.part(
+            "file",
+            reqwest::multipart::Part::bytes(csv.into_bytes()).file_name(format!("u{i}.csv")),
+        );
+    }
+    let r = c
+        .http
+        .post(format!("{}/import", c.base))
+        .multipart(form)
+        .send()
+        .await
+        .expect("upload");
+    assert_eq!(r.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(snapshot(&app).await, before, "some of the files were imported");
+}
