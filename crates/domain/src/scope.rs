@@ -73,12 +73,6 @@ impl Scope {
         }
     }
 
-    /// A record located in `division` (and, for organisation-owned records, under
-    /// `org`): the same rule as [`Scope::covers`], named for what callers ask.
-    pub fn may_view_record(&self, division: &DivisionCode, org: Option<&OrgPath>) -> bool {
-        self.covers(division, org)
-    }
-
     /// The division a console opens on: the scope's own, or the whole store.
     pub fn home_division(&self) -> Option<&DivisionCode> {
         match self {

@@ -100,24 +100,13 @@ fn record_name(kind: Kind, row: &TableRow) -> String {
 }
 
 impl Store {
-    /// Imports tables read by `tongxin_import::read_tables`. `source` names the file in
-    /// the import's audit entry.
+    /// Imports tables read by `tongxin_import::read_tables`.
     pub async fn import_tables(&self, actor: &Actor, tables: &[Table], mode: ImportMode) -> Result<ImportReport> {
-        self.import_file(actor, tables, mode, "").await
+        self.import_file_with(actor, tables, mode, "", &Silent).await
     }
 
-    /// [`Store::import_tables`], naming the file in the audit entry.
-    pub async fn import_file(
-        &self,
-        actor: &Actor,
-        tables: &[Table],
-        mode: ImportMode,
-        source: &str,
-    ) -> Result<ImportReport> {
-        self.import_file_with(actor, tables, mode, source, &Silent).await
-    }
-
-    /// [`Store::import_file`], telling `progress` how far it has come.
+    /// [`Store::import_tables`], naming the file in the import's audit entry (`source`)
+    /// and telling `progress` how far it has come.
     pub async fn import_file_with(
         &self,
         actor: &Actor,
