@@ -525,9 +525,8 @@ fn store_fails(kind: Kind, row: &TableRow, e: StoreError) -> Vec<RowFail> {
 struct PendingUnit {
     id: RowId,
     /// Its place among the new units, when it is one.
-    new_index: Option<usize>,
     fields: UnitFields,
-    existing: Option<unit::Model>,
+    target: Target<unit::Model>,
     instructor: Option<InstructorKey>,
 }
 
@@ -622,30 +621,31 @@ fn check_unit(
         p.failed(id, e.0);
         return None;
     }
-    let mut new_index = None;
-    if existing.is_none() {
-        new_index = Some(p.units.len());
-        names
-            .units
-            .entry(fields.name.clone())
-            .or_default()
-            .push((Ref::New(p.units.len()), division.to_string()));
-        // Reserved now, completed in pass 2.
-        p.units.push(NewUnit {
-            row: id,
-            fields: fields.clone(),
-            carrier: None,
-            instructor: instructor.clone(),
-        });
-    }
+    let target = match existing {
+        Some(m) => Target::Stored(m),
+        None => {
+            names
+                .units
+                .entry(fields.name.clone())
+                .or_default()
+                .push((Ref::New(p.units.len()), division.to_string()));
+            // Reserved now, completed in pass 2.
+            p.units.push(NewUnit {
+                row: id,
+                fields: fields.clone(),
+                carrier: None,
+                instructor: instructor.clone(),
+            });
+            Target::New(p.units.len() - 1)
+        }
+    };
     if let (Some(k), Ok(phone)) = (&instructor, Phone::parse(row.get(Field::InstructorPhone))) {
         p.instructor_phones.entry(k.clone()).or_insert(phone);
     }
     Some(PendingUnit {
         id,
-        new_index,
         fields,
-        existing,
+        target,
         instructor,
     })
 }
@@ -663,10 +663,9 @@ fn resolve_unit(lk: &Lookups, p: &mut Plan, names: &NewNames, tables: &[Table], 
         Some(&division),
     );
     let hq = optional_ref(&mut e, row, Field::Headquarters, &lk.units_by_name, &names.units, None);
-    let me = match (&u.existing, u.new_index) {
-        (Some(m), _) => Ref::Old(m.id),
-        (None, Some(i)) => Ref::New(i),
-        (None, None) => return p.failed(u.id, vec![fail(None, "internal", "")]),
+    let me = match &u.target {
+        Target::Stored(m) => Ref::Old(m.id),
+        Target::New(i) => Ref::New(*i),
     };
     if hq == Some(me) {
         e.0.push(fail(
@@ -679,8 +678,8 @@ fn resolve_unit(lk: &Lookups, p: &mut Plan, names: &NewNames, tables: &[Table], 
         return p.failed(u.id, e.0);
     }
     let mut change = Change::Created;
-    match u.existing {
-        Some(m) => {
+    match u.target {
+        Target::Stored(m) => {
             let patch = UnitPatch {
                 name: Some(u.fields.name.clone()),
                 kind: given(row, Field::UnitKind),
@@ -727,11 +726,7 @@ fn resolve_unit(lk: &Lookups, p: &mut Plan, names: &NewNames, tables: &[Table], 
                 Err(err) => return p.failed(u.id, store_fails(Kind::Units, row, err)),
             }
         }
-        None => {
-            if let Ref::New(i) = me {
-                p.units[i].carrier = carrier;
-            }
-        }
+        Target::New(i) => p.units[i].carrier = carrier,
     }
     if let Some(hq) = hq {
         let exists = matches!((hq, me), (Ref::Old(h), Ref::Old(o)) if lk.hq_links.contains(&(h, o)));
@@ -745,13 +740,17 @@ fn resolve_unit(lk: &Lookups, p: &mut Plan, names: &NewNames, tables: &[Table], 
     p.ok(u.id, change);
 }
 
+/// What a checked row is: a stored record it matches, or the new record it reserved (an
+/// index into the plan's new records of its kind).
+enum Target<M> {
+    Stored(M),
+    New(usize),
+}
+
 struct PendingOrg {
     id: RowId,
-    new_index: Option<usize>,
     fields: OrgFields,
-    existing: Option<party_org::Model>,
-    founded: Option<chrono::NaiveDate>,
-    term: Option<chrono::NaiveDate>,
+    target: Target<party_org::Model>,
 }
 
 fn check_org(
@@ -808,29 +807,25 @@ fn check_org(
         .org_models_by_key
         .get(&(division.to_string(), fields.name.clone()))
         .cloned();
-    let new_index = existing.is_none().then_some(p.orgs.len());
-    if existing.is_none() {
-        names
-            .orgs
-            .entry(fields.name.clone())
-            .or_default()
-            .push((Ref::New(p.orgs.len()), division.to_string()));
-        p.orgs.push(NewOrg {
-            row: id,
-            fields: fields.clone(),
-            parent: None,
-            carrier: None,
-            units: vec![],
-        });
-    }
-    Some(PendingOrg {
-        id,
-        new_index,
-        fields,
-        existing,
-        founded,
-        term,
-    })
+    let target = match existing {
+        Some(m) => Target::Stored(m),
+        None => {
+            names
+                .orgs
+                .entry(fields.name.clone())
+                .or_default()
+                .push((Ref::New(p.orgs.len()), division.to_string()));
+            p.orgs.push(NewOrg {
+                row: id,
+                fields: fields.clone(),
+                parent: None,
+                carrier: None,
+                units: vec![],
+            });
+            Target::New(p.orgs.len() - 1)
+        }
+    };
+    Some(PendingOrg { id, fields, target })
 }
 
 fn resolve_org(lk: &Lookups, p: &mut Plan, names: &NewNames, tables: &[Table], o: PendingOrg) {
@@ -869,8 +864,8 @@ fn resolve_org(lk: &Lookups, p: &mut Plan, names: &NewNames, tables: &[Table], o
     if !e.0.is_empty() {
         return p.failed(o.id, e.0);
     }
-    match o.existing {
-        Some(m) => {
+    match o.target {
+        Target::Stored(m) => {
             let mut have = lk.org_units.get(&m.id).cloned().unwrap_or_default();
             have.sort_unstable();
             let units_same = units.is_empty() || {
@@ -886,8 +881,9 @@ fn resolve_org(lk: &Lookups, p: &mut Plan, names: &NewNames, tables: &[Table], o
                 kind: given(row, Field::OrgKind),
                 division: None,
                 secretary: given(row, Field::Secretary),
-                founded_on: o.founded.map(Some),
-                term_ends_on: o.term.map(Some),
+                // A date given replaces the stored one; an empty cell keeps it.
+                founded_on: o.fields.founded_on.map(Some),
+                term_ends_on: o.fields.term_ends_on.map(Some),
                 parent_id: None,
                 carrier_id: None,
                 unit_ids: None,
@@ -923,13 +919,11 @@ fn resolve_org(lk: &Lookups, p: &mut Plan, names: &NewNames, tables: &[Table], o
                 Err(err) => p.failed(o.id, store_fails(Kind::Orgs, row, err)),
             }
         }
-        None => {
-            if let Some(i) = o.new_index {
-                let n = &mut p.orgs[i];
-                n.parent = parent;
-                n.carrier = carrier;
-                n.units = units;
-            }
+        Target::New(i) => {
+            let n = &mut p.orgs[i];
+            n.parent = parent;
+            n.carrier = carrier;
+            n.units = units;
             p.ok(o.id, Change::Created);
         }
     }
