@@ -12,7 +12,7 @@ use crate::registry::{MemberPatch, OrgPatch, UnitPatch};
 use crate::{Actor, Result, Store, StoreError};
 use chrono::Utc;
 use sea_orm::ActiveValue::Set;
-use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter, Value};
+use sea_orm::{ConnectionTrait, DatabaseTransaction, EntityTrait, Value};
 use std::collections::HashMap;
 use tongxin_domain::ErrorCode;
 use tongxin_domain::registry::{Labelled, UnitLinkKind};
@@ -323,20 +323,22 @@ impl Store {
                 });
                 let models = party_org::Entity::insert_many(rows).exec_with_returning(txn).await?;
                 let ids: Vec<i64> = models.iter().map(|m| m.id).collect();
-                // The path from the parent's, in one statement for the chunk.
-                txn.execute_unprepared(&format!(
-                    "UPDATE party_orgs SET path = COALESCE((SELECT p.path FROM party_orgs p \
-                     WHERE p.id = party_orgs.parent_id), '/') || CAST(id AS TEXT) || '/' WHERE id IN ({})",
-                    ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",")
-                ))
-                .await?;
-                let paths: HashMap<i64, String> = party_org::Entity::find()
-                    .filter(party_org::Column::Id.is_in(ids.clone()))
-                    .all(txn)
+                // The path from the parent's, in one statement for the chunk, which answers
+                // the paths it wrote.
+                let paths: HashMap<i64, String> = txn
+                    .query_all_raw(sea_orm::Statement::from_string(
+                        txn.get_database_backend(),
+                        format!(
+                            "UPDATE party_orgs SET path = COALESCE((SELECT p.path FROM party_orgs p \
+                             WHERE p.id = party_orgs.parent_id), '/') || CAST(id AS TEXT) || '/' WHERE id IN ({}) \
+                             RETURNING id, path",
+                            ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",")
+                        ),
+                    ))
                     .await?
-                    .into_iter()
-                    .map(|m| (m.id, m.path))
-                    .collect();
+                    .iter()
+                    .map(|r| Ok((r.try_get_by_index::<i64>(0)?, r.try_get_by_index::<String>(1)?)))
+                    .collect::<std::result::Result<_, sea_orm::DbErr>>()?;
                 let by_key: HashMap<(String, String), party_org::Model> = models
                     .into_iter()
                     .map(|m| ((m.division_code.clone(), m.name.clone()), m))
