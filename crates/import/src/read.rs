@@ -395,22 +395,12 @@ fn excel_date(serial: f64) -> Option<NaiveDate> {
     NaiveDate::from_ymd_opt(1899, 12, 30)?.checked_add_days(chrono::Days::new(serial.max(0.0).trunc() as u64))
 }
 
+/// A streamed xlsx cell: shared strings (most text) are copied once; the rest go through
+/// [`cell_of_data`] as calamine's own conversion makes them.
 fn cell_of(d: &DataRef<'_>) -> Cell {
     match d {
-        DataRef::String(s) => Cell::Text(s.clone()),
         DataRef::SharedString(s) => Cell::Text((*s).to_string()),
-        DataRef::Int(i) => Cell::Number(*i as f64),
-        DataRef::Float(f) => Cell::Number(*f),
-        DataRef::Bool(b) => Cell::Bool(*b),
-        DataRef::DateTime(dt) if dt.is_duration() => Cell::Number(dt.as_f64()),
-        DataRef::DateTime(dt) => excel_date(dt.as_f64()).map(Cell::Date).unwrap_or_default(),
-        DataRef::DateTimeIso(s) => s
-            .get(..10)
-            .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
-            .map(Cell::Date)
-            .unwrap_or_else(|| Cell::Text(s.clone())),
-        DataRef::DurationIso(s) => Cell::Text(s.clone()),
-        DataRef::Error(_) | DataRef::Empty => Cell::Empty,
+        other => cell_of_data(&calamine::Data::from(other.clone())),
     }
 }
 
