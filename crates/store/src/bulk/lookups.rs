@@ -7,6 +7,7 @@
 use super::plan::{InstructorKey, Ref, RowFail, fail};
 use crate::entity::{carrier, instructor, member, org_unit, party_org, unit, unit_link};
 use crate::{Actor, Result, Store};
+use sea_orm::sea_query::Query;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use std::collections::{HashMap, HashSet};
 use tongxin_domain::codes::{CreditCode, DivisionCode, ResidentId};
@@ -233,11 +234,18 @@ impl Store {
                 .insert((o.division_code.clone(), o.name.clone()), o);
         }
         if has(Kind::Orgs) {
-            let in_scope: HashSet<i64> = lk.org_models_by_key.values().map(|o| o.id).collect();
-            for l in org_unit::Entity::find().all(&self.read).await? {
-                if in_scope.contains(&l.org_id) {
-                    lk.org_units.entry(l.org_id).or_default().push(l.unit_id);
-                }
+            // The units of the organisations in scope (only theirs are compared).
+            let in_scope = Query::select()
+                .column(party_org::Column::Id)
+                .from(party_org::Entity)
+                .cond_where(crate::registry::orgs_scope(actor))
+                .to_owned();
+            for l in org_unit::Entity::find()
+                .filter(org_unit::Column::OrgId.in_subquery(in_scope))
+                .all(&self.read)
+                .await?
+            {
+                lk.org_units.entry(l.org_id).or_default().push(l.unit_id);
             }
         }
 
@@ -288,8 +296,15 @@ impl Store {
                     );
                 }
             }
+            // Headquarters links from units in scope (a row names its headquarters among them).
+            let in_scope = Query::select()
+                .column(unit::Column::Id)
+                .from(unit::Entity)
+                .cond_where(crate::registry::units_scope(actor))
+                .to_owned();
             for l in unit_link::Entity::find()
                 .filter(unit_link::Column::Kind.eq(UnitLinkKind::HeadquartersOf.code()))
+                .filter(unit_link::Column::UnitId.in_subquery(in_scope))
                 .all(&self.read)
                 .await?
             {
