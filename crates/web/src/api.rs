@@ -962,20 +962,20 @@ pub(crate) async fn confirm_password(
     actor: &tongxin_store::Actor,
     password: &str,
 ) -> Result<(), ApiError> {
-    // Counted like logins (under no address: the account is the key), so a session
-    // cannot be used to guess its own password.
-    let nowhere = std::net::IpAddr::from([0, 0, 0, 0]);
-    s.limiter.check(nowhere, &actor.username)?;
+    // Counted like logins, per account, so a session cannot be used to guess its own
+    // password.
+    let from = auth::Attempt::Confirmation;
+    s.limiter.check(from, &actor.username)?;
     let ok = s
         .store
         .verify_login(&actor.username, password)
         .await?
         .is_some_and(|v| v.account_id == actor.account_id);
     if ok {
-        s.limiter.succeeded(nowhere, &actor.username);
+        s.limiter.succeeded(from, &actor.username);
         Ok(())
     } else {
-        s.limiter.failed(nowhere, &actor.username);
+        s.limiter.failed(from, &actor.username);
         Err(ApiError::new(StatusCode::FORBIDDEN, "auth.confirm_password"))
     }
 }

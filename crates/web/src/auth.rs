@@ -49,10 +49,21 @@ pub struct LoginLimiter {
 /// Failures per (address, username) digest, and per address.
 type LimiterState = (HashMap<[u8; 32], Failures>, HashMap<std::net::IpAddr, Failures>);
 
-fn pair_key(addr: std::net::IpAddr, username: &str) -> [u8; 32] {
+/// Where a password try comes from: a login from an address, or a session confirming
+/// its own account's password (counted per account alone: sessions share no address).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Attempt {
+    Login(std::net::IpAddr),
+    Confirmation,
+}
+
+fn pair_key(from: Attempt, username: &str) -> [u8; 32] {
     use sha2::Digest;
     let mut h = sha2::Sha256::new();
-    h.update(addr.to_string().as_bytes());
+    match from {
+        Attempt::Login(addr) => h.update(addr.to_string().as_bytes()),
+        Attempt::Confirmation => h.update(b"confirmation"),
+    }
     h.update([0]);
     h.update(username.trim().to_lowercase().as_bytes());
     h.finalize().into()
@@ -88,16 +99,17 @@ fn bump<K: std::hash::Hash + Eq>(map: &mut HashMap<K, Failures>, key: K, window:
 
 impl LoginLimiter {
     /// How long this address must wait before trying this username again, if at all.
-    pub fn wait(&self, addr: std::net::IpAddr, username: &str) -> Option<Duration> {
+    pub fn wait(&self, from: Attempt, username: &str) -> Option<Duration> {
         let st = self.state.lock().unwrap_or_else(|p| p.into_inner());
         let mut wait = Duration::ZERO;
-        if let Some(f) = st.0.get(&pair_key(addr, username))
+        if let Some(f) = st.0.get(&pair_key(from, username))
             && f.count >= FREE_FAILURES
         {
             let delay = Duration::from_secs(1u64 << (f.count - FREE_FAILURES).min(16)).min(MAX_DELAY);
             wait = wait.max(delay.saturating_sub(f.last.elapsed()));
         }
-        if let Some(f) = st.1.get(&addr)
+        if let Attempt::Login(addr) = from
+            && let Some(f) = st.1.get(&addr)
             && f.count >= ADDRESS_FAILURES
         {
             wait = wait.max(ADDRESS_WINDOW.saturating_sub(f.first.elapsed()));
@@ -106,8 +118,8 @@ impl LoginLimiter {
     }
 
     /// `auth.rate_limited` with `Retry-After` while this address must wait for this name.
-    pub fn check(&self, addr: std::net::IpAddr, username: &str) -> Result<(), ApiError> {
-        match self.wait(addr, username) {
+    pub fn check(&self, from: Attempt, username: &str) -> Result<(), ApiError> {
+        match self.wait(from, username) {
             Some(wait) => {
                 let mut e = ApiError::new(StatusCode::TOO_MANY_REQUESTS, "auth.rate_limited");
                 e.retry_after = Some(wait.as_secs().max(1));
@@ -117,15 +129,17 @@ impl LoginLimiter {
         }
     }
 
-    pub fn failed(&self, addr: std::net::IpAddr, username: &str) {
+    pub fn failed(&self, from: Attempt, username: &str) {
         let mut st = self.state.lock().unwrap_or_else(|p| p.into_inner());
-        bump(&mut st.0, pair_key(addr, username), MAX_DELAY * 2);
-        bump(&mut st.1, addr, ADDRESS_WINDOW);
+        bump(&mut st.0, pair_key(from, username), MAX_DELAY * 2);
+        if let Attempt::Login(addr) = from {
+            bump(&mut st.1, addr, ADDRESS_WINDOW);
+        }
     }
 
-    pub fn succeeded(&self, addr: std::net::IpAddr, username: &str) {
+    pub fn succeeded(&self, from: Attempt, username: &str) {
         let mut st = self.state.lock().unwrap_or_else(|p| p.into_inner());
-        st.0.remove(&pair_key(addr, username));
+        st.0.remove(&pair_key(from, username));
     }
 }
 
@@ -294,12 +308,12 @@ pub async fn login(
     username: &str,
     password: &str,
 ) -> Result<(Actor, String, String), ApiError> {
-    state.limiter.check(addr, username)?;
+    state.limiter.check(Attempt::Login(addr), username)?;
     let Some(actor) = state.store.verify_login(username, password).await? else {
-        state.limiter.failed(addr, username);
+        state.limiter.failed(Attempt::Login(addr), username);
         return Err(ApiError::new(StatusCode::UNAUTHORIZED, "auth.invalid"));
     };
-    state.limiter.succeeded(addr, username);
+    state.limiter.succeeded(Attempt::Login(addr), username);
     let (token, csrf) = state
         .store
         .create_session(&actor, chrono::Duration::hours(SESSION_HOURS))
@@ -351,15 +365,17 @@ mod tests {
         let guesser: IpAddr = [10, 0, 0, 1].into();
         let user: IpAddr = [10, 0, 0, 2].into();
         for _ in 0..FREE_FAILURES {
-            assert_eq!(l.wait(guesser, "alice"), None);
-            l.failed(guesser, "alice");
+            assert_eq!(l.wait(Attempt::Login(guesser), "alice"), None);
+            l.failed(Attempt::Login(guesser), "alice");
         }
-        let first = l.wait(guesser, "alice").expect("a delay after the free tries");
-        l.failed(guesser, "alice");
-        let second = l.wait(guesser, "alice").expect("a longer delay");
+        let first = l
+            .wait(Attempt::Login(guesser), "alice")
+            .expect("a delay after the free tries");
+        l.failed(Attempt::Login(guesser), "alice");
+        let second = l.wait(Attempt::Login(guesser), "alice").expect("a longer delay");
         assert!(second > first, "{second:?} after {first:?}");
         // No hard lock of the account: alice at her own address logs in at once.
-        assert_eq!(l.wait(user, "alice"), None);
+        assert_eq!(l.wait(Attempt::Login(user), "alice"), None);
     }
 
     #[test]
@@ -367,12 +383,27 @@ mod tests {
         let l = LoginLimiter::default();
         let sprayer: IpAddr = [10, 0, 0, 3].into();
         for i in 0..ADDRESS_FAILURES {
-            l.failed(sprayer, &format!("user{i}"));
+            l.failed(Attempt::Login(sprayer), &format!("user{i}"));
         }
-        assert!(l.wait(sprayer, "someone-new").is_some());
+        assert!(l.wait(Attempt::Login(sprayer), "someone-new").is_some());
         // Long names cost a digest each, not their length.
-        l.failed([10, 0, 0, 4].into(), &"x".repeat(1_000_000));
+        l.failed(Attempt::Login([10, 0, 0, 4].into()), &"x".repeat(1_000_000));
         let st = l.state.lock().expect("lock");
         assert!(st.0.len() <= ADDRESS_FAILURES as usize + 1);
+    }
+
+    #[test]
+    fn wrong_confirmations_slow_their_own_account_only() {
+        let l = LoginLimiter::default();
+        for i in 0..ADDRESS_FAILURES {
+            l.failed(Attempt::Confirmation, &format!("user{i}"));
+        }
+        // Others' wrong confirmations block no one else's confirmation or login.
+        assert_eq!(l.wait(Attempt::Confirmation, "someone-else"), None);
+        assert_eq!(l.wait(Attempt::Login([10, 0, 0, 5].into()), "someone-else"), None);
+        for _ in 0..FREE_FAILURES {
+            l.failed(Attempt::Confirmation, "bob");
+        }
+        assert!(l.wait(Attempt::Confirmation, "bob").is_some());
     }
 }
