@@ -21,6 +21,7 @@ use plan::{Change, RowId};
 use serde::Serialize;
 use tongxin_domain::ErrorCode;
 use tongxin_domain::access::Action;
+use tongxin_domain::codes::ResidentId;
 use tongxin_import::{Field, Kind, Table, TableRow};
 
 /// How far an import has come, for a progress bar (the command line's): stages one
@@ -127,18 +128,20 @@ impl Store {
         progress.advance(rows);
         tracing::debug!(lookups = ?looked, plan = ?(t.elapsed() - looked), "import planned");
         // "Registered elsewhere" is answered within the account's hourly allowance.
-        if !plan.elsewhere.is_empty() {
-            let used = self.elsewhere_answers(actor).await?;
-            for (i, (row, _)) in plan.elsewhere.iter().enumerate() {
-                if used + i as u64 >= crate::registry::ELSEWHERE_CHECKS_PER_HOUR
-                    && let Some(Err(fails)) = plan.outcomes.get_mut(row)
+        let used = if plan.elsewhere.is_empty() {
+            0
+        } else {
+            self.elsewhere_answers(actor).await?
+        };
+        for (i, (row, _)) in plan.elsewhere.iter().enumerate() {
+            if used + i as u64 >= crate::registry::ELSEWHERE_CHECKS_PER_HOUR
+                && let Some(Err(fails)) = plan.outcomes.get_mut(row)
+            {
+                for f in fails
+                    .iter_mut()
+                    .filter(|f| f.code == "registry.member.registered_elsewhere")
                 {
-                    for f in fails
-                        .iter_mut()
-                        .filter(|f| f.code == "registry.member.registered_elsewhere")
-                    {
-                        f.code = StoreError::TooManyChecks.code();
-                    }
+                    f.code = StoreError::TooManyChecks.code();
                 }
             }
         }
@@ -201,8 +204,9 @@ impl Store {
                 }
             }
         }
-        for (_, id) in &plan.elsewhere {
-            self.note_elsewhere(actor, id).await?;
+        if !plan.elsewhere.is_empty() {
+            let ids: Vec<&ResidentId> = plan.elsewhere.iter().map(|(_, id)| id).collect();
+            self.note_elsewhere_answers(actor, &ids, used).await?;
         }
         Ok(report)
     }

@@ -456,22 +456,39 @@ impl Store {
     /// Records one "registered elsewhere" answer; `false` when the account is over its
     /// hourly allowance (then nothing is answered).
     pub(crate) async fn note_elsewhere(&self, actor: &Actor, id: &ResidentId) -> Result<bool> {
-        let answered = self.elsewhere_answers(actor).await? < ELSEWHERE_CHECKS_PER_HOUR;
+        let used = self.elsewhere_answers(actor).await?;
+        Ok(self.note_elsewhere_answers(actor, &[id], used).await?[0])
+    }
+
+    /// Records "registered elsewhere" answers in one transaction, given the `used` answers
+    /// of the last hour: the first ones within the hourly allowance are answered, the
+    /// rest refused (as the import decided them).
+    pub(crate) async fn note_elsewhere_answers(
+        &self,
+        actor: &Actor,
+        ids: &[&ResidentId],
+        used: u64,
+    ) -> Result<Vec<bool>> {
         let txn = self.begin().await?;
-        audit::record(
-            &txn,
-            actor,
-            if answered {
-                "member_elsewhere"
-            } else {
-                "member_elsewhere_refused"
-            },
-            "resident_id_check",
-            None,
-            None,
-            Some(serde_json::json!({"resident_id": id.masked()})),
-        )
-        .await?;
+        let mut answered = Vec::with_capacity(ids.len());
+        for (i, id) in ids.iter().enumerate() {
+            let yes = used + (i as u64) < ELSEWHERE_CHECKS_PER_HOUR;
+            audit::record(
+                &txn,
+                actor,
+                if yes {
+                    "member_elsewhere"
+                } else {
+                    "member_elsewhere_refused"
+                },
+                "resident_id_check",
+                None,
+                None,
+                Some(serde_json::json!({"resident_id": id.masked()})),
+            )
+            .await?;
+            answered.push(yes);
+        }
         txn.commit().await?;
         Ok(answered)
     }
