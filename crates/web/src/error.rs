@@ -44,6 +44,7 @@ pub const ALL_CODES: &[&str] = &[
     "import.no_header",
     "import.missing_column",
     "import.too_large",
+    "import.too_many_files",
     "import.duplicate_column",
     "import.cell_too_long",
     "import.duplicate_row",

@@ -40,7 +40,7 @@ pub fn reason(e: &RowError, lang: Lang) -> String {
     format!("{col}{}{detail}", error_message(e.code, lang))
 }
 
-/// Files one import takes at most.
+/// Files one import takes at most (the message of `import.too_many_files` names it).
 pub const MAX_FILES: usize = 8;
 
 /// How one import runs: the kind of a single-sheet file, dry run or not, the bounds of
@@ -200,7 +200,7 @@ pub async fn read_upload(mp: &mut Multipart) -> Result<Upload, ApiError> {
             continue;
         }
         if upload.files.len() == MAX_FILES {
-            return Err(ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "request.too_large"));
+            return Err(ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "import.too_many_files"));
         }
         let name = field.file_name().unwrap_or("upload.xlsx").to_string();
         let bytes = field.bytes().await.map_err(bad)?;

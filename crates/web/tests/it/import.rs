@@ -492,5 +492,9 @@ async fn the_console_refuses_more_files_than_one_import_takes() {
         .await
         .expect("upload");
     assert_eq!(r.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    // The page says why, with the number the import takes.
+    let page = r.text().await.expect("page");
+    let max = tongxin_web::import_service::MAX_FILES;
+    assert!(page.contains(&format!("最多 {max} 个文件")), "{page}");
     assert_eq!(snapshot(&app).await, before, "some of the files were imported");
 }
