@@ -389,8 +389,8 @@ impl Store {
                     .map(|us| us.iter().filter_map(|u| id_of(*u, &made.units)).collect()),
                 ..o.update.patch.clone()
             };
-            let input = patch.over(&o.update.before, have).map_err(at(o.update.row))?;
-            self.update_org_in(txn, actor, o.update.before.clone(), input)
+            let input = patch.over(&o.update.before, have.clone()).map_err(at(o.update.row))?;
+            self.update_org_in(txn, actor, o.update.before.clone(), &have, input)
                 .await
                 .map_err(at(o.update.row))?;
         }

@@ -282,23 +282,24 @@ impl Store {
         let i = patch.over(&before, have.clone())?;
         self.check_placement(actor, &i.fields.division).await?;
         self.check_org_refs(&txn, actor, &i, Some((&before, &have))).await?;
-        let after = self.update_org_in(&txn, actor, before, i).await?;
+        let after = self.update_org_in(&txn, actor, before, &have, i).await?;
         txn.commit().await?;
         Ok(self.org_views(vec![after]).await?.remove(0))
     }
 
-    /// Applies an edit to a row read in the same transaction: version-checked, moves the
-    /// subtree when the parent changes, audited.
+    /// Applies an edit to a row read in the same transaction, with the units it was
+    /// attached to (`units_before`, read by the caller in that transaction too):
+    /// version-checked, moves the subtree when the parent changes, audited.
     pub(crate) async fn update_org_in<C: ConnectionTrait>(
         &self,
         txn: &C,
         actor: &Actor,
         before: party_org::Model,
+        units_before: &[i64],
         i: OrgInput,
     ) -> Result<party_org::Model> {
         let id = before.id;
-        // Read before anything changes: the units it was attached to.
-        let before_json = org_json(txn, &before).await?;
+        let before_json = org_json_with(&before, units_before);
         let find = party_org::Entity::find_by_id(id);
         let parent = match i.parent_id {
             // The parent it already has, wherever it lies (read for its path).
@@ -420,18 +421,16 @@ impl Store {
 }
 
 async fn org_json<C: ConnectionTrait>(db: &C, m: &party_org::Model) -> Result<Option<serde_json::Value>> {
-    let units: Vec<i64> = org_unit::Entity::find()
-        .filter(org_unit::Column::OrgId.eq(m.id))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|l| l.unit_id)
-        .collect();
+    Ok(org_json_with(m, &org_unit_ids(db, m.id).await?))
+}
+
+/// An organisation as its history keeps it: its row and the units it is attached to.
+fn org_json_with(m: &party_org::Model, units: &[i64]) -> Option<serde_json::Value> {
     let mut v = serde_json::to_value(m).unwrap_or_default();
     if let Some(o) = v.as_object_mut() {
         o.insert("unit_ids".into(), serde_json::json!(units));
     }
-    Ok(Some(v))
+    Some(v)
 }
 
 pub(crate) async fn set_org_units<C: ConnectionTrait>(db: &C, org_id: i64, unit_ids: &[i64]) -> Result<()> {
