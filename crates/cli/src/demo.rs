@@ -399,7 +399,7 @@ async fn accounts(store: &Store, system: &Actor) -> Result<()> {
         .items
         .into_iter()
         .next()
-        .map(|o| o.id);
+        .map(|o| o.id.0);
     let plan: [(&str, Role, Option<&str>, Option<i64>); 6] = [
         ("district", Role::DistrictOffice, Some(DISTRICT), None),
         ("street", Role::StreetOffice, Some(first_street.as_str()), None),

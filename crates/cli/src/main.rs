@@ -484,7 +484,7 @@ async fn run() -> Result<()> {
             };
             let territory = match (&division, org) {
                 (Some(d), _) => Territory::Division(d.clone()),
-                (None, Some(o)) => Territory::Org(*o),
+                (None, Some(o)) => Territory::Org(tongxin_domain::registry::OrgId(*o)),
                 (None, None) => Territory::All,
             };
             let territory = store.coverage_territory(&system, Some(territory)).await?;

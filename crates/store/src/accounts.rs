@@ -112,7 +112,7 @@ impl Store {
             self.known_division(d).await?;
         }
         if let Some(o) = scope_org_id {
-            self.org_path(o)
+            self.org_path(tongxin_domain::registry::OrgId(o))
                 .await
                 .map_err(|_| StoreError::Reference { field: "scope_org_id" })?;
         }
@@ -204,7 +204,7 @@ impl Store {
         } else {
             let division = m.scope_division.as_deref().and_then(|d| DivisionCode::parse(d).ok());
             let org = match m.scope_org_id {
-                Some(o) => Some(self.org_path(o).await?),
+                Some(o) => Some(self.org_path(tongxin_domain::registry::OrgId(o)).await?),
                 None => None,
             };
             Scope::Within { division, org }

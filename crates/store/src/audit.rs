@@ -8,7 +8,7 @@ use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, Query
 use serde::Serialize;
 
 /// One audit entry as shown in a record's history.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct AuditEntry {
     pub id: i64,
     pub at: DateTime<Utc>,
@@ -16,6 +16,9 @@ pub struct AuditEntry {
     pub action: String,
     pub entity: String,
     pub entity_id: Option<i64>,
+    /// Records created in bulk share one entry: `entity_id` to `entity_id_last`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub entity_id_last: Option<i64>,
     pub before: Option<serde_json::Value>,
     pub after: Option<serde_json::Value>,
 }
@@ -29,6 +32,7 @@ impl From<audit::Model> for AuditEntry {
             action: m.action,
             entity: m.entity,
             entity_id: m.entity_id,
+            entity_id_last: m.entity_id_last,
             before: m.before,
             after: m.after,
         }
@@ -56,6 +60,7 @@ pub(crate) async fn record<C: ConnectionTrait>(
         action: Set(action.into()),
         entity: Set(entity.into()),
         entity_id: Set(entity_id),
+        entity_id_last: Set(None),
         before: Set(before),
         after: Set(after),
         ..Default::default()
@@ -68,14 +73,31 @@ pub(crate) async fn record<C: ConnectionTrait>(
 impl Store {
     /// The history of one record, newest first. The caller must already have shown the
     /// record is in scope (the registry functions do).
+    /// A record created by an import has its creation in the import's entry for the run
+    /// of ids it belongs to (shown as this record's own).
     pub(crate) async fn history_of(&self, entity: &str, id: i64) -> Result<Vec<AuditEntry>> {
-        let rows = audit::Entity::find()
+        let mut rows = audit::Entity::find()
             .filter(audit::Column::Entity.eq(entity))
             .filter(audit::Column::EntityId.eq(id))
+            .filter(audit::Column::EntityIdLast.is_null())
             .order_by_desc(audit::Column::Id)
             .limit(200)
             .all(&self.read)
             .await?;
+        // Runs are few (one per import and chunk): the index on the run's end finds them.
+        let created = audit::Entity::find()
+            .filter(audit::Column::Entity.eq(entity))
+            .filter(audit::Column::EntityIdLast.gte(id))
+            .filter(audit::Column::EntityId.lte(id))
+            .all(&self.read)
+            .await?;
+        rows.extend(created.into_iter().map(|m| audit::Model {
+            entity_id: Some(id),
+            entity_id_last: None,
+            ..m
+        }));
+        rows.sort_by_key(|m| std::cmp::Reverse(m.id));
+        rows.truncate(200);
         Ok(rows.into_iter().map(Into::into).collect())
     }
 

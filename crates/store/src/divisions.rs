@@ -14,7 +14,7 @@ const SHANGHAI_CSV: &str = include_str!("../data/divisions-shanghai.csv");
 /// Rows per INSERT: 4 columns × 1,000 stays well under SQLite's 32,766 bound parameters.
 const BATCH: usize = 1000;
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct Division {
     pub code: String,
     pub name: String,

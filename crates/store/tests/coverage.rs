@@ -7,7 +7,9 @@ use common::store;
 use proptest::prelude::*;
 use tongxin_domain::codes::{DivisionCode, ResidentId};
 use tongxin_domain::coverage::Figures;
-use tongxin_domain::registry::{CarrierFields, MemberFields, OrgFields, UnitFields};
+use tongxin_domain::registry::{
+    CarrierFields, CarrierId, InstructorId, MemberFields, MemberId, OrgFields, OrgId, UnitFields, UnitId,
+};
 use tongxin_store::coverage::Territory;
 use tongxin_store::registry::{MemberInput, OrgInput, UnitInput};
 use tongxin_store::{Actor, Store};
@@ -35,12 +37,12 @@ impl Ground<'_> {
         self.n += 1;
         self.n
     }
-    async fn carrier(&mut self, division: &str, kind: &str) -> i64 {
+    async fn carrier(&mut self, division: &str, kind: &str) -> CarrierId {
         let n = self.next();
         let f = CarrierFields::parse(&format!("载体{n}"), kind, false, division, "", None).expect("carrier");
         self.s.create_carrier(&sys(), f).await.expect("carrier").id
     }
-    async fn unit(&mut self, division: &str, carrier: Option<i64>, instructor: Option<i64>) -> i64 {
+    async fn unit(&mut self, division: &str, carrier: Option<CarrierId>, instructor: Option<InstructorId>) -> UnitId {
         let n = self.next();
         let fields = UnitFields::parse(&format!("单位{n}"), "企业", "", "", division, "").expect("unit");
         let i = UnitInput {
@@ -50,7 +52,7 @@ impl Ground<'_> {
         };
         self.s.create_unit(&sys(), i).await.expect("unit").id
     }
-    async fn org(&mut self, kind: &str, division: &str, units: Vec<i64>, carrier: Option<i64>) -> i64 {
+    async fn org(&mut self, kind: &str, division: &str, units: Vec<UnitId>, carrier: Option<CarrierId>) -> OrgId {
         let n = self.next();
         let fields = OrgFields::parse(&format!("党组织{n}"), kind, division, "", None, None).expect("org");
         let i = OrgInput {
@@ -61,7 +63,7 @@ impl Ground<'_> {
         };
         self.s.create_org(&sys(), i).await.expect("org").id
     }
-    async fn member(&mut self, org: i64, unit: Option<i64>, full: bool) -> i64 {
+    async fn member(&mut self, org: OrgId, unit: Option<UnitId>, full: bool) -> MemberId {
         let n = self.next();
         let id = ResidentId::with_check(&format!(
             "3101061980{:02}{:02}{:03}",
@@ -87,7 +89,7 @@ async fn figures(s: &Store, division: &str) -> Figures {
         .expect("summary")
 }
 
-async fn instructor(s: &Store) -> i64 {
+async fn instructor(s: &Store) -> InstructorId {
     s.ensure_instructor(&sys(), "王指导员", None, &code(STREET))
         .await
         .expect("instructor")
@@ -191,7 +193,7 @@ async fn an_organisation_subtree_and_changing_rules() {
         g.member(branch, Some(u), true).await;
     }
     let f = s.coverage_summary(&Territory::Org(branch)).await.expect("org summary");
-    assert_eq!(f.org, Some(branch));
+    assert_eq!(f.org, Some(branch.0));
     assert_eq!(
         (f.units_total, f.units_org_covered, f.members_full, f.party_orgs),
         (1, 1, 3, 1)
@@ -278,7 +280,7 @@ fn edit() -> impl Strategy<Value = Edit> {
     ]
 }
 
-fn pick(ids: &[i64], i: usize) -> Option<i64> {
+fn pick<T: Copy>(ids: &[T], i: usize) -> Option<T> {
     (!ids.is_empty()).then(|| ids[i % ids.len()])
 }
 
@@ -324,7 +326,7 @@ async fn apply(s: &Store, edits: &[Edit]) {
                 carrier,
             } => {
                 let kind = ["党支部", "联合党支部", "党委"][*kind];
-                let attached: Vec<i64> = us.iter().filter_map(|i| pick(&units, *i)).collect();
+                let attached: Vec<UnitId> = us.iter().filter_map(|i| pick(&units, *i)).collect();
                 orgs.push(
                     g.org(kind, STREET, attached, carrier.and_then(|c| pick(&carriers, c)))
                         .await,
@@ -430,7 +432,7 @@ async fn gap_lists_name_what_to_fix() {
         .await
         .expect("gaps");
     assert_eq!(p.total, 1);
-    assert_eq!((p.items[0].id, p.items[0].link()), (bare, format!("/units/{bare}")));
+    assert_eq!((p.items[0].id, p.items[0].link()), (bare.0, format!("/units/{bare}")));
     assert_eq!(p.items[0].carrier_name.as_deref(), Some("载体1"));
     let _ = elsewhere;
 
@@ -439,7 +441,7 @@ async fn gap_lists_name_what_to_fix() {
         .coverage_gaps(&street, GapKind::CarriersNotCovered, &page(Some("-units_total")))
         .await
         .expect("carriers");
-    assert_eq!(p.items.iter().map(|r| r.id).collect::<Vec<_>>(), vec![tower, empty]);
+    assert_eq!(p.items.iter().map(|r| r.id).collect::<Vec<_>>(), vec![tower.0, empty.0]);
     assert_eq!(
         p.items[0].uncovered.iter().map(|u| u.id).collect::<Vec<_>>(),
         vec![bare]
@@ -462,7 +464,7 @@ async fn gap_lists_name_what_to_fix() {
         .expect("over");
     assert_eq!(
         p.items.iter().map(|r| (r.id, r.reasons.clone())).collect::<Vec<_>>(),
-        vec![(joint, vec!["joint_branch_units"])]
+        vec![(joint.0, vec!["joint_branch_units"])]
     );
     let p = s
         .coverage_gaps(&street, GapKind::ShouldSetUp, &page(None))
@@ -470,7 +472,7 @@ async fn gap_lists_name_what_to_fix() {
         .expect("set up");
     assert_eq!(
         p.items.iter().map(|r| (r.id, r.full_members)).collect::<Vec<_>>(),
-        vec![(six[0], Some(3))]
+        vec![(six[0].0, Some(3))]
     );
     assert_eq!(
         p.items[0].status,
@@ -511,7 +513,7 @@ async fn gap_lists_name_what_to_fix() {
     use tongxin_domain::coverage::Renewal;
     assert_eq!(
         got,
-        vec![(overdue, Some(Renewal::Overdue)), (soon, Some(Renewal::DueSoon))]
+        vec![(overdue.0, Some(Renewal::Overdue)), (soon.0, Some(Renewal::DueSoon))]
     );
 
     // Search, kind filter and paging.
@@ -649,7 +651,7 @@ async fn a_lead_firms_network_and_its_coverage() {
     };
     let c = s.chain_coverage(&street_office, hq).await.expect("chain in scope");
     assert_eq!(c.network.total, 4);
-    let mut named: Vec<i64> = c.units.iter().map(|u| u.id).collect();
+    let mut named: Vec<UnitId> = c.units.iter().map(|u| u.id).collect();
     named.sort_unstable();
     assert_eq!(named, [near, sub]);
     assert_eq!(c.units_outside_territory, 2);
@@ -686,7 +688,7 @@ async fn a_branch_of_more_than_fifty_members_is_flagged() {
             .iter()
             .map(|r| (r.id, r.members, r.reasons.clone()))
             .collect::<Vec<_>>(),
-        vec![(branch, Some(51), vec!["branch_members"])]
+        vec![(branch.0, Some(51), vec!["branch_members"])]
     );
     let v = s.get_member(&sys(), first).await.expect("member").version;
     s.archive_member(&sys(), first, v, true).await.expect("leave");

@@ -5,12 +5,12 @@ mod common;
 use common::store;
 use tongxin_domain::access::Role;
 use tongxin_domain::codes::{CreditCode, DivisionCode, ResidentId};
-use tongxin_domain::registry::{MemberFields, OrgFields, OrgPath, UnitFields};
+use tongxin_domain::registry::{MemberFields, OrgFields, OrgId, OrgPath, UnitFields, UnitId};
 use tongxin_domain::scope::Scope;
 use tongxin_store::registry::{ListQuery, MemberInput, OrgInput, UnitInput};
 use tongxin_store::{Actor, StoreError};
 
-fn org(name: &str, kind: &str, parent: Option<i64>, units: Vec<i64>) -> OrgInput {
+fn org(name: &str, kind: &str, parent: Option<OrgId>, units: Vec<UnitId>) -> OrgInput {
     OrgInput {
         fields: OrgFields::parse(name, kind, "310106012", "", None, None).expect("org"),
         parent_id: parent,
@@ -76,7 +76,7 @@ async fn moving_an_organisation_moves_its_subtree_and_its_members_scope() {
     .await
     .expect("member");
 
-    let secretary_of = |root: i64| Actor {
+    let secretary_of = |root: OrgId| Actor {
         account_id: None,
         username: "sec".into(),
         role: Role::BranchSecretary,
@@ -156,9 +156,69 @@ async fn optimistic_locking_and_duplicates() {
         scope: Scope::division(DivisionCode::parse("310106013").expect("c")),
     };
     assert!(matches!(s.get_unit(&other, u.id).await, Err(StoreError::NotFound)));
-    assert!(matches!(s.get_unit(&sys, 999_999).await, Err(StoreError::NotFound)));
+    assert!(matches!(
+        s.get_unit(&sys, UnitId(999_999)).await,
+        Err(StoreError::NotFound)
+    ));
     assert!(matches!(
         s.update_unit(&other, u.id, 2, &input("越权").into()).await,
         Err(StoreError::NotFound)
     ));
+}
+
+/// An import's units share one history entry per run of ids, and each unit's history
+/// still begins with its creation, naming the file.
+#[tokio::test]
+async fn imported_records_keep_their_creation_in_history_without_a_row_each() {
+    let (s, _dir) = store().await;
+    let sys = Actor::system("t");
+    let mut csv = String::from("单位名称,单位类别,所在街道\n");
+    for i in 0..300 {
+        csv.push_str(&format!("导入企业{i},企业,310106012\n"));
+    }
+    let tables =
+        tongxin_import::read_tables(csv.as_bytes(), "年报.csv", Some(tongxin_import::Kind::Units)).expect("read");
+    let report = s
+        .import_file_with(
+            &sys,
+            &tables,
+            tongxin_store::bulk::ImportMode::default(),
+            "年报.csv",
+            &tongxin_store::bulk::Silent,
+        )
+        .await
+        .expect("import");
+    assert!(report.committed && report.errors.is_empty(), "{report:?}");
+    // 300 units, one creation entry (their ids are one run), plus the import's own.
+    assert_eq!(s.audit_count("create").await.expect("count"), 1);
+    let units = s
+        .list_units(
+            &sys,
+            &ListQuery {
+                per_page: Some(500),
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("units");
+    assert_eq!(units.total, 300);
+    for u in [&units.items[0], &units.items[150], &units.items[299]] {
+        let h = s.unit_history(&sys, u.id).await.expect("history");
+        assert_eq!(h.len(), 1, "{h:?}");
+        assert_eq!(h[0].action, "create");
+        assert_eq!(h[0].entity_id, Some(u.id.0));
+        assert_eq!(h[0].after.as_ref().expect("after")["import"], "年报.csv");
+    }
+    // A later edit follows the creation in the history.
+    let u = &units.items[7];
+    let patch = tongxin_store::registry::UnitPatch {
+        employees: Some("54".into()),
+        ..Default::default()
+    };
+    s.update_unit(&sys, u.id, u.version, &patch).await.expect("edit");
+    let h = s.unit_history(&sys, u.id).await.expect("history");
+    assert_eq!(
+        h.iter().map(|e| e.action.as_str()).collect::<Vec<_>>(),
+        ["update", "create"]
+    );
 }

@@ -11,7 +11,10 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::NaiveDate;
 use serde::{Deserialize, Deserializer, Serialize};
-use tongxin_domain::registry::{CarrierFields, Labelled, MemberFields, OrgFields, UnitFields, UnitLinkKind};
+use tongxin_domain::registry::{
+    CarrierFields, CarrierId, InstructorId, Labelled, MemberFields, MemberId, OrgFields, OrgId, UnitFields, UnitId,
+    UnitLinkKind,
+};
 use tongxin_store::StoreError;
 use tongxin_store::bulk::ImportMode;
 use tongxin_store::registry::{
@@ -20,157 +23,163 @@ use tongxin_store::registry::{
 
 /// The registry's, the import's and the accounts' API routes (see [`crate::openapi`]).
 pub(crate) fn table() -> Vec<Mounted> {
-    use crate::openapi::{get, post, put, schema_of};
+    use crate::openapi::{get, list_of, page_of, post, put, schema_of};
+    use tongxin_store::audit::AuditEntry;
+    use tongxin_store::bulk::ImportReport;
+    use tongxin_store::divisions::Division;
+    use tongxin_store::registry::{
+        CarrierView, InstructorView, MemberView, OrgView, RevealedMember, UnitLinkView, UnitView,
+    };
     vec![
         post(
             "/api/v1/auth/login",
             "Log in with username and password; sets a session cookie, returns the CSRF token",
             auth::api_login,
-        )
+        ).returns(schema_of::<auth::LoginResponse>)
         .body(schema_of::<auth::LoginRequest>)
         .layer(|h| h.layer(axum::extract::DefaultBodyLimit::max(auth::LOGIN_BODY_BYTES))),
-        post("/api/v1/auth/logout", "End the session", auth::api_logout),
-        get("/api/v1/me", "The caller's account, role and scope", me),
-        get("/api/v1/divisions/{code}", "One administrative division", division),
+        post("/api/v1/auth/logout", "End the session", auth::api_logout).no_content(),
+        get("/api/v1/me", "The caller's account, role and scope", me).returns(schema_of::<Me>),
+        get("/api/v1/divisions/{code}", "One administrative division", division).returns(schema_of::<Division>),
         get(
             "/api/v1/divisions/{code}/children",
             "Divisions directly below one (within the caller's territory)",
             division_children,
-        ),
+        ).returns(list_of::<Division>),
         get(
             "/api/v1/carriers",
             "List carriers in scope (q, division, kind, archived, sort, page, per_page)",
             list_carriers,
-        ),
-        post("/api/v1/carriers", "Create a carrier", create_carrier).body(schema_of::<CarrierBody>),
-        get("/api/v1/carriers/{id}", "One carrier", get_carrier),
+        ).returns(page_of::<CarrierView>),
+        post("/api/v1/carriers", "Create a carrier", create_carrier).returns(schema_of::<CarrierView>).body(schema_of::<CarrierBody>),
+        get("/api/v1/carriers/{id}", "One carrier", get_carrier).returns(schema_of::<CarrierView>),
         put(
             "/api/v1/carriers/{id}",
             "Edit a carrier: only the fields sent change (send the version you read)",
             update_carrier,
-        )
+        ).returns(schema_of::<CarrierView>)
         .body(schema_of::<CarrierBody>),
         post(
             "/api/v1/carriers/{id}/archive",
             "Archive or restore a carrier",
             archive_carrier,
-        )
+        ).returns(schema_of::<CarrierView>)
         .body(schema_of::<ArchiveBody>),
         get(
             "/api/v1/carriers/{id}/history",
             "Change history of a carrier",
             carrier_history,
-        ),
-        get("/api/v1/carriers/{id}/units", "Units in a carrier", carrier_units),
-        get("/api/v1/units", "List units in scope", list_units),
-        post("/api/v1/units", "Create a unit", create_unit).body(schema_of::<UnitBody>),
-        get("/api/v1/units/{id}", "One unit", get_unit),
+        ).returns(list_of::<AuditEntry>),
+        get("/api/v1/carriers/{id}/units", "Units in a carrier", carrier_units).returns(page_of::<UnitView>),
+        get("/api/v1/units", "List units in scope", list_units).returns(page_of::<UnitView>),
+        post("/api/v1/units", "Create a unit", create_unit).returns(schema_of::<UnitView>).body(schema_of::<UnitBody>),
+        get("/api/v1/units/{id}", "One unit", get_unit).returns(schema_of::<UnitView>),
         put(
             "/api/v1/units/{id}",
             "Edit a unit: only the fields sent change (send the version you read)",
             update_unit,
-        )
+        ).returns(schema_of::<UnitView>)
         .body(schema_of::<UnitBody>),
-        post("/api/v1/units/{id}/archive", "Archive or restore a unit", archive_unit).body(schema_of::<ArchiveBody>),
-        get("/api/v1/units/{id}/history", "Change history of a unit", unit_history),
-        get("/api/v1/units/{id}/links", "Network links of a unit", unit_links),
+        post("/api/v1/units/{id}/archive", "Archive or restore a unit", archive_unit).returns(schema_of::<UnitView>).body(schema_of::<ArchiveBody>),
+        get("/api/v1/units/{id}/history", "Change history of a unit", unit_history).returns(list_of::<AuditEntry>),
+        get("/api/v1/units/{id}/links", "Network links of a unit", unit_links).returns(list_of::<UnitLinkView>),
         post(
             "/api/v1/units/{id}/links",
             "Add a network link (headquarters_of, franchisee_of, supplier_of)",
             link_unit,
-        )
+        ).no_content()
         .body(schema_of::<LinkBody>),
-        get("/api/v1/orgs", "List party organisations in scope", list_orgs),
-        post("/api/v1/orgs", "Create a party organisation", create_org).body(schema_of::<OrgBody>),
-        get("/api/v1/orgs/{id}", "One party organisation", get_org),
+        get("/api/v1/orgs", "List party organisations in scope", list_orgs).returns(page_of::<OrgView>),
+        post("/api/v1/orgs", "Create a party organisation", create_org).returns(schema_of::<OrgView>).body(schema_of::<OrgBody>),
+        get("/api/v1/orgs/{id}", "One party organisation", get_org).returns(schema_of::<OrgView>),
         put(
             "/api/v1/orgs/{id}",
             "Edit a party organisation: only the fields sent change (send the version you read)",
             update_org,
-        )
+        ).returns(schema_of::<OrgView>)
         .body(schema_of::<OrgBody>),
         post(
             "/api/v1/orgs/{id}/archive",
             "Archive or restore a party organisation",
             archive_org,
-        )
+        ).returns(schema_of::<OrgView>)
         .body(schema_of::<ArchiveBody>),
         get(
             "/api/v1/orgs/{id}/history",
             "Change history of a party organisation",
             org_history,
-        ),
+        ).returns(list_of::<AuditEntry>),
         get(
             "/api/v1/orgs/{id}/members",
             "Members of a party organisation",
             org_members,
-        ),
+        ).returns(page_of::<MemberView>),
         get(
             "/api/v1/members",
             "List members in scope (personal data masked)",
             list_members,
-        ),
-        post("/api/v1/members", "Create a member record", create_member).body(schema_of::<MemberBody>),
+        ).returns(page_of::<MemberView>),
+        post("/api/v1/members", "Create a member record", create_member).returns(schema_of::<MemberView>).body(schema_of::<MemberBody>),
         post(
             "/api/v1/members/search",
             "Search members with the query in the body (a full resident ID never goes in a URL)",
             search_members,
-        ),
-        get("/api/v1/members/{id}", "One member (masked)", get_member),
+        ).returns(page_of::<MemberView>),
+        get("/api/v1/members/{id}", "One member (masked)", get_member).returns(schema_of::<MemberView>),
         put(
             "/api/v1/members/{id}",
             "Edit a member: only the fields sent change (send the version you read)",
             update_member,
-        )
+        ).returns(schema_of::<MemberView>)
         .body(schema_of::<MemberBody>),
         post(
             "/api/v1/members/{id}/archive",
             "Archive or restore a member",
             archive_member,
-        )
+        ).returns(schema_of::<MemberView>)
         .body(schema_of::<ArchiveBody>),
         get(
             "/api/v1/members/{id}/history",
             "Change history of a member",
             member_history,
-        ),
+        ).returns(list_of::<AuditEntry>),
         post(
             "/api/v1/members/{id}/reveal",
             "Full resident ID and phone of a member (audited)",
             reveal_member,
-        ),
-        get("/api/v1/audit", "The audit log (administrators)", audit_log),
+        ).returns(schema_of::<RevealedMember>),
+        get("/api/v1/audit", "The audit log (administrators)", audit_log).returns(list_of::<AuditEntry>),
         get(
             "/api/v1/instructors",
             "Party-building instructors in scope",
             list_instructors,
-        ),
+        ).returns(list_of::<InstructorView>),
         post(
             "/api/v1/instructors",
             "Record a party-building instructor (name, phone, division)",
             create_instructor,
-        )
+        ).returns(schema_of::<InstructorView>)
         .body(schema_of::<InstructorBody>),
         post(
             "/api/v1/import",
             "Import workbooks (multipart files; dry_run, skip_invalid, kind); needs the import/export right",
             import,
-        ),
+        ).returns_or_workbook(schema_of::<ImportReport>),
         get(
             "/api/v1/import/template/{kind}",
             "The import template of carriers, units, orgs or members: header row, example row, accepted values",
             import_template,
-        ),
+        ).workbook(),
         get(
             "/api/v1/export/{kind}",
             "Export carriers, units, orgs or members as xlsx, personal data masked (division); needs the import/export right",
             export,
-        ),
+        ).workbook(),
         post(
             "/api/v1/export/{kind}",
             "Export as xlsx; with reveal=true and the caller's password, full IDs and phones (audited, no-store)",
             export_post,
-        )
+        ).workbook()
         .body(schema_of::<ExportBody>),
     ]
 }
@@ -306,8 +315,8 @@ impl UnitBody {
         )?;
         Ok(UnitInput {
             fields,
-            carrier_id: self.carrier_id.flatten(),
-            instructor_id: self.instructor_id.flatten(),
+            carrier_id: self.carrier_id.flatten().map(CarrierId),
+            instructor_id: self.instructor_id.flatten().map(InstructorId),
         })
     }
 
@@ -319,8 +328,8 @@ impl UnitBody {
             employees: self.employees.clone(),
             division: self.division.clone(),
             address: self.address.clone(),
-            carrier_id: self.carrier_id,
-            instructor_id: self.instructor_id,
+            carrier_id: self.carrier_id.map(|c| c.map(CarrierId)),
+            instructor_id: self.instructor_id.map(|i| i.map(InstructorId)),
         }
     }
 }
@@ -361,9 +370,9 @@ impl OrgBody {
         )?;
         Ok(OrgInput {
             fields,
-            parent_id: self.parent_id.flatten(),
-            carrier_id: self.carrier_id.flatten(),
-            unit_ids: self.unit_ids.clone().unwrap_or_default(),
+            parent_id: self.parent_id.flatten().map(OrgId),
+            carrier_id: self.carrier_id.flatten().map(CarrierId),
+            unit_ids: self.unit_ids().unwrap_or_default(),
         })
     }
 
@@ -375,10 +384,16 @@ impl OrgBody {
             secretary: self.secretary.clone(),
             founded_on: self.founded_on,
             term_ends_on: self.term_ends_on,
-            parent_id: self.parent_id,
-            carrier_id: self.carrier_id,
-            unit_ids: self.unit_ids.clone(),
+            parent_id: self.parent_id.map(|p| p.map(OrgId)),
+            carrier_id: self.carrier_id.map(|c| c.map(CarrierId)),
+            unit_ids: self.unit_ids(),
         }
+    }
+
+    fn unit_ids(&self) -> Option<Vec<UnitId>> {
+        self.unit_ids
+            .as_ref()
+            .map(|us| us.iter().copied().map(UnitId).collect())
     }
 }
 
@@ -411,12 +426,12 @@ impl MemberBody {
             text(&self.phone),
             self.joined_on.flatten(),
         );
-        let org_id = self.org_id.ok_or(StoreError::Reference { field: "org_id" });
+        let org_id = self.org_id.map(OrgId).ok_or(StoreError::Reference { field: "org_id" });
         match (fields, org_id) {
             (Ok(fields), Ok(org_id)) => Ok(MemberInput {
                 fields,
                 org_id,
-                work_unit_id: self.work_unit_id.flatten(),
+                work_unit_id: self.work_unit_id.flatten().map(UnitId),
             }),
             (Err(e), _) => Err(StoreError::Invalid(e)),
             (_, Err(e)) => Err(e),
@@ -430,8 +445,8 @@ impl MemberBody {
             resident_id: self.resident_id.clone(),
             phone: self.phone.clone(),
             joined_on: self.joined_on,
-            org_id: self.org_id,
-            work_unit_id: self.work_unit_id,
+            org_id: self.org_id.map(OrgId),
+            work_unit_id: self.work_unit_id.map(|u| u.map(UnitId)),
         }
     }
 }
@@ -455,7 +470,7 @@ fn version_of(v: Option<i64>) -> Result<i64, ApiError> {
     })
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct Me {
     username: String,
     role: String,
@@ -553,7 +568,7 @@ async fn audit_log(
 }
 
 macro_rules! record_routes {
-    ($list:ident, $get:ident, $history:ident, $archive:ident, $store_list:ident, $store_get:ident, $store_history:ident, $store_archive:ident) => {
+    ($id:ty, $list:ident, $get:ident, $history:ident, $archive:ident, $store_list:ident, $store_get:ident, $store_history:ident, $store_archive:ident) => {
         async fn $list(
             State(s): State<AppState>,
             ApiAuth(a): ApiAuth,
@@ -565,21 +580,21 @@ macro_rules! record_routes {
         async fn $get(
             State(s): State<AppState>,
             ApiAuth(a): ApiAuth,
-            Path(id): Path<i64>,
+            Path(id): Path<$id>,
         ) -> Result<Response, ApiError> {
             Ok(Json(s.store.$store_get(&a.actor, id).await?).into_response())
         }
         async fn $history(
             State(s): State<AppState>,
             ApiAuth(a): ApiAuth,
-            Path(id): Path<i64>,
+            Path(id): Path<$id>,
         ) -> Result<Response, ApiError> {
             Ok(Json(s.store.$store_history(&a.actor, id).await?).into_response())
         }
         async fn $archive(
             State(s): State<AppState>,
             ApiAuth(a): ApiAuth,
-            Path(id): Path<i64>,
+            Path(id): Path<$id>,
             Json(b): Json<ArchiveBody>,
         ) -> Result<Response, ApiError> {
             Ok(Json(
@@ -593,6 +608,7 @@ macro_rules! record_routes {
 }
 
 record_routes!(
+    CarrierId,
     list_carriers,
     get_carrier,
     carrier_history,
@@ -603,6 +619,7 @@ record_routes!(
     archive_carrier
 );
 record_routes!(
+    UnitId,
     list_units,
     get_unit,
     unit_history,
@@ -613,6 +630,7 @@ record_routes!(
     archive_unit
 );
 record_routes!(
+    OrgId,
     list_orgs,
     get_org,
     org_history,
@@ -623,6 +641,7 @@ record_routes!(
     archive_org
 );
 record_routes!(
+    MemberId,
     list_members,
     get_member,
     member_history,
@@ -647,7 +666,7 @@ async fn create_carrier(
 async fn update_carrier(
     State(s): State<AppState>,
     ApiAuth(a): ApiAuth,
-    Path(id): Path<i64>,
+    Path(id): Path<CarrierId>,
     Json(b): Json<CarrierBody>,
 ) -> Result<Response, ApiError> {
     // The right before the body: a role that may not write learns nothing of the rules.
@@ -659,7 +678,7 @@ async fn update_carrier(
 async fn carrier_units(
     State(s): State<AppState>,
     ApiAuth(a): ApiAuth,
-    Path(id): Path<i64>,
+    Path(id): Path<CarrierId>,
     Query(q): Query<ListQuery>,
 ) -> Result<Response, ApiError> {
     Ok(Json(s.store.units_of_carrier(&a.actor, id, &q).await?).into_response())
@@ -679,7 +698,7 @@ async fn create_unit(
 async fn update_unit(
     State(s): State<AppState>,
     ApiAuth(a): ApiAuth,
-    Path(id): Path<i64>,
+    Path(id): Path<UnitId>,
     Json(b): Json<UnitBody>,
 ) -> Result<Response, ApiError> {
     // The right before the body: a role that may not write learns nothing of the rules.
@@ -688,7 +707,11 @@ async fn update_unit(
     Ok(Json(s.store.update_unit(&a.actor, id, version, &b.patch()).await?).into_response())
 }
 
-async fn unit_links(State(s): State<AppState>, ApiAuth(a): ApiAuth, Path(id): Path<i64>) -> Result<Response, ApiError> {
+async fn unit_links(
+    State(s): State<AppState>,
+    ApiAuth(a): ApiAuth,
+    Path(id): Path<UnitId>,
+) -> Result<Response, ApiError> {
     Ok(Json(s.store.unit_links(&a.actor, id).await?).into_response())
 }
 
@@ -696,13 +719,13 @@ async fn unit_links(State(s): State<AppState>, ApiAuth(a): ApiAuth, Path(id): Pa
 pub struct LinkBody {
     /// `headquarters_of`, `franchisee_of` or `supplier_of`.
     pub kind: String,
-    pub other_unit_id: i64,
+    pub other_unit_id: UnitId,
 }
 
 async fn link_unit(
     State(s): State<AppState>,
     ApiAuth(a): ApiAuth,
-    Path(id): Path<i64>,
+    Path(id): Path<UnitId>,
     Json(b): Json<LinkBody>,
 ) -> Result<Response, ApiError> {
     let kind = UnitLinkKind::parse_any(&b.kind).ok_or(StoreError::Invalid(vec![
@@ -726,7 +749,7 @@ async fn create_org(
 async fn update_org(
     State(s): State<AppState>,
     ApiAuth(a): ApiAuth,
-    Path(id): Path<i64>,
+    Path(id): Path<OrgId>,
     Json(b): Json<OrgBody>,
 ) -> Result<Response, ApiError> {
     // The right before the body: a role that may not write learns nothing of the rules.
@@ -738,7 +761,7 @@ async fn update_org(
 async fn org_members(
     State(s): State<AppState>,
     ApiAuth(a): ApiAuth,
-    Path(id): Path<i64>,
+    Path(id): Path<OrgId>,
     Query(q): Query<ListQuery>,
 ) -> Result<Response, ApiError> {
     Ok(Json(s.store.members_of_org(&a.actor, id, &q).await?).into_response())
@@ -758,7 +781,7 @@ async fn create_member(
 async fn update_member(
     State(s): State<AppState>,
     ApiAuth(a): ApiAuth,
-    Path(id): Path<i64>,
+    Path(id): Path<MemberId>,
     Json(b): Json<MemberBody>,
 ) -> Result<Response, ApiError> {
     // The right before the body: a role that may not write learns nothing of the rules.
@@ -770,7 +793,7 @@ async fn update_member(
 async fn reveal_member(
     State(s): State<AppState>,
     ApiAuth(a): ApiAuth,
-    Path(id): Path<i64>,
+    Path(id): Path<MemberId>,
 ) -> Result<Response, ApiError> {
     let mut r = Json(s.store.reveal_member(&a.actor, id).await?).into_response();
     no_store(&mut r);

@@ -15,7 +15,9 @@ use serde::Deserialize;
 use std::collections::HashMap;
 use tongxin_domain::access::Action;
 use tongxin_domain::codes::DivisionCode;
-use tongxin_domain::registry::{CarrierKind, Labelled, MemberStatus, OrgKind, UnitKind};
+use tongxin_domain::registry::{
+    CarrierId, CarrierKind, Labelled, MemberId, MemberStatus, OrgId, OrgKind, UnitId, UnitKind,
+};
 use tongxin_store::Actor;
 use tongxin_store::audit::AuditEntry;
 use tongxin_store::bulk::{ImportMode, ImportReport};
@@ -563,7 +565,7 @@ async fn list_view(state: &AppState, headers: &HeaderMap, a: &auth::Auth, kind: 
                     .items
                     .iter()
                     .map(|c| Row {
-                        id: c.id,
+                        id: c.id.0,
                         cells: vec![
                             c.name.clone(),
                             c.kind_label.clone(),
@@ -592,7 +594,7 @@ async fn list_view(state: &AppState, headers: &HeaderMap, a: &auth::Auth, kind: 
                     .items
                     .iter()
                     .map(|u| Row {
-                        id: u.id,
+                        id: u.id.0,
                         cells: vec![
                             u.name.clone(),
                             u.kind_label.clone(),
@@ -623,7 +625,7 @@ async fn list_view(state: &AppState, headers: &HeaderMap, a: &auth::Auth, kind: 
                     .items
                     .iter()
                     .map(|o| Row {
-                        id: o.id,
+                        id: o.id.0,
                         cells: vec![
                             o.name.clone(),
                             o.kind_label.clone(),
@@ -654,7 +656,7 @@ async fn list_view(state: &AppState, headers: &HeaderMap, a: &auth::Auth, kind: 
                     .items
                     .iter()
                     .map(|m| Row {
-                        id: m.id,
+                        id: m.id.0,
                         cells: vec![
                             m.name.clone(),
                             m.status_label.clone(),
@@ -803,11 +805,11 @@ async fn detail_view(
     let result: Result<DetailParts, ApiError> = async {
         Ok(match rk {
             RecordKind::Carriers => {
-                let c = s.get_carrier(actor, id).await?;
+                let c = s.get_carrier(actor, CarrierId(id)).await?;
                 let units = s
                     .units_of_carrier(
                         actor,
-                        id,
+                        CarrierId(id),
                         &ListQuery {
                             per_page: Some(100),
                             ..Default::default()
@@ -839,13 +841,13 @@ async fn detail_view(
                     c.archived,
                     props,
                     sections,
-                    s.carrier_history(actor, id).await?,
+                    s.carrier_history(actor, CarrierId(id)).await?,
                 )
             }
             RecordKind::Units => {
-                let u = s.get_unit(actor, id).await?;
-                let orgs = s.orgs_of_unit(actor, id).await?;
-                let links = s.unit_links(actor, id).await?;
+                let u = s.get_unit(actor, UnitId(id)).await?;
+                let orgs = s.orgs_of_unit(actor, UnitId(id)).await?;
+                let links = s.unit_links(actor, UnitId(id)).await?;
                 let props = vec![
                     (t("field.kind"), u.kind_label.clone(), None),
                     (t("field.credit_code"), opt(&u.credit_code), None),
@@ -902,15 +904,15 @@ async fn detail_view(
                     u.archived,
                     props,
                     sections,
-                    s.unit_history(actor, id).await?,
+                    s.unit_history(actor, UnitId(id)).await?,
                 )
             }
             RecordKind::Orgs => {
-                let o = s.get_org(actor, id).await?;
+                let o = s.get_org(actor, OrgId(id)).await?;
                 let members = s
                     .members_of_org(
                         actor,
-                        id,
+                        OrgId(id),
                         &ListQuery {
                             per_page: Some(100),
                             ..Default::default()
@@ -962,11 +964,11 @@ async fn detail_view(
                     o.archived,
                     props,
                     sections,
-                    s.org_history(actor, id).await?,
+                    s.org_history(actor, OrgId(id)).await?,
                 )
             }
             RecordKind::Members => {
-                let m = s.get_member(actor, id).await?;
+                let m = s.get_member(actor, MemberId(id)).await?;
                 let (rid, phone) = match &revealed {
                     Some((r, ph)) => (r.clone(), ph.clone().unwrap_or_default()),
                     None => (m.resident_id_masked.clone(), opt(&m.phone_masked)),
@@ -994,7 +996,7 @@ async fn detail_view(
                     m.archived,
                     props,
                     vec![],
-                    s.member_history(actor, id).await?,
+                    s.member_history(actor, MemberId(id)).await?,
                 )
             }
         })
@@ -1034,7 +1036,7 @@ async fn reveal_submit(
     if kind != "members" {
         return error_page(&headers, Some(&a), ApiError::new(StatusCode::NOT_FOUND, "not_found"));
     }
-    match state.store.reveal_member(&a.actor, id).await {
+    match state.store.reveal_member(&a.actor, MemberId(id)).await {
         Ok(r) => detail_view(&state, &headers, &a, &kind, id, Some((r.resident_id, r.phone))).await,
         Err(e) => error_page(&headers, Some(&a), e.into()),
     }
@@ -1054,10 +1056,19 @@ async fn archive_submit(
     let archived = f.get("archived").is_some_and(|v| v == "true");
     let s = &state.store;
     let r = match RecordKind::parse(&kind) {
-        Some(RecordKind::Carriers) => s.archive_carrier(&a.actor, id, version, archived).await.map(|_| ()),
-        Some(RecordKind::Units) => s.archive_unit(&a.actor, id, version, archived).await.map(|_| ()),
-        Some(RecordKind::Orgs) => s.archive_org(&a.actor, id, version, archived).await.map(|_| ()),
-        Some(RecordKind::Members) => s.archive_member(&a.actor, id, version, archived).await.map(|_| ()),
+        Some(RecordKind::Carriers) => s
+            .archive_carrier(&a.actor, CarrierId(id), version, archived)
+            .await
+            .map(|_| ()),
+        Some(RecordKind::Units) => s
+            .archive_unit(&a.actor, UnitId(id), version, archived)
+            .await
+            .map(|_| ()),
+        Some(RecordKind::Orgs) => s.archive_org(&a.actor, OrgId(id), version, archived).await.map(|_| ()),
+        Some(RecordKind::Members) => s
+            .archive_member(&a.actor, MemberId(id), version, archived)
+            .await
+            .map(|_| ()),
         None => Err(tongxin_store::StoreError::NotFound),
     };
     match r {
@@ -1276,29 +1287,34 @@ async fn save(
         RecordKind::Carriers => {
             let b: CarrierBody = serde_json::from_value(body).map_err(bad)?;
             match id {
-                Some(id) => s.update_carrier(actor, id, version(), &b.patch()).await?.id,
-                None => s.create_carrier(actor, b.input()?).await?.id,
+                Some(id) => {
+                    s.update_carrier(actor, CarrierId(id), version(), &b.patch())
+                        .await?
+                        .id
+                        .0
+                }
+                None => s.create_carrier(actor, b.input()?).await?.id.0,
             }
         }
         RecordKind::Units => {
             let b: UnitBody = serde_json::from_value(body).map_err(bad)?;
             match id {
-                Some(id) => s.update_unit(actor, id, version(), &b.patch()).await?.id,
-                None => s.create_unit(actor, b.input()?).await?.id,
+                Some(id) => s.update_unit(actor, UnitId(id), version(), &b.patch()).await?.id.0,
+                None => s.create_unit(actor, b.input()?).await?.id.0,
             }
         }
         RecordKind::Orgs => {
             let b: OrgBody = serde_json::from_value(body).map_err(bad)?;
             match id {
-                Some(id) => s.update_org(actor, id, version(), &b.patch()).await?.id,
-                None => s.create_org(actor, b.input()?).await?.id,
+                Some(id) => s.update_org(actor, OrgId(id), version(), &b.patch()).await?.id.0,
+                None => s.create_org(actor, b.input()?).await?.id.0,
             }
         }
         RecordKind::Members => {
             let b: MemberBody = serde_json::from_value(body).map_err(bad)?;
             match id {
-                Some(id) => s.update_member(actor, id, version(), &b.patch()).await?.id,
-                None => s.create_member(actor, b.input()?).await?.id,
+                Some(id) => s.update_member(actor, MemberId(id), version(), &b.patch()).await?.id.0,
+                None => s.create_member(actor, b.input()?).await?.id.0,
             }
         }
     })
@@ -1371,7 +1387,7 @@ async fn edit_page(
         };
         match rk {
             RecordKind::Carriers => {
-                let c = s.get_carrier(actor, id).await?;
+                let c = s.get_carrier(actor, CarrierId(id)).await?;
                 put("name", c.name);
                 put("kind", c.kind);
                 put("is_key", c.is_key.to_string());
@@ -1380,7 +1396,7 @@ async fn edit_page(
                 put("version", c.version.to_string());
             }
             RecordKind::Units => {
-                let u = s.get_unit(actor, id).await?;
+                let u = s.get_unit(actor, UnitId(id)).await?;
                 put("name", u.name);
                 put("kind", u.kind);
                 put("credit_code", opt(&u.credit_code));
@@ -1391,7 +1407,7 @@ async fn edit_page(
                 put("version", u.version.to_string());
             }
             RecordKind::Orgs => {
-                let o = s.get_org(actor, id).await?;
+                let o = s.get_org(actor, OrgId(id)).await?;
                 put("name", o.name);
                 put("kind", o.kind);
                 put("division", o.division_code);
@@ -1413,7 +1429,7 @@ async fn edit_page(
                 // The form shows the masked values: opening it reveals nothing (a link from
                 // another site could open it in a victim's name). A masked value sent back
                 // is no change; a new value replaces the old.
-                let m = s.get_member(actor, id).await?;
+                let m = s.get_member(actor, MemberId(id)).await?;
                 put("name", m.name);
                 put("status", m.status);
                 put("resident_id", m.resident_id_masked);

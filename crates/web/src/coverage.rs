@@ -17,7 +17,7 @@ use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use tongxin_domain::codes::DivisionCode;
 use tongxin_domain::coverage::{CoverageStatus, Figures};
-use tongxin_domain::registry::{CarrierKind, Labelled, OrgKind, UnitKind};
+use tongxin_domain::registry::{CarrierKind, Labelled, OrgId, OrgKind, UnitKind};
 use tongxin_store::coverage::{GapKind, GapRow, Territory};
 use tongxin_store::registry::ListQuery;
 use tongxin_store::{Actor, StoreError};
@@ -25,37 +25,39 @@ use tongxin_store::{Actor, StoreError};
 /// Coverage's API routes (see [`crate::openapi`]).
 pub(crate) fn api_table() -> Vec<crate::openapi::Mounted> {
     use crate::openapi as r;
+    use tongxin_domain::coverage::Figures;
+    use tongxin_store::coverage::{ChainCoverage, Snapshot, TrendPoint};
     vec![
         r::get(
             "/api/v1/coverage/summary",
             "Coverage figures of a territory (division or org; the caller's own by default)",
             api_summary,
-        ),
+        ).returns(r::schema_of::<Figures>),
         r::get(
             "/api/v1/coverage/children",
             "Coverage figures of each division directly below a territory",
             api_children,
-        ),
+        ).returns(r::list_of::<ChildFigures>),
         r::get(
             "/api/v1/coverage/gaps/{kind}",
             "Gap list of a territory (uncovered units, qualifying units without an organisation, terms to renew, …); format=xlsx needs the import/export right",
             api_gaps,
-        ),
+        ).returns_or_workbook(r::page_of::<GapRow>),
         r::get(
             "/api/v1/coverage/trend",
             "Monthly trend of a territory's figures",
             api_trend,
-        ),
+        ).returns(r::list_of::<TrendPoint>),
         r::get(
             "/api/v1/coverage/chain/{id}",
             "Chain coverage of a unit's network (headquarters, franchisees, suppliers)",
             api_chain,
-        ),
+        ).returns(r::schema_of::<ChainCoverage>),
         r::post(
             "/api/v1/coverage/snapshots",
             "Take a snapshot of the figures now, or close a month",
             api_snapshot,
-        ),
+        ).returns(r::schema_of::<Snapshot>),
     ]
 }
 
@@ -86,7 +88,7 @@ impl TerritoryParams {
             (Some(d), _) => DivisionCode::parse(d)
                 .map(|c| Some(Territory::Division(c)))
                 .map_err(|_| StoreError::UnknownDivision(d.into()).into()),
-            (None, Some(o)) => Ok(Some(Territory::Org(o))),
+            (None, Some(o)) => Ok(Some(Territory::Org(OrgId(o)))),
             (None, None) => Ok(None),
         }
     }
@@ -117,7 +119,11 @@ async fn api_trend(
 }
 
 /// The coverage of the network a lead unit drives (franchisees, suppliers, branches).
-async fn api_chain(State(s): State<AppState>, ApiAuth(a): ApiAuth, Path(id): Path<i64>) -> Result<Response, ApiError> {
+async fn api_chain(
+    State(s): State<AppState>,
+    ApiAuth(a): ApiAuth,
+    Path(id): Path<tongxin_domain::registry::UnitId>,
+) -> Result<Response, ApiError> {
     Ok(Json(s.store.chain_coverage(&a.actor, id).await?).into_response())
 }
 
@@ -142,7 +148,7 @@ async fn chain_page(
     State(s): State<AppState>,
     headers: HeaderMap,
     PageAuth(a): PageAuth,
-    Path(id): Path<i64>,
+    Path(id): Path<tongxin_domain::registry::UnitId>,
 ) -> Response {
     let mut p = ctx(&headers, Some(&a), "coverage.chain");
     match s.store.chain_coverage(&a.actor, id).await {
@@ -219,7 +225,7 @@ async fn children(s: &AppState, t: &Territory) -> Result<Vec<(String, String, Fi
         .collect())
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct ChildFigures {
     code: String,
     name: String,

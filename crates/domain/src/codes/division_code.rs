@@ -4,6 +4,7 @@ use std::fmt;
 
 /// Level of an administrative division (行政区划).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum DivisionLevel {
     /// 省/直辖市

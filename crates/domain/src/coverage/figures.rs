@@ -125,6 +125,7 @@ pub fn add_counts(tally: &mut Tally, fact: &dyn Fact, sign: i64) {
 
 /// Units of one breakdown row by coverage status.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UnitCounts {
     pub total: i64,
     pub org_covered: i64,
@@ -134,6 +135,7 @@ pub struct UnitCounts {
 
 /// Carriers of one type.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CarrierCounts {
     pub total: i64,
     pub fully_covered: i64,
@@ -142,6 +144,7 @@ pub struct CarrierCounts {
 /// The coverage figures of a territory (a division subtree or an organisation
 /// subtree). Rates are fractions from 0 to 1, `None` when there is nothing to divide.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Figures {
     /// The division (`None` for the whole store or an organisation subtree).
     pub division: Option<String>,

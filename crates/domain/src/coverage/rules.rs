@@ -8,6 +8,7 @@ use crate::registry::OrgKind;
 
 /// How a unit is reached by the party's organisation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum CoverageStatus {
     /// Organisational coverage (组织覆盖): its own organisation, or one of the units
@@ -66,6 +67,7 @@ pub struct UnitInputs {
 
 /// Whether a committee's term needs renewing (换届).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Renewal {
     /// The term has ended.

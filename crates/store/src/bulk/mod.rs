@@ -53,7 +53,7 @@ pub struct ImportMode {
 /// One error of a row: which sheet and line, which record, which column, and why (a
 /// stable code the caller translates, and the value at fault). A row with several
 /// errors has several entries.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct RowError {
     pub sheet: String,
     pub kind: &'static str,
@@ -69,7 +69,7 @@ pub struct RowError {
     pub detail: String,
 }
 
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, utoipa::ToSchema)]
 pub struct SheetCounts {
     pub sheet: String,
     pub kind: &'static str,
@@ -81,7 +81,7 @@ pub struct SheetCounts {
 }
 
 /// What an import did (or, for a dry run or a refused import, would have done).
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, utoipa::ToSchema)]
 pub struct ImportReport {
     pub sheets: Vec<SheetCounts>,
     pub errors: Vec<RowError>,
@@ -151,7 +151,7 @@ impl Store {
             let txn = self.begin().await?;
             let mut dirty = crate::coverage::Dirty::default();
             let (written, deferred) =
-                crate::coverage::deferring(self.write_plan(&txn, actor, &plan, &mut dirty, progress)).await;
+                crate::coverage::deferring(self.write_plan(&txn, actor, &plan, &mut dirty, source, progress)).await;
             match written {
                 Ok(()) => {
                     dirty.merge(deferred);

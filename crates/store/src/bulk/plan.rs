@@ -888,7 +888,7 @@ fn resolve_org(lk: &Lookups, p: &mut Plan, names: &NewNames, tables: &[Table], o
                 carrier_id: None,
                 unit_ids: None,
             };
-            match patch.over(&m, have.clone()) {
+            match patch.over(&m, have.iter().copied().map(tongxin_domain::registry::UnitId).collect()) {
                 Ok(input) => {
                     let f = &input.fields;
                     let same = m.kind == f.kind.code()

@@ -15,7 +15,7 @@ use sea_orm::ActiveValue::Set;
 use sea_orm::{ConnectionTrait, DatabaseTransaction, EntityTrait, Value};
 use std::collections::HashMap;
 use tongxin_domain::ErrorCode;
-use tongxin_domain::registry::{Labelled, UnitLinkKind};
+use tongxin_domain::registry::{CarrierId, InstructorId, Labelled, OrgId, UnitId, UnitLinkKind};
 
 /// Rows per multi-row statement (well under SQLite's and PostgreSQL's bind limits).
 const BATCH: usize = 500;
@@ -63,25 +63,48 @@ fn at(row: RowId) -> impl Fn(StoreError) -> WriteFail {
 }
 
 /// History entries of new records, written in bulk (the coverage they touch is marked
-/// by the caller, not by each entry).
+/// by the caller, not by each entry). Units and members, the many, get one entry per run
+/// of consecutive ids (`entity_id` to `entity_id_last`) naming the file: each record's
+/// history still begins with its creation, without a row per record.
 struct History {
     at: chrono::DateTime<Utc>,
     account: Option<i64>,
     actor: String,
+    source: serde_json::Value,
     rows: Vec<Vec<Value>>,
 }
 
+/// The runs of consecutive ids in `ids` (sorted here), as (first, last). On PostgreSQL
+/// another session's inserts can take ids between ours: those split the run.
+fn runs(mut ids: Vec<i64>) -> Vec<(i64, i64)> {
+    ids.sort_unstable();
+    ids.dedup();
+    let mut out: Vec<(i64, i64)> = Vec::new();
+    for id in ids {
+        match out.last_mut() {
+            Some((_, last)) if *last + 1 == id => *last = id,
+            _ => out.push((id, id)),
+        }
+    }
+    out
+}
+
 impl History {
-    fn new(actor: &Actor) -> Self {
+    fn new(actor: &Actor, source: &str) -> Self {
         History {
             at: Utc::now(),
             account: actor.account_id.map(|a| a.0),
             actor: actor.username.clone(),
+            source: serde_json::json!({ "import": source }),
             rows: Vec::new(),
         }
     }
 
     fn entry(&mut self, action: &str, entity: &str, id: i64, after: Option<serde_json::Value>) {
+        self.push(action, entity, id, None, after);
+    }
+
+    fn push(&mut self, action: &str, entity: &str, id: i64, last: Option<i64>, after: Option<serde_json::Value>) {
         self.rows.push(vec![
             self.at.into(),
             self.account.into(),
@@ -89,9 +112,17 @@ impl History {
             action.into(),
             entity.into(),
             Some(id).into(),
+            last.into(),
             Value::Json(None),
             Value::Json(after.map(Box::new)),
         ]);
+    }
+
+    /// The creation of many records of one kind by this import: one entry per run.
+    fn created_runs(&mut self, entity: &str, ids: Vec<i64>) {
+        for (first, last) in runs(ids) {
+            self.push("create", entity, first, Some(last), Some(self.source.clone()));
+        }
     }
 
     fn created(&mut self, entity: &str, id: i64, after: Option<serde_json::Value>) {
@@ -108,6 +139,7 @@ impl History {
             "action",
             "entity",
             "entity_id",
+            "entity_id_last",
             "before",
             "after",
         ];
@@ -141,6 +173,7 @@ impl Store {
         actor: &Actor,
         plan: &Plan,
         dirty: &mut Dirty,
+        source: &str,
         progress: &dyn Progress,
     ) -> std::result::Result<(), WriteFail> {
         let ok = |r: RowId| plan.is_ok(r);
@@ -149,7 +182,7 @@ impl Store {
             units: vec![None; plan.units.len()],
             orgs: vec![None; plan.orgs.len()],
         };
-        let mut history = History::new(actor);
+        let mut history = History::new(actor, source);
         let now = Utc::now();
 
         // Carriers.
@@ -242,24 +275,28 @@ impl Store {
                 let name: String = r.try_get_by_index(2)?;
                 ids.insert((division, name), id);
             }
+            let mut created = Vec::with_capacity(todo.len());
             for i in todo {
                 let f = &plan.units[*i].fields;
                 if let Some(id) = ids.get(&(f.division.to_string(), f.name.clone())) {
                     made.units[*i] = Some(*id);
-                    dirty.unit(Some(*id));
-                    // The record holds its values; its history says who created it, when (the
-                    // import's own entry names the file), under what name. Writing every field
-                    // again per row cost a fifth of the import.
-                    history.created("unit", *id, Some(serde_json::json!({"name": f.name})));
+                    dirty.fresh_unit(*id);
+                    created.push(*id);
                 }
             }
+            // The record holds its values; its history says who created it, when, from
+            // which file. A row per record (with its fields) cost a fifth of the import.
+            history.created_runs("unit", created);
             history.flush(txn).await?;
             progress.advance(todo.len() as u64);
         }
         for u in plan.unit_updates.iter().filter(|u| ok(u.update.row)) {
             let patch = UnitPatch {
-                carrier_id: u.carrier.map(|c| id_of(c, &made.carriers)),
-                instructor_id: u.instructor.as_ref().map(|k| instructors.get(k).copied()),
+                carrier_id: u.carrier.map(|c| id_of(c, &made.carriers).map(CarrierId)),
+                instructor_id: u
+                    .instructor
+                    .as_ref()
+                    .map(|k| instructors.get(k).copied().map(InstructorId)),
                 ..u.update.patch.clone()
             };
             let input = patch.over(&u.update.before).map_err(at(u.update.row))?;
@@ -381,12 +418,12 @@ impl Store {
         for o in plan.org_updates.iter().filter(|o| ok(o.update.row)) {
             let have = crate::registry::org_unit_ids(txn, o.update.before.id).await?;
             let patch = OrgPatch {
-                parent_id: o.parent.map(|p| id_of(p, &made.orgs)),
-                carrier_id: o.carrier.map(|c| id_of(c, &made.carriers)),
+                parent_id: o.parent.map(|p| id_of(p, &made.orgs).map(OrgId)),
+                carrier_id: o.carrier.map(|c| id_of(c, &made.carriers).map(CarrierId)),
                 unit_ids: o
                     .units
                     .as_ref()
-                    .map(|us| us.iter().filter_map(|u| id_of(*u, &made.units)).collect()),
+                    .map(|us| us.iter().filter_map(|u| id_of(*u, &made.units).map(UnitId)).collect()),
                 ..o.update.patch.clone()
             };
             let input = patch.over(&o.update.before, have.clone()).map_err(at(o.update.row))?;
@@ -433,23 +470,24 @@ impl Store {
                 let rid: String = r.try_get_by_index(1)?;
                 ids.insert(rid, id);
             }
+            let mut created = Vec::with_capacity(todo.len());
             for i in todo {
                 let m = &plan.members[*i];
-                let f = &m.fields;
-                if let Some(id) = ids.get(f.resident_id.reveal()) {
+                if let Some(id) = ids.get(m.fields.resident_id.reveal()) {
                     let org = id_of(m.org, &made.orgs);
                     let work = m.work_unit.and_then(|u| id_of(u, &made.units));
                     dirty.org(org).unit(work);
-                    history.created("member", *id, Some(serde_json::json!({"name": f.name})));
+                    created.push(*id);
                 }
             }
+            history.created_runs("member", created);
             history.flush(txn).await?;
             progress.advance(todo.len() as u64);
         }
         for m in plan.member_updates.iter().filter(|m| ok(m.update.row)) {
             let patch = MemberPatch {
-                org_id: id_of(m.org, &made.orgs),
-                work_unit_id: m.work_unit.map(|u| id_of(u, &made.units)),
+                org_id: id_of(m.org, &made.orgs).map(OrgId),
+                work_unit_id: m.work_unit.map(|u| id_of(u, &made.units).map(UnitId)),
                 ..m.update.patch.clone()
             };
             let input = patch.over(&m.update.before).map_err(at(m.update.row))?;
@@ -493,4 +531,16 @@ fn generations(plan: &Plan) -> Vec<Option<usize>> {
         }
     }
     depth
+}
+
+#[cfg(test)]
+mod tests {
+    use super::runs;
+
+    #[test]
+    fn ids_split_into_runs_where_another_session_took_one() {
+        assert_eq!(runs(vec![]), vec![]);
+        assert_eq!(runs(vec![7]), vec![(7, 7)]);
+        assert_eq!(runs(vec![3, 1, 2, 2, 5, 6, 9]), vec![(1, 3), (5, 6), (9, 9)]);
+    }
 }

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use sea_orm::{ConnectionTrait, Statement};
 use serde::Serialize;
 use tongxin_domain::coverage::{CoverageStatus, UnitCounts};
-use tongxin_domain::registry::{Labelled, UnitLinkKind};
+use tongxin_domain::registry::{Labelled, UnitId, UnitLinkKind};
 
 use crate::{Actor, Result, Store};
 
@@ -14,9 +14,9 @@ use crate::{Actor, Result, Store};
 const NETWORK_MAX: usize = 20_000;
 
 /// One unit of a network.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct ChainUnit {
-    pub id: i64,
+    pub id: UnitId,
     pub name: String,
     pub division_code: String,
     /// How it joins the network: `franchisee_of`, `supplier_of`, `headquarters_of`
@@ -28,7 +28,7 @@ pub struct ChainUnit {
 }
 
 /// A district's share of a network.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct ChainDistrict {
     pub code: String,
     pub name: String,
@@ -36,9 +36,9 @@ pub struct ChainDistrict {
 }
 
 /// The coverage of a lead firm's network.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct ChainCoverage {
-    pub lead_id: i64,
+    pub lead_id: UnitId,
     pub lead_name: String,
     pub lead_status: Option<CoverageStatus>,
     /// The network without the lead: counts over every unit, wherever it is.
@@ -66,8 +66,9 @@ impl Store {
     /// The network of the lead unit `id` (which must be in the caller's territory):
     /// units it is headquarters of, and units that are its franchisees or suppliers,
     /// followed link by link.
-    pub async fn chain_coverage(&self, actor: &Actor, id: i64) -> Result<ChainCoverage> {
-        let lead = self.get_unit(actor, id).await?;
+    pub async fn chain_coverage(&self, actor: &Actor, lead_id: UnitId) -> Result<ChainCoverage> {
+        let lead = self.get_unit(actor, lead_id).await?;
+        let id = lead_id.0;
         let b = self.read.get_database_backend();
         let mut seen: HashMap<i64, (String, u32)> = HashMap::new();
         let mut queue = VecDeque::from([(id, 0u32)]);
@@ -146,7 +147,7 @@ impl Store {
             };
             if visible {
                 units.push(ChainUnit {
-                    id: *uid,
+                    id: UnitId(*uid),
                     name: name.clone(),
                     division_code: division.clone(),
                     relation_label: UnitLinkKind::parse_any(relation)
@@ -164,7 +165,7 @@ impl Store {
         let names = self.division_names(districts.keys().cloned()).await?;
         let rate = |part: i64| (network.total > 0).then(|| part as f64 / network.total as f64);
         Ok(ChainCoverage {
-            lead_id: id,
+            lead_id,
             lead_name: lead.name,
             lead_status: facts.get(&id).and_then(|f| f.2),
             org_coverage_rate: rate(network.org_covered),

@@ -8,7 +8,7 @@ use chrono::NaiveDate;
 use sea_orm::{ConnectionTrait, DbBackend, QueryResult, Statement, Value};
 use serde::Serialize;
 use tongxin_domain::coverage::{CoverageRules, CoverageStatus, Renewal};
-use tongxin_domain::registry::{CarrierKind, Labelled, OrgKind, UnitKind};
+use tongxin_domain::registry::{CarrierId, CarrierKind, Labelled, OrgKind, UnitId, UnitKind};
 
 use super::Territory;
 use crate::registry::{ListQuery, Page};
@@ -78,16 +78,17 @@ impl GapKind {
 }
 
 /// A unit that is uncovered or should set up its own organisation, for the carrier list.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct UnitRef {
-    pub id: i64,
+    pub id: UnitId,
     pub name: String,
 }
 
 /// One row of a gap list; which fields are filled depends on the list.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct GapRow {
-    /// `unit`, `carrier` or `party_org`: with `id`, the record to fix.
+    /// `unit`, `carrier` or `party_org`: with `id`, the record to fix (the id is of
+    /// that kind, so it stays a plain number here).
     pub entity: &'static str,
     pub id: i64,
     pub name: String,
@@ -96,7 +97,7 @@ pub struct GapRow {
     pub division_code: String,
     pub division_name: String,
     /// Units: the carrier they sit in.
-    pub carrier_id: Option<i64>,
+    pub carrier_id: Option<CarrierId>,
     pub carrier_name: Option<String>,
     /// Units: full members working there; organisations: members.
     pub full_members: Option<i64>,
@@ -366,7 +367,7 @@ impl Store {
             let list = by_carrier.entry(r.try_get_by_index(0)?).or_default();
             if list.len() < 20 {
                 list.push(UnitRef {
-                    id: r.try_get_by_index(1)?,
+                    id: UnitId(r.try_get_by_index(1)?),
                     name: r.try_get_by_index(2)?,
                 });
             }
@@ -403,7 +404,7 @@ fn gap_row(kind: GapKind, r: &QueryResult, rules: &CoverageRules, today: NaiveDa
     Ok(match kind {
         GapKind::UncoveredUnits | GapKind::ShouldSetUp => {
             let mut row = GapRow::new("unit", id, name, k.clone(), label::<UnitKind>(&k)?.label_zh(), division);
-            row.carrier_id = r.try_get("", "carrier_id")?;
+            row.carrier_id = r.try_get::<Option<i64>>("", "carrier_id")?.map(CarrierId);
             row.carrier_name = r.try_get("", "carrier_name")?;
             row.full_members = Some(r.try_get("", "full_members")?);
             row.status = CoverageStatus::parse(&r.try_get::<String>("", "status")?);

@@ -21,6 +21,8 @@ const LOCK_KEY: i64 = 0x7478_636f_7665;
 #[derive(Debug, Default)]
 pub(crate) struct Dirty {
     units: BTreeSet<i64>,
+    /// Units created in this transaction: they have no stored facts to read back.
+    fresh_units: BTreeSet<i64>,
     carriers: BTreeSet<i64>,
     orgs: BTreeSet<i64>,
 }
@@ -28,6 +30,12 @@ pub(crate) struct Dirty {
 impl Dirty {
     pub fn unit(&mut self, id: Option<i64>) -> &mut Self {
         self.units.extend(id);
+        self
+    }
+    /// A unit created in this transaction (an import's): nothing stored to compare with.
+    pub fn fresh_unit(&mut self, id: i64) -> &mut Self {
+        self.units.insert(id);
+        self.fresh_units.insert(id);
         self
     }
     pub fn carrier(&mut self, id: Option<i64>) -> &mut Self {
@@ -40,6 +48,7 @@ impl Dirty {
     }
     pub fn merge(&mut self, other: Dirty) {
         self.units.extend(other.units);
+        self.fresh_units.extend(other.fresh_units);
         self.carriers.extend(other.carriers);
         self.orgs.extend(other.orgs);
     }
@@ -467,6 +476,7 @@ pub(crate) async fn refresh_with<C: ConnectionTrait>(
     let rules = super::rules(db).await?;
     let Dirty {
         units,
+        fresh_units,
         mut carriers,
         mut orgs,
     } = dirty;
@@ -475,9 +485,21 @@ pub(crate) async fn refresh_with<C: ConnectionTrait>(
     progress.stage("coverage", (units.len() + carriers.len() + orgs.len()) as u64);
 
     let units: Vec<i64> = units.into_iter().collect();
+    // Time per step, for the debug log: read back, recompute, organisations, write.
+    let mut tt = [std::time::Duration::ZERO; 4];
     for chunk in units.chunks(CHUNK) {
-        let old = stored_units(db, chunk).await?;
+        let c0 = std::time::Instant::now();
+        let stored: Vec<i64> = chunk.iter().copied().filter(|u| !fresh_units.contains(u)).collect();
+        let old = if stored.is_empty() {
+            HashMap::new()
+        } else {
+            stored_units(db, &stored).await?
+        };
+        tt[0] += c0.elapsed();
+        let c0 = std::time::Instant::now();
         let new = computed_units(db, &rules, chunk).await?;
+        tt[1] += c0.elapsed();
+        let c0 = std::time::Instant::now();
         // A unit's organisations count its attachment (over-limit joint branches).
         orgs.extend(
             ids(
@@ -486,9 +508,13 @@ pub(crate) async fn refresh_with<C: ConnectionTrait>(
             )
             .await?,
         );
+        tt[2] += c0.elapsed();
+        let c0 = std::time::Instant::now();
         write_changes(db, chunk, &old, &new, &mut delta, &mut carriers).await?;
+        tt[3] += c0.elapsed();
         progress.advance(chunk.len() as u64);
     }
+    tracing::debug!(read = ?tt[0], computed = ?tt[1], orgs = ?tt[2], written = ?tt[3], "unit facts refreshed");
     let after_units = clock.elapsed();
 
     let carriers: Vec<i64> = carriers.into_iter().collect();

@@ -27,7 +27,7 @@ fn previous_month(d: NaiveDate) -> (String, NaiveDate) {
 }
 
 /// A snapshot as listed.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct Snapshot {
     pub id: i64,
     pub period: String,
@@ -39,7 +39,7 @@ pub struct Snapshot {
 
 /// One point of a trend: the figures of a territory in one month (the month-end
 /// snapshot, or the latest on-demand one while the month is open).
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct TrendPoint {
     pub period: String,
     pub month_end: bool,

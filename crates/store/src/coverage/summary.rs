@@ -8,7 +8,7 @@ use tongxin_domain::codes::DivisionCode;
 use tongxin_domain::coverage::{
     ALL_DIVISIONS, CarrierFact, CoverageStatus, Figures, OrgFact, Tally, UnitFact, UnitInputs, add_counts,
 };
-use tongxin_domain::registry::{CarrierKind, Labelled, OrgKind, OrgPath, UnitKind};
+use tongxin_domain::registry::{CarrierKind, Labelled, OrgId, OrgKind, OrgPath, UnitKind};
 use tongxin_domain::scope::Scope;
 
 use crate::{Actor, Result, Store, StoreError};
@@ -22,7 +22,7 @@ pub enum Territory {
     Division(DivisionCode),
     /// An organisation and its subtree: the units attached to its organisations and the
     /// units in their carriers.
-    Org(i64),
+    Org(OrgId),
 }
 
 impl Store {
@@ -113,7 +113,7 @@ impl Store {
             .collect()
     }
 
-    async fn org_summary(&self, id: i64) -> Result<Figures> {
+    async fn org_summary(&self, id: OrgId) -> Result<Figures> {
         let path = self.org_path(id).await?;
         let (lo, hi) = path.subtree_range();
         // OrgPath holds only digits and slashes: safe inline.
@@ -170,7 +170,7 @@ impl Store {
             };
             add_counts(&mut t, &fact, 1);
         }
-        Ok(Figures::from_tally(None, Some(id), &t))
+        Ok(Figures::from_tally(None, Some(id.0), &t))
     }
 
     /// The figures of a division subtree (or the whole store) recounted plainly from the
@@ -287,12 +287,13 @@ impl Store {
     }
 }
 
-fn root_org(p: &OrgPath) -> Result<i64> {
+fn root_org(p: &OrgPath) -> Result<OrgId> {
     p.as_str()
         .trim_matches('/')
         .split('/')
         .next_back()
         .and_then(|s| s.parse().ok())
+        .map(OrgId)
         .ok_or(StoreError::NotFound)
 }
 

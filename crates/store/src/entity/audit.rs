@@ -12,6 +12,9 @@ pub struct Model {
     pub action: String,
     pub entity: String,
     pub entity_id: Option<i64>,
+    /// Set on the entry of records created in bulk: the last id of the run that starts
+    /// at `entity_id` (every id between was created by that import).
+    pub entity_id_last: Option<i64>,
     pub before: Option<Json>,
     pub after: Option<Json>,
 }

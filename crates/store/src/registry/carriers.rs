@@ -11,7 +11,7 @@ use sea_orm::{
 use serde::Serialize;
 use std::collections::HashMap;
 use tongxin_domain::access::Action;
-use tongxin_domain::registry::{CarrierFields, CarrierKind, Labelled, OrgPath};
+use tongxin_domain::registry::{CarrierFields, CarrierId, CarrierKind, Labelled, OrgPath};
 
 /// The row of a new carrier (one created in the console or the API, or many by an import).
 pub(crate) fn new_carrier(f: &CarrierFields, now: DateTime<Utc>) -> carrier::ActiveModel {
@@ -35,9 +35,9 @@ pub(crate) fn new_carrier(f: &CarrierFields, now: DateTime<Utc>) -> carrier::Act
 pub type CarrierInput = CarrierFields;
 
 /// A carrier as the API and console show it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct CarrierView {
-    pub id: i64,
+    pub id: CarrierId,
     pub name: String,
     pub kind: String,
     pub kind_label: String,
@@ -85,7 +85,7 @@ impl Store {
                     .unwrap_or_default()
                     .to_string(),
                 division_name: names.get(&m.division_code).cloned().unwrap_or_default(),
-                id: m.id,
+                id: CarrierId(m.id),
                 name: m.name,
                 kind: m.kind,
                 is_key: m.is_key,
@@ -163,15 +163,15 @@ impl Store {
             .ok_or(StoreError::NotFound)
     }
 
-    pub async fn get_carrier(&self, actor: &Actor, id: i64) -> Result<CarrierView> {
+    pub async fn get_carrier(&self, actor: &Actor, id: CarrierId) -> Result<CarrierView> {
         actor.require(Action::ReadRegistry)?;
-        let m = self.carrier_model(actor, id).await?;
+        let m = self.carrier_model(actor, id.0).await?;
         Ok(self.carrier_views(vec![m]).await?.remove(0))
     }
 
-    pub async fn carrier_history(&self, actor: &Actor, id: i64) -> Result<Vec<AuditEntry>> {
+    pub async fn carrier_history(&self, actor: &Actor, id: CarrierId) -> Result<Vec<AuditEntry>> {
         self.get_carrier(actor, id).await?;
-        self.history_of("carrier", id).await
+        self.history_of("carrier", id.0).await
     }
 
     pub async fn create_carrier(&self, actor: &Actor, f: CarrierInput) -> Result<CarrierView> {
@@ -187,13 +187,13 @@ impl Store {
     pub async fn update_carrier(
         &self,
         actor: &Actor,
-        id: i64,
+        id: CarrierId,
         version: i64,
         patch: &super::CarrierPatch,
     ) -> Result<CarrierView> {
         actor.require(Action::WriteRegistry)?;
         let txn = self.begin().await?;
-        let before = carrier::Entity::find_by_id(id)
+        let before = carrier::Entity::find_by_id(id.0)
             .filter(scope(actor))
             .one(&txn)
             .await?
@@ -274,8 +274,15 @@ impl Store {
     }
 
     /// Archives (or restores) a carrier. Records are never deleted: history refers to them.
-    pub async fn archive_carrier(&self, actor: &Actor, id: i64, version: i64, archived: bool) -> Result<CarrierView> {
+    pub async fn archive_carrier(
+        &self,
+        actor: &Actor,
+        id: CarrierId,
+        version: i64,
+        archived: bool,
+    ) -> Result<CarrierView> {
         actor.require(Action::WriteRegistry)?;
+        let id = id.0;
         let txn = self.begin().await?;
         let find = carrier::Entity::find_by_id(id).filter(scope(actor));
         let before = find.clone().one(&txn).await?.ok_or(StoreError::NotFound)?;

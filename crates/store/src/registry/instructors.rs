@@ -6,13 +6,14 @@ use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, Query
 use serde::Serialize;
 use tongxin_domain::access::Action;
 use tongxin_domain::codes::{DivisionCode, Phone};
+use tongxin_domain::registry::InstructorId;
 use tongxin_domain::scope::Scope;
 
 /// A party-building instructor (党建指导员): assigned by a street or district to guide
 /// units that have no organisation of their own.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct InstructorView {
-    pub id: i64,
+    pub id: InstructorId,
     pub name: String,
     pub phone_masked: Option<String>,
     pub division_code: String,
@@ -26,7 +27,7 @@ impl From<instructor::Model> for InstructorView {
                 .as_deref()
                 .and_then(|p| Phone::parse(p).ok())
                 .map(|p| p.masked()),
-            id: m.id,
+            id: InstructorId(m.id),
             name: m.name,
             division_code: m.division_code,
         }

@@ -13,26 +13,26 @@ use serde::Serialize;
 use std::collections::HashMap;
 use tongxin_domain::access::Action;
 use tongxin_domain::codes::{DivisionCode, Phone, ResidentId};
-use tongxin_domain::registry::{Labelled, MemberFields, MemberStatus};
+use tongxin_domain::registry::{Labelled, MemberFields, MemberId, MemberStatus, OrgId, UnitId};
 
 /// Input for creating or editing a member record.
 #[derive(Debug, Clone)]
 pub struct MemberInput {
     pub fields: MemberFields,
-    pub org_id: i64,
-    pub work_unit_id: Option<i64>,
+    pub org_id: OrgId,
+    pub work_unit_id: Option<UnitId>,
 }
 
 /// A member as lists and detail pages show it: personal data masked.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct MemberView {
-    pub id: i64,
+    pub id: MemberId,
     pub name: String,
     pub status: String,
     pub status_label: String,
-    pub org_id: i64,
+    pub org_id: OrgId,
     pub org_name: String,
-    pub work_unit_id: Option<i64>,
+    pub work_unit_id: Option<UnitId>,
     pub work_unit_name: Option<String>,
     pub resident_id_masked: String,
     pub phone_masked: Option<String>,
@@ -44,9 +44,9 @@ pub struct MemberView {
 }
 
 /// The full personal data of a member, returned only by the audited reveal.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct RevealedMember {
-    pub id: i64,
+    pub id: MemberId,
     pub resident_id: String,
     pub phone: Option<String>,
 }
@@ -115,11 +115,11 @@ impl Store {
                 work_unit_name: m.work_unit_id.and_then(|u| units.get(&u).cloned()),
                 resident_id_masked: masked_id(&m.resident_id),
                 phone_masked: m.phone.as_deref().map(masked_phone),
-                id: m.id,
+                id: MemberId(m.id),
                 name: m.name,
                 status: m.status,
-                org_id: m.org_id,
-                work_unit_id: m.work_unit_id,
+                org_id: OrgId(m.org_id),
+                work_unit_id: m.work_unit_id.map(UnitId),
                 joined_on: m.joined_on,
                 archived: m.archived,
                 version: m.version,
@@ -171,11 +171,11 @@ impl Store {
     }
 
     /// Members of one organisation.
-    pub async fn members_of_org(&self, actor: &Actor, org_id: i64, q: &ListQuery) -> Result<Page<MemberView>> {
+    pub async fn members_of_org(&self, actor: &Actor, org_id: OrgId, q: &ListQuery) -> Result<Page<MemberView>> {
         self.get_org(actor, org_id).await?;
         let mut sel = member::Entity::find()
             .filter(scope(actor))
-            .filter(member::Column::OrgId.eq(org_id));
+            .filter(member::Column::OrgId.eq(org_id.0));
         sel = filter_opt(sel, (!q.archived).then(|| member::Column::Archived.eq(false).into()));
         let total = sel.clone().count(&self.read).await?;
         let rows = sel
@@ -205,29 +205,29 @@ impl Store {
             .ok_or(StoreError::NotFound)
     }
 
-    pub async fn get_member(&self, actor: &Actor, id: i64) -> Result<MemberView> {
+    pub async fn get_member(&self, actor: &Actor, id: MemberId) -> Result<MemberView> {
         actor.require(Action::ReadRegistry)?;
-        let m = self.member_model(&self.read, actor, id).await?;
+        let m = self.member_model(&self.read, actor, id.0).await?;
         Ok(self.member_views(vec![m]).await?.remove(0))
     }
 
-    pub async fn member_history(&self, actor: &Actor, id: i64) -> Result<Vec<AuditEntry>> {
+    pub async fn member_history(&self, actor: &Actor, id: MemberId) -> Result<Vec<AuditEntry>> {
         self.get_member(actor, id).await?;
-        self.history_of("member", id).await
+        self.history_of("member", id.0).await
     }
 
     /// The full resident ID and phone of a member. Every call is written to the audit log
     /// (PIPL; brief §7) before the value is returned.
-    pub async fn reveal_member(&self, actor: &Actor, id: i64) -> Result<RevealedMember> {
+    pub async fn reveal_member(&self, actor: &Actor, id: MemberId) -> Result<RevealedMember> {
         actor.require(Action::RevealPersonalData)?;
         let txn = self.begin().await?;
-        let m = self.member_model(&txn, actor, id).await?;
+        let m = self.member_model(&txn, actor, id.0).await?;
         audit::record(
             &txn,
             actor,
             "reveal",
             "member",
-            Some(id),
+            Some(id.0),
             None,
             Some(serde_json::json!({"fields": ["resident_id", "phone"]})),
         )
@@ -249,14 +249,14 @@ impl Store {
         i: &MemberInput,
         before: Option<&member::Model>,
     ) -> Result<()> {
-        if before.is_none_or(|b| b.org_id != i.org_id) {
+        if before.is_none_or(|b| b.org_id != i.org_id.0) {
             let org = super::refs::org(db, actor, i.org_id, "org_id").await?;
             if org.archived {
                 return Err(StoreError::Reference { field: "org_id" });
             }
         }
         if let Some(u) = i.work_unit_id
-            && before.is_none_or(|b| b.work_unit_id != Some(u))
+            && before.is_none_or(|b| b.work_unit_id != Some(u.0))
         {
             super::refs::unit(db, actor, u, "work_unit_id").await?;
         }
@@ -282,12 +282,13 @@ impl Store {
     pub async fn update_member(
         &self,
         actor: &Actor,
-        id: i64,
+        id: MemberId,
         version: i64,
         patch: &super::MemberPatch,
     ) -> Result<MemberView> {
         actor.require(Action::WriteMembers)?;
         let txn = self.begin().await?;
+        let id = id.0;
         let before = member::Entity::find_by_id(id)
             .filter(scope(actor))
             .one(&txn)
@@ -325,8 +326,8 @@ impl Store {
         let res = member::Entity::update_many()
             .col_expr(member::Column::Name, Expr::value(f.name))
             .col_expr(member::Column::Status, Expr::value(f.status.code()))
-            .col_expr(member::Column::OrgId, Expr::value(i.org_id))
-            .col_expr(member::Column::WorkUnitId, Expr::value(i.work_unit_id))
+            .col_expr(member::Column::OrgId, Expr::value(i.org_id.0))
+            .col_expr(member::Column::WorkUnitId, Expr::value(i.work_unit_id.map(i64::from)))
             .col_expr(member::Column::ResidentId, Expr::value(f.resident_id.reveal()))
             .col_expr(
                 member::Column::Phone,
@@ -358,7 +359,14 @@ impl Store {
         Ok(after)
     }
 
-    pub async fn archive_member(&self, actor: &Actor, id: i64, version: i64, archived: bool) -> Result<MemberView> {
+    pub async fn archive_member(
+        &self,
+        actor: &Actor,
+        id: MemberId,
+        version: i64,
+        archived: bool,
+    ) -> Result<MemberView> {
+        let id = id.0;
         actor.require(Action::WriteMembers)?;
         let txn = self.begin().await?;
         let find = member::Entity::find_by_id(id).filter(scope(actor));
@@ -516,8 +524,8 @@ pub(crate) async fn insert_member<C: ConnectionTrait>(db: &C, i: MemberInput) ->
     member::Entity::insert(member::ActiveModel {
         name: Set(f.name),
         status: Set(f.status.code().into()),
-        org_id: Set(i.org_id),
-        work_unit_id: Set(i.work_unit_id),
+        org_id: Set(i.org_id.0),
+        work_unit_id: Set(i.work_unit_id.map(i64::from)),
         resident_id: Set(f.resident_id.reveal().to_string()),
         phone: Set(f.phone.map(|p| p.reveal().to_string())),
         joined_on: Set(f.joined_on),

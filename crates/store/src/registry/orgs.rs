@@ -14,37 +14,37 @@ use sea_orm::{
 use serde::Serialize;
 use std::collections::HashMap;
 use tongxin_domain::access::Action;
-use tongxin_domain::registry::{Labelled, OrgFields, OrgId, OrgKind, OrgPath};
+use tongxin_domain::registry::{CarrierId, Labelled, OrgFields, OrgId, OrgKind, OrgPath, UnitId};
 
 /// Input for creating or editing a party organisation.
 #[derive(Debug, Clone)]
 pub struct OrgInput {
     pub fields: OrgFields,
-    pub parent_id: Option<i64>,
+    pub parent_id: Option<OrgId>,
     /// Carrier the organisation is set up in (a building or park committee or branch).
-    pub carrier_id: Option<i64>,
+    pub carrier_id: Option<CarrierId>,
     /// Units the organisation belongs to: one for its own branch, several for a joint branch.
-    pub unit_ids: Vec<i64>,
+    pub unit_ids: Vec<UnitId>,
 }
 
 /// A party organisation as the API and console show it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct OrgView {
-    pub id: i64,
+    pub id: OrgId,
     pub name: String,
     pub kind: String,
     pub kind_label: String,
-    pub parent_id: Option<i64>,
+    pub parent_id: Option<OrgId>,
     pub parent_name: Option<String>,
     pub path: String,
     pub division_code: String,
     pub division_name: String,
-    pub carrier_id: Option<i64>,
+    pub carrier_id: Option<CarrierId>,
     pub carrier_name: Option<String>,
     pub secretary: Option<String>,
     pub founded_on: Option<NaiveDate>,
     pub term_ends_on: Option<NaiveDate>,
-    pub unit_ids: Vec<i64>,
+    pub unit_ids: Vec<UnitId>,
     pub unit_names: Vec<String>,
     pub archived: bool,
     pub version: i64,
@@ -116,14 +116,14 @@ impl Store {
                     parent_name: m.parent_id.and_then(|p| parents.get(&p).cloned()),
                     carrier_name: m.carrier_id.and_then(|p| carriers.get(&p).cloned()),
                     unit_names: mine.iter().filter_map(|u| unit_names.get(u).cloned()).collect(),
-                    unit_ids: mine,
-                    id: m.id,
+                    unit_ids: mine.into_iter().map(UnitId).collect(),
+                    id: OrgId(m.id),
                     name: m.name,
                     kind: m.kind,
-                    parent_id: m.parent_id,
+                    parent_id: m.parent_id.map(OrgId),
                     path: m.path,
                     division_code: m.division_code,
-                    carrier_id: m.carrier_id,
+                    carrier_id: m.carrier_id.map(CarrierId),
                     secretary: m.secretary,
                     founded_on: m.founded_on,
                     term_ends_on: m.term_ends_on,
@@ -186,21 +186,21 @@ impl Store {
             .ok_or(StoreError::NotFound)
     }
 
-    pub async fn get_org(&self, actor: &Actor, id: i64) -> Result<OrgView> {
+    pub async fn get_org(&self, actor: &Actor, id: OrgId) -> Result<OrgView> {
         actor.require(Action::ReadRegistry)?;
-        let m = self.org_model(&self.read, actor, id).await?;
+        let m = self.org_model(&self.read, actor, id.0).await?;
         Ok(self.org_views(vec![m]).await?.remove(0))
     }
 
-    pub async fn org_history(&self, actor: &Actor, id: i64) -> Result<Vec<AuditEntry>> {
+    pub async fn org_history(&self, actor: &Actor, id: OrgId) -> Result<Vec<AuditEntry>> {
         self.get_org(actor, id).await?;
-        self.history_of("party_org", id).await
+        self.history_of("party_org", id.0).await
     }
 
     /// The stored path of an organisation (for account scopes); no scope check: callers
     /// are the command line and account administration.
-    pub async fn org_path(&self, id: i64) -> Result<OrgPath> {
-        let m = party_org::Entity::find_by_id(id)
+    pub async fn org_path(&self, id: OrgId) -> Result<OrgPath> {
+        let m = party_org::Entity::find_by_id(id.0)
             .one(&self.read)
             .await?
             .ok_or(StoreError::NotFound)?;
@@ -212,13 +212,13 @@ impl Store {
         db: &C,
         actor: &Actor,
         i: &OrgInput,
-        before: Option<(&party_org::Model, &[i64])>,
+        before: Option<(&party_org::Model, &[UnitId])>,
     ) -> Result<Option<party_org::Model>> {
         // On an edit only what changes is checked: a reference set by a higher office
         // (a district committee as parent) stays as it is.
         let self_id = before.map(|(b, _)| b.id);
         if let Some(c) = i.carrier_id
-            && before.is_none_or(|(b, _)| b.carrier_id != Some(c))
+            && before.is_none_or(|(b, _)| b.carrier_id != Some(c.0))
         {
             super::refs::carrier(db, actor, c, "carrier_id").await?;
         }
@@ -229,7 +229,7 @@ impl Store {
         }
         let parent = match i.parent_id {
             None => None,
-            Some(p) if before.is_some_and(|(b, _)| b.parent_id == Some(p)) => None,
+            Some(p) if before.is_some_and(|(b, _)| b.parent_id == Some(p.0)) => None,
             Some(p) => {
                 let parent = super::refs::org(db, actor, p, "parent_id").await?;
                 // A parent may not lie in the organisation's own subtree (no cycles).
@@ -265,9 +265,10 @@ impl Store {
     }
 
     /// Edits an organisation: the fields of the patch, laid over the stored row.
-    pub async fn update_org(&self, actor: &Actor, id: i64, version: i64, patch: &super::OrgPatch) -> Result<OrgView> {
+    pub async fn update_org(&self, actor: &Actor, id: OrgId, version: i64, patch: &super::OrgPatch) -> Result<OrgView> {
         actor.require(Action::WriteRegistry)?;
         let txn = self.begin().await?;
+        let id = id.0;
         let before = party_org::Entity::find_by_id(id)
             .filter(scope(actor))
             .one(&txn)
@@ -295,7 +296,7 @@ impl Store {
         txn: &C,
         actor: &Actor,
         before: party_org::Model,
-        units_before: &[i64],
+        units_before: &[UnitId],
         i: OrgInput,
     ) -> Result<party_org::Model> {
         let id = before.id;
@@ -303,8 +304,8 @@ impl Store {
         let find = party_org::Entity::find_by_id(id);
         let parent = match i.parent_id {
             // The parent it already has, wherever it lies (read for its path).
-            Some(p) if before.parent_id == Some(p) => Some(
-                party_org::Entity::find_by_id(p)
+            Some(p) if before.parent_id == Some(p.0) => Some(
+                party_org::Entity::find_by_id(p.0)
                     .one(txn)
                     .await?
                     .ok_or(StoreError::Reference { field: "parent_id" })?,
@@ -327,9 +328,9 @@ impl Store {
         let res = party_org::Entity::update_many()
             .col_expr(party_org::Column::Name, Expr::value(f.name.clone()))
             .col_expr(party_org::Column::Kind, Expr::value(f.kind.code()))
-            .col_expr(party_org::Column::ParentId, Expr::value(i.parent_id))
+            .col_expr(party_org::Column::ParentId, Expr::value(i.parent_id.map(i64::from)))
             .col_expr(party_org::Column::DivisionCode, Expr::value(f.division.to_string()))
-            .col_expr(party_org::Column::CarrierId, Expr::value(i.carrier_id))
+            .col_expr(party_org::Column::CarrierId, Expr::value(i.carrier_id.map(i64::from)))
             .col_expr(party_org::Column::Secretary, Expr::value(f.secretary.clone()))
             .col_expr(party_org::Column::FoundedOn, Expr::value(f.founded_on))
             .col_expr(party_org::Column::TermEndsOn, Expr::value(f.term_ends_on))
@@ -372,8 +373,9 @@ impl Store {
         Ok(after)
     }
 
-    pub async fn archive_org(&self, actor: &Actor, id: i64, version: i64, archived: bool) -> Result<OrgView> {
+    pub async fn archive_org(&self, actor: &Actor, id: OrgId, version: i64, archived: bool) -> Result<OrgView> {
         actor.require(Action::WriteRegistry)?;
+        let id = id.0;
         let txn = self.begin().await?;
         let find = party_org::Entity::find_by_id(id).filter(scope(actor));
         let before = find.clone().one(&txn).await?.ok_or(StoreError::NotFound)?;
@@ -425,7 +427,7 @@ async fn org_json<C: ConnectionTrait>(db: &C, m: &party_org::Model) -> Result<Op
 }
 
 /// An organisation as its history keeps it: its row and the units it is attached to.
-fn org_json_with(m: &party_org::Model, units: &[i64]) -> Option<serde_json::Value> {
+fn org_json_with(m: &party_org::Model, units: &[UnitId]) -> Option<serde_json::Value> {
     let mut v = serde_json::to_value(m).unwrap_or_default();
     if let Some(o) = v.as_object_mut() {
         o.insert("unit_ids".into(), serde_json::json!(units));
@@ -433,12 +435,12 @@ fn org_json_with(m: &party_org::Model, units: &[i64]) -> Option<serde_json::Valu
     Some(v)
 }
 
-pub(crate) async fn set_org_units<C: ConnectionTrait>(db: &C, org_id: i64, unit_ids: &[i64]) -> Result<()> {
+pub(crate) async fn set_org_units<C: ConnectionTrait>(db: &C, org_id: i64, unit_ids: &[UnitId]) -> Result<()> {
     org_unit::Entity::delete_many()
         .filter(org_unit::Column::OrgId.eq(org_id))
         .exec(db)
         .await?;
-    let mut ids = unit_ids.to_vec();
+    let mut ids: Vec<i64> = unit_ids.iter().map(|u| u.0).collect();
     ids.sort_unstable();
     ids.dedup();
     if !ids.is_empty() {
@@ -485,10 +487,15 @@ pub(crate) async fn insert_org<C: ConnectionTrait>(
     i: &OrgInput,
     parent: Option<&party_org::Model>,
 ) -> Result<party_org::Model> {
-    let m = party_org::Entity::insert(new_org(&i.fields, parent.map(|p| p.id), i.carrier_id, Utc::now()))
-        .exec_with_returning(db)
-        .await
-        .map_err(unique_as("name"))?;
+    let m = party_org::Entity::insert(new_org(
+        &i.fields,
+        parent.map(|p| p.id),
+        i.carrier_id.map(i64::from),
+        Utc::now(),
+    ))
+    .exec_with_returning(db)
+    .await
+    .map_err(unique_as("name"))?;
     let path = match parent.and_then(|p| OrgPath::from_stored(&p.path)) {
         Some(p) => p.child(OrgId(m.id)),
         None => OrgPath::root(OrgId(m.id)),
@@ -505,12 +512,12 @@ pub(crate) async fn insert_org<C: ConnectionTrait>(
     })
 }
 
-pub(crate) async fn org_unit_ids<C: ConnectionTrait>(db: &C, org_id: i64) -> Result<Vec<i64>> {
+pub(crate) async fn org_unit_ids<C: ConnectionTrait>(db: &C, org_id: i64) -> Result<Vec<UnitId>> {
     Ok(org_unit::Entity::find()
         .filter(org_unit::Column::OrgId.eq(org_id))
         .all(db)
         .await?
         .into_iter()
-        .map(|l| l.unit_id)
+        .map(|l| UnitId(l.unit_id))
         .collect())
 }

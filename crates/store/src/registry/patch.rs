@@ -8,7 +8,9 @@ use crate::entity::{carrier, member, party_org, unit};
 use crate::{Result, StoreError};
 use chrono::NaiveDate;
 use tongxin_domain::codes::{Phone, ResidentId};
-use tongxin_domain::registry::{CarrierFields, Labelled, MemberFields, OrgFields, UnitFields};
+use tongxin_domain::registry::{
+    CarrierFields, CarrierId, InstructorId, Labelled, MemberFields, OrgFields, OrgId, UnitFields, UnitId,
+};
 
 /// An edit of a carrier.
 #[derive(Debug, Clone, Default)]
@@ -33,8 +35,8 @@ pub struct UnitPatch {
     pub employees: Option<String>,
     pub division: Option<String>,
     pub address: Option<String>,
-    pub carrier_id: Option<Option<i64>>,
-    pub instructor_id: Option<Option<i64>>,
+    pub carrier_id: Option<Option<CarrierId>>,
+    pub instructor_id: Option<Option<InstructorId>>,
 }
 
 /// An edit of a party organisation.
@@ -46,9 +48,9 @@ pub struct OrgPatch {
     pub secretary: Option<String>,
     pub founded_on: Option<Option<NaiveDate>>,
     pub term_ends_on: Option<Option<NaiveDate>>,
-    pub parent_id: Option<Option<i64>>,
-    pub carrier_id: Option<Option<i64>>,
-    pub unit_ids: Option<Vec<i64>>,
+    pub parent_id: Option<Option<OrgId>>,
+    pub carrier_id: Option<Option<CarrierId>>,
+    pub unit_ids: Option<Vec<UnitId>>,
 }
 
 /// An edit of a member. A resident ID or phone sent back in its masked form (as lists
@@ -60,8 +62,8 @@ pub struct MemberPatch {
     pub resident_id: Option<String>,
     pub phone: Option<String>,
     pub joined_on: Option<Option<NaiveDate>>,
-    pub org_id: Option<i64>,
-    pub work_unit_id: Option<Option<i64>>,
+    pub org_id: Option<OrgId>,
+    pub work_unit_id: Option<Option<UnitId>>,
 }
 
 fn or<'a>(new: &'a Option<String>, old: &'a str) -> &'a str {
@@ -98,14 +100,14 @@ impl UnitPatch {
         )?;
         Ok(UnitInput {
             fields,
-            carrier_id: self.carrier_id.unwrap_or(m.carrier_id),
-            instructor_id: self.instructor_id.unwrap_or(m.instructor_id),
+            carrier_id: self.carrier_id.unwrap_or(m.carrier_id.map(CarrierId)),
+            instructor_id: self.instructor_id.unwrap_or(m.instructor_id.map(InstructorId)),
         })
     }
 }
 
 impl OrgPatch {
-    pub(crate) fn over(&self, m: &party_org::Model, unit_ids: Vec<i64>) -> Result<OrgInput> {
+    pub(crate) fn over(&self, m: &party_org::Model, unit_ids: Vec<UnitId>) -> Result<OrgInput> {
         let fields = OrgFields::parse(
             or(&self.name, &m.name),
             or(&self.kind, &m.kind),
@@ -119,8 +121,8 @@ impl OrgPatch {
         units.dedup();
         Ok(OrgInput {
             fields,
-            parent_id: self.parent_id.unwrap_or(m.parent_id),
-            carrier_id: self.carrier_id.unwrap_or(m.carrier_id),
+            parent_id: self.parent_id.unwrap_or(m.parent_id.map(OrgId)),
+            carrier_id: self.carrier_id.unwrap_or(m.carrier_id.map(CarrierId)),
             unit_ids: units,
         })
     }
@@ -152,8 +154,8 @@ impl MemberPatch {
         .map_err(StoreError::Invalid)?;
         Ok(MemberInput {
             fields,
-            org_id: self.org_id.unwrap_or(m.org_id),
-            work_unit_id: self.work_unit_id.unwrap_or(m.work_unit_id),
+            org_id: self.org_id.unwrap_or(OrgId(m.org_id)),
+            work_unit_id: self.work_unit_id.unwrap_or(m.work_unit_id.map(UnitId)),
         })
     }
 }

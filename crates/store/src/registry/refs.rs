@@ -8,6 +8,7 @@ use super::common::in_division;
 use crate::entity::{carrier, instructor, party_org, unit};
 use crate::{Actor, Result, StoreError};
 use sea_orm::{ConnectionTrait, EntityTrait, QueryFilter};
+use tongxin_domain::registry::{CarrierId, InstructorId, OrgId, UnitId};
 use tongxin_domain::scope::Scope;
 
 fn invalid(field: &'static str) -> StoreError {
@@ -17,10 +18,10 @@ fn invalid(field: &'static str) -> StoreError {
 pub(crate) async fn carrier<C: ConnectionTrait>(
     db: &C,
     actor: &Actor,
-    id: i64,
+    id: CarrierId,
     field: &'static str,
 ) -> Result<carrier::Model> {
-    carrier::Entity::find_by_id(id)
+    carrier::Entity::find_by_id(id.0)
         .filter(super::carriers::scope(actor))
         .one(db)
         .await?
@@ -30,10 +31,10 @@ pub(crate) async fn carrier<C: ConnectionTrait>(
 pub(crate) async fn unit<C: ConnectionTrait>(
     db: &C,
     actor: &Actor,
-    id: i64,
+    id: UnitId,
     field: &'static str,
 ) -> Result<unit::Model> {
-    unit::Entity::find_by_id(id)
+    unit::Entity::find_by_id(id.0)
         .filter(super::units::scope(actor))
         .one(db)
         .await?
@@ -43,10 +44,10 @@ pub(crate) async fn unit<C: ConnectionTrait>(
 pub(crate) async fn org<C: ConnectionTrait>(
     db: &C,
     actor: &Actor,
-    id: i64,
+    id: OrgId,
     field: &'static str,
 ) -> Result<party_org::Model> {
-    party_org::Entity::find_by_id(id)
+    party_org::Entity::find_by_id(id.0)
         .filter(super::orgs::scope(actor))
         .one(db)
         .await?
@@ -57,10 +58,10 @@ pub(crate) async fn org<C: ConnectionTrait>(
 pub(crate) async fn instructor<C: ConnectionTrait>(
     db: &C,
     actor: &Actor,
-    id: i64,
+    id: InstructorId,
     field: &'static str,
 ) -> Result<instructor::Model> {
-    let mut q = instructor::Entity::find_by_id(id);
+    let mut q = instructor::Entity::find_by_id(id.0);
     if let Scope::Within { division, .. } = &actor.scope {
         match division {
             Some(d) => q = q.filter(in_division(instructor::Column::DivisionCode, d)),

@@ -14,24 +14,24 @@ use sea_orm::{
 use serde::Serialize;
 use std::collections::HashMap;
 use tongxin_domain::access::Action;
-use tongxin_domain::registry::{Labelled, UnitFields, UnitKind, UnitLinkKind};
+use tongxin_domain::registry::{CarrierId, InstructorId, Labelled, OrgId, UnitFields, UnitId, UnitKind, UnitLinkKind};
 
 /// Input for creating or editing a unit: its fields and where it sits.
 #[derive(Debug, Clone)]
 pub struct UnitInput {
     pub fields: UnitFields,
-    pub carrier_id: Option<i64>,
+    pub carrier_id: Option<CarrierId>,
     /// Party-building instructor (党建指导员) assigned to the unit.
-    pub instructor_id: Option<i64>,
+    pub instructor_id: Option<InstructorId>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct UnitLinkView {
     pub kind: String,
     pub kind_label: String,
     /// The other unit; `None` when it lies outside the caller's territory (the link is
     /// counted, the unit not named: chain coverage does the same).
-    pub other_unit_id: Option<i64>,
+    pub other_unit_id: Option<UnitId>,
     pub other_unit_name: Option<String>,
     /// True when this unit is the other's headquarters/franchisee/supplier; false when
     /// the other unit holds that relation to this one.
@@ -39,20 +39,20 @@ pub struct UnitLinkView {
 }
 
 /// A unit as the API and console show it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct UnitView {
-    pub id: i64,
+    pub id: UnitId,
     pub name: String,
     pub kind: String,
     pub kind_label: String,
     pub credit_code: Option<String>,
     pub employees: Option<i64>,
-    pub carrier_id: Option<i64>,
+    pub carrier_id: Option<CarrierId>,
     pub carrier_name: Option<String>,
     pub division_code: String,
     pub division_name: String,
     pub address: Option<String>,
-    pub instructor_id: Option<i64>,
+    pub instructor_id: Option<InstructorId>,
     pub instructor_name: Option<String>,
     pub archived: bool,
     pub version: i64,
@@ -110,15 +110,15 @@ impl Store {
                 division_name: names.get(&m.division_code).cloned().unwrap_or_default(),
                 carrier_name: m.carrier_id.and_then(|c| carriers.get(&c).cloned()),
                 instructor_name: m.instructor_id.and_then(|c| instructors.get(&c).cloned()),
-                id: m.id,
+                id: UnitId(m.id),
                 name: m.name,
                 kind: m.kind,
                 credit_code: m.credit_code,
                 employees: m.employees,
-                carrier_id: m.carrier_id,
+                carrier_id: m.carrier_id.map(CarrierId),
                 division_code: m.division_code,
                 address: m.address,
-                instructor_id: m.instructor_id,
+                instructor_id: m.instructor_id.map(InstructorId),
                 archived: m.archived,
                 version: m.version,
                 created_at: m.created_at,
@@ -132,9 +132,14 @@ impl Store {
     }
 
     /// Units of one carrier (the carrier must be in scope).
-    pub async fn units_of_carrier(&self, actor: &Actor, carrier_id: i64, q: &ListQuery) -> Result<Page<UnitView>> {
-        self.carrier_model(actor, carrier_id).await?;
-        self.list_units_where(actor, q, Some(unit::Column::CarrierId.eq(carrier_id).into()))
+    pub async fn units_of_carrier(
+        &self,
+        actor: &Actor,
+        carrier_id: CarrierId,
+        q: &ListQuery,
+    ) -> Result<Page<UnitView>> {
+        self.carrier_model(actor, carrier_id.0).await?;
+        self.list_units_where(actor, q, Some(unit::Column::CarrierId.eq(carrier_id.0).into()))
             .await
     }
 
@@ -194,20 +199,21 @@ impl Store {
             .ok_or(StoreError::NotFound)
     }
 
-    pub async fn get_unit(&self, actor: &Actor, id: i64) -> Result<UnitView> {
+    pub async fn get_unit(&self, actor: &Actor, id: UnitId) -> Result<UnitView> {
         actor.require(Action::ReadRegistry)?;
-        let m = self.unit_model(&self.read, actor, id).await?;
+        let m = self.unit_model(&self.read, actor, id.0).await?;
         Ok(self.unit_views(vec![m]).await?.remove(0))
     }
 
-    pub async fn unit_history(&self, actor: &Actor, id: i64) -> Result<Vec<AuditEntry>> {
+    pub async fn unit_history(&self, actor: &Actor, id: UnitId) -> Result<Vec<AuditEntry>> {
         self.get_unit(actor, id).await?;
-        self.history_of("unit", id).await
+        self.history_of("unit", id.0).await
     }
 
     /// The network links of a unit, both directions, to units in scope.
-    pub async fn unit_links(&self, actor: &Actor, id: i64) -> Result<Vec<UnitLinkView>> {
+    pub async fn unit_links(&self, actor: &Actor, id: UnitId) -> Result<Vec<UnitLinkView>> {
         self.get_unit(actor, id).await?;
+        let id = id.0;
         let links = unit_link::Entity::find()
             .filter(
                 sea_orm::Condition::any()
@@ -239,7 +245,7 @@ impl Store {
                         .unwrap_or_default()
                         .into(),
                     kind: l.kind,
-                    other_unit_id: names.contains_key(&other).then_some(other),
+                    other_unit_id: names.contains_key(&other).then_some(UnitId(other)),
                     other_unit_name: names.get(&other).cloned(),
                     outgoing,
                 }
@@ -249,14 +255,15 @@ impl Store {
 
     /// Adds a network link "unit is KIND other" (e.g. headquarters of). Both units must be
     /// in scope; the other may be anywhere for a system actor (networks cross districts).
-    pub async fn link_units(&self, actor: &Actor, unit_id: i64, kind: UnitLinkKind, other_id: i64) -> Result<()> {
+    pub async fn link_units(&self, actor: &Actor, unit_id: UnitId, kind: UnitLinkKind, other_id: UnitId) -> Result<()> {
         actor.require(Action::WriteRegistry)?;
         if unit_id == other_id {
             return Err(StoreError::Reference { field: "other_unit_id" });
         }
         let txn = self.begin().await?;
-        self.unit_model(&txn, actor, unit_id).await?;
+        self.unit_model(&txn, actor, unit_id.0).await?;
         super::refs::unit(&txn, actor, other_id, "other_unit_id").await?;
+        let (unit_id, other_id) = (unit_id.0, other_id.0);
         unit_link::Entity::insert(unit_link::ActiveModel {
             unit_id: Set(unit_id),
             kind: Set(kind.code().into()),
@@ -282,12 +289,12 @@ impl Store {
         before: Option<&unit::Model>,
     ) -> Result<()> {
         if let Some(c) = i.carrier_id
-            && before.is_none_or(|b| b.carrier_id != Some(c))
+            && before.is_none_or(|b| b.carrier_id != Some(c.0))
         {
             super::refs::carrier(db, actor, c, "carrier_id").await?;
         }
         if let Some(ins) = i.instructor_id
-            && before.is_none_or(|b| b.instructor_id != Some(ins))
+            && before.is_none_or(|b| b.instructor_id != Some(ins.0))
         {
             super::refs::instructor(db, actor, ins, "instructor_id").await?;
         }
@@ -308,13 +315,13 @@ impl Store {
     pub async fn update_unit(
         &self,
         actor: &Actor,
-        id: i64,
+        id: UnitId,
         version: i64,
         patch: &super::UnitPatch,
     ) -> Result<UnitView> {
         actor.require(Action::WriteRegistry)?;
         let txn = self.begin().await?;
-        let before = unit::Entity::find_by_id(id)
+        let before = unit::Entity::find_by_id(id.0)
             .filter(scope(actor))
             .one(&txn)
             .await?
@@ -351,8 +358,8 @@ impl Store {
                 Expr::value(f.credit_code.map(|c| c.to_string())),
             )
             .col_expr(unit::Column::Employees, Expr::value(f.employees.map(i64::from)))
-            .col_expr(unit::Column::CarrierId, Expr::value(i.carrier_id))
-            .col_expr(unit::Column::InstructorId, Expr::value(i.instructor_id))
+            .col_expr(unit::Column::CarrierId, Expr::value(i.carrier_id.map(i64::from)))
+            .col_expr(unit::Column::InstructorId, Expr::value(i.instructor_id.map(i64::from)))
             .col_expr(unit::Column::DivisionCode, Expr::value(f.division.to_string()))
             .col_expr(unit::Column::Address, Expr::value(f.address))
             .col_expr(unit::Column::Version, Expr::col(unit::Column::Version).add(1))
@@ -377,8 +384,9 @@ impl Store {
         Ok(after)
     }
 
-    pub async fn archive_unit(&self, actor: &Actor, id: i64, version: i64, archived: bool) -> Result<UnitView> {
+    pub async fn archive_unit(&self, actor: &Actor, id: UnitId, version: i64, archived: bool) -> Result<UnitView> {
         actor.require(Action::WriteRegistry)?;
+        let id = id.0;
         let txn = self.begin().await?;
         let find = unit::Entity::find_by_id(id).filter(scope(actor));
         let before = find.clone().one(&txn).await?.ok_or(StoreError::NotFound)?;
@@ -408,10 +416,10 @@ impl Store {
     }
 
     /// Organisations that cover a unit (its own, or joint branches it belongs to).
-    pub async fn orgs_of_unit(&self, actor: &Actor, id: i64) -> Result<Vec<(i64, String, String)>> {
+    pub async fn orgs_of_unit(&self, actor: &Actor, id: UnitId) -> Result<Vec<(OrgId, String, String)>> {
         self.get_unit(actor, id).await?;
         let ids: Vec<i64> = org_unit::Entity::find()
-            .filter(org_unit::Column::UnitId.eq(id))
+            .filter(org_unit::Column::UnitId.eq(id.0))
             .all(&self.read)
             .await?
             .into_iter()
@@ -422,7 +430,7 @@ impl Store {
             .all(&self.read)
             .await?
             .into_iter()
-            .map(|o| (o.id, o.name, o.kind))
+            .map(|o| (OrgId(o.id), o.name, o.kind))
             .collect())
     }
 }
@@ -436,10 +444,10 @@ pub(crate) async fn insert_unit<C: ConnectionTrait>(db: &C, i: UnitInput) -> Res
         kind: Set(f.kind.code().into()),
         credit_code: Set(f.credit_code.map(|c| c.to_string())),
         employees: Set(f.employees.map(i64::from)),
-        carrier_id: Set(i.carrier_id),
+        carrier_id: Set(i.carrier_id.map(i64::from)),
         division_code: Set(f.division.to_string()),
         address: Set(f.address),
-        instructor_id: Set(i.instructor_id),
+        instructor_id: Set(i.instructor_id.map(i64::from)),
         archived: Set(false),
         version: Set(1),
         created_at: Set(now),

@@ -12,13 +12,13 @@ async fn a_street_office_is_refused_every_route_with_another_streets_ids() {
 
     let ids = |s: &Street, path: &str| -> String {
         let id = if path.starts_with("/api/v1/carriers") {
-            s.carrier
+            s.carrier.0
         } else if path.starts_with("/api/v1/units") || path.contains("/chain/") {
-            s.unit
+            s.unit.0
         } else if path.starts_with("/api/v1/orgs") {
-            s.org
+            s.org.0
         } else {
-            s.member
+            s.member.0
         };
         path.replace("{id}", &id.to_string()).replace("{code}", s.code).replace(
             "{kind}",
@@ -29,6 +29,12 @@ async fn a_street_office_is_refused_every_route_with_another_streets_ids() {
             },
         )
     };
+    let doc: Value = reqwest::get(app.url("/api/openapi.json"))
+        .await
+        .expect("get")
+        .json()
+        .await
+        .expect("json");
     let routes = tongxin_web::openapi::routes();
     // The sweep reaches coverage and the audit log too: it walks what is mounted.
     assert!(routes.iter().any(|r| r.path == "/api/v1/audit"));
@@ -93,10 +99,15 @@ async fn a_street_office_is_refused_every_route_with_another_streets_ids() {
             "{method} {path_theirs} leaked: {text}"
         );
 
-        // With its own ids a read answers 200: the route is real.
+        // With its own ids a read answers 200 (the route is real), in the shape the
+        // document says it answers.
         if *method == "get" && *path != "/api/v1/audit" {
             let (status, v) = c.get(&ids(&mine, path)).await;
             assert_eq!(status, StatusCode::OK, "GET {} with own ids: {v}", ids(&mine, path));
+            let schema = &doc["paths"][*path]["get"]["responses"]["200"]["content"]["application/json"]["schema"];
+            if !schema.is_null() {
+                conforms(&doc, schema, &v, path).unwrap_or_else(|e| panic!("GET {path} answered off its schema: {e}"));
+            }
         }
     }
     assert_eq!(snapshot(&app).await, before, "a refused call changed the store");
@@ -109,11 +120,129 @@ async fn a_street_office_is_refused_every_route_with_another_streets_ids() {
     }
 }
 
+/// Whether `v` has the shape `schema` describes (references resolved in `doc`): the
+/// types, every property named, every required one present. `Err` says where it differs.
+fn conforms(doc: &Value, schema: &Value, v: &Value, at: &str) -> Result<(), String> {
+    if let Some(r) = schema["$ref"].as_str() {
+        let name = r.trim_start_matches("#/components/schemas/");
+        let target = &doc["components"]["schemas"][name];
+        if target.is_null() {
+            return Err(format!("{at}: {r} is not in the document"));
+        }
+        return conforms(doc, target, v, at);
+    }
+    if let Some(all) = schema["allOf"].as_array() {
+        return all.iter().try_for_each(|s| conforms(doc, s, v, at));
+    }
+    if let Some(any) = schema["oneOf"].as_array().or(schema["anyOf"].as_array()) {
+        return match any.iter().any(|s| conforms(doc, s, v, at).is_ok()) {
+            true => Ok(()),
+            false => Err(format!("{at}: {v} matches none of {any:?}")),
+        };
+    }
+    let types: Vec<&str> = match &schema["type"] {
+        Value::String(t) => vec![t.as_str()],
+        Value::Array(ts) => ts.iter().filter_map(Value::as_str).collect(),
+        _ => vec![],
+    };
+    if types.is_empty() {
+        return Ok(()); // any value
+    }
+    let fits = types.iter().any(|t| match *t {
+        "null" => v.is_null(),
+        "string" => v.is_string(),
+        "integer" => v.is_i64() || v.is_u64(),
+        "number" => v.is_number(),
+        "boolean" => v.is_boolean(),
+        "array" => v.is_array(),
+        "object" => v.is_object(),
+        _ => false,
+    });
+    if !fits {
+        return Err(format!("{at}: {v} is not {types:?}"));
+    }
+    if let Some(items) = v.as_array() {
+        for (i, item) in items.iter().enumerate() {
+            conforms(doc, &schema["items"], item, &format!("{at}[{i}]"))?;
+        }
+    }
+    if let (Some(o), Some(props)) = (v.as_object(), schema["properties"].as_object()) {
+        for (k, x) in o {
+            let Some(p) = props.get(k) else {
+                return Err(format!("{at}: {k} is not in the schema"));
+            };
+            conforms(doc, p, x, &format!("{at}.{k}"))?;
+        }
+        for k in schema["required"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+        {
+            if !o.contains_key(k) {
+                return Err(format!("{at}: required {k} is missing"));
+            }
+        }
+    }
+    Ok(())
+}
+
+#[test]
+fn the_schema_check_finds_a_body_off_its_schema() {
+    let doc = serde_json::to_value(tongxin_web::openapi::document()).expect("document");
+    let unit = &doc["paths"]["/api/v1/units/{id}"]["get"]["responses"]["200"]["content"]["application/json"]["schema"];
+    assert!(unit.is_object(), "GET /api/v1/units/{{id}} has a JSON schema");
+    assert!(
+        conforms(&doc, unit, &json!({"id": 1}), "unit").is_err(),
+        "required fields missing"
+    );
+    assert!(conforms(&doc, unit, &json!("a unit"), "unit").is_err(), "not an object");
+    let page = &doc["paths"]["/api/v1/units"]["get"]["responses"]["200"]["content"]["application/json"]["schema"];
+    let bad_item = json!({"items": [{"id": "x"}], "total": 1, "page": 1, "per_page": 50});
+    assert!(
+        conforms(&doc, page, &bad_item, "page").is_err(),
+        "an item off its schema"
+    );
+}
+
+#[test]
+fn every_route_declares_its_answer() {
+    for r in tongxin_web::openapi::routes() {
+        assert!(
+            !matches!(r.reply, tongxin_web::openapi::Reply::Unsaid),
+            "{} {} does not say what it answers (returns, no_content, workbook)",
+            r.method,
+            r.path
+        );
+    }
+}
+
 #[tokio::test]
 async fn openapi_documents_every_route() {
     let app = spawn().await;
     let r = reqwest::get(app.url("/api/openapi.json")).await.expect("get");
     let doc: Value = r.json().await.expect("json");
+    // Every schema the document refers to is in it.
+    fn refs<'a>(v: &'a Value, out: &mut Vec<&'a str>) {
+        match v {
+            Value::Object(o) => {
+                out.extend(o.get("$ref").and_then(Value::as_str));
+                o.values().for_each(|x| refs(x, out));
+            }
+            Value::Array(a) => a.iter().for_each(|x| refs(x, out)),
+            _ => {}
+        }
+    }
+    let mut all = vec![];
+    refs(&doc, &mut all);
+    assert!(all.len() > 20, "the document refers to its schemas");
+    for r in all {
+        let name = r.trim_start_matches("#/components/schemas/");
+        assert!(
+            doc["components"]["schemas"][name].is_object(),
+            "{r} is not in the document"
+        );
+    }
     for r in tongxin_web::openapi::routes() {
         assert!(
             doc["paths"][r.path][r.method].is_object(),

@@ -3,7 +3,7 @@
 use crate::*;
 
 /// Adds an uncovered unit to a street.
-async fn bare_unit(app: &App, code: &str, name: &str) -> i64 {
+async fn bare_unit(app: &App, code: &str, name: &str) -> tongxin_domain::registry::UnitId {
     app.store
         .create_unit(
             &Actor::system("fixture"),
@@ -49,7 +49,7 @@ async fn a_street_sees_its_coverage_gaps_and_exports_them() {
     let (status, g) = c.get("/api/v1/coverage/gaps/uncovered_units").await;
     assert_eq!(status, StatusCode::OK, "{g}");
     assert_eq!(g["total"], 1);
-    assert_eq!(g["items"][0]["id"], bare);
+    assert_eq!(g["items"][0]["id"], bare.0);
     let (status, _) = c.get("/api/v1/coverage/gaps/no_such_list").await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 

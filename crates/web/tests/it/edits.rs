@@ -112,31 +112,31 @@ async fn every_field_edited_alone_leaves_every_other_field_as_it_was() {
     assert_eq!(status, StatusCode::OK, "{v}");
 
     let edits: Vec<(&str, i64, &str, Value)> = vec![
-        ("carriers", a.carrier, "name", json!("甲大厦（新）")),
-        ("carriers", a.carrier, "kind", json!("园区")),
-        ("carriers", a.carrier, "is_key", json!(false)),
-        ("carriers", a.carrier, "address", json!("某路9号")),
-        ("carriers", a.carrier, "lng", json!(121.45)),
-        ("units", a.unit, "name", json!("甲科技有限公司（新）")),
-        ("units", a.unit, "kind", json!("社会组织")),
-        ("units", a.unit, "credit_code", json!(credit_code(9_001))),
-        ("units", a.unit, "employees", json!(54)),
-        ("units", a.unit, "address", json!("某路3号")),
-        ("units", a.unit, "carrier_id", c2["id"].clone()),
-        ("units", a.unit, "instructor_id", Value::Null),
-        ("orgs", a.org, "name", json!("甲科技有限公司党支部（新）")),
-        ("orgs", a.org, "secretary", json!("李四")),
-        ("orgs", a.org, "founded_on", json!("2020-01-01")),
-        ("orgs", a.org, "term_ends_on", json!("2028-01-01")),
-        ("orgs", a.org, "parent_id", o2["id"].clone()),
-        ("orgs", a.org, "unit_ids", json!([a.unit, u2["id"]])),
-        ("orgs", a.org, "carrier_id", Value::Null),
-        ("members", a.member, "name", json!("甲党员（新）")),
-        ("members", a.member, "status", json!("预备党员")),
-        ("members", a.member, "phone", json!("13900139000")),
-        ("members", a.member, "resident_id", json!(resident_id(777))),
-        ("members", a.member, "joined_on", json!("2012-07-01")),
-        ("members", a.member, "work_unit_id", u2["id"].clone()),
+        ("carriers", a.carrier.0, "name", json!("甲大厦（新）")),
+        ("carriers", a.carrier.0, "kind", json!("园区")),
+        ("carriers", a.carrier.0, "is_key", json!(false)),
+        ("carriers", a.carrier.0, "address", json!("某路9号")),
+        ("carriers", a.carrier.0, "lng", json!(121.45)),
+        ("units", a.unit.0, "name", json!("甲科技有限公司（新）")),
+        ("units", a.unit.0, "kind", json!("社会组织")),
+        ("units", a.unit.0, "credit_code", json!(credit_code(9_001))),
+        ("units", a.unit.0, "employees", json!(54)),
+        ("units", a.unit.0, "address", json!("某路3号")),
+        ("units", a.unit.0, "carrier_id", c2["id"].clone()),
+        ("units", a.unit.0, "instructor_id", Value::Null),
+        ("orgs", a.org.0, "name", json!("甲科技有限公司党支部（新）")),
+        ("orgs", a.org.0, "secretary", json!("李四")),
+        ("orgs", a.org.0, "founded_on", json!("2020-01-01")),
+        ("orgs", a.org.0, "term_ends_on", json!("2028-01-01")),
+        ("orgs", a.org.0, "parent_id", o2["id"].clone()),
+        ("orgs", a.org.0, "unit_ids", json!([a.unit, u2["id"]])),
+        ("orgs", a.org.0, "carrier_id", Value::Null),
+        ("members", a.member.0, "name", json!("甲党员（新）")),
+        ("members", a.member.0, "status", json!("预备党员")),
+        ("members", a.member.0, "phone", json!("13900139000")),
+        ("members", a.member.0, "resident_id", json!(resident_id(777))),
+        ("members", a.member.0, "joined_on", json!("2012-07-01")),
+        ("members", a.member.0, "work_unit_id", u2["id"].clone()),
     ];
     for (kind, id, field, value) in edits {
         let path = format!("/api/v1/{kind}/{id}");
@@ -211,7 +211,7 @@ async fn a_console_edit_keeps_the_fields_its_form_does_not_carry() {
     );
     let (_, after) = c.get(&format!("/api/v1/units/{}", a.unit)).await;
     assert_eq!(after["employees"], 54);
-    assert_eq!(after["instructor_id"], ins.id, "{after}");
+    assert_eq!(after["instructor_id"], ins.id.0, "{after}");
 }
 
 /// A sheet that carries only some columns changes only those: the carrier and the

@@ -143,10 +143,10 @@ impl Client {
 /// The records of one street, built through the store.
 pub struct Street {
     pub code: &'static str,
-    pub carrier: i64,
-    pub unit: i64,
-    pub org: i64,
-    pub member: i64,
+    pub carrier: tongxin_domain::registry::CarrierId,
+    pub unit: tongxin_domain::registry::UnitId,
+    pub org: tongxin_domain::registry::OrgId,
+    pub member: tongxin_domain::registry::MemberId,
 }
 
 static SEQ: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(1);

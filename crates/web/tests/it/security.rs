@@ -336,9 +336,9 @@ async fn every_console_page_checks_the_right_of_its_api_route_for_every_role() {
         ("district", Role::DistrictOffice, Some("310106"), None),
         ("street", Role::StreetOffice, Some(STREET_A), None),
         ("centre", Role::ServiceCentreStaff, Some(STREET_A), None),
-        ("secretary", Role::BranchSecretary, None, Some(a.org)),
+        ("secretary", Role::BranchSecretary, None, Some(a.org.0)),
         ("liaison", Role::UnitLiaison, Some(STREET_A), None),
-        ("member", Role::Member, None, Some(a.org)),
+        ("member", Role::Member, None, Some(a.org.0)),
     ];
     for (name, role, division, org) in &roles {
         account(&app, name, *role, *division, *org).await;
