@@ -96,6 +96,21 @@ impl Dirty {
     }
 }
 
+/// The time since the last lap, added to one step's total (for the debug log).
+struct Lap(std::time::Instant);
+
+impl Lap {
+    fn start() -> Self {
+        Lap(std::time::Instant::now())
+    }
+
+    fn add_to(&mut self, total: &mut std::time::Duration) {
+        let now = std::time::Instant::now();
+        *total += now - self.0;
+        self.0 = now;
+    }
+}
+
 async fn ids<C: ConnectionTrait>(db: &C, sql: &str) -> Result<Vec<i64>> {
     let b = db.get_database_backend();
     db.query_all_raw(sea_orm::Statement::from_string(b, sql.to_string()))
@@ -485,21 +500,19 @@ pub(crate) async fn refresh_with<C: ConnectionTrait>(
     progress.stage("coverage", (units.len() + carriers.len() + orgs.len()) as u64);
 
     let units: Vec<i64> = units.into_iter().collect();
-    // Time per step, for the debug log: read back, recompute, organisations, write.
-    let mut tt = [std::time::Duration::ZERO; 4];
+    // Time per step, for the debug log.
+    let (mut read, mut computed, mut attached, mut written) = Default::default();
     for chunk in units.chunks(CHUNK) {
-        let c0 = std::time::Instant::now();
+        let mut lap = Lap::start();
         let stored: Vec<i64> = chunk.iter().copied().filter(|u| !fresh_units.contains(u)).collect();
         let old = if stored.is_empty() {
             HashMap::new()
         } else {
             stored_units(db, &stored).await?
         };
-        tt[0] += c0.elapsed();
-        let c0 = std::time::Instant::now();
+        lap.add_to(&mut read);
         let new = computed_units(db, &rules, chunk).await?;
-        tt[1] += c0.elapsed();
-        let c0 = std::time::Instant::now();
+        lap.add_to(&mut computed);
         // A unit's organisations count its attachment (over-limit joint branches).
         orgs.extend(
             ids(
@@ -508,13 +521,12 @@ pub(crate) async fn refresh_with<C: ConnectionTrait>(
             )
             .await?,
         );
-        tt[2] += c0.elapsed();
-        let c0 = std::time::Instant::now();
+        lap.add_to(&mut attached);
         write_changes(db, chunk, &old, &new, &mut delta, &mut carriers).await?;
-        tt[3] += c0.elapsed();
+        lap.add_to(&mut written);
         progress.advance(chunk.len() as u64);
     }
-    tracing::debug!(read = ?tt[0], computed = ?tt[1], orgs = ?tt[2], written = ?tt[3], "unit facts refreshed");
+    tracing::debug!(?read, ?computed, ?attached, ?written, "unit facts refreshed");
     let after_units = clock.elapsed();
 
     let carriers: Vec<i64> = carriers.into_iter().collect();
