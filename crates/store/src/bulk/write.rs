@@ -157,6 +157,15 @@ struct Made {
     orgs: Vec<Option<i64>>,
 }
 
+/// The ids of rows just inserted (`RETURNING id, …`, the id first) by the key the caller
+/// reads from the rest: RETURNING promises no order, so rows are matched by key.
+fn ids_by_key<K: Eq + std::hash::Hash>(
+    back: Vec<sea_orm::QueryResult>,
+    key: impl Fn(&sea_orm::QueryResult) -> std::result::Result<K, sea_orm::DbErr>,
+) -> std::result::Result<HashMap<K, i64>, sea_orm::DbErr> {
+    back.iter().map(|r| Ok((key(r)?, r.try_get_by_index(0)?))).collect()
+}
+
 fn id_of(r: Ref, made: &[Option<i64>]) -> Option<i64> {
     match r {
         Ref::Old(id) => Some(id),
@@ -268,13 +277,9 @@ impl Store {
                 .collect();
             let back =
                 crate::rows::insert_records(txn, "units", &columns, &rows, now, "id, division_code, name").await?;
-            let mut ids: HashMap<(String, String), i64> = HashMap::with_capacity(back.len());
-            for r in back {
-                let id: i64 = r.try_get_by_index(0)?;
-                let division: String = r.try_get_by_index(1)?;
-                let name: String = r.try_get_by_index(2)?;
-                ids.insert((division, name), id);
-            }
+            let ids = ids_by_key(back, |r| {
+                Ok((r.try_get_by_index::<String>(1)?, r.try_get_by_index::<String>(2)?))
+            })?;
             let mut created = Vec::with_capacity(todo.len());
             for i in todo {
                 let f = &plan.units[*i].fields;
@@ -464,12 +469,7 @@ impl Store {
                 })
                 .collect();
             let back = crate::rows::insert_records(txn, "members", &columns, &rows, now, "id, resident_id").await?;
-            let mut ids: HashMap<String, i64> = HashMap::with_capacity(back.len());
-            for r in back {
-                let id: i64 = r.try_get_by_index(0)?;
-                let rid: String = r.try_get_by_index(1)?;
-                ids.insert(rid, id);
-            }
+            let ids = ids_by_key(back, |r| r.try_get_by_index::<String>(1))?;
             let mut created = Vec::with_capacity(todo.len());
             for i in todo {
                 let m = &plan.members[*i];
