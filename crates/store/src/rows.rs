@@ -120,30 +120,42 @@ impl serde::Serialize for Rows<'_> {
         use serde::ser::SerializeSeq;
         let mut seq = s.serialize_seq(Some(self.rows.len()))?;
         for row in self.rows {
-            let cells = row.iter().chain(self.tail).map(|value| Cell {
-                value,
-                postgres: self.postgres,
-            });
-            if self.postgres {
-                seq.serialize_element(&AsMap(self.columns, cells.collect()))?;
-            } else {
-                seq.serialize_element(&cells.collect::<Vec<_>>())?;
-            }
+            seq.serialize_element(&Row { rows: self, row })?;
         }
         seq.end()
     }
 }
 
-struct AsMap<'a>(&'a [&'a str], Vec<Cell<'a>>);
+/// One row with the tail values, written as its cells go (no list of cells built first).
+struct Row<'a> {
+    rows: &'a Rows<'a>,
+    row: &'a [Value],
+}
 
-impl serde::Serialize for AsMap<'_> {
+impl serde::Serialize for Row<'_> {
     fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(Some(self.1.len()))?;
-        for (k, v) in self.0.iter().zip(&self.1) {
-            map.serialize_entry(k, v)?;
+        use serde::ser::{SerializeMap, SerializeSeq};
+        let Rows {
+            columns,
+            tail,
+            postgres,
+            ..
+        } = *self.rows;
+        let cells = self.row.iter().chain(tail).map(|value| Cell { value, postgres });
+        let len = self.row.len() + tail.len();
+        if postgres {
+            let mut map = s.serialize_map(Some(len))?;
+            for (k, v) in columns.iter().zip(cells) {
+                map.serialize_entry(k, &v)?;
+            }
+            map.end()
+        } else {
+            let mut seq = s.serialize_seq(Some(len))?;
+            for v in cells {
+                seq.serialize_element(&v)?;
+            }
+            seq.end()
         }
-        map.end()
     }
 }
 
