@@ -68,11 +68,12 @@ pub async fn run(cmd: &BenchCommand) -> Result<()> {
             for backend in names {
                 let mut results = serde_json::Map::new();
                 for format in ["csv", "xlsx"] {
-                    let url = match (backend, postgres) {
-                        ("postgres", Some(admin)) => {
-                            let name = format!("tx_bench_{}_{format}", std::process::id());
-                            tongxin_store::create_postgres_database(admin, &name).await?
-                        }
+                    let made = match (backend, postgres) {
+                        ("postgres", Some(admin)) => Some((admin, format!("tx_bench_{}_{format}", std::process::id()))),
+                        _ => None,
+                    };
+                    let url = match &made {
+                        Some((admin, name)) => tongxin_store::create_postgres_database(admin, name).await?,
                         _ => {
                             let db = dir.join(format!("{format}.db"));
                             let _ = std::fs::remove_file(&db);
@@ -81,7 +82,14 @@ pub async fn run(cmd: &BenchCommand) -> Result<()> {
                     };
                     let store = Store::open(&url).await?;
                     store.ensure_builtin_divisions().await?;
-                    results.insert(format.into(), import_once(&store, *rows, format).await?);
+                    let result = import_once(&store, *rows, format).await;
+                    store.close().await?;
+                    // Dropped at once: left behind, its tables' vacuum would run beside
+                    // the next measurement.
+                    if let Some((admin, name)) = &made {
+                        tongxin_store::drop_postgres_database(admin, name).await?;
+                    }
+                    results.insert(format.into(), result?);
                 }
                 backends.insert(backend.into(), serde_json::Value::Object(results));
             }

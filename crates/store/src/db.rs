@@ -43,6 +43,13 @@ fn sqlite_options(opts: SqliteConnectOptions) -> SqliteConnectOptions {
 }
 
 impl Store {
+    /// Closes the store's connections (a benchmark's, before its database is dropped).
+    pub async fn close(self) -> Result<()> {
+        self.write.close().await?;
+        self.read.close().await?;
+        Ok(())
+    }
+
     /// Connects to `url` (`sqlite://path` or `postgres://…`) and brings the schema up to
     /// date.
     pub async fn open(url: &str) -> Result<Store> {
@@ -154,6 +161,19 @@ impl Store {
 /// Creates an empty PostgreSQL database named `name` next to the one `admin_url` names,
 /// and returns its URL (for tests and set-up scripts; `name` must be `[a-z0-9_]+`).
 pub async fn create_postgres_database(admin_url: &str, name: &str) -> Result<String> {
+    admin_statement(admin_url, name, "CREATE DATABASE").await
+}
+
+/// Drops a database made by [`create_postgres_database`] (a benchmark's, after its run),
+/// ending its sessions first.
+pub async fn drop_postgres_database(admin_url: &str, name: &str) -> Result<()> {
+    admin_statement(admin_url, name, "DROP DATABASE IF EXISTS").await?;
+    Ok(())
+}
+
+/// Runs `verb name` (`CREATE DATABASE`, `DROP DATABASE`) as the administrator; answers the
+/// database's URL.
+async fn admin_statement(admin_url: &str, name: &str, verb: &str) -> Result<String> {
     if name.is_empty()
         || !name
             .bytes()
@@ -169,7 +189,8 @@ pub async fn create_postgres_database(admin_url: &str, name: &str) -> Result<Str
     let mut o = ConnectOptions::new(admin_url);
     o.max_connections(1).sqlx_logging(false);
     let admin = Database::connect(o).await?;
-    admin.execute_unprepared(&format!("CREATE DATABASE {name}")).await?;
+    let with = if verb.starts_with("DROP") { " WITH (FORCE)" } else { "" };
+    admin.execute_unprepared(&format!("{verb} {name}{with}")).await?;
     admin.close().await?;
     Ok(format!("{}/{name}", &base[..cut]))
 }

@@ -19,7 +19,7 @@ mod migration;
 pub mod registry;
 mod rows;
 
-pub use db::{Backend, Store, create_postgres_database};
+pub use db::{Backend, Store, create_postgres_database, drop_postgres_database};
 pub use error::StoreError;
 
 use tongxin_domain::access::Role;

@@ -8,7 +8,7 @@ use super::plan::{InstructorKey, Ref, RowFail, fail};
 use crate::entity::{carrier, instructor, member, org_unit, party_org, unit, unit_link};
 use crate::{Actor, Result, Store};
 use sea_orm::sea_query::Query;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
 use std::collections::{HashMap, HashSet};
 use tongxin_domain::codes::{CreditCode, DivisionCode, ResidentId};
 use tongxin_domain::registry::{Labelled, UnitLinkKind};
@@ -64,8 +64,10 @@ pub(crate) fn pick(candidates: &[(Ref, String)], division: Option<&str>) -> std:
     }
 }
 
-/// Items per `IN (…)` list.
-const CHUNK: usize = 500;
+/// Keys per lookup statement (sent as one value, see [`crate::rows::in_texts`]).
+const CHUNK: usize = 20_000;
+/// Ids per bound `IN (…)` list.
+const IDS: usize = 500;
 
 impl Lookups {
     pub fn unit_by_division_name(&self, division: &str, name: &str) -> Option<&unit::Model> {
@@ -157,6 +159,7 @@ impl Store {
             Scope::Within { division, .. } => division.clone(),
         };
         let mut lk = Lookups::default();
+        let backend = self.read.get_database_backend();
         // Names of the scope's divisions, plus its ancestors' district names for prefixes.
         for (code, name) in self.division_names_within(root.as_ref()).await? {
             if code.len() == 6 {
@@ -213,7 +216,7 @@ impl Store {
             .collect();
         for chunk in codes.chunks(CHUNK) {
             for u in unit::Entity::find()
-                .filter(unit::Column::CreditCode.is_in(chunk.to_vec()))
+                .filter(crate::rows::in_texts(backend, "credit_code", chunk))
                 .all(&self.read)
                 .await?
             {
@@ -259,17 +262,22 @@ impl Store {
                 .collect();
             for chunk in ids.chunks(CHUNK) {
                 let found = member::Entity::find()
-                    .filter(member::Column::ResidentId.is_in(chunk.to_vec()))
+                    .filter(crate::rows::in_texts(backend, "resident_id", chunk))
                     .all(&self.read)
                     .await?;
-                let ours: HashSet<i64> = member::Entity::find()
-                    .filter(member::Column::Id.is_in(found.iter().map(|m| m.id).collect::<Vec<_>>()))
-                    .filter(crate::registry::members_scope(actor))
-                    .all(&self.read)
-                    .await?
-                    .into_iter()
-                    .map(|m| m.id)
-                    .collect();
+                let mut ours: HashSet<i64> = HashSet::new();
+                for part in found.chunks(IDS) {
+                    ours.extend(
+                        member::Entity::find()
+                            .select_only()
+                            .column(member::Column::Id)
+                            .filter(member::Column::Id.is_in(part.iter().map(|m| m.id).collect::<Vec<_>>()))
+                            .filter(crate::registry::members_scope(actor))
+                            .into_tuple::<i64>()
+                            .all(&self.read)
+                            .await?,
+                    );
+                }
                 for m in found {
                     let mine = ours.contains(&m.id);
                     lk.members.insert(m.resident_id.clone(), (m, mine));
