@@ -120,7 +120,11 @@ async fn import_once(store: &Store, rows: u32, format: &str) -> Result<serde_jso
         csv.into_bytes()
     } else {
         let t = tongxin_import::read_tables(csv.as_bytes(), "u.csv", Some(tongxin_import::Kind::Units))?;
-        let rows: Vec<_> = t[0].rows.iter().map(|r| r.values.clone()).collect();
+        let rows: Vec<_> = t[0]
+            .rows
+            .iter()
+            .map(|r| r.values().map(|(f, v)| (f, v.to_owned())).collect())
+            .collect();
         tongxin_import::write_workbook(&[(tongxin_import::Kind::Units, rows)])?
     };
     let t0 = Instant::now();

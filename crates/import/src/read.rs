@@ -10,7 +10,6 @@ use crate::{Field, ImportError, Kind};
 use calamine::{DataRef, Reader};
 use chrono::NaiveDate;
 use std::borrow::Cow;
-use std::collections::HashMap;
 use std::io::{Cursor, Read};
 
 /// One cell as read, with its type (the error workbook writes numbers and dates back as
@@ -94,25 +93,61 @@ impl Table {
 }
 
 /// A data row: its index in the grid, its sheet line number (1-based) and its values.
+///
+/// The values are kept one after another in one text, with where each field's ends: a
+/// city's workbook holds millions of rows, and a map of strings per row cost three times
+/// the row's own text.
 #[derive(Debug, Clone)]
 pub struct TableRow {
     pub index: usize,
     pub line: usize,
-    pub values: HashMap<Field, String>,
+    text: Box<str>,
+    /// Each field present and the end of its value in `text` (values follow each other
+    /// in this order).
+    ends: Box<[(Field, u32)]>,
 }
 
 impl TableRow {
+    /// A row of `values` (later values of a field already merged into one).
+    pub fn new<'a>(index: usize, line: usize, values: impl IntoIterator<Item = (Field, &'a str)>) -> Self {
+        let mut text = String::new();
+        let mut ends = Vec::new();
+        for (f, v) in values {
+            text.push_str(v);
+            ends.push((f, u32::try_from(text.len()).unwrap_or(u32::MAX)));
+        }
+        TableRow {
+            index,
+            line,
+            text: text.into_boxed_str(),
+            ends: ends.into_boxed_slice(),
+        }
+    }
+
+    /// Every field present and its value as read.
+    pub fn values(&self) -> impl Iterator<Item = (Field, &str)> + '_ {
+        let mut start = 0usize;
+        self.ends.iter().map(move |(f, end)| {
+            let end = *end as usize;
+            let v = self.text.get(start..end).unwrap_or("");
+            start = end;
+            (*f, v)
+        })
+    }
+
     /// The cell of a field, trimmed; empty when the column is absent.
     pub fn get(&self, f: Field) -> &str {
-        self.values.get(&f).map(|s| s.trim()).unwrap_or("")
+        self.values()
+            .find(|(k, _)| *k == f)
+            .map(|(_, v)| v.trim())
+            .unwrap_or("")
     }
 
     /// The first field whose value is longer than Excel can hold in one cell.
     pub fn over_long(&self) -> Option<Field> {
-        self.values
-            .iter()
+        self.values()
             .find(|(_, v)| v.len() > crate::EXCEL_MAX_CELL_CHARS && v.chars().count() > crate::EXCEL_MAX_CELL_CHARS)
-            .map(|(f, _)| *f)
+            .map(|(f, _)| f)
     }
 }
 
@@ -234,12 +269,36 @@ pub fn read_tables(bytes: &[u8], filename: &str, kind: Option<Kind>) -> Result<V
     read_tables_within(bytes, filename, kind, Limits::UPLOAD)
 }
 
-/// Reads a file under the given limits.
+/// Reads a file under the given limits, each table with its sheet as read (`grid`, for
+/// the error workbook).
 pub fn read_tables_within(
     bytes: &[u8],
     filename: &str,
     kind: Option<Kind>,
     limits: Limits,
+) -> Result<Vec<Table>, ImportError> {
+    read(bytes, filename, kind, limits, true)
+}
+
+/// [`read_tables_within`] without the sheets as read: each table's `grid` holds only the
+/// rows up to its header, and a row's cells are let go as soon as its values are taken,
+/// so an import holds its rows once. Reading the file again with
+/// [`read_tables_within`] gives the same tables with their sheets (an error workbook).
+pub fn read_rows_within(
+    bytes: &[u8],
+    filename: &str,
+    kind: Option<Kind>,
+    limits: Limits,
+) -> Result<Vec<Table>, ImportError> {
+    read(bytes, filename, kind, limits, false)
+}
+
+fn read(
+    bytes: &[u8],
+    filename: &str,
+    kind: Option<Kind>,
+    limits: Limits,
+    keep_grid: bool,
 ) -> Result<Vec<Table>, ImportError> {
     if bytes.len() as u64 > limits.max_file_bytes {
         return Err(ImportError::TooLarge {
@@ -272,7 +331,7 @@ pub fn read_tables_within(
             (None, Some(s)) => vec![s],
             (None, None) => Kind::ALL.to_vec(),
         };
-        if let Some(t) = best_table(g, &candidates)? {
+        if let Some(t) = best_table(g, &candidates, keep_grid)? {
             tables.push(t);
         }
     }
@@ -705,7 +764,7 @@ fn header_columns(g: &Grid, keys: &[Vec<Option<String>>], kind: Kind, idx: usize
     cols
 }
 
-fn best_table(g: Grid, kinds: &[Kind]) -> Result<Option<Table>, ImportError> {
+fn best_table(g: Grid, kinds: &[Kind], keep_grid: bool) -> Result<Option<Table>, ImportError> {
     let keys = header_keys(&g);
     // (score, kind, header row, columns)
     type Candidate = (usize, Kind, usize, Vec<Column>);
@@ -747,41 +806,45 @@ fn best_table(g: Grid, kinds: &[Kind]) -> Result<Option<Table>, ImportError> {
         }
     }
     let mut rows = Vec::new();
-    for (index, row) in g.rows.iter().enumerate().skip(header_index + 1) {
-        if skip_row(row) {
-            continue;
+    let mut grid = Vec::new();
+    for (index, row) in g.rows.into_iter().enumerate() {
+        if index > header_index && !skip_row(&row) {
+            rows.push(table_row(index, &row, &columns));
         }
-        let mut values: HashMap<Field, String> = HashMap::new();
-        for c in &columns {
-            let v = row.text(c.index);
-            let v = v.trim();
-            match values.get_mut(&c.field) {
-                Some(have) if !v.is_empty() => {
-                    if !have.is_empty() {
-                        have.push_str(c.field.merge_separator().unwrap_or(""));
-                    }
-                    have.push_str(v);
-                }
-                Some(_) => {}
-                None => {
-                    values.insert(c.field, v.to_string());
-                }
-            }
+        // Without the grid, each row's cells go as soon as its values are taken: a sheet
+        // is never held twice.
+        if keep_grid || index <= header_index {
+            grid.push(row);
         }
-        rows.push(TableRow {
-            index,
-            line: row.line,
-            values,
-        });
     }
     Ok(Some(Table {
         kind,
         sheet: g.name,
-        grid: g.rows,
+        grid,
         header_index,
         columns,
         rows,
     }))
+}
+
+/// The values of a data row by field; two columns of one field merged.
+fn table_row(index: usize, row: &GridRow, columns: &[Column]) -> TableRow {
+    let mut values: Vec<(Field, String)> = Vec::with_capacity(columns.len());
+    for c in columns {
+        let v = row.text(c.index);
+        let v = v.trim();
+        match values.iter_mut().find(|(f, _)| *f == c.field) {
+            Some((_, have)) if !v.is_empty() => {
+                if !have.is_empty() {
+                    have.push_str(c.field.merge_separator().unwrap_or(""));
+                }
+                have.push_str(v);
+            }
+            Some(_) => {}
+            None => values.push((c.field, v.to_string())),
+        }
+    }
+    TableRow::new(index, row.line, values.iter().map(|(f, v)| (*f, v.as_str())))
 }
 
 /// Blank rows, subtotal rows (合计/小计/总计) and note rows (注：…, 说明, 填表人) carry no record.
@@ -833,6 +896,27 @@ mod tests {
         assert_eq!(t[0].rows.len(), 1);
         assert_eq!(t[0].rows[0].line, 4);
         assert_eq!(t[0].rows[0].get(Field::UnitName), "甲公司");
+    }
+
+    #[test]
+    fn rows_without_the_sheet_are_the_same_rows() {
+        let csv = "静安区组织名录,,,,,\n序号,组织名称,组织类别,所属区划,所在单位,覆盖单位\n1,甲联合支部,联合党支部,南京西路街道, 甲公司 ,乙公司、丙公司\n合计,1个,,,,\n2,乙支部,党支部,南京西路街道,,丁公司\n";
+        let with = read_tables(csv.as_bytes(), "o.csv", Some(Kind::Orgs)).expect("read");
+        let without = read_rows_within(csv.as_bytes(), "o.csv", Some(Kind::Orgs), Limits::UPLOAD).expect("read");
+        let rows = |t: &[Table]| -> Vec<String> {
+            t[0].rows
+                .iter()
+                .map(|r| format!("{} {} {:?}", r.index, r.line, r.values().collect::<Vec<_>>()))
+                .collect()
+        };
+        assert_eq!(rows(&with), rows(&without));
+        assert_eq!(with[0].rows[0].get(Field::OrgUnits), "甲公司、乙公司、丙公司");
+        assert_eq!(with[0].rows[1].get(Field::OrgUnits), "丁公司");
+        assert_eq!(with[0].rows[1].get(Field::ParentOrg), "");
+        // The sheet as read is kept up to the header only.
+        assert_eq!(with[0].grid.len(), 5);
+        assert_eq!(without[0].grid.len(), 2);
+        assert_eq!(without[0].header_index, 1);
     }
 
     #[test]
@@ -1061,8 +1145,8 @@ mod bombs {
         // The error workbook holds what Excel can, cut with a note.
         let wb = crate::write_error_workbook(&[crate::ErrorSheet {
             table: &t[0],
-            errors: HashMap::from([(1usize, "过长".to_string())]),
-            marks: HashMap::from([((1usize, 2usize), "过长".to_string())]),
+            errors: std::collections::HashMap::from([(1usize, "过长".to_string())]),
+            marks: std::collections::HashMap::from([((1usize, 2usize), "过长".to_string())]),
         }])
         .expect("an over-long cell does not break the error workbook");
         let back = read_tables(&wb, "e.xlsx", Some(Kind::Units)).expect("read back");

@@ -7,7 +7,9 @@ use axum::extract::Multipart;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use std::collections::HashMap;
-use tongxin_import::{ErrorSheet, Field, Kind, Limits, read_tables_within, write_error_workbook, write_workbook};
+use tongxin_import::{
+    ErrorSheet, Field, Kind, Limits, read_rows_within, read_tables_within, write_error_workbook, write_workbook,
+};
 use tongxin_store::bulk::{ImportMode, ImportReport, RowError};
 use tongxin_store::registry::ListQuery;
 use tongxin_store::{Actor, Store};
@@ -71,29 +73,15 @@ pub async fn run(
     } = options;
     actor.require(tongxin_domain::access::Action::ImportExport)?;
     let names: Vec<String> = files.iter().map(|(n, _)| n.clone()).collect();
-    let tables = blocking(
-        move || -> Result<Vec<tongxin_import::Table>, tongxin_import::ImportError> {
-            let mut all: Vec<tongxin_import::Table> = Vec::new();
-            for (name, bytes) in &files {
-                for mut t in read_tables_within(bytes, name, kind, limits)? {
-                    // Sheet names stay apart across files (the error workbook has one sheet each).
-                    let base = t.sheet.clone();
-                    let mut n = 2;
-                    while all.iter().any(|o| o.sheet == t.sheet) {
-                        t.sheet = format!("{base}({n})");
-                        n += 1;
-                    }
-                    all.push(t);
-                }
-            }
-            all.sort_by_key(|t| t.kind);
-            Ok(all)
-        },
-    )
-    .await??;
+    let files = std::sync::Arc::new(files);
+    let read = files.clone();
+    // The rows only: the sheets as read are needed for an error workbook alone, and
+    // reading the files again for one costs less than holding every sheet twice.
+    let tables = blocking(move || read_all(&read, kind, limits, false)).await??;
     let report = store
         .import_file_with(actor, &tables, mode, &names.join(", "), progress)
         .await?;
+    drop(tables);
     if report.errors.is_empty() {
         return Ok(ImportOutcome {
             report,
@@ -102,6 +90,7 @@ pub async fn run(
     }
     let errors = report.errors.clone();
     let written = blocking(move || {
+        let tables = read_all(&files, kind, limits, true)?;
         let sheets: Vec<ErrorSheet<'_>> = tables
             .iter()
             .map(|t| {
@@ -150,6 +139,37 @@ pub async fn run(
         }
     };
     Ok(ImportOutcome { report, error_workbook })
+}
+
+/// Reads the files of one import into tables, in the order the import takes them, with
+/// the sheets as read when `with_sheets` (for the error workbook). Deterministic: a
+/// second read gives the same tables, sheet names and row indexes as the first.
+fn read_all(
+    files: &[(String, Vec<u8>)],
+    kind: Option<Kind>,
+    limits: Limits,
+    with_sheets: bool,
+) -> Result<Vec<tongxin_import::Table>, tongxin_import::ImportError> {
+    let mut all: Vec<tongxin_import::Table> = Vec::new();
+    for (name, bytes) in files {
+        let tables = if with_sheets {
+            read_tables_within(bytes, name, kind, limits)?
+        } else {
+            read_rows_within(bytes, name, kind, limits)?
+        };
+        for mut t in tables {
+            // Sheet names stay apart across files (the error workbook has one sheet each).
+            let base = t.sheet.clone();
+            let mut n = 2;
+            while all.iter().any(|o| o.sheet == t.sheet) {
+                t.sheet = format!("{base}({n})");
+                n += 1;
+            }
+            all.push(t);
+        }
+    }
+    all.sort_by_key(|t| t.kind);
+    Ok(all)
 }
 
 /// Runs CPU work (parsing, writing workbooks) on the blocking pool, so a large file
