@@ -622,7 +622,7 @@ fn check_unit(
         return None;
     }
     let target = match existing {
-        Some(m) => Target::Stored(m),
+        Some(m) => Target::Stored(Box::new(m)),
         None => {
             names
                 .units
@@ -715,7 +715,7 @@ fn resolve_unit(lk: &Lookups, p: &mut Plan, names: &NewNames, tables: &[Table], 
                         p.unit_updates.push(UnitUpdate {
                             update: Update {
                                 row: u.id,
-                                before: m.clone(),
+                                before: (*m).clone(),
                                 patch,
                             },
                             carrier,
@@ -743,7 +743,9 @@ fn resolve_unit(lk: &Lookups, p: &mut Plan, names: &NewNames, tables: &[Table], 
 /// What a checked row is: a stored record it matches, or the new record it reserved (an
 /// index into the plan's new records of its kind).
 enum Target<M> {
-    Stored(M),
+    /// A stored record the row updates (boxed: pending rows of a city's import are
+    /// millions, and most are new).
+    Stored(Box<M>),
     New(usize),
 }
 
@@ -808,7 +810,7 @@ fn check_org(
         .get(&(division.to_string(), fields.name.clone()))
         .cloned();
     let target = match existing {
-        Some(m) => Target::Stored(m),
+        Some(m) => Target::Stored(Box::new(m)),
         None => {
             names
                 .orgs
@@ -907,7 +909,7 @@ fn resolve_org(lk: &Lookups, p: &mut Plan, names: &NewNames, tables: &[Table], o
                     p.org_updates.push(OrgUpdate {
                         update: Update {
                             row: o.id,
-                            before: m.clone(),
+                            before: (*m).clone(),
                             patch,
                         },
                         parent,
@@ -932,7 +934,8 @@ fn resolve_org(lk: &Lookups, p: &mut Plan, names: &NewNames, tables: &[Table], o
 struct PendingMember {
     id: RowId,
     fields: MemberFields,
-    existing: Option<member::Model>,
+    /// The stored member the row updates (boxed, as [`Target::Stored`]).
+    existing: Option<Box<member::Model>>,
 }
 
 fn check_member(
@@ -972,7 +975,7 @@ fn check_member(
         Field::ResidentId,
     ));
     let existing = match lk.members.get(fields.resident_id.reveal()) {
-        Some((m, true)) => Some(m.clone()),
+        Some((m, true)) => Some(Box::new(m.clone())),
         // Registered outside the territory: not ours to move by import; the row says so
         // without saying where.
         Some((_, false)) => {
@@ -1044,7 +1047,7 @@ fn resolve_member(lk: &Lookups, p: &mut Plan, names: &NewNames, tables: &[Table]
                     p.member_updates.push(MemberUpdate {
                         update: Update {
                             row: m.id,
-                            before,
+                            before: *before,
                             patch,
                         },
                         org,
