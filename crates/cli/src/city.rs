@@ -630,7 +630,10 @@ mod tests {
         assert_eq!(made["members"], scale.members);
         assert_eq!(made["units"], scale.units);
         assert_eq!(made["orgs"], scale.orgs);
-        let t = tongxin_store::coverage::Territory::All;
+        let t = store
+            .coverage_territory(&Actor::system("test"), Some(tongxin_store::coverage::Territory::All))
+            .await
+            .expect("territory");
         let fast = store.coverage_summary(&t).await.expect("summary");
         assert_eq!(fast, store.coverage_recount(None).await.expect("recount"));
         assert_eq!(fast.units_total as usize, scale.units);

@@ -22,6 +22,11 @@ fn sys() -> Actor {
     Actor::system("test")
 }
 
+/// A territory as the store's coverage reads take it: checked for the system actor.
+async fn view(s: &Store, t: Territory) -> tongxin_store::coverage::Viewable {
+    s.coverage_territory(&sys(), Some(t)).await.expect("territory")
+}
+
 fn code(s: &str) -> DivisionCode {
     DivisionCode::parse(s).expect("code")
 }
@@ -84,7 +89,7 @@ impl Ground<'_> {
 }
 
 async fn figures(s: &Store, division: &str) -> Figures {
-    s.coverage_summary(&Territory::Division(code(division)))
+    s.coverage_summary(&view(s, Territory::Division(code(division))).await)
         .await
         .expect("summary")
 }
@@ -177,7 +182,7 @@ async fn each_rule_on_a_small_street() {
     for d in [None, Some(code(STREET)), Some(code(COMMUNITY)), Some(code("310106"))] {
         let fast = match &d {
             Some(c) => figures(&s, c.as_str()).await,
-            None => s.coverage_summary(&Territory::All).await.expect("all"),
+            None => s.coverage_summary(&view(&s, Territory::All).await).await.expect("all"),
         };
         assert_eq!(fast, s.coverage_recount(d.as_ref()).await.expect("recount"), "{d:?}");
     }
@@ -192,7 +197,10 @@ async fn an_organisation_subtree_and_changing_rules() {
     for _ in 0..3 {
         g.member(branch, Some(u), true).await;
     }
-    let f = s.coverage_summary(&Territory::Org(branch)).await.expect("org summary");
+    let f = s
+        .coverage_summary(&view(&s, Territory::Org(branch)).await)
+        .await
+        .expect("org summary");
     assert_eq!(f.org, Some(branch.0));
     assert_eq!(
         (f.units_total, f.units_org_covered, f.members_full, f.party_orgs),
@@ -394,7 +402,7 @@ proptest! {
         rt.block_on(async {
             let (s, _d) = store().await;
             apply(&s, &edits).await;
-            let fast = s.coverage_summary(&Territory::All).await.expect("all");
+            let fast = s.coverage_summary(&view(&s, Territory::All).await).await.expect("all");
             prop_assert_eq!(&fast, &s.coverage_recount(None).await.expect("recount"));
             for d in ["310106", STREET, COMMUNITY, "310106012", "310101", OTHER_STREET] {
                 let fast = figures(&s, d).await;
@@ -418,7 +426,7 @@ async fn gap_lists_name_what_to_fix() {
     use tongxin_store::coverage::GapKind;
     let (s, _d) = store().await;
     let mut g = Ground { s: &s, n: 0 };
-    let street = Territory::Division(code(STREET));
+    let street = view(&s, Territory::Division(code(STREET))).await;
     let tower = g.carrier(STREET, "楼宇").await;
     let empty = g.carrier(STREET, "市场").await;
     let covered = g.unit(STREET, Some(tower), None).await;
@@ -550,12 +558,16 @@ async fn gap_lists_name_what_to_fix() {
         .expect("page 2");
     assert_eq!((p.total, p.items.len()), (2, 1));
     // The other street has none of these.
-    let other = Territory::Division(code(OTHER_STREET));
+    let other = view(&s, Territory::Division(code(OTHER_STREET))).await;
     let counts = s.coverage_gap_counts(&other).await.expect("counts");
     assert_eq!(counts.iter().map(|c| c.1).sum::<u64>(), 1, "{counts:?}");
     // An organisation subtree: the joint branch's own gaps.
     let p = s
-        .coverage_gaps(&Territory::Org(joint), GapKind::ShouldSetUp, &page(None))
+        .coverage_gaps(
+            &view(&s, Territory::Org(joint)).await,
+            GapKind::ShouldSetUp,
+            &page(None),
+        )
         .await
         .expect("org");
     assert_eq!(p.total, 1);
@@ -565,7 +577,7 @@ async fn gap_lists_name_what_to_fix() {
 async fn snapshots_make_a_monthly_trend() {
     let (s, _d) = store().await;
     let mut g = Ground { s: &s, n: 0 };
-    let street = Territory::Division(code(STREET));
+    let street = view(&s, Territory::Division(code(STREET))).await;
     let u = g.unit(STREET, None, None).await;
     // A store started this month has no past month to close.
     let today = chrono::Local::now().date_naive();
@@ -596,7 +608,7 @@ async fn snapshots_make_a_monthly_trend() {
     assert_eq!(trend[1].figures, figures(&s, STREET).await);
     // A territory with nothing in it has points with no rates.
     let other = s
-        .coverage_trend(&Territory::Division(code(OTHER_STREET)))
+        .coverage_trend(&view(&s, Territory::Division(code(OTHER_STREET))).await)
         .await
         .expect("other");
     assert_eq!(other.len(), 2);
@@ -677,7 +689,7 @@ async fn a_branch_of_more_than_fifty_members_is_flagged() {
         g.member(committee, None, true).await;
     }
     let first = first.expect("a member");
-    let street = Territory::Division(code(STREET));
+    let street = view(&s, Territory::Division(code(STREET))).await;
     let p = s
         .coverage_gaps(&street, GapKind::OverLimit, &page(None))
         .await

@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 use tongxin_domain::codes::DivisionCode;
 use tongxin_domain::coverage::{CoverageStatus, Figures};
 use tongxin_domain::registry::{CarrierKind, Labelled, OrgId, OrgKind, UnitKind};
-use tongxin_store::coverage::{GapKind, GapRow, Territory};
+use tongxin_store::coverage::{GapKind, GapRow, Territory, Viewable};
 use tongxin_store::registry::ListQuery;
 use tongxin_store::{Actor, StoreError};
 
@@ -94,7 +94,7 @@ impl TerritoryParams {
     }
 }
 
-async fn territory(s: &AppState, actor: &Actor, p: &TerritoryParams) -> Result<Territory, ApiError> {
+async fn territory(s: &AppState, actor: &Actor, p: &TerritoryParams) -> Result<Viewable, ApiError> {
     Ok(s.store.coverage_territory(actor, p.asked()?).await?)
 }
 
@@ -291,7 +291,7 @@ fn gap_kind(kind: &str) -> Result<GapKind, ApiError> {
 const EXPORT_MAX: u64 = 100_000;
 
 /// Every row of a gap list (for the workbook), page by page.
-async fn all_gaps(s: &AppState, t: &Territory, kind: GapKind, q: &ListQuery) -> Result<Vec<GapRow>, ApiError> {
+async fn all_gaps(s: &AppState, t: &Viewable, kind: GapKind, q: &ListQuery) -> Result<Vec<GapRow>, ApiError> {
     let mut q = q.clone();
     q.per_page = Some(500);
     let mut rows = vec![];
@@ -310,7 +310,7 @@ async fn all_gaps(s: &AppState, t: &Territory, kind: GapKind, q: &ListQuery) -> 
 async fn gap_workbook(
     actor: &tongxin_store::Actor,
     s: &AppState,
-    t: &Territory,
+    t: &Viewable,
     kind: GapKind,
     q: &ListQuery,
     lang: Lang,
@@ -777,7 +777,7 @@ struct View {
 async fn view(s: &AppState, a: &crate::auth::Auth, p: &TerritoryParams, lang: Lang) -> Result<View, ApiError> {
     let t = territory(s, &a.actor, p).await?;
     let figures = s.store.coverage_summary(&t).await?;
-    let (title, crumbs) = match &t {
+    let (title, crumbs) = match t.territory() {
         Territory::All => (lang.t("coverage.all"), vec![]),
         Territory::Division(d) => {
             let path = s.store.division_path(d).await?;

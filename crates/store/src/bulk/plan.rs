@@ -281,10 +281,16 @@ fn optional_ref(
 
 /// Plans every row of `tables`.
 pub(crate) fn plan(actor: &Actor, lk: &Lookups, tables: &[Table]) -> Plan {
+    // Room for every row up front: a city's import has millions, and a list or map that
+    // grows by doubling holds both its old and new storage while it moves (and up to
+    // twice what it needs after).
+    let rows_of = |k: Kind| -> usize { tables.iter().filter(|t| t.kind == k).map(|t| t.rows.len()).sum() };
+    let all_rows: usize = tables.iter().map(|t| t.rows.len()).sum();
     let mut p = Plan::default();
+    p.outcomes.reserve(all_rows);
     let mut names = NewNames::default();
     // Natural keys seen in this import, to refuse a record given twice: key → line.
-    let mut seen: HashMap<String, usize> = HashMap::new();
+    let mut seen: HashMap<String, usize> = HashMap::with_capacity(all_rows);
     let mut seen_once = |key: String, row: &TableRow, field: Field| -> std::result::Result<(), RowFail> {
         match seen.get(&key) {
             Some(line) => Err(fail(Some(field), "import.duplicate_row", line.to_string())),
@@ -297,9 +303,12 @@ pub(crate) fn plan(actor: &Actor, lk: &Lookups, tables: &[Table]) -> Plan {
 
     // Pass 1, every kind: check each row on its own and register the names of the records
     // it creates, so that pass 2 resolves references in any order.
-    let mut units_pending = Vec::new();
-    let mut orgs_pending = Vec::new();
-    let mut members_pending = Vec::new();
+    p.carriers.reserve_exact(rows_of(Kind::Carriers));
+    p.units.reserve_exact(rows_of(Kind::Units));
+    p.orgs.reserve_exact(rows_of(Kind::Orgs));
+    let mut units_pending = Vec::with_capacity(rows_of(Kind::Units));
+    let mut orgs_pending = Vec::with_capacity(rows_of(Kind::Orgs));
+    let mut members_pending = Vec::with_capacity(rows_of(Kind::Members));
     for (ti, t) in tables.iter().enumerate() {
         for (ri, row) in t.rows.iter().enumerate() {
             let id = RowId { table: ti, row: ri };
@@ -343,6 +352,9 @@ pub(crate) fn plan(actor: &Actor, lk: &Lookups, tables: &[Table]) -> Plan {
         .map(|(id, _)| *id)
         .collect();
     // Pass 2: references, now that every name of the import is known.
+    // Duplicates are found: the keys go before the references are resolved.
+    drop(seen);
+    p.members.reserve_exact(members_pending.len());
     for u in units_pending {
         resolve_unit(lk, &mut p, &names, tables, u);
     }

@@ -10,7 +10,7 @@ use serde::Serialize;
 use tongxin_domain::coverage::{CoverageRules, CoverageStatus, Renewal};
 use tongxin_domain::registry::{CarrierId, CarrierKind, Labelled, OrgKind, UnitId, UnitKind};
 
-use super::Territory;
+use super::{Territory, Viewable};
 use crate::registry::{ListQuery, Page};
 use crate::{Result, Store, StoreError};
 
@@ -207,10 +207,10 @@ fn territory_filter(sql: &mut Sql, t: &Territory, division_col: &str, subtree: i
 impl Store {
     /// One page of a gap list for a territory already checked by
     /// [`Store::coverage_territory`]. `q.q` searches names, `q.kind` filters by kind.
-    pub async fn coverage_gaps(&self, t: &Territory, kind: GapKind, q: &ListQuery) -> Result<Page<GapRow>> {
+    pub async fn coverage_gaps(&self, t: &Viewable, kind: GapKind, q: &ListQuery) -> Result<Page<GapRow>> {
         let rules = super::rules(&self.read).await?;
         let today = chrono::Local::now().date_naive();
-        let orgs_sql = match t {
+        let orgs_sql = match t.territory() {
             Territory::Org(id) => {
                 let path = self.org_path(*id).await?;
                 let (lo, hi) = path.subtree_range();
@@ -379,7 +379,7 @@ impl Store {
     }
 
     /// How many rows each gap list has in a territory (the dashboard's gap counts).
-    pub async fn coverage_gap_counts(&self, t: &Territory) -> Result<Vec<(GapKind, u64)>> {
+    pub async fn coverage_gap_counts(&self, t: &Viewable) -> Result<Vec<(GapKind, u64)>> {
         let q = ListQuery {
             per_page: Some(1),
             ..Default::default()

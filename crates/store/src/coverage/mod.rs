@@ -18,7 +18,7 @@ mod summary;
 pub use chain::{ChainCoverage, ChainDistrict, ChainUnit};
 pub use gaps::{GapKind, GapRow, UnitRef};
 pub use snapshots::{Snapshot, TrendPoint, period_of};
-pub use summary::Territory;
+pub use summary::{Territory, Viewable};
 
 pub(crate) use maintain::{Dirty, refresh_with};
 

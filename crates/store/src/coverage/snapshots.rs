@@ -6,8 +6,8 @@ use sea_orm::{ConnectionTrait, Statement};
 use serde::Serialize;
 use tongxin_domain::coverage::{ALL_DIVISIONS, Figures, Tally};
 
-use super::Territory;
 use super::summary::placeholders;
+use super::{Territory, Viewable};
 use crate::{Actor, Result, Store, StoreError};
 
 fn is_unique(e: &sea_orm::DbErr) -> bool {
@@ -170,8 +170,8 @@ impl Store {
 
     /// The monthly trend of a division territory (or the whole store), oldest first.
     /// Organisation subtrees have no counters of their own, so no trend.
-    pub async fn coverage_trend(&self, t: &Territory) -> Result<Vec<TrendPoint>> {
-        let key = match t {
+    pub async fn coverage_trend(&self, t: &Viewable) -> Result<Vec<TrendPoint>> {
+        let key = match t.territory() {
             Territory::All => ALL_DIVISIONS.to_string(),
             Territory::Division(d) => d.to_string(),
             Territory::Org(_) => return Ok(vec![]),
@@ -224,7 +224,7 @@ impl Store {
                 .or_default()
                 .insert(r.try_get_by_index(1)?, r.try_get_by_index(2)?);
         }
-        let division = match t {
+        let division = match t.territory() {
             Territory::Division(d) => Some(d.to_string()),
             _ => None,
         };

@@ -25,10 +25,29 @@ pub enum Territory {
     Org(OrgId),
 }
 
+/// A territory its actor may see. Only [`Store::coverage_territory`] makes one, and the
+/// coverage reads take nothing else: a read of a territory nobody checked does not
+/// compile.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Viewable(Territory);
+
+impl Viewable {
+    pub fn territory(&self) -> &Territory {
+        &self.0
+    }
+}
+
+impl std::ops::Deref for Viewable {
+    type Target = Territory;
+    fn deref(&self) -> &Territory {
+        &self.0
+    }
+}
+
 impl Store {
     /// The territory a caller asked for, checked against their scope; with no request,
     /// the caller's own territory. Another territory answers `NotFound`.
-    pub async fn coverage_territory(&self, actor: &Actor, asked: Option<Territory>) -> Result<Territory> {
+    pub async fn coverage_territory(&self, actor: &Actor, asked: Option<Territory>) -> Result<Viewable> {
         actor.require(tongxin_domain::access::Action::ReadRegistry)?;
         let t = match (asked, &actor.scope) {
             (Some(t), _) => t,
@@ -52,13 +71,13 @@ impl Store {
             }
             Territory::All => {}
         }
-        Ok(t)
+        Ok(Viewable(t))
     }
 
     /// The coverage figures of a territory (already checked by
     /// [`Store::coverage_territory`]). A division's figures are a read of its counters.
-    pub async fn coverage_summary(&self, t: &Territory) -> Result<Figures> {
-        match t {
+    pub async fn coverage_summary(&self, t: &Viewable) -> Result<Figures> {
+        match t.territory() {
             Territory::All => Ok(Figures::from_tally(None, None, &self.tally(ALL_DIVISIONS).await?)),
             Territory::Division(d) => Ok(Figures::from_tally(
                 Some(d.to_string()),

@@ -197,9 +197,10 @@ impl Store {
         self.history_of("party_org", id.0).await
     }
 
-    /// The stored path of an organisation (for account scopes); no scope check: callers
-    /// are the command line and account administration.
-    pub async fn org_path(&self, id: OrgId) -> Result<OrgPath> {
+    /// The stored path of an organisation, to build a scope or a territory from; no scope
+    /// check, so only the store's own code may call it (account administration, which
+    /// checks its caller's right, and coverage territories, which check the actor first).
+    pub(crate) async fn org_path(&self, id: OrgId) -> Result<OrgPath> {
         let m = party_org::Entity::find_by_id(id.0)
             .one(&self.read)
             .await?
