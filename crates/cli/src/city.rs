@@ -635,7 +635,7 @@ mod tests {
             .await
             .expect("territory");
         let fast = store.coverage_summary(&t).await.expect("summary");
-        assert_eq!(fast, store.coverage_recount(None).await.expect("recount"));
+        assert_eq!(fast, store.coverage_recount(&t).await.expect("recount"));
         assert_eq!(fast.units_total as usize, scale.units);
         assert_eq!((fast.members_full + fast.members_probationary) as usize, scale.members);
         assert!(

@@ -525,7 +525,11 @@ async fn run() -> Result<()> {
                 }
                 Some(CoverageCommand::Check) => {
                     let fast = store.coverage_summary(&territory).await?;
-                    let plain = store.coverage_recount(division.as_ref()).await?;
+                    anyhow::ensure!(
+                        org.is_none(),
+                        "a recount is of a division or the whole store, not an organisation's subtree"
+                    );
+                    let plain = store.coverage_recount(&territory).await?;
                     if fast != plain {
                         anyhow::bail!(
                             "counters differ from a recount:\n{}\n{}",

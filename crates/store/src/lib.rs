@@ -60,3 +60,14 @@ impl Actor {
         }
     }
 }
+
+/// Runs CPU-bound work (an import's plan: checking and resolving every row) without
+/// holding an async worker that other requests need: on a multi-threaded runtime the
+/// worker first hands its other tasks to the rest (`block_in_place`); on a
+/// single-threaded one (a test's) it just runs.
+pub(crate) fn cpu<T>(f: impl FnOnce() -> T) -> T {
+    match tokio::runtime::Handle::try_current() {
+        Ok(h) if h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread => tokio::task::block_in_place(f),
+        _ => f(),
+    }
+}

@@ -184,7 +184,15 @@ async fn each_rule_on_a_small_street() {
             Some(c) => figures(&s, c.as_str()).await,
             None => s.coverage_summary(&view(&s, Territory::All).await).await.expect("all"),
         };
-        assert_eq!(fast, s.coverage_recount(d.as_ref()).await.expect("recount"), "{d:?}");
+        let t = match &d {
+            Some(d) => Territory::Division(d.clone()),
+            None => Territory::All,
+        };
+        assert_eq!(
+            fast,
+            s.coverage_recount(&view(&s, t).await).await.expect("recount"),
+            "{d:?}"
+        );
     }
 }
 
@@ -403,10 +411,13 @@ proptest! {
             let (s, _d) = store().await;
             apply(&s, &edits).await;
             let fast = s.coverage_summary(&view(&s, Territory::All).await).await.expect("all");
-            prop_assert_eq!(&fast, &s.coverage_recount(None).await.expect("recount"));
+            prop_assert_eq!(&fast, &s.coverage_recount(&view(&s, Territory::All).await).await.expect("recount"));
             for d in ["310106", STREET, COMMUNITY, "310106012", "310101", OTHER_STREET] {
                 let fast = figures(&s, d).await;
-                let plain = s.coverage_recount(Some(&code(d))).await.expect("recount");
+                let plain = s
+                    .coverage_recount(&view(&s, Territory::Division(code(d))).await)
+                    .await
+                    .expect("recount");
                 prop_assert_eq!(fast, plain, "territory {}", d);
             }
             Ok(())

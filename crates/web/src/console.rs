@@ -877,8 +877,8 @@ async fn detail_view(
                             .into_iter()
                             .map(|(oid, n, k)| {
                                 (
-                                    n,
-                                    format!("/orgs/{oid}"),
+                                    n.unwrap_or_else(|| t("ui.org_outside_territory")),
+                                    oid.map(|o| format!("/orgs/{o}")).unwrap_or_default(),
                                     OrgKind::parse_any(&k).map(|k| k.label_zh().to_string()).unwrap_or(k),
                                 )
                             })
@@ -1037,7 +1037,12 @@ async fn reveal_submit(
         return error_page(&headers, Some(&a), ApiError::new(StatusCode::NOT_FOUND, "not_found"));
     }
     match state.store.reveal_member(&a.actor, MemberId(id)).await {
-        Ok(r) => detail_view(&state, &headers, &a, &kind, id, Some((r.resident_id, r.phone))).await,
+        Ok(r) => {
+            // Full values: never kept by a browser's or a proxy's cache.
+            let mut page = detail_view(&state, &headers, &a, &kind, id, Some((r.resident_id, r.phone))).await;
+            crate::api::no_store(&mut page);
+            page
+        }
         Err(e) => error_page(&headers, Some(&a), e.into()),
     }
 }
@@ -1551,11 +1556,7 @@ async fn import_submit(
             })
         }
         Err(e) => {
-            p.flash_error = Some(format!(
-                "{}{}",
-                e.message(p.lang),
-                e.detail.map(|d| format!(" ({d})")).unwrap_or_default()
-            ));
+            p.flash_error = Some(e.message_with_detail(p.lang));
             let mut r = render(&ImportPage {
                 p,
                 report: None,

@@ -210,15 +210,15 @@ async fn snapshot_submit(
 }
 
 /// The figures of each division directly below a territory's division.
-async fn children(s: &AppState, t: &Territory) -> Result<Vec<(String, String, Figures)>, ApiError> {
-    let parent = match t {
+async fn children(s: &AppState, t: &Viewable) -> Result<Vec<(String, String, Figures)>, ApiError> {
+    let parent = match t.territory() {
         Territory::All => None,
         Territory::Division(d) => Some(d.as_str()),
         Territory::Org(_) => return Ok(vec![]),
     };
     let kids = s.store.division_children(parent).await?;
     let codes: Vec<String> = kids.iter().map(|d| d.code.clone()).collect();
-    let mut figures = s.store.coverage_summaries(&codes).await?;
+    let mut figures = s.store.coverage_summaries(t, &codes).await?;
     Ok(kids
         .into_iter()
         .filter_map(|d| figures.remove(&d.code).map(|f| (d.code, d.name, f)))
@@ -325,7 +325,10 @@ async fn gap_workbook(
         .map(|r| r.into_iter().map(|c| c.text).collect())
         .collect();
     let title = lang.t(&format!("coverage.gap.{}", kind.code()));
-    let bytes = tongxin_import::write_table(&title, &table.headers, &cells)
+    let headers = table.headers;
+    // Writing a workbook is CPU work: off the async workers.
+    let bytes = import_service::blocking(move || tongxin_import::write_table(&title, &headers, &cells))
+        .await?
         .map_err(|_| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal"))?;
     Ok(import_service::xlsx_response(&format!("{}.xlsx", kind.code()), bytes))
 }

@@ -104,6 +104,23 @@ impl ApiError {
     pub fn message(&self, lang: Lang) -> String {
         error_message(self.code, lang)
     }
+
+    /// The message with its detail, for a page in `lang`: a detail given in both
+    /// languages ("中文 / English") shows its part in `lang` only.
+    pub fn message_with_detail(&self, lang: Lang) -> String {
+        let detail = self.detail.as_deref().map(|d| match (d.split_once(" / "), lang) {
+            (Some((zh, _)), Lang::ZhCn) => zh,
+            (Some((_, en)), Lang::En) => en,
+            (None, _) => d,
+        });
+        match detail {
+            Some(d) if !d.is_empty() => match lang {
+                Lang::ZhCn => format!("{}（{d}）", self.message(lang)),
+                Lang::En => format!("{} ({d})", self.message(lang)),
+            },
+            _ => self.message(lang),
+        }
+    }
 }
 
 pub(crate) fn field_errors(errs: &[tongxin_domain::DomainError]) -> Vec<FieldError> {
@@ -181,13 +198,20 @@ impl From<tongxin_import::ImportError> for ApiError {
             tongxin_import::ImportError::DuplicateColumn { sheet, first, second } => {
                 format!("{sheet}：【{first}】【{second}】 / {sheet}: {first}, {second}")
             }
-            other => other.to_string(),
+            tongxin_import::ImportError::MissingColumn { sheet, column } => {
+                format!("{sheet}：【{column}】 / {sheet}: {column}")
+            }
+            // The reader's own words are for developers: logged, not shown.
+            other => {
+                tracing::info!(error = %other, "a file could not be read");
+                String::new()
+            }
         };
         ApiError {
             status,
             code: e.code(),
             fields: vec![],
-            detail: Some(detail),
+            detail: (!detail.is_empty()).then_some(detail),
             retry_after: None,
         }
     }
@@ -209,5 +233,39 @@ impl IntoResponse for ApiError {
             r.headers_mut().insert(axum::http::header::RETRY_AFTER, v);
         }
         r
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A Chinese page never ends in English, nor in the reader's developer words.
+    #[test]
+    fn a_file_error_reads_in_the_language_of_its_page() {
+        let e = ApiError::from(tongxin_import::ImportError::MissingColumn {
+            sheet: "单位".into(),
+            column: "单位名称",
+        });
+        let zh = e.message_with_detail(Lang::ZhCn);
+        assert!(zh.ends_with("（单位：【单位名称】）"), "{zh}");
+        assert!(!zh.is_ascii() && !zh.contains("missing"), "{zh}");
+        assert!(e.message_with_detail(Lang::En).ends_with("(单位: 单位名称)"));
+        let e = ApiError::from(tongxin_import::ImportError::NotAWorkbook(
+            "invalid Zip archive: could not find central directory end".into(),
+        ));
+        assert_eq!(e.detail, None);
+        let zh = e.message_with_detail(Lang::ZhCn);
+        assert!(!zh.contains("Zip") && !zh.contains("archive"), "{zh}");
+        let e = ApiError::from(tongxin_import::ImportError::TooLarge {
+            bound: tongxin_import::Bound::Columns,
+            max: 256,
+        });
+        assert!(e.message_with_detail(Lang::ZhCn).contains("每张表最多 256 列"));
+        assert!(!e.message_with_detail(Lang::ZhCn).contains("columns per sheet"));
+        assert!(
+            e.message_with_detail(Lang::En)
+                .contains("at most 256 columns per sheet")
+        );
     }
 }

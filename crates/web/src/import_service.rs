@@ -234,8 +234,10 @@ pub async fn read_upload(mp: &mut Multipart) -> Result<Upload, ApiError> {
     Ok(upload)
 }
 
+/// A workbook to download. Every workbook holds registry data (an error workbook what
+/// was uploaded, full IDs among it): none is kept by a browser's or a proxy's cache.
 pub fn xlsx_response(filename: &str, bytes: Vec<u8>) -> Response {
-    (
+    let mut r = (
         [
             (
                 header::CONTENT_TYPE,
@@ -248,7 +250,9 @@ pub fn xlsx_response(filename: &str, bytes: Vec<u8>) -> Response {
         ],
         bytes,
     )
-        .into_response()
+        .into_response();
+    crate::api::no_store(&mut r);
+    r
 }
 
 /// Writes one kind of record in the import layout. Members' resident IDs and phones are
@@ -359,7 +363,8 @@ pub async fn export(
         }
         page += 1;
     }
-    Ok(write_workbook(&[(kind, rows)])?)
+    // Writing a workbook is CPU work: off the async workers.
+    Ok(blocking(move || write_workbook(&[(kind, rows)])).await??)
 }
 
 /// Error workbooks of recent console imports, kept for download. They hold what was

@@ -285,15 +285,26 @@ impl Store {
             }
         }
 
-        if has(Kind::Units) {
-            let mut q = instructor::Entity::find();
-            if let Some(d) = &root {
+        // Instructors by the rule of `refs::instructor`: those of the scope's division; an
+        // account scoped to an organisation alone names none.
+        let instructors_in_scope = match (&actor.scope, &root) {
+            (Scope::All, _) => Some(instructor::Entity::find()),
+            (Scope::Within { .. }, Some(d)) => {
                 let (lo, hi) = d.subtree_range();
-                q = q
-                    .filter(instructor::Column::DivisionCode.gte(lo))
-                    .filter(instructor::Column::DivisionCode.lt(hi));
+                Some(
+                    instructor::Entity::find()
+                        .filter(instructor::Column::DivisionCode.gte(lo))
+                        .filter(instructor::Column::DivisionCode.lt(hi)),
+                )
             }
-            for i in q.all(&self.read).await? {
+            (Scope::Within { .. }, None) => None,
+        };
+        if has(Kind::Units) {
+            let found = match instructors_in_scope {
+                Some(q) => q.all(&self.read).await?,
+                None => vec![],
+            };
+            for i in found {
                 if let Ok(street) = DivisionCode::parse(&i.division_code) {
                     lk.instructors.insert(
                         InstructorKey {

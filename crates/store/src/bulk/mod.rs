@@ -124,7 +124,7 @@ impl Store {
         progress.advance(rows);
         let looked = t.elapsed();
         progress.stage("checking", rows);
-        let mut plan = plan::plan(actor, &lk, tables);
+        let mut plan = crate::cpu(|| plan::plan(actor, &lk, tables));
         progress.advance(rows);
         tracing::debug!(lookups = ?looked, plan = ?(t.elapsed() - looked), "import planned");
         // "Registered elsewhere" is answered within the account's hourly allowance.
@@ -144,6 +144,17 @@ impl Store {
                     f.code = StoreError::TooManyChecks.code();
                 }
             }
+        }
+        // From the first row past the allowance on, new members are refused alike, held
+        // elsewhere or free: a refusal of the held ones alone would itself answer.
+        let allowance = crate::registry::ELSEWHERE_CHECKS_PER_HOUR.saturating_sub(used) as usize;
+        let cut = if used >= crate::registry::ELSEWHERE_CHECKS_PER_HOUR {
+            Some(RowId { table: 0, row: 0 })
+        } else {
+            plan.elsewhere.get(allowance).map(|(row, _)| *row)
+        };
+        if let Some(cut) = cut {
+            plan.refuse_new_members_from(cut, StoreError::TooManyChecks.code());
         }
         let mut report = report_of(tables, &plan);
         let write = !mode.dry_run && (!plan.has_errors() || mode.skip_invalid);

@@ -150,6 +150,21 @@ impl Plan {
         }
     }
 
+    /// Refuses every new member from row `from` on (in the order of tables and rows) with
+    /// `code`, on the resident ID.
+    pub fn refuse_new_members_from(&mut self, from: RowId, code: &'static str) {
+        let rows: Vec<RowId> = self
+            .members
+            .iter()
+            .map(|m| m.row)
+            .filter(|r| (r.table, r.row) >= (from.table, from.row))
+            .collect();
+        for row in rows {
+            self.outcomes
+                .insert(row, Err(vec![fail(Some(Field::ResidentId), code, "")]));
+        }
+    }
+
     fn ok(&mut self, row: RowId, c: Change) {
         self.outcomes.entry(row).or_insert(Ok(c));
     }

@@ -88,8 +88,19 @@ impl Store {
         }
     }
 
-    /// The counters of several divisions at once (a drill-down table).
-    pub async fn coverage_summaries(&self, codes: &[String]) -> Result<HashMap<String, Figures>> {
+    /// The counters of several divisions at once (a drill-down table), of those inside
+    /// the checked territory `within` (others are left out).
+    pub async fn coverage_summaries(&self, within: &Viewable, codes: &[String]) -> Result<HashMap<String, Figures>> {
+        let codes: Vec<String> = codes
+            .iter()
+            .filter(|c| match within.territory() {
+                Territory::All => true,
+                Territory::Division(d) => c.starts_with(d.as_str()),
+                Territory::Org(_) => false,
+            })
+            .cloned()
+            .collect();
+        let codes = codes.as_slice();
         let mut tallies: HashMap<String, Tally> = codes.iter().map(|c| (c.clone(), Tally::new())).collect();
         for chunk in codes.chunks(500) {
             let b = self.read.get_database_backend();
@@ -195,7 +206,13 @@ impl Store {
     /// The figures of a division subtree (or the whole store) recounted plainly from the
     /// registry with the rules, bypassing facts and counters. Slow; for checks and tests
     /// (`tongxin coverage check`).
-    pub async fn coverage_recount(&self, division: Option<&DivisionCode>) -> Result<Figures> {
+    /// Only for a division or the whole store (`NotFound` for an organisation's subtree).
+    pub async fn coverage_recount(&self, t: &Viewable) -> Result<Figures> {
+        let division = match t.territory() {
+            Territory::All => None,
+            Territory::Division(d) => Some(d),
+            Territory::Org(_) => return Err(StoreError::NotFound),
+        };
         let rules = super::rules(&self.read).await?;
         let inside = |d: &str| division.is_none_or(|c| d.starts_with(c.as_str()));
         let b = self.read.get_database_backend();

@@ -267,7 +267,7 @@ impl Store {
         actor.require(Action::WriteMembers)?;
         let txn = self.begin().await?;
         self.check_member_refs(&txn, actor, &i, None).await?;
-        if let Err(e) = self.resident_id_free(&txn, actor, &i.fields.resident_id, None).await {
+        if let Err(e) = self.resident_id_answer(&txn, actor, &i.fields.resident_id).await {
             txn.rollback().await?;
             return Err(self.answer_elsewhere(actor, &i.fields.resident_id, e).await);
         }
@@ -301,9 +301,9 @@ impl Store {
         }
         let i = patch.over(&before)?;
         self.check_member_refs(&txn, actor, &i, Some(&before)).await?;
-        if let Err(e) = self
-            .resident_id_free(&txn, actor, &i.fields.resident_id, Some(id))
-            .await
+        // A member keeping its own ID asks nothing about anyone else's.
+        if before.resident_id != i.fields.resident_id.reveal()
+            && let Err(e) = self.resident_id_answer(&txn, actor, &i.fields.resident_id).await
         {
             txn.rollback().await?;
             return Err(self.answer_elsewhere(actor, &i.fields.resident_id, e).await);
@@ -432,17 +432,49 @@ impl Store {
         })
     }
 
+    /// Whether an account may record `id` for a new holder (reads only; the caller turns
+    /// a refusal into its answer with [`Store::answer_elsewhere`] once its own write
+    /// transaction is gone): `Duplicate` when a member in its territory holds it,
+    /// `RegisteredElsewhere` when one outside does. Past the hourly allowance every ID not
+    /// held in the territory is refused alike (`TooManyChecks`), free or not: a refusal
+    /// for IDs held elsewhere alone would itself be the answer.
+    pub(crate) async fn resident_id_answer<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        actor: &Actor,
+        id: &ResidentId,
+    ) -> Result<()> {
+        let found = self.resident_id_free(db, actor, id, None).await;
+        if let Err(StoreError::Duplicate { .. }) = found {
+            return found;
+        }
+        if self.elsewhere_answers(actor).await? >= ELSEWHERE_CHECKS_PER_HOUR {
+            return Err(StoreError::TooManyChecks);
+        }
+        found
+    }
+
     /// Turns a "registered elsewhere" finding into the answer an account may have: the
     /// answer is audited (masked ID), and past [`ELSEWHERE_CHECKS_PER_HOUR`] an account
     /// gets no answer at all, so nobody can sweep IDs to learn who is a party member.
     pub(crate) async fn answer_elsewhere(&self, actor: &Actor, id: &ResidentId, e: StoreError) -> StoreError {
-        if !matches!(e, StoreError::RegisteredElsewhere) {
-            return e;
-        }
-        match self.note_elsewhere(actor, id).await {
-            Ok(true) => StoreError::RegisteredElsewhere,
-            Ok(false) => StoreError::TooManyChecks,
-            Err(db) => db,
+        match e {
+            StoreError::RegisteredElsewhere => match self.note_elsewhere(actor, id).await {
+                Ok(true) => StoreError::RegisteredElsewhere,
+                Ok(false) => StoreError::TooManyChecks,
+                Err(db) => db,
+            },
+            // A refusal past the allowance is recorded too.
+            StoreError::TooManyChecks => {
+                match self
+                    .note_elsewhere_answers(actor, &[id], ELSEWHERE_CHECKS_PER_HOUR)
+                    .await
+                {
+                    Ok(_) => StoreError::TooManyChecks,
+                    Err(db) => db,
+                }
+            }
+            e => e,
         }
     }
 

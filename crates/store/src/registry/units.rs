@@ -415,8 +415,14 @@ impl Store {
         Ok(self.unit_views(vec![after]).await?.remove(0))
     }
 
-    /// Organisations that cover a unit (its own, or joint branches it belongs to).
-    pub async fn orgs_of_unit(&self, actor: &Actor, id: UnitId) -> Result<Vec<(OrgId, String, String)>> {
+    /// Organisations that cover a unit (its own, or joint branches it belongs to), each
+    /// with its kind; those outside the caller's territory without id or name (a joint
+    /// branch of another street may cover a unit here: it counts, it is not named).
+    pub async fn orgs_of_unit(
+        &self,
+        actor: &Actor,
+        id: UnitId,
+    ) -> Result<Vec<(Option<OrgId>, Option<String>, String)>> {
         self.get_unit(actor, id).await?;
         let ids: Vec<i64> = org_unit::Entity::find()
             .filter(org_unit::Column::UnitId.eq(id.0))
@@ -425,12 +431,25 @@ impl Store {
             .into_iter()
             .map(|o| o.org_id)
             .collect();
+        let visible: std::collections::HashSet<i64> = party_org::Entity::find()
+            .select_only()
+            .column(party_org::Column::Id)
+            .filter(party_org::Column::Id.is_in(ids.clone()))
+            .filter(super::orgs_scope(actor))
+            .into_tuple::<i64>()
+            .all(&self.read)
+            .await?
+            .into_iter()
+            .collect();
         Ok(party_org::Entity::find()
             .filter(party_org::Column::Id.is_in(ids))
             .all(&self.read)
             .await?
             .into_iter()
-            .map(|o| (OrgId(o.id), o.name, o.kind))
+            .map(|o| match visible.contains(&o.id) {
+                true => (Some(OrgId(o.id)), Some(o.name), o.kind),
+                false => (None, None, o.kind),
+            })
             .collect())
     }
 }

@@ -260,6 +260,8 @@ async fn bad_files_and_bad_rows_write_nothing() {
         .send()
         .await
         .expect("send");
+    // It holds what was uploaded: never cached.
+    assert_eq!(r.headers()["cache-control"], "no-store");
     let wb = r.bytes().await.expect("bytes");
     let t = tongxin_import::read_tables(&wb, "errors.xlsx", Some(tongxin_import::Kind::Units))
         .expect("error workbook reads");

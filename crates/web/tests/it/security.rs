@@ -107,6 +107,21 @@ async fn references_to_another_territory_are_refused_and_not_named() {
     assert_eq!(status, StatusCode::OK);
     assert_eq!(v[0]["other_unit_id"], serde_json::Value::Null, "{v}");
     assert!(!v.to_string().contains("乙"), "{v}");
+    // So is an organisation of another street that covers a unit here.
+    let theirs_org = app.store.get_org(&sys, b.org).await.expect("org");
+    app.store
+        .update_org(
+            &sys,
+            b.org,
+            theirs_org.version,
+            &tongxin_store::registry::OrgPatch {
+                unit_ids: Some(vec![b.unit, a.unit]),
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("attach");
+    assert!(theirs_org.name.contains("乙科技"), "{}", theirs_org.name);
     let page = c
         .http
         .get(format!("{}/units/{}", c.base, a.unit))
@@ -118,7 +133,11 @@ async fn references_to_another_territory_are_refused_and_not_named() {
         .expect("text");
     assert!(
         !page.contains("乙科技"),
-        "the unit page names a unit outside the territory"
+        "the unit page names a unit or organisation outside the territory"
+    );
+    assert!(
+        page.contains("辖区外的党组织"),
+        "the covering organisation is not counted"
     );
 }
 
@@ -267,6 +286,17 @@ async fn opening_a_member_form_reveals_nothing() {
         .await
         .expect("reveal");
     assert_eq!(r.headers()["cache-control"], "no-store");
+    // Nor the console's page that shows them.
+    let r = c
+        .http
+        .post(format!("{}/members/{}/reveal", c.base, a.member))
+        .form(&[("csrf", c.csrf.as_str())])
+        .send()
+        .await
+        .expect("reveal page");
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(r.headers()["cache-control"], "no-store");
+    assert!(r.text().await.unwrap_or_default().contains(&full));
     let _ = ResidentId::parse(&full).expect("a real ID");
 }
 
@@ -476,6 +506,30 @@ async fn a_resident_id_held_elsewhere_is_no_oracle() {
     assert_eq!(last, StatusCode::TOO_MANY_REQUESTS);
     let (_, v) = c.call("post", "/api/v1/members", Some(body)).await;
     assert_eq!(v["code"], "registry.member.checks_limited");
+    // Past it, an ID nobody holds is refused alike: a refusal for held IDs alone would
+    // itself be the answer.
+    let free = json!({"name": "另一人", "status": "正式党员", "resident_id": resident_id(4242), "org_id": a.org});
+    let (status, v) = c.call("post", "/api/v1/members", Some(free)).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{v}");
+    assert_eq!(v["code"], "registry.member.checks_limited");
+    // And by import: every new member is refused alike, held or free.
+    let csv = format!(
+        "姓名,党员类别,身份证号,所在党组织\n另一人,正式党员,{},甲科技有限公司党支部\n某人,正式党员,{theirs},甲科技有限公司党支部\n",
+        resident_id(4243)
+    );
+    let (_, v) = c
+        .import(
+            "?kind=members&dry_run=true",
+            vec![("members.csv".into(), csv.into_bytes())],
+        )
+        .await;
+    let codes: Vec<&str> = v["errors"]
+        .as_array()
+        .expect("errors")
+        .iter()
+        .filter_map(|e| e["code"].as_str())
+        .collect();
+    assert_eq!(codes, ["registry.member.checks_limited"; 2], "{v}");
 }
 
 #[tokio::test]
