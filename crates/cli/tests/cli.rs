@@ -392,6 +392,26 @@ fn templates_and_clean_refusals() {
     );
     assert!(err.contains("error:"), "{err}");
     assert!(dir.path().join("bad.errors.xlsx").exists());
+
+    // `--errors` puts the error workbook where it is told, and says where.
+    let chosen = dir.path().join("out").join("why.xlsx");
+    std::fs::create_dir_all(chosen.parent().expect("folder")).expect("folder");
+    let out = tongxin(&data)
+        .arg("import")
+        .arg(&bad)
+        .arg("--errors")
+        .arg(&chosen)
+        .output()
+        .expect("run");
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("why.xlsx"), "{err}");
+    let wb = std::fs::read(&chosen).expect("the error workbook where asked");
+    let back = tongxin_import::read_tables(&wb, "why.xlsx", Some(tongxin_import::Kind::Units)).expect("reads");
+    assert!(
+        back[0].grid.iter().any(|r| r.text(3) == "错误原因"),
+        "no reasons column"
+    );
 }
 
 /// The generated city written as an office's workbook (every reference by name, rows of

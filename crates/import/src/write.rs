@@ -174,6 +174,72 @@ mod tests {
         assert_eq!(back[0].grid[1].text(3), ERROR_COLUMN);
         assert_eq!(back[0].grid[2].text(3), "信用代码校验位错误");
     }
+
+    /// The text of one part of an .xlsx.
+    fn part(xlsx: &[u8], prefix: &str) -> String {
+        use std::io::Read;
+        let mut zip = zip::ZipArchive::new(std::io::Cursor::new(xlsx)).expect("zip");
+        let name = (0..zip.len())
+            .filter_map(|i| zip.name_for_index(i).and_then(|n| n.ok()).map(|n| n.to_string()))
+            .find(|n| n.starts_with(prefix))
+            .unwrap_or_else(|| panic!("no part {prefix}"));
+        let mut text = String::new();
+        zip.by_name(&name)
+            .expect("part")
+            .read_to_string(&mut text)
+            .expect("text");
+        text
+    }
+
+    /// Numbers and dates go back as numbers and dates; a bad cell is filled and carries
+    /// its reason as a note.
+    #[test]
+    fn error_workbook_keeps_types_and_marks_bad_cells() {
+        let table = crate::Table {
+            kind: Kind::Members,
+            sheet: "党员".into(),
+            grid: vec![
+                crate::GridRow {
+                    line: 1,
+                    cells: vec![
+                        Cell::Text("姓名".into()),
+                        Cell::Text("入党日期".into()),
+                        Cell::Text("从业人数".into()),
+                    ],
+                },
+                crate::GridRow {
+                    line: 2,
+                    cells: vec![
+                        Cell::Text("张三".into()),
+                        Cell::Date(chrono::NaiveDate::from_ymd_opt(2001, 7, 1).expect("date")),
+                        Cell::Number(53.0),
+                    ],
+                },
+            ],
+            header_index: 0,
+            columns: vec![],
+            rows: vec![],
+        };
+        let bytes = write_error_workbook(&[ErrorSheet {
+            table: &table,
+            errors: HashMap::from([(1usize, "入党时未满十八周岁".to_string())]),
+            marks: HashMap::from([((1usize, 1usize), "入党时未满十八周岁".to_string())]),
+        }])
+        .expect("write");
+        let sheet = part(&bytes, "xl/worksheets/sheet1");
+        // The date is a number in a date format, the count a number: not text cells.
+        assert!(sheet.contains("<v>37073</v>"), "{sheet}");
+        assert!(sheet.contains("<v>53</v>"), "{sheet}");
+        assert!(
+            !sheet.contains("t=\"s\"><v>53") && !sheet.contains("2001-07-01"),
+            "{sheet}"
+        );
+        let styles = part(&bytes, "xl/styles.xml");
+        assert!(styles.contains("FFC7CE"), "no fill for bad cells: {styles}");
+        assert!(styles.contains("yyyy-mm-dd"), "no date format: {styles}");
+        let notes = part(&bytes, "xl/comments");
+        assert!(notes.contains("入党时未满十八周岁") && notes.contains("B2"), "{notes}");
+    }
 }
 
 /// Writes one sheet: a bold header row, then the rows as text (report exports such as

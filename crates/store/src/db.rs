@@ -25,7 +25,20 @@ pub struct Store {
     /// Division codes known to exist. Divisions are only ever added, so a code seen once
     /// stays valid: hot paths skip the look-up.
     pub(crate) known_divisions: std::sync::Arc<std::sync::RwLock<std::collections::HashSet<String>>>,
+    /// The last write probe's answer (see [`Store::write_ready`]).
+    write_probe: std::sync::Arc<std::sync::Mutex<Option<Probe>>>,
 }
+
+/// When a write probe was taken, and `None` when the store could write, else why not.
+type Probe = (std::time::Instant, Option<String>);
+
+/// How long a write waits for the writer (SQLite) or for another write's locks
+/// (PostgreSQL) before it is answered "busy" (503 with Retry-After).
+const WRITER_WAIT: Duration = Duration::from_secs(8);
+
+/// How long a write probe's answer stands: health checks come often, and each probe
+/// takes the one writer.
+const PROBE_FOR: Duration = Duration::from_secs(1);
 
 /// SQLite's page cache per connection, as its `cache_size` pragma (negative: KiB).
 pub(crate) const SQLITE_CACHE_SIZE: &str = "-65536";
@@ -67,7 +80,7 @@ impl Store {
             w.max_connections(1)
                 .min_connections(1)
                 .sqlx_logging(false)
-                .acquire_timeout(Duration::from_secs(8));
+                .acquire_timeout(WRITER_WAIT);
             w.map_sqlx_sqlite_opts(sqlite_options);
             let write = Database::connect(w).await?;
             let mut r = ConnectOptions::new(url);
@@ -79,6 +92,7 @@ impl Store {
                 read,
                 backend: Backend::Sqlite,
                 known_divisions: Default::default(),
+                write_probe: Default::default(),
             })
         } else {
             let mut o = ConnectOptions::new(url);
@@ -91,6 +105,7 @@ impl Store {
                 read: db,
                 backend: Backend::Postgres,
                 known_divisions: Default::default(),
+                write_probe: Default::default(),
             })
         }
     }
@@ -112,7 +127,15 @@ impl Store {
             sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
             ..Default::default()
         };
-        Ok(self.write.begin_with_options(opts).await?)
+        let txn = self.write.begin_with_options(opts).await?;
+        if self.backend == Backend::Postgres {
+            // A write waits for another's locks (rows, the coverage refresh's advisory
+            // lock) as long as SQLite's writer waits for its connection, then hears
+            // "busy, try again" (503) instead of hanging.
+            txn.execute_unprepared(&format!("SET LOCAL lock_timeout = '{}s'", WRITER_WAIT.as_secs()))
+                .await?;
+        }
+        Ok(txn)
     }
 
     /// Writes a consistent copy of a live SQLite store to `dest` (`VACUUM INTO`, which
@@ -138,7 +161,8 @@ impl Store {
     }
 
     /// Whether the store can take a write now: `Ok(true)`, `Ok(false)` when the writer is
-    /// taken (a long write is running), an error when it cannot write at all.
+    /// taken (a long write is running), an error when it cannot write at all (a write is
+    /// started and taken back, at most once a second).
     pub async fn write_ready(&self) -> Result<bool> {
         // SQLite's one writer: taken means busy, told at once (a health check never waits
         // behind an import).
@@ -147,14 +171,40 @@ impl Store {
         {
             return Ok(false);
         }
-        match tokio::time::timeout(Duration::from_millis(50), self.write.ping()).await {
-            Ok(Ok(())) => Ok(true),
-            Ok(Err(e)) => match StoreError::from(e) {
-                StoreError::Busy => Ok(false),
-                e => Err(e),
-            },
-            Err(_) => Ok(false),
+        let cached = self
+            .write_probe
+            .lock()
+            .ok()
+            .and_then(|p| p.clone())
+            .filter(|(at, _)| at.elapsed() < PROBE_FOR);
+        if let Some((_, why)) = cached {
+            return match why {
+                None => Ok(true),
+                Some(why) => Err(StoreError::Db(sea_orm::DbErr::Custom(why))),
+            };
         }
+        let answer = match tokio::time::timeout(Duration::from_millis(50), self.probe_write()).await {
+            Ok(Ok(())) => None,
+            Ok(Err(StoreError::Busy)) | Err(_) => return Ok(false),
+            Ok(Err(e)) => Some(e.to_string()),
+        };
+        if let Ok(mut p) = self.write_probe.lock() {
+            *p = Some((std::time::Instant::now(), answer.clone()));
+        }
+        match answer {
+            None => Ok(true),
+            Some(why) => Err(StoreError::Db(sea_orm::DbErr::Custom(why))),
+        }
+    }
+
+    /// Starts a write and takes it back: a read-only file or database, a standby, or a
+    /// connection told to only read fails here where a ping would pass.
+    pub(crate) async fn probe_write(&self) -> Result<()> {
+        let txn = self.begin().await?;
+        let tried = txn.execute_unprepared("DELETE FROM settings WHERE 1 = 0").await;
+        txn.rollback().await?;
+        tried?;
+        Ok(())
     }
 }
 
@@ -193,4 +243,61 @@ async fn admin_statement(admin_url: &str, name: &str, verb: &str) -> Result<Stri
     admin.execute_unprepared(&format!("{verb} {name}{with}")).await?;
     admin.close().await?;
     Ok(format!("{}/{name}", &base[..cut]))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    /// A store that cannot write is told apart from one that can, where a ping passes
+    /// for both.
+    #[tokio::test]
+    async fn a_store_that_cannot_write_fails_its_probe() {
+        let dir = tempfile::tempdir().expect("dir");
+        let admin = std::env::var("TONGXIN_TEST_POSTGRES").ok().filter(|s| !s.is_empty());
+        let (url, name) = match &admin {
+            Some(admin) => {
+                let name = format!("tx_store_{}", &crate::accounts::new_token()[..16]);
+                (
+                    crate::create_postgres_database(admin, &name).await.expect("database"),
+                    name,
+                )
+            }
+            None => (
+                format!("sqlite://{}?mode=rwc", dir.path().join("p.db").display()),
+                String::new(),
+            ),
+        };
+        let s = super::Store::open(&url).await.expect("open");
+        s.probe_write().await.expect("a writable store");
+        // The writer goes back to its pool on a task of its own.
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        assert!(s.write_ready().await.expect("ready"));
+        let s = match &admin {
+            // One writer connection: told to only read, it cannot write.
+            None => {
+                use sea_orm::ConnectionTrait;
+                s.write
+                    .execute_unprepared("PRAGMA query_only = ON")
+                    .await
+                    .expect("query_only");
+                s
+            }
+            // A database whose sessions only read (as on a standby).
+            Some(admin) => {
+                use sea_orm::ConnectionTrait;
+                let a = sea_orm::Database::connect(admin.as_str()).await.expect("admin");
+                a.execute_unprepared(&format!("ALTER DATABASE {name} SET default_transaction_read_only = on"))
+                    .await
+                    .expect("read only");
+                s.close().await.expect("close");
+                super::Store::connect(&url).await.expect("connect")
+            }
+        };
+        s.ping().await.expect("a ping still passes");
+        assert!(s.probe_write().await.is_err(), "the probe wrote to a read-only store");
+        // Once the last answer has stood its time.
+        tokio::time::sleep(super::PROBE_FOR + Duration::from_millis(100)).await;
+        assert!(s.write_ready().await.is_err(), "healthz would say ok");
+    }
 }

@@ -93,7 +93,10 @@ impl From<sea_orm::DbErr> for StoreError {
     fn from(e: sea_orm::DbErr) -> Self {
         let busy = matches!(e, sea_orm::DbErr::ConnectionAcquire(_)) || {
             let text = e.to_string();
-            text.contains("database is locked") || text.contains("database is busy")
+            text.contains("database is locked")
+                || text.contains("database is busy")
+                // PostgreSQL's lock_timeout (SQLSTATE 55P03), set on every write.
+                || text.contains("lock timeout")
         };
         if busy { StoreError::Busy } else { StoreError::Db(e) }
     }
