@@ -369,6 +369,7 @@ async fn every_console_page_checks_the_right_of_its_api_route_for_every_role() {
         ("secretary", Role::BranchSecretary, None, Some(a.org.0)),
         ("liaison", Role::UnitLiaison, Some(STREET_A), None),
         ("member", Role::Member, None, Some(a.org.0)),
+        ("sysadmin", Role::SystemAdmin, None, None),
     ];
     for (name, role, division, org) in &roles {
         account(&app, name, *role, *division, *org).await;
@@ -435,7 +436,116 @@ async fn every_console_page_checks_the_right_of_its_api_route_for_every_role() {
                 format!("/api/v1/divisions/{STREET_B}/children"),
                 None,
             ),
+            ("/carriers".into(), "get", "/api/v1/carriers".into(), None),
+            (
+                "/carriers/new".into(),
+                "post",
+                "/api/v1/carriers".into(),
+                Some(json!({})),
+            ),
+            (
+                format!("/carriers/{}", a.carrier),
+                "get",
+                format!("/api/v1/carriers/{}", a.carrier),
+                None,
+            ),
+            (
+                format!("/carriers/{}/edit", a.carrier),
+                "put",
+                format!("/api/v1/carriers/{}", a.carrier),
+                Some(json!({"version": 0})),
+            ),
+            ("/units".into(), "get", "/api/v1/units".into(), None),
+            ("/orgs".into(), "get", "/api/v1/orgs".into(), None),
+            ("/members".into(), "get", "/api/v1/members".into(), None),
+            (
+                format!("/members/{}", a.member),
+                "get",
+                format!("/api/v1/members/{}", a.member),
+                None,
+            ),
+            (
+                "/import/template/units".into(),
+                "get",
+                "/api/v1/import/template/units".into(),
+                None,
+            ),
+            ("/coverage".into(), "get", "/api/v1/coverage/summary".into(), None),
+            (
+                "/coverage/screen".into(),
+                "get",
+                "/api/v1/coverage/summary".into(),
+                None,
+            ),
+            (
+                "/coverage/gaps/uncovered_units".into(),
+                "get",
+                "/api/v1/coverage/gaps/uncovered_units".into(),
+                None,
+            ),
+            (
+                "/coverage/gaps/uncovered_units?format=xlsx".into(),
+                "get",
+                "/api/v1/coverage/gaps/uncovered_units?format=xlsx".into(),
+                None,
+            ),
+            (
+                format!("/coverage/chain/{}", a.unit),
+                "get",
+                format!("/api/v1/coverage/chain/{}", a.unit),
+                None,
+            ),
         ];
+        // Console actions (a form's POST) and the API route that does the same.
+        let actions: Vec<(String, Vec<(&str, String)>, &str, String, Option<Value>)> = vec![
+            (
+                format!("/members/{}/reveal", a.member),
+                vec![],
+                "post",
+                format!("/api/v1/members/{}/reveal", a.member),
+                None,
+            ),
+            (
+                format!("/units/{}/archive", a.unit),
+                vec![("version", "0".into()), ("archived", "true".into())],
+                "post",
+                format!("/api/v1/units/{}/archive", a.unit),
+                Some(json!({"version": 0, "archived": true})),
+            ),
+            (
+                format!("/orgs/{}/archive", a.org),
+                vec![("version", "0".into()), ("archived", "true".into())],
+                "post",
+                format!("/api/v1/orgs/{}/archive", a.org),
+                Some(json!({"version": 0, "archived": true})),
+            ),
+            (
+                "/coverage/snapshot".into(),
+                vec![],
+                "post",
+                "/api/v1/coverage/snapshots".into(),
+                Some(json!({})),
+            ),
+        ];
+        for (page, form, method, api, body) in actions {
+            let mut fields = vec![("csrf", c.csrf.clone())];
+            fields.extend(form);
+            let console = c
+                .http
+                .post(format!("{}{page}", c.base))
+                .form(&fields)
+                .send()
+                .await
+                .expect("action")
+                .status();
+            let (status, v) = c.call(method, &api, body).await;
+            let refused = |s: u16| matches!(s, 401 | 403 | 404);
+            assert_eq!(
+                refused(console.as_u16()),
+                refused(status.as_u16()),
+                "{name} ({role:?}): POST {page} answered {console}, {method} {api} answered {status}: {v}"
+            );
+        }
         for (page, method, api, body) in pairs {
             let console = c
                 .http
