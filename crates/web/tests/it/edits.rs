@@ -33,6 +33,8 @@ fn follows(field: &str) -> Vec<&'static str> {
         "founded_on" => vec!["founded_on"],
         "term_ends_on" => vec!["term_ends_on"],
         "joined_on" => vec!["joined_on"],
+        // Nothing but the bookkeeping.
+        "version" => vec![],
         other => panic!("no rule for {other}"),
     });
     keys
@@ -117,6 +119,8 @@ async fn every_field_edited_alone_leaves_every_other_field_as_it_was() {
         ("carriers", a.carrier.0, "is_key", json!(false)),
         ("carriers", a.carrier.0, "address", json!("某路9号")),
         ("carriers", a.carrier.0, "lng", json!(121.45)),
+        ("carriers", a.carrier.0, "lat", json!(31.23)),
+        ("carriers", a.carrier.0, "division", json!(STREET_B)),
         ("units", a.unit.0, "name", json!("甲科技有限公司（新）")),
         ("units", a.unit.0, "kind", json!("社会组织")),
         ("units", a.unit.0, "credit_code", json!(credit_code(9_001))),
@@ -124,6 +128,7 @@ async fn every_field_edited_alone_leaves_every_other_field_as_it_was() {
         ("units", a.unit.0, "address", json!("某路3号")),
         ("units", a.unit.0, "carrier_id", c2["id"].clone()),
         ("units", a.unit.0, "instructor_id", Value::Null),
+        ("units", a.unit.0, "division", json!(STREET_B)),
         ("orgs", a.org.0, "name", json!("甲科技有限公司党支部（新）")),
         ("orgs", a.org.0, "secretary", json!("李四")),
         ("orgs", a.org.0, "founded_on", json!("2020-01-01")),
@@ -131,12 +136,15 @@ async fn every_field_edited_alone_leaves_every_other_field_as_it_was() {
         ("orgs", a.org.0, "parent_id", o2["id"].clone()),
         ("orgs", a.org.0, "unit_ids", json!([a.unit, u2["id"]])),
         ("orgs", a.org.0, "carrier_id", Value::Null),
+        ("orgs", a.org.0, "kind", json!("党总支")),
+        ("orgs", a.org.0, "division", json!(STREET_B)),
         ("members", a.member.0, "name", json!("甲党员（新）")),
         ("members", a.member.0, "status", json!("预备党员")),
         ("members", a.member.0, "phone", json!("13900139000")),
         ("members", a.member.0, "resident_id", json!(resident_id(777))),
         ("members", a.member.0, "joined_on", json!("2012-07-01")),
         ("members", a.member.0, "work_unit_id", u2["id"].clone()),
+        ("members", a.member.0, "org_id", o2["id"].clone()),
     ];
     for (kind, id, field, value) in edits {
         let path = format!("/api/v1/{kind}/{id}");
@@ -248,4 +256,146 @@ async fn an_import_writes_only_the_columns_it_carries() {
     assert_eq!(after["employees"], 99);
     let keep = follows("employees");
     assert_eq!(without(&after, &keep), without(&before, &keep));
+}
+
+/// The fields of the console's record form as a browser would send them unchanged.
+fn form_fields(html: &str) -> Vec<(String, String)> {
+    let unescape = |s: &str| {
+        s.replace("&quot;", "\"")
+            .replace("&#x27;", "'")
+            .replace("&#39;", "'")
+            .replace("&lt;", "<")
+            .replace("&gt;", ">")
+            .replace("&amp;", "&")
+    };
+    let attr = |tag: &str, name: &str| -> Option<String> {
+        let at = tag.find(&format!(" {name}=\""))? + name.len() + 3;
+        let end = tag[at..].find('"')?;
+        Some(unescape(&tag[at..at + end]))
+    };
+    let form = &html[html.find("id=\"record-form\"").expect("a record form")..];
+    let form = &form[..form.find("</form>").expect("form end")];
+    let mut out = Vec::new();
+    let mut rest = form;
+    while let Some(i) = rest.find('<') {
+        rest = &rest[i..];
+        let end = rest.find('>').unwrap_or(rest.len());
+        let tag = &rest[..end];
+        if tag.starts_with("<input") {
+            let name = attr(tag, "name").unwrap_or_default();
+            let checkbox = tag.contains("type=\"checkbox\"");
+            if !name.is_empty() && (!checkbox || tag.contains(" checked")) {
+                out.push((name, attr(tag, "value").unwrap_or_default()));
+            }
+        } else if tag.starts_with("<select") {
+            let name = attr(tag, "name").unwrap_or_default();
+            let body = &rest[..rest.find("</select>").unwrap_or(rest.len())];
+            let chosen = body
+                .split("<option")
+                .find(|o| o.contains(" selected"))
+                .and_then(|o| attr(&format!(" {}", o.trim_start()), "value"))
+                .unwrap_or_default();
+            out.push((name, chosen));
+        }
+        rest = &rest[end.min(rest.len())..];
+        if rest.len() <= 1 {
+            break;
+        }
+        rest = &rest[1..];
+    }
+    out
+}
+
+/// Every kind's console form, sent back as shown, changes nothing; one field changed in
+/// it changes that field alone (the form carries fewer fields than the record has: the
+/// rest must survive).
+#[tokio::test]
+async fn every_console_form_saved_as_shown_changes_nothing_else() {
+    let app = spawn().await;
+    let a = street(&app, STREET_A, "甲").await;
+    let sys = tongxin_store::Actor::system("t");
+    let ins = app
+        .store
+        .ensure_instructor(&sys, "甲指导员", None, &DivisionCode::parse(STREET_A).expect("code"))
+        .await
+        .expect("instructor");
+    let c = Client::login(&app, "admin", PASSWORD).await;
+    // Fields a form may not carry, filled.
+    for (path, body) in [
+        (
+            format!("/api/v1/units/{}", a.unit),
+            json!({"instructor_id": ins.id, "address": "某路2号"}),
+        ),
+        (
+            format!("/api/v1/orgs/{}", a.org),
+            json!({"founded_on": "2019-03-12", "term_ends_on": "2027-03-11", "carrier_id": a.carrier}),
+        ),
+        (
+            format!("/api/v1/members/{}", a.member),
+            json!({"joined_on": "2010-07-01"}),
+        ),
+        (
+            format!("/api/v1/carriers/{}", a.carrier),
+            json!({"lng": 121.45, "lat": 31.23}),
+        ),
+    ] {
+        let (_, before) = c.get(&path).await;
+        let mut body = body;
+        body["version"] = before["version"].clone();
+        let (status, v) = c.call("put", &path, Some(body)).await;
+        assert_eq!(status, StatusCode::OK, "{path}: {v}");
+    }
+    for (kind, id, name) in [
+        ("carriers", a.carrier.0, "甲大厦（改）"),
+        ("units", a.unit.0, "甲科技有限公司（改）"),
+        ("orgs", a.org.0, "甲科技有限公司党支部（改）"),
+        ("members", a.member.0, "甲党员（改）"),
+    ] {
+        let api = format!("/api/v1/{kind}/{id}");
+        for change in [false, true] {
+            let (_, before) = c.get(&api).await;
+            let html = c
+                .http
+                .get(format!("{}/{kind}/{id}/edit", c.base))
+                .send()
+                .await
+                .expect("form")
+                .text()
+                .await
+                .expect("html");
+            let mut fields = form_fields(&html);
+            assert!(fields.iter().any(|(k, _)| k == "name"), "{kind}: {fields:?}");
+            if change {
+                for (k, v) in fields.iter_mut() {
+                    if k == "name" {
+                        *v = name.to_string();
+                    }
+                }
+            }
+            let r = c
+                .http
+                .post(format!("{}/{kind}/{id}/edit", c.base))
+                .form(&fields)
+                .send()
+                .await
+                .expect("save");
+            assert_eq!(
+                r.status(),
+                StatusCode::SEE_OTHER,
+                "{kind}: {}",
+                r.text().await.unwrap_or_default()
+            );
+            let (_, after) = c.get(&api).await;
+            let keep = if change { follows("name") } else { follows("version") };
+            assert_eq!(
+                without(&after, &keep),
+                without(&before, &keep),
+                "{kind}: the console form {} changed another field",
+                if change { "with a new name" } else { "saved as shown" }
+            );
+            if change {
+                assert_eq!(after["name"], name);
+            }
+        }
+    }
 }
