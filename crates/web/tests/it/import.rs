@@ -406,7 +406,7 @@ async fn a_workbook_bomb_is_refused_and_the_server_stays_up() {
 /// A large import runs while the server keeps answering: `/healthz` stays fast (parsing
 /// runs off the async workers; planning reads the read pool), and a dry run never takes
 /// the writer, so logins (which write a session) go through meanwhile.
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_server_answers_while_a_large_import_runs() {
     let app = spawn().await;
     let c = Client::login(&app, "admin", PASSWORD).await;
@@ -437,7 +437,7 @@ async fn the_server_answers_while_a_large_import_runs() {
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
         let probe = reqwest::Client::new();
         let mut times = Vec::new();
-        while !job.is_finished() && times.len() < 50 {
+        while !job.is_finished() {
             let t = std::time::Instant::now();
             let r = probe.get(app.url("/healthz")).send().await.expect("healthz");
             assert_eq!(r.status(), StatusCode::OK);
@@ -452,17 +452,18 @@ async fn the_server_answers_while_a_large_import_runs() {
                     .expect("login");
                 assert_eq!(r.status(), StatusCode::OK, "login during a dry run");
             }
-            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
         }
         assert_eq!(job.await.expect("join").expect("import"), StatusCode::OK);
         assert!(
             times.len() >= 3,
             "the import ended before it could be probed: {times:?}"
         );
+        // Every probe, from the upload to the commit (workers as in production: two).
         times.sort();
-        if let Some(median) = times.get(times.len() / 2) {
+        if let Some(slowest) = times.last() {
             assert!(
-                *median < std::time::Duration::from_millis(100),
+                *slowest < std::time::Duration::from_millis(100),
                 "healthz during the import (dry run {dry}): {times:?}"
             );
         }
