@@ -474,15 +474,37 @@ fn version_of(v: Option<i64>) -> Result<i64, ApiError> {
 struct Me {
     username: String,
     role: String,
-    scope: serde_json::Value,
+    scope: MeScope,
+}
+
+/// Where an account may act: `"all"`, or within a division subtree and/or an
+/// organisation's subtree.
+#[derive(Serialize, utoipa::ToSchema)]
+#[serde(untagged)]
+enum MeScope {
+    All(Everywhere),
+    Within {
+        /// The division code the account's territory starts at.
+        division: Option<String>,
+        /// The organisation path (`/1/7/`) the account's subtree starts at.
+        org_path: Option<String>,
+    },
+}
+
+/// Every division and organisation (system administrators).
+#[derive(Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+enum Everywhere {
+    All,
 }
 
 async fn me(ApiAuth(a): ApiAuth) -> Json<Me> {
     let scope = match &a.actor.scope {
-        tongxin_domain::scope::Scope::All => serde_json::json!("all"),
-        tongxin_domain::scope::Scope::Within { division, org } => {
-            serde_json::json!({"division": division.as_ref().map(|d| d.to_string()), "org_path": org.as_ref().map(|o| o.as_str().to_string())})
-        }
+        tongxin_domain::scope::Scope::All => MeScope::All(Everywhere::All),
+        tongxin_domain::scope::Scope::Within { division, org } => MeScope::Within {
+            division: division.as_ref().map(|d| d.to_string()),
+            org_path: org.as_ref().map(|o| o.as_str().to_string()),
+        },
     };
     Json(Me {
         username: a.actor.username,
