@@ -357,6 +357,10 @@ async fn an_old_export_cannot_revert_a_newer_edit() {
 
 /// Console rights are the API's rights: for every role, every console page answers
 /// exactly when its API route does.
+/// A console action (its page and form fields) and the API route that does the same
+/// (method, path, body).
+type Action<'a> = (String, Vec<(&'a str, String)>, &'a str, String, Option<Value>);
+
 #[tokio::test]
 async fn every_console_page_checks_the_right_of_its_api_route_for_every_role() {
     let app = spawn().await;
@@ -497,7 +501,7 @@ async fn every_console_page_checks_the_right_of_its_api_route_for_every_role() {
             ),
         ];
         // Console actions (a form's POST) and the API route that does the same.
-        let actions: Vec<(String, Vec<(&str, String)>, &str, String, Option<Value>)> = vec![
+        let actions: Vec<Action> = vec![
             (
                 format!("/members/{}/reveal", a.member),
                 vec![],
