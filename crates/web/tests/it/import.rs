@@ -501,3 +501,40 @@ async fn the_console_refuses_more_files_than_one_import_takes() {
     assert!(page.contains(&format!("最多 {max} 个文件")), "{page}");
     assert_eq!(snapshot(&app).await, before, "some of the files were imported");
 }
+
+/// A write that cannot have the store in time (another holds it: a long import, a
+/// maintenance job) is answered "busy" with Retry-After, never a 500 and never a hang;
+/// once the other lets go, writes go through again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_write_kept_waiting_is_busy_with_retry_after() {
+    use sea_orm::ConnectionTrait;
+    let app = spawn().await;
+    let c = Client::login(&app, "admin", PASSWORD).await;
+    let mut o = sea_orm::ConnectOptions::new(app.db_url.clone());
+    o.max_connections(1).sqlx_logging(false);
+    let other = sea_orm::Database::connect(o).await.expect("a second connection");
+    // SQLite: the file's write lock; PostgreSQL: the units table for writes (reads go on).
+    let hold = match other.get_database_backend() {
+        sea_orm::DbBackend::Sqlite => "BEGIN IMMEDIATE",
+        _ => "BEGIN; LOCK TABLE units IN EXCLUSIVE MODE",
+    };
+    other.execute_unprepared(hold).await.expect("hold the store");
+    let body = json!({"name": "等待中的公司", "kind": "企业", "division": STREET_A});
+    let r = c
+        .http
+        .post(format!("{}/api/v1/units", c.base))
+        .header("x-csrf-token", &c.csrf)
+        .json(&body)
+        .send()
+        .await
+        .expect("send");
+    let status = r.status();
+    let retry = r.headers().get("retry-after").cloned();
+    let v: Value = r.json().await.unwrap_or_default();
+    other.execute_unprepared("ROLLBACK").await.expect("let go");
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{v}");
+    assert_eq!(v["code"], "store.busy", "{v}");
+    assert!(retry.is_some(), "no Retry-After");
+    let (status, v) = c.call("post", "/api/v1/units", Some(body)).await;
+    assert_eq!(status, StatusCode::CREATED, "{v}");
+}

@@ -26,6 +26,8 @@ pub const PASSWORD: &str = "correct-horse-42";
 pub struct App {
     pub addr: SocketAddr,
     pub store: Store,
+    /// The store's database, for a test that reaches it from outside the application.
+    pub db_url: String,
     _dir: tempfile::TempDir,
 }
 
@@ -48,6 +50,7 @@ pub async fn spawn() -> App {
         None => format!("sqlite://{}?mode=rwc", dir.path().join("test.db").display()),
     };
     let store = Store::open(&url).await.expect("open store");
+    let db_url = url.clone();
     store.ensure_builtin_divisions().await.expect("divisions");
     store
         .create_account(&Actor::system("test"), "admin", PASSWORD, Role::SystemAdmin, None, None)
@@ -59,7 +62,12 @@ pub async fn spawn() -> App {
     tokio::spawn(async move {
         let _ = tongxin_web::serve(listener, state).await;
     });
-    App { addr, store, _dir: dir }
+    App {
+        addr,
+        store,
+        db_url,
+        _dir: dir,
+    }
 }
 
 /// An HTTP client with a cookie jar, logged in as one account.
