@@ -408,6 +408,7 @@ async fn accounts(store: &Store, system: &Actor) -> Result<()> {
         ("liaison", Role::UnitLiaison, Some(first_street.as_str()), None),
         ("member", Role::Member, None, branch),
     ];
+    let mut made = Vec::new();
     for (name, role, division, org) in plan {
         if store.account_exists(name).await? {
             continue;
@@ -424,6 +425,10 @@ async fn accounts(store: &Store, system: &Actor) -> Result<()> {
             .create_account(system, name, &password, role, d.as_ref(), org)
             .await?;
         println!("demo account {name:<10} role {:<22} password {password}", role.code());
+        made.push((name.to_string(), role));
     }
+    // The login page of a demo store names these accounts and says where their
+    // passwords are (printed above, kept nowhere).
+    store.note_demo_accounts(system, &made).await?;
     Ok(())
 }

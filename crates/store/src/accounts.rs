@@ -333,3 +333,36 @@ impl Store {
         }
     }
 }
+
+/// The settings key that lists a demo store's accounts.
+const DEMO_ACCOUNTS: &str = "demo.accounts";
+
+impl Store {
+    /// Notes the demo accounts (names and roles; their passwords were printed once when
+    /// they were made and are kept nowhere), so the login page of a demo store can say
+    /// which accounts exist and where their passwords are.
+    pub async fn note_demo_accounts(&self, actor: &Actor, accounts: &[(String, Role)]) -> Result<()> {
+        actor.require(tongxin_domain::access::Action::Administer)?;
+        let mut all = self.demo_accounts().await?;
+        for (name, role) in accounts {
+            if !all.iter().any(|(n, _)| n == name) {
+                all.push((name.clone(), *role));
+            }
+        }
+        let list: Vec<(String, &str)> = all.iter().map(|(n, r)| (n.clone(), r.code())).collect();
+        let json = serde_json::to_string(&list).map_err(|e| StoreError::BadFile(e.to_string()))?;
+        crate::coverage::set_setting(&self.write, DEMO_ACCOUNTS, Some(&json)).await
+    }
+
+    /// The demo accounts of this store (empty unless it holds the demo district).
+    pub async fn demo_accounts(&self) -> Result<Vec<(String, Role)>> {
+        let Some(json) = crate::coverage::setting(&self.read, DEMO_ACCOUNTS).await? else {
+            return Ok(vec![]);
+        };
+        let list: Vec<(String, String)> = serde_json::from_str(&json).unwrap_or_default();
+        Ok(list
+            .into_iter()
+            .filter_map(|(n, r)| Some((n, Role::parse(&r)?)))
+            .collect())
+    }
+}

@@ -177,6 +177,9 @@ struct LoginPage {
     p: Ctx,
     username: String,
     next: String,
+    /// A demo store's accounts (name, role in the page's language): the page says where
+    /// their passwords are.
+    demo: Vec<(String, String)>,
     /// The login form's CSRF token, also in the `tx_login` cookie (double submit): a
     /// page on another site cannot log the browser into an account of its choosing.
     login_csrf: String,
@@ -192,7 +195,7 @@ fn login_cookie(state: &AppState, token: &str) -> String {
 
 /// The login page with its form token: the browser's own (so a second tab or a reload
 /// keeps working), or a fresh one set in the cookie.
-fn login_view(
+async fn login_view(
     state: &AppState,
     headers: &HeaderMap,
     p: Ctx,
@@ -203,10 +206,19 @@ fn login_view(
     let token = cookie(headers, LOGIN_COOKIE)
         .filter(|t| t.len() == 64 && t.bytes().all(|b| b.is_ascii_hexdigit()))
         .unwrap_or_else(tongxin_store::accounts::new_token);
+    let demo = state
+        .store
+        .demo_accounts()
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .map(|(n, r)| (n, p.t(&format!("role.{}", r.code()))))
+        .collect();
     let mut r = render(&LoginPage {
         p,
         username,
         next,
+        demo,
         login_csrf: token.clone(),
     });
     *r.status_mut() = status;
@@ -247,6 +259,7 @@ async fn login_page(State(state): State<AppState>, headers: HeaderMap, Query(q):
         next,
         StatusCode::OK,
     )
+    .await
 }
 
 #[derive(Deserialize)]
@@ -285,7 +298,7 @@ async fn login_submit(
         Err(e) => {
             let mut p = ctx(&headers, None, "ui.login_title");
             p.flash_error = Some(e.message(p.lang));
-            let mut r = login_view(&state, &headers, p, f.username, next, e.status);
+            let mut r = login_view(&state, &headers, p, f.username, next, e.status).await;
             if let Some(secs) = e.retry_after
                 && let Ok(v) = header::HeaderValue::from_str(&secs.to_string())
             {

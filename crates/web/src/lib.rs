@@ -12,6 +12,7 @@ mod error;
 pub mod i18n;
 pub mod import_service;
 pub mod openapi;
+mod request_log;
 
 use axum::Router;
 use axum::http::{HeaderName, HeaderValue, header};
@@ -69,7 +70,8 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", axum::routing::get(healthz))
         .route("/api/openapi.json", axum::routing::get(openapi::serve))
         .with_state(state)
-        .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES));
+        .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(axum::middleware::from_fn(request_log::log));
     for (name, value) in headers {
         app = app.layer(SetResponseHeaderLayer::if_not_present(
             name,

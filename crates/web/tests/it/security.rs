@@ -666,3 +666,38 @@ async fn a_street_cannot_list_its_sibling_streets() {
         .expect("page");
     assert_eq!(page.status(), StatusCode::NOT_FOUND);
 }
+
+/// A newcomer on a demo store's login page learns which accounts exist and where their
+/// passwords are (never the passwords); a store without demo data says nothing of it.
+#[tokio::test]
+async fn a_demo_stores_login_page_says_where_its_accounts_are() {
+    let app = spawn().await;
+    let plain = browser_client()
+        .get(app.url("/login"))
+        .send()
+        .await
+        .expect("page")
+        .text()
+        .await
+        .expect("text");
+    assert!(!plain.contains("demo-note"), "a store without demo data shows the note");
+    app.store
+        .note_demo_accounts(
+            &tongxin_store::Actor::system("demo"),
+            &[("street".into(), Role::StreetOffice), ("member".into(), Role::Member)],
+        )
+        .await
+        .expect("note");
+    let page = browser_client()
+        .get(app.url("/login"))
+        .send()
+        .await
+        .expect("page")
+        .text()
+        .await
+        .expect("text");
+    assert!(page.contains("id=\"demo-note\""), "{page}");
+    assert!(page.contains("<code>street</code> 街道党工委"), "{page}");
+    assert!(page.contains("tongxin serve --demo"), "{page}");
+    assert!(!page.contains(PASSWORD));
+}
