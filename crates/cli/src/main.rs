@@ -294,6 +294,8 @@ async fn run() -> Result<()> {
                 .unwrap_or_else(|_| "info,sqlx=warn,sea_orm=warn".into()),
         )
         .with_writer(std::io::stderr)
+        // Colours for a terminal only: a log file or journal gets plain text.
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
     let cli = Cli::parse();
     let system = Actor::system("cli");
