@@ -1,0 +1,63 @@
+//! One portable migration set for SQLite and PostgreSQL (sea-orm-migration's schema
+//! builder emits each backend's dialect), one file per migration, named by the date it
+//! was written and its purpose. Migrations are history: never edit one that has
+//! shipped; add the next. Each keeps the name it shipped with (`m0001_registry`…),
+//! which stores record as applied.
+
+use sea_orm_migration::prelude::*;
+use sea_orm_migration::schema::*;
+
+mod m2026_11_23_coverage;
+mod m2026_11_23_registry;
+mod m2026_11_29_bulk_history;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m2026_11_23_registry::M0001Registry),
+            Box::new(m2026_11_23_coverage::M0002Coverage),
+            Box::new(m2026_11_29_bulk_history::M0003BulkHistory),
+        ]
+    }
+}
+
+pub(super) fn fk(
+    from_table: &'static str,
+    from_col: &'static str,
+    to_table: &'static str,
+    to_col: &'static str,
+) -> ForeignKeyCreateStatement {
+    ForeignKey::create()
+        .from(from_table, from_col)
+        .to(to_table, to_col)
+        .on_delete(ForeignKeyAction::Restrict)
+        .to_owned()
+}
+
+pub(super) fn index(
+    name: &'static str,
+    table: &'static str,
+    cols: &[&'static str],
+    unique: bool,
+) -> IndexCreateStatement {
+    let mut i = Index::create();
+    i.name(name).table(table);
+    for c in cols {
+        i.col(*c);
+    }
+    if unique {
+        i.unique();
+    }
+    i.to_owned()
+}
+
+/// Columns every registry record carries: archive flag, optimistic-lock version, times.
+pub(super) fn record_columns(t: &mut TableCreateStatement) -> &mut TableCreateStatement {
+    t.col(boolean("archived").default(false))
+        .col(big_integer("version").default(1))
+        .col(timestamp_with_time_zone("created_at"))
+        .col(timestamp_with_time_zone("updated_at"))
+}
