@@ -59,4 +59,42 @@ mod tests {
             assert_ne!(error_message(code, Lang::ZhCn), error_message(code, Lang::En), "{code}");
         }
     }
+
+    /// Every key path of a locale file (`ui.login`), read from its indentation (the
+    /// files are plain `key: value` lines nested by two spaces).
+    fn keys(yml: &str) -> std::collections::BTreeSet<String> {
+        let mut out = std::collections::BTreeSet::new();
+        let mut path: Vec<(usize, String)> = Vec::new();
+        for line in yml.lines() {
+            let body = line.trim_start();
+            if body.is_empty() || body.starts_with('#') {
+                continue;
+            }
+            let indent = line.len() - body.len();
+            let Some((key, value)) = body.split_once(':') else {
+                continue;
+            };
+            while path.last().is_some_and(|(i, _)| *i >= indent) {
+                path.pop();
+            }
+            path.push((indent, key.trim().trim_matches('"').to_string()));
+            if !value.trim().is_empty() {
+                out.insert(path.iter().map(|(_, k)| k.as_str()).collect::<Vec<_>>().join("."));
+            }
+        }
+        out
+    }
+
+    /// A text added in one language is added in the other: no key of one locale is
+    /// missing from the other.
+    #[test]
+    fn both_locales_have_the_same_keys() {
+        let zh = keys(include_str!("../locales/zh-CN.yml"));
+        let en = keys(include_str!("../locales/en.yml"));
+        assert!(zh.len() > 100, "the reader found {} keys", zh.len());
+        let only_zh: Vec<&String> = zh.difference(&en).collect();
+        let only_en: Vec<&String> = en.difference(&zh).collect();
+        assert!(only_zh.is_empty(), "only in zh-CN: {only_zh:?}");
+        assert!(only_en.is_empty(), "only in en: {only_en:?}");
+    }
 }
