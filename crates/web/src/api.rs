@@ -4,9 +4,10 @@
 use crate::auth::{self, ApiAuth};
 use crate::import_service;
 use crate::openapi::Mounted;
+use crate::query::Q;
 use crate::{ApiError, AppState};
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::NaiveDate;
@@ -575,11 +576,7 @@ struct AuditParams {
 }
 
 /// The newest audit entries: writes and full reads of personal data (administrators).
-async fn audit_log(
-    State(s): State<AppState>,
-    ApiAuth(a): ApiAuth,
-    Query(p): Query<AuditParams>,
-) -> Result<Response, ApiError> {
+async fn audit_log(State(s): State<AppState>, ApiAuth(a): ApiAuth, Q(p): Q<AuditParams>) -> Result<Response, ApiError> {
     // The store checks the right (administrators only).
     Ok(Json(
         s.store
@@ -594,7 +591,7 @@ macro_rules! record_routes {
         async fn $list(
             State(s): State<AppState>,
             ApiAuth(a): ApiAuth,
-            Query(q): Query<ListQuery>,
+            Q(q): Q<ListQuery>,
         ) -> Result<Response, ApiError> {
             no_personal_data_in_url(&q)?;
             Ok(Json(s.store.$store_list(&a.actor, &q).await?).into_response())
@@ -701,7 +698,7 @@ async fn carrier_units(
     State(s): State<AppState>,
     ApiAuth(a): ApiAuth,
     Path(id): Path<CarrierId>,
-    Query(q): Query<ListQuery>,
+    Q(q): Q<ListQuery>,
 ) -> Result<Response, ApiError> {
     Ok(Json(s.store.units_of_carrier(&a.actor, id, &q).await?).into_response())
 }
@@ -784,7 +781,7 @@ async fn org_members(
     State(s): State<AppState>,
     ApiAuth(a): ApiAuth,
     Path(id): Path<OrgId>,
-    Query(q): Query<ListQuery>,
+    Q(q): Q<ListQuery>,
 ) -> Result<Response, ApiError> {
     Ok(Json(s.store.members_of_org(&a.actor, id, &q).await?).into_response())
 }
@@ -893,7 +890,7 @@ pub struct ImportParams {
 async fn import(
     State(s): State<AppState>,
     ApiAuth(a): ApiAuth,
-    Query(p): Query<ImportParams>,
+    Q(p): Q<ImportParams>,
     headers: axum::http::HeaderMap,
     req: axum::extract::Request,
 ) -> Result<Response, ApiError> {
@@ -963,7 +960,7 @@ async fn export(
     State(s): State<AppState>,
     ApiAuth(a): ApiAuth,
     Path(kind): Path<String>,
-    Query(p): Query<ExportParams>,
+    Q(p): Q<ExportParams>,
 ) -> Result<Response, ApiError> {
     if p.reveal {
         return Err(ApiError::new(

@@ -4,9 +4,10 @@
 use crate::api::{CarrierBody, MemberBody, OrgBody, UnitBody};
 use crate::auth::{self, LANG_COOKIE, PageAuth, cookie};
 use crate::i18n::Lang;
+use crate::query::Q;
 use crate::{ApiError, AppState};
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -150,7 +151,7 @@ struct LangQuery {
     to: String,
 }
 
-async fn switch_lang(headers: HeaderMap, Query(q): Query<LangQuery>) -> Response {
+async fn switch_lang(headers: HeaderMap, Q(q): Q<LangQuery>) -> Response {
     let lang = Lang::parse(&q.to);
     let back = headers
         .get(header::REFERER)
@@ -249,7 +250,7 @@ struct NextQuery {
     next: Option<String>,
 }
 
-async fn login_page(State(state): State<AppState>, headers: HeaderMap, Query(q): Query<NextQuery>) -> Response {
+async fn login_page(State(state): State<AppState>, headers: HeaderMap, Q(q): Q<NextQuery>) -> Response {
     let next = local_path(q.next.as_deref());
     login_view(
         &state,
@@ -531,7 +532,7 @@ async fn list_page(
     headers: HeaderMap,
     PageAuth(a): PageAuth,
     Path(kind): Path<String>,
-    Query(q): Query<ListQuery>,
+    Q(q): Q<ListQuery>,
 ) -> Response {
     if let Err(e) = crate::api::no_personal_data_in_url(&q) {
         return error_page(&headers, Some(&a), e);
@@ -701,6 +702,11 @@ async fn list_view(state: &AppState, headers: &HeaderMap, a: &auth::Auth, kind: 
         Ok(v) => v,
         Err(e) => return error_page(headers, Some(a), e),
     };
+    // A page past the end (an old link, a list that shrank) shows the last page.
+    if total > 0 && q.page() > pages {
+        let last = ListQuery { page: Some(pages), ..q };
+        return Box::pin(list_view(state, headers, a, kind, last)).await;
+    }
     let base = format!("/{}", rk.path());
     let page = q.page();
     let sorts = vec![

@@ -5,10 +5,11 @@
 use crate::auth::{ApiAuth, PageAuth};
 use crate::console::{Ctx, ctx, error_page, render};
 use crate::i18n::Lang;
+use crate::query::Q;
 use crate::{ApiError, AppState, import_service};
 use askama::Template;
 use axum::Form;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Redirect;
 use axum::response::{IntoResponse, Response};
@@ -102,7 +103,7 @@ async fn territory(s: &AppState, actor: &Actor, p: &TerritoryParams) -> Result<V
 async fn api_summary(
     State(s): State<AppState>,
     ApiAuth(a): ApiAuth,
-    Query(p): Query<TerritoryParams>,
+    Q(p): Q<TerritoryParams>,
 ) -> Result<Response, ApiError> {
     let t = territory(&s, &a.actor, &p).await?;
     Ok(Json(s.store.coverage_summary(&t).await?).into_response())
@@ -112,7 +113,7 @@ async fn api_summary(
 async fn api_trend(
     State(s): State<AppState>,
     ApiAuth(a): ApiAuth,
-    Query(p): Query<TerritoryParams>,
+    Q(p): Q<TerritoryParams>,
 ) -> Result<Response, ApiError> {
     let t = territory(&s, &a.actor, &p).await?;
     Ok(Json(s.store.coverage_trend(&t).await?).into_response())
@@ -236,7 +237,7 @@ struct ChildFigures {
 async fn api_children(
     State(s): State<AppState>,
     ApiAuth(a): ApiAuth,
-    Query(p): Query<TerritoryParams>,
+    Q(p): Q<TerritoryParams>,
 ) -> Result<Response, ApiError> {
     let t = territory(&s, &a.actor, &p).await?;
     let rows: Vec<ChildFigures> = children(&s, &t)
@@ -338,7 +339,7 @@ async fn api_gaps(
     State(s): State<AppState>,
     ApiAuth(a): ApiAuth,
     Path(kind): Path<String>,
-    Query(p): Query<GapParams>,
+    Q(p): Q<GapParams>,
 ) -> Result<Response, ApiError> {
     let kind = gap_kind(&kind)?;
     let t = territory(&s, &a.actor, &p.territory()).await?;
@@ -852,7 +853,7 @@ async fn dashboard(
     State(s): State<AppState>,
     headers: HeaderMap,
     PageAuth(a): PageAuth,
-    Query(q): Query<TerritoryParams>,
+    Q(q): Q<TerritoryParams>,
 ) -> Response {
     let mut p = ctx(&headers, Some(&a), "coverage.title");
     match view(&s, &a, &q, p.lang).await {
@@ -868,7 +869,7 @@ async fn screen(
     State(s): State<AppState>,
     headers: HeaderMap,
     PageAuth(a): PageAuth,
-    Query(q): Query<TerritoryParams>,
+    Q(q): Q<TerritoryParams>,
 ) -> Response {
     let mut p = ctx(&headers, Some(&a), "coverage.title");
     match view(&s, &a, &q, p.lang).await {
@@ -908,7 +909,7 @@ async fn gaps_page(
     headers: HeaderMap,
     PageAuth(a): PageAuth,
     Path(kind): Path<String>,
-    Query(g): Query<GapParams>,
+    Q(g): Q<GapParams>,
 ) -> Response {
     let mut p = ctx(&headers, Some(&a), "coverage.title");
     let lang = p.lang;

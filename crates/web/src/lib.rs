@@ -12,6 +12,7 @@ mod error;
 pub mod i18n;
 pub mod import_service;
 pub mod openapi;
+mod query;
 mod request_log;
 
 use axum::Router;

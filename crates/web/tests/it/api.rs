@@ -472,3 +472,44 @@ async fn api_tokens_act_as_their_account() {
         .expect("send");
     assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
 }
+
+/// A malformed query string is `request.bad` in the reader's language, as a page for the
+/// console and as JSON for the API, never axum's English text; a page past the end of a
+/// list shows its last page.
+#[tokio::test]
+async fn bad_query_strings_are_translated_and_a_page_past_the_end_shows_the_last() {
+    let app = spawn().await;
+    let a = street(&app, STREET_A, "甲").await;
+    let c = Client::login(&app, "admin", PASSWORD).await;
+    let (status, v) = c.get("/api/v1/units?page=abc").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{v}");
+    assert_eq!(v["code"], "request.bad", "{v}");
+    assert!(!v.to_string().contains("deserialize"), "{v}");
+    let r = c
+        .http
+        .get(format!("{}/units?page=abc&archived=maybe", c.base))
+        .header("accept", "text/html")
+        .send()
+        .await
+        .expect("page");
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    let page = r.text().await.expect("text");
+    assert!(page.contains("请求格式不正确"), "{page}");
+    assert!(
+        !page.contains("deserialize") && !page.contains("invalid digit"),
+        "{page}"
+    );
+    let r = c
+        .http
+        .get(format!("{}/units?page=999", c.base))
+        .send()
+        .await
+        .expect("page");
+    assert_eq!(r.status(), StatusCode::OK);
+    let page = r.text().await.expect("text");
+    let (_, u) = c.get(&format!("/api/v1/units/{}", a.unit)).await;
+    assert!(
+        page.contains(u["name"].as_str().unwrap_or("?")),
+        "the last page is not shown"
+    );
+}
