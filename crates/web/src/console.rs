@@ -1106,9 +1106,27 @@ pub struct FormField {
     name: &'static str,
     label: String,
     value: String,
+    /// `checkbox`, `date`, `tel` or `text`.
     kind: &'static str,
+    /// The keyboard a phone shows (`numeric` for counts, `text` in capitals for codes),
+    /// or empty.
+    inputmode: &'static str,
     options: Vec<(String, String)>,
     error: Option<String>,
+}
+
+/// The input a field takes: a date picker for dates, a phone pad for phones, digits for
+/// counts, capitals for codes that end in a letter.
+fn input_of(name: &str, checkbox: bool) -> (&'static str, &'static str) {
+    match name {
+        _ if checkbox => ("checkbox", ""),
+        "founded_on" | "term_ends_on" | "joined_on" => ("date", ""),
+        "phone" => ("tel", "tel"),
+        "employees" => ("text", "numeric"),
+        // Codes that may end in a letter (X): the text keyboard, in capitals.
+        "credit_code" | "resident_id" => ("text", "text"),
+        _ => ("text", ""),
+    }
 }
 
 #[derive(Template)]
@@ -1116,6 +1134,8 @@ pub struct FormField {
 struct FormPage {
     p: Ctx,
     back: String,
+    /// Where cancelling goes: the record, or the list for a new one.
+    cancel: String,
     list_title: String,
     action: String,
     version: String,
@@ -1176,7 +1196,8 @@ fn build_form(
             name,
             label: lang.t(key),
             value: values.get(name).cloned().unwrap_or_default(),
-            kind: if checkbox { "checkbox" } else { "text" },
+            kind: input_of(name, checkbox).0,
+            inputmode: input_of(name, checkbox).1,
             options: if matches!(name, "kind" | "status") {
                 rk.kinds()
             } else {
@@ -1229,6 +1250,10 @@ fn form_view(
         action: match id {
             Some(id) => format!("{base}/{id}/edit"),
             None => format!("{base}/new"),
+        },
+        cancel: match id {
+            Some(id) => format!("{base}/{id}"),
+            None => base.clone(),
         },
         back: base,
         list_title: lang.t(&rk.title_key()),
@@ -1293,6 +1318,32 @@ fn body_of(rk: RecordKind, f: &HashMap<String, String>) -> serde_json::Value {
     serde_json::Value::Object(v)
 }
 
+/// One field's error, in both languages.
+fn field_error(field: &str, code: &str) -> crate::error::FieldError {
+    crate::error::FieldError {
+        field: field.to_string(),
+        code: code.to_string(),
+        message_zh: crate::i18n::error_message(code, Lang::ZhCn),
+        message_en: crate::i18n::error_message(code, Lang::En),
+    }
+}
+
+/// The field errors a new record's body has on its own (checked without the store).
+fn domain_errors(rk: RecordKind, body: &serde_json::Value) -> Vec<crate::error::FieldError> {
+    let b = body.clone();
+    let e = match rk {
+        RecordKind::Carriers => serde_json::from_value::<CarrierBody>(b)
+            .ok()
+            .and_then(|b| b.input().err()),
+        RecordKind::Units => serde_json::from_value::<UnitBody>(b).ok().and_then(|b| b.input().err()),
+        RecordKind::Orgs => serde_json::from_value::<OrgBody>(b).ok().and_then(|b| b.input().err()),
+        RecordKind::Members => serde_json::from_value::<MemberBody>(b)
+            .ok()
+            .and_then(|b| b.input().err()),
+    };
+    e.map(|e| ApiError::from(e).fields).unwrap_or_default()
+}
+
 async fn save(
     state: &AppState,
     actor: &Actor,
@@ -1300,9 +1351,48 @@ async fn save(
     id: Option<i64>,
     f: &HashMap<String, String>,
 ) -> Result<i64, ApiError> {
-    let body = body_of(rk, f);
+    let mut body = body_of(rk, f);
+    let mut malformed = Vec::new();
     if body.get("unit_ids").is_some_and(serde_json::Value::is_string) {
-        return Err(tongxin_store::StoreError::Reference { field: "unit_ids" }.into());
+        malformed.push(field_error("unit_ids", "registry.reference_invalid"));
+        if let Some(o) = body.as_object_mut() {
+            o.remove("unit_ids");
+        }
+    }
+    // Values the body reads as dates or ids: a malformed one is an error beside its
+    // field, with every other field's, not a refusal of the whole form.
+    if let Some(o) = body.as_object_mut() {
+        for (name, code) in [
+            ("founded_on", "import.bad_date"),
+            ("term_ends_on", "import.bad_date"),
+            ("joined_on", "import.bad_date"),
+            ("carrier_id", "registry.reference_invalid"),
+            ("parent_id", "registry.reference_invalid"),
+            ("org_id", "registry.reference_invalid"),
+            ("work_unit_id", "registry.reference_invalid"),
+        ] {
+            let Some(serde_json::Value::String(raw)) = o.get(name) else {
+                continue;
+            };
+            let raw = raw.trim();
+            let ok = match code {
+                "import.bad_date" => tongxin_import::parse_date(raw).is_ok(),
+                _ => raw.is_empty() || raw.parse::<i64>().is_ok(),
+            };
+            if !ok {
+                malformed.push(field_error(name, code));
+                o.remove(name);
+            }
+        }
+    }
+    if !malformed.is_empty() {
+        // A new record's other faults are found now too (an edit's need the store).
+        if id.is_none() {
+            malformed.extend(domain_errors(rk, &body));
+        }
+        let mut e = ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "validation.failed");
+        e.fields = malformed;
+        return Err(e);
     }
     let bad = |_| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "request.bad");
     let s = &state.store;

@@ -489,3 +489,54 @@ async fn an_import_of_each_kind_writes_only_the_columns_it_carries() {
         assert_ne!(after, before, "{kind}: the import changed nothing");
     }
 }
+
+/// A console form marks every field at fault at once (not only the first), offers a date
+/// picker for dates and a phone pad for phones, and a way back without saving.
+#[tokio::test]
+async fn a_form_marks_every_bad_field_at_once() {
+    let app = spawn().await;
+    let a = street(&app, STREET_A, "甲").await;
+    let c = Client::login(&app, "admin", PASSWORD).await;
+    let r = c
+        .http
+        .post(format!("{}/members/new", c.base))
+        .form(&[
+            ("csrf", c.csrf.as_str()),
+            ("name", ""),
+            ("status", "full"),
+            ("resident_id", "310106199001011234"),
+            ("phone", "123"),
+            ("org_id", &a.org.to_string()),
+            ("joined_on", "2010-13-45"),
+        ])
+        .send()
+        .await
+        .expect("save");
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = r.text().await.expect("text");
+    for field in ["name", "resident_id", "phone", "joined_on"] {
+        assert!(
+            page.contains(&format!("id=\"error-{field}\"")),
+            "{field} not marked: {page}"
+        );
+    }
+    assert!(
+        page.contains("name=\"joined_on\"") && page.contains("type=\"date\""),
+        "{page}"
+    );
+    assert!(page.contains("type=\"tel\" inputmode=\"tel\""), "{page}");
+    assert!(page.contains("id=\"cancel\" href=\"/members\""), "{page}");
+    let edit = c
+        .http
+        .get(format!("{}/members/{}/edit", c.base, a.member))
+        .send()
+        .await
+        .expect("form")
+        .text()
+        .await
+        .expect("text");
+    assert!(
+        edit.contains(&format!("id=\"cancel\" href=\"/members/{}\"", a.member)),
+        "{edit}"
+    );
+}
