@@ -397,7 +397,11 @@ async fn run() -> Result<()> {
         } => {
             let store = open(&cli).await?;
             let k = tongxin_import::Kind::parse(kind).with_context(|| format!("unknown kind {kind}"))?;
-            let bytes = tongxin_web::import_service::export(&store, &system, k, division.as_deref(), *reveal)
+            let filter = tongxin_store::registry::ListQuery {
+                division: division.clone(),
+                ..Default::default()
+            };
+            let bytes = tongxin_web::import_service::export(&store, &system, k, &filter, *reveal)
                 .await
                 .map_err(|e| anyhow::anyhow!("{}", e.message(tongxin_web::i18n::Lang::En)))?;
             let path = output

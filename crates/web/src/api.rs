@@ -949,6 +949,13 @@ async fn import(
 #[derive(Debug, Default, Deserialize)]
 pub struct ExportParams {
     pub division: Option<String>,
+    /// The list's filters, as on screen: search text (never a full resident ID), kind,
+    /// archived records too, sort.
+    pub q: Option<String>,
+    pub kind: Option<String>,
+    #[serde(default)]
+    pub archived: bool,
+    pub sort: Option<String>,
     /// Refused here: full values are exported only through `POST` with a password.
     #[serde(default)]
     pub reveal: bool,
@@ -968,7 +975,16 @@ async fn export(
             "request.reveal_needs_post",
         ));
     }
-    export_workbook(&s, &a, &kind, p.division.as_deref(), false).await
+    let filter = ListQuery {
+        q: p.q,
+        division: p.division,
+        kind: p.kind,
+        archived: p.archived,
+        sort: p.sort,
+        ..Default::default()
+    };
+    no_personal_data_in_url(&filter)?;
+    export_workbook(&s, &a, &kind, filter, false).await
 }
 
 #[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
@@ -995,7 +1011,11 @@ async fn export_post(
         a.actor.require(tongxin_domain::access::Action::RevealPersonalData)?;
         confirm_password(&s, &a.actor, &b.password).await?;
     }
-    export_workbook(&s, &a, &kind, b.division.as_deref(), b.reveal).await
+    let filter = ListQuery {
+        division: b.division,
+        ..Default::default()
+    };
+    export_workbook(&s, &a, &kind, filter, b.reveal).await
 }
 
 /// Checks the caller's own password again (for actions that reveal in bulk).
@@ -1026,17 +1046,17 @@ async fn export_workbook(
     s: &AppState,
     a: &auth::Auth,
     kind: &str,
-    division: Option<&str>,
+    filter: ListQuery,
     reveal: bool,
 ) -> Result<Response, ApiError> {
     a.actor.require(tongxin_domain::access::Action::ImportExport)?;
     let kind = tongxin_import::Kind::parse(kind).ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "not_found"))?;
-    if let Some(d) = division.filter(|d| !d.is_empty())
+    if let Some(d) = filter.division.as_deref().filter(|d| !d.is_empty())
         && !division_visible(&a.actor, d)
     {
         return Err(StoreError::NotFound.into());
     }
-    let bytes = import_service::export(&s.store, &a.actor, kind, division, reveal).await?;
+    let bytes = import_service::export(&s.store, &a.actor, kind, &filter, reveal).await?;
     let mut r = import_service::xlsx_response(&format!("{}.xlsx", kind.code()), bytes);
     if reveal {
         no_store(&mut r);

@@ -476,7 +476,9 @@ struct Row {
 struct ListPage {
     p: Ctx,
     base: String,
-    export_kind: String,
+    /// The export of what the list shows (its filters; a member search stays out of the
+    /// URL, as it does from the list's own).
+    export_href: String,
     q: String,
     division: String,
     kind: String,
@@ -513,6 +515,25 @@ fn page_url(base: &str, q: &ListQuery, page: u64) -> String {
         }
     }
     format!("{base}?{}", parts.join("&"))
+}
+
+fn export_url(rk: RecordKind, q: &ListQuery) -> String {
+    let mut parts = Vec::new();
+    let search = if rk == RecordKind::Members { &None } else { &q.q };
+    for (k, v) in [
+        ("q", search),
+        ("division", &q.division),
+        ("kind", &q.kind),
+        ("sort", &q.sort),
+    ] {
+        if let Some(v) = v.as_deref().filter(|v| !v.is_empty()) {
+            parts.push(format!("{k}={}", urlencode(v)));
+        }
+    }
+    if q.archived {
+        parts.push("archived=true".into());
+    }
+    format!("/api/v1/export/{}?{}", rk.path(), parts.join("&"))
 }
 
 pub(crate) fn urlencode(s: &str) -> String {
@@ -720,7 +741,7 @@ async fn list_view(state: &AppState, headers: &HeaderMap, a: &auth::Auth, kind: 
         next: (page < pages).then(|| page_url(&base, &q, page + 1)),
         can_create: a.actor.role.may(rk.write_action()),
         can_export: a.actor.role.may(Action::ImportExport),
-        export_kind: rk.path().to_string(),
+        export_href: export_url(rk, &q),
         search_post: rk == RecordKind::Members,
         q: opt(&q.q),
         division: opt(&q.division),

@@ -255,23 +255,24 @@ pub fn xlsx_response(filename: &str, bytes: Vec<u8>) -> Response {
     r
 }
 
-/// Writes one kind of record in the import layout. Members' resident IDs and phones are
-/// masked unless `reveal` (which needs the right and is audited per member).
+/// Writes one kind of record in the import layout, the records `filter` lists (as a list
+/// page shows them). Members' resident IDs and phones are masked unless `reveal` (which
+/// needs the right and is audited per member).
 pub async fn export(
     store: &Store,
     actor: &Actor,
     kind: Kind,
-    division: Option<&str>,
+    filter: &ListQuery,
     reveal: bool,
 ) -> Result<Vec<u8>, ApiError> {
     actor.require(tongxin_domain::access::Action::ImportExport)?;
     if reveal {
         actor.require(tongxin_domain::access::Action::RevealPersonalData)?;
     }
+    // The list's filters as given (division, search, kind, archived, sort), every page.
     let mut q = ListQuery {
-        division: division.map(str::to_string),
         per_page: Some(500),
-        ..Default::default()
+        ..filter.clone()
     };
     let mut rows: Vec<HashMap<Field, String>> = Vec::new();
     let mut page = 1;

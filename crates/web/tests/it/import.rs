@@ -538,3 +538,50 @@ async fn a_write_kept_waiting_is_busy_with_retry_after() {
     let (status, v) = c.call("post", "/api/v1/units", Some(body)).await;
     assert_eq!(status, StatusCode::CREATED, "{v}");
 }
+
+/// The export on a list page takes what the list shows: its search and filters.
+#[tokio::test]
+async fn a_list_exports_what_it_shows() {
+    let app = spawn().await;
+    let _a = street(&app, STREET_A, "甲").await;
+    let c = Client::login(&app, "admin", PASSWORD).await;
+    for name in ["筛选测试一号公司", "筛选测试二号公司"] {
+        let (status, v) = c
+            .call(
+                "post",
+                "/api/v1/units",
+                Some(json!({"name": name, "kind": "企业", "division": STREET_A})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{v}");
+    }
+    let page = c
+        .http
+        .get(format!("{}/units?q={}", c.base, urlencode("筛选测试")))
+        .send()
+        .await
+        .expect("list")
+        .text()
+        .await
+        .expect("text");
+    let at = page.find("id=\"export\" href=\"").expect("an export link") + "id=\"export\" href=\"".len();
+    let href = page[at..].split('"').next().unwrap_or("").replace("&amp;", "&");
+    assert!(href.contains("q="), "{href}");
+    let wb = c
+        .http
+        .get(format!("{}{href}", c.base))
+        .send()
+        .await
+        .expect("export")
+        .bytes()
+        .await
+        .expect("bytes");
+    let t = tongxin_import::read_tables(&wb, "units.xlsx", Some(tongxin_import::Kind::Units)).expect("reads");
+    let names: Vec<&str> = t[0]
+        .rows
+        .iter()
+        .map(|r| r.get(tongxin_import::Field::UnitName))
+        .collect();
+    assert_eq!(names.len(), 2, "{names:?}");
+    assert!(names.iter().all(|n| n.starts_with("筛选测试")), "{names:?}");
+}

@@ -259,3 +259,16 @@ pub async fn snapshot(app: &App) -> Value {
         "audit_writes": s.audit_count("create").await.expect("audit") + s.audit_count("update").await.expect("audit") + s.audit_count("import").await.expect("audit"),
     })
 }
+
+/// A query value as a URL carries it.
+pub fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
