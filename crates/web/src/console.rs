@@ -792,27 +792,89 @@ struct DetailPage {
     history: Vec<(String, String, String, String)>,
 }
 
-fn history_rows(h: Vec<AuditEntry>) -> Vec<(String, String, String, String)> {
+fn history_rows(lang: Lang, h: Vec<AuditEntry>) -> Vec<(String, String, String, String)> {
     h.into_iter()
         .map(|e| {
             let detail = match (&e.before, &e.after) {
-                (Some(b), Some(a)) => changed_fields(b, a),
-                (None, Some(a)) => a.to_string(),
+                (Some(b), Some(a)) => changed_fields(lang, b, a),
+                (None, Some(a)) => created_fields(lang, a),
                 _ => String::new(),
             };
-            (e.at.format("%Y-%m-%d %H:%M:%S").to_string(), e.actor, e.action, detail)
+            let action = match e.action.as_str() {
+                known @ ("create" | "update" | "archive" | "restore" | "link" | "import") => {
+                    lang.t(&format!("history.{known}"))
+                }
+                other => other.to_string(),
+            };
+            (e.at.format("%Y-%m-%d %H:%M:%S").to_string(), e.actor, action, detail)
         })
         .collect()
 }
 
-/// `field: before → after` for the fields an edit changed.
-fn changed_fields(b: &serde_json::Value, a: &serde_json::Value) -> String {
+/// The label of a stored field, in the page's language (its own name when it has none).
+fn field_label(lang: Lang, key: &str) -> Option<String> {
+    let label = match key {
+        // Bookkeeping and internal keys: not shown to people.
+        "id" | "version" | "created_at" | "updated_at" | "path" | "archived" => return None,
+        "division_code" => "field.division",
+        "carrier_id" => "field.carrier",
+        "instructor_id" => "field.instructor",
+        "parent_id" => "field.parent",
+        "unit_ids" => "field.units",
+        "org_id" => "field.org",
+        "work_unit_id" => "field.work_unit",
+        "other_unit_id" => "field.other_unit",
+        "lng" => "field.lng",
+        "lat" => "field.lat",
+        "import" => "field.file",
+        // A key with a label of its own name (name, kind, address…), else the key.
+        other => {
+            let t = lang.t(&format!("field.{other}"));
+            return Some(if t.contains("field.") { other.to_string() } else { t });
+        }
+    };
+    Some(lang.t(label))
+}
+
+/// A stored value as a person reads it: text without quotes, yes/no, "—" for nothing.
+fn plain(lang: Lang, v: Option<&serde_json::Value>) -> String {
+    match v {
+        None | Some(serde_json::Value::Null) => "—".into(),
+        Some(serde_json::Value::String(s)) if s.is_empty() => "—".into(),
+        Some(serde_json::Value::String(s)) => s.clone(),
+        Some(serde_json::Value::Bool(b)) => lang.t(if *b { "ui.yes" } else { "ui.no" }),
+        Some(serde_json::Value::Array(a)) => a.iter().map(|x| plain(lang, Some(x))).collect::<Vec<_>>().join("、"),
+        Some(other) => other.to_string(),
+    }
+}
+
+/// `label: before → after` for the fields an edit changed.
+fn changed_fields(lang: Lang, b: &serde_json::Value, a: &serde_json::Value) -> String {
     let (Some(b), Some(a)) = (b.as_object(), a.as_object()) else {
         return String::new();
     };
     a.iter()
-        .filter(|(k, v)| !matches!(k.as_str(), "version" | "updated_at") && b.get(*k) != Some(*v))
-        .map(|(k, v)| format!("{k}: {} → {v}", b.get(k).map(|x| x.to_string()).unwrap_or_default()))
+        .filter(|(k, v)| b.get(*k) != Some(*v))
+        .filter_map(|(k, v)| {
+            Some(format!(
+                "{}: {} → {}",
+                field_label(lang, k)?,
+                plain(lang, b.get(k)),
+                plain(lang, Some(v))
+            ))
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// `label: value` for what a record was created with (the file, for an import's).
+fn created_fields(lang: Lang, a: &serde_json::Value) -> String {
+    let Some(a) = a.as_object() else {
+        return String::new();
+    };
+    a.iter()
+        .filter(|(_, v)| !v.is_null())
+        .filter_map(|(k, v)| Some(format!("{}: {}", field_label(lang, k)?, plain(lang, Some(v)))))
         .collect::<Vec<_>>()
         .join("\n")
 }
@@ -1052,7 +1114,7 @@ async fn detail_view(
         list_title: t(&rk.title_key()),
         can_edit: actor.role.may(rk.write_action()),
         can_reveal: rk == RecordKind::Members && revealed.is_none() && actor.role.may(Action::RevealPersonalData),
-        history: history_rows(history),
+        history: history_rows(lang, history),
         chain: rk == RecordKind::Units,
         id,
         version,

@@ -63,12 +63,13 @@ mod tests {
         let subscriber = tracing_subscriber::fmt()
             .with_writer(move || writer.clone())
             .with_ansi(false)
+            .without_time()
             .finish();
         let _guard = tracing::subscriber::set_default(subscriber);
         let app = Router::new()
             .route("/api/v1/members/{id}", get(|| async { "ok" }))
             .layer(axum::middleware::from_fn(super::log));
-        for uri in ["/api/v1/members/4242?q=%E5%BC%A0%E4%B8%89310106", "/nowhere/77"] {
+        for uri in ["/api/v1/members/4242?q=%E5%BC%A0%E4%B8%89310106", "/nowhere/7777777"] {
             let res = app
                 .clone()
                 .oneshot(axum::http::Request::get(uri).body(Body::empty()).expect("request"))
@@ -88,7 +89,7 @@ mod tests {
             lines[1].contains("route=(no route)") && lines[1].contains("status=404"),
             "{text}"
         );
-        for leak in ["4242", "q=", "%E5", "张三", "310106", "77"] {
+        for leak in ["4242", "q=", "%E5", "张三", "310106", "7777777"] {
             assert!(!text.contains(leak), "{leak} in the log: {text}");
         }
     }

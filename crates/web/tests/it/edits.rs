@@ -540,3 +540,36 @@ async fn a_form_marks_every_bad_field_at_once() {
         "{edit}"
     );
 }
+
+/// A record's history reads as people write it: actions in words, fields by their
+/// labels, values without JSON quotes, the operator named; no internal keys.
+#[tokio::test]
+async fn history_is_a_labelled_diff_in_words() {
+    let app = spawn().await;
+    let a = street(&app, STREET_A, "甲").await;
+    let c = Client::login(&app, "admin", PASSWORD).await;
+    let (_, u) = c.get(&format!("/api/v1/units/{}", a.unit)).await;
+    let (status, v) = c
+        .call(
+            "put",
+            &format!("/api/v1/units/{}", a.unit),
+            Some(json!({"version": u["version"], "employees": 54})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    let page = c
+        .http
+        .get(format!("{}/units/{}", c.base, a.unit))
+        .send()
+        .await
+        .expect("page")
+        .text()
+        .await
+        .expect("text");
+    let history = &page[page.find("id=\"history\"").expect("a history table")..];
+    assert!(history.contains("从业人数: 30 → 54"), "{history}");
+    assert!(history.contains("修改") && history.contains("admin"), "{history}");
+    for internal in ["updated_at", "\"version\"", "&quot;", "employees:"] {
+        assert!(!history.contains(internal), "{internal} in {history}");
+    }
+}
