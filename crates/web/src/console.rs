@@ -536,7 +536,8 @@ fn export_url(rk: RecordKind, q: &ListQuery) -> String {
     format!("/api/v1/export/{}?{}", rk.path(), parts.join("&"))
 }
 
-pub(crate) fn urlencode(s: &str) -> String {
+/// A query value as a URL carries it (RFC 3986 unreserved characters kept).
+pub fn urlencode(s: &str) -> String {
     s.bytes()
         .map(|b| {
             if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {

@@ -7,6 +7,7 @@ rust_i18n::i18n!("locales", fallback = "zh-CN");
 mod api;
 mod auth;
 mod console;
+pub use console::urlencode;
 mod coverage;
 mod error;
 pub mod i18n;

@@ -260,15 +260,4 @@ pub async fn snapshot(app: &App) -> Value {
     })
 }
 
-/// A query value as a URL carries it.
-pub fn urlencode(s: &str) -> String {
-    s.bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
-}
+pub use tongxin_web::urlencode;
