@@ -928,7 +928,6 @@ async fn detail_view(
                         Some(format!("/divisions/{}", c.division_code)),
                     ),
                     (t("field.address"), opt(&c.address), None),
-                    (t("field.version"), c.version.to_string(), None),
                 ];
                 let sections = vec![Section {
                     title: t("ui.units_of_carrier"),
@@ -971,7 +970,6 @@ async fn detail_view(
                     ),
                     (t("field.instructor"), opt(&u.instructor_name), None),
                     (t("field.address"), opt(&u.address), None),
-                    (t("field.version"), u.version.to_string(), None),
                 ];
                 let sections = vec![
                     Section {
@@ -1051,7 +1049,6 @@ async fn detail_view(
                         o.term_ends_on.map(|d| d.to_string()).unwrap_or_default(),
                         None,
                     ),
-                    (t("field.version"), o.version.to_string(), None),
                 ];
                 let sections = vec![Section {
                     title: t("ui.members_of_org"),
@@ -1091,7 +1088,6 @@ async fn detail_view(
                         m.joined_on.map(|d| d.to_string()).unwrap_or_default(),
                         None,
                     ),
-                    (t("field.version"), m.version.to_string(), None),
                 ];
                 (
                     m.name,

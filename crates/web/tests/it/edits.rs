@@ -573,3 +573,29 @@ async fn history_is_a_labelled_diff_in_words() {
         assert!(!history.contains(internal), "{internal} in {history}");
     }
 }
+
+/// A record page shows what people need, not bookkeeping: no 版本 (version) row.
+#[tokio::test]
+async fn record_pages_show_no_internal_fields() {
+    let app = spawn().await;
+    let a = street(&app, STREET_A, "甲").await;
+    let c = Client::login(&app, "admin", PASSWORD).await;
+    for path in [
+        format!("/carriers/{}", a.carrier),
+        format!("/units/{}", a.unit),
+        format!("/orgs/{}", a.org),
+        format!("/members/{}", a.member),
+    ] {
+        let page = c
+            .http
+            .get(format!("{}{path}", c.base))
+            .send()
+            .await
+            .expect("page")
+            .text()
+            .await
+            .expect("text");
+        assert!(page.contains("<h1"), "{path}: {page}");
+        assert!(!page.contains("版本"), "{path} shows its version");
+    }
+}
