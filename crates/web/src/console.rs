@@ -812,6 +812,30 @@ fn history_rows(lang: Lang, h: Vec<AuditEntry>) -> Vec<(String, String, String, 
         .collect()
 }
 
+/// A count against the limit a rule sets for it (`3 / 5`), and a note when over it
+/// (Branch Work Regulations Art. 4: a joint branch covers five units at most, a branch
+/// has fifty members at most); the bare count where no limit applies.
+fn against(lang: Lang, n: u64, limit: Option<u32>) -> String {
+    match limit {
+        Some(max) if n > u64::from(max) => format!("{n} / {max}{}", lang.t("coverage.over_limit_note")),
+        Some(max) => format!("{n} / {max}"),
+        None => n.to_string(),
+    }
+}
+
+/// Where a unit stands, in words: covered by what, or why not and what closes the gap.
+fn standing_text(lang: Lang, st: Option<tongxin_store::coverage::UnitStanding>) -> String {
+    let Some(st) = st else {
+        return "—".into();
+    };
+    let mut text = lang.t(&format!("coverage.why.{}", st.status.code()));
+    // Party Constitution Art. 30: three or more full members set up their own.
+    if st.qualifying && !st.own_org {
+        text.push_str(&lang.t("coverage.why.should_set_up"));
+    }
+    text
+}
+
 /// The label of a stored field, in the page's language (its own name when it has none).
 fn field_label(lang: Lang, key: &str) -> Option<String> {
     let label = match key {
@@ -948,10 +972,21 @@ async fn detail_view(
             }
             RecordKind::Units => {
                 let u = s.get_unit(actor, UnitId(id)).await?;
+                let standing = s.unit_standing(actor, UnitId(id)).await?;
                 let orgs = s.orgs_of_unit(actor, UnitId(id)).await?;
                 let links = s.unit_links(actor, UnitId(id)).await?;
                 let props = vec![
                     (t("field.kind"), u.kind_label.clone(), None),
+                    (
+                        t("coverage.standing"),
+                        standing_text(lang, standing),
+                        standing
+                            .filter(|st| {
+                                st.status == tongxin_domain::coverage::CoverageStatus::Uncovered
+                                    || (st.qualifying && !st.own_org)
+                            })
+                            .map(|_| "/coverage".to_string()),
+                    ),
                     (t("field.credit_code"), opt(&u.credit_code), None),
                     (
                         t("field.employees"),
@@ -1010,6 +1045,7 @@ async fn detail_view(
             }
             RecordKind::Orgs => {
                 let o = s.get_org(actor, OrgId(id)).await?;
+                let rules = s.coverage_rules().await?;
                 let members = s
                     .members_of_org(
                         actor,
@@ -1038,6 +1074,24 @@ async fn detail_view(
                         o.carrier_id.map(|c| format!("/carriers/{c}")),
                     ),
                     (t("field.units"), o.unit_names.join("、"), None),
+                    (
+                        t("coverage.org_units"),
+                        against(
+                            lang,
+                            o.unit_ids.len() as u64,
+                            (o.kind == "joint_branch").then_some(rules.joint_branch_max_units),
+                        ),
+                        None,
+                    ),
+                    (
+                        t("coverage.org_members"),
+                        against(
+                            lang,
+                            members.total,
+                            matches!(o.kind.as_str(), "branch" | "joint_branch").then_some(rules.branch_max_members),
+                        ),
+                        None,
+                    ),
                     (t("field.secretary"), opt(&o.secretary), None),
                     (
                         t("field.founded_on"),

@@ -185,3 +185,38 @@ impl Store {
         })
     }
 }
+
+/// Where one unit stands (its fact, as the counters count it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct UnitStanding {
+    pub status: CoverageStatus,
+    /// It has enough full members to set up its own organisation (Party Constitution
+    /// Art. 30: three or more).
+    pub qualifying: bool,
+    /// It has an organisation of its own.
+    pub own_org: bool,
+}
+
+impl Store {
+    /// Where a unit in the caller's territory stands: covered by what, or not.
+    pub async fn unit_standing(&self, actor: &Actor, id: UnitId) -> Result<Option<UnitStanding>> {
+        self.get_unit(actor, id).await?;
+        let b = self.read.get_database_backend();
+        let sql = format!(
+            "SELECT status, CAST(CASE WHEN qualifying THEN 1 ELSE 0 END AS BIGINT), \
+             CAST(CASE WHEN own_org THEN 1 ELSE 0 END AS BIGINT) FROM unit_facts WHERE unit_id = {}",
+            id.0
+        );
+        let Some(r) = self.read.query_one_raw(Statement::from_string(b, sql)).await? else {
+            return Ok(None);
+        };
+        let status: String = r.try_get_by_index(0)?;
+        Ok(CoverageStatus::parse(&status).map(|status| -> UnitStanding {
+            UnitStanding {
+                status,
+                qualifying: r.try_get_by_index::<i64>(1).unwrap_or(0) != 0,
+                own_org: r.try_get_by_index::<i64>(2).unwrap_or(0) != 0,
+            }
+        }))
+    }
+}

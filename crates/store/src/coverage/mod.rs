@@ -15,7 +15,7 @@ mod maintain;
 mod snapshots;
 mod summary;
 
-pub use chain::{ChainCoverage, ChainDistrict, ChainUnit};
+pub use chain::{ChainCoverage, ChainDistrict, ChainUnit, UnitStanding};
 pub use gaps::{GapKind, GapRow, UnitRef};
 pub use snapshots::{Snapshot, TrendPoint, period_of};
 pub use summary::{Territory, Viewable};

@@ -174,3 +174,54 @@ async fn a_lead_firms_network_page() {
         .expect("html");
     assert!(detail.contains(&format!("/coverage/chain/{}", a.unit)));
 }
+
+/// A unit's page says where it stands: covered by what, or why not and what would close
+/// the gap (with a way to the gap lists).
+#[tokio::test]
+async fn a_unit_page_says_where_it_stands() {
+    let app = spawn().await;
+    let a = street(&app, STREET_A, "甲").await;
+    let c = Client::login(&app, "admin", PASSWORD).await;
+    let (status, bare) = c
+        .call(
+            "post",
+            "/api/v1/units",
+            Some(json!({"name": "无人覆盖的公司", "kind": "企业", "division": STREET_A})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{bare}");
+    let page = |id: String| {
+        let c = &c;
+        async move {
+            c.http
+                .get(format!("{}/units/{id}", c.base))
+                .send()
+                .await
+                .expect("page")
+                .text()
+                .await
+                .expect("text")
+        }
+    };
+    let covered = page(a.unit.to_string()).await;
+    assert!(covered.contains("组织覆盖："), "{covered}");
+    let uncovered = page(bare["id"].to_string()).await;
+    assert!(uncovered.contains("未覆盖：可加入联合党支部"), "{uncovered}");
+    assert!(
+        uncovered.contains("href=\"/coverage\""),
+        "no way to the gaps: {uncovered}"
+    );
+    // An organisation's page counts its members against the branch rule (50).
+    let org = c
+        .http
+        .get(format!("{}/orgs/{}", c.base, a.org))
+        .send()
+        .await
+        .expect("page")
+        .text()
+        .await
+        .expect("text");
+    let (_, members) = c.get(&format!("/api/v1/orgs/{}/members", a.org)).await;
+    let n = members["total"].as_u64().expect("total");
+    assert!(org.contains("党员人数") && org.contains(&format!("{n} / 50")), "{org}");
+}
