@@ -27,6 +27,8 @@ pub struct Store {
     pub(crate) known_divisions: std::sync::Arc<std::sync::RwLock<std::collections::HashSet<String>>>,
     /// The last write probe's answer (see [`Store::write_ready`]).
     write_probe: std::sync::Arc<std::sync::Mutex<Option<Probe>>>,
+    /// A write probe is being renewed in the background.
+    probing: std::sync::Arc<std::sync::atomic::AtomicBool>,
 }
 
 /// When a write probe was taken, and `None` when the store could write, else why not.
@@ -93,6 +95,7 @@ impl Store {
                 backend: Backend::Sqlite,
                 known_divisions: Default::default(),
                 write_probe: Default::default(),
+                probing: Default::default(),
             })
         } else {
             let mut o = ConnectOptions::new(url);
@@ -106,6 +109,7 @@ impl Store {
                 backend: Backend::Postgres,
                 known_divisions: Default::default(),
                 write_probe: Default::default(),
+                probing: Default::default(),
             })
         }
     }
@@ -161,8 +165,9 @@ impl Store {
     }
 
     /// Whether the store can take a write now: `Ok(true)`, `Ok(false)` when the writer is
-    /// taken (a long write is running), an error when it cannot write at all (a write is
-    /// started and taken back, at most once a second).
+    /// taken (a long write is running), an error when it cannot write at all. The last
+    /// write probe's answer is given; one older than a second is renewed in the
+    /// background, so a health check never waits for a probe (only the very first does).
     pub async fn write_ready(&self) -> Result<bool> {
         // SQLite's one writer: taken means busy, told at once (a health check never waits
         // behind an import).
@@ -171,30 +176,41 @@ impl Store {
         {
             return Ok(false);
         }
-        let cached = self
-            .write_probe
-            .lock()
-            .ok()
-            .and_then(|p| p.clone())
-            .filter(|(at, _)| at.elapsed() < PROBE_FOR);
-        if let Some((_, why)) = cached {
-            return match why {
-                None => Ok(true),
-                Some(why) => Err(StoreError::Db(sea_orm::DbErr::Custom(why))),
-            };
+        let last = self.write_probe.lock().ok().and_then(|p| p.clone());
+        let answer = match last {
+            Some((at, why)) => {
+                if at.elapsed() >= PROBE_FOR && !self.probing.swap(true, std::sync::atomic::Ordering::AcqRel) {
+                    let me = self.clone();
+                    tokio::spawn(async move {
+                        me.renew_probe().await;
+                        me.probing.store(false, std::sync::atomic::Ordering::Release);
+                    });
+                }
+                why
+            }
+            None => match self.renew_probe().await {
+                Some(why) => why,
+                None => return Ok(false),
+            },
+        };
+        match answer {
+            None => Ok(true),
+            Some(why) => Err(StoreError::Db(sea_orm::DbErr::Custom(why))),
         }
-        let answer = match tokio::time::timeout(Duration::from_millis(50), self.probe_write()).await {
+    }
+
+    /// Takes a write probe and keeps its answer (`None`: the store could write; else why
+    /// not); `None` when the writer was taken or slow (nothing learnt, nothing kept).
+    async fn renew_probe(&self) -> Option<Option<String>> {
+        let answer = match tokio::time::timeout(Duration::from_millis(200), self.probe_write()).await {
             Ok(Ok(())) => None,
-            Ok(Err(StoreError::Busy)) | Err(_) => return Ok(false),
+            Ok(Err(StoreError::Busy)) | Err(_) => return None,
             Ok(Err(e)) => Some(e.to_string()),
         };
         if let Ok(mut p) = self.write_probe.lock() {
             *p = Some((std::time::Instant::now(), answer.clone()));
         }
-        match answer {
-            None => Ok(true),
-            Some(why) => Err(StoreError::Db(sea_orm::DbErr::Custom(why))),
-        }
+        Some(answer)
     }
 
     /// Starts a write and takes it back: a read-only file or database, a standby, or a
@@ -296,8 +312,11 @@ mod tests {
         };
         s.ping().await.expect("a ping still passes");
         assert!(s.probe_write().await.is_err(), "the probe wrote to a read-only store");
-        // Once the last answer has stood its time.
+        // Once the last answer has stood its time, the next check renews it in the
+        // background; the one after tells.
         tokio::time::sleep(super::PROBE_FOR + Duration::from_millis(100)).await;
+        let _ = s.write_ready().await;
+        tokio::time::sleep(Duration::from_millis(300)).await;
         assert!(s.write_ready().await.is_err(), "healthz would say ok");
     }
 }
