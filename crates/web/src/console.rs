@@ -502,38 +502,34 @@ fn opt(s: &Option<String>) -> String {
     s.clone().unwrap_or_default()
 }
 
-fn page_url(base: &str, q: &ListQuery, page: u64) -> String {
-    let mut parts = vec![format!("page={page}")];
-    for (k, v) in [
-        ("q", &q.q),
+/// A list's filters as query parameters; the search text only when `search` (a member
+/// search never goes into a URL).
+fn filter_params(q: &ListQuery, search: bool) -> Vec<String> {
+    let text = if search { &q.q } else { &None };
+    let mut parts: Vec<String> = [
+        ("q", text),
         ("division", &q.division),
         ("kind", &q.kind),
         ("sort", &q.sort),
-    ] {
-        if let Some(v) = v.as_deref().filter(|v| !v.is_empty()) {
-            parts.push(format!("{k}={}", urlencode(v)));
-        }
+    ]
+    .into_iter()
+    .filter_map(|(k, v)| Some(format!("{k}={}", urlencode(v.as_deref().filter(|v| !v.is_empty())?))))
+    .collect();
+    if q.archived {
+        parts.push("archived=true".into());
     }
+    parts
+}
+
+fn page_url(base: &str, q: &ListQuery, page: u64) -> String {
+    let mut parts = vec![format!("page={page}")];
+    parts.extend(filter_params(q, true));
     format!("{base}?{}", parts.join("&"))
 }
 
 fn export_url(rk: RecordKind, q: &ListQuery) -> String {
-    let mut parts = Vec::new();
-    let search = if rk == RecordKind::Members { &None } else { &q.q };
-    for (k, v) in [
-        ("q", search),
-        ("division", &q.division),
-        ("kind", &q.kind),
-        ("sort", &q.sort),
-    ] {
-        if let Some(v) = v.as_deref().filter(|v| !v.is_empty()) {
-            parts.push(format!("{k}={}", urlencode(v)));
-        }
-    }
-    if q.archived {
-        parts.push("archived=true".into());
-    }
-    format!("/api/v1/export/{}?{}", rk.path(), parts.join("&"))
+    let params = filter_params(q, rk != RecordKind::Members);
+    format!("/api/v1/export/{}?{}", rk.path(), params.join("&"))
 }
 
 /// A query value as a URL carries it (RFC 3986 unreserved characters kept).
@@ -1452,16 +1448,6 @@ fn body_of(rk: RecordKind, f: &HashMap<String, String>) -> serde_json::Value {
     serde_json::Value::Object(v)
 }
 
-/// One field's error, in both languages.
-fn field_error(field: &str, code: &str) -> crate::error::FieldError {
-    crate::error::FieldError {
-        field: field.to_string(),
-        code: code.to_string(),
-        message_zh: crate::i18n::error_message(code, Lang::ZhCn),
-        message_en: crate::i18n::error_message(code, Lang::En),
-    }
-}
-
 /// The field errors a new record's body has on its own (checked without the store).
 fn domain_errors(rk: RecordKind, body: &serde_json::Value) -> Vec<crate::error::FieldError> {
     let b = body.clone();
@@ -1488,7 +1474,7 @@ async fn save(
     let mut body = body_of(rk, f);
     let mut malformed = Vec::new();
     if body.get("unit_ids").is_some_and(serde_json::Value::is_string) {
-        malformed.push(field_error("unit_ids", "registry.reference_invalid"));
+        malformed.push(crate::error::FieldError::new("unit_ids", "registry.reference_invalid"));
         if let Some(o) = body.as_object_mut() {
             o.remove("unit_ids");
         }
@@ -1514,7 +1500,7 @@ async fn save(
                 _ => raw.is_empty() || raw.parse::<i64>().is_ok(),
             };
             if !ok {
-                malformed.push(field_error(name, code));
+                malformed.push(crate::error::FieldError::new(name, code));
                 o.remove(name);
             }
         }

@@ -123,15 +123,20 @@ impl ApiError {
     }
 }
 
+impl FieldError {
+    /// The error `code` of `field`, in both languages.
+    pub(crate) fn new(field: &str, code: &str) -> Self {
+        FieldError {
+            field: field.to_string(),
+            code: code.to_string(),
+            message_zh: error_message(code, Lang::ZhCn),
+            message_en: error_message(code, Lang::En),
+        }
+    }
+}
+
 pub(crate) fn field_errors(errs: &[tongxin_domain::DomainError]) -> Vec<FieldError> {
-    errs.iter()
-        .map(|e| FieldError {
-            field: e.field().to_string(),
-            code: e.code().to_string(),
-            message_zh: error_message(e.code(), Lang::ZhCn),
-            message_en: error_message(e.code(), Lang::En),
-        })
-        .collect()
+    errs.iter().map(|e| FieldError::new(e.field(), e.code())).collect()
 }
 
 impl From<StoreError> for ApiError {
