@@ -857,6 +857,21 @@ fn field_label(lang: Lang, key: &str) -> Option<String> {
     Some(lang.t(label))
 }
 
+/// A category code (`branch`, `enterprise`) in the page's language; its stored label
+/// where the locale has none.
+fn kind_text(lang: Lang, code: &str, label: &str) -> String {
+    let t = lang.t(&format!("kind.{code}"));
+    if t.contains("kind.") { label.to_string() } else { t }
+}
+
+/// A stored value of `key` as a person reads it.
+fn shown(lang: Lang, key: &str, v: Option<&serde_json::Value>) -> String {
+    match (key, v) {
+        ("kind", Some(serde_json::Value::String(code))) => kind_text(lang, code, code),
+        _ => plain(lang, v),
+    }
+}
+
 /// A stored value as a person reads it: text without quotes, yes/no, "—" for nothing.
 fn plain(lang: Lang, v: Option<&serde_json::Value>) -> String {
     match v {
@@ -880,8 +895,8 @@ fn changed_fields(lang: Lang, b: &serde_json::Value, a: &serde_json::Value) -> S
             Some(format!(
                 "{}: {} → {}",
                 field_label(lang, k)?,
-                plain(lang, b.get(k)),
-                plain(lang, Some(v))
+                shown(lang, k, b.get(k)),
+                shown(lang, k, Some(v))
             ))
         })
         .collect::<Vec<_>>()
@@ -894,8 +909,8 @@ fn created_fields(lang: Lang, a: &serde_json::Value) -> String {
         return String::new();
     };
     a.iter()
-        .filter(|(_, v)| !v.is_null())
-        .filter_map(|(k, v)| Some(format!("{}: {}", field_label(lang, k)?, plain(lang, Some(v)))))
+        .filter(|(_, v)| !v.is_null() && v.as_str() != Some(""))
+        .filter_map(|(k, v)| Some(format!("{}: {}", field_label(lang, k)?, shown(lang, k, Some(v)))))
         .collect::<Vec<_>>()
         .join("\n")
 }
@@ -940,7 +955,7 @@ async fn detail_view(
                     )
                     .await?;
                 let props = vec![
-                    (t("field.kind"), c.kind_label.clone(), None),
+                    (t("field.kind"), kind_text(lang, &c.kind, &c.kind_label), None),
                     (t("field.is_key"), if c.is_key { t("ui.yes") } else { t("ui.no") }, None),
                     (
                         t("field.division"),
@@ -972,7 +987,7 @@ async fn detail_view(
                 let orgs = s.orgs_of_unit(actor, UnitId(id)).await?;
                 let links = s.unit_links(actor, UnitId(id)).await?;
                 let props = vec![
-                    (t("field.kind"), u.kind_label.clone(), None),
+                    (t("field.kind"), kind_text(lang, &u.kind, &u.kind_label), None),
                     (
                         t("coverage.standing"),
                         standing_text(lang, standing),
@@ -1053,7 +1068,7 @@ async fn detail_view(
                     )
                     .await?;
                 let props = vec![
-                    (t("field.kind"), o.kind_label.clone(), None),
+                    (t("field.kind"), kind_text(lang, &o.kind, &o.kind_label), None),
                     (
                         t("field.parent"),
                         opt(&o.parent_name),

@@ -599,3 +599,49 @@ async fn record_pages_show_no_internal_fields() {
         assert!(!page.contains("版本"), "{path} shows its version");
     }
 }
+
+/// Category values read as words in the page's language, in a record's properties and
+/// its history, never as stored codes (`branch`).
+#[tokio::test]
+async fn category_values_read_as_words_in_history_and_properties() {
+    let app = spawn().await;
+    let a = street(&app, STREET_A, "甲").await;
+    let c = Client::login(&app, "admin", PASSWORD).await;
+    let (_, o) = c.get(&format!("/api/v1/orgs/{}", a.org)).await;
+    let (status, v) = c
+        .call(
+            "put",
+            &format!("/api/v1/orgs/{}", a.org),
+            Some(json!({"version": o["version"], "kind": "党总支"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    let page = |lang: &'static str| {
+        let c = &c;
+        let org = a.org;
+        async move {
+            c.http
+                .get(format!("{}/lang?to={lang}", c.base))
+                .send()
+                .await
+                .expect("lang");
+            c.http
+                .get(format!("{}/orgs/{org}", c.base))
+                .send()
+                .await
+                .expect("page")
+                .text()
+                .await
+                .expect("text")
+        }
+    };
+    let zh = page("zh-CN").await;
+    assert!(zh.contains("党支部 → 党总支"), "{zh}");
+    assert!(!zh.contains("branch"), "a stored code on the page: {zh}");
+    let en = page("en").await;
+    assert!(en.contains("Branch → General branch"), "{en}");
+    assert!(
+        en.contains("<td>General branch</td>") || en.contains(">General branch<"),
+        "{en}"
+    );
+}
