@@ -49,6 +49,14 @@ enum Command {
     },
     /// Bring the database schema up to date.
     Migrate,
+    /// List the imports being written (a long import commits in steps), or with `--undo`
+    /// undo them now: after a crash, when no import is running (an import whose process
+    /// died is undone by itself a minute after its last step, when the store next opens
+    /// or an import next starts; one still running stops and reports it).
+    Imports {
+        #[arg(long)]
+        undo: bool,
+    },
     /// Import workbooks (.xlsx, .xls, .csv): several files are one import, whose rows
     /// may refer to each other in any order.
     Import {
@@ -320,6 +328,31 @@ async fn run() -> Result<()> {
         Command::Migrate => {
             open(&cli).await?;
             println!("schema up to date");
+        }
+        Command::Imports { undo } => {
+            let store = open(&cli).await?;
+            if *undo {
+                let undone = store
+                    .recover_imports(std::time::Duration::ZERO)
+                    .await
+                    .context("undoing unfinished imports")?;
+                println!("{undone} unfinished import(s) undone");
+            } else {
+                let runs = store.imports_being_written().await?;
+                if runs.is_empty() {
+                    println!("no import is being written");
+                }
+                for r in runs {
+                    println!(
+                        "import {} of {} by {}: started {}, last step {}",
+                        r.id,
+                        r.file,
+                        r.actor,
+                        r.started_at.format("%Y-%m-%d %H:%M:%S UTC"),
+                        r.beat_at.format("%H:%M:%S UTC")
+                    );
+                }
+            }
         }
         Command::Import {
             template: Some(kind),

@@ -29,6 +29,8 @@ pub struct Store {
     write_probe: std::sync::Arc<std::sync::Mutex<Option<Probe>>>,
     /// A write probe is being renewed in the background.
     probing: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    /// How long a step of an import holds the writer before it commits.
+    pub(crate) import_step: Duration,
 }
 
 /// When a write probe was taken, and `None` when the store could write, else why not.
@@ -96,6 +98,7 @@ impl Store {
                 known_divisions: Default::default(),
                 write_probe: Default::default(),
                 probing: Default::default(),
+                import_step: crate::bulk::STEP,
             })
         } else {
             let mut o = ConnectOptions::new(url);
@@ -110,6 +113,7 @@ impl Store {
                 known_divisions: Default::default(),
                 write_probe: Default::default(),
                 probing: Default::default(),
+                import_step: crate::bulk::STEP,
             })
         }
     }
@@ -117,6 +121,11 @@ impl Store {
     pub async fn migrate(&self) -> Result<()> {
         Migrator::up(&self.write, None).await?;
         self.rebuild_coverage_if_pending().await?;
+        // Imports whose process died while writing them are undone (one that cannot be
+        // is logged and left for `tongxin imports --undo`: the store still opens).
+        if let Err(e) = self.recover_imports(crate::bulk::ORPHANED_AFTER).await {
+            tracing::error!(error = %e, "an unfinished import could not be undone");
+        }
         Ok(())
     }
 

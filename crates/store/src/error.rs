@@ -40,6 +40,10 @@ pub enum StoreError {
     /// not said; the answer is audited; the way forward is a transfer (组织关系转接).
     #[error("this resident ID is registered as a member elsewhere; transfer the membership instead")]
     RegisteredElsewhere,
+    /// An import being written was undone by an operator (`tongxin imports --undo`)
+    /// before it finished: nothing of it remains.
+    #[error("the import was stopped and undone before it finished; nothing of it was kept")]
+    Interrupted,
     /// Too many such answers for one account in an hour.
     #[error("too many registration checks of resident IDs; try again later")]
     TooManyChecks,
@@ -62,6 +66,7 @@ impl ErrorCode for StoreError {
             StoreError::BadFile(_) => "import.bad_file",
             StoreError::RegisteredElsewhere => "registry.member.registered_elsewhere",
             StoreError::TooManyChecks => "registry.member.checks_limited",
+            StoreError::Interrupted => "import.interrupted",
         }
     }
 }

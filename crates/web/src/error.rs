@@ -51,6 +51,7 @@ pub const ALL_CODES: &[&str] = &[
     "import.parent_cycle",
     "import.depends_on_failed_row",
     "import.bad_file",
+    "import.interrupted",
     "import.bad_date",
     "import.bad_bool",
     "request.too_large",
@@ -146,7 +147,8 @@ impl From<StoreError> for ApiError {
             StoreError::Stale { .. }
             | StoreError::Duplicate { .. }
             | StoreError::InUse
-            | StoreError::RegisteredElsewhere => StatusCode::CONFLICT,
+            | StoreError::RegisteredElsewhere
+            | StoreError::Interrupted => StatusCode::CONFLICT,
             StoreError::TooManyChecks => StatusCode::TOO_MANY_REQUESTS,
             StoreError::Invalid(_)
             | StoreError::Reference { .. }

@@ -3,8 +3,10 @@
 //! Three steps: [`lookups`] reads what the file may refer to (the read pool, in the
 //! importer's scope); [`plan`] checks and resolves every row in memory, whatever the
 //! order of rows and sheets, collecting every error of each row; [`write`] carries the
-//! plan out in one transaction with multi-row inserts. A dry run, or a refused import,
-//! stops after the plan and never waits for or holds the store's writer.
+//! plan out with multi-row inserts, in [`steps`] of half a second each so that other
+//! writes go between them, and undoes the committed steps when a later one fails. A dry
+//! run, or a refused import, stops after the plan and never waits for or holds the
+//! store's writer.
 //!
 //! By default the import is all or nothing: any row error writes nothing. With
 //! `skip_invalid` the valid rows are written (and rows that depend on a refused row are
@@ -14,7 +16,11 @@
 
 mod lookups;
 mod plan;
+mod steps;
 mod write;
+
+pub(crate) use steps::STEP;
+pub use steps::{ImportRun, ORPHANED_AFTER};
 
 use crate::{Actor, Result, Store, StoreError};
 use plan::{Change, RowId};
@@ -159,55 +165,50 @@ impl Store {
         let mut report = report_of(tables, &plan);
         let write = !mode.dry_run && (!plan.has_errors() || mode.skip_invalid);
         if write {
-            let txn = self.begin().await?;
-            let mut dirty = crate::coverage::Dirty::default();
-            let (written, deferred) =
-                crate::coverage::deferring(self.write_plan(&txn, actor, &plan, &mut dirty, source, progress)).await;
+            // Imports whose process died are undone before this one writes (a failure
+            // there is logged: it does not stop this import).
+            if let Err(e) = self.recover_imports(ORPHANED_AFTER).await {
+                tracing::error!(error = %e, "an unfinished import could not be undone");
+            }
+            let summary = serde_json::json!({
+                "file": source,
+                "sheets": report.sheets,
+                "errors": report.errors.len(),
+            });
+            let mut steps = steps::Steps::start(self, actor, source, progress).await?;
+            // Each step refreshes what its writes touched (collected while deferred).
+            let (written, _) = crate::coverage::deferring(async {
+                self.write_plan(&mut steps, actor, &plan, source, progress).await?;
+                steps.finish(summary).await.map_err(write::WriteFail::from)
+            })
+            .await;
             match written {
                 Ok(()) => {
-                    dirty.merge(deferred);
-                    let w = t.elapsed();
-                    crate::coverage::refresh_with(&txn, dirty, progress).await?;
-                    tracing::debug!(written = ?w, refreshed = ?(t.elapsed() - w), "import written");
-                    let summary = serde_json::json!({
-                        "file": source,
-                        "sheets": report.sheets,
-                        "errors": report.errors.len(),
-                    });
-                    crate::audit::record(&txn, actor, "import", "import", None, None, Some(summary)).await?;
-                    progress.stage("committing", 1);
-                    txn.commit().await?;
-                    progress.advance(1);
                     tracing::debug!(committed = ?t.elapsed(), "import committed");
                     report.committed = true;
                 }
                 Err(w) => {
-                    txn.rollback().await?;
-                    // A row that could not be written (someone edited it meanwhile):
-                    // nothing was written; the row says why.
-                    let (index, line, sheet, kind, record) = match w.row {
-                        Some(r) => {
-                            let t = &tables[r.table];
-                            let row = &t.rows[r.row];
-                            (
-                                row.index,
-                                row.line,
-                                t.sheet.clone(),
-                                t.kind.code(),
-                                record_name(t.kind, row),
-                            )
-                        }
-                        None => (0, 0, String::new(), "", String::new()),
+                    // Nothing of the import stays: the open step is rolled back and the
+                    // committed ones undone.
+                    steps.abandon().await?;
+                    let Some(r) = w.row else {
+                        return Err(match w.cause {
+                            Some(StoreError::Db(_)) | None => {
+                                StoreError::BadFile("the import could not be written".into())
+                            }
+                            Some(e) => e,
+                        });
                     };
-                    if w.row.is_none() && w.fail.code == "internal" {
-                        return Err(StoreError::BadFile("the import could not be written".into()));
-                    }
+                    // A row that could not be written (someone edited it meanwhile): the
+                    // row says why.
+                    let t = &tables[r.table];
+                    let row = &t.rows[r.row];
                     report.errors.push(RowError {
-                        sheet,
-                        kind,
-                        index,
-                        line,
-                        record,
+                        sheet: t.sheet.clone(),
+                        kind: t.kind.code(),
+                        index: row.index,
+                        line: row.line,
+                        record: record_name(t.kind, row),
                         column: w.fail.column,
                         code: w.fail.code,
                         detail: w.fail.detail,

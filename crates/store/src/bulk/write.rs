@@ -1,18 +1,19 @@
-//! Carrying out a plan in one transaction: new records in multi-row inserts (carriers,
-//! then units, then organisations a generation at a time so each has its parent's path,
-//! then members), updates one by one through the registry's own edit functions, one
-//! history entry per record written in bulk, and the coverage facts of everything
-//! touched refreshed once.
+//! Carrying out a plan: new records in multi-row inserts (carriers, then units, then
+//! organisations a generation at a time so each has its parent's path, then members),
+//! updates one by one through the registry's own edit functions, one history entry per
+//! run of records created in bulk. Written in [`Steps`]: between chunks the step
+//! commits (with its coverage refreshed) when it has held the writer long enough.
 
 use super::Progress;
 use super::plan::{Plan, Ref, RowFail, RowId};
+use super::steps::Steps;
 use crate::coverage::Dirty;
 use crate::entity::{carrier, org_unit, party_org, unit_link};
 use crate::registry::{MemberPatch, OrgPatch, UnitPatch};
 use crate::{Actor, Result, Store, StoreError};
 use chrono::Utc;
 use sea_orm::ActiveValue::Set;
-use sea_orm::{ConnectionTrait, DatabaseTransaction, EntityTrait, Value};
+use sea_orm::{ConnectionTrait, EntityTrait, Value};
 use std::collections::HashMap;
 use tongxin_domain::ErrorCode;
 use tongxin_domain::registry::{CarrierId, InstructorId, Labelled, OrgId, UnitId, UnitLinkKind};
@@ -21,12 +22,14 @@ use tongxin_domain::registry::{CarrierId, InstructorId, Labelled, OrgId, UnitId,
 const BATCH: usize = 500;
 /// Units or members written (and their history) at a time: an import of millions of rows
 /// never holds all its statement values at once.
-const CHUNK: usize = 50_000;
+const CHUNK: usize = 10_000;
 
-/// A write that failed on a row: the import is rolled back and the row reported.
+/// A write that failed: on a row (the import is undone and the row reported), or on no
+/// row in particular (`cause`: the store was busy, the import was interrupted…).
 pub(crate) struct WriteFail {
     pub row: Option<RowId>,
     pub fail: RowFail,
+    pub cause: Option<StoreError>,
 }
 
 impl From<StoreError> for WriteFail {
@@ -38,6 +41,7 @@ impl From<StoreError> for WriteFail {
                 code: e.code(),
                 detail: String::new(),
             },
+            cause: Some(e),
         }
     }
 }
@@ -51,6 +55,7 @@ impl From<sea_orm::DbErr> for WriteFail {
 fn at(row: RowId) -> impl Fn(StoreError) -> WriteFail {
     move |e| WriteFail {
         row: Some(row),
+        cause: None,
         fail: RowFail {
             column: None,
             code: e.code(),
@@ -76,7 +81,7 @@ struct History {
 
 /// The runs of consecutive ids in `ids` (sorted here), as (first, last). On PostgreSQL
 /// another session's inserts can take ids between ours: those split the run.
-fn runs(mut ids: Vec<i64>) -> Vec<(i64, i64)> {
+pub(super) fn runs(mut ids: Vec<i64>) -> Vec<(i64, i64)> {
     ids.sort_unstable();
     ids.dedup();
     let mut out: Vec<(i64, i64)> = Vec::new();
@@ -174,14 +179,13 @@ fn id_of(r: Ref, made: &[Option<i64>]) -> Option<i64> {
 }
 
 impl Store {
-    /// Writes the rows of the plan that have no error. Runs inside `txn`; coverage is
-    /// collected in `dirty` (the caller refreshes it once before committing).
+    /// Writes the rows of the plan that have no error, in steps (see [`Steps`]): each
+    /// step's records, history, undo journal and coverage commit together.
     pub(crate) async fn write_plan(
         &self,
-        txn: &DatabaseTransaction,
+        steps: &mut Steps<'_>,
         actor: &Actor,
         plan: &Plan,
-        dirty: &mut Dirty,
         source: &str,
         progress: &dyn Progress,
     ) -> std::result::Result<(), WriteFail> {
@@ -201,26 +205,34 @@ impl Store {
             let rows = chunk
                 .iter()
                 .map(|i| crate::registry::new_carrier(&plan.carriers[*i].fields, now));
-            let models = carrier::Entity::insert_many(rows).exec_with_returning(txn).await?;
+            let models = carrier::Entity::insert_many(rows)
+                .exec_with_returning(steps.txn())
+                .await?;
             let by_key: HashMap<(String, String), carrier::Model> = models
                 .into_iter()
                 .map(|m| ((m.division_code.clone(), m.name.clone()), m))
                 .collect();
+            let mut created = Vec::with_capacity(chunk.len());
             for i in chunk {
                 let f = &plan.carriers[*i].fields;
                 if let Some(m) = by_key.get(&(f.division.to_string(), f.name.clone())) {
                     made.carriers[*i] = Some(m.id);
-                    dirty.carrier(Some(m.id));
+                    steps.dirty.carrier(Some(m.id));
+                    created.push(m.id);
                     history.created("carrier", m.id, serde_json::to_value(m).ok());
                 }
             }
+            steps.created("carrier", created);
             progress.advance(chunk.len() as u64);
+            step(steps, &mut history).await?;
         }
         for u in plan.carrier_updates.iter().filter(|u| ok(u.row)) {
             let f = u.patch.over(&u.before).map_err(at(u.row))?;
-            self.update_carrier_in(txn, actor, u.before.clone(), f)
+            steps.updating("carrier", u.before.id, &u.before);
+            self.update_carrier_in(steps.txn(), actor, u.before.clone(), f)
                 .await
                 .map_err(at(u.row))?;
+            step(steps, &mut history).await?;
         }
 
         // Instructors named in the units sheet (found or recorded per street).
@@ -239,7 +251,11 @@ impl Store {
         for k in keys {
             if let std::collections::hash_map::Entry::Vacant(e) = instructors.entry(k.clone()) {
                 let phone = plan.instructor_phones.get(&k).cloned();
-                let m = crate::registry::ensure_instructor_in(txn, actor, &k.name, phone, &k.street).await?;
+                let (m, new) =
+                    crate::registry::ensure_instructor_in(steps.txn(), actor, &k.name, phone, &k.street).await?;
+                if new {
+                    steps.created("instructor", vec![m.id]);
+                }
                 e.insert(m.id);
             }
         }
@@ -276,7 +292,8 @@ impl Store {
                 })
                 .collect();
             let back =
-                crate::rows::insert_records(txn, "units", &columns, &rows, now, "id, division_code, name").await?;
+                crate::rows::insert_records(steps.txn(), "units", &columns, &rows, now, "id, division_code, name")
+                    .await?;
             let ids = ids_by_key(back, |r| {
                 Ok((r.try_get_by_index::<String>(1)?, r.try_get_by_index::<String>(2)?))
             })?;
@@ -285,15 +302,16 @@ impl Store {
                 let f = &plan.units[*i].fields;
                 if let Some(id) = ids.get(&(f.division.to_string(), f.name.clone())) {
                     made.units[*i] = Some(*id);
-                    dirty.fresh_unit(*id);
+                    steps.dirty.fresh_unit(*id);
                     created.push(*id);
                 }
             }
             // The record holds its values; its history says who created it, when, from
             // which file. A row per record (with its fields) cost a fifth of the import.
-            history.created_runs("unit", created);
-            history.flush(txn).await?;
+            history.created_runs("unit", created.clone());
+            steps.created("unit", created);
             progress.advance(todo.len() as u64);
+            step(steps, &mut history).await?;
         }
         for u in plan.unit_updates.iter().filter(|u| ok(u.update.row)) {
             let patch = UnitPatch {
@@ -305,46 +323,51 @@ impl Store {
                 ..u.update.patch.clone()
             };
             let input = patch.over(&u.update.before).map_err(at(u.update.row))?;
-            self.update_unit_in(txn, actor, u.update.before.clone(), input)
+            steps.updating("unit", u.update.before.id, &u.update.before);
+            self.update_unit_in(steps.txn(), actor, u.update.before.clone(), input)
                 .await
                 .map_err(at(u.update.row))?;
+            step(steps, &mut history).await?;
         }
         // Headquarters links (a unit before its headquarters in the sheet is fine: both
         // exist by now).
-        let links: Vec<unit_link::ActiveModel> = plan
+        let links: Vec<(i64, i64)> = plan
             .links
             .iter()
             .filter(|(row, ..)| ok(*row))
             .filter_map(|(_, hq, me)| Some((id_of(*hq, &made.units)?, id_of(*me, &made.units)?)))
             .collect::<std::collections::BTreeSet<_>>()
             .into_iter()
-            .map(|(hq, me)| {
-                dirty.unit(Some(me));
-                history.entry(
-                    "link",
-                    "unit",
-                    hq,
-                    Some(serde_json::json!({"kind": UnitLinkKind::HeadquartersOf.code(), "other_unit_id": me})),
-                );
-                unit_link::ActiveModel {
-                    unit_id: Set(hq),
-                    kind: Set(UnitLinkKind::HeadquartersOf.code().into()),
-                    other_unit_id: Set(me),
-                    ..Default::default()
-                }
-            })
             .collect();
         for chunk in links.chunks(BATCH) {
-            unit_link::Entity::insert_many(chunk.to_vec())
-                .exec_without_returning(txn)
+            let rows: Vec<unit_link::ActiveModel> = chunk
+                .iter()
+                .map(|(hq, me)| {
+                    steps.dirty.unit(Some(*me));
+                    steps.linked(*hq, *me);
+                    history.entry(
+                        "link",
+                        "unit",
+                        *hq,
+                        Some(serde_json::json!({"kind": UnitLinkKind::HeadquartersOf.code(), "other_unit_id": me})),
+                    );
+                    unit_link::ActiveModel {
+                        unit_id: Set(*hq),
+                        kind: Set(UnitLinkKind::HeadquartersOf.code().into()),
+                        other_unit_id: Set(*me),
+                        ..Default::default()
+                    }
+                })
+                .collect();
+            unit_link::Entity::insert_many(rows)
+                .exec_without_returning(steps.txn())
                 .await?;
+            step(steps, &mut history).await?;
         }
 
         // Organisations, a generation at a time: each needs its parent's path.
         let depth = generations(plan);
         let max = depth.iter().flatten().copied().max().unwrap_or(0);
-        // Carriers that gain an organisation: their units' coverage changes.
-        let mut carriers_with_org = Vec::new();
         progress.stage(
             "organisations",
             (0..plan.orgs.len()).filter(|i| ok(plan.orgs[*i].row)).count() as u64,
@@ -354,6 +377,7 @@ impl Store {
                 .filter(|i| ok(plan.orgs[*i].row) && depth[*i] == Some(level))
                 .collect();
             for chunk in todo.chunks(BATCH) {
+                let txn = steps.txn();
                 let rows = chunk.iter().map(|i| {
                     let o = &plan.orgs[*i];
                     crate::registry::new_org(
@@ -386,6 +410,8 @@ impl Store {
                     .map(|m| ((m.division_code.clone(), m.name.clone()), m))
                     .collect();
                 let mut attach = Vec::new();
+                // Carriers that gain an organisation: their units' coverage changes.
+                let mut carriers_with_org = Vec::new();
                 for i in chunk {
                     let o = &plan.orgs[*i];
                     let Some(m) = by_key.get(&(o.fields.division.to_string(), o.fields.name.clone())) else {
@@ -395,9 +421,9 @@ impl Store {
                     let mut units: Vec<i64> = o.units.iter().filter_map(|u| id_of(*u, &made.units)).collect();
                     units.sort_unstable();
                     units.dedup();
-                    dirty.org(Some(m.id));
+                    steps.dirty.org(Some(m.id));
                     for u in &units {
-                        dirty.unit(Some(*u));
+                        steps.dirty.unit(Some(*u));
                         attach.push(org_unit::ActiveModel {
                             org_id: Set(m.id),
                             unit_id: Set(*u),
@@ -411,17 +437,22 @@ impl Store {
                     }
                     history.created("party_org", m.id, Some(after));
                 }
+                let txn = steps.txn();
                 for part in attach.chunks(BATCH) {
                     org_unit::Entity::insert_many(part.to_vec())
                         .exec_without_returning(txn)
                         .await?;
                 }
+                let mut dirty = Dirty::default();
+                dirty.carriers_with_units(txn, &carriers_with_org).await?;
+                steps.dirty.merge(dirty);
+                steps.created("party_org", ids);
                 progress.advance(chunk.len() as u64);
+                step(steps, &mut history).await?;
             }
         }
-        dirty.carriers_with_units(txn, &carriers_with_org).await?;
         for o in plan.org_updates.iter().filter(|o| ok(o.update.row)) {
-            let have = crate::registry::org_unit_ids(txn, o.update.before.id).await?;
+            let have = crate::registry::org_unit_ids(steps.txn(), o.update.before.id).await?;
             let patch = OrgPatch {
                 parent_id: o.parent.map(|p| id_of(p, &made.orgs).map(OrgId)),
                 carrier_id: o.carrier.map(|c| id_of(c, &made.carriers).map(CarrierId)),
@@ -432,9 +463,15 @@ impl Store {
                 ..o.update.patch.clone()
             };
             let input = patch.over(&o.update.before, have.clone()).map_err(at(o.update.row))?;
-            self.update_org_in(txn, actor, o.update.before.clone(), &have, input)
+            let mut before = serde_json::to_value(&o.update.before).unwrap_or_default();
+            if let Some(obj) = before.as_object_mut() {
+                obj.insert("unit_ids".into(), serde_json::json!(have));
+            }
+            steps.updating_json("party_org", o.update.before.id, before);
+            self.update_org_in(steps.txn(), actor, o.update.before.clone(), &have, input)
                 .await
                 .map_err(at(o.update.row))?;
+            step(steps, &mut history).await?;
         }
 
         // Members: written as rows, their ids read back by resident ID.
@@ -468,7 +505,8 @@ impl Store {
                     ]
                 })
                 .collect();
-            let back = crate::rows::insert_records(txn, "members", &columns, &rows, now, "id, resident_id").await?;
+            let back =
+                crate::rows::insert_records(steps.txn(), "members", &columns, &rows, now, "id, resident_id").await?;
             let ids = ids_by_key(back, |r| r.try_get_by_index::<String>(1))?;
             let mut created = Vec::with_capacity(todo.len());
             for i in todo {
@@ -476,13 +514,14 @@ impl Store {
                 if let Some(id) = ids.get(m.fields.resident_id.reveal()) {
                     let org = id_of(m.org, &made.orgs);
                     let work = m.work_unit.and_then(|u| id_of(u, &made.units));
-                    dirty.org(org).unit(work);
+                    steps.dirty.org(org).unit(work);
                     created.push(*id);
                 }
             }
-            history.created_runs("member", created);
-            history.flush(txn).await?;
+            history.created_runs("member", created.clone());
+            steps.created("member", created);
             progress.advance(todo.len() as u64);
+            step(steps, &mut history).await?;
         }
         for m in plan.member_updates.iter().filter(|m| ok(m.update.row)) {
             let patch = MemberPatch {
@@ -491,13 +530,22 @@ impl Store {
                 ..m.update.patch.clone()
             };
             let input = patch.over(&m.update.before).map_err(at(m.update.row))?;
-            self.update_member_in(txn, actor, m.update.before.clone(), input)
+            steps.updating("member", m.update.before.id, &m.update.before);
+            self.update_member_in(steps.txn(), actor, m.update.before.clone(), input)
                 .await
                 .map_err(at(m.update.row))?;
+            step(steps, &mut history).await?;
         }
-        history.flush(txn).await?;
+        history.flush(steps.txn()).await?;
         Ok(())
     }
+}
+
+/// The history written so far goes with the step's records; then the step commits if it
+/// has held the writer long enough.
+async fn step(steps: &mut Steps<'_>, history: &mut History) -> Result<()> {
+    history.flush(steps.txn()).await?;
+    steps.checkpoint().await
 }
 
 /// The generation of each new organisation: 0 when its parent is stored (or none), one

@@ -40,6 +40,12 @@ pub(crate) async fn deferring<F: std::future::Future>(f: F) -> (F::Output, Dirty
         .await
 }
 
+/// What the writes of a [`deferring`] future touched so far (taken: an import refreshes
+/// it before it commits a step).
+pub(crate) fn take_deferred() -> Dirty {
+    DEFERRED.try_with(|d| d.take()).unwrap_or_default()
+}
+
 use crate::{Result, Store};
 use sea_orm::{ConnectionTrait, DbBackend, Statement};
 use tongxin_domain::coverage::CoverageRules;

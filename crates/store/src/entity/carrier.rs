@@ -1,7 +1,7 @@
 //! Table `carriers`.
 use sea_orm::entity::prelude::*;
 
-#[derive(Clone, Debug, PartialEq, DeriveEntityModel, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel, serde::Serialize, serde::Deserialize)]
 #[sea_orm(table_name = "carriers")]
 pub struct Model {
     #[sea_orm(primary_key)]

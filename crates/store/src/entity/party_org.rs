@@ -1,7 +1,7 @@
 //! Table `party_orgs`.
 use sea_orm::entity::prelude::*;
 
-#[derive(Clone, Debug, PartialEq, DeriveEntityModel, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel, serde::Serialize, serde::Deserialize)]
 #[sea_orm(table_name = "party_orgs")]
 pub struct Model {
     #[sea_orm(primary_key)]

@@ -10,6 +10,7 @@ use sea_orm_migration::schema::*;
 mod m2026_11_23_coverage;
 mod m2026_11_23_registry;
 mod m2026_11_29_bulk_history;
+mod m2026_11_30_import_runs;
 
 pub struct Migrator;
 
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m2026_11_23_registry::M0001Registry),
             Box::new(m2026_11_23_coverage::M0002Coverage),
             Box::new(m2026_11_29_bulk_history::M0003BulkHistory),
+            Box::new(m2026_11_30_import_runs::M0004ImportRuns),
         ]
     }
 }

@@ -65,7 +65,7 @@ impl Store {
             return Err(StoreError::OutsideTerritory { field: "division" });
         }
         let txn = self.begin().await?;
-        let m = ensure_instructor_in(&txn, actor, name, phone, division).await?;
+        let (m, _) = ensure_instructor_in(&txn, actor, name, phone, division).await?;
         txn.commit().await?;
         Ok(m.into())
     }
@@ -77,14 +77,14 @@ pub(crate) async fn ensure_instructor_in<C: ConnectionTrait>(
     name: &str,
     phone: Option<Phone>,
     division: &DivisionCode,
-) -> Result<instructor::Model> {
+) -> Result<(instructor::Model, bool)> {
     if let Some(m) = instructor::Entity::find()
         .filter(instructor::Column::DivisionCode.eq(division.as_str()))
         .filter(instructor::Column::Name.eq(name))
         .one(db)
         .await?
     {
-        return Ok(m);
+        return Ok((m, false));
     }
     let m = instructor::Entity::insert(instructor::ActiveModel {
         name: Set(name.to_string()),
@@ -105,5 +105,5 @@ pub(crate) async fn ensure_instructor_in<C: ConnectionTrait>(
         Some(serde_json::json!({"name": m.name, "division_code": m.division_code})),
     )
     .await?;
-    Ok(m)
+    Ok((m, true))
 }

@@ -4,7 +4,14 @@ use tongxin_store::Store;
 
 /// A fresh store with Shanghai's divisions: a SQLite file in a temporary folder, or a
 /// fresh PostgreSQL database when TONGXIN_TEST_POSTGRES holds an admin URL.
+#[allow(dead_code)]
 pub async fn store() -> (Store, tempfile::TempDir) {
+    let (s, _, dir) = store_at().await;
+    (s, dir)
+}
+
+/// [`store`], with the database's URL (for a test's own statements).
+pub async fn store_at() -> (Store, String, tempfile::TempDir) {
     let dir = tempfile::tempdir().expect("dir");
     let url = match std::env::var("TONGXIN_TEST_POSTGRES").ok().filter(|s| !s.is_empty()) {
         Some(admin) => {
@@ -18,5 +25,5 @@ pub async fn store() -> (Store, tempfile::TempDir) {
     let s = Store::open(&url).await.expect("open");
     s.migrate().await.expect("migrating twice changes nothing");
     s.ensure_builtin_divisions().await.expect("divisions");
-    (s, dir)
+    (s, url, dir)
 }
