@@ -67,14 +67,24 @@ fn year(n: usize, bomb: bool) -> Vec<Table> {
     for i in 0..n {
         units.push_str(&format!("新单位{i},企业,{},{STREET}\n", 3 + i % 40));
     }
-    let mut orgs = String::from("党组织名称,组织类别,覆盖单位,所在街道,书记\n");
+    // Joint branches under new general branches under a new committee, listed children
+    // first (written a generation at a time; undone the other way round).
+    let mut orgs = String::from("党组织名称,组织类别,覆盖单位,上级党组织,所在街道,书记\n");
     for i in 0..4 {
-        orgs.push_str(&format!("老单位{i}党支部,党支部,老单位{i},{STREET},李书记{i}\n"));
+        orgs.push_str(&format!("老单位{i}党支部,党支部,老单位{i},,{STREET},李书记{i}\n"));
     }
     for j in 0..n / 5 {
         let covered: Vec<String> = (0..5).map(|k| format!("新单位{}", 5 * j + k)).collect();
-        orgs.push_str(&format!("联合党支部{j},联合党支部,{},{STREET},\n", covered.join("、")));
+        orgs.push_str(&format!(
+            "联合党支部{j},联合党支部,{},新兴领域党总支{},{STREET},\n",
+            covered.join("、"),
+            j % 3
+        ));
     }
+    for g in 0..3 {
+        orgs.push_str(&format!("新兴领域党总支{g},党总支,,新兴领域综合党委,{STREET},\n"));
+    }
+    orgs.push_str(&format!("新兴领域综合党委,党委,,,{STREET},\n"));
     let mut members = String::from("姓名,党员类别,公民身份号码,手机号,所在党组织,工作单位\n");
     for i in 0..10 {
         members.push_str(&format!(

@@ -15,8 +15,11 @@
 //! died (its heartbeat, renewed at every step, stops) is undone when a store next opens
 //! or an import next starts, or at once by `tongxin imports --undo`.
 //!
-//! Between steps, others see the records of the steps committed so far, with their
-//! coverage facts: each step refreshes the coverage of what it wrote before committing.
+//! Between steps, others see the records of the steps committed so far; the coverage of
+//! everything the import touched is refreshed in its last steps (a unit is written once
+//! and later steps attach organisations and members to it: refreshing it at each would
+//! recompute it three times). Until then the coverage figures lag behind the records
+//! written; an undo refreshes what it removes.
 
 use super::Progress;
 use crate::coverage::Dirty;
@@ -31,6 +34,13 @@ use tongxin_domain::registry::UnitId;
 
 /// How long one step of an import holds the writer before it commits.
 pub(crate) const STEP: Duration = Duration::from_millis(500);
+
+/// Units (or carriers, or organisations) per coverage refresh at the end of an import
+/// written in steps.
+const REFRESH_PART: usize = 20_000;
+
+/// How long the next step of an import waits for the writer before it gives up.
+const PATIENCE: Duration = Duration::from_secs(30);
 
 /// A run whose heartbeat is older than this lost its process: it is undone.
 pub const ORPHANED_AFTER: Duration = Duration::from_secs(60);
@@ -67,6 +77,9 @@ pub(crate) struct Steps<'a> {
     journal: Vec<Undo>,
     /// Coverage touched by the open step.
     pub dirty: Dirty,
+    /// Coverage touched by the steps committed before it (refreshed at the end: a unit
+    /// is written once and later steps attach organisations and members to it).
+    touched: Dirty,
 }
 
 impl<'a> Steps<'a> {
@@ -81,6 +94,7 @@ impl<'a> Steps<'a> {
             began: Instant::now(),
             journal: Vec::new(),
             dirty: Dirty::default(),
+            touched: Dirty::default(),
         })
     }
 
@@ -127,9 +141,10 @@ impl<'a> Steps<'a> {
             }
         };
         write_journal(&txn, run, std::mem::take(&mut self.journal)).await?;
-        self.refresh(&txn).await?;
+        self.collect();
         txn.commit().await?;
-        let next = self.store.begin().await?;
+        tracing::debug!(run, held = ?self.began.elapsed(), "import step committed");
+        let next = self.begin_patiently().await?;
         // The run's row stays locked for the step: an undo waits for it to commit,
         // and a run being undone stops here.
         let beat = next
@@ -150,18 +165,48 @@ impl<'a> Steps<'a> {
         Ok(())
     }
 
-    /// Refreshes the coverage the open step touched (its own and its edits').
-    async fn refresh(&mut self, txn: &DatabaseTransaction) -> Result<()> {
-        let mut dirty = std::mem::take(&mut self.dirty);
-        dirty.merge(crate::coverage::take_deferred());
-        crate::coverage::refresh_with(txn, dirty, self.progress).await
+    /// The next step's transaction. Another process's write (a server beside a
+    /// command-line import on one SQLite file) may hold the writer past the usual wait:
+    /// the import waits longer rather than undo a minute of work.
+    async fn begin_patiently(&self) -> Result<DatabaseTransaction> {
+        let since = Instant::now();
+        loop {
+            match self.store.begin().await {
+                Err(StoreError::Busy) if since.elapsed() < PATIENCE => {
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+                other => return other,
+            }
+        }
     }
 
-    /// The last step: coverage, the import's audit entry, the run marked done and its
-    /// journal dropped; committed.
+    /// Adds the coverage the open step touched (its own and its edits') to what the
+    /// import refreshes when its records are all written.
+    fn collect(&mut self) {
+        let step = std::mem::take(&mut self.dirty);
+        self.touched.merge(step);
+        self.touched.merge(crate::coverage::take_deferred());
+    }
+
+    /// The last steps: the coverage of everything the import touched (in parts, a step
+    /// committed whenever one has held the writer long enough), then the import's audit
+    /// entry, the run marked done and its journal dropped; committed.
     pub async fn finish(&mut self, summary: serde_json::Value) -> Result<()> {
+        self.collect();
+        let touched = std::mem::take(&mut self.touched);
+        if self.run.is_none() {
+            // One step so far: refreshed at once, new units taken as fresh.
+            crate::coverage::refresh_with(self.txn(), touched, self.progress).await?;
+        } else {
+            self.progress.stage("coverage", touched.len() as u64);
+            for part in touched.into_parts(REFRESH_PART) {
+                let n = part.len() as u64;
+                crate::coverage::refresh_with(self.txn(), part, &super::Silent).await?;
+                self.progress.advance(n);
+                self.checkpoint().await?;
+            }
+        }
         let txn = self.txn.take().expect("an open step");
-        self.refresh(&txn).await?;
         crate::audit::record(&txn, self.actor, "import", "import", None, None, Some(summary)).await?;
         if let Some(run) = self.run {
             end_run(&txn, run, "done").await?;
@@ -255,7 +300,11 @@ async fn write_journal(txn: &DatabaseTransaction, run: i64, journal: Vec<Undo>) 
     Ok(())
 }
 
-/// `column` within one of the runs `first..=last`.
+/// Runs of ids per statement of an undo (SQLite nests a chain of ORs one level deeper per
+/// run, and refuses more than 1,000 levels).
+const RUNS_PER_STATEMENT: usize = 50;
+
+/// `column` within one of the runs `first..=last` (at most [`RUNS_PER_STATEMENT`]).
 fn within(column: &str, runs: &[(i64, i64)]) -> String {
     if runs.is_empty() {
         return "1 = 0".into();
@@ -285,6 +334,19 @@ pub struct ImportRun {
     pub started_at: chrono::DateTime<Utc>,
     /// When its last step was committed.
     pub beat_at: chrono::DateTime<Utc>,
+}
+
+/// Marks dirty, by `mark`, every id the query answers.
+async fn dirty_from<C: ConnectionTrait>(
+    db: &C,
+    sql: &str,
+    mark: impl Fn(&mut Dirty, i64),
+    dirty: &mut Dirty,
+) -> Result<()> {
+    for id in ids(db, sql.to_string()).await? {
+        mark(dirty, id);
+    }
+    Ok(())
 }
 
 impl Store {
@@ -426,6 +488,7 @@ impl Store {
                 }
             }
         }
+        // Newest first, as the journal was read.
         let runs = |e: &str| created.get(e).cloned().unwrap_or_default();
         for (hq, unit) in links {
             txn.execute_unprepared(&format!(
@@ -434,77 +497,111 @@ impl Store {
             .await?;
             dirty.unit(Some(unit));
         }
-        let members = runs("member");
-        if !members.is_empty() {
-            let w = within("id", &members);
-            for id in ids(txn, format!("SELECT DISTINCT org_id FROM members WHERE {w}")).await? {
-                dirty.org(Some(id));
-            }
-            for id in ids(txn, format!("SELECT DISTINCT work_unit_id FROM members WHERE {w}")).await? {
-                dirty.unit(Some(id));
-            }
+        let (members, orgs, units) = (runs("member"), runs("party_org"), runs("unit"));
+        // What the records to delete held up: their organisations' and work units'
+        // coverage, the units of joint branches, the carriers that lose an organisation.
+        for part in members.chunks(RUNS_PER_STATEMENT) {
+            let w = within("id", part);
+            dirty_from(
+                txn,
+                &format!("SELECT DISTINCT org_id FROM members WHERE {w}"),
+                |d, id| {
+                    d.org(Some(id));
+                },
+                &mut dirty,
+            )
+            .await?;
+            dirty_from(
+                txn,
+                &format!("SELECT DISTINCT work_unit_id FROM members WHERE {w}"),
+                |d, id| {
+                    d.unit(Some(id));
+                },
+                &mut dirty,
+            )
+            .await?;
             txn.execute_unprepared(&format!("DELETE FROM members WHERE {w}"))
                 .await?;
         }
-        let orgs = runs("party_org");
-        let units = runs("unit");
-        if !orgs.is_empty() || !units.is_empty() {
-            let (o, u) = (within("org_id", &orgs), within("unit_id", &units));
-            for id in ids(txn, format!("SELECT DISTINCT unit_id FROM org_units WHERE {o}")).await? {
-                dirty.unit(Some(id));
-            }
-            for id in ids(txn, format!("SELECT DISTINCT org_id FROM org_units WHERE {u}")).await? {
-                dirty.org(Some(id));
-            }
+        for part in orgs.chunks(RUNS_PER_STATEMENT) {
+            let o = within("org_id", part);
+            dirty_from(
+                txn,
+                &format!("SELECT DISTINCT unit_id FROM org_units WHERE {o}"),
+                |d, id| {
+                    d.unit(Some(id));
+                },
+                &mut dirty,
+            )
+            .await?;
             let carriers = ids(
                 txn,
                 format!(
                     "SELECT DISTINCT carrier_id FROM party_orgs WHERE {}",
-                    within("id", &orgs)
+                    within("id", part)
                 ),
             )
             .await?;
             dirty.carriers_with_units(txn, &carriers).await?;
-            txn.execute_unprepared(&format!("DELETE FROM org_units WHERE {o} OR {u}"))
+            txn.execute_unprepared(&format!("DELETE FROM org_units WHERE {o}"))
                 .await?;
-            // Every organisation of the run in one statement: parents and children go
-            // together.
-            txn.execute_unprepared(&format!("DELETE FROM party_orgs WHERE {}", within("id", &orgs)))
+        }
+        for part in units.chunks(RUNS_PER_STATEMENT) {
+            let u = within("unit_id", part);
+            dirty_from(
+                txn,
+                &format!("SELECT DISTINCT org_id FROM org_units WHERE {u}"),
+                |d, id| {
+                    d.org(Some(id));
+                },
+                &mut dirty,
+            )
+            .await?;
+            txn.execute_unprepared(&format!("DELETE FROM org_units WHERE {u}"))
                 .await?;
-            for (a, b) in &orgs {
-                for id in *a..=*b {
-                    dirty.org(Some(id));
-                }
+        }
+        // Newest run first: an organisation's parent is older than it (written a
+        // generation before), and a parent cannot go while a child stays (RESTRICT is
+        // checked row by row, not at the end of the statement).
+        for run in &orgs {
+            txn.execute_unprepared(&format!("DELETE FROM party_orgs WHERE {}", within("id", &[*run])))
+                .await?;
+            for id in run.0..=run.1 {
+                dirty.org(Some(id));
             }
         }
-        if !units.is_empty() {
-            let w = within("id", &units);
-            for id in ids(txn, format!("SELECT DISTINCT carrier_id FROM units WHERE {w}")).await? {
-                dirty.carrier(Some(id));
-            }
+        for part in units.chunks(RUNS_PER_STATEMENT) {
+            let w = within("id", part);
+            dirty_from(
+                txn,
+                &format!("SELECT DISTINCT carrier_id FROM units WHERE {w}"),
+                |d, id| {
+                    d.carrier(Some(id));
+                },
+                &mut dirty,
+            )
+            .await?;
             txn.execute_unprepared(&format!(
                 "DELETE FROM unit_links WHERE {} OR {}",
-                within("unit_id", &units),
-                within("other_unit_id", &units)
+                within("unit_id", part),
+                within("other_unit_id", part)
             ))
             .await?;
             txn.execute_unprepared(&format!("DELETE FROM units WHERE {w}")).await?;
-            for (a, b) in &units {
+            for (a, b) in part {
                 for id in *a..=*b {
                     dirty.unit(Some(id));
                 }
             }
         }
-        let instructors = runs("instructor");
-        if !instructors.is_empty() {
-            txn.execute_unprepared(&format!("DELETE FROM instructors WHERE {}", within("id", &instructors)))
+        for part in runs("instructor").chunks(RUNS_PER_STATEMENT) {
+            txn.execute_unprepared(&format!("DELETE FROM instructors WHERE {}", within("id", part)))
                 .await?;
         }
-        let carriers = runs("carrier");
-        if !carriers.is_empty() {
-            txn.execute_unprepared(&format!("DELETE FROM carriers WHERE {}", within("id", &carriers)))
+        for part in runs("carrier").chunks(RUNS_PER_STATEMENT) {
+            txn.execute_unprepared(&format!("DELETE FROM carriers WHERE {}", within("id", part)))
                 .await?;
-            for (a, b) in &carriers {
+            for (a, b) in part {
                 for id in *a..=*b {
                     dirty.carrier(Some(id));
                 }

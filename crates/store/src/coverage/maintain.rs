@@ -77,6 +77,36 @@ impl Dirty {
         Ok(())
     }
 
+    /// The same set in parts of at most `size` ids each (units, then carriers, then
+    /// organisations), to refresh one part at a time. Refreshing each part equals
+    /// refreshing the whole: a refresh recomputes from the registry what follows from
+    /// its part. Units are no longer taken as fresh: between parts others' refreshes
+    /// may have stored their facts.
+    pub fn into_parts(self, size: usize) -> Vec<Dirty> {
+        let size = size.max(1);
+        let mut parts = Vec::new();
+        let sets = [(self.units, 0usize), (self.carriers, 1), (self.orgs, 2)];
+        for (set, which) in sets {
+            let ids: Vec<i64> = set.into_iter().collect();
+            for chunk in ids.chunks(size) {
+                let mut d = Dirty::default();
+                let part = chunk.iter().copied().collect();
+                match which {
+                    0 => d.units = part,
+                    1 => d.carriers = part,
+                    _ => d.orgs = part,
+                }
+                parts.push(d);
+            }
+        }
+        parts
+    }
+
+    /// How many ids the set holds (units, carriers and organisations).
+    pub fn len(&self) -> usize {
+        self.units.len() + self.carriers.len() + self.orgs.len()
+    }
+
     /// An organisation and every unit its coverage reaches as it stands now: the units
     /// attached to it and the units in its carrier. Call it before an edit and after.
     pub async fn org_with_reach<C: ConnectionTrait>(&mut self, db: &C, org_id: i64) -> Result<()> {
@@ -126,6 +156,10 @@ fn id_list(ids: &[i64]) -> String {
 
 /// Runs shorter than this stay in the list of [`among`].
 const MIN_RANGE: usize = 4;
+/// At most this many ranges in one condition of [`among`] (the longest runs; the rest go
+/// in the list): SQLite refuses an expression nested deeper than 1,000, and a chain of
+/// ORs nests one deeper per range.
+const MAX_RANGES: usize = 64;
 
 /// A condition that `column` is one of `ids`: runs of consecutive ids as ranges, the rest
 /// as a list. An import's new records are such runs, and PostgreSQL takes about 70 ms to
@@ -134,22 +168,28 @@ fn among(column: &str, ids: &[i64]) -> String {
     let mut ids = ids.to_vec();
     ids.sort_unstable();
     ids.dedup();
-    let mut ranges = Vec::new();
-    let mut single = Vec::new();
+    let mut runs: Vec<&[i64]> = Vec::new();
     let mut start = 0;
     for i in 1..=ids.len() {
         if i < ids.len() && ids[i] == ids[i - 1] + 1 {
             continue;
         }
-        let run = &ids[start..i];
-        if run.len() >= MIN_RANGE {
+        runs.push(&ids[start..i]);
+        start = i;
+    }
+    // The longest runs as ranges, the rest as a list.
+    runs.sort_by_key(|r| std::cmp::Reverse(r.len()));
+    let mut ranges = Vec::new();
+    let mut single = Vec::new();
+    for (i, run) in runs.into_iter().enumerate() {
+        if run.len() >= MIN_RANGE && i < MAX_RANGES {
             ranges.push(format!("{column} BETWEEN {} AND {}", run[0], run[run.len() - 1]));
         } else {
             single.extend_from_slice(run);
         }
-        start = i;
     }
     if !single.is_empty() {
+        single.sort_unstable();
         ranges.push(format!("{column} IN ({})", id_list(&single)));
     }
     match ranges.len() {
@@ -668,11 +708,33 @@ mod tests {
         );
     }
 
+    /// Thousands of short runs (an import's joint branches of five consecutive units)
+    /// make a condition SQLite can still parse: no deeper than its 1,000 levels.
+    #[test]
+    fn many_runs_stay_within_the_expression_depth() {
+        let ids: Vec<i64> = (0..3000).flat_map(|r| (0..5).map(move |k| r * 10 + k)).collect();
+        let sql = among("id", &ids);
+        assert!(
+            sql.matches(" OR ").count() <= super::MAX_RANGES,
+            "{} ranges",
+            sql.matches(" OR ").count()
+        );
+        assert_eq!(admitted(&sql), ids.iter().copied().collect());
+    }
+
     proptest! {
         #[test]
         fn the_condition_admits_exactly_the_ids(ids in proptest::collection::vec(0i64..400, 0..200)) {
             let want: std::collections::BTreeSet<i64> = ids.iter().copied().collect();
             prop_assert_eq!(admitted(&among("id", &ids)), want);
+        }
+
+        #[test]
+        fn the_condition_admits_exactly_the_ids_of_many_runs(ids in proptest::collection::vec(0i64..20_000, 0..5_000)) {
+            let want: std::collections::BTreeSet<i64> = ids.iter().copied().collect();
+            let sql = among("id", &ids);
+            prop_assert!(sql.matches(" OR ").count() <= super::MAX_RANGES);
+            prop_assert_eq!(admitted(&sql), want);
         }
     }
 }
