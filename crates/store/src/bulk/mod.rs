@@ -178,7 +178,8 @@ impl Store {
             let mut steps = steps::Steps::start(self, actor, source, progress).await?;
             // Each step refreshes what its writes touched (collected while deferred).
             let (written, _) = crate::coverage::deferring(async {
-                self.write_plan(&mut steps, actor, &plan, source, progress).await?;
+                self.write_plan(&mut steps, actor, tables, &plan, source, progress)
+                    .await?;
                 steps.finish(summary).await.map_err(write::WriteFail::from)
             })
             .await;
@@ -188,6 +189,12 @@ impl Store {
                     report.committed = true;
                 }
                 Err(w) => {
+                    tracing::warn!(
+                        row = ?w.row,
+                        code = w.fail.code,
+                        cause = ?w.cause,
+                        "the import could not be written: undoing it"
+                    );
                     // Nothing of the import stays: the open step is rolled back and the
                     // committed ones undone.
                     steps.abandon().await?;

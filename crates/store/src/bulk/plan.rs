@@ -84,9 +84,10 @@ pub(crate) struct NewOrg {
     pub units: Vec<Ref>,
 }
 
+/// A member to create: its row (whose fields are read again when it is written) and
+/// what it refers to.
 pub(crate) struct NewMember {
     pub row: RowId,
-    pub fields: MemberFields,
     pub org: Ref,
     pub work_unit: Option<Ref>,
 }
@@ -133,11 +134,53 @@ pub(crate) struct Plan {
     pub members: Vec<NewMember>,
     pub member_updates: Vec<MemberUpdate>,
     /// Per row: its errors, or what it does.
-    pub outcomes: HashMap<RowId, std::result::Result<Change, Vec<RowFail>>>,
+    pub outcomes: Outcomes,
     /// Resident IDs registered outside the territory, met in this import, by row.
     pub elsewhere: Vec<(RowId, tongxin_domain::codes::ResidentId)>,
     /// The phone given for an instructor (the first row that gives one).
     pub instructor_phones: HashMap<InstructorKey, Phone>,
+}
+
+/// What became of a row, or its errors.
+pub(crate) type Outcome = std::result::Result<Change, Vec<RowFail>>;
+
+/// The outcome of every row, by table and row: a dense table sized once (a city's import
+/// has millions of rows; a map of them cost several times as much, and twice that while
+/// it grew).
+#[derive(Default)]
+pub(crate) struct Outcomes(Vec<Vec<Option<Outcome>>>);
+
+impl Outcomes {
+    fn sized(tables: &[Table]) -> Self {
+        Outcomes(tables.iter().map(|t| vec![None; t.rows.len()]).collect())
+    }
+
+    pub fn get(&self, row: &RowId) -> Option<&Outcome> {
+        self.0.get(row.table)?.get(row.row)?.as_ref()
+    }
+
+    pub fn get_mut(&mut self, row: &RowId) -> Option<&mut Outcome> {
+        self.0.get_mut(row.table)?.get_mut(row.row)?.as_mut()
+    }
+
+    fn slot(&mut self, row: RowId) -> Option<&mut Option<Outcome>> {
+        self.0.get_mut(row.table)?.get_mut(row.row)
+    }
+
+    pub fn insert(&mut self, row: RowId, o: Outcome) {
+        if let Some(slot) = self.slot(row) {
+            *slot = Some(o);
+        }
+    }
+
+    /// Every row with an outcome, in the order of tables and rows.
+    pub fn iter(&self) -> impl Iterator<Item = (RowId, &Outcome)> + '_ {
+        self.0.iter().enumerate().flat_map(|(table, rows)| {
+            rows.iter()
+                .enumerate()
+                .filter_map(move |(row, o)| o.as_ref().map(|o| (RowId { table, row }, o)))
+        })
+    }
 }
 
 impl Plan {
@@ -166,11 +209,13 @@ impl Plan {
     }
 
     fn ok(&mut self, row: RowId, c: Change) {
-        self.outcomes.entry(row).or_insert(Ok(c));
+        if let Some(slot @ None) = self.outcomes.slot(row) {
+            *slot = Some(Ok(c));
+        }
     }
 
     pub fn has_errors(&self) -> bool {
-        self.outcomes.values().any(|o| o.is_err())
+        self.outcomes.iter().any(|(_, o)| o.is_err())
     }
 
     pub fn is_ok(&self, row: RowId) -> bool {
@@ -301,8 +346,10 @@ pub(crate) fn plan(actor: &Actor, lk: &Lookups, tables: &[Table]) -> Plan {
     // twice what it needs after).
     let rows_of = |k: Kind| -> usize { tables.iter().filter(|t| t.kind == k).map(|t| t.rows.len()).sum() };
     let all_rows: usize = tables.iter().map(|t| t.rows.len()).sum();
-    let mut p = Plan::default();
-    p.outcomes.reserve(all_rows);
+    let mut p = Plan {
+        outcomes: Outcomes::sized(tables),
+        ..Default::default()
+    };
     let mut names = NewNames::default();
     // Natural keys seen in this import, to refuse a record given twice: key → line.
     let mut seen: HashMap<String, usize> = HashMap::with_capacity(all_rows);
@@ -364,7 +411,7 @@ pub(crate) fn plan(actor: &Actor, lk: &Lookups, tables: &[Table]) -> Plan {
         .outcomes
         .iter()
         .filter(|(_, o)| o.is_err())
-        .map(|(id, _)| *id)
+        .map(|(id, _)| id)
         .collect();
     // Pass 2: references, now that every name of the import is known.
     // Duplicates are found: the keys go before the references are resolved.
@@ -960,9 +1007,35 @@ fn resolve_org(lk: &Lookups, p: &mut Plan, names: &NewNames, tables: &[Table], o
 
 struct PendingMember {
     id: RowId,
-    fields: MemberFields,
-    /// The stored member the row updates (boxed, as [`Target::Stored`]).
-    existing: Option<Box<member::Model>>,
+    /// The stored member the row updates (boxed, as [`Target::Stored`]), with the row's
+    /// fields. A new member keeps no fields here: its row is read again when it is
+    /// written (millions of members' fields held twice cost a city's import 400 MB).
+    existing: Option<(Box<member::Model>, MemberFields)>,
+}
+
+/// A member's fields as a row gives them, or the errors of its cells.
+pub(crate) fn member_fields(row: &TableRow) -> std::result::Result<MemberFields, Vec<RowFail>> {
+    let mut e = Errors::default();
+    let joined = e
+        .take(
+            parse_date(row.get(Field::JoinedOn))
+                .map_err(|_| fail(Some(Field::JoinedOn), "import.bad_date", row.get(Field::JoinedOn))),
+        )
+        .flatten();
+    match MemberFields::parse(
+        row.get(Field::MemberName),
+        row.get(Field::MemberStatus),
+        row.get(Field::ResidentId),
+        row.get(Field::Phone),
+        joined,
+    ) {
+        Ok(f) if e.0.is_empty() => Ok(f),
+        Ok(_) => Err(e.0),
+        Err(errs) => {
+            e.domain(Kind::Members, row, errs);
+            Err(e.0)
+        }
+    }
 }
 
 fn check_member(
@@ -973,28 +1046,12 @@ fn check_member(
     row: &TableRow,
 ) -> Option<PendingMember> {
     let mut e = Errors::default();
-    let joined = e
-        .take(
-            parse_date(row.get(Field::JoinedOn))
-                .map_err(|_| fail(Some(Field::JoinedOn), "import.bad_date", row.get(Field::JoinedOn))),
-        )
-        .flatten();
-    let fields = match MemberFields::parse(
-        row.get(Field::MemberName),
-        row.get(Field::MemberStatus),
-        row.get(Field::ResidentId),
-        row.get(Field::Phone),
-        joined,
-    ) {
-        Ok(f) => Some(f),
-        Err(errs) => {
-            e.domain(Kind::Members, row, errs);
-            None
+    let fields = match member_fields(row) {
+        Ok(f) => f,
+        Err(fails) => {
+            p.failed(id, fails);
+            return None;
         }
-    };
-    let Some(fields) = fields else {
-        p.failed(id, e.0);
-        return None;
     };
     e.take(seen(
         format!("member|{}", fields.resident_id.reveal()),
@@ -1020,7 +1077,10 @@ fn check_member(
         p.failed(id, e.0);
         return None;
     }
-    Some(PendingMember { id, fields, existing })
+    Some(PendingMember {
+        id,
+        existing: existing.map(|m| (m, fields)),
+    })
 }
 
 fn resolve_member(lk: &Lookups, p: &mut Plan, names: &NewNames, tables: &[Table], m: PendingMember) {
@@ -1046,13 +1106,13 @@ fn resolve_member(lk: &Lookups, p: &mut Plan, names: &NewNames, tables: &[Table]
         return p.failed(m.id, e.0);
     }
     match m.existing {
-        Some(before) => {
+        Some((before, fields)) => {
             let patch = MemberPatch {
-                name: Some(m.fields.name.clone()),
-                status: Some(m.fields.status.code().to_string()),
+                name: Some(fields.name.clone()),
+                status: Some(fields.status.code().to_string()),
                 resident_id: None,
-                phone: m.fields.phone.as_ref().map(|ph| ph.reveal().to_string()),
-                joined_on: m.fields.joined_on.map(Some),
+                phone: fields.phone.as_ref().map(|ph| ph.reveal().to_string()),
+                joined_on: fields.joined_on.map(Some),
                 org_id: None,
                 work_unit_id: None,
             };
@@ -1088,7 +1148,6 @@ fn resolve_member(lk: &Lookups, p: &mut Plan, names: &NewNames, tables: &[Table]
         None => {
             p.members.push(NewMember {
                 row: m.id,
-                fields: m.fields,
                 org,
                 work_unit,
             });

@@ -185,6 +185,7 @@ impl Store {
         &self,
         steps: &mut Steps<'_>,
         actor: &Actor,
+        tables: &[tongxin_import::Table],
         plan: &Plan,
         source: &str,
         progress: &dyn Progress,
@@ -489,11 +490,27 @@ impl Store {
         ];
         progress.stage("members", todo.len() as u64);
         for todo in todo.chunks(CHUNK) {
+            // The fields of each row, read again (the plan keeps only what they refer to).
+            let mut fields = Vec::with_capacity(todo.len());
+            for i in todo {
+                let row = plan.members[*i].row;
+                match super::plan::member_fields(&tables[row.table].rows[row.row]) {
+                    Ok(f) => fields.push(f),
+                    // Checked when planned: only a changed rule could refuse it now.
+                    Err(mut fails) => {
+                        return Err(WriteFail {
+                            row: Some(row),
+                            fail: fails.pop().unwrap_or_else(|| super::plan::fail(None, "internal", "")),
+                            cause: None,
+                        });
+                    }
+                }
+            }
             let rows: Vec<Vec<Value>> = todo
                 .iter()
-                .map(|i| {
+                .zip(&fields)
+                .map(|(i, f)| {
                     let m = &plan.members[*i];
-                    let f = &m.fields;
                     vec![
                         f.name.clone().into(),
                         f.status.code().into(),
@@ -509,9 +526,9 @@ impl Store {
                 crate::rows::insert_records(steps.txn(), "members", &columns, &rows, now, "id, resident_id").await?;
             let ids = ids_by_key(back, |r| r.try_get_by_index::<String>(1))?;
             let mut created = Vec::with_capacity(todo.len());
-            for i in todo {
+            for (i, f) in todo.iter().zip(&fields) {
                 let m = &plan.members[*i];
-                if let Some(id) = ids.get(m.fields.resident_id.reveal()) {
+                if let Some(id) = ids.get(f.resident_id.reveal()) {
                     let org = id_of(m.org, &made.orgs);
                     let work = m.work_unit.and_then(|u| id_of(u, &made.units));
                     steps.dirty.org(org).unit(work);
