@@ -103,6 +103,7 @@ async fn healthz(axum::extract::State(s): axum::extract::State<AppState>) -> Res
 /// Serves the application on a bound listener until the process is stopped.
 pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::io::Result<()> {
     close_months(state.store.clone());
+    recover_imports(state.store.clone());
     axum::serve(
         listener,
         router(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
@@ -111,6 +112,19 @@ pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::i
         let _ = tokio::signal::ctrl_c().await;
     })
     .await
+}
+
+/// Undoes, once a minute, imports whose process died while writing them (another
+/// server's, or a command line's beside this one): their heartbeat stopped.
+fn recover_imports(store: tongxin_store::Store) {
+    tokio::spawn(async move {
+        loop {
+            tokio::time::sleep(tongxin_store::bulk::ORPHANED_AFTER).await;
+            if let Err(e) = store.recover_imports(tongxin_store::bulk::ORPHANED_AFTER).await {
+                tracing::error!(error = %e, "an unfinished import could not be undone");
+            }
+        }
+    });
 }
 
 /// Takes each month's closing coverage snapshot once the month is over: checked at

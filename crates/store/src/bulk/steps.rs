@@ -213,6 +213,7 @@ impl<'a> Steps<'a> {
         }
         self.progress.stage("committing", 1);
         txn.commit().await?;
+        self.run = None;
         self.progress.advance(1);
         Ok(())
     }
@@ -222,10 +223,31 @@ impl<'a> Steps<'a> {
         if let Some(txn) = self.txn.take() {
             txn.rollback().await?;
         }
-        if let Some(run) = self.run {
+        if let Some(run) = self.run.take() {
             self.store.undo_import_run(run).await?;
         }
         Ok(())
+    }
+}
+
+/// An import dropped half-way (the request that carried it was cut off: a client that
+/// closes its connection makes the server drop its handler) is undone at once, in a task
+/// of its own; the open step's transaction rolls back as it is dropped. A process that
+/// dies runs no destructor: its run waits for [`ORPHANED_AFTER`].
+impl Drop for Steps<'_> {
+    fn drop(&mut self) {
+        let Some(run) = self.run.take() else { return };
+        let Ok(rt) = tokio::runtime::Handle::try_current() else {
+            return;
+        };
+        let store = self.store.clone();
+        drop(self.txn.take());
+        rt.spawn(async move {
+            match store.undo_import_run(run).await {
+                Ok(_) => {}
+                Err(e) => tracing::error!(run, error = %e, "an import cut off could not be undone"),
+            }
+        });
     }
 }
 
