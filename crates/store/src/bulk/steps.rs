@@ -11,9 +11,10 @@
 //! steps — the records it created (runs of ids), the links it added, the full row of
 //! every record it updated — written in the same transaction as each step. Its last
 //! step marks the run done and deletes the journal. A run that fails (a record edited
-//! by someone since the check, a database error) is undone at once; a run whose process
-//! died (its heartbeat, renewed at every step, stops) is undone when a store next opens
-//! or an import next starts, or at once by `tongxin imports --undo`.
+//! by someone since the check, a database error) or is cut off (its future dropped) is
+//! undone at once; a run whose process died (its heartbeat, renewed at every step,
+//! stops) is undone a minute later when a store opens, an import starts or the server
+//! looks (once a minute), or at once by `tongxin imports --undo`.
 //!
 //! Between steps, others see the records of the steps committed so far; the coverage of
 //! everything the import touched is refreshed in its last steps (a unit is written once
@@ -100,7 +101,8 @@ impl<'a> Steps<'a> {
 
     /// The open step's transaction.
     pub fn txn(&self) -> &DatabaseTransaction {
-        // Only `finish` and `abandon`, which consume the steps, leave it empty.
+        // Empty only once `finish` or `abandon` has ended the import, or a step failed
+        // to commit (the import then ends with that error).
         self.txn.as_ref().expect("an open step")
     }
 
@@ -358,15 +360,16 @@ pub struct ImportRun {
     pub beat_at: chrono::DateTime<Utc>,
 }
 
-/// Marks dirty, by `mark`, every id the query answers.
+/// Marks dirty, as `mark` does (`Dirty::unit`, `Dirty::org`, `Dirty::carrier`), every
+/// id the query answers.
 async fn dirty_from<C: ConnectionTrait>(
     db: &C,
     sql: &str,
-    mark: impl Fn(&mut Dirty, i64),
+    mark: fn(&mut Dirty, Option<i64>) -> &mut Dirty,
     dirty: &mut Dirty,
 ) -> Result<()> {
     for id in ids(db, sql.to_string()).await? {
-        mark(dirty, id);
+        mark(dirty, Some(id));
     }
     Ok(())
 }
@@ -527,18 +530,14 @@ impl Store {
             dirty_from(
                 txn,
                 &format!("SELECT DISTINCT org_id FROM members WHERE {w}"),
-                |d, id| {
-                    d.org(Some(id));
-                },
+                Dirty::org,
                 &mut dirty,
             )
             .await?;
             dirty_from(
                 txn,
                 &format!("SELECT DISTINCT work_unit_id FROM members WHERE {w}"),
-                |d, id| {
-                    d.unit(Some(id));
-                },
+                Dirty::unit,
                 &mut dirty,
             )
             .await?;
@@ -550,9 +549,7 @@ impl Store {
             dirty_from(
                 txn,
                 &format!("SELECT DISTINCT unit_id FROM org_units WHERE {o}"),
-                |d, id| {
-                    d.unit(Some(id));
-                },
+                Dirty::unit,
                 &mut dirty,
             )
             .await?;
@@ -573,9 +570,7 @@ impl Store {
             dirty_from(
                 txn,
                 &format!("SELECT DISTINCT org_id FROM org_units WHERE {u}"),
-                |d, id| {
-                    d.org(Some(id));
-                },
+                Dirty::org,
                 &mut dirty,
             )
             .await?;
@@ -597,9 +592,7 @@ impl Store {
             dirty_from(
                 txn,
                 &format!("SELECT DISTINCT carrier_id FROM units WHERE {w}"),
-                |d, id| {
-                    d.carrier(Some(id));
-                },
+                Dirty::carrier,
                 &mut dirty,
             )
             .await?;
