@@ -450,18 +450,19 @@ impl RecordKind {
             Action::WriteRegistry
         }
     }
-    fn kinds(&self) -> Vec<(String, String)> {
-        fn all<T: Labelled>() -> Vec<(String, String)> {
+    /// The kinds (members: statuses) to choose from, as words in the page's language.
+    fn kinds(&self, lang: Lang) -> Vec<(String, String)> {
+        fn all<T: Labelled>(lang: Lang) -> Vec<(String, String)> {
             T::ALL
                 .iter()
-                .map(|k| (k.code().to_string(), k.label_zh().to_string()))
+                .map(|k| (k.code().to_string(), kind_text(lang, k.code(), k.label_zh())))
                 .collect()
         }
         match self {
-            Self::Carriers => all::<CarrierKind>(),
-            Self::Units => all::<UnitKind>(),
-            Self::Orgs => all::<OrgKind>(),
-            Self::Members => all::<MemberStatus>(),
+            Self::Carriers => all::<CarrierKind>(lang),
+            Self::Units => all::<UnitKind>(lang),
+            Self::Orgs => all::<OrgKind>(lang),
+            Self::Members => all::<MemberStatus>(lang),
         }
     }
 }
@@ -600,7 +601,7 @@ async fn list_view(state: &AppState, headers: &HeaderMap, a: &auth::Auth, kind: 
                         id: c.id.0,
                         cells: vec![
                             c.name.clone(),
-                            c.kind_label.clone(),
+                            kind_text(lang, &c.kind, &c.kind_label),
                             c.division_name.clone(),
                             if c.is_key { t("ui.yes") } else { t("ui.no") },
                             opt(&c.address),
@@ -629,7 +630,7 @@ async fn list_view(state: &AppState, headers: &HeaderMap, a: &auth::Auth, kind: 
                         id: u.id.0,
                         cells: vec![
                             u.name.clone(),
-                            u.kind_label.clone(),
+                            kind_text(lang, &u.kind, &u.kind_label),
                             opt(&u.credit_code),
                             u.division_name.clone(),
                             opt(&u.carrier_name),
@@ -660,7 +661,7 @@ async fn list_view(state: &AppState, headers: &HeaderMap, a: &auth::Auth, kind: 
                         id: o.id.0,
                         cells: vec![
                             o.name.clone(),
-                            o.kind_label.clone(),
+                            kind_text(lang, &o.kind, &o.kind_label),
                             o.division_name.clone(),
                             opt(&o.parent_name),
                             opt(&o.secretary),
@@ -691,7 +692,7 @@ async fn list_view(state: &AppState, headers: &HeaderMap, a: &auth::Auth, kind: 
                         id: m.id.0,
                         cells: vec![
                             m.name.clone(),
-                            m.status_label.clone(),
+                            kind_text(lang, &m.status, &m.status_label),
                             m.resident_id_masked.clone(),
                             m.org_name.clone(),
                             opt(&m.phone_masked),
@@ -744,7 +745,7 @@ async fn list_view(state: &AppState, headers: &HeaderMap, a: &auth::Auth, kind: 
         division: opt(&q.division),
         kind: opt(&q.kind),
         sort: opt(&q.sort),
-        kinds: rk.kinds(),
+        kinds: rk.kinds(lang),
         sorts,
         headers: headers_row,
         rows,
@@ -859,7 +860,7 @@ fn field_label(lang: Lang, key: &str) -> Option<String> {
 
 /// A category code (`branch`, `enterprise`) in the page's language; its stored label
 /// where the locale has none.
-fn kind_text(lang: Lang, code: &str, label: &str) -> String {
+pub(crate) fn kind_text(lang: Lang, code: &str, label: &str) -> String {
     let t = lang.t(&format!("kind.{code}"));
     if t.contains("kind.") { label.to_string() } else { t }
 }
@@ -969,7 +970,13 @@ async fn detail_view(
                     rows: units
                         .items
                         .iter()
-                        .map(|u| (u.name.clone(), format!("/units/{}", u.id), u.kind_label.clone()))
+                        .map(|u| {
+                            (
+                                u.name.clone(),
+                                format!("/units/{}", u.id),
+                                kind_text(lang, &u.kind, &u.kind_label),
+                            )
+                        })
                         .collect(),
                 }];
                 (
@@ -1026,7 +1033,7 @@ async fn detail_view(
                                 (
                                     n.unwrap_or_else(|| t("ui.org_outside_territory")),
                                     oid.map(|o| format!("/orgs/{o}")).unwrap_or_default(),
-                                    OrgKind::parse_any(&k).map(|k| k.label_zh().to_string()).unwrap_or(k),
+                                    kind_text(lang, &k, &k),
                                 )
                             })
                             .collect(),
@@ -1039,7 +1046,11 @@ async fn detail_view(
                                 (
                                     l.other_unit_name.unwrap_or_else(|| t("ui.outside_territory")),
                                     l.other_unit_id.map(|o| format!("/units/{o}")).unwrap_or_default(),
-                                    format!("{}{}", if l.outgoing { "→ " } else { "← " }, l.kind_label),
+                                    format!(
+                                        "{}{}",
+                                        if l.outgoing { "→ " } else { "← " },
+                                        kind_text(lang, &l.kind, &l.kind_label)
+                                    ),
                                 )
                             })
                             .collect(),
@@ -1120,7 +1131,13 @@ async fn detail_view(
                     rows: members
                         .items
                         .iter()
-                        .map(|m| (m.name.clone(), format!("/members/{}", m.id), m.status_label.clone()))
+                        .map(|m| {
+                            (
+                                m.name.clone(),
+                                format!("/members/{}", m.id),
+                                kind_text(lang, &m.status, &m.status_label),
+                            )
+                        })
                         .collect(),
                 }];
                 (
@@ -1139,7 +1156,7 @@ async fn detail_view(
                     None => (m.resident_id_masked.clone(), opt(&m.phone_masked)),
                 };
                 let props = vec![
-                    (t("field.status"), m.status_label.clone(), None),
+                    (t("field.status"), kind_text(lang, &m.status, &m.status_label), None),
                     (t("field.resident_id"), rid, None),
                     (t("field.phone"), phone, None),
                     (t("field.org"), m.org_name.clone(), Some(format!("/orgs/{}", m.org_id))),
@@ -1344,7 +1361,7 @@ fn build_form(
             kind: input_of(name, checkbox).0,
             inputmode: input_of(name, checkbox).1,
             options: if matches!(name, "kind" | "status") {
-                rk.kinds()
+                rk.kinds(lang)
             } else {
                 vec![]
             },

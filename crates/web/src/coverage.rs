@@ -139,6 +139,11 @@ struct ChainPage {
 }
 
 impl ChainPage {
+    /// A link's relation (headquarters, franchisee, supplier) as a word of the page.
+    fn relation(&self, code: &str, label: &str) -> String {
+        crate::console::kind_text(self.p.lang, code, label)
+    }
+
     fn status(&self, s: &Option<CoverageStatus>) -> String {
         s.map(|s| self.p.t(&format!("coverage.status.{}", s.code())))
             .unwrap_or_default()
@@ -401,7 +406,7 @@ fn gap_table(kind: GapKind, rows: &[GapRow], lang: Lang) -> GapTable {
                     text: r.name.clone(),
                     href: Some(r.link()),
                 },
-                cell(r.kind_label.clone()),
+                cell(crate::console::kind_text(lang, &r.kind, &r.kind_label)),
                 cell(format!("{} {}", r.division_name, r.division_code)),
             ];
             match kind {
@@ -893,7 +898,8 @@ struct GapsPage {
     pages: u64,
     q: String,
     kind_filter: String,
-    kinds: Vec<(&'static str, &'static str)>,
+    /// The kinds to filter by: code and the word of the page's language.
+    kinds: Vec<(&'static str, String)>,
     sort: String,
     /// (value, label), ascending and descending for each sortable column.
     sorts: Vec<(String, String)>,
@@ -946,7 +952,11 @@ async fn gaps_page(
             },
             q: list.q.clone().unwrap_or_default(),
             kind_filter: list.kind.clone().unwrap_or_default(),
-            kinds: kind.kind_codes(),
+            kinds: kind
+                .kind_codes()
+                .into_iter()
+                .map(|(code, label)| (code, crate::console::kind_text(lang, code, label)))
+                .collect(),
             sort: list.sort.clone().unwrap_or_default(),
             sorts: kind
                 .sort_columns()

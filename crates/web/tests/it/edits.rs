@@ -645,3 +645,104 @@ async fn category_values_read_as_words_in_history_and_properties() {
         "{en}"
     );
 }
+
+/// On an English page every category value is a word of English: list cells, filter and
+/// form options, a unit's organisations and links, a member's status, chain coverage and
+/// gap lists — never the stored Chinese label.
+#[tokio::test]
+async fn every_category_value_reads_in_english_on_an_english_page() {
+    let app = spawn().await;
+    let a = street(&app, STREET_A, "甲").await;
+    let b = street(&app, STREET_A, "乙").await;
+    let sys = tongxin_store::Actor::system("t");
+    app.store
+        .link_units(
+            &sys,
+            a.unit,
+            tongxin_domain::registry::UnitLinkKind::HeadquartersOf,
+            b.unit,
+        )
+        .await
+        .expect("link");
+    // A unit no organisation covers, for the gap list.
+    app.store
+        .create_unit(
+            &sys,
+            tongxin_store::registry::UnitInput {
+                fields: tongxin_domain::registry::UnitFields::parse(
+                    "丙科技有限公司",
+                    "企业",
+                    &credit_code(9_999),
+                    "5",
+                    STREET_A,
+                    "",
+                )
+                .expect("fields"),
+                carrier_id: None,
+                instructor_id: None,
+            },
+        )
+        .await
+        .expect("unit");
+    let c = Client::login(&app, "admin", PASSWORD).await;
+    let get = |path: String| {
+        let c = &c;
+        async move {
+            c.http
+                .get(format!("{}{path}", c.base))
+                .send()
+                .await
+                .expect("page")
+                .text()
+                .await
+                .expect("text")
+        }
+    };
+    get("/lang?to=en".into()).await;
+    // Category words of the fixtures and of every option; none is part of a name here.
+    let chinese = [
+        "楼宇",
+        "园区",
+        "商圈",
+        "企业",
+        "事业单位",
+        "社会组织",
+        "机关",
+        "党委",
+        "党总支",
+        "联合党支部",
+        "正式党员",
+        "预备党员",
+        "总部",
+        "加盟商",
+        "供应商",
+        "不在载体内",
+    ];
+    let pages = [
+        ("/carriers".to_string(), "Building"),
+        ("/units".into(), "Enterprise"),
+        ("/orgs".into(), "Branch"),
+        ("/members".into(), "Full member"),
+        ("/carriers/new".into(), "Business district"),
+        ("/units/new".into(), "Public institution"),
+        ("/orgs/new".into(), "Joint branch"),
+        ("/members/new".into(), "Probationary member"),
+        (format!("/units/{}", a.unit), "→ Headquarters"),
+        (format!("/units/{}", b.unit), "← Headquarters"),
+        (format!("/orgs/{}", a.org), "Branch"),
+        (format!("/members/{}", a.member), "Full member"),
+        (format!("/coverage/chain/{}", a.unit), "Headquarters"),
+        ("/coverage/gaps/uncovered_units".into(), "Enterprise"),
+    ];
+    for (path, english) in pages {
+        let page = get(path.clone()).await;
+        assert!(page.contains(english), "{path}: no {english}: {page}");
+        for word in chinese {
+            let at = page.find(word).map(|i| {
+                let from = page.floor_char_boundary(i.saturating_sub(120));
+                &page[from..page.ceil_char_boundary(i + 60)]
+            });
+            assert!(at.is_none(), "{path}: {word} on an English page: {at:?}");
+        }
+    }
+}
