@@ -153,25 +153,9 @@ async fn a_lead_firms_network_page() {
         !chain.to_string().contains("乙科技"),
         "the other street's unit is named: {chain}"
     );
-    let html = c
-        .http
-        .get(app.url(&format!("/coverage/chain/{}", a.unit)))
-        .send()
-        .await
-        .expect("page")
-        .text()
-        .await
-        .expect("html");
+    let html = c.page(&format!("/coverage/chain/{}", a.unit)).await;
     assert!(html.contains("id=\"chain-total\">1<"), "{html}");
-    let detail = c
-        .http
-        .get(app.url(&format!("/units/{}", a.unit)))
-        .send()
-        .await
-        .expect("unit")
-        .text()
-        .await
-        .expect("html");
+    let detail = c.page(&format!("/units/{}", a.unit)).await;
     assert!(detail.contains(&format!("/coverage/chain/{}", a.unit)));
 }
 
@@ -190,37 +174,16 @@ async fn a_unit_page_says_where_it_stands() {
         )
         .await;
     assert_eq!(status, StatusCode::CREATED, "{bare}");
-    let page = |id: String| {
-        let c = &c;
-        async move {
-            c.http
-                .get(format!("{}/units/{id}", c.base))
-                .send()
-                .await
-                .expect("page")
-                .text()
-                .await
-                .expect("text")
-        }
-    };
-    let covered = page(a.unit.to_string()).await;
+    let covered = c.page(&format!("/units/{}", a.unit)).await;
     assert!(covered.contains("组织覆盖："), "{covered}");
-    let uncovered = page(bare["id"].to_string()).await;
+    let uncovered = c.page(&format!("/units/{}", bare["id"])).await;
     assert!(uncovered.contains("未覆盖：可加入联合党支部"), "{uncovered}");
     assert!(
         uncovered.contains("href=\"/coverage\""),
         "no way to the gaps: {uncovered}"
     );
     // An organisation's page counts its members against the branch rule (50).
-    let org = c
-        .http
-        .get(format!("{}/orgs/{}", c.base, a.org))
-        .send()
-        .await
-        .expect("page")
-        .text()
-        .await
-        .expect("text");
+    let org = c.page(&format!("/orgs/{}", a.org)).await;
     let (_, members) = c.get(&format!("/api/v1/orgs/{}/members", a.org)).await;
     let n = members["total"].as_u64().expect("total");
     assert!(org.contains("党员人数") && org.contains(&format!("{n} / 50")), "{org}");

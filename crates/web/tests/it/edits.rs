@@ -354,15 +354,7 @@ async fn every_console_form_saved_as_shown_changes_nothing_else() {
         let api = format!("/api/v1/{kind}/{id}");
         for change in [false, true] {
             let (_, before) = c.get(&api).await;
-            let html = c
-                .http
-                .get(format!("{}/{kind}/{id}/edit", c.base))
-                .send()
-                .await
-                .expect("form")
-                .text()
-                .await
-                .expect("html");
+            let html = c.page(&format!("/{kind}/{id}/edit")).await;
             let mut fields = form_fields(&html);
             assert!(fields.iter().any(|(k, _)| k == "name"), "{kind}: {fields:?}");
             if change {
@@ -526,15 +518,7 @@ async fn a_form_marks_every_bad_field_at_once() {
     );
     assert!(page.contains("type=\"tel\" inputmode=\"tel\""), "{page}");
     assert!(page.contains("id=\"cancel\" href=\"/members\""), "{page}");
-    let edit = c
-        .http
-        .get(format!("{}/members/{}/edit", c.base, a.member))
-        .send()
-        .await
-        .expect("form")
-        .text()
-        .await
-        .expect("text");
+    let edit = c.page(&format!("/members/{}/edit", a.member)).await;
     assert!(
         edit.contains(&format!("id=\"cancel\" href=\"/members/{}\"", a.member)),
         "{edit}"
@@ -557,15 +541,7 @@ async fn history_is_a_labelled_diff_in_words() {
         )
         .await;
     assert_eq!(status, StatusCode::OK, "{v}");
-    let page = c
-        .http
-        .get(format!("{}/units/{}", c.base, a.unit))
-        .send()
-        .await
-        .expect("page")
-        .text()
-        .await
-        .expect("text");
+    let page = c.page(&format!("/units/{}", a.unit)).await;
     let history = &page[page.find("id=\"history\"").expect("a history table")..];
     assert!(history.contains("从业人数: 30 → 54"), "{history}");
     assert!(history.contains("修改") && history.contains("admin"), "{history}");
@@ -586,15 +562,7 @@ async fn record_pages_show_no_internal_fields() {
         format!("/orgs/{}", a.org),
         format!("/members/{}", a.member),
     ] {
-        let page = c
-            .http
-            .get(format!("{}{path}", c.base))
-            .send()
-            .await
-            .expect("page")
-            .text()
-            .await
-            .expect("text");
+        let page = c.page(&path).await;
         assert!(page.contains("<h1"), "{path}: {page}");
         assert!(!page.contains("版本"), "{path} shows its version");
     }
@@ -620,19 +588,8 @@ async fn category_values_read_as_words_in_history_and_properties() {
         let c = &c;
         let org = a.org;
         async move {
-            c.http
-                .get(format!("{}/lang?to={lang}", c.base))
-                .send()
-                .await
-                .expect("lang");
-            c.http
-                .get(format!("{}/orgs/{org}", c.base))
-                .send()
-                .await
-                .expect("page")
-                .text()
-                .await
-                .expect("text")
+            c.page(&format!("/lang?to={lang}")).await;
+            c.page(&format!("/orgs/{org}")).await
         }
     };
     let zh = page("zh-CN").await;
@@ -685,20 +642,7 @@ async fn every_category_value_reads_in_english_on_an_english_page() {
         .await
         .expect("unit");
     let c = Client::login(&app, "admin", PASSWORD).await;
-    let get = |path: String| {
-        let c = &c;
-        async move {
-            c.http
-                .get(format!("{}{path}", c.base))
-                .send()
-                .await
-                .expect("page")
-                .text()
-                .await
-                .expect("text")
-        }
-    };
-    get("/lang?to=en".into()).await;
+    c.page("/lang?to=en").await;
     // Category words of the fixtures and of every option; none is part of a name here.
     let chinese = [
         "楼宇",
@@ -735,7 +679,7 @@ async fn every_category_value_reads_in_english_on_an_english_page() {
         ("/coverage/gaps/uncovered_units".into(), "Enterprise"),
     ];
     for (path, english) in pages {
-        let page = get(path.clone()).await;
+        let page = c.page(&path).await;
         assert!(page.contains(english), "{path}: no {english}: {page}");
         for word in chinese {
             let at = page.find(word).map(|i| {

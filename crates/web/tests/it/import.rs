@@ -558,15 +558,7 @@ async fn a_list_exports_what_it_shows() {
             .await;
         assert_eq!(status, StatusCode::CREATED, "{v}");
     }
-    let page = c
-        .http
-        .get(format!("{}/units?q={}", c.base, urlencode("筛选测试")))
-        .send()
-        .await
-        .expect("list")
-        .text()
-        .await
-        .expect("text");
+    let page = c.page(&format!("/units?q={}", urlencode("筛选测试"))).await;
     let at = page.find("id=\"export\" href=\"").expect("an export link") + "id=\"export\" href=\"".len();
     let href = page[at..].split('"').next().unwrap_or("").replace("&amp;", "&");
     assert!(href.contains("q="), "{href}");

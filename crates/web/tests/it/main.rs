@@ -71,6 +71,11 @@ pub async fn spawn() -> App {
 }
 
 /// An HTTP client with a cookie jar, logged in as one account.
+/// The HTML `http` gets at `url`.
+pub async fn page_at(http: &reqwest::Client, url: String) -> String {
+    http.get(url).send().await.expect("page").text().await.expect("text")
+}
+
 pub struct Client {
     pub http: reqwest::Client,
     pub base: String,
@@ -125,6 +130,12 @@ impl Client {
 
     pub async fn get(&self, path: &str) -> (StatusCode, Value) {
         self.call("get", path, None).await
+    }
+
+    /// The HTML of a console page at `path`, as this session sees it (its cookie, its
+    /// language).
+    pub async fn page(&self, path: &str) -> String {
+        page_at(&self.http, format!("{}{path}", self.base)).await
     }
 
     /// Uploads files as one import (`query` such as `?kind=units`); answers the status

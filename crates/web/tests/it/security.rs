@@ -122,15 +122,7 @@ async fn references_to_another_territory_are_refused_and_not_named() {
         .await
         .expect("attach");
     assert!(theirs_org.name.contains("乙科技"), "{}", theirs_org.name);
-    let page = c
-        .http
-        .get(format!("{}/units/{}", c.base, a.unit))
-        .send()
-        .await
-        .expect("page")
-        .text()
-        .await
-        .expect("text");
+    let page = c.page(&format!("/units/{}", a.unit)).await;
     assert!(
         !page.contains("乙科技"),
         "the unit page names a unit or organisation outside the territory"
@@ -151,25 +143,11 @@ async fn login_goes_back_only_to_this_site_and_needs_its_own_form() {
         "/\\evil.example",
         "https://evil.example",
     ] {
-        let page = http
-            .get(app.url(&format!("/login?next={next}")))
-            .send()
-            .await
-            .expect("page")
-            .text()
-            .await
-            .expect("text");
+        let page = page_at(&http, app.url(&format!("/login?next={next}"))).await;
         assert!(page.contains(r#"name="next" value="/""#), "{next} kept in the form");
     }
     // The login form's token and cookie (double submit).
-    let page = http
-        .get(app.url("/login"))
-        .send()
-        .await
-        .expect("page")
-        .text()
-        .await
-        .expect("text");
+    let page = page_at(&http, app.url("/login")).await;
     let token = page
         .split(r#"name="csrf" value=""#)
         .nth(1)
@@ -230,15 +208,7 @@ async fn opening_a_member_form_reveals_nothing() {
         .expect("reveal")
         .resident_id;
     let reveals = app.store.audit_count("reveal").await.expect("count");
-    let page = c
-        .http
-        .get(format!("{}/members/{}/edit", c.base, a.member))
-        .send()
-        .await
-        .expect("page")
-        .text()
-        .await
-        .expect("text");
+    let page = c.page(&format!("/members/{}/edit", a.member)).await;
     assert!(!page.contains(&full), "the edit form shows the full ID");
     assert_eq!(app.store.audit_count("reveal").await.expect("count"), reveals);
 
@@ -672,14 +642,7 @@ async fn a_street_cannot_list_its_sibling_streets() {
 #[tokio::test]
 async fn a_demo_stores_login_page_says_where_its_accounts_are() {
     let app = spawn().await;
-    let plain = browser_client()
-        .get(app.url("/login"))
-        .send()
-        .await
-        .expect("page")
-        .text()
-        .await
-        .expect("text");
+    let plain = page_at(&browser_client(), app.url("/login")).await;
     assert!(!plain.contains("demo-note"), "a store without demo data shows the note");
     app.store
         .note_demo_accounts(
@@ -688,14 +651,7 @@ async fn a_demo_stores_login_page_says_where_its_accounts_are() {
         )
         .await
         .expect("note");
-    let page = browser_client()
-        .get(app.url("/login"))
-        .send()
-        .await
-        .expect("page")
-        .text()
-        .await
-        .expect("text");
+    let page = page_at(&browser_client(), app.url("/login")).await;
     assert!(page.contains("id=\"demo-note\""), "{page}");
     assert!(page.contains("<code>street</code> 街道党工委"), "{page}");
     assert!(page.contains("tongxin serve --demo"), "{page}");
