@@ -112,6 +112,33 @@ async fn insert<C: ConnectionTrait>(
     Ok(out)
 }
 
+/// The runs of consecutive ids in `ids` (sorted here), as (first, last). On PostgreSQL
+/// another session's inserts can take ids between an import's: those split its runs.
+pub(crate) fn runs(mut ids: Vec<i64>) -> Vec<(i64, i64)> {
+    ids.sort_unstable();
+    ids.dedup();
+    let mut out: Vec<(i64, i64)> = Vec::new();
+    for id in ids {
+        match out.last_mut() {
+            Some((_, last)) if *last + 1 == id => *last = id,
+            _ => out.push((id, id)),
+        }
+    }
+    out
+}
+
+/// `column` within one of `runs` (each first..=last), as SQL. SQLite nests a chain of
+/// ORs one level per run and refuses more than 1,000 levels: callers keep runs few.
+pub(crate) fn within(column: &str, runs: &[(i64, i64)]) -> String {
+    if runs.is_empty() {
+        return "1 = 0".into();
+    }
+    runs.iter()
+        .map(|(a, b)| format!("{column} BETWEEN {a} AND {b}"))
+        .collect::<Vec<_>>()
+        .join(" OR ")
+}
+
 /// `column IN (…)` the texts of `values`, sent as one JSON array: thousands of keys in one
 /// statement and one bound value (bound lists cost a statement per few hundred keys,
 /// literal lists PostgreSQL's planning time).
@@ -325,6 +352,14 @@ impl serde::Serialize for Cell<'_> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn ids_split_into_runs_where_another_session_took_one() {
+        use super::runs;
+        assert_eq!(runs(vec![]), vec![]);
+        assert_eq!(runs(vec![7]), vec![(7, 7)]);
+        assert_eq!(runs(vec![3, 1, 2, 2, 5, 6, 9]), vec![(1, 3), (5, 6), (9, 9)]);
+    }
+
     use super::*;
     use chrono::{NaiveDate, TimeZone, Utc};
 

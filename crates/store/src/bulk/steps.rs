@@ -26,6 +26,7 @@ use super::Progress;
 use crate::coverage::Dirty;
 use crate::entity::{carrier, member, party_org, unit};
 use crate::registry::{CarrierPatch, MemberPatch, OrgPatch, UnitPatch};
+use crate::rows::within;
 use crate::{Actor, Result, Store, StoreError};
 use chrono::Utc;
 use sea_orm::sea_query::{Expr, ExprTrait, Order, Query};
@@ -108,7 +109,12 @@ impl<'a> Steps<'a> {
 
     /// Records of `entity` the open step created.
     pub fn created(&mut self, entity: &'static str, ids: Vec<i64>) {
-        for (first, last) in super::write::runs(ids) {
+        self.created_runs(entity, &crate::rows::runs(ids));
+    }
+
+    /// Records of `entity` the open step created, as runs of ids (first, last).
+    pub fn created_runs(&mut self, entity: &'static str, runs: &[(i64, i64)]) {
+        for &(first, last) in runs {
             self.journal.push(Undo::Created { entity, first, last });
         }
     }
@@ -327,17 +333,6 @@ async fn write_journal(txn: &DatabaseTransaction, run: i64, journal: Vec<Undo>) 
 /// Runs of ids per statement of an undo (SQLite nests a chain of ORs one level deeper per
 /// run, and refuses more than 1,000 levels).
 const RUNS_PER_STATEMENT: usize = 50;
-
-/// `column` within one of the runs `first..=last` (at most [`RUNS_PER_STATEMENT`]).
-fn within(column: &str, runs: &[(i64, i64)]) -> String {
-    if runs.is_empty() {
-        return "1 = 0".into();
-    }
-    runs.iter()
-        .map(|(a, b)| format!("{column} BETWEEN {a} AND {b}"))
-        .collect::<Vec<_>>()
-        .join(" OR ")
-}
 
 async fn ids<C: ConnectionTrait>(db: &C, sql: String) -> Result<Vec<i64>> {
     let rows: Vec<QueryResult> = db

@@ -79,21 +79,6 @@ struct History {
     rows: Vec<Vec<Value>>,
 }
 
-/// The runs of consecutive ids in `ids` (sorted here), as (first, last). On PostgreSQL
-/// another session's inserts can take ids between ours: those split the run.
-pub(super) fn runs(mut ids: Vec<i64>) -> Vec<(i64, i64)> {
-    ids.sort_unstable();
-    ids.dedup();
-    let mut out: Vec<(i64, i64)> = Vec::new();
-    for id in ids {
-        match out.last_mut() {
-            Some((_, last)) if *last + 1 == id => *last = id,
-            _ => out.push((id, id)),
-        }
-    }
-    out
-}
-
 impl History {
     fn new(actor: &Actor, source: &str) -> Self {
         History {
@@ -124,8 +109,8 @@ impl History {
     }
 
     /// The creation of many records of one kind by this import: one entry per run.
-    fn created_runs(&mut self, entity: &str, ids: Vec<i64>) {
-        for (first, last) in runs(ids) {
+    fn created_runs(&mut self, entity: &str, runs: &[(i64, i64)]) {
+        for &(first, last) in runs {
             self.push("create", entity, first, Some(last), Some(self.source.clone()));
         }
     }
@@ -309,8 +294,9 @@ impl Store {
             }
             // The record holds its values; its history says who created it, when, from
             // which file. A row per record (with its fields) cost a fifth of the import.
-            history.created_runs("unit", created.clone());
-            steps.created("unit", created);
+            let runs = crate::rows::runs(created);
+            history.created_runs("unit", &runs);
+            steps.created_runs("unit", &runs);
             progress.advance(todo.len() as u64);
             step(steps, &mut history).await?;
         }
@@ -535,8 +521,9 @@ impl Store {
                     created.push(*id);
                 }
             }
-            history.created_runs("member", created.clone());
-            steps.created("member", created);
+            let runs = crate::rows::runs(created);
+            history.created_runs("member", &runs);
+            steps.created_runs("member", &runs);
             progress.advance(todo.len() as u64);
             step(steps, &mut history).await?;
         }
@@ -596,16 +583,4 @@ fn generations(plan: &Plan) -> Vec<Option<usize>> {
         }
     }
     depth
-}
-
-#[cfg(test)]
-mod tests {
-    use super::runs;
-
-    #[test]
-    fn ids_split_into_runs_where_another_session_took_one() {
-        assert_eq!(runs(vec![]), vec![]);
-        assert_eq!(runs(vec![7]), vec![(7, 7)]);
-        assert_eq!(runs(vec![3, 1, 2, 2, 5, 6, 9]), vec![(1, 3), (5, 6), (9, 9)]);
-    }
 }

@@ -165,37 +165,31 @@ const MAX_RANGES: usize = 64;
 /// as a list. An import's new records are such runs, and PostgreSQL takes about 70 ms to
 /// plan a list of 10,000 literals where it plans a range at once.
 fn among(column: &str, ids: &[i64]) -> String {
-    let mut ids = ids.to_vec();
-    ids.sort_unstable();
-    ids.dedup();
-    let mut runs: Vec<&[i64]> = Vec::new();
-    let mut start = 0;
-    for i in 1..=ids.len() {
-        if i < ids.len() && ids[i] == ids[i - 1] + 1 {
-            continue;
-        }
-        runs.push(&ids[start..i]);
-        start = i;
-    }
     // The longest runs as ranges, the rest as a list.
-    runs.sort_by_key(|r| std::cmp::Reverse(r.len()));
+    let mut runs = crate::rows::runs(ids.to_vec());
+    runs.sort_by_key(|(a, b)| std::cmp::Reverse(b - a));
     let mut ranges = Vec::new();
     let mut single = Vec::new();
-    for (i, run) in runs.into_iter().enumerate() {
-        if run.len() >= MIN_RANGE && i < MAX_RANGES {
-            ranges.push(format!("{column} BETWEEN {} AND {}", run[0], run[run.len() - 1]));
+    for (i, (a, b)) in runs.into_iter().enumerate() {
+        if b - a + 1 >= MIN_RANGE as i64 && i < MAX_RANGES {
+            ranges.push((a, b));
         } else {
-            single.extend_from_slice(run);
+            single.extend(a..=b);
         }
+    }
+    let mut parts = Vec::new();
+    if !ranges.is_empty() {
+        ranges.sort_unstable();
+        parts.push(crate::rows::within(column, &ranges));
     }
     if !single.is_empty() {
         single.sort_unstable();
-        ranges.push(format!("{column} IN ({})", id_list(&single)));
+        parts.push(format!("{column} IN ({})", id_list(&single)));
     }
-    match ranges.len() {
+    match parts.len() {
         0 => "1 = 0".into(),
-        1 => ranges.remove(0),
-        _ => format!("({})", ranges.join(" OR ")),
+        1 if ranges.len() <= 1 => parts.remove(0),
+        _ => format!("({})", parts.join(" OR ")),
     }
 }
 
