@@ -4,6 +4,7 @@
 use crate::api::{CarrierBody, MemberBody, OrgBody, UnitBody};
 use crate::auth::{self, LANG_COOKIE, PageAuth, cookie};
 use crate::i18n::Lang;
+use crate::pickers::{self, PickSpec};
 use crate::query::Q;
 use crate::{ApiError, AppState};
 use askama::Template;
@@ -23,7 +24,7 @@ use tongxin_store::Actor;
 use tongxin_store::audit::AuditEntry;
 use tongxin_store::bulk::{ImportMode, ImportReport};
 use tongxin_store::divisions::Division;
-use tongxin_store::registry::ListQuery;
+use tongxin_store::registry::{ListQuery, PickTarget};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -38,6 +39,9 @@ pub fn routes() -> Router<AppState> {
         .route("/lang", get(switch_lang))
         .route("/static/app.css", get(css))
         .route("/static/screen.js", get(screen_js))
+        .route("/static/htmx.min.js", get(htmx_js))
+        .route("/static/picker.js", get(picker_js))
+        .route("/pick/{target}", get(crate::pickers::pick_page))
         .route("/divisions/{code}", get(division_page))
         .route("/import", get(import_page).post(import_submit))
         .route("/import/errors/{token}", get(import_errors))
@@ -135,15 +139,28 @@ async fn css() -> Response {
         .into_response()
 }
 
-async fn screen_js() -> Response {
+fn script(body: &'static str) -> Response {
     (
         [
             (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
             (header::CACHE_CONTROL, "max-age=3600"),
         ],
-        include_str!("../static/screen.js"),
+        body,
     )
         .into_response()
+}
+
+async fn screen_js() -> Response {
+    script(include_str!("../static/screen.js"))
+}
+
+/// htmx 2.0.11 (0BSD), from the npm registry's `htmx.org` package, `dist/htmx.min.js`.
+async fn htmx_js() -> Response {
+    script(include_str!("../static/htmx.min.js"))
+}
+
+async fn picker_js() -> Response {
+    script(include_str!("../static/picker.js"))
 }
 
 #[derive(Deserialize)]
@@ -1275,6 +1292,14 @@ pub struct FormField {
     inputmode: &'static str,
     options: Vec<(String, String)>,
     error: Option<String>,
+    /// The picker of a reference field (`units` for `/pick/units`), or empty.
+    pick: &'static str,
+    /// A picker of several records (kept as checkboxes).
+    many: bool,
+    /// The id a single-record picker holds.
+    chosen_id: String,
+    /// (id, label) of the records a many-record picker holds.
+    chosen: Vec<(String, String)>,
 }
 
 /// The input a field takes: a date picker for dates, a phone pad for phones, digits for
@@ -1321,6 +1346,7 @@ fn form_spec(rk: RecordKind) -> Vec<(&'static str, &'static str, bool)> {
             ("employees", "field.employees", false),
             ("division", "field.division", false),
             ("carrier_id", "field.carrier", false),
+            ("instructor_id", "field.instructor", false),
             ("address", "field.address", false),
         ],
         RecordKind::Orgs => vec![
@@ -1346,15 +1372,80 @@ fn form_spec(rk: RecordKind) -> Vec<(&'static str, &'static str, bool)> {
     }
 }
 
+/// The reference fields of each record kind and what their pickers offer.
+fn pickers_of(rk: RecordKind) -> Vec<PickSpec> {
+    let one = |field, target| PickSpec {
+        field,
+        target,
+        many: false,
+    };
+    let mut specs = vec![one("division", PickTarget::Division)];
+    specs.extend(match rk {
+        RecordKind::Carriers => vec![],
+        RecordKind::Units => vec![
+            one("carrier_id", PickTarget::Carrier),
+            one("instructor_id", PickTarget::Instructor),
+        ],
+        RecordKind::Orgs => vec![
+            one("parent_id", PickTarget::Org),
+            PickSpec {
+                field: "unit_ids",
+                target: PickTarget::Unit,
+                many: true,
+            },
+            one("carrier_id", PickTarget::Carrier),
+        ],
+        RecordKind::Members => vec![one("org_id", PickTarget::Org), one("work_unit_id", PickTarget::Unit)],
+    });
+    specs.retain(|p| form_spec(rk).iter().any(|(name, _, _)| *name == p.field));
+    specs
+}
+
+/// Gives each reference value (an id, a division's code) the label its picker shows:
+/// `field` becomes the label and `field__id` the id; a many-record field's ids move to
+/// `field__keep`.
+async fn labelled(
+    state: &AppState,
+    a: &auth::Auth,
+    rk: RecordKind,
+    values: &mut HashMap<String, String>,
+) -> Result<(), ApiError> {
+    for spec in pickers_of(rk) {
+        let raw = values.remove(spec.field).unwrap_or_default();
+        if spec.many {
+            values.insert(format!("{}{}", spec.field, pickers::KEEP), raw);
+            values.insert(spec.field.to_string(), String::new());
+        } else if !raw.is_empty() {
+            let label = pickers::label_of(state, a, spec.target, &raw).await?;
+            values.insert(format!("{}{}", spec.field, pickers::CHOSEN), raw);
+            values.insert(spec.field.to_string(), label);
+        }
+    }
+    Ok(())
+}
+
 fn build_form(
     lang: Lang,
     rk: RecordKind,
     values: &HashMap<String, String>,
     errors: &HashMap<String, String>,
+    chosen: &HashMap<&'static str, Vec<(String, String)>>,
 ) -> Vec<FormField> {
+    let specs = pickers_of(rk);
     form_spec(rk)
         .into_iter()
         .map(|(name, key, checkbox)| FormField {
+            pick: specs
+                .iter()
+                .find(|p| p.field == name)
+                .map(|p| p.target.path())
+                .unwrap_or(""),
+            many: specs.iter().any(|p| p.field == name && p.many),
+            chosen_id: values
+                .get(&format!("{name}{}", pickers::CHOSEN))
+                .cloned()
+                .unwrap_or_default(),
+            chosen: chosen.get(name).cloned().unwrap_or_default(),
             name,
             label: lang.t(key),
             value: values.get(name).cloned().unwrap_or_default(),
@@ -1370,7 +1461,12 @@ fn build_form(
         .collect()
 }
 
-async fn new_page(headers: HeaderMap, PageAuth(a): PageAuth, Path(kind): Path<String>) -> Response {
+async fn new_page(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    PageAuth(a): PageAuth,
+    Path(kind): Path<String>,
+) -> Response {
     let Some(rk) = RecordKind::parse(&kind) else {
         return error_page(&headers, Some(&a), ApiError::new(StatusCode::NOT_FOUND, "not_found"));
     };
@@ -1382,10 +1478,15 @@ async fn new_page(headers: HeaderMap, PageAuth(a): PageAuth, Path(kind): Path<St
     if let Some(d) = a.actor.scope.home_division() {
         values.insert("division".to_string(), d.to_string());
     }
-    form_view(&headers, &a, rk, None, values, HashMap::new(), None)
+    if let Err(e) = labelled(&state, &a, rk, &mut values).await {
+        return error_page(&headers, Some(&a), e);
+    }
+    form_view(&state, &headers, &a, rk, None, values, HashMap::new(), None).await
 }
 
-fn form_view(
+#[allow(clippy::too_many_arguments)]
+async fn form_view(
+    state: &AppState,
     headers: &HeaderMap,
     a: &auth::Auth,
     rk: RecordKind,
@@ -1403,6 +1504,17 @@ fn form_view(
     p.flash_error = flash;
     let lang = p.lang;
     let base = format!("/{}", rk.path());
+    let mut chosen = HashMap::new();
+    for spec in pickers_of(rk).into_iter().filter(|s| s.many) {
+        let ids = values
+            .get(&format!("{}{}", spec.field, pickers::KEEP))
+            .cloned()
+            .unwrap_or_default();
+        match pickers::chosen_of(state, a, spec.target, &ids).await {
+            Ok(c) => chosen.insert(spec.field, c),
+            Err(e) => return error_page(headers, Some(a), e),
+        };
+    }
     let status = if errors.is_empty() && p.flash_error.is_none() {
         StatusCode::OK
     } else {
@@ -1420,7 +1532,7 @@ fn form_view(
         back: base,
         list_title: lang.t(&rk.title_key()),
         version: values.get("version").cloned().unwrap_or_default(),
-        fields: build_form(lang, rk, &values, &errors),
+        fields: build_form(lang, rk, &values, &errors, &chosen),
         p,
     });
     *r.status_mut() = status;
@@ -1449,7 +1561,11 @@ fn form_errors(lang: Lang, e: &ApiError) -> (HashMap<String, String>, Option<Str
 fn body_of(rk: RecordKind, f: &HashMap<String, String>) -> serde_json::Value {
     let mut v = serde_json::Map::new();
     for (name, _, checkbox) in form_spec(rk) {
-        let raw = f.get(name).cloned().unwrap_or_default();
+        // A field the form does not carry is not written (a checkbox's form carries a
+        // hidden `false` before it, so an unticked box is still sent).
+        let Some(raw) = f.get(name).cloned() else {
+            continue;
+        };
         if checkbox {
             v.insert(
                 name.into(),
@@ -1502,9 +1618,9 @@ async fn save(
     rk: RecordKind,
     id: Option<i64>,
     f: &HashMap<String, String>,
+    mut malformed: Vec<crate::error::FieldError>,
 ) -> Result<i64, ApiError> {
     let mut body = body_of(rk, f);
-    let mut malformed = Vec::new();
     if body.get("unit_ids").is_some_and(serde_json::Value::is_string) {
         malformed.push(crate::error::FieldError::new("unit_ids", "registry.reference_invalid"));
         if let Some(o) = body.as_object_mut() {
@@ -1591,7 +1707,7 @@ async fn new_submit(
     headers: HeaderMap,
     PageAuth(a): PageAuth,
     Path(kind): Path<String>,
-    Form(f): Form<HashMap<String, String>>,
+    Form(f): Form<Vec<(String, String)>>,
 ) -> Response {
     submit(&state, &headers, &a, &kind, None, f).await
 }
@@ -1601,7 +1717,7 @@ async fn edit_submit(
     headers: HeaderMap,
     PageAuth(a): PageAuth,
     Path((kind, id)): Path<(String, i64)>,
-    Form(f): Form<HashMap<String, String>>,
+    Form(f): Form<Vec<(String, String)>>,
 ) -> Response {
     submit(&state, &headers, &a, &kind, Some(id), f).await
 }
@@ -1612,22 +1728,43 @@ async fn submit(
     a: &auth::Auth,
     kind: &str,
     id: Option<i64>,
-    f: HashMap<String, String>,
+    pairs: Vec<(String, String)>,
 ) -> Response {
     let Some(rk) = RecordKind::parse(kind) else {
         return error_page(headers, Some(a), ApiError::new(StatusCode::NOT_FOUND, "not_found"));
     };
+    // One value per field, except the checkboxes a many-record picker keeps.
+    let mut f = HashMap::new();
+    let mut kept: HashMap<String, Vec<String>> = HashMap::new();
+    for (k, v) in pairs {
+        match k.strip_suffix(pickers::KEEP) {
+            Some(field) => kept.entry(field.to_string()).or_default().push(v),
+            None => {
+                f.insert(k, v);
+            }
+        }
+    }
     if let Err(e) = check_csrf(a, f.get("csrf")) {
         return error_page(headers, Some(a), e);
     }
-    match save(state, &a.actor, rk, id, &f).await {
+    if let Err(e) = a.actor.require(rk.write_action()) {
+        return error_page(headers, Some(a), e.into());
+    }
+    // Typed names become ids; the form keeps the labels to show again.
+    let (pick_errors, ids) = match pickers::resolve(state, a, &pickers_of(rk), &mut f, &kept).await {
+        Ok(r) => r,
+        Err(e) => return error_page(headers, Some(a), e),
+    };
+    let mut body = f.clone();
+    body.extend(ids);
+    match save(state, &a.actor, rk, id, &body, pick_errors).await {
         Ok(id) => Redirect::to(&format!("/{}/{id}", rk.path())).into_response(),
         Err(e) if e.status == StatusCode::NOT_FOUND => error_page(headers, Some(a), e),
         Err(e) => {
             let (errors, flash) = form_errors(lang_of(headers), &e);
             let mut values = f;
             values.remove("csrf");
-            form_view(headers, a, rk, id, values, errors, flash)
+            form_view(state, headers, a, rk, id, values, errors, flash).await
         }
     }
 }
@@ -1669,6 +1806,10 @@ async fn edit_page(
                 put("employees", u.employees.map(|e| e.to_string()).unwrap_or_default());
                 put("division", u.division_code);
                 put("carrier_id", u.carrier_id.map(|c| c.to_string()).unwrap_or_default());
+                put(
+                    "instructor_id",
+                    u.instructor_id.map(|c| c.to_string()).unwrap_or_default(),
+                );
                 put("address", opt(&u.address));
                 put("version", u.version.to_string());
             }
@@ -1712,8 +1853,12 @@ async fn edit_page(
         Ok(v)
     }
     .await;
+    let values = match values {
+        Ok(mut v) => labelled(&state, &a, rk, &mut v).await.map(|()| v),
+        Err(e) => Err(e),
+    };
     match values {
-        Ok(v) => form_view(&headers, &a, rk, Some(id), v, HashMap::new(), None),
+        Ok(v) => form_view(&state, &headers, &a, rk, Some(id), v, HashMap::new(), None).await,
         Err(e) => error_page(&headers, Some(&a), e),
     }
 }

@@ -23,6 +23,7 @@ pub const ALL_CODES: &[&str] = &[
     "registry.duplicate",
     "registry.reference_invalid",
     "registry.reference_ambiguous",
+    "registry.pick_none",
     "registry.outside_territory",
     "registry.in_use",
     "registry.phone_invalid",

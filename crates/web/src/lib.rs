@@ -13,6 +13,7 @@ mod error;
 pub mod i18n;
 pub mod import_service;
 pub mod openapi;
+mod pickers;
 mod query;
 mod request_log;
 

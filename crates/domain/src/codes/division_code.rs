@@ -100,6 +100,16 @@ impl DivisionCode {
         Some(DivisionCode(self.0[..len].to_string()))
     }
 
+    /// The street or town (街道/镇) this division lies in: itself at street level, its
+    /// parent for a community; `None` above street level.
+    pub fn street(&self) -> Option<DivisionCode> {
+        match self.level() {
+            DivisionLevel::Street => Some(self.clone()),
+            DivisionLevel::Community => self.parent(),
+            _ => None,
+        }
+    }
+
     /// Half-open range `[low, high)` of codes in this subtree, for index-friendly SQL.
     pub fn subtree_range(&self) -> (String, String) {
         (self.0.clone(), format!("{}:", self.0))
@@ -132,6 +142,14 @@ mod tests {
         assert!(!DivisionCode::parse("310107").expect("district").contains(&street));
         assert!(DivisionCode::parse("3101061").is_err());
         assert!(DivisionCode::parse("31010a").is_err());
+    }
+
+    #[test]
+    fn the_street_of_a_division() {
+        let code = |s: &str| DivisionCode::parse(s).expect("code");
+        assert_eq!(code("310106012003").street(), Some(code("310106012")));
+        assert_eq!(code("310106012").street(), Some(code("310106012")));
+        assert_eq!(code("310106").street(), None);
     }
 
     proptest! {

@@ -7,6 +7,7 @@ mod instructors;
 mod members;
 mod orgs;
 mod patch;
+mod pick;
 pub(crate) mod refs;
 mod units;
 
@@ -21,5 +22,6 @@ pub use members::{ELSEWHERE_CHECKS_PER_HOUR, MemberInput, MemberView, RevealedMe
 pub use orgs::{OrgInput, OrgView};
 pub(crate) use orgs::{new_org, org_unit_ids, scope as orgs_scope};
 pub use patch::{CarrierPatch, MemberPatch, OrgPatch, UnitPatch};
+pub use pick::{Choice, PICK_LIMIT, PLACE_SEPARATOR, PickTarget, Resolved};
 pub(crate) use units::scope as units_scope;
 pub use units::{UnitInput, UnitLinkView, UnitView};

@@ -8,6 +8,7 @@ mod coverage;
 mod edits;
 mod import;
 mod office;
+mod pickers;
 mod security;
 
 use reqwest::StatusCode;
@@ -272,3 +273,51 @@ pub async fn snapshot(app: &App) -> Value {
 }
 
 pub use tongxin_web::urlencode;
+
+/// The fields of the console's record form as a browser would send them unchanged.
+pub fn form_fields(html: &str) -> Vec<(String, String)> {
+    let unescape = |s: &str| {
+        s.replace("&quot;", "\"")
+            .replace("&#x27;", "'")
+            .replace("&#39;", "'")
+            .replace("&lt;", "<")
+            .replace("&gt;", ">")
+            .replace("&amp;", "&")
+    };
+    let attr = |tag: &str, name: &str| -> Option<String> {
+        let at = tag.find(&format!(" {name}=\""))? + name.len() + 3;
+        let end = tag[at..].find('"')?;
+        Some(unescape(&tag[at..at + end]))
+    };
+    let form = &html[html.find("id=\"record-form\"").expect("a record form")..];
+    let form = &form[..form.find("</form>").expect("form end")];
+    let mut out = Vec::new();
+    let mut rest = form;
+    while let Some(i) = rest.find('<') {
+        rest = &rest[i..];
+        let end = rest.find('>').unwrap_or(rest.len());
+        let tag = &rest[..end];
+        if tag.starts_with("<input") {
+            let name = attr(tag, "name").unwrap_or_default();
+            let checkbox = tag.contains("type=\"checkbox\"");
+            if !name.is_empty() && (!checkbox || tag.contains(" checked")) {
+                out.push((name, attr(tag, "value").unwrap_or_default()));
+            }
+        } else if tag.starts_with("<select") {
+            let name = attr(tag, "name").unwrap_or_default();
+            let body = &rest[..rest.find("</select>").unwrap_or(rest.len())];
+            let chosen = body
+                .split("<option")
+                .find(|o| o.contains(" selected"))
+                .and_then(|o| attr(&format!(" {}", o.trim_start()), "value"))
+                .unwrap_or_default();
+            out.push((name, chosen));
+        }
+        rest = &rest[end.min(rest.len())..];
+        if rest.len() <= 1 {
+            break;
+        }
+        rest = &rest[1..];
+    }
+    out
+}

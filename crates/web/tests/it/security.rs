@@ -224,8 +224,8 @@ async fn opening_a_member_form_reveals_nothing() {
             ("status", "full"),
             ("resident_id", before["resident_id_masked"].as_str().unwrap_or("")),
             ("phone", before["phone_masked"].as_str().unwrap_or("")),
-            ("org_id", &a.org.to_string()),
-            ("work_unit_id", &a.unit.to_string()),
+            ("org_id", "甲科技有限公司党支部"),
+            ("work_unit_id", "甲科技有限公司"),
             ("joined_on", ""),
         ])
         .send()
