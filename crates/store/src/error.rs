@@ -44,6 +44,10 @@ pub enum StoreError {
     /// before it finished: nothing of it remains.
     #[error("the import was stopped and undone before it finished; nothing of it was kept")]
     Interrupted,
+    /// A joint branch already covers as many units as the rule allows (Branch Work
+    /// Regulations Art. 4: generally five).
+    #[error("the joint branch already covers {max} units")]
+    JointBranchFull { max: u32 },
     /// Too many such answers for one account in an hour.
     #[error("too many registration checks of resident IDs; try again later")]
     TooManyChecks,
@@ -67,6 +71,7 @@ impl ErrorCode for StoreError {
             StoreError::RegisteredElsewhere => "registry.member.registered_elsewhere",
             StoreError::TooManyChecks => "registry.member.checks_limited",
             StoreError::Interrupted => "import.interrupted",
+            StoreError::JointBranchFull { .. } => "coverage.joint_branch_full",
         }
     }
 }

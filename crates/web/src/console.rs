@@ -803,6 +803,8 @@ struct DetailPage {
     /// Units: the coverage of the network it leads.
     chain: bool,
     props: Vec<(String, String, Option<String>)>,
+    /// The ways to close this record's coverage gap (empty when it has none).
+    closing: Vec<crate::coverage::closing::CloseAction>,
     sections: Vec<Section>,
     history: Vec<(String, String, String, String)>,
 }
@@ -1205,7 +1207,34 @@ async fn detail_view(
         Err(e) => return error_page(headers, Some(a), e),
     };
     p.title = name;
+    // Where the record stands, with the ways to close its gap.
+    let closing = if actor.role.may(Action::WriteRegistry) && !archived {
+        let here = format!("/{}/{id}", rk.path());
+        match rk {
+            RecordKind::Units => match s.unit_standing(actor, UnitId(id)).await {
+                Ok(st) => crate::coverage::closing::unit_actions(lang, id, st, &here),
+                Err(e) => return error_page(headers, Some(a), e.into()),
+            },
+            RecordKind::Orgs => {
+                let due = async {
+                    let o = s.get_org(actor, OrgId(id)).await?;
+                    let rules = s.coverage_rules().await?;
+                    let today = chrono::Local::now().date_naive();
+                    Ok::<_, tongxin_store::StoreError>(rules.renewal(o.term_ends_on, today).is_some())
+                }
+                .await;
+                match due {
+                    Ok(due) => crate::coverage::closing::org_actions(lang, id, due, &here),
+                    Err(e) => return error_page(headers, Some(a), e.into()),
+                }
+            }
+            _ => vec![],
+        }
+    } else {
+        vec![]
+    };
     render(&DetailPage {
+        closing,
         base: format!("/{}", rk.path()),
         list_title: t(&rk.title_key()),
         can_edit: actor.role.may(rk.write_action()),
@@ -1282,24 +1311,49 @@ async fn archive_submit(
 
 /// One input of a record form.
 pub struct FormField {
-    name: &'static str,
-    label: String,
-    value: String,
+    pub(crate) name: &'static str,
+    pub(crate) label: String,
+    pub(crate) value: String,
     /// `checkbox`, `date`, `tel` or `text`.
-    kind: &'static str,
+    pub(crate) kind: &'static str,
     /// The keyboard a phone shows (`numeric` for counts, `text` in capitals for codes),
     /// or empty.
-    inputmode: &'static str,
-    options: Vec<(String, String)>,
-    error: Option<String>,
+    pub(crate) inputmode: &'static str,
+    pub(crate) options: Vec<(String, String)>,
+    pub(crate) error: Option<String>,
     /// The picker of a reference field (`units` for `/pick/units`), or empty.
-    pick: &'static str,
+    pub(crate) pick: &'static str,
     /// A picker of several records (kept as checkboxes).
-    many: bool,
+    pub(crate) many: bool,
     /// The id a single-record picker holds.
-    chosen_id: String,
+    pub(crate) chosen_id: String,
     /// (id, label) of the records a many-record picker holds.
-    chosen: Vec<(String, String)>,
+    pub(crate) chosen: Vec<(String, String)>,
+}
+
+impl FormField {
+    /// A single-record picker outside a record form (the pages that close gaps).
+    pub(crate) fn picker(
+        name: &'static str,
+        label: String,
+        target: PickTarget,
+        value: String,
+        chosen_id: String,
+    ) -> Self {
+        FormField {
+            name,
+            label,
+            value,
+            kind: "text",
+            inputmode: "",
+            options: vec![],
+            error: None,
+            pick: target.path(),
+            many: false,
+            chosen_id,
+            chosen: vec![],
+        }
+    }
 }
 
 /// The input a field takes: a date picker for dates, a phone pad for phones, digits for
@@ -1326,6 +1380,8 @@ struct FormPage {
     list_title: String,
     action: String,
     version: String,
+    /// Where saving goes back to (a gap list), or empty for the record.
+    next: String,
     fields: Vec<FormField>,
 }
 
@@ -1461,11 +1517,20 @@ fn build_form(
         .collect()
 }
 
+#[derive(Deserialize, Default)]
+struct NewQuery {
+    /// Organisations: found one for this unit (its own organisation, prefilled).
+    unit: Option<i64>,
+    /// Where to go after saving (a local path).
+    next: Option<String>,
+}
+
 async fn new_page(
     State(state): State<AppState>,
     headers: HeaderMap,
     PageAuth(a): PageAuth,
     Path(kind): Path<String>,
+    Q(q): Q<NewQuery>,
 ) -> Response {
     let Some(rk) = RecordKind::parse(&kind) else {
         return error_page(&headers, Some(&a), ApiError::new(StatusCode::NOT_FOUND, "not_found"));
@@ -1477,6 +1542,25 @@ async fn new_page(
     let mut values = HashMap::new();
     if let Some(d) = a.actor.scope.home_division() {
         values.insert("division".to_string(), d.to_string());
+    }
+    // The founding form of a unit's own organisation (closing its gap): named after the
+    // unit, a branch, in its place, covering it, in its carrier.
+    if let (RecordKind::Orgs, Some(unit)) = (rk, q.unit) {
+        match state.store.get_unit(&a.actor, UnitId(unit)).await {
+            Ok(u) => {
+                values.insert("name".into(), format!("{}党支部", u.name));
+                values.insert("kind".into(), "branch".into());
+                values.insert("division".into(), u.division_code.clone());
+                values.insert("unit_ids".into(), u.id.to_string());
+                if let Some(c) = u.carrier_id {
+                    values.insert("carrier_id".into(), c.to_string());
+                }
+            }
+            Err(e) => return error_page(&headers, Some(&a), e.into()),
+        }
+    }
+    if let Some(n) = q.next.filter(|n| !n.is_empty()) {
+        values.insert("next".into(), local_path(Some(&n)));
     }
     if let Err(e) = labelled(&state, &a, rk, &mut values).await {
         return error_page(&headers, Some(&a), e);
@@ -1525,13 +1609,15 @@ async fn form_view(
             Some(id) => format!("{base}/{id}/edit"),
             None => format!("{base}/new"),
         },
-        cancel: match id {
-            Some(id) => format!("{base}/{id}"),
-            None => base.clone(),
+        cancel: match (values.get("next").filter(|n| !n.is_empty()), id) {
+            (Some(next), _) => next.clone(),
+            (None, Some(id)) => format!("{base}/{id}"),
+            (None, None) => base.clone(),
         },
         back: base,
         list_title: lang.t(&rk.title_key()),
         version: values.get("version").cloned().unwrap_or_default(),
+        next: values.get("next").cloned().unwrap_or_default(),
         fields: build_form(lang, rk, &values, &errors, &chosen),
         p,
     });
@@ -1758,7 +1844,10 @@ async fn submit(
     let mut body = f.clone();
     body.extend(ids);
     match save(state, &a.actor, rk, id, &body, pick_errors).await {
-        Ok(id) => Redirect::to(&format!("/{}/{id}", rk.path())).into_response(),
+        Ok(id) => match f.get("next").filter(|n| !n.is_empty()) {
+            Some(next) => Redirect::to(&local_path(Some(next))).into_response(),
+            None => Redirect::to(&format!("/{}/{id}", rk.path())).into_response(),
+        },
         Err(e) if e.status == StatusCode::NOT_FOUND => error_page(headers, Some(a), e),
         Err(e) => {
             let (errors, flash) = form_errors(lang_of(headers), &e);

@@ -24,6 +24,7 @@ pub const ALL_CODES: &[&str] = &[
     "registry.reference_invalid",
     "registry.reference_ambiguous",
     "registry.pick_none",
+    "coverage.joint_branch_full",
     "registry.outside_territory",
     "registry.in_use",
     "registry.phone_invalid",
@@ -149,7 +150,8 @@ impl From<StoreError> for ApiError {
             | StoreError::Duplicate { .. }
             | StoreError::InUse
             | StoreError::RegisteredElsewhere
-            | StoreError::Interrupted => StatusCode::CONFLICT,
+            | StoreError::Interrupted
+            | StoreError::JointBranchFull { .. } => StatusCode::CONFLICT,
             StoreError::TooManyChecks => StatusCode::TOO_MANY_REQUESTS,
             StoreError::Invalid(_)
             | StoreError::Reference { .. }

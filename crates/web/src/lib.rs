@@ -69,6 +69,7 @@ pub fn router(state: AppState) -> Router {
     let mut app = Router::new()
         .merge(openapi::router())
         .merge(coverage::routes())
+        .merge(coverage::closing::routes())
         .merge(console::routes())
         .route("/healthz", axum::routing::get(healthz))
         .route("/api/openapi.json", axum::routing::get(openapi::serve))

@@ -98,6 +98,12 @@ pub struct CoverageRules {
     /// A carrier-level organisation gives its carrier's units work coverage ("支部建在
     /// 楼上": building and park organisations take in the carrier's units).
     pub carrier_org_gives_work_coverage: bool,
+    /// Years of a committee's term (届): 3 for most organisations (brief §2; Party
+    /// Constitution Art. 30 allows three to five).
+    pub term_years: u32,
+    /// Years of the term of a village or community (村/社区) organisation: 5 (brief §2,
+    /// in step with the villagers' and residents' committees).
+    pub community_term_years: u32,
 }
 
 impl Default for CoverageRules {
@@ -109,6 +115,8 @@ impl Default for CoverageRules {
             renewal_notice_days: 90,
             instructor_gives_work_coverage: true,
             carrier_org_gives_work_coverage: true,
+            term_years: 3,
+            community_term_years: 5,
         }
     }
 }
@@ -167,6 +175,25 @@ impl CoverageRules {
         }
     }
 
+    /// When a term begun on `elected_on` ends: the same day `term_years` later (the last
+    /// day of February for a term begun on the 29th). An organisation placed in a
+    /// community or village (居委会/村委会) serves the longer community term.
+    pub fn term_end(&self, elected_on: NaiveDate, in_community: bool) -> NaiveDate {
+        let years = if in_community {
+            self.community_term_years
+        } else {
+            self.term_years
+        };
+        elected_on
+            .checked_add_months(chrono::Months::new(years.saturating_mul(12)))
+            .unwrap_or(NaiveDate::MAX)
+    }
+
+    /// A joint branch has room for one more unit under the unit limit.
+    pub fn joint_branch_has_room(&self, units: u64) -> bool {
+        units < u64::from(self.joint_branch_max_units)
+    }
+
     /// The last term end that is flagged as of `today`.
     pub fn renewal_horizon(&self, today: NaiveDate) -> NaiveDate {
         today
@@ -181,6 +208,16 @@ mod tests {
 
     fn rules() -> CoverageRules {
         CoverageRules::default()
+    }
+
+    #[test]
+    fn a_term_ends_three_years_on_or_five_in_a_community() {
+        let d = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("date");
+        assert_eq!(rules().term_end(d("2026-11-30"), false), d("2029-11-30"));
+        assert_eq!(rules().term_end(d("2026-11-30"), true), d("2031-11-30"));
+        assert_eq!(rules().term_end(d("2024-02-29"), false), d("2027-02-28"));
+        assert!(rules().joint_branch_has_room(4));
+        assert!(!rules().joint_branch_has_room(5));
     }
 
     #[test]

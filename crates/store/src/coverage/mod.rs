@@ -10,12 +10,14 @@
 //! recomputes from what the other committed.
 
 mod chain;
+mod closing;
 mod gaps;
 mod maintain;
 mod snapshots;
 mod summary;
 
 pub use chain::{ChainCoverage, ChainDistrict, ChainUnit, UnitStanding};
+pub use closing::{JointBranchOffer, Nearness};
 pub use gaps::{GapKind, GapRow, UnitRef};
 pub use snapshots::{Snapshot, TrendPoint, period_of};
 pub use summary::{Territory, Viewable};

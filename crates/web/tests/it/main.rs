@@ -4,6 +4,7 @@
 
 mod api;
 mod browser;
+mod closing;
 mod coverage;
 mod edits;
 mod import;

@@ -2,6 +2,8 @@
 //! through the division tree, gap lists with xlsx export, and the big screen (大屏).
 //! Charts are inline SVG rendered on the server: no script, no Node build.
 
+pub mod closing;
+
 use crate::auth::{ApiAuth, PageAuth};
 use crate::console::{Ctx, ctx, error_page, render};
 use crate::i18n::Lang;
@@ -908,6 +910,10 @@ struct GapsPage {
     prev: Option<String>,
     next: Option<String>,
     export: String,
+    /// Per row, the ways to close its gap where it is shown (none for a role that only
+    /// reads).
+    actions: Vec<Vec<closing::CloseAction>>,
+    has_actions: bool,
 }
 
 async fn gaps_page(
@@ -937,7 +943,29 @@ async fn gaps_page(
         );
         let base = format!("/coverage/gaps/{}", kind.code());
         let (n, pages) = (page.page, page.pages());
+        let here = format!("{base}?{filters}&page={n}");
+        let writes = a.actor.role.may(tongxin_domain::access::Action::WriteRegistry);
+        let actions = page
+            .items
+            .iter()
+            .map(|r| match (writes, kind) {
+                (true, GapKind::UncoveredUnits | GapKind::ShouldSetUp) => closing::unit_actions(
+                    lang,
+                    r.id,
+                    Some(tongxin_store::coverage::UnitStanding {
+                        status: r.status.unwrap_or(tongxin_domain::coverage::CoverageStatus::Uncovered),
+                        qualifying: kind == GapKind::ShouldSetUp,
+                        own_org: false,
+                    }),
+                    &here,
+                ),
+                (true, GapKind::Renewals) => closing::org_actions(lang, r.id, true, &here),
+                _ => vec![],
+            })
+            .collect::<Vec<Vec<closing::CloseAction>>>();
         Ok(render(&GapsPage {
+            has_actions: actions.iter().any(|a| !a.is_empty()),
+            actions,
             kind: kind.code().to_string(),
             table: gap_table(kind, &page.items, lang),
             total: page.total,
