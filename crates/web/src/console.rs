@@ -809,7 +809,7 @@ struct DetailPage {
     history: Vec<(String, String, String, String)>,
 }
 
-fn history_rows(lang: Lang, h: Vec<AuditEntry>) -> Vec<(String, String, String, String)> {
+pub(crate) fn history_rows(lang: Lang, h: Vec<AuditEntry>) -> Vec<(String, String, String, String)> {
     h.into_iter()
         .map(|e| {
             let detail = match (&e.before, &e.after) {

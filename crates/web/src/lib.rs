@@ -15,6 +15,7 @@ pub mod import_service;
 pub mod openapi;
 mod pickers;
 mod query;
+mod registry;
 mod request_log;
 
 use axum::Router;
@@ -70,6 +71,7 @@ pub fn router(state: AppState) -> Router {
         .merge(openapi::router())
         .merge(coverage::routes())
         .merge(coverage::closing::routes())
+        .merge(registry::instructors::routes())
         .merge(console::routes())
         .route("/healthz", axum::routing::get(healthz))
         .route("/api/openapi.json", axum::routing::get(openapi::serve))

@@ -10,6 +10,8 @@ pub struct Model {
     pub phone: Option<String>,
     pub division_code: String,
     pub created_at: DateTimeUtc,
+    pub version: i64,
+    pub updated_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -11,6 +11,7 @@ mod m2026_11_23_coverage;
 mod m2026_11_23_registry;
 mod m2026_11_29_bulk_history;
 mod m2026_11_30_import_runs;
+mod m2026_11_30_instructor_edits;
 
 pub struct Migrator;
 
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m2026_11_23_coverage::M0002Coverage),
             Box::new(m2026_11_29_bulk_history::M0003BulkHistory),
             Box::new(m2026_11_30_import_runs::M0004ImportRuns),
+            Box::new(m2026_11_30_instructor_edits::M0005InstructorEdits),
         ]
     }
 }

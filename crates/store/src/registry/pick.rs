@@ -119,32 +119,30 @@ impl Store {
         if text.is_empty() {
             return Ok(Resolved::Empty);
         }
-        if let Some(id) = chosen.map(str::trim).filter(|i| !i.is_empty()) {
-            if let Some(c) = self.choice(actor, target, id).await? {
-                if tongxin_domain::text::clean(&c.label()) == text || c.name == text {
-                    return Ok(Resolved::One(c));
-                }
-            }
+        if let Some(id) = chosen.map(str::trim).filter(|i| !i.is_empty())
+            && let Some(c) = self.choice(actor, target, id).await?
+            && (tongxin_domain::text::clean(&c.label()) == text || c.name == text)
+        {
+            return Ok(Resolved::One(c));
         }
-        if target == PickTarget::Division {
-            if let Ok(code) = DivisionCode::parse(&text) {
-                if let Some(c) = self.choice(actor, target, code.as_str()).await? {
-                    return Ok(Resolved::One(c));
-                }
-            }
+        if target == PickTarget::Division
+            && let Ok(code) = DivisionCode::parse(&text)
+            && let Some(c) = self.choice(actor, target, code.as_str()).await?
+        {
+            return Ok(Resolved::One(c));
         }
         // The whole text as a name first (a name may hold the separator), then as
         // `name · street`.
         let rows = self.pick_rows(actor, target, Match::Exact(&text), 50).await?;
         let mut found = self.choices(target, rows).await?;
         let mut name = text.clone();
-        if found.is_empty() {
-            if let Some((n, place)) = text.rsplit_once(PLACE_SEPARATOR.trim()) {
-                name = n.trim().to_string();
-                let rows = self.pick_rows(actor, target, Match::Exact(&name), 50).await?;
-                found = self.choices(target, rows).await?;
-                found.retain(|c| c.place == place.trim());
-            }
+        if found.is_empty()
+            && let Some((n, place)) = text.rsplit_once(PLACE_SEPARATOR.trim())
+        {
+            name = n.trim().to_string();
+            let rows = self.pick_rows(actor, target, Match::Exact(&name), 50).await?;
+            found = self.choices(target, rows).await?;
+            found.retain(|c| c.place == place.trim());
         }
         Ok(match found.len() {
             1 => Resolved::One(found.remove(0)),

@@ -8,6 +8,7 @@ mod closing;
 mod coverage;
 mod edits;
 mod import;
+mod instructors;
 mod office;
 mod pickers;
 mod security;
