@@ -421,9 +421,28 @@ async fn accounts(store: &Store, system: &Actor) -> Result<()> {
             .map(DivisionCode::parse)
             .transpose()
             .map_err(|e| anyhow::anyhow!("{e}"))?;
-        store
+        let account = store
             .create_account(system, name, &password, role, d.as_ref(), org)
             .await?;
+        // The member's account is one of its branch's members, for the member's page.
+        if let (Role::Member, Some(org)) = (role, org) {
+            let first = store
+                .members_of_org(
+                    system,
+                    tongxin_domain::registry::OrgId(org),
+                    &tongxin_store::registry::ListQuery {
+                        per_page: Some(1),
+                        ..Default::default()
+                    },
+                )
+                .await?
+                .items
+                .into_iter()
+                .next();
+            if let Some(m) = first {
+                store.link_member(system, account.id, m.id).await?;
+            }
+        }
         println!("demo account {name:<10} role {:<22} password {password}", role.code());
         made.push((name.to_string(), role));
     }

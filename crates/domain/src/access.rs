@@ -35,6 +35,9 @@ pub enum Action {
     ImportExport,
     /// Manage accounts and load divisions.
     Administer,
+    /// Create accounts below one's own in one's territory, reset their passwords and
+    /// disable them.
+    ManageAccounts,
     /// Take a coverage snapshot of every territory at once (it stands for the month in
     /// everyone's trend, so it is the district's call).
     TakeSnapshots,
@@ -67,6 +70,18 @@ impl Role {
         Role::ALL.into_iter().find(|r| r.code() == s.trim())
     }
 
+    /// The roles this role may give a new account: an administrator any; a district
+    /// office the roles that work below it (streets, centres, secretaries, liaisons,
+    /// members), never its own or an administrator's (brief §2: districts run their
+    /// streets; accounts are made from above).
+    pub fn may_grant(&self, other: Role) -> bool {
+        match self {
+            Role::SystemAdmin => true,
+            Role::DistrictOffice => !matches!(other, Role::SystemAdmin | Role::DistrictOffice),
+            _ => false,
+        }
+    }
+
     /// The permission matrix. Brief §2 (users) and §4a.8: an ordinary member sees only
     /// themselves and their own branch; personal data is revealed only to offices that
     /// keep the registry and to the member's branch secretary.
@@ -75,7 +90,7 @@ impl Role {
         match self {
             Role::SystemAdmin => true,
             Role::DistrictOffice => !matches!(action, Administer),
-            Role::StreetOffice => !matches!(action, Administer | TakeSnapshots),
+            Role::StreetOffice => !matches!(action, Administer | TakeSnapshots | ManageAccounts),
             Role::BranchSecretary => {
                 matches!(action, ReadRegistry | WriteMembers | RevealPersonalData)
             }
@@ -100,6 +115,11 @@ mod tests {
         assert!(Role::DistrictOffice.may(Action::TakeSnapshots));
         assert!(!Role::StreetOffice.may(Action::TakeSnapshots));
         assert!(Role::Member.may(Action::ReadRegistry));
+        assert!(Role::DistrictOffice.may(Action::ManageAccounts));
+        assert!(!Role::StreetOffice.may(Action::ManageAccounts));
+        assert!(Role::DistrictOffice.may_grant(Role::StreetOffice));
+        assert!(!Role::DistrictOffice.may_grant(Role::DistrictOffice));
+        assert!(!Role::StreetOffice.may_grant(Role::Member));
         assert!(!Role::Member.may(Action::RevealPersonalData));
     }
 }

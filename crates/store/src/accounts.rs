@@ -26,6 +26,7 @@ pub struct AccountView {
     pub scope_org_id: Option<i64>,
     pub disabled: bool,
     pub created_at: DateTime<Utc>,
+    pub member_id: Option<i64>,
 }
 
 fn view(m: account::Model) -> Result<AccountView> {
@@ -37,6 +38,7 @@ fn view(m: account::Model) -> Result<AccountView> {
         scope_org_id: m.scope_org_id,
         disabled: m.disabled,
         created_at: m.created_at,
+        member_id: m.member_id,
     })
 }
 
@@ -75,6 +77,16 @@ async fn verify_password(password: &str, hash: &str) -> bool {
     .unwrap_or(false)
 }
 
+/// A password to hand over once: 16 letters and digits that are easy to read aloud (no
+/// 0/O, 1/l/I).
+pub fn new_password() -> String {
+    const CHARS: &[u8] = b"abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    let mut rng = rand::rng();
+    (0..16)
+        .map(|_| CHARS[rng.random_range(0..CHARS.len())] as char)
+        .collect()
+}
+
 /// Shortest password accepted.
 pub const PASSWORD_MIN: usize = 10;
 
@@ -90,7 +102,11 @@ impl Store {
         scope_division: Option<&DivisionCode>,
         scope_org_id: Option<i64>,
     ) -> Result<AccountView> {
-        actor.require(tongxin_domain::access::Action::Administer)?;
+        actor.require(tongxin_domain::access::Action::ManageAccounts)?;
+        // Accounts are made from above, within the maker's own territory.
+        if !actor.role.may_grant(role) {
+            return Err(StoreError::Forbidden);
+        }
         let username = username.trim();
         if username.is_empty() || username.chars().count() > 64 || username.chars().any(char::is_whitespace) {
             return Err(StoreError::Invalid(vec![tongxin_domain::DomainError::UnknownValue {
@@ -110,11 +126,15 @@ impl Store {
         }
         if let Some(d) = scope_division {
             self.known_division(d).await?;
+            if !actor.scope.may_place_in(d) {
+                return Err(StoreError::OutsideTerritory {
+                    field: "scope_division",
+                });
+            }
         }
         if let Some(o) = scope_org_id {
-            self.org_path(tongxin_domain::registry::OrgId(o))
-                .await
-                .map_err(|_| StoreError::Reference { field: "scope_org_id" })?;
+            // An organisation the maker can see (the same rule as every reference).
+            crate::registry::refs::org(&self.read, actor, tongxin_domain::registry::OrgId(o), "scope_org_id").await?;
         }
         let hash = hash_password(password).await?;
         let txn = self.begin().await?;
@@ -185,15 +205,185 @@ impl Store {
         Ok(self.account_by_name(username).await?.is_some())
     }
 
+    /// Accounts the caller manages: every one for an administrator; for a district
+    /// office, those below it whose scope lies in its territory.
     pub async fn list_accounts(&self, actor: &Actor) -> Result<Vec<AccountView>> {
-        actor.require(tongxin_domain::access::Action::Administer)?;
-        account::Entity::find()
+        actor.require(tongxin_domain::access::Action::ManageAccounts)?;
+        let all = account::Entity::find()
             .order_by_asc(account::Column::Username)
             .all(&self.read)
+            .await?;
+        let mut out = Vec::new();
+        for m in all {
+            if self.manages(actor, &m).await? {
+                out.push(view(m)?);
+            }
+        }
+        Ok(out)
+    }
+
+    /// True when `actor` manages the account `m`: it may grant its role, and its scope
+    /// lies in the actor's territory (a division below the actor's, or an organisation
+    /// the actor sees).
+    async fn manages(&self, actor: &Actor, m: &account::Model) -> Result<bool> {
+        let Some(role) = Role::parse(&m.role) else {
+            return Ok(false);
+        };
+        if !actor.role.may(tongxin_domain::access::Action::ManageAccounts) || !actor.role.may_grant(role) {
+            return Ok(false);
+        }
+        if matches!(actor.scope, Scope::All) {
+            return Ok(true);
+        }
+        if m.scope_division.is_none() && m.scope_org_id.is_none() {
+            return Ok(false);
+        }
+        if let Some(d) = &m.scope_division
+            && !DivisionCode::parse(d).is_ok_and(|d| actor.scope.may_place_in(&d))
+        {
+            return Ok(false);
+        }
+        if let Some(o) = m.scope_org_id
+            && crate::registry::refs::org(&self.read, actor, tongxin_domain::registry::OrgId(o), "scope_org_id")
+                .await
+                .is_err()
+        {
+            return Ok(false);
+        }
+        Ok(true)
+    }
+
+    /// An account the caller manages (any other is not found).
+    async fn managed(&self, actor: &Actor, id: i64) -> Result<account::Model> {
+        actor.require(tongxin_domain::access::Action::ManageAccounts)?;
+        let m = account::Entity::find_by_id(id)
+            .one(&self.read)
             .await?
-            .into_iter()
-            .map(view)
-            .collect()
+            .ok_or(StoreError::NotFound)?;
+        if m.id == actor.account_id.map_or(-1, |a| a.0) || !self.manages(actor, &m).await? {
+            return Err(StoreError::NotFound);
+        }
+        Ok(m)
+    }
+
+    pub async fn get_account(&self, actor: &Actor, id: i64) -> Result<AccountView> {
+        view(self.managed(actor, id).await?)
+    }
+
+    /// What was done to a managed account, and by whom.
+    pub async fn account_history(&self, actor: &Actor, id: i64) -> Result<Vec<crate::audit::AuditEntry>> {
+        self.managed(actor, id).await?;
+        self.history_of("account", id).await
+    }
+
+    /// Gives a managed account a new random password, shown once to the caller; every
+    /// session of the account ends. Audited (without the password).
+    pub async fn reset_password(&self, actor: &Actor, id: i64) -> Result<String> {
+        let m = self.managed(actor, id).await?;
+        let password = new_password();
+        let hash = hash_password(&password).await?;
+        let txn = self.begin().await?;
+        account::Entity::update(account::ActiveModel {
+            id: Set(m.id),
+            password_hash: Set(hash),
+            ..Default::default()
+        })
+        .exec(&txn)
+        .await?;
+        session::Entity::delete_many()
+            .filter(session::Column::AccountId.eq(m.id))
+            .exec(&txn)
+            .await?;
+        crate::audit::record(&txn, actor, "reset_password", "account", Some(m.id), None, None).await?;
+        txn.commit().await?;
+        Ok(password)
+    }
+
+    /// Disables (or enables again) a managed account; disabling ends its sessions and
+    /// its API tokens stop working. Audited.
+    pub async fn set_account_disabled(&self, actor: &Actor, id: i64, disabled: bool) -> Result<AccountView> {
+        let m = self.managed(actor, id).await?;
+        let txn = self.begin().await?;
+        let after = account::Entity::update(account::ActiveModel {
+            id: Set(m.id),
+            disabled: Set(disabled),
+            ..Default::default()
+        })
+        .exec(&txn)
+        .await?;
+        if disabled {
+            session::Entity::delete_many()
+                .filter(session::Column::AccountId.eq(m.id))
+                .exec(&txn)
+                .await?;
+        }
+        crate::audit::record(
+            &txn,
+            actor,
+            if disabled { "disable" } else { "enable" },
+            "account",
+            Some(m.id),
+            Some(serde_json::json!({"disabled": m.disabled})),
+            Some(serde_json::json!({"disabled": disabled})),
+        )
+        .await?;
+        txn.commit().await?;
+        view(after)
+    }
+
+    /// Links a member's account to its member record (in the caller's territory), for
+    /// the member's own view.
+    pub async fn link_member(
+        &self,
+        actor: &Actor,
+        account: i64,
+        member: tongxin_domain::registry::MemberId,
+    ) -> Result<()> {
+        let m = if matches!(actor.scope, Scope::All) && actor.role == Role::SystemAdmin {
+            account::Entity::find_by_id(account)
+                .one(&self.read)
+                .await?
+                .ok_or(StoreError::NotFound)?
+        } else {
+            self.managed(actor, account).await?
+        };
+        self.get_member(actor, member).await?;
+        let txn = self.begin().await?;
+        account::Entity::update(account::ActiveModel {
+            id: Set(m.id),
+            member_id: Set(Some(member.0)),
+            ..Default::default()
+        })
+        .exec(&txn)
+        .await?;
+        crate::audit::record(
+            &txn,
+            actor,
+            "link",
+            "account",
+            Some(m.id),
+            None,
+            Some(serde_json::json!({"member_id": member.0})),
+        )
+        .await?;
+        txn.commit().await?;
+        Ok(())
+    }
+
+    /// The caller's own member record (masked), when the account is a member's.
+    pub async fn my_member(&self, actor: &Actor) -> Result<Option<crate::registry::MemberView>> {
+        let Some(a) = actor.account_id else {
+            return Ok(None);
+        };
+        let Some(m) = account::Entity::find_by_id(a.0).one(&self.read).await? else {
+            return Ok(None);
+        };
+        match m.member_id {
+            Some(id) => Ok(Some(
+                self.get_member(actor, tongxin_domain::registry::MemberId(id)).await?,
+            )),
+            None => Ok(None),
+        }
     }
 
     /// The actor an account acts as: its role and its scope.

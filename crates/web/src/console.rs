@@ -62,8 +62,43 @@ pub struct Ctx {
     pub csrf: String,
     pub flash_ok: Option<String>,
     pub flash_error: Option<String>,
-    /// The role may import and export (the menu shows 导入 only then).
-    pub can_import: bool,
+    /// What the menu offers this role: (address, label, element id).
+    pub menu: Vec<(&'static str, String, String)>,
+}
+
+/// The menu of a role: only what it may do (a member has their own page and nothing of
+/// the registry; a branch secretary its branch; offices the registry, import and, for
+/// those who make accounts, the accounts).
+fn menu(lang: Lang, role: tongxin_domain::access::Role) -> Vec<(&'static str, String, String)> {
+    use tongxin_domain::access::Role;
+    let items: &[(&str, &str)] = match role {
+        Role::Member => &[("/me", "me")],
+        Role::BranchSecretary => &[
+            ("/", "home"),
+            ("/coverage", "coverage"),
+            ("/orgs", "orgs"),
+            ("/members", "members"),
+        ],
+        _ => &[
+            ("/", "home"),
+            ("/coverage", "coverage"),
+            ("/carriers", "carriers"),
+            ("/units", "units"),
+            ("/orgs", "orgs"),
+            ("/members", "members"),
+            ("/instructors", "instructors"),
+        ],
+    };
+    let mut out: Vec<(&'static str, &str)> = items.to_vec();
+    if role.may(Action::ImportExport) {
+        out.push(("/import", "import"));
+    }
+    if role.may(Action::ManageAccounts) {
+        out.push(("/accounts", "accounts"));
+    }
+    out.into_iter()
+        .map(|(href, key)| (href, lang.t(&format!("nav.{key}")), format!("nav-{key}")))
+        .collect()
 }
 
 impl Ctx {
@@ -87,7 +122,7 @@ pub(crate) fn ctx(headers: &HeaderMap, auth: Option<&auth::Auth>, title_key: &st
         csrf: auth.and_then(|a| a.csrf.clone()).unwrap_or_default(),
         flash_ok: None,
         flash_error: None,
-        can_import: auth.is_some_and(|a| a.actor.role.may(Action::ImportExport)),
+        menu: auth.map(|a| menu(lang, a.actor.role)).unwrap_or_default(),
     }
 }
 
@@ -346,37 +381,35 @@ async fn logout(
         .into_response()
 }
 
+/// A territory's home: what to do next (its gaps, its stopped imports), its figures
+/// from the counters coverage keeps, and the divisions below with theirs — a handful of
+/// queries, whatever the size of the territory.
 #[derive(Template)]
 #[template(path = "home.html")]
 struct HomePage {
     p: Ctx,
     code: String,
     path: Vec<Division>,
-    counts: (u64, u64, u64, u64),
-    children: Vec<(Division, u64, u64, u64)>,
-}
-
-async fn counts(state: &AppState, actor: &Actor, code: Option<&str>) -> Result<(u64, u64, u64, u64), ApiError> {
-    let q = ListQuery {
-        division: code.map(str::to_string),
-        per_page: Some(1),
-        ..Default::default()
-    };
-    Ok((
-        state.store.list_carriers(actor, &q).await?.total,
-        state.store.list_units(actor, &q).await?.total,
-        state.store.list_orgs(actor, &q).await?.total,
-        state.store.list_members(actor, &q).await?.total,
-    ))
+    figures: tongxin_domain::coverage::Figures,
+    /// (gap list code, its label, how many), to do first.
+    todo: Vec<(&'static str, String, u64)>,
+    /// The caller's own imports that were stopped and undone lately.
+    undone: Vec<tongxin_store::bulk::ImportRun>,
+    children: Vec<(Division, tongxin_domain::coverage::Figures)>,
 }
 
 async fn home(State(state): State<AppState>, headers: HeaderMap, PageAuth(a): PageAuth) -> Response {
     use tongxin_domain::scope::Scope;
+    // A member's home is their own page.
+    if a.actor.role == tongxin_domain::access::Role::Member {
+        return Redirect::to("/me").into_response();
+    }
     let code = match &a.actor.scope {
+        // An administrator lands on the city.
         Scope::All => "3101".to_string(),
         Scope::Within { division: Some(d), .. } => d.to_string(),
-        // An organisation's account (a branch secretary, a member) opens on its
-        // organisation: it has no division territory to show.
+        // An organisation's account (a branch secretary) opens on its organisation: it
+        // has no division territory to show.
         Scope::Within { org: Some(p), .. } => match p.as_str().trim_matches('/').rsplit('/').next() {
             Some(id) if !id.is_empty() => return Redirect::to(&format!("/orgs/{id}")).into_response(),
             _ => return error_page(&headers, Some(&a), ApiError::new(StatusCode::NOT_FOUND, "not_found")),
@@ -404,25 +437,44 @@ async fn division_view(state: &AppState, headers: &HeaderMap, a: &auth::Auth, co
         if !a.actor.scope.may_view_division(&dc) {
             return Err(ApiError::new(StatusCode::NOT_FOUND, "not_found"));
         }
-        let d = state
-            .store
+        let s = &state.store;
+        let d = s
             .division(code)
             .await?
             .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "not_found"))?;
-        let path = state.store.division_path(&dc).await?;
-        let own = counts(state, &a.actor, Some(code)).await?;
-        let mut children = Vec::new();
-        for c in state.store.division_children(Some(code)).await? {
-            let n = counts(state, &a.actor, Some(&c.code)).await?;
-            children.push((c, n.1, n.2, n.3));
-        }
+        let path = s.division_path(&dc).await?;
+        let t = s
+            .coverage_territory(&a.actor, Some(tongxin_store::coverage::Territory::Division(dc)))
+            .await?;
+        let figures = s.coverage_summary(&t).await?;
         let mut p = ctx(headers, Some(a), "ui.my_territory");
+        let lang = p.lang;
+        let todo = s
+            .coverage_gap_counts(&t)
+            .await?
+            .into_iter()
+            .map(|(k, n)| (k.code(), lang.t(&format!("coverage.gap.{}", k.code())), n))
+            .collect();
+        let kids = s.division_children(Some(code)).await?;
+        let codes: Vec<String> = kids.iter().map(|c| c.code.clone()).collect();
+        let mut by_code = s.coverage_summaries(&t, &codes).await?;
+        let children = kids
+            .into_iter()
+            .map(|c| {
+                let f = by_code.remove(&c.code).unwrap_or_else(|| {
+                    tongxin_domain::coverage::Figures::from_tally(Some(c.code.clone()), None, &Default::default())
+                });
+                (c, f)
+            })
+            .collect();
         p.title = d.name.clone();
         Ok(render(&HomePage {
+            undone: s.undone_imports(&a.actor, 30).await?,
             p,
             code: code.to_string(),
             path,
-            counts: own,
+            figures,
+            todo,
             children,
         }))
     }
@@ -818,9 +870,8 @@ pub(crate) fn history_rows(lang: Lang, h: Vec<AuditEntry>) -> Vec<(String, Strin
                 _ => String::new(),
             };
             let action = match e.action.as_str() {
-                known @ ("create" | "update" | "archive" | "restore" | "link" | "import") => {
-                    lang.t(&format!("history.{known}"))
-                }
+                known @ ("create" | "update" | "archive" | "restore" | "link" | "import" | "reset_password"
+                | "disable" | "enable" | "set_password") => lang.t(&format!("history.{known}")),
                 other => other.to_string(),
             };
             (e.at.format("%Y-%m-%d %H:%M:%S").to_string(), e.actor, action, detail)

@@ -4,6 +4,7 @@
 
 rust_i18n::i18n!("locales", fallback = "zh-CN");
 
+mod accounts;
 mod api;
 mod auth;
 mod console;
@@ -72,6 +73,8 @@ pub fn router(state: AppState) -> Router {
         .merge(coverage::routes())
         .merge(coverage::closing::routes())
         .merge(registry::instructors::routes())
+        .merge(registry::me::routes())
+        .merge(accounts::pages::routes())
         .merge(console::routes())
         .route("/healthz", axum::routing::get(healthz))
         .route("/api/openapi.json", axum::routing::get(openapi::serve))

@@ -369,7 +369,42 @@ async fn dirty_from<C: ConnectionTrait>(
     Ok(())
 }
 
+/// A run from a row of `id, actor, file, started_at, beat_at`.
+fn run_of(r: &sea_orm::QueryResult) -> Result<ImportRun> {
+    Ok(ImportRun {
+        id: r.try_get_by_index(0)?,
+        actor: r.try_get_by_index(1)?,
+        file: r.try_get_by_index(2)?,
+        started_at: r.try_get_by_index(3)?,
+        beat_at: r.try_get_by_index(4)?,
+    })
+}
+
 impl Store {
+    /// The caller's own imports of the last `days` days that were stopped before they
+    /// finished and undone (a failed step, a lost connection, an operator's undo):
+    /// nothing of them was kept, and the file needs importing again. Newest first.
+    pub async fn undone_imports(&self, actor: &crate::Actor, days: i64) -> Result<Vec<ImportRun>> {
+        let Some(account) = actor.account_id else {
+            return Ok(vec![]);
+        };
+        let since = Utc::now() - chrono::Duration::days(days);
+        let rows = self
+            .read
+            .query_all(
+                Query::select()
+                    .columns(["id", "actor", "file", "started_at", "beat_at"])
+                    .from("import_runs")
+                    .and_where(Expr::col("state").eq("undone"))
+                    .and_where(Expr::col("account_id").eq(account.0))
+                    .and_where(Expr::col("started_at").gte(since))
+                    .order_by("id", Order::Desc)
+                    .limit(20),
+            )
+            .await?;
+        rows.iter().map(run_of).collect()
+    }
+
     /// The imports being written now, oldest first (for the operator: `tongxin imports`).
     pub async fn imports_being_written(&self) -> Result<Vec<ImportRun>> {
         let rows = self
@@ -382,17 +417,7 @@ impl Store {
                     .order_by("id", Order::Asc),
             )
             .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(ImportRun {
-                    id: r.try_get_by_index(0)?,
-                    actor: r.try_get_by_index(1)?,
-                    file: r.try_get_by_index(2)?,
-                    started_at: r.try_get_by_index(3)?,
-                    beat_at: r.try_get_by_index(4)?,
-                })
-            })
-            .collect()
+        rows.iter().map(run_of).collect()
     }
 
     /// How long a step of an import holds the writer before it commits.

@@ -14,6 +14,8 @@ pub struct Model {
     pub scope_org_id: Option<i64>,
     pub disabled: bool,
     pub created_at: DateTimeUtc,
+    /// A member's account: its member record.
+    pub member_id: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -10,6 +10,7 @@ use sea_orm_migration::schema::*;
 mod m2026_11_23_coverage;
 mod m2026_11_23_registry;
 mod m2026_11_29_bulk_history;
+mod m2026_11_30_account_member;
 mod m2026_11_30_import_runs;
 mod m2026_11_30_instructor_edits;
 
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m2026_11_29_bulk_history::M0003BulkHistory),
             Box::new(m2026_11_30_import_runs::M0004ImportRuns),
             Box::new(m2026_11_30_instructor_edits::M0005InstructorEdits),
+            Box::new(m2026_11_30_account_member::M0006AccountMember),
         ]
     }
 }

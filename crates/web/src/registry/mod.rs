@@ -2,3 +2,4 @@
 //! units, organisations and members are still served by `console.rs`.
 
 pub mod instructors;
+pub mod me;

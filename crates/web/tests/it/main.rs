@@ -11,6 +11,7 @@ mod import;
 mod instructors;
 mod office;
 mod pickers;
+mod roles;
 mod security;
 
 use reqwest::StatusCode;
