@@ -175,21 +175,26 @@ impl Store {
             }]));
         }
         let m = self.account_by_name(username).await?.ok_or(StoreError::NotFound)?;
+        self.replace_password(actor, m.id, password, "set_password").await
+    }
+
+    /// Stores a new password's hash, ends every session of the account (a new password
+    /// ends them all) and records `action` (without the password).
+    async fn replace_password(&self, actor: &Actor, id: i64, password: &str, action: &str) -> Result<()> {
         let hash = hash_password(password).await?;
         let txn = self.begin().await?;
         account::Entity::update(account::ActiveModel {
-            id: Set(m.id),
+            id: Set(id),
             password_hash: Set(hash),
             ..Default::default()
         })
         .exec(&txn)
         .await?;
-        // A new password ends every session of the account.
         session::Entity::delete_many()
-            .filter(session::Column::AccountId.eq(m.id))
+            .filter(session::Column::AccountId.eq(id))
             .exec(&txn)
             .await?;
-        crate::audit::record(&txn, actor, "set_password", "account", Some(m.id), None, None).await?;
+        crate::audit::record(&txn, actor, action, "account", Some(id), None, None).await?;
         txn.commit().await?;
         Ok(())
     }
@@ -281,21 +286,7 @@ impl Store {
     pub async fn reset_password(&self, actor: &Actor, id: i64) -> Result<String> {
         let m = self.managed(actor, id).await?;
         let password = new_password();
-        let hash = hash_password(&password).await?;
-        let txn = self.begin().await?;
-        account::Entity::update(account::ActiveModel {
-            id: Set(m.id),
-            password_hash: Set(hash),
-            ..Default::default()
-        })
-        .exec(&txn)
-        .await?;
-        session::Entity::delete_many()
-            .filter(session::Column::AccountId.eq(m.id))
-            .exec(&txn)
-            .await?;
-        crate::audit::record(&txn, actor, "reset_password", "account", Some(m.id), None, None).await?;
-        txn.commit().await?;
+        self.replace_password(actor, m.id, &password, "reset_password").await?;
         Ok(password)
     }
 

@@ -156,6 +156,15 @@ struct MessagePage {
     p: Ctx,
 }
 
+/// A page answered 422 when what was sent was refused (the form shown again with its
+/// errors), else as it is.
+pub(crate) fn refused_if(mut r: Response, refused: bool) -> Response {
+    if refused {
+        *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    r
+}
+
 pub(crate) fn check_csrf(a: &auth::Auth, sent: Option<&String>) -> Result<(), ApiError> {
     match (&a.csrf, sent) {
         (Some(c), Some(s)) if auth::constant_eq(c, s) => Ok(()),
@@ -652,10 +661,31 @@ async fn list_search(
     list_view(&state, &headers, &a, &kind, q).await
 }
 
-async fn list_view(state: &AppState, headers: &HeaderMap, a: &auth::Auth, kind: &str, q: ListQuery) -> Response {
+async fn list_view(state: &AppState, headers: &HeaderMap, a: &auth::Auth, kind: &str, mut q: ListQuery) -> Response {
     let Some(rk) = RecordKind::parse(kind) else {
         return error_page(headers, Some(a), ApiError::new(StatusCode::NOT_FOUND, "not_found"));
     };
+    // The division filter takes a name (with its district when two share it) as well as
+    // a code: people know their streets by name.
+    if let Some(typed) = q
+        .division
+        .clone()
+        .filter(|d| DivisionCode::parse(d).is_err() && !d.trim().is_empty())
+    {
+        match state
+            .store
+            .resolve_pick(&a.actor, PickTarget::Division, &typed, None)
+            .await
+        {
+            Ok(tongxin_store::registry::Resolved::One(c)) => q.division = Some(c.id),
+            Ok(_) => {
+                let mut e = ApiError::new(StatusCode::NOT_FOUND, "registry.pick_none");
+                e.detail = Some(typed);
+                return error_page(headers, Some(a), e);
+            }
+            Err(e) => return error_page(headers, Some(a), e.into()),
+        }
+    }
     let p = ctx(headers, Some(a), &rk.title_key());
     let lang = p.lang;
     let t = |k: &str| lang.t(k);
@@ -797,6 +827,15 @@ async fn list_view(state: &AppState, headers: &HeaderMap, a: &auth::Auth, kind: 
     }
     let base = format!("/{}", rk.path());
     let page = q.page();
+    // The filter shows the division by name.
+    let division_label = match q.division.as_deref() {
+        Some(code) => pickers::label_of(state, a, PickTarget::Division, code)
+            .await
+            .ok()
+            .filter(|l| !l.is_empty())
+            .unwrap_or_else(|| code.to_string()),
+        None => String::new(),
+    };
     let sorts = vec![
         ("name".to_string(), t("field.name")),
         ("-updated_at".to_string(), t("field.updated_at")),
@@ -811,7 +850,7 @@ async fn list_view(state: &AppState, headers: &HeaderMap, a: &auth::Auth, kind: 
         export_href: export_url(rk, &q),
         search_post: rk == RecordKind::Members,
         q: opt(&q.q),
-        division: opt(&q.division),
+        division: division_label,
         kind: opt(&q.kind),
         sort: opt(&q.sort),
         kinds: rk.kinds(lang),

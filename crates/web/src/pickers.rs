@@ -238,3 +238,19 @@ pub async fn chosen_of(
     }
     Ok(out)
 }
+
+/// A form's division picker set to the caller's own division (its label and code), for a
+/// new record; empty for an account without one.
+pub async fn home_division(state: &AppState, a: &auth::Auth) -> HashMap<String, String> {
+    let mut values = HashMap::new();
+    if let Some(d) = a.actor.scope.home_division() {
+        values.insert(format!("division{CHOSEN}"), d.to_string());
+        values.insert(
+            "division".to_string(),
+            label_of(state, a, PickTarget::Division, d.as_str())
+                .await
+                .unwrap_or_default(),
+        );
+    }
+    values
+}

@@ -1,14 +1,14 @@
 //! The accounts pages: list, new, one account with reset and disable.
 
 use crate::auth::{self, PageAuth};
-use crate::console::{Ctx, FormField, check_csrf, ctx, error_page, history_rows, render};
+use crate::console::{Ctx, FormField, check_csrf, ctx, error_page, history_rows, refused_if, render};
 use crate::i18n::{Lang, error_message};
 use crate::{ApiError, AppState};
 use askama::Template;
 use axum::Form;
 use axum::Router;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use std::collections::HashMap;
@@ -103,16 +103,7 @@ impl NewPage {
 }
 
 async fn new_page(State(state): State<AppState>, headers: HeaderMap, PageAuth(a): PageAuth) -> Response {
-    let mut values = HashMap::new();
-    if let Some(d) = a.actor.scope.home_division() {
-        values.insert("division__id".to_string(), d.to_string());
-        values.insert(
-            "division".to_string(),
-            crate::pickers::label_of(&state, &a, PickTarget::Division, d.as_str())
-                .await
-                .unwrap_or_default(),
-        );
-    }
+    let values = crate::pickers::home_division(&state, &a).await;
     new_view(&headers, &a, values, HashMap::new())
 }
 
@@ -145,12 +136,8 @@ fn new_view(
         get("org__id"),
     );
     org.error = errors.get("org").cloned();
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
-    let mut r = render(&NewPage {
+    let refused = !errors.is_empty();
+    let r = render(&NewPage {
         username: get("username"),
         role: get("role"),
         roles: Role::ALL
@@ -163,8 +150,7 @@ fn new_view(
         errors,
         p,
     });
-    *r.status_mut() = status;
-    r
+    refused_if(r, refused)
 }
 
 #[derive(Template)]

@@ -5,7 +5,7 @@
 //! opened (a gap list, a record) with the figures as the write left them.
 
 use crate::auth::{self, PageAuth};
-use crate::console::{Ctx, FormField, check_csrf, ctx, error_page, local_path, render, urlencode};
+use crate::console::{Ctx, FormField, check_csrf, ctx, error_page, local_path, refused_if, render, urlencode};
 use crate::i18n::Lang;
 use crate::query::Q;
 use crate::{ApiError, AppState};
@@ -144,11 +144,7 @@ async fn join_view(
         Err(e) => return error_page(headers, Some(a), e),
     };
     p.title = format!("{} · {}", lang.t("close.join"), unit.name);
-    let status = if error.is_some() {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
-    };
+    let refused = error.is_some();
     p.flash_error = error;
     let mut other = FormField::picker(
         "org",
@@ -158,7 +154,7 @@ async fn join_view(
         String::new(),
     );
     other.error = p.flash_error.clone();
-    let mut r = render(&JoinPage {
+    let r = render(&JoinPage {
         unit_id: id,
         offers: offers
             .into_iter()
@@ -171,8 +167,7 @@ async fn join_view(
         next: back_to(next, format!("/units/{id}")),
         p,
     });
-    *r.status_mut() = status;
-    r
+    refused_if(r, refused)
 }
 
 async fn join_submit(
@@ -260,11 +255,7 @@ async fn instructor_view(
         Err(e) => return error_page(headers, Some(a), e),
     };
     p.title = format!("{} · {}", lang.t("close.instructor"), unit.name);
-    let status = if error.is_some() {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
-    };
+    let refused = error.is_some();
     p.flash_error = error;
     let picker = FormField::picker(
         "instructor",
@@ -273,7 +264,7 @@ async fn instructor_view(
         typed.get("instructor").cloned().unwrap_or_default(),
         String::new(),
     );
-    let mut r = render(&InstructorPage {
+    let r = render(&InstructorPage {
         unit_id: id,
         current: unit.instructor_name.clone().unwrap_or_default(),
         picker,
@@ -281,8 +272,7 @@ async fn instructor_view(
         next: back_to(next, format!("/units/{id}")),
         p,
     });
-    *r.status_mut() = status;
-    r
+    refused_if(r, refused)
 }
 
 async fn instructor_submit(
@@ -408,13 +398,9 @@ async fn renew_view(
         Err(e) => return error_page(headers, Some(a), e),
     };
     p.title = format!("{} · {}", lang.t("close.renew"), org.name);
-    let status = if error.is_some() {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
-    };
+    let refused = error.is_some();
     p.flash_error = error;
-    let mut r = render(&RenewPage {
+    let r = render(&RenewPage {
         org_id: id,
         version: org.version,
         current_end: org.term_ends_on.map(|d| d.to_string()).unwrap_or_default(),
@@ -424,8 +410,7 @@ async fn renew_view(
         next: back_to(next, format!("/orgs/{id}")),
         p,
     });
-    *r.status_mut() = status;
-    r
+    refused_if(r, refused)
 }
 
 async fn renew_submit(

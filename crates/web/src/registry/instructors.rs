@@ -3,7 +3,7 @@
 //! An instructor gives the units it is assigned to work coverage (工作覆盖).
 
 use crate::auth::{self, PageAuth};
-use crate::console::{Ctx, FormField, check_csrf, ctx, error_page, history_rows, local_path, render};
+use crate::console::{Ctx, FormField, check_csrf, ctx, error_page, history_rows, local_path, refused_if, render};
 use crate::i18n::Lang;
 use crate::query::Q;
 use crate::{ApiError, AppState};
@@ -113,11 +113,7 @@ async fn detail_view(
         Err(e) => return error_page(headers, Some(a), e),
     };
     p.title = i.name.clone();
-    let status = if error.is_some() {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
-    };
+    let refused = error.is_some();
     let mut unit = FormField::picker(
         "unit",
         lang.t("instructors.assign_unit"),
@@ -126,7 +122,7 @@ async fn detail_view(
         String::new(),
     );
     unit.error = error;
-    let mut r = render(&DetailPage {
+    let r = render(&DetailPage {
         can_edit: a.actor.role.may(Action::WriteRegistry),
         history: history_rows(lang, history),
         i,
@@ -134,8 +130,7 @@ async fn detail_view(
         unit,
         p,
     });
-    *r.status_mut() = status;
-    r
+    refused_if(r, refused)
 }
 
 #[derive(Template)]
@@ -158,16 +153,7 @@ impl FormPage {
 }
 
 async fn new_page(State(state): State<AppState>, headers: HeaderMap, PageAuth(a): PageAuth) -> Response {
-    let mut values = HashMap::new();
-    if let Some(d) = a.actor.scope.home_division() {
-        values.insert("division__id".to_string(), d.to_string());
-        values.insert(
-            "division".to_string(),
-            crate::pickers::label_of(&state, &a, PickTarget::Division, d.as_str())
-                .await
-                .unwrap_or_default(),
-        );
-    }
+    let values = crate::pickers::home_division(&state, &a).await;
     form_view(&headers, &a, None, 0, values, HashMap::new())
 }
 
@@ -198,12 +184,8 @@ fn form_view(
         get("division__id"),
     );
     division.error = errors.get("division").cloned();
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
-    let mut r = render(&FormPage {
+    let refused = !errors.is_empty();
+    let r = render(&FormPage {
         action: match id {
             Some(id) => format!("/instructors/{id}/edit"),
             None => "/instructors/new".into(),
@@ -219,8 +201,7 @@ fn form_view(
         errors,
         p,
     });
-    *r.status_mut() = status;
-    r
+    refused_if(r, refused)
 }
 
 /// Field errors of a refused save, in the page's language.

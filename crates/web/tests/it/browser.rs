@@ -53,6 +53,22 @@ async fn driver() -> Driver {
 }
 
 async fn browser(d: &Driver, width: u32) -> fantoccini::Client {
+    browser_sized(d, width, 900).await
+}
+
+/// Saves what the browser shows as `docs/screenshots/<name>.png` when
+/// `TONGXIN_SCREENSHOTS` names that folder (`scripts/screenshots` does): the README's
+/// pictures come from the browser tests, so they show what the tests check.
+async fn shot(c: &fantoccini::Client, name: &str) {
+    let Ok(dir) = std::env::var("TONGXIN_SCREENSHOTS") else {
+        return;
+    };
+    let png = c.screenshot().await.expect("screenshot");
+    std::fs::create_dir_all(&dir).expect("screenshot folder");
+    std::fs::write(format!("{dir}/{name}.png"), png).expect("write screenshot");
+}
+
+async fn browser_sized(d: &Driver, width: u32, height: u32) -> fantoccini::Client {
     let profile = tempfile::tempdir().expect("profile").keep();
     let mut caps = serde_json::Map::new();
     caps.insert(
@@ -61,16 +77,22 @@ async fn browser(d: &Driver, width: u32) -> fantoccini::Client {
             "binary": std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into()),
             "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
                      "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
-                     format!("--window-size={width},900"), format!("--user-data-dir={}", profile.display())]
+                     format!("--window-size={width},{height}"), format!("--user-data-dir={}", profile.display())]
         }),
     );
-    if width < 500
-        && let Some(opts) = caps.get_mut("goog:chromeOptions").and_then(|o| o.as_object_mut())
-    {
-        opts.insert(
-            "mobileEmulation".into(),
-            json!({"deviceMetrics": {"width": width, "height": 844, "pixelRatio": 3.0}}),
-        );
+    if let Some(opts) = caps.get_mut("goog:chromeOptions").and_then(|o| o.as_object_mut()) {
+        if width < 500 {
+            opts.insert(
+                "mobileEmulation".into(),
+                json!({"deviceMetrics": {"width": width, "height": 844, "pixelRatio": 3.0}}),
+            );
+        } else if height != 900 || width == 1440 {
+            // A screen of exactly this size (the window's own bars take no room from it).
+            opts.insert(
+                "mobileEmulation".into(),
+                json!({"deviceMetrics": {"width": width, "height": height, "pixelRatio": 1.0, "mobile": false, "touch": false}}),
+            );
+        }
     }
     ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
         .capabilities(caps)
@@ -250,50 +272,145 @@ async fn a_street_office_day_in_the_console() {
     c.close().await.expect("close");
 }
 
-/// At phone width the console stays usable: the list and a detail page render.
+/// At phone width (375 px, as in WeChat's browser) every page of every role fits: no
+/// sideways scrolling, the menu folded behind a button that opens it, lists as cards.
 #[tokio::test]
 #[cfg_attr(
     missing_chromium,
     ignore = "needs Debian's chromium and chromium-driver: apt-get install chromium chromium-driver"
 )]
-async fn the_console_works_at_phone_width() {
+async fn every_page_fits_a_phone() {
     let _one = ONE_BROWSER.lock().await;
     let d = driver().await;
     let app = spawn().await;
     let s = street(&app, STREET_A, "甲").await;
-    let c = browser(&d, 390).await;
-    c.goto(&app.url("/login")).await.expect("open");
-    c.find(Locator::Id("username"))
-        .await
-        .expect("username")
-        .send_keys("admin")
-        .await
-        .expect("type");
-    c.find(Locator::Id("password"))
-        .await
-        .expect("password")
-        .send_keys(PASSWORD)
-        .await
-        .expect("type");
-    click_and_load(&c, Locator::Id("login")).await;
-    c.goto(&app.url(&format!("/members/{}", s.member)))
-        .await
-        .expect("member");
-    let props = text_of(&c, "#props").await;
-    assert!(props.contains("138****8000"), "{props}");
-    let widths: serde_json::Value = c
-        .execute(
-            "return [document.documentElement.scrollWidth, window.innerWidth]",
-            vec![],
+    street(&app, STREET_B, "乙").await;
+    let sys = tongxin_store::Actor::system("t");
+    let ins = app
+        .store
+        .ensure_instructor(
+            &sys,
+            "周指导员",
+            None,
+            &tongxin_domain::codes::DivisionCode::parse(STREET_A).expect("code"),
         )
         .await
-        .expect("js");
-    assert_eq!(widths[1], 390, "phone viewport: {widths}");
-    assert!(
-        widths[0].as_i64() <= widths[1].as_i64(),
-        "page scrolls sideways at phone width: {widths}"
-    );
-    c.close().await.expect("close");
+        .expect("instructor");
+    account(&app, "district", Role::DistrictOffice, Some("310106"), None).await;
+    account(&app, "street_a", Role::StreetOffice, Some(STREET_A), None).await;
+    account(&app, "mem", Role::Member, None, Some(s.org.0)).await;
+    let mem = app
+        .store
+        .list_accounts(&sys)
+        .await
+        .expect("accounts")
+        .into_iter()
+        .find(|a| a.username == "mem")
+        .expect("mem")
+        .id;
+    app.store.link_member(&sys, mem, s.member).await.expect("link");
+    let street_pages = vec![
+        "/".to_string(),
+        "/coverage".into(),
+        "/coverage/gaps/uncovered_units".into(),
+        "/coverage/gaps/renewals".into(),
+        "/coverage/screen".into(),
+        format!("/coverage/chain/{}", s.unit),
+        "/carriers".into(),
+        "/units".into(),
+        "/orgs".into(),
+        "/members".into(),
+        "/instructors".into(),
+        format!("/instructors/{}", ins.id),
+        format!("/instructors/{}/edit", ins.id),
+        "/instructors/new".into(),
+        format!("/carriers/{}", s.carrier),
+        format!("/units/{}", s.unit),
+        format!("/orgs/{}", s.org),
+        format!("/members/{}", s.member),
+        format!("/carriers/{}/edit", s.carrier),
+        format!("/units/{}/edit", s.unit),
+        format!("/orgs/{}/edit", s.org),
+        format!("/members/{}/edit", s.member),
+        "/units/new".into(),
+        "/orgs/new".into(),
+        format!("/units/{}/join", s.unit),
+        format!("/units/{}/instructor", s.unit),
+        format!("/orgs/{}/renew", s.org),
+        "/import".into(),
+        format!("/pick/units?q={}", urlencode("科技")),
+    ];
+    let district_pages = vec!["/".to_string(), "/accounts".into(), "/accounts/new".into()];
+    let member_pages = vec!["/me".to_string()];
+    for lang in ["zh-CN", "en"] {
+        for (user, pages) in [
+            ("street_a", &street_pages),
+            ("district", &district_pages),
+            ("mem", &member_pages),
+        ] {
+            let c = browser(&d, 375).await;
+            log_in(&c, &app, user).await;
+            if lang == "en" {
+                c.goto(&app.url("/lang?to=en")).await.expect("english");
+            }
+            for path in pages.iter() {
+                c.goto(&app.url(path)).await.expect("page");
+                let w: serde_json::Value = c
+                    .execute(
+                        "return [document.documentElement.scrollWidth, window.innerWidth, document.title]",
+                        vec![],
+                    )
+                    .await
+                    .expect("js");
+                assert_eq!(w[1], 375, "phone viewport: {w}");
+                assert!(
+                    w[0].as_i64() <= w[1].as_i64(),
+                    "{user} {lang} {path} scrolls sideways at 375 px: {w}"
+                );
+                assert!(!w[2].as_str().unwrap_or_default().is_empty(), "{path}: no title");
+            }
+            // The menu is folded: a button opens it.
+            if user == "street_a" {
+                c.goto(&app.url("/units")).await.expect("units");
+                let shown = |c: &fantoccini::Client| {
+                    let c = c.clone();
+                    async move {
+                        c.execute(
+                            "return getComputedStyle(document.getElementById('menu')).display",
+                            vec![],
+                        )
+                        .await
+                        .expect("js")
+                    }
+                };
+                assert_eq!(shown(&c).await, "none");
+                c.find(Locator::Id("menu-button"))
+                    .await
+                    .expect("button")
+                    .click()
+                    .await
+                    .expect("open");
+                assert_eq!(shown(&c).await, "flex");
+                // Lists are cards: each cell says what it is.
+                let label: serde_json::Value = c
+                    .execute(
+                        "return getComputedStyle(document.querySelector('#list td'), '::before').content",
+                        vec![],
+                    )
+                    .await
+                    .expect("js");
+                assert!(label.as_str().is_some_and(|l| l.len() > 2), "{label}");
+            }
+            if user == "mem" {
+                let me = text_of(&c, "#my-record").await;
+                assert!(me.contains("138****8000"), "{me}");
+                if lang == "zh-CN" {
+                    shot(&c, "member-phone").await;
+                }
+            }
+            c.close().await.expect("close");
+        }
+    }
 }
 
 /// The coverage dashboard of a street shows the API's figures; a gap-list row opens the
@@ -509,8 +626,14 @@ async fn a_street_office_closes_gaps_from_the_dashboard() {
         c.goto(&app.url("/coverage")).await.expect("dashboard");
         let uncovered = text_of(&c, "#gap-uncovered_units .stat").await;
         assert_eq!(uncovered, "4", "{width}");
+        if width > 1000 {
+            shot(&c, "dashboard").await;
+        }
         click_and_load(&c, Locator::Id("gap-uncovered_units")).await;
         fits(&c, "the gap list").await;
+        if width > 1000 {
+            shot(&c, "gap-list").await;
+        }
 
         // Join: the offered joint branch, one click.
         let row_action =
@@ -518,6 +641,9 @@ async fn a_street_office_closes_gaps_from_the_dashboard() {
         click_and_load(&c, Locator::Css(&row_action(joiner, "join"))).await;
         assert!(text_of(&c, "#offers").await.contains("甲街道联合党支部"));
         fits(&c, "the join page").await;
+        if width > 1000 {
+            shot(&c, "closing-a-gap").await;
+        }
         click_and_load(&c, Locator::Css("#offers .join-button")).await;
         assert!(
             c.current_url()
@@ -610,6 +736,44 @@ async fn a_street_office_closes_gaps_from_the_dashboard() {
         );
         let (_, o) = api.get(&format!("/api/v1/orgs/{}", a.org)).await;
         assert!(o["term_ends_on"].as_str().is_some_and(|d| d > "2028"), "{o}");
+        c.close().await.expect("close");
+    }
+}
+
+/// The big screen fits a 1920×1080 and a 1440×900 screen without scrolling, its numbers
+/// large enough to read across a room.
+#[tokio::test]
+#[cfg_attr(
+    missing_chromium,
+    ignore = "needs Debian's chromium and chromium-driver: apt-get install chromium chromium-driver"
+)]
+async fn the_big_screen_fits_a_screen() {
+    let _one = ONE_BROWSER.lock().await;
+    let d = driver().await;
+    let app = spawn().await;
+    street(&app, STREET_A, "甲").await;
+    street(&app, STREET_B, "乙").await;
+    account(&app, "district", Role::DistrictOffice, Some("310106"), None).await;
+    for (w, h) in [(1920, 1080), (1440, 900)] {
+        let c = browser_sized(&d, w, h).await;
+        log_in(&c, &app, "district").await;
+        c.goto(&app.url("/coverage/screen")).await.expect("screen");
+        let m: serde_json::Value = c
+            .execute(
+                "return [document.documentElement.scrollWidth, window.innerWidth, document.documentElement.scrollHeight, window.innerHeight, parseFloat(getComputedStyle(document.querySelector('.screen-stat .value')).fontSize)]",
+                vec![],
+            )
+            .await
+            .expect("js");
+        assert!(m[0].as_f64() <= m[1].as_f64(), "{w}x{h} scrolls sideways: {m}");
+        assert!(m[2].as_f64() <= m[3].as_f64(), "{w}x{h} scrolls down: {m}");
+        assert!(
+            m[4].as_f64().is_some_and(|px| px >= 40.0),
+            "{w}x{h}: numbers too small to read across a room: {m}"
+        );
+        if w == 1920 {
+            shot(&c, "big-screen").await;
+        }
         c.close().await.expect("close");
     }
 }

@@ -77,25 +77,10 @@ async fn figures(app: &App) -> serde_json::Value {
     serde_json::to_value(kept).expect("json")
 }
 
-/// Follows a link's form: GET the page, POST `fields` (plus the CSRF token) to `action`;
-/// answers the status and the `Location`.
+/// Posts a page's form; answers the status, the `Location` and the page.
 async fn submit(c: &Client, action: &str, fields: &[(&str, &str)]) -> (StatusCode, String, String) {
-    let mut all = vec![("csrf", c.csrf.as_str())];
-    all.extend_from_slice(fields);
-    let r = c
-        .http
-        .post(format!("{}{action}", c.base))
-        .form(&all)
-        .send()
-        .await
-        .expect("post");
-    let status = r.status();
-    let to = r
-        .headers()
-        .get("location")
-        .and_then(|l| l.to_str().ok())
-        .unwrap_or_default()
-        .to_string();
+    let r = c.form(action, fields).await;
+    let (status, to) = (r.status(), location(&r));
     (status, to, r.text().await.unwrap_or_default())
 }
 

@@ -7,23 +7,11 @@ use reqwest::StatusCode;
 use tongxin_domain::access::Role;
 use tongxin_domain::codes::DivisionCode;
 
+/// Posts a form; answers the status and where it redirects to, or the page.
 async fn post(c: &Client, path: &str, fields: &[(&str, &str)]) -> (StatusCode, String) {
-    let mut all = vec![("csrf", c.csrf.as_str())];
-    all.extend_from_slice(fields);
-    let r = c
-        .http
-        .post(format!("{}{path}", c.base))
-        .form(&all)
-        .send()
-        .await
-        .expect("post");
+    let r = c.form(path, fields).await;
     let status = r.status();
-    let to = r
-        .headers()
-        .get("location")
-        .and_then(|l| l.to_str().ok())
-        .unwrap_or_default()
-        .to_string();
+    let to = location(&r);
     let body = r.text().await.unwrap_or_default();
     (status, if status == StatusCode::SEE_OTHER { to } else { body })
 }

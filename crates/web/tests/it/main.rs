@@ -142,6 +142,19 @@ impl Client {
         page_at(&self.http, format!("{}{path}", self.base)).await
     }
 
+    /// Posts a console form with this session's CSRF token; the answer as it came
+    /// (redirects are not followed).
+    pub async fn form(&self, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+        let mut all = vec![("csrf", self.csrf.as_str())];
+        all.extend_from_slice(fields);
+        self.http
+            .post(format!("{}{path}", self.base))
+            .form(&all)
+            .send()
+            .await
+            .expect("post a form")
+    }
+
     /// Uploads files as one import (`query` such as `?kind=units`); answers the status
     /// and the JSON report (or the body as a string).
     pub async fn import(&self, query: &str, files: Vec<(String, Vec<u8>)>) -> (StatusCode, Value) {
@@ -323,4 +336,13 @@ pub fn form_fields(html: &str) -> Vec<(String, String)> {
         rest = &rest[1..];
     }
     out
+}
+
+/// Where an answer redirects to (empty when it does not).
+pub fn location(r: &reqwest::Response) -> String {
+    r.headers()
+        .get("location")
+        .and_then(|l| l.to_str().ok())
+        .unwrap_or_default()
+        .to_string()
 }

@@ -26,15 +26,7 @@ async fn unit(app: &App, name: &str, division: &str, n: u32) -> i64 {
 
 /// Posts a record form; answers the status and the page.
 async fn post(c: &Client, path: &str, fields: &[(&str, &str)]) -> (StatusCode, String) {
-    let mut all = vec![("csrf", c.csrf.as_str())];
-    all.extend_from_slice(fields);
-    let r = c
-        .http
-        .post(format!("{}{path}", c.base))
-        .form(&all)
-        .send()
-        .await
-        .expect("post");
+    let r = c.form(path, fields).await;
     (r.status(), r.text().await.unwrap_or_default())
 }
 
@@ -87,6 +79,24 @@ async fn a_picker_suggests_records_of_the_territory_with_their_street() {
         .await
         .expect("pick");
     assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    // A list's division filter takes the name; an unknown name is a translated error.
+    let admin = Client::login(&app, "admin", PASSWORD).await;
+    let list = admin
+        .page(&format!("/units?division={}", urlencode("南京西路街道")))
+        .await;
+    assert!(
+        list.contains("甲科技有限公司") && !list.contains("乙科技有限公司"),
+        "{list}"
+    );
+    assert!(list.contains("value=\"南京西路街道 · 静安区\""), "{list}");
+    let r = admin
+        .http
+        .get(format!("{}/units?division={}", admin.base, urlencode("火星街道")))
+        .send()
+        .await
+        .expect("list");
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    assert!(r.text().await.expect("text").contains("找不到"));
     // A division is found by name or code within the territory only.
     let page = c.page(&format!("/pick/divisions?q={}", urlencode("街道"))).await;
     assert!(page.contains("南京西路街道"), "{page}");
