@@ -33,6 +33,23 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 1000)]
         requests: usize,
     },
+    /// List pages over HTTP on a city-scale SQLite store (first and deep pages of units,
+    /// organisations and members, a name search, division filters) beside `/healthz`
+    /// in the same run, each from concurrent clients.
+    Lists {
+        /// A folder holding a store generated earlier to reuse (as for `bench coverage`).
+        #[arg(long)]
+        store: Option<std::path::PathBuf>,
+        /// Generate at 1/N of the city's size.
+        #[arg(long, default_value_t = 1)]
+        divide: usize,
+        /// Concurrent clients.
+        #[arg(long, default_value_t = 8)]
+        clients: usize,
+        /// Seconds per list.
+        #[arg(long, default_value_t = 3.0)]
+        seconds: f64,
+    },
 }
 
 fn units_csv(rows: u32, streets: &[String]) -> String {
@@ -57,6 +74,12 @@ pub async fn run(cmd: &BenchCommand) -> Result<()> {
             divide,
             requests,
         } => coverage(store.as_deref(), *divide, *requests).await?,
+        BenchCommand::Lists {
+            store,
+            divide,
+            clients,
+            seconds,
+        } => lists(store.as_deref(), *divide, (*clients).max(1), seconds.max(0.5)).await?,
         BenchCommand::Import { rows, postgres } => {
             let dir = std::env::temp_dir().join(format!("tongxin-bench-{}", std::process::id()));
             std::fs::create_dir_all(&dir)?;
@@ -176,7 +199,29 @@ fn rss_mb(pid: u32, field: &str) -> Option<f64> {
     Some(kb / 1024.0)
 }
 
-async fn coverage(reuse: Option<&std::path::Path>, divide: usize, requests: usize) -> Result<()> {
+/// A city-scale store (generated, or reused from `reuse`), an API token for an
+/// administrator, and the server serving it as a child process.
+struct Served {
+    server: Child,
+    base: String,
+    token: String,
+    scale: crate::city::Scale,
+    generation: Option<f64>,
+    store_bytes: u64,
+    dir: std::path::PathBuf,
+    temporary: bool,
+}
+
+impl Served {
+    fn cleanup(self) {
+        drop(self.server);
+        if self.temporary {
+            let _ = std::fs::remove_dir_all(&self.dir);
+        }
+    }
+}
+
+async fn serve_city(reuse: Option<&std::path::Path>, divide: usize) -> Result<Served> {
     use std::io::BufRead;
     let temp = tempdir_for_bench()?;
     let dir = reuse.map_or_else(|| temp.clone(), std::path::Path::to_path_buf);
@@ -230,6 +275,21 @@ async fn coverage(reuse: Option<&std::path::Path>, divide: usize, requests: usiz
             break u.trim_end_matches('/').to_string();
         }
     };
+    Ok(Served {
+        server,
+        base,
+        token,
+        scale,
+        generation,
+        store_bytes,
+        temporary: reuse.is_none(),
+        dir,
+    })
+}
+
+async fn coverage(reuse: Option<&std::path::Path>, divide: usize, requests: usize) -> Result<()> {
+    let served = serve_city(reuse, divide).await?;
+    let (base, token, scale) = (served.base.clone(), served.token.clone(), served.scale);
     let http = reqwest::Client::new();
     let targets = [
         ("healthz", "/healthz".to_string()),
@@ -293,10 +353,9 @@ async fn coverage(reuse: Option<&std::path::Path>, divide: usize, requests: usiz
         after["units_total"].as_i64() == before["units_total"].as_i64().map(|n| n + 100),
         "the summary did not follow the edits"
     );
-    let pid = server.0.id();
+    let pid = served.server.0.id();
     let rss = rss_mb(pid, "VmRSS:");
     let peak = rss_mb(pid, "VmHWM:");
-    drop(server);
     let mut latency = serde_json::Map::new();
     let mut p50 = std::collections::HashMap::new();
     for ((name, _), ms) in targets.iter().zip(times) {
@@ -309,17 +368,115 @@ async fn coverage(reuse: Option<&std::path::Path>, divide: usize, requests: usiz
         "bench": "coverage",
         "backend": "sqlite",
         "scale": {"carriers": scale.carriers, "units": scale.units, "orgs": scale.orgs, "members": scale.members},
-        "generation_seconds": generation,
-        "store_bytes": store_bytes,
+        "generation_seconds": served.generation,
+        "store_bytes": served.store_bytes,
         "latency_ms": latency,
         "edit_create_unit_ms": percentiles(edits),
         "summary_p50_over_healthz_p50": {"city": ratio("city"), "district": ratio("district"), "street": ratio("street")},
         "server_rss_mb": rss,
         "server_peak_rss_mb": peak,
     });
-    if reuse.is_none() {
-        let _ = std::fs::remove_dir_all(&temp);
+    served.cleanup();
+    println!("{}", serde_json::to_string_pretty(&out)?);
+    Ok(())
+}
+
+/// List pages over HTTP on a city-scale store: for each list, requests from `clients`
+/// concurrent clients for `seconds`, `/healthz` measured the same way in the same run.
+async fn lists(reuse: Option<&std::path::Path>, divide: usize, clients: usize, seconds: f64) -> Result<()> {
+    let served = serve_city(reuse, divide).await?;
+    let (base, token) = (served.base.clone(), served.token.clone());
+    let http = reqwest::Client::builder().pool_max_idle_per_host(clients * 2).build()?;
+    let get = |path: String| {
+        let r = http.get(format!("{base}{path}")).bearer_auth(&token).send();
+        async move {
+            let r = r.await?;
+            anyhow::ensure!(r.status().is_success(), "{}", r.status());
+            Ok::<_, anyhow::Error>(r.json::<serde_json::Value>().await.unwrap_or_default())
+        }
+    };
+    // A deep page: the cursor of the page `depth` pages in, followed as a client does.
+    let deep = |list: &'static str, depth: usize| {
+        let get = &get;
+        async move {
+            let mut path = format!("/api/v1/{list}?per_page=50");
+            for _ in 0..depth {
+                let page = get(path.clone()).await?;
+                match page["next_after"].as_str() {
+                    Some(after) => path = format!("/api/v1/{list}?per_page=50&after={}", tongxin_web::urlencode(after)),
+                    None => break,
+                }
+            }
+            Ok::<_, anyhow::Error>(path)
+        }
+    };
+    let street = "310106012";
+    let targets: Vec<(&str, String)> = vec![
+        ("healthz", "/healthz".to_string()),
+        ("units_first", "/api/v1/units?per_page=50".into()),
+        ("units_deep", deep("units", 100).await?),
+        ("orgs_first", "/api/v1/orgs?per_page=50".into()),
+        ("orgs_deep", deep("orgs", 100).await?),
+        ("members_first", "/api/v1/members?per_page=50".into()),
+        ("members_deep", deep("members", 100).await?),
+        (
+            "units_search",
+            format!("/api/v1/units?per_page=50&q={}", tongxin_web::urlencode("科技")),
+        ),
+        ("units_division", format!("/api/v1/units?per_page=50&division={street}")),
+        (
+            "members_division",
+            format!("/api/v1/members?per_page=50&division={street}"),
+        ),
+    ];
+    let mut results = serde_json::Map::new();
+    let mut rates = std::collections::HashMap::new();
+    for (name, path) in &targets {
+        // Warm up, then `clients` loops for `seconds`.
+        for _ in 0..20 {
+            get(path.clone()).await?;
+        }
+        let until = Instant::now() + std::time::Duration::from_secs_f64(seconds);
+        let mut tasks = Vec::new();
+        for _ in 0..clients {
+            let (http, base, token, path) = (http.clone(), base.clone(), token.clone(), path.clone());
+            tasks.push(tokio::spawn(async move {
+                let mut ms = Vec::new();
+                while Instant::now() < until {
+                    let t = Instant::now();
+                    let r = http.get(format!("{base}{path}")).bearer_auth(&token).send().await?;
+                    anyhow::ensure!(r.status().is_success(), "{path}: {}", r.status());
+                    r.bytes().await?;
+                    ms.push(t.elapsed().as_secs_f64() * 1000.0);
+                }
+                Ok::<_, anyhow::Error>(ms)
+            }));
+        }
+        let mut all = Vec::new();
+        for t in tasks {
+            all.extend(t.await??);
+        }
+        let rate = all.len() as f64 / seconds;
+        rates.insert(*name, rate);
+        let mut p = percentiles(all);
+        p["per_second"] = serde_json::json!(rate.round());
+        p["path"] = serde_json::json!(path);
+        results.insert((*name).into(), p);
     }
+    let healthz = rates.get("healthz").copied().unwrap_or(1.0).max(1e-9);
+    for (name, v) in results.iter_mut() {
+        v["share_of_healthz_rate"] = serde_json::json!(rates.get(name.as_str()).copied().unwrap_or(0.0) / healthz);
+    }
+    let out = serde_json::json!({
+        "bench": "lists",
+        "backend": "sqlite",
+        "scale": {"carriers": served.scale.carriers, "units": served.scale.units, "orgs": served.scale.orgs, "members": served.scale.members},
+        "clients": clients,
+        "seconds_per_target": seconds,
+        "generation_seconds": served.generation,
+        "latency_ms": results,
+    });
+    served.cleanup();
     println!("{}", serde_json::to_string_pretty(&out)?);
     Ok(())
 }

@@ -689,7 +689,9 @@ async fn list_view(state: &AppState, headers: &HeaderMap, a: &auth::Auth, kind: 
     let p = ctx(headers, Some(a), &rk.title_key());
     let lang = p.lang;
     let t = |k: &str| lang.t(k);
-    let result: Result<(Vec<String>, Vec<Row>, u64, u64), ApiError> = async {
+    // (headers, rows, (total, exact, next page's `after`), pages)
+    type Listed = (Vec<String>, Vec<Row>, (u64, bool, Option<i64>), u64);
+    let result: Result<Listed, ApiError> = async {
         Ok(match rk {
             RecordKind::Carriers => {
                 let pg = state.store.list_carriers(&a.actor, &q).await?;
@@ -716,7 +718,7 @@ async fn list_view(state: &AppState, headers: &HeaderMap, a: &auth::Auth, kind: 
                         t("field.address"),
                     ],
                     rows,
-                    pg.total,
+                    (pg.total, pg.total_exact, pg.next_after),
                     pg.pages(),
                 )
             }
@@ -747,7 +749,7 @@ async fn list_view(state: &AppState, headers: &HeaderMap, a: &auth::Auth, kind: 
                         t("field.employees"),
                     ],
                     rows,
-                    pg.total,
+                    (pg.total, pg.total_exact, pg.next_after),
                     pg.pages(),
                 )
             }
@@ -778,7 +780,7 @@ async fn list_view(state: &AppState, headers: &HeaderMap, a: &auth::Auth, kind: 
                         t("field.term_ends_on"),
                     ],
                     rows,
-                    pg.total,
+                    (pg.total, pg.total_exact, pg.next_after),
                     pg.pages(),
                 )
             }
@@ -809,19 +811,19 @@ async fn list_view(state: &AppState, headers: &HeaderMap, a: &auth::Auth, kind: 
                         t("field.joined_on"),
                     ],
                     rows,
-                    pg.total,
+                    (pg.total, pg.total_exact, pg.next_after),
                     pg.pages(),
                 )
             }
         })
     }
     .await;
-    let (headers_row, rows, total, pages) = match result {
+    let (headers_row, rows, (total, exact, next_after), pages) = match result {
         Ok(v) => v,
         Err(e) => return error_page(headers, Some(a), e),
     };
     // A page past the end (an old link, a list that shrank) shows the last page.
-    if total > 0 && q.page() > pages {
+    if total > 0 && q.after.is_none() && q.page() > pages {
         let last = ListQuery { page: Some(pages), ..q };
         return Box::pin(list_view(state, headers, a, kind, last)).await;
     }
@@ -842,9 +844,18 @@ async fn list_view(state: &AppState, headers: &HeaderMap, a: &auth::Auth, kind: 
         ("division_code".to_string(), t("field.division")),
     ];
     render(&ListPage {
-        total_label: rust_i18n::t!("ui.total", locale = lang.code(), n = total).into_owned(),
+        total_label: if exact {
+            rust_i18n::t!("ui.total", locale = lang.code(), n = total).into_owned()
+        } else {
+            rust_i18n::t!("ui.total_more", locale = lang.code(), n = total).into_owned()
+        },
         prev: (page > 1).then(|| page_url(&base, &q, page - 1)),
-        next: (page < pages).then(|| page_url(&base, &q, page + 1)),
+        // In name order the next page continues after this one's last record (keyset:
+        // as quick however deep); in other orders, by page number.
+        next: match next_after {
+            Some(after) => Some(format!("{}&after={after}", page_url(&base, &q, page + 1))),
+            None => (page < pages).then(|| page_url(&base, &q, page + 1)),
+        },
         can_create: a.actor.role.may(rk.write_action()),
         can_export: a.actor.role.may(Action::ImportExport),
         export_href: export_url(rk, &q),

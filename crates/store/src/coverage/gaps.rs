@@ -342,8 +342,10 @@ impl Store {
         Ok(Page {
             items,
             total: u64::try_from(total).unwrap_or(0),
+            total_exact: true,
             page,
             per_page,
+            next_after: None,
         })
     }
 

@@ -128,7 +128,7 @@ impl Store {
             .collect())
     }
 
-    async fn tally(&self, key: &str) -> Result<Tally> {
+    pub(crate) async fn tally(&self, key: &str) -> Result<Tally> {
         let b = self.read.get_database_backend();
         let sql = format!(
             "SELECT metric, value FROM coverage_tally WHERE division_code = {}",

@@ -13,6 +13,7 @@ mod m2026_11_29_bulk_history;
 mod m2026_11_30_account_member;
 mod m2026_11_30_import_runs;
 mod m2026_11_30_instructor_edits;
+mod m2026_11_30_list_order;
 
 pub struct Migrator;
 
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m2026_11_30_import_runs::M0004ImportRuns),
             Box::new(m2026_11_30_instructor_edits::M0005InstructorEdits),
             Box::new(m2026_11_30_account_member::M0006AccountMember),
+            Box::new(m2026_11_30_list_order::M0007ListOrder),
         ]
     }
 }

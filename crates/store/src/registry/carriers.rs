@@ -1,13 +1,13 @@
-use super::common::{ListQuery, Page, Scoped, check_version, contains, division_filter, filter_opt, scope_condition};
+use super::common::{
+    ListQuery, Page, Scoped, Sorting, check_version, contains, division_filter, filter_opt, page_of, scope_condition,
+};
 use crate::audit::{self, AuditEntry};
 use crate::entity::{carrier, party_org};
 use crate::error::unique_as;
 use crate::{Actor, Result, Store, StoreError};
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
-use sea_orm::{
-    ActiveValue::Set, ColumnTrait, EntityTrait, Order, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
-};
+use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
 use serde::Serialize;
 use std::collections::HashMap;
 use tongxin_domain::access::Action;
@@ -132,26 +132,37 @@ impl Store {
         if let Some(s) = q.search() {
             sel = sel.filter(contains(carrier::Column::Name, &s));
         }
-        let total = sel.clone().count(&self.read).await?;
         let (col, desc) = q.sort_by(&["name", "created_at", "updated_at", "division_code"]);
+        let by_name = col == "name";
         let col = match col {
             "created_at" => carrier::Column::CreatedAt,
             "updated_at" => carrier::Column::UpdatedAt,
             "division_code" => carrier::Column::DivisionCode,
             _ => carrier::Column::Name,
         };
-        let rows = sel
-            .order_by(col, if desc { Order::Desc } else { Order::Asc })
-            .order_by_asc(carrier::Column::Id)
-            .offset((q.page() - 1) * q.per_page())
-            .limit(q.per_page())
-            .all(&self.read)
-            .await?;
+        let known = self.counted_total(actor, q, super::totals::Listed::Carriers).await?;
+        let (rows, total, total_exact, next_after) = page_of(
+            &self.read,
+            sel,
+            q,
+            Sorting {
+                col,
+                desc,
+                by_name,
+                name_col: carrier::Column::Name,
+                id_col: carrier::Column::Id,
+            },
+            |m| (m.name.clone(), m.id),
+            known,
+        )
+        .await?;
         Ok(Page {
             items: self.carrier_views(rows).await?,
             total,
+            total_exact,
             page: q.page(),
             per_page: q.per_page(),
+            next_after,
         })
     }
 

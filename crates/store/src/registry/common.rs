@@ -25,6 +25,9 @@ pub struct ListQuery {
     pub sort: Option<String>,
     pub page: Option<u64>,
     pub per_page: Option<u64>,
+    /// Keyset paging: the rows after this record (the id a page gave as `next_after`),
+    /// in name order. Deep pages then cost what the first does; `page` is ignored.
+    pub after: Option<i64>,
 }
 
 impl ListQuery {
@@ -52,9 +55,93 @@ impl ListQuery {
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Page<T> {
     pub items: Vec<T>,
+    /// Matching records, counted up to [`COUNT_LIMIT`]; see `total_exact`.
     pub total: u64,
+    /// False when more records match than a list counts (`total` is then the limit):
+    /// counting a whole city to draw a pager costs more than the page.
+    pub total_exact: bool,
     pub page: u64,
     pub per_page: u64,
+    /// The `after` of the next page, when the list is in name order and has one.
+    pub next_after: Option<i64>,
+}
+
+/// Most records a list counts; past it, the total says "more than".
+pub const COUNT_LIMIT: u64 = 10_000;
+
+/// How a list is ordered: by `col` (descending or not), then by id.
+pub(crate) struct Sorting<C> {
+    pub col: C,
+    pub desc: bool,
+    /// `col` is the name column: keyset paging (`after`) applies.
+    pub by_name: bool,
+    /// The table's name and id columns (the keyset).
+    pub name_col: C,
+    pub id_col: C,
+}
+
+/// One page of `sel` (already filtered by scope and the request): a bounded count, and
+/// the rows of the page — after the record `q.after` by name (keyset, an index range
+/// however deep), else by offset. `name_of` gives a row's name and id.
+pub(crate) async fn page_of<E, D>(
+    db: &D,
+    sel: sea_orm::Select<E>,
+    q: &ListQuery,
+    order: Sorting<E::Column>,
+    name_of: fn(&E::Model) -> (String, i64),
+    known_total: Option<u64>,
+) -> Result<(Vec<E::Model>, u64, bool, Option<i64>)>
+where
+    E: EntityTrait,
+    D: ConnectionTrait,
+{
+    use sea_orm::{QueryOrder, QuerySelect};
+    let (name_col, id_col) = (order.name_col, order.id_col);
+    let (total, exact) = match known_total {
+        Some(n) => (n, true),
+        None => bounded_count(db, &sel).await?,
+    };
+    let dir = if order.desc {
+        sea_orm::Order::Desc
+    } else {
+        sea_orm::Order::Asc
+    };
+    let per_page = q.per_page();
+    let mut rows_sel = sel.clone();
+    let keyset = order.by_name && q.after.is_some();
+    if let (true, Some(after)) = (keyset, q.after) {
+        // The anchor must itself be in the list (scope and filters): else no rows.
+        let Some(anchor) = sel.clone().filter(id_col.eq(after)).one(db).await? else {
+            return Ok((vec![], total, exact, None));
+        };
+        let (name, id) = name_of(&anchor);
+        let past = if order.desc {
+            Condition::any()
+                .add(name_col.lt(name.clone()))
+                .add(Condition::all().add(name_col.eq(name)).add(id_col.gt(id)))
+        } else {
+            Condition::any()
+                .add(name_col.gt(name.clone()))
+                .add(Condition::all().add(name_col.eq(name)).add(id_col.gt(id)))
+        };
+        rows_sel = rows_sel.filter(past);
+    } else {
+        rows_sel = rows_sel.offset((q.page() - 1) * per_page);
+    }
+    let mut rows = rows_sel
+        .order_by(order.col, dir)
+        .order_by_asc(id_col)
+        .limit(per_page + 1)
+        .all(db)
+        .await?;
+    let more = rows.len() as u64 > per_page;
+    rows.truncate(usize::try_from(per_page).unwrap_or(usize::MAX));
+    let next = if more && order.by_name {
+        rows.last().map(|r| name_of(r).1)
+    } else {
+        None
+    };
+    Ok((rows, total, exact, next))
 }
 
 impl<T> Page<T> {
@@ -199,4 +286,30 @@ pub(crate) fn filter_opt<Q: QueryFilter>(q: Q, c: Option<Condition>) -> Q {
         Some(c) => q.filter(c),
         None => q,
     }
+}
+
+/// COUNT(*) over at most [`COUNT_LIMIT`] + 1 rows: the total, and whether it is exact.
+async fn bounded_count<E: EntityTrait, D: ConnectionTrait>(db: &D, sel: &sea_orm::Select<E>) -> Result<(u64, bool)> {
+    use sea_orm::{QuerySelect, QueryTrait};
+    let inner = sel
+        .clone()
+        .select_only()
+        .column_as(Expr::val(1), "one")
+        .limit(COUNT_LIMIT + 1)
+        .into_query();
+    let count = Query::select()
+        .expr(Expr::cust("COUNT(*)"))
+        .from_subquery(inner, "bounded")
+        .to_owned();
+    let counted: i64 = match db.query_one(&count).await? {
+        Some(r) => r.try_get_by_index(0)?,
+        None => 0,
+    };
+    let counted = u64::try_from(counted).unwrap_or(0);
+    let (total, exact) = if counted > COUNT_LIMIT {
+        (COUNT_LIMIT, false)
+    } else {
+        (counted, true)
+    };
+    Ok((total, exact))
 }

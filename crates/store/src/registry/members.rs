@@ -1,14 +1,13 @@
-use super::common::{ListQuery, Page, Scoped, check_version, contains, filter_opt, orgs_in_division, scope_condition};
+use super::common::{
+    ListQuery, Page, Scoped, Sorting, check_version, contains, filter_opt, orgs_in_division, page_of, scope_condition,
+};
 use crate::audit::{self, AuditEntry};
 use crate::entity::{member, party_org, unit};
 use crate::error::unique_as;
 use crate::{Actor, Result, Store, StoreError};
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait};
-use sea_orm::{
-    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, Order, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect,
-};
+use sea_orm::{ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
 use serde::Serialize;
 use std::collections::HashMap;
 use tongxin_domain::access::Action;
@@ -147,26 +146,37 @@ impl Store {
         if let Some(s) = q.search() {
             sel = sel.filter(member_search(&s));
         }
-        let total = sel.clone().count(&self.read).await?;
         let (col, desc) = q.sort_by(&["name", "created_at", "updated_at", "joined_on"]);
+        let by_name = col == "name";
         let col = match col {
             "created_at" => member::Column::CreatedAt,
             "updated_at" => member::Column::UpdatedAt,
             "joined_on" => member::Column::JoinedOn,
             _ => member::Column::Name,
         };
-        let rows = sel
-            .order_by(col, if desc { Order::Desc } else { Order::Asc })
-            .order_by_asc(member::Column::Id)
-            .offset((q.page() - 1) * q.per_page())
-            .limit(q.per_page())
-            .all(&self.read)
-            .await?;
+        let known = self.counted_total(actor, q, super::totals::Listed::Members).await?;
+        let (rows, total, total_exact, next_after) = page_of(
+            &self.read,
+            sel,
+            q,
+            Sorting {
+                col,
+                desc,
+                by_name,
+                name_col: member::Column::Name,
+                id_col: member::Column::Id,
+            },
+            |m| (m.name.clone(), m.id),
+            known,
+        )
+        .await?;
         Ok(Page {
             items: self.member_views(rows).await?,
             total,
+            total_exact,
             page: q.page(),
             per_page: q.per_page(),
+            next_after,
         })
     }
 
@@ -177,18 +187,28 @@ impl Store {
             .filter(scope(actor))
             .filter(member::Column::OrgId.eq(org_id.0));
         sel = filter_opt(sel, (!q.archived).then(|| member::Column::Archived.eq(false).into()));
-        let total = sel.clone().count(&self.read).await?;
-        let rows = sel
-            .order_by_asc(member::Column::Name)
-            .offset((q.page() - 1) * q.per_page())
-            .limit(q.per_page())
-            .all(&self.read)
-            .await?;
+        let (rows, total, total_exact, next_after) = page_of(
+            &self.read,
+            sel,
+            q,
+            Sorting {
+                col: member::Column::Name,
+                desc: false,
+                by_name: true,
+                name_col: member::Column::Name,
+                id_col: member::Column::Id,
+            },
+            |m| (m.name.clone(), m.id),
+            None,
+        )
+        .await?;
         Ok(Page {
             items: self.member_views(rows).await?,
             total,
+            total_exact,
             page: q.page(),
             per_page: q.per_page(),
+            next_after,
         })
     }
 

@@ -9,6 +9,7 @@ mod orgs;
 mod patch;
 mod pick;
 pub(crate) mod refs;
+mod totals;
 mod units;
 
 pub use carriers::{CarrierInput, CarrierView};

@@ -1,5 +1,6 @@
 use super::common::{
-    ListQuery, Page, Scoped, check_version, contains, division_filter, filter_opt, orgs_under, scope_condition,
+    ListQuery, Page, Scoped, Sorting, check_version, contains, division_filter, filter_opt, orgs_under, page_of,
+    scope_condition,
 };
 use crate::audit::{self, AuditEntry};
 use crate::entity::{carrier, org_unit, party_org, unit};
@@ -7,10 +8,7 @@ use crate::error::unique_as;
 use crate::{Actor, Result, Store, StoreError};
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait};
-use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, Order, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect,
-};
+use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect};
 use serde::Serialize;
 use std::collections::HashMap;
 use tongxin_domain::access::Action;
@@ -149,8 +147,8 @@ impl Store {
         if let Some(s) = q.search() {
             sel = sel.filter(contains(party_org::Column::Name, &s));
         }
-        let total = sel.clone().count(&self.read).await?;
         let (col, desc) = q.sort_by(&["name", "created_at", "updated_at", "term_ends_on", "division_code"]);
+        let by_name = col == "name";
         let col = match col {
             "created_at" => party_org::Column::CreatedAt,
             "updated_at" => party_org::Column::UpdatedAt,
@@ -158,18 +156,29 @@ impl Store {
             "division_code" => party_org::Column::DivisionCode,
             _ => party_org::Column::Name,
         };
-        let rows = sel
-            .order_by(col, if desc { Order::Desc } else { Order::Asc })
-            .order_by_asc(party_org::Column::Id)
-            .offset((q.page() - 1) * q.per_page())
-            .limit(q.per_page())
-            .all(&self.read)
-            .await?;
+        let known = self.counted_total(actor, q, super::totals::Listed::Orgs).await?;
+        let (rows, total, total_exact, next_after) = page_of(
+            &self.read,
+            sel,
+            q,
+            Sorting {
+                col,
+                desc,
+                by_name,
+                name_col: party_org::Column::Name,
+                id_col: party_org::Column::Id,
+            },
+            |m| (m.name.clone(), m.id),
+            known,
+        )
+        .await?;
         Ok(Page {
             items: self.org_views(rows).await?,
             total,
+            total_exact,
             page: q.page(),
             per_page: q.per_page(),
+            next_after,
         })
     }
 

@@ -1,5 +1,6 @@
 use super::common::{
-    ListQuery, Page, Scoped, check_version, contains, division_filter, filter_opt, scope_condition, units_under,
+    ListQuery, Page, Scoped, Sorting, check_version, contains, division_filter, filter_opt, page_of, scope_condition,
+    units_under,
 };
 use crate::audit::{self, AuditEntry};
 use crate::entity::{carrier, instructor, org_unit, party_org, unit, unit_link};
@@ -7,10 +8,7 @@ use crate::error::unique_as;
 use crate::{Actor, Result, Store, StoreError};
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait};
-use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, Order, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect,
-};
+use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
 use serde::Serialize;
 use std::collections::HashMap;
 use tongxin_domain::access::Action;
@@ -167,8 +165,8 @@ impl Store {
                     .add(unit::Column::CreditCode.eq(code)),
             );
         }
-        let total = sel.clone().count(&self.read).await?;
         let (col, desc) = q.sort_by(&["name", "created_at", "updated_at", "employees", "division_code"]);
+        let by_name = col == "name";
         let col = match col {
             "created_at" => unit::Column::CreatedAt,
             "updated_at" => unit::Column::UpdatedAt,
@@ -176,18 +174,29 @@ impl Store {
             "division_code" => unit::Column::DivisionCode,
             _ => unit::Column::Name,
         };
-        let rows = sel
-            .order_by(col, if desc { Order::Desc } else { Order::Asc })
-            .order_by_asc(unit::Column::Id)
-            .offset((q.page() - 1) * q.per_page())
-            .limit(q.per_page())
-            .all(&self.read)
-            .await?;
+        let known = self.counted_total(actor, q, super::totals::Listed::Units).await?;
+        let (rows, total, total_exact, next_after) = page_of(
+            &self.read,
+            sel,
+            q,
+            Sorting {
+                col,
+                desc,
+                by_name,
+                name_col: unit::Column::Name,
+                id_col: unit::Column::Id,
+            },
+            |m| (m.name.clone(), m.id),
+            known,
+        )
+        .await?;
         Ok(Page {
             items: self.unit_views(rows).await?,
             total,
+            total_exact,
             page: q.page(),
             per_page: q.per_page(),
+            next_after,
         })
     }
 
