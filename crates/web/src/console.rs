@@ -419,10 +419,7 @@ async fn home(State(state): State<AppState>, headers: HeaderMap, PageAuth(a): Pa
         Scope::Within { division: Some(d), .. } => d.to_string(),
         // An organisation's account (a branch secretary) opens on its organisation: it
         // has no division territory to show.
-        Scope::Within { org: Some(p), .. } => match p.as_str().trim_matches('/').rsplit('/').next() {
-            Some(id) if !id.is_empty() => return Redirect::to(&format!("/orgs/{id}")).into_response(),
-            _ => return error_page(&headers, Some(&a), ApiError::new(StatusCode::NOT_FOUND, "not_found")),
-        },
+        Scope::Within { org: Some(p), .. } => return Redirect::to(&format!("/orgs/{}", p.org())).into_response(),
         Scope::Within { .. } => {
             return error_page(&headers, Some(&a), ApiError::new(StatusCode::NOT_FOUND, "not_found"));
         }

@@ -83,6 +83,19 @@ impl OrgPath {
         (self.0.clone(), format!("{base}0"))
     }
 
+    /// The organisation the path ends at (`/12/45/` is 45's path).
+    pub fn org(&self) -> OrgId {
+        // A path holds at least one id of digits (`from_stored`, `root`, `child`).
+        OrgId(
+            self.0
+                .trim_matches('/')
+                .rsplit('/')
+                .next()
+                .and_then(|s| s.parse().ok())
+                .unwrap_or(0),
+        )
+    }
+
     pub fn depth(&self) -> usize {
         self.0.matches('/').count() - 1
     }
@@ -141,6 +154,14 @@ impl OrgFields {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_path_ends_at_its_organisation() {
+        let root = OrgPath::root(OrgId(12));
+        assert_eq!(root.org(), OrgId(12));
+        assert_eq!(root.child(OrgId(45)).org(), OrgId(45));
+        assert_eq!(OrgPath::from_stored("/3/7/9/").map(|p| p.org()), Some(OrgId(9)));
+    }
 
     #[test]
     fn paths() {

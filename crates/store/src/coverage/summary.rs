@@ -8,7 +8,7 @@ use tongxin_domain::codes::DivisionCode;
 use tongxin_domain::coverage::{
     ALL_DIVISIONS, CarrierFact, CoverageStatus, Figures, OrgFact, Tally, UnitFact, UnitInputs, add_counts,
 };
-use tongxin_domain::registry::{CarrierKind, Labelled, OrgId, OrgKind, OrgPath, UnitKind};
+use tongxin_domain::registry::{CarrierKind, Labelled, OrgId, OrgKind, UnitKind};
 use tongxin_domain::scope::Scope;
 
 use crate::{Actor, Result, Store, StoreError};
@@ -53,7 +53,7 @@ impl Store {
             (Some(t), _) => t,
             (None, Scope::All) => Territory::All,
             (None, Scope::Within { division: Some(d), .. }) => Territory::Division(d.clone()),
-            (None, Scope::Within { org: Some(p), .. }) => Territory::Org(root_org(p)?),
+            (None, Scope::Within { org: Some(p), .. }) => Territory::Org(p.org()),
             (None, Scope::Within { .. }) => return Err(StoreError::NotFound),
         };
         match &t {
@@ -321,16 +321,6 @@ impl Store {
         }
         Ok(Figures::from_tally(division.map(|d| d.to_string()), None, &t))
     }
-}
-
-fn root_org(p: &OrgPath) -> Result<OrgId> {
-    p.as_str()
-        .trim_matches('/')
-        .split('/')
-        .next_back()
-        .and_then(|s| s.parse().ok())
-        .map(OrgId)
-        .ok_or(StoreError::NotFound)
 }
 
 fn label<T: Labelled>(v: &str) -> Result<T> {

@@ -37,13 +37,7 @@ async fn me_page(State(state): State<AppState>, headers: HeaderMap, PageAuth(a):
         // My organisation: my record's, else the one my account works for.
         let org_id = match (&member, &a.actor.scope) {
             (Some(m), _) => Some(m.org_id),
-            (None, Scope::Within { org: Some(p), .. }) => p
-                .as_str()
-                .trim_matches('/')
-                .rsplit('/')
-                .next()
-                .and_then(|i| i.parse().ok())
-                .map(tongxin_domain::registry::OrgId),
+            (None, Scope::Within { org: Some(p), .. }) => Some(p.org()),
             _ => None,
         };
         let org = match org_id {
