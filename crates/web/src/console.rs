@@ -1058,6 +1058,10 @@ async fn detail_view(
     let t = |k: &str| lang.t(k);
     let s = &state.store;
     let actor = &a.actor;
+    // The ways to close the record's gap, from what its page loads anyway.
+    let writes = actor.role.may(Action::WriteRegistry);
+    let here = format!("/{}/{id}", rk.path());
+    let mut closing = Vec::new();
     let result: Result<DetailParts, ApiError> = async {
         Ok(match rk {
             RecordKind::Carriers => {
@@ -1108,6 +1112,9 @@ async fn detail_view(
             RecordKind::Units => {
                 let u = s.get_unit(actor, UnitId(id)).await?;
                 let standing = s.unit_standing(actor, UnitId(id)).await?;
+                if writes && !u.archived {
+                    closing = crate::coverage::closing::unit_actions(lang, id, standing, &here);
+                }
                 let orgs = s.orgs_of_unit(actor, UnitId(id)).await?;
                 let links = s.unit_links(actor, UnitId(id)).await?;
                 let props = vec![
@@ -1185,6 +1192,12 @@ async fn detail_view(
             RecordKind::Orgs => {
                 let o = s.get_org(actor, OrgId(id)).await?;
                 let rules = s.coverage_rules().await?;
+                if writes && !o.archived {
+                    let due = rules
+                        .renewal(o.term_ends_on, chrono::Local::now().date_naive())
+                        .is_some();
+                    closing = crate::coverage::closing::org_actions(lang, id, due, &here);
+                }
                 let members = s
                     .members_of_org(
                         actor,
@@ -1305,32 +1318,6 @@ async fn detail_view(
         Err(e) => return error_page(headers, Some(a), e),
     };
     p.title = name;
-    // Where the record stands, with the ways to close its gap.
-    let closing = if actor.role.may(Action::WriteRegistry) && !archived {
-        let here = format!("/{}/{id}", rk.path());
-        match rk {
-            RecordKind::Units => match s.unit_standing(actor, UnitId(id)).await {
-                Ok(st) => crate::coverage::closing::unit_actions(lang, id, st, &here),
-                Err(e) => return error_page(headers, Some(a), e.into()),
-            },
-            RecordKind::Orgs => {
-                let due = async {
-                    let o = s.get_org(actor, OrgId(id)).await?;
-                    let rules = s.coverage_rules().await?;
-                    let today = chrono::Local::now().date_naive();
-                    Ok::<_, tongxin_store::StoreError>(rules.renewal(o.term_ends_on, today).is_some())
-                }
-                .await;
-                match due {
-                    Ok(due) => crate::coverage::closing::org_actions(lang, id, due, &here),
-                    Err(e) => return error_page(headers, Some(a), e.into()),
-                }
-            }
-            _ => vec![],
-        }
-    } else {
-        vec![]
-    };
     render(&DetailPage {
         closing,
         base: format!("/{}", rk.path()),
