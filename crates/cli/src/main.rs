@@ -6,10 +6,7 @@
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-mod bench;
-mod city;
-mod demo;
-mod progress;
+use tongxin_demo::{bench, city, district as demo, progress};
 
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
@@ -228,30 +225,6 @@ fn read_password() -> Result<String> {
     Ok(line.trim_end_matches(['\r', '\n']).to_string())
 }
 
-/// A valid, unique credit code for generated data.
-pub fn demo_code(n: u32) -> String {
-    const ALPHA: &[u8] = b"0123456789ABCDEFGHJKLMNPQRTUWXY";
-    let mut body = String::from("91310106MA");
-    let mut x = n;
-    for _ in 0..7 {
-        body.push(ALPHA[(x % 31) as usize] as char);
-        x /= 31;
-    }
-    tongxin_domain::codes::CreditCode::with_check(&body)
-        .map(|c| c.to_string())
-        .unwrap_or_default()
-}
-
-/// A random password of 16 letters and digits.
-pub fn generate_password() -> String {
-    use rand::Rng;
-    const ALPHABET: &[u8] = b"abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
-    let mut rng = rand::rng();
-    (0..16)
-        .map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char)
-        .collect()
-}
-
 /// Writes the error workbook to `--errors`, else beside the input file, else (that
 /// folder not writable) to the temporary folder; answers where it went.
 fn write_error_workbook(chosen: Option<&Path>, input: &Path, wb: &[u8]) -> Result<PathBuf> {
@@ -394,24 +367,17 @@ async fn run() -> Result<()> {
                 skip_invalid: *skip_invalid,
             };
             let limits = tongxin_import::Limits::COMMAND_LINE;
-            let lang = tongxin_web::i18n::Lang::ZhCn;
+            let lang = tongxin_i18n::Lang::ZhCn;
             let bar = progress::ImportBar::new();
-            let options = tongxin_web::import_service::ImportOptions {
+            let options = tongxin_transfer::ImportOptions {
                 kind,
                 mode,
                 limits,
                 lang,
             };
-            let out = tongxin_web::import_service::run(&store, &system, read, options, &bar)
+            let out = tongxin_transfer::run(&store, &system, read, options, &bar)
                 .await
-                .map_err(|e| {
-                    anyhow::anyhow!(
-                        "{} / {} ({})",
-                        e.message(tongxin_web::i18n::Lang::ZhCn),
-                        e.message(tongxin_web::i18n::Lang::En),
-                        e.detail.unwrap_or_default()
-                    )
-                })?;
+                .map_err(|e| anyhow::anyhow!("{}", e.describe()))?;
             bar.0.finish_and_clear();
             println!("{}", serde_json::to_string_pretty(&out.report)?);
             if let Some(wb) = out.error_workbook {
@@ -434,9 +400,9 @@ async fn run() -> Result<()> {
                 division: division.clone(),
                 ..Default::default()
             };
-            let bytes = tongxin_web::import_service::export(&store, &system, k, &filter, *reveal)
+            let bytes = tongxin_transfer::export(&store, &system, k, &filter, *reveal)
                 .await
-                .map_err(|e| anyhow::anyhow!("{}", e.message(tongxin_web::i18n::Lang::En)))?;
+                .map_err(|e| anyhow::anyhow!("{}", e.describe()))?;
             let path = output
                 .clone()
                 .unwrap_or_else(|| PathBuf::from(format!("{}.xlsx", k.code())));
@@ -638,7 +604,7 @@ async fn ensure_admin(store: &Store, system: &Actor) -> Result<()> {
     }
     let (password, generated) = match std::env::var("TONGXIN_ADMIN_PASSWORD") {
         Ok(p) if !p.is_empty() => (p, false),
-        _ => (generate_password(), true),
+        _ => (tongxin_store::accounts::new_password(), true),
     };
     store
         .create_account(system, "admin", &password, Role::SystemAdmin, None, None)

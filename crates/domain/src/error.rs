@@ -1,13 +1,8 @@
 //! Errors with stable codes. The web layer turns a code into an HTTP status and a
-//! message in Chinese and English looked up by that code (see `web/locales`).
+//! message in Chinese and English looked up by that code (see `i18n/locales`).
 
 use crate::codes::CodeError;
-
-/// Something that has a stable, machine-readable error code such as
-/// `registry.unit.credit_code_invalid`.
-pub trait ErrorCode {
-    fn code(&self) -> &'static str;
-}
+use crate::error_code::{Coded, ErrorCode};
 
 /// A rule of the domain was broken.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -48,16 +43,16 @@ impl DomainError {
     }
 }
 
-impl ErrorCode for DomainError {
-    fn code(&self) -> &'static str {
+impl Coded for DomainError {
+    fn code(&self) -> ErrorCode {
         match self {
             DomainError::InvalidCode { source, .. } => source.code(),
-            DomainError::Required { .. } => "validation.required",
-            DomainError::TooLong { .. } => "validation.too_long",
-            DomainError::OutOfRange { .. } => "validation.out_of_range",
-            DomainError::UnknownValue { .. } => "validation.unknown_value",
-            DomainError::NotANumber { .. } => "validation.not_a_number",
-            DomainError::JoinedUnderAge { .. } => "registry.member.joined_under_age",
+            DomainError::Required { .. } => ErrorCode::Required,
+            DomainError::TooLong { .. } => ErrorCode::TooLong,
+            DomainError::OutOfRange { .. } => ErrorCode::OutOfRange,
+            DomainError::UnknownValue { .. } => ErrorCode::UnknownValue,
+            DomainError::NotANumber { .. } => ErrorCode::NotANumber,
+            DomainError::JoinedUnderAge { .. } => ErrorCode::JoinedUnderAge,
         }
     }
 }

@@ -8,8 +8,10 @@ pub mod access;
 pub mod codes;
 pub mod coverage;
 pub mod error;
+pub mod error_code;
 pub mod registry;
 pub mod scope;
 pub mod text;
 
-pub use error::{DomainError, ErrorCode};
+pub use error::DomainError;
+pub use error_code::{Coded, ErrorCode};

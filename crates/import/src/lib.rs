@@ -18,6 +18,8 @@ pub use normalise::{Unrecognised, header_key, parse_bool, parse_date, split_mult
 pub use read::{Cell, Column, GridRow, Table, TableRow, read_rows_within, read_tables, read_tables_within};
 pub use write::{ErrorSheet, write_error_workbook, write_table, write_template, write_workbook};
 
+use tongxin_domain::ErrorCode;
+
 /// Largest upload accepted (bytes).
 pub const MAX_FILE_BYTES: usize = Limits::UPLOAD.max_file_bytes as usize;
 
@@ -43,14 +45,31 @@ pub enum ImportError {
 }
 
 impl ImportError {
-    pub fn code(&self) -> &'static str {
+    /// What a person can act on, in both languages (`中文 / English`): the bound and its
+    /// figure, the sheet and its columns. None where the reader's own words would be
+    /// for developers only.
+    pub fn detail(&self) -> Option<String> {
         match self {
-            ImportError::NotAWorkbook(_) => "import.not_a_workbook",
-            ImportError::NoHeader => "import.no_header",
-            ImportError::MissingColumn { .. } => "import.missing_column",
-            ImportError::TooLarge { .. } => "import.too_large",
-            ImportError::DuplicateColumn { .. } => "import.duplicate_column",
-            ImportError::Write(_) => "internal",
+            ImportError::TooLarge { bound, max } => {
+                let (zh, en) = bound.describe(*max);
+                Some(format!("{zh} / {en}"))
+            }
+            ImportError::DuplicateColumn { sheet, first, second } => {
+                Some(format!("{sheet}：【{first}】【{second}】 / {sheet}: {first}, {second}"))
+            }
+            ImportError::MissingColumn { sheet, column } => Some(format!("{sheet}：【{column}】 / {sheet}: {column}")),
+            _ => None,
+        }
+    }
+
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            ImportError::NotAWorkbook(_) => ErrorCode::NotAWorkbook,
+            ImportError::NoHeader => ErrorCode::NoHeader,
+            ImportError::MissingColumn { .. } => ErrorCode::MissingColumn,
+            ImportError::TooLarge { .. } => ErrorCode::FileTooLarge,
+            ImportError::DuplicateColumn { .. } => ErrorCode::DuplicateColumn,
+            ImportError::Write(_) => ErrorCode::Internal,
         }
     }
 }

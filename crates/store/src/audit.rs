@@ -40,9 +40,8 @@ impl From<audit::Model> for AuditEntry {
 }
 
 /// Records an entry inside the caller's transaction, so the write and its audit entry
-/// commit together or not at all. Every registry write is audited, so this is also
-/// where coverage facts and counters follow the write (in the same transaction): no
-/// write path can forget them.
+/// commit together or not at all. It only records: coverage follows a write from the
+/// write's own [`crate::coverage::Touched`].
 pub(crate) async fn record<C: ConnectionTrait>(
     db: &C,
     actor: &Actor,
@@ -52,7 +51,6 @@ pub(crate) async fn record<C: ConnectionTrait>(
     before: Option<serde_json::Value>,
     after: Option<serde_json::Value>,
 ) -> Result<()> {
-    crate::coverage::follow(db, entity, entity_id, before.as_ref(), after.as_ref()).await?;
     audit::Entity::insert(audit::ActiveModel {
         at: Set(Utc::now()),
         account_id: Set(actor.account_id.map(|a| a.0)),

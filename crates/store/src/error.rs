@@ -1,4 +1,4 @@
-use tongxin_domain::{DomainError, ErrorCode};
+use tongxin_domain::{Coded, DomainError, ErrorCode};
 
 /// What a store call can refuse, each with a stable code.
 #[derive(Debug, thiserror::Error)]
@@ -53,25 +53,25 @@ pub enum StoreError {
     TooManyChecks,
 }
 
-impl ErrorCode for StoreError {
-    fn code(&self) -> &'static str {
+impl Coded for StoreError {
+    fn code(&self) -> ErrorCode {
         match self {
-            StoreError::NotFound => "not_found",
-            StoreError::Stale { .. } => "registry.stale_edit",
-            StoreError::Duplicate { .. } => "registry.duplicate",
-            StoreError::Invalid(_) => "validation.failed",
-            StoreError::Reference { .. } => "registry.reference_invalid",
-            StoreError::UnknownDivision(_) => "registry.division.unknown",
-            StoreError::OutsideTerritory { .. } => "registry.outside_territory",
-            StoreError::InUse => "registry.in_use",
-            StoreError::Forbidden => "auth.forbidden",
-            StoreError::Db(_) | StoreError::Io(_) => "internal",
-            StoreError::Busy => "store.busy",
-            StoreError::BadFile(_) => "import.bad_file",
-            StoreError::RegisteredElsewhere => "registry.member.registered_elsewhere",
-            StoreError::TooManyChecks => "registry.member.checks_limited",
-            StoreError::Interrupted => "import.interrupted",
-            StoreError::JointBranchFull { .. } => "coverage.joint_branch_full",
+            StoreError::NotFound => ErrorCode::NotFound,
+            StoreError::Stale { .. } => ErrorCode::StaleEdit,
+            StoreError::Duplicate { .. } => ErrorCode::Duplicate,
+            StoreError::Invalid(_) => ErrorCode::ValidationFailed,
+            StoreError::Reference { .. } => ErrorCode::ReferenceInvalid,
+            StoreError::UnknownDivision(_) => ErrorCode::DivisionUnknown,
+            StoreError::OutsideTerritory { .. } => ErrorCode::OutsideTerritory,
+            StoreError::InUse => ErrorCode::InUse,
+            StoreError::Forbidden => ErrorCode::Forbidden,
+            StoreError::Db(_) | StoreError::Io(_) => ErrorCode::Internal,
+            StoreError::Busy => ErrorCode::Busy,
+            StoreError::BadFile(_) => ErrorCode::BadFile,
+            StoreError::RegisteredElsewhere => ErrorCode::RegisteredElsewhere,
+            StoreError::TooManyChecks => ErrorCode::ChecksLimited,
+            StoreError::Interrupted => ErrorCode::Interrupted,
+            StoreError::JointBranchFull { .. } => ErrorCode::JointBranchFull,
         }
     }
 }

@@ -1,17 +1,21 @@
 //! Loading generated data (the city-scale demo) straight into the tables, in large
-//! batches. It bypasses per-record checks and the audit log, so it is only for an empty
-//! registry, and the rows must already be valid; coverage is rebuilt once at the end.
+//! batches. It skips the per-record checks and the audit log — the type that does it is
+//! called [`UncheckedLoad`] for that reason — so it is only for an empty registry, and
+//! the rows must already be valid: codes and paths are the domain's types, so the rows
+//! cannot hold a malformed division or a path that disagrees with its parent's shape.
+//! Coverage is rebuilt once at the end.
 
 use chrono::{NaiveDate, Utc};
 use sea_orm::{ConnectionTrait, Statement, Value};
-use tongxin_domain::registry::{CarrierKind, Labelled, MemberStatus, OrgKind, UnitKind};
+use tongxin_domain::codes::DivisionCode;
+use tongxin_domain::registry::{CarrierKind, Labelled, MemberStatus, OrgKind, OrgPath, UnitKind};
 
 use crate::{Actor, Result, Store};
 
 pub struct InstructorRow {
     pub id: i64,
     pub name: String,
-    pub division: String,
+    pub division: DivisionCode,
 }
 
 pub struct CarrierRow {
@@ -19,7 +23,7 @@ pub struct CarrierRow {
     pub name: String,
     pub kind: CarrierKind,
     pub is_key: bool,
-    pub division: String,
+    pub division: DivisionCode,
     pub address: String,
 }
 
@@ -30,7 +34,7 @@ pub struct UnitRow {
     pub credit_code: Option<String>,
     pub employees: Option<i64>,
     pub carrier_id: Option<i64>,
-    pub division: String,
+    pub division: DivisionCode,
     pub instructor_id: Option<i64>,
 }
 
@@ -39,9 +43,9 @@ pub struct OrgRow {
     pub name: String,
     pub kind: OrgKind,
     pub parent_id: Option<i64>,
-    /// Materialised path (`/1/7/`), consistent with `parent_id`.
-    pub path: String,
-    pub division: String,
+    /// Materialised path (`/1/7/`): its parent's path and its own id.
+    pub path: OrgPath,
+    pub division: DivisionCode,
     pub carrier_id: Option<i64>,
     pub secretary: Option<String>,
     pub founded_on: Option<NaiveDate>,
@@ -98,18 +102,19 @@ impl Store {
     }
 }
 
-/// The right to load generated rows straight into the tables, bypassing scope and
-/// per-row history (the city-scale generator): only an administrator obtains it, and only
-/// for a store whose registry is empty. Nothing else can reach the bulk loaders.
-pub struct Generator<'s> {
+/// The right to load generated rows straight into the tables, skipping the import's
+/// checks, scope and per-row history (the city-scale generator): only an administrator
+/// obtains it, and only for a store whose registry is empty. Nothing else can reach the
+/// bulk loaders.
+pub struct UncheckedLoad<'s> {
     store: &'s Store,
 }
 
 impl Store {
     /// Opens a generated load: an administrator, an empty registry. On SQLite the writer
     /// gets a large page cache, so index pages stay in memory while millions of rows go
-    /// in (reset by [`Generator::finish`]).
-    pub async fn generator(&self, actor: &Actor) -> Result<Generator<'_>> {
+    /// in (reset by [`UncheckedLoad::finish`]).
+    pub async fn unchecked_load(&self, actor: &Actor) -> Result<UncheckedLoad<'_>> {
         actor.require(tongxin_domain::access::Action::Administer)?;
         if !self.registry_is_empty().await? {
             return Err(crate::StoreError::BadFile(
@@ -119,11 +124,11 @@ impl Store {
         if self.backend() == crate::Backend::Sqlite {
             self.write.execute_unprepared("PRAGMA cache_size = -1048576").await?;
         }
-        Ok(Generator { store: self })
+        Ok(UncheckedLoad { store: self })
     }
 }
 
-impl Generator<'_> {
+impl UncheckedLoad<'_> {
     pub async fn load_instructors(&self, rows: &[InstructorRow]) -> Result<()> {
         let now = Utc::now();
         self.store
@@ -135,7 +140,7 @@ impl Generator<'_> {
                         vec![
                             r.id.into(),
                             r.name.clone().into(),
-                            r.division.clone().into(),
+                            r.division.as_str().into(),
                             now.into(),
                         ]
                     })
@@ -156,7 +161,7 @@ impl Generator<'_> {
                             r.name.clone().into(),
                             r.kind.code().into(),
                             r.is_key.into(),
-                            r.division.clone().into(),
+                            r.division.as_str().into(),
                             r.address.clone().into(),
                         ]
                     })
@@ -188,7 +193,7 @@ impl Generator<'_> {
                             r.credit_code.clone().into(),
                             r.employees.into(),
                             r.carrier_id.into(),
-                            r.division.clone().into(),
+                            r.division.as_str().into(),
                             r.instructor_id.into(),
                         ]
                     })
@@ -220,8 +225,8 @@ impl Generator<'_> {
                             r.name.clone().into(),
                             r.kind.code().into(),
                             r.parent_id.into(),
-                            r.path.clone().into(),
-                            r.division.clone().into(),
+                            r.path.as_str().into(),
+                            r.division.as_str().into(),
                             r.carrier_id.into(),
                             r.secretary.clone().into(),
                             r.founded_on.into(),

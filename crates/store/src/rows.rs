@@ -27,8 +27,23 @@ pub(crate) async fn insert_records<C: ConnectionTrait>(
     now: chrono::DateTime<chrono::Utc>,
     returning: &str,
 ) -> Result<Vec<QueryResult>> {
-    let columns: Vec<&str> = columns.iter().copied().chain(NEW_RECORD).collect();
     let tail = [false.into(), 1i64.into(), now.into(), now.into()];
+    // A record's name is written with the key it sorts by.
+    if let Some(at) = columns.iter().position(|c| *c == "name") {
+        let columns: Vec<&str> = columns.iter().copied().chain(["name_key"]).chain(NEW_RECORD).collect();
+        let keyed: Vec<Vec<Value>> = rows
+            .iter()
+            .map(|r| {
+                let key = match r.get(at) {
+                    Some(Value::String(Some(name))) => tongxin_domain::text::sort_key(name),
+                    _ => String::new(),
+                };
+                r.iter().cloned().chain([key.into()]).collect()
+            })
+            .collect();
+        return insert(db, table, &columns, &keyed, &tail, returning).await;
+    }
+    let columns: Vec<&str> = columns.iter().copied().chain(NEW_RECORD).collect();
     insert(db, table, &columns, rows, &tail, returning).await
 }
 

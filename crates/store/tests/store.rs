@@ -272,6 +272,58 @@ async fn keyset_pages_walk_the_list_like_page_numbers() {
     }
     assert_eq!(by_key.len(), 23);
     assert_eq!(by_key, by_number, "keyset and page numbers disagree");
+    // Names sort naturally: 第2号公司 before 第10号公司, in a list and after a renaming.
+    let numbers = |items: &[tongxin_store::registry::UnitView]| -> Vec<u32> {
+        items
+            .iter()
+            .filter_map(|u| u.name.trim_start_matches('第').trim_end_matches("号公司").parse().ok())
+            .collect()
+    };
+    let all = s
+        .list_units(
+            &sys,
+            &ListQuery {
+                per_page: Some(50),
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("all");
+    let shown = numbers(&all.items);
+    assert_eq!(shown.len(), 23);
+    assert!(
+        shown.windows(2).all(|w| w[0] <= w[1]),
+        "not in natural order: {shown:?}"
+    );
+    let first = &all.items[0];
+    let renamed = tongxin_store::registry::UnitPatch {
+        name: Some("第100号公司".into()),
+        ..Default::default()
+    };
+    s.update_unit(&sys, first.id, first.version, &renamed)
+        .await
+        .expect("rename");
+    let again = s
+        .list_units(
+            &sys,
+            &ListQuery {
+                per_page: Some(50),
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("all");
+    assert_eq!(
+        again.items.last().map(|u| u.id),
+        Some(first.id),
+        "a renamed unit keeps its key in step"
+    );
+    let v = s.get_unit(&sys, first.id).await.expect("unit").version;
+    let back = tongxin_store::registry::UnitPatch {
+        name: Some(first.name.clone()),
+        ..Default::default()
+    };
+    s.update_unit(&sys, first.id, v, &back).await.expect("rename back");
     // An anchor the caller cannot see continues nothing.
     let street_b = Actor {
         account_id: None,

@@ -2,7 +2,6 @@
 //! actor to the store, which filters by scope in SQL: another territory's id is a 404.
 
 use crate::auth::{self, ApiAuth};
-use crate::import_service;
 use crate::openapi::Mounted;
 use crate::query::Q;
 use crate::{ApiError, AppState};
@@ -12,6 +11,7 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::NaiveDate;
 use serde::{Deserialize, Deserializer, Serialize};
+use tongxin_domain::ErrorCode;
 use tongxin_domain::registry::{
     CarrierFields, CarrierId, InstructorId, Labelled, MemberFields, MemberId, OrgFields, OrgId, UnitFields, UnitId,
     UnitLinkKind,
@@ -465,7 +465,7 @@ fn yes() -> bool {
 
 fn version_of(v: Option<i64>) -> Result<i64, ApiError> {
     v.ok_or_else(|| {
-        let mut e = ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "validation.required");
+        let mut e = ApiError::new(ErrorCode::Required);
         e.detail = Some("version".into());
         e
     })
@@ -553,10 +553,7 @@ pub(crate) fn no_personal_data_in_url(q: &ListQuery) -> Result<(), ApiError> {
     // A full ID, or an ID with fewer characters hidden than the masked form shows.
     let code = q.q.as_deref().map(tongxin_domain::text::code_form).unwrap_or_default();
     if tongxin_domain::codes::ResidentId::parse(&code).is_ok() || tongxin_domain::codes::is_partial_resident_id(&code) {
-        return Err(ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "request.personal_data_in_url",
-        ));
+        return Err(ApiError::new(ErrorCode::PersonalDataInUrl));
     }
     Ok(())
 }
@@ -870,7 +867,7 @@ async fn create_instructor(
 
 /// The import template of a kind: header row, example row, accepted values.
 async fn import_template(ApiAuth(a): ApiAuth, Path(kind): Path<String>) -> Result<Response, ApiError> {
-    import_service::template(&a.actor, &kind).await
+    crate::import::service::template(&a.actor, &kind).await
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -897,10 +894,10 @@ async fn import(
     // The right is checked before a byte of the upload is read (the multipart reader
     // is made only after it).
     a.actor.require(tongxin_domain::access::Action::ImportExport)?;
-    let mut mp = import_service::multipart(req, &s).await?;
-    let files = import_service::read_upload(&mut mp).await?.files;
+    let mut mp = crate::import::service::multipart(req, &s).await?;
+    let files = crate::import::service::read_upload(&mut mp).await?.files;
     if files.is_empty() {
-        return Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "request.bad"));
+        return Err(ApiError::new(ErrorCode::BadRequest));
     }
     let kind = p.kind.as_deref().and_then(tongxin_import::Kind::parse);
     let mode = ImportMode {
@@ -916,11 +913,11 @@ async fn import(
             .map(crate::i18n::Lang::parse)
             .unwrap_or(crate::i18n::Lang::ZhCn),
     };
-    let out = import_service::run(
+    let out = crate::import::service::run(
         &s.store,
         &a.actor,
         files,
-        import_service::ImportOptions {
+        crate::import::service::ImportOptions {
             kind,
             mode,
             limits: tongxin_import::Limits::UPLOAD,
@@ -934,7 +931,7 @@ async fn import(
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.contains("spreadsheetml"));
     match (wants_xlsx, out.error_workbook) {
-        (true, Some(wb)) => Ok(import_service::xlsx_response("errors.xlsx", wb)),
+        (true, Some(wb)) => Ok(crate::import::service::xlsx_response("errors.xlsx", wb)),
         _ => {
             let status = if out.report.errors.is_empty() || out.report.committed {
                 StatusCode::OK
@@ -970,10 +967,7 @@ async fn export(
     Q(p): Q<ExportParams>,
 ) -> Result<Response, ApiError> {
     if p.reveal {
-        return Err(ApiError::new(
-            StatusCode::METHOD_NOT_ALLOWED,
-            "request.reveal_needs_post",
-        ));
+        return Err(ApiError::new(ErrorCode::RevealNeedsPost));
     }
     let filter = ListQuery {
         q: p.q,
@@ -1038,7 +1032,7 @@ pub(crate) async fn confirm_password(
         Ok(())
     } else {
         s.limiter.failed(from, &actor.username);
-        Err(ApiError::new(StatusCode::FORBIDDEN, "auth.confirm_password"))
+        Err(ApiError::new(ErrorCode::ConfirmPassword))
     }
 }
 
@@ -1050,14 +1044,14 @@ async fn export_workbook(
     reveal: bool,
 ) -> Result<Response, ApiError> {
     a.actor.require(tongxin_domain::access::Action::ImportExport)?;
-    let kind = tongxin_import::Kind::parse(kind).ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "not_found"))?;
+    let kind = tongxin_import::Kind::parse(kind).ok_or_else(|| ApiError::new(ErrorCode::NotFound))?;
     if let Some(d) = filter.division.as_deref().filter(|d| !d.is_empty())
         && !division_visible(&a.actor, d)
     {
         return Err(StoreError::NotFound.into());
     }
-    let bytes = import_service::export(&s.store, &a.actor, kind, &filter, reveal).await?;
-    let mut r = import_service::xlsx_response(&format!("{}.xlsx", kind.code()), bytes);
+    let bytes = crate::import::service::export(&s.store, &a.actor, kind, &filter, reveal).await?;
+    let mut r = crate::import::service::xlsx_response(&format!("{}.xlsx", kind.code()), bytes);
     if reveal {
         no_store(&mut r);
     }

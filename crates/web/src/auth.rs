@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
+use tongxin_domain::ErrorCode;
 use tongxin_store::Actor;
 
 pub const SESSION_COOKIE: &str = "tx_session";
@@ -121,7 +122,7 @@ impl LoginLimiter {
     pub fn check(&self, from: Attempt, username: &str) -> Result<(), ApiError> {
         match self.wait(from, username) {
             Some(wait) => {
-                let mut e = ApiError::new(StatusCode::TOO_MANY_REQUESTS, "auth.rate_limited");
+                let mut e = ApiError::new(ErrorCode::RateLimited);
                 e.retry_after = Some(wait.as_secs().max(1));
                 Err(e)
             }
@@ -238,7 +239,7 @@ impl FromRequestParts<AppState> for ApiAuth {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let auth = authenticate(parts, state)
             .await?
-            .ok_or_else(|| ApiError::new(StatusCode::UNAUTHORIZED, "auth.required"))?;
+            .ok_or_else(|| ApiError::new(ErrorCode::AuthRequired))?;
         if let Some(csrf) = &auth.csrf
             && !matches!(parts.method, Method::GET | Method::HEAD)
         {
@@ -248,7 +249,7 @@ impl FromRequestParts<AppState> for ApiAuth {
                 .and_then(|v| v.to_str().ok())
                 .unwrap_or("");
             if !constant_eq(sent, csrf) {
-                return Err(ApiError::new(StatusCode::FORBIDDEN, "auth.csrf"));
+                return Err(ApiError::new(ErrorCode::Csrf));
             }
         }
         Ok(ApiAuth(auth))
@@ -267,7 +268,7 @@ impl FromRequestParts<AppState> for PageAuth {
                 // Back to the requested page after logging in (a local path only).
                 let next = parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
                 let to = if parts.method == Method::GET && next != "/" {
-                    format!("/login?next={}", crate::console::urlencode(next))
+                    format!("/login?next={}", crate::shell::urlencode(next))
                 } else {
                     "/login".to_string()
                 };
@@ -311,7 +312,7 @@ pub async fn login(
     state.limiter.check(Attempt::Login(addr), username)?;
     let Some(actor) = state.store.verify_login(username, password).await? else {
         state.limiter.failed(Attempt::Login(addr), username);
-        return Err(ApiError::new(StatusCode::UNAUTHORIZED, "auth.invalid"));
+        return Err(ApiError::new(ErrorCode::AuthInvalid));
     };
     state.limiter.succeeded(Attempt::Login(addr), username);
     let (token, csrf) = state

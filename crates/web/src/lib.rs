@@ -2,30 +2,29 @@
 //! the server-rendered console. Never writes SQL: every read and write goes through
 //! `tongxin_store` with the caller's actor, so scope is enforced on the server.
 
-rust_i18n::i18n!("locales", fallback = "zh-CN");
-
 mod accounts;
 mod api;
 mod auth;
-mod console;
-pub use console::urlencode;
 mod coverage;
 mod error;
 pub mod i18n;
-pub mod import_service;
+pub mod import;
 pub mod openapi;
 mod pickers;
 mod query;
 mod registry;
 mod request_log;
+mod shell;
+pub use shell::urlencode;
 
 use axum::Router;
 use axum::http::{HeaderName, HeaderValue, header};
 use std::sync::Arc;
+use tongxin_domain::ErrorCode;
 use tongxin_store::Store;
 use tower_http::set_header::SetResponseHeaderLayer;
 
-pub use error::{ALL_CODES, ApiError};
+pub use error::{ApiError, status_of};
 
 /// Largest request body accepted (an import upload), in bytes.
 pub const MAX_BODY_BYTES: usize = tongxin_import::MAX_FILE_BYTES + 1024 * 1024;
@@ -38,7 +37,7 @@ pub struct AppState {
     pub secure_cookies: bool,
     pub(crate) limiter: Arc<auth::LoginLimiter>,
     pub(crate) tokens: Arc<auth::TokenCache>,
-    pub(crate) error_workbooks: Arc<import_service::ErrorWorkbooks>,
+    pub(crate) error_workbooks: Arc<import::service::ErrorWorkbooks>,
 }
 
 impl AppState {
@@ -48,7 +47,7 @@ impl AppState {
             secure_cookies,
             limiter: Arc::new(auth::LoginLimiter::default()),
             tokens: Arc::new(auth::TokenCache::default()),
-            error_workbooks: Arc::new(import_service::ErrorWorkbooks::default()),
+            error_workbooks: Arc::new(import::service::ErrorWorkbooks::default()),
         }
     }
 }
@@ -75,7 +74,10 @@ pub fn router(state: AppState) -> Router {
         .merge(registry::instructors::routes())
         .merge(registry::me::routes())
         .merge(accounts::pages::routes())
-        .merge(console::routes())
+        .merge(registry::routes())
+        .merge(import::pages::routes())
+        .merge(shell::routes())
+        .fallback(shell::not_found)
         .route("/healthz", axum::routing::get(healthz))
         .route("/api/openapi.json", axum::routing::get(openapi::serve))
         .with_state(state)
@@ -99,10 +101,7 @@ async fn healthz(axum::extract::State(s): axum::extract::State<AppState>) -> Res
         Ok(false) => Ok("ok (writes waiting)"),
         Err(e) => {
             tracing::error!(error = %e, "the store cannot write");
-            Err(ApiError::new(
-                axum::http::StatusCode::SERVICE_UNAVAILABLE,
-                "store.cannot_write",
-            ))
+            Err(ApiError::new(ErrorCode::CannotWrite))
         }
     }
 }

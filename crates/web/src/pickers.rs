@@ -8,16 +8,17 @@
 //! what would match — never dropped, never guessed.
 
 use crate::auth::{self, PageAuth};
-use crate::console::{Ctx, ctx, error_page, render};
 use crate::error::FieldError;
 use crate::i18n::{Lang, error_message};
 use crate::query::Q;
+use crate::shell::{Ctx, ctx, error_page, render};
 use crate::{ApiError, AppState};
 use askama::Template;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::HeaderMap;
 use axum::response::Response;
 use std::collections::HashMap;
+use tongxin_domain::ErrorCode;
 use tongxin_domain::access::Action;
 use tongxin_store::registry::{Choice, PICK_LIMIT, PickTarget, Resolved};
 
@@ -35,9 +36,29 @@ pub struct PickSpec {
     pub many: bool,
 }
 
+impl PickSpec {
+    /// A field that holds one record.
+    pub fn one(field: &'static str, target: PickTarget) -> Self {
+        PickSpec {
+            field,
+            target,
+            many: false,
+        }
+    }
+
+    /// A field that holds several records.
+    pub fn many(field: &'static str, target: PickTarget) -> Self {
+        PickSpec {
+            field,
+            target,
+            many: true,
+        }
+    }
+}
+
 /// The suggestions alone: the htmx partial under a field as it is typed.
 #[derive(Template)]
-#[template(path = "pick_list.html")]
+#[template(path = "shell/pick_list.html")]
 struct PickList {
     p: Ctx,
     field: String,
@@ -47,7 +68,7 @@ struct PickList {
 
 /// The plain search page a picker is without JavaScript.
 #[derive(Template)]
-#[template(path = "pick.html")]
+#[template(path = "shell/pick.html")]
 struct PickPage {
     p: Ctx,
     target: &'static str,
@@ -66,7 +87,7 @@ pub async fn pick_page(
     Q(params): Q<HashMap<String, String>>,
 ) -> Response {
     let Some(target) = PickTarget::parse(&target) else {
-        return error_page(&headers, Some(&a), ApiError::new(StatusCode::NOT_FOUND, "not_found"));
+        return error_page(&headers, Some(&a), ApiError::new(ErrorCode::NotFound));
     };
     if let Err(e) = a.actor.require(Action::ReadRegistry) {
         return error_page(&headers, Some(&a), e.into());
@@ -128,7 +149,7 @@ pub async fn resolve(
                 match state.store.choice(&a.actor, spec.target, id).await? {
                     Some(c) if !chosen.contains(&c.id) => chosen.push(c.id),
                     Some(_) => {}
-                    None => errors.push(FieldError::new(spec.field, "registry.reference_invalid")),
+                    None => errors.push(FieldError::new(spec.field, ErrorCode::ReferenceInvalid)),
                 }
             }
             let mut left = Vec::new();
@@ -182,9 +203,9 @@ pub async fn resolve(
 /// The error beside a field whose text names no record, or several: what would match.
 fn unresolved(field: &str, text: &str, r: &Resolved) -> FieldError {
     let (code, list) = match r {
-        Resolved::Many(c) => ("registry.reference_ambiguous", c),
-        Resolved::NotFound(c) => ("registry.pick_none", c),
-        _ => ("registry.reference_invalid", &Vec::new()),
+        Resolved::Many(c) => (ErrorCode::ReferenceAmbiguous, c),
+        Resolved::NotFound(c) => (ErrorCode::PickNone, c),
+        _ => (ErrorCode::ReferenceInvalid, &Vec::new()),
     };
     let labels: Vec<String> = list.iter().take(5).map(Choice::label).collect();
     let with = |lang: Lang| {
@@ -207,7 +228,7 @@ fn unresolved(field: &str, text: &str, r: &Resolved) -> FieldError {
     };
     FieldError {
         field: field.to_string(),
-        code: code.to_string(),
+        code,
         message_zh: with(Lang::ZhCn),
         message_en: with(Lang::En),
     }

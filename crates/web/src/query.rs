@@ -4,10 +4,11 @@
 
 use crate::ApiError;
 use axum::extract::FromRequestParts;
+use axum::http::header;
 use axum::http::request::Parts;
-use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::de::DeserializeOwned;
+use tongxin_domain::ErrorCode;
 
 /// The query string as `T`.
 pub(crate) struct Q<T>(pub T);
@@ -21,7 +22,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for Q<T> {
             Err(why) => {
                 // axum's words name the field at fault: for the log, in English.
                 tracing::debug!(error = %why, "a malformed query string");
-                let e = ApiError::new(StatusCode::BAD_REQUEST, "request.bad");
+                let e = ApiError::new(ErrorCode::BadRequest);
                 let page = !parts.uri.path().starts_with("/api/")
                     && parts
                         .headers
@@ -29,7 +30,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for Q<T> {
                         .and_then(|v| v.to_str().ok())
                         .is_none_or(|v| v.contains("text/html") || v.contains("*/*"));
                 Err(if page {
-                    crate::console::error_page(&parts.headers, None, e)
+                    crate::shell::error_page(&parts.headers, None, e)
                 } else {
                     e.into_response()
                 })

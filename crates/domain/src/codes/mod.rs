@@ -6,6 +6,7 @@ mod division_code;
 mod phone;
 mod resident_id;
 
+use crate::error_code::ErrorCode;
 pub use credit_code::CreditCode;
 pub use division_code::{DivisionCode, DivisionLevel};
 pub use phone::Phone;
@@ -35,17 +36,17 @@ pub enum CodeError {
 }
 
 impl CodeError {
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ErrorCode {
         match self {
             CodeError::CreditCodeLength | CodeError::CreditCodeCharacter | CodeError::CreditCodeCheck => {
-                "registry.unit.credit_code_invalid"
+                ErrorCode::CreditCodeInvalid
             }
             CodeError::ResidentIdLength
             | CodeError::ResidentIdCharacter
             | CodeError::ResidentIdBirthDate
-            | CodeError::ResidentIdCheck => "registry.member.resident_id_invalid",
-            CodeError::DivisionCodeFormat => "registry.division.code_invalid",
-            CodeError::PhoneFormat => "registry.phone_invalid",
+            | CodeError::ResidentIdCheck => ErrorCode::ResidentIdInvalid,
+            CodeError::DivisionCodeFormat => ErrorCode::DivisionCodeInvalid,
+            CodeError::PhoneFormat => ErrorCode::PhoneInvalid,
         }
     }
 }

@@ -10,6 +10,7 @@ use crate::{Actor, Result, Store};
 use sea_orm::sea_query::Query;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
 use std::collections::{HashMap, HashSet};
+use tongxin_domain::ErrorCode;
 use tongxin_domain::codes::{CreditCode, DivisionCode, ResidentId};
 use tongxin_domain::registry::{Labelled, UnitLinkKind};
 use tongxin_domain::scope::Scope;
@@ -83,7 +84,7 @@ impl Lookups {
         let f = Some(Field::Division);
         let text = tongxin_domain::text::clean(raw).replace(' ', "");
         if text.is_empty() {
-            return Err(fail(f, "validation.required", ""));
+            return Err(fail(f, ErrorCode::Required, ""));
         }
         let mut within: Option<String> = None;
         let mut code: Option<String> = None;
@@ -99,24 +100,24 @@ impl Lookups {
                     within = Some((*one).clone());
                     code = Some((*one).clone());
                 }
-                [] => return Err(fail(f, "registry.division.unknown", part.to_string())),
-                _ => return Err(fail(f, "registry.division.ambiguous", part.to_string())),
+                [] => return Err(fail(f, ErrorCode::DivisionUnknown, part.to_string())),
+                _ => return Err(fail(f, ErrorCode::DivisionAmbiguous, part.to_string())),
             }
         }
         let code = code
             .and_then(|c| DivisionCode::parse(&c).ok())
-            .ok_or_else(|| fail(f, "registry.division.unknown", text.clone()))?;
+            .ok_or_else(|| fail(f, ErrorCode::DivisionUnknown, text.clone()))?;
         if !actor.scope.may_place_in(&code) {
-            return Err(fail(f, "registry.outside_territory", code.to_string()));
+            return Err(fail(f, ErrorCode::OutsideTerritory, code.to_string()));
         }
         Ok(code)
     }
 
     /// The known divisions a code or a name (with or without its district, 街道/镇/居委会
     /// left off) may mean.
-    fn division_candidates(&self, text: &str) -> std::result::Result<Vec<&String>, &'static str> {
+    fn division_candidates(&self, text: &str) -> std::result::Result<Vec<&String>, ErrorCode> {
         if text.chars().all(|c| c.is_ascii_digit()) {
-            let code = DivisionCode::parse(text).map_err(|_| "registry.division.code_invalid")?;
+            let code = DivisionCode::parse(text).map_err(|_| ErrorCode::DivisionCodeInvalid)?;
             return Ok(self.codes.get(code.as_str()).into_iter().collect());
         }
         let mut within: Option<&str> = None;

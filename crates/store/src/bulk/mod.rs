@@ -25,9 +25,9 @@ pub use steps::{ImportRun, ORPHANED_AFTER};
 use crate::{Actor, Result, Store, StoreError};
 use plan::{Change, RowId};
 use serde::Serialize;
-use tongxin_domain::ErrorCode;
 use tongxin_domain::access::Action;
 use tongxin_domain::codes::ResidentId;
+use tongxin_domain::{Coded, ErrorCode};
 use tongxin_import::{Field, Kind, Table, TableRow};
 
 /// How far an import has come, for a progress bar (the command line's): stages one
@@ -70,7 +70,8 @@ pub struct RowError {
     /// The record the row is about, by its name as written.
     pub record: String,
     pub column: Option<&'static str>,
-    pub code: &'static str,
+    #[schema(value_type = String)]
+    pub code: ErrorCode,
     /// The value at fault (data, not a message: the message is the code's).
     pub detail: String,
 }
@@ -143,10 +144,7 @@ impl Store {
             if used + i as u64 >= crate::registry::ELSEWHERE_CHECKS_PER_HOUR
                 && let Some(Err(fails)) = plan.outcomes.get_mut(row)
             {
-                for f in fails
-                    .iter_mut()
-                    .filter(|f| f.code == "registry.member.registered_elsewhere")
-                {
+                for f in fails.iter_mut().filter(|f| f.code == ErrorCode::RegisteredElsewhere) {
                     f.code = StoreError::TooManyChecks.code();
                 }
             }
@@ -191,7 +189,7 @@ impl Store {
                 Err(w) => {
                     tracing::warn!(
                         row = ?w.row,
-                        code = w.fail.code,
+                        code = %w.fail.code,
                         cause = ?w.cause,
                         "the import could not be written: undoing it"
                     );

@@ -14,7 +14,7 @@ use crate::{Actor, StoreError};
 use std::collections::{HashMap, HashSet};
 use tongxin_domain::codes::{DivisionCode, Phone};
 use tongxin_domain::registry::{CarrierFields, Labelled, MemberFields, OrgFields, UnitFields};
-use tongxin_domain::{DomainError, ErrorCode};
+use tongxin_domain::{Coded, DomainError, ErrorCode};
 use tongxin_import::{Field, Kind, Table, TableRow, parse_bool, parse_date, split_multi};
 
 /// A record an import refers to: one already stored, or one this import creates (an
@@ -37,11 +37,11 @@ pub(crate) struct RowId {
 #[derive(Debug, Clone)]
 pub(crate) struct RowFail {
     pub column: Option<&'static str>,
-    pub code: &'static str,
+    pub code: ErrorCode,
     pub detail: String,
 }
 
-pub(crate) fn fail(column: Option<Field>, code: &'static str, detail: impl Into<String>) -> RowFail {
+pub(crate) fn fail(column: Option<Field>, code: ErrorCode, detail: impl Into<String>) -> RowFail {
     RowFail {
         column: column.map(|f| f.header()),
         code,
@@ -195,7 +195,7 @@ impl Plan {
 
     /// Refuses every new member from row `from` on (in the order of tables and rows) with
     /// `code`, on the resident ID.
-    pub fn refuse_new_members_from(&mut self, from: RowId, code: &'static str) {
+    pub fn refuse_new_members_from(&mut self, from: RowId, code: ErrorCode) {
         let rows: Vec<RowId> = self
             .members
             .iter()
@@ -286,10 +286,10 @@ fn check_row_version(row: &TableRow, stored: i64) -> std::result::Result<(), Row
             Ok(n) if n == stored => Ok(()),
             Ok(n) => Err(fail(
                 Some(Field::Version),
-                "registry.stale_edit",
+                ErrorCode::StaleEdit,
                 format!("{n} → {stored}"),
             )),
-            Err(_) => Err(fail(Some(Field::Version), "validation.not_a_number", v)),
+            Err(_) => Err(fail(Some(Field::Version), ErrorCode::NotANumber, v)),
         },
     }
 }
@@ -317,8 +317,8 @@ fn resolve(
         .collect();
     all.extend(new.into_iter().flatten().cloned());
     pick(&all, division)
-        .map_err(|_| fail(Some(field), "registry.reference_ambiguous", name))?
-        .ok_or_else(|| fail(Some(field), "registry.reference_invalid", name))
+        .map_err(|_| fail(Some(field), ErrorCode::ReferenceAmbiguous, name))?
+        .ok_or_else(|| fail(Some(field), ErrorCode::ReferenceInvalid, name))
 }
 
 /// An optional reference cell: empty is `None`; a name resolves or is an error of the row.
@@ -355,7 +355,7 @@ pub(crate) fn plan(actor: &Actor, lk: &Lookups, tables: &[Table]) -> Plan {
     let mut seen: HashMap<String, usize> = HashMap::with_capacity(all_rows);
     let mut seen_once = |key: String, row: &TableRow, field: Field| -> std::result::Result<(), RowFail> {
         match seen.get(&key) {
-            Some(line) => Err(fail(Some(field), "import.duplicate_row", line.to_string())),
+            Some(line) => Err(fail(Some(field), ErrorCode::DuplicateRow, line.to_string())),
             None => {
                 seen.insert(key, row.line);
                 Ok(())
@@ -379,7 +379,7 @@ pub(crate) fn plan(actor: &Actor, lk: &Lookups, tables: &[Table]) -> Plan {
                     id,
                     vec![fail(
                         Some(f),
-                        "import.cell_too_long",
+                        ErrorCode::CellTooLong,
                         tongxin_import::EXCEL_MAX_CELL_CHARS.to_string(),
                     )],
                 );
@@ -493,18 +493,18 @@ fn plan_carrier(
     let division = e.take(lk.resolve_division(actor, row.get(Field::Division)));
     let is_key = e.take(
         parse_bool(row.get(Field::IsKey))
-            .map_err(|_| fail(Some(Field::IsKey), "import.bad_bool", row.get(Field::IsKey))),
+            .map_err(|_| fail(Some(Field::IsKey), ErrorCode::BadBool, row.get(Field::IsKey))),
     );
     let location = match (row.get(Field::Longitude), row.get(Field::Latitude)) {
         ("", "") => Some(None),
         (lng, lat) => {
             let lng = e.take(
                 lng.parse::<f64>()
-                    .map_err(|_| fail(Some(Field::Longitude), "validation.not_a_number", lng)),
+                    .map_err(|_| fail(Some(Field::Longitude), ErrorCode::NotANumber, lng)),
             );
             let lat = e.take(
                 lat.parse::<f64>()
-                    .map_err(|_| fail(Some(Field::Latitude), "validation.not_a_number", lat)),
+                    .map_err(|_| fail(Some(Field::Latitude), ErrorCode::NotANumber, lat)),
             );
             lng.zip(lat).map(Some)
         }
@@ -644,7 +644,7 @@ fn check_unit(
             if !row.get(Field::InstructorPhone).is_empty() && Phone::parse(row.get(Field::InstructorPhone)).is_err() {
                 e.0.push(fail(
                     Some(Field::InstructorPhone),
-                    "registry.phone_invalid",
+                    ErrorCode::PhoneInvalid,
                     row.get(Field::InstructorPhone),
                 ));
             }
@@ -673,7 +673,7 @@ fn check_unit(
         Some(c) => match lk.units_by_code.get(c.as_str()) {
             Some(uid) => lk.unit_models.get(uid).cloned(),
             None if lk.codes_elsewhere.contains(c.as_str()) => {
-                e.0.push(fail(Some(Field::CreditCode), "registry.duplicate", c.to_string()));
+                e.0.push(fail(Some(Field::CreditCode), ErrorCode::Duplicate, c.to_string()));
                 None
             }
             None => {
@@ -682,7 +682,7 @@ fn check_unit(
                 if let Some(other) = lk.unit_by_division_name(division.as_str(), &fields.name)
                     && other.credit_code.as_deref().is_some_and(|oc| oc != c.as_str())
                 {
-                    e.0.push(fail(Some(Field::UnitName), "registry.duplicate", fields.name.clone()));
+                    e.0.push(fail(Some(Field::UnitName), ErrorCode::Duplicate, fields.name.clone()));
                 }
                 lk.unit_by_division_name(division.as_str(), &fields.name)
                     .filter(|m| m.credit_code.is_none())
@@ -744,7 +744,7 @@ fn resolve_unit(lk: &Lookups, p: &mut Plan, names: &NewNames, tables: &[Table], 
     if hq == Some(me) {
         e.0.push(fail(
             Some(Field::Headquarters),
-            "registry.reference_invalid",
+            ErrorCode::ReferenceInvalid,
             row.get(Field::Headquarters),
         ));
     }
@@ -843,13 +843,13 @@ fn check_org(
     let founded = e
         .take(
             parse_date(row.get(Field::FoundedOn))
-                .map_err(|_| fail(Some(Field::FoundedOn), "import.bad_date", row.get(Field::FoundedOn))),
+                .map_err(|_| fail(Some(Field::FoundedOn), ErrorCode::BadDate, row.get(Field::FoundedOn))),
         )
         .flatten();
     let term = e
         .take(
             parse_date(row.get(Field::TermEndsOn))
-                .map_err(|_| fail(Some(Field::TermEndsOn), "import.bad_date", row.get(Field::TermEndsOn))),
+                .map_err(|_| fail(Some(Field::TermEndsOn), ErrorCode::BadDate, row.get(Field::TermEndsOn))),
         )
         .flatten();
     let fields = match OrgFields::parse(
@@ -1019,7 +1019,7 @@ pub(crate) fn member_fields(row: &TableRow) -> std::result::Result<MemberFields,
     let joined = e
         .take(
             parse_date(row.get(Field::JoinedOn))
-                .map_err(|_| fail(Some(Field::JoinedOn), "import.bad_date", row.get(Field::JoinedOn))),
+                .map_err(|_| fail(Some(Field::JoinedOn), ErrorCode::BadDate, row.get(Field::JoinedOn))),
         )
         .flatten();
     match MemberFields::parse(
@@ -1064,11 +1064,7 @@ fn check_member(
         // without saying where.
         Some((_, false)) => {
             p.elsewhere.push((id, fields.resident_id.clone()));
-            e.0.push(fail(
-                Some(Field::ResidentId),
-                "registry.member.registered_elsewhere",
-                "",
-            ));
+            e.0.push(fail(Some(Field::ResidentId), ErrorCode::RegisteredElsewhere, ""));
             None
         }
         None => None,
@@ -1088,7 +1084,7 @@ fn resolve_member(lk: &Lookups, p: &mut Plan, names: &NewNames, tables: &[Table]
     let mut e = Errors::default();
     let org_name = name_key(row.get(Field::OrgRef));
     let org = e.take(if org_name.is_empty() {
-        Err(fail(Some(Field::OrgRef), "validation.required", ""))
+        Err(fail(Some(Field::OrgRef), ErrorCode::Required, ""))
     } else {
         resolve(
             lk.orgs_by_name.get(&org_name),
@@ -1181,7 +1177,7 @@ fn parent_cycles(p: &mut Plan, tables: &[Table]) {
         }
     }
     for (row, lines) in in_cycle {
-        p.failed(row, vec![fail(Some(Field::ParentOrg), "import.parent_cycle", lines)]);
+        p.failed(row, vec![fail(Some(Field::ParentOrg), ErrorCode::ParentCycle, lines)]);
     }
 }
 
@@ -1208,7 +1204,7 @@ fn fail_dependants(p: &mut Plan, tables: &[Table]) {
                     u.row,
                     fail(
                         Some(Field::CarrierRef),
-                        "import.depends_on_failed_row",
+                        ErrorCode::DependsOnFailedRow,
                         line(r).to_string(),
                     ),
                 ));
@@ -1222,7 +1218,7 @@ fn fail_dependants(p: &mut Plan, tables: &[Table]) {
                     u.update.row,
                     fail(
                         Some(Field::CarrierRef),
-                        "import.depends_on_failed_row",
+                        ErrorCode::DependsOnFailedRow,
                         line(r).to_string(),
                     ),
                 ));
@@ -1236,7 +1232,7 @@ fn fail_dependants(p: &mut Plan, tables: &[Table]) {
                     *row,
                     fail(
                         Some(Field::Headquarters),
-                        "import.depends_on_failed_row",
+                        ErrorCode::DependsOnFailedRow,
                         line(r).to_string(),
                     ),
                 ));
@@ -1255,10 +1251,7 @@ fn fail_dependants(p: &mut Plan, tables: &[Table]) {
                     .find_map(|u| bad(p, Some(*u), &unit_row))
                     .map(|r| (Field::OrgUnits, r)));
             if let Some((f, r)) = r {
-                newly.push((
-                    o.row,
-                    fail(Some(f), "import.depends_on_failed_row", line(r).to_string()),
-                ));
+                newly.push((o.row, fail(Some(f), ErrorCode::DependsOnFailedRow, line(r).to_string())));
             }
         }
         for o in &p.org_updates {
@@ -1277,7 +1270,7 @@ fn fail_dependants(p: &mut Plan, tables: &[Table]) {
             if let Some((f, r)) = r {
                 newly.push((
                     o.update.row,
-                    fail(Some(f), "import.depends_on_failed_row", line(r).to_string()),
+                    fail(Some(f), ErrorCode::DependsOnFailedRow, line(r).to_string()),
                 ));
             }
         }
@@ -1289,10 +1282,7 @@ fn fail_dependants(p: &mut Plan, tables: &[Table]) {
                 .map(|r| (Field::OrgRef, r))
                 .or(bad(p, m.work_unit, &unit_row).map(|r| (Field::WorkUnit, r)));
             if let Some((f, r)) = r {
-                newly.push((
-                    m.row,
-                    fail(Some(f), "import.depends_on_failed_row", line(r).to_string()),
-                ));
+                newly.push((m.row, fail(Some(f), ErrorCode::DependsOnFailedRow, line(r).to_string())));
             }
         }
         for m in &p.member_updates {
@@ -1305,7 +1295,7 @@ fn fail_dependants(p: &mut Plan, tables: &[Table]) {
             if let Some((f, r)) = r {
                 newly.push((
                     m.update.row,
-                    fail(Some(f), "import.depends_on_failed_row", line(r).to_string()),
+                    fail(Some(f), ErrorCode::DependsOnFailedRow, line(r).to_string()),
                 ));
             }
         }

@@ -15,8 +15,8 @@ use chrono::Utc;
 use sea_orm::ActiveValue::Set;
 use sea_orm::{ConnectionTrait, EntityTrait, Value};
 use std::collections::HashMap;
-use tongxin_domain::ErrorCode;
 use tongxin_domain::registry::{CarrierId, InstructorId, Labelled, OrgId, UnitId, UnitLinkKind};
+use tongxin_domain::{Coded, ErrorCode};
 
 /// Rows per multi-row statement (well under SQLite's and PostgreSQL's bind limits).
 const BATCH: usize = 500;
@@ -486,7 +486,9 @@ impl Store {
                     Err(mut fails) => {
                         return Err(WriteFail {
                             row: Some(row),
-                            fail: fails.pop().unwrap_or_else(|| super::plan::fail(None, "internal", "")),
+                            fail: fails
+                                .pop()
+                                .unwrap_or_else(|| super::plan::fail(None, ErrorCode::Internal, "")),
                             cause: None,
                         });
                     }

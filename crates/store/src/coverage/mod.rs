@@ -148,42 +148,69 @@ impl Store {
     }
 }
 
-fn id_of(v: Option<&serde_json::Value>, field: &str) -> Option<i64> {
-    v.and_then(|v| v.get(field)).and_then(serde_json::Value::as_i64)
+/// What a registry write touched, as the write itself says it: each write builds one
+/// from the rows it read and wrote, and hands it to [`follow`] in its own transaction.
+/// The audit log only records; nothing here is read back from it.
+#[derive(Debug, Clone)]
+pub(crate) enum Touched {
+    /// A unit. Its organisations and old carrier follow from its stored fact.
+    Unit(i64),
+    /// A carrier and every unit in it.
+    Carrier(i64),
+    /// An organisation with what it reaches now, and what it reached before the edit
+    /// (its old units and its old carrier's units).
+    Org {
+        id: i64,
+        units_before: Vec<i64>,
+        carrier_before: Option<i64>,
+    },
+    /// A member: its organisations and work units before and after the write.
+    Member {
+        orgs: [Option<i64>; 2],
+        work_units: [Option<i64>; 2],
+    },
 }
 
-/// Brings coverage up to date after a registry write, from what the audit entry says
-/// changed: the record itself and, from its state before, what it used to reach.
-pub(crate) async fn follow<C: ConnectionTrait>(
-    db: &C,
-    entity: &str,
-    id: Option<i64>,
-    before: Option<&serde_json::Value>,
-    after: Option<&serde_json::Value>,
-) -> Result<()> {
+impl Touched {
+    /// A member write, from the rows before and after it.
+    pub(crate) fn member(
+        before: Option<&crate::entity::member::Model>,
+        after: Option<&crate::entity::member::Model>,
+    ) -> Self {
+        Touched::Member {
+            orgs: [before.map(|m| m.org_id), after.map(|m| m.org_id)],
+            work_units: [before.and_then(|m| m.work_unit_id), after.and_then(|m| m.work_unit_id)],
+        }
+    }
+}
+
+/// Brings coverage up to date after a registry write, in the write's transaction: the
+/// facts of what it touched are recomputed and the counters take the difference. While
+/// an import runs (see [`deferring`]) what was touched is collected for one refresh
+/// before the import commits instead.
+pub(crate) async fn follow<C: ConnectionTrait>(db: &C, touched: Touched) -> Result<()> {
     let mut d = Dirty::default();
-    match (entity, id) {
-        // A unit's old carrier is in its stored fact; its organisations follow from it.
-        ("unit", Some(_)) => {
-            d.unit(id);
+    match touched {
+        Touched::Unit(id) => {
+            d.unit(Some(id));
         }
-        ("carrier", Some(_)) => d.carrier_with_units(db, id).await?,
-        ("party_org", Some(org)) => {
-            d.org_with_reach(db, org).await?;
-            // What it reached before the edit: its old units and its old carrier's.
-            if let Some(units) = before.and_then(|b| b.get("unit_ids")).and_then(|u| u.as_array()) {
-                for u in units {
-                    d.unit(u.as_i64());
-                }
+        Touched::Carrier(id) => d.carrier_with_units(db, Some(id)).await?,
+        Touched::Org {
+            id,
+            units_before,
+            carrier_before,
+        } => {
+            d.org_with_reach(db, id).await?;
+            for u in units_before {
+                d.unit(Some(u));
             }
-            d.carrier_with_units(db, id_of(before, "carrier_id")).await?;
+            d.carrier_with_units(db, carrier_before).await?;
         }
-        ("member", Some(_)) => {
-            for v in [before, after] {
-                d.org(id_of(v, "org_id")).unit(id_of(v, "work_unit_id"));
+        Touched::Member { orgs, work_units } => {
+            for (org, unit) in orgs.into_iter().zip(work_units) {
+                d.org(org).unit(unit);
             }
         }
-        _ => {}
     }
     let mut pending = Some(d);
     let deferred = DEFERRED.try_with(|acc| {

@@ -7,6 +7,10 @@ pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i64,
     pub name: String,
+    /// The name as it sorts (`tongxin_domain::text::sort_key`): numbers by value.
+    /// Not part of a record's history.
+    #[serde(skip)]
+    pub name_key: String,
     pub kind: String,
     pub parent_id: Option<i64>,
     pub path: String,

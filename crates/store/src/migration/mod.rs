@@ -14,6 +14,7 @@ mod m2026_11_30_account_member;
 mod m2026_11_30_import_runs;
 mod m2026_11_30_instructor_edits;
 mod m2026_11_30_list_order;
+mod m2026_11_30_natural_order;
 
 pub struct Migrator;
 
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m2026_11_30_instructor_edits::M0005InstructorEdits),
             Box::new(m2026_11_30_account_member::M0006AccountMember),
             Box::new(m2026_11_30_list_order::M0007ListOrder),
+            Box::new(m2026_11_30_natural_order::M0008NaturalOrder),
         ]
     }
 }

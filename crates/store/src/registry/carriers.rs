@@ -16,6 +16,7 @@ use tongxin_domain::registry::{CarrierFields, CarrierId, CarrierKind, Labelled, 
 /// The row of a new carrier (one created in the console or the API, or many by an import).
 pub(crate) fn new_carrier(f: &CarrierFields, now: DateTime<Utc>) -> carrier::ActiveModel {
     carrier::ActiveModel {
+        name_key: Set(tongxin_domain::text::sort_key(&f.name)),
         name: Set(f.name.clone()),
         kind: Set(f.kind.code().into()),
         is_key: Set(f.is_key),
@@ -138,7 +139,7 @@ impl Store {
             "created_at" => carrier::Column::CreatedAt,
             "updated_at" => carrier::Column::UpdatedAt,
             "division_code" => carrier::Column::DivisionCode,
-            _ => carrier::Column::Name,
+            _ => carrier::Column::NameKey,
         };
         let known = self.counted_total(actor, q, super::totals::Listed::Carriers).await?;
         let (rows, total, total_exact, next_after) = page_of(
@@ -149,10 +150,10 @@ impl Store {
                 col,
                 desc,
                 by_name,
-                name_col: carrier::Column::Name,
+                name_col: carrier::Column::NameKey,
                 id_col: carrier::Column::Id,
             },
-            |m| (m.name.clone(), m.id),
+            |m| (m.name_key.clone(), m.id),
             known,
         )
         .await?;
@@ -232,6 +233,10 @@ impl Store {
         let id = before.id;
         let find = carrier::Entity::find_by_id(id);
         let res = carrier::Entity::update_many()
+            .col_expr(
+                carrier::Column::NameKey,
+                Expr::value(tongxin_domain::text::sort_key(&f.name)),
+            )
             .col_expr(carrier::Column::Name, Expr::value(f.name))
             .col_expr(carrier::Column::Kind, Expr::value(f.kind.code()))
             .col_expr(carrier::Column::IsKey, Expr::value(f.is_key))
@@ -248,6 +253,7 @@ impl Store {
             .map_err(unique_as("name"))?;
         check_version(txn, res.rows_affected, find.clone(), |m| m.version).await?;
         let after = find.one(txn).await?.ok_or(StoreError::NotFound)?;
+        crate::coverage::follow(txn, crate::coverage::Touched::Carrier(id)).await?;
         audit::record(
             txn,
             actor,
@@ -271,6 +277,7 @@ impl Store {
             .exec_with_returning(txn)
             .await
             .map_err(unique_as("name"))?;
+        crate::coverage::follow(txn, crate::coverage::Touched::Carrier(m.id)).await?;
         audit::record(
             txn,
             actor,
@@ -308,6 +315,7 @@ impl Store {
         check_version(&txn, res.rows_affected, find.clone(), |m| m.version).await?;
         let after = find.one(&txn).await?.ok_or(StoreError::NotFound)?;
         let action = if archived { "archive" } else { "restore" };
+        crate::coverage::follow(&txn, crate::coverage::Touched::Carrier(id)).await?;
         audit::record(
             &txn,
             actor,

@@ -75,7 +75,7 @@ pub(crate) struct Sorting<C> {
     pub desc: bool,
     /// `col` is the name column: keyset paging (`after`) applies.
     pub by_name: bool,
-    /// The table's name and id columns (the keyset).
+    /// The table's name-order key and id columns (the keyset).
     pub name_col: C,
     pub id_col: C,
 }

@@ -152,7 +152,7 @@ impl Store {
             "created_at" => member::Column::CreatedAt,
             "updated_at" => member::Column::UpdatedAt,
             "joined_on" => member::Column::JoinedOn,
-            _ => member::Column::Name,
+            _ => member::Column::NameKey,
         };
         let known = self.counted_total(actor, q, super::totals::Listed::Members).await?;
         let (rows, total, total_exact, next_after) = page_of(
@@ -163,10 +163,10 @@ impl Store {
                 col,
                 desc,
                 by_name,
-                name_col: member::Column::Name,
+                name_col: member::Column::NameKey,
                 id_col: member::Column::Id,
             },
-            |m| (m.name.clone(), m.id),
+            |m| (m.name_key.clone(), m.id),
             known,
         )
         .await?;
@@ -192,13 +192,13 @@ impl Store {
             sel,
             q,
             Sorting {
-                col: member::Column::Name,
+                col: member::Column::NameKey,
                 desc: false,
                 by_name: true,
-                name_col: member::Column::Name,
+                name_col: member::Column::NameKey,
                 id_col: member::Column::Id,
             },
-            |m| (m.name.clone(), m.id),
+            |m| (m.name_key.clone(), m.id),
             None,
         )
         .await?;
@@ -292,6 +292,7 @@ impl Store {
             return Err(self.answer_elsewhere(actor, &i.fields.resident_id, e).await);
         }
         let m = insert_member(&txn, i).await?;
+        crate::coverage::follow(&txn, crate::coverage::Touched::member(None, Some(&m))).await?;
         audit::record(&txn, actor, "create", "member", Some(m.id), None, member_json(&m)).await?;
         txn.commit().await?;
         Ok(self.member_views(vec![m]).await?.remove(0))
@@ -344,6 +345,10 @@ impl Store {
         let id = before.id;
         let f = i.fields;
         let res = member::Entity::update_many()
+            .col_expr(
+                member::Column::NameKey,
+                Expr::value(tongxin_domain::text::sort_key(&f.name)),
+            )
             .col_expr(member::Column::Name, Expr::value(f.name))
             .col_expr(member::Column::Status, Expr::value(f.status.code()))
             .col_expr(member::Column::OrgId, Expr::value(i.org_id.0))
@@ -366,6 +371,7 @@ impl Store {
             .one(txn)
             .await?
             .ok_or(StoreError::NotFound)?;
+        crate::coverage::follow(txn, crate::coverage::Touched::member(Some(&before), Some(&after))).await?;
         audit::record(
             txn,
             actor,
@@ -402,6 +408,7 @@ impl Store {
         check_version(&txn, res.rows_affected, find.clone(), |m| m.version).await?;
         let after = find.one(&txn).await?.ok_or(StoreError::NotFound)?;
         let action = if archived { "archive" } else { "restore" };
+        crate::coverage::follow(&txn, crate::coverage::Touched::member(Some(&before), Some(&after))).await?;
         audit::record(
             &txn,
             actor,
@@ -574,6 +581,7 @@ pub(crate) async fn insert_member<C: ConnectionTrait>(db: &C, i: MemberInput) ->
     let now = Utc::now();
     let f = i.fields;
     member::Entity::insert(member::ActiveModel {
+        name_key: Set(tongxin_domain::text::sort_key(&f.name)),
         name: Set(f.name),
         status: Set(f.status.code().into()),
         org_id: Set(i.org_id.0),

@@ -154,7 +154,7 @@ impl Store {
             "updated_at" => party_org::Column::UpdatedAt,
             "term_ends_on" => party_org::Column::TermEndsOn,
             "division_code" => party_org::Column::DivisionCode,
-            _ => party_org::Column::Name,
+            _ => party_org::Column::NameKey,
         };
         let known = self.counted_total(actor, q, super::totals::Listed::Orgs).await?;
         let (rows, total, total_exact, next_after) = page_of(
@@ -165,10 +165,10 @@ impl Store {
                 col,
                 desc,
                 by_name,
-                name_col: party_org::Column::Name,
+                name_col: party_org::Column::NameKey,
                 id_col: party_org::Column::Id,
             },
-            |m| (m.name.clone(), m.id),
+            |m| (m.name_key.clone(), m.id),
             known,
         )
         .await?;
@@ -260,6 +260,15 @@ impl Store {
         let txn = self.begin().await?;
         let parent = self.check_org_refs(&txn, actor, &i, None).await?;
         let m = insert_org(&txn, &i, parent.as_ref()).await?;
+        crate::coverage::follow(
+            &txn,
+            crate::coverage::Touched::Org {
+                id: m.id,
+                units_before: vec![],
+                carrier_before: None,
+            },
+        )
+        .await?;
         audit::record(
             &txn,
             actor,
@@ -336,6 +345,10 @@ impl Store {
         .ok_or(StoreError::NotFound)?;
         let f = &i.fields;
         let res = party_org::Entity::update_many()
+            .col_expr(
+                party_org::Column::NameKey,
+                Expr::value(tongxin_domain::text::sort_key(&f.name)),
+            )
             .col_expr(party_org::Column::Name, Expr::value(f.name.clone()))
             .col_expr(party_org::Column::Kind, Expr::value(f.kind.code()))
             .col_expr(party_org::Column::ParentId, Expr::value(i.parent_id.map(i64::from)))
@@ -370,6 +383,15 @@ impl Store {
         }
         set_org_units(txn, id, &i.unit_ids).await?;
         let after = find.one(txn).await?.ok_or(StoreError::NotFound)?;
+        crate::coverage::follow(
+            txn,
+            crate::coverage::Touched::Org {
+                id,
+                units_before: units_before.iter().map(|u| u.0).collect(),
+                carrier_before: before.carrier_id,
+            },
+        )
+        .await?;
         audit::record(
             txn,
             actor,
@@ -417,6 +439,15 @@ impl Store {
         check_version(&txn, res.rows_affected, find.clone(), |m| m.version).await?;
         let after = find.one(&txn).await?.ok_or(StoreError::NotFound)?;
         let action = if archived { "archive" } else { "restore" };
+        crate::coverage::follow(
+            &txn,
+            crate::coverage::Touched::Org {
+                id,
+                units_before: vec![],
+                carrier_before: before.carrier_id,
+            },
+        )
+        .await?;
         audit::record(
             &txn,
             actor,
@@ -473,6 +504,7 @@ pub(crate) fn new_org(
     now: DateTime<Utc>,
 ) -> party_org::ActiveModel {
     party_org::ActiveModel {
+        name_key: Set(tongxin_domain::text::sort_key(&f.name)),
         name: Set(f.name.clone()),
         kind: Set(f.kind.code().into()),
         parent_id: Set(parent_id),

@@ -172,7 +172,7 @@ impl Store {
             "updated_at" => unit::Column::UpdatedAt,
             "employees" => unit::Column::Employees,
             "division_code" => unit::Column::DivisionCode,
-            _ => unit::Column::Name,
+            _ => unit::Column::NameKey,
         };
         let known = self.counted_total(actor, q, super::totals::Listed::Units).await?;
         let (rows, total, total_exact, next_after) = page_of(
@@ -183,10 +183,10 @@ impl Store {
                 col,
                 desc,
                 by_name,
-                name_col: unit::Column::Name,
+                name_col: unit::Column::NameKey,
                 id_col: unit::Column::Id,
             },
-            |m| (m.name.clone(), m.id),
+            |m| (m.name_key.clone(), m.id),
             known,
         )
         .await?;
@@ -283,6 +283,7 @@ impl Store {
         .await
         .map_err(unique_as("link"))?;
         let after = serde_json::json!({"kind": kind.code(), "other_unit_id": other_id});
+        crate::coverage::follow(&txn, crate::coverage::Touched::Unit(unit_id)).await?;
         audit::record(&txn, actor, "link", "unit", Some(unit_id), None, Some(after)).await?;
         txn.commit().await?;
         Ok(())
@@ -360,6 +361,10 @@ impl Store {
         let find = unit::Entity::find_by_id(id);
         let f = i.fields;
         let res = unit::Entity::update_many()
+            .col_expr(
+                unit::Column::NameKey,
+                Expr::value(tongxin_domain::text::sort_key(&f.name)),
+            )
             .col_expr(unit::Column::Name, Expr::value(f.name))
             .col_expr(unit::Column::Kind, Expr::value(f.kind.code()))
             .col_expr(
@@ -380,6 +385,7 @@ impl Store {
             .map_err(unique_as("credit_code"))?;
         check_version(txn, res.rows_affected, find.clone(), |m| m.version).await?;
         let after = find.one(txn).await?.ok_or(StoreError::NotFound)?;
+        crate::coverage::follow(txn, crate::coverage::Touched::Unit(id)).await?;
         audit::record(
             txn,
             actor,
@@ -410,6 +416,7 @@ impl Store {
         check_version(&txn, res.rows_affected, find.clone(), |m| m.version).await?;
         let after = find.one(&txn).await?.ok_or(StoreError::NotFound)?;
         let action = if archived { "archive" } else { "restore" };
+        crate::coverage::follow(&txn, crate::coverage::Touched::Unit(id)).await?;
         audit::record(
             &txn,
             actor,
@@ -468,6 +475,7 @@ pub(crate) async fn insert_unit<C: ConnectionTrait>(db: &C, i: UnitInput) -> Res
     let f = i.fields;
     let has_code = f.credit_code.is_some();
     unit::Entity::insert(unit::ActiveModel {
+        name_key: Set(tongxin_domain::text::sort_key(&f.name)),
         name: Set(f.name),
         kind: Set(f.kind.code().into()),
         credit_code: Set(f.credit_code.map(|c| c.to_string())),
@@ -493,6 +501,7 @@ pub(crate) async fn insert_unit_audited<C: ConnectionTrait>(
     i: UnitInput,
 ) -> Result<unit::Model> {
     let m = insert_unit(db, i).await?;
+    crate::coverage::follow(db, crate::coverage::Touched::Unit(m.id)).await?;
     audit::record(
         db,
         actor,

@@ -1,8 +1,8 @@
 //! The accounts pages: list, new, one account with reset and disable.
 
 use crate::auth::{self, PageAuth};
-use crate::console::{Ctx, FormField, check_csrf, ctx, error_page, history_rows, refused_if, render};
 use crate::i18n::{Lang, error_message};
+use crate::shell::{Ctx, FormField, check_csrf, ctx, error_page, history_rows, refused_if, render};
 use crate::{ApiError, AppState};
 use askama::Template;
 use axum::Form;
@@ -12,6 +12,7 @@ use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use std::collections::HashMap;
+use tongxin_domain::ErrorCode;
 use tongxin_domain::access::{Action, Role};
 use tongxin_domain::codes::DivisionCode;
 use tongxin_store::accounts::AccountView;
@@ -191,7 +192,7 @@ async fn new_submit(
     let role =
         Role::parse(f.get("role").map(String::as_str).unwrap_or_default()).filter(|r| a.actor.role.may_grant(*r));
     if role.is_none() {
-        errors.insert("role", error_message("validation.unknown_value", lang));
+        errors.insert("role", error_message(ErrorCode::UnknownValue, lang));
     }
     // Scope: a division, an organisation, or both, each named in its picker.
     let actor = &a.actor;
@@ -211,10 +212,10 @@ async fn new_submit(
             Ok(Resolved::One(c)) if field == "division" => division = DivisionCode::parse(&c.id).ok(),
             Ok(Resolved::One(c)) => org = c.id.parse::<i64>().ok(),
             Ok(Resolved::Many(_)) => {
-                errors.insert(field, error_message("registry.reference_ambiguous", lang));
+                errors.insert(field, error_message(ErrorCode::ReferenceAmbiguous, lang));
             }
             Ok(Resolved::NotFound(_)) => {
-                errors.insert(field, error_message("registry.pick_none", lang));
+                errors.insert(field, error_message(ErrorCode::PickNone, lang));
             }
             Err(e) => return error_page(&headers, Some(&a), e.into()),
         }

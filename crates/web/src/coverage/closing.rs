@@ -5,20 +5,21 @@
 //! opened (a gap list, a record) with the figures as the write left them.
 
 use crate::auth::{self, PageAuth};
-use crate::console::{Ctx, FormField, check_csrf, ctx, error_page, local_path, refused_if, render, urlencode};
 use crate::i18n::Lang;
 use crate::query::Q;
+use crate::shell::{Ctx, FormField, check_csrf, ctx, error_page, local_path, refused_if, render, urlencode};
 use crate::{ApiError, AppState};
 use askama::Template;
 use axum::Form;
 use axum::Router;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use chrono::NaiveDate;
 use serde::Deserialize;
 use std::collections::HashMap;
+use tongxin_domain::ErrorCode;
 use tongxin_domain::access::Action;
 use tongxin_domain::codes::{DivisionCode, Phone};
 use tongxin_domain::coverage::CoverageStatus;
@@ -194,7 +195,7 @@ async fn join_submit(
             {
                 Ok(Resolved::One(c)) => c.id.parse().unwrap_or_default(),
                 Ok(_) => {
-                    let msg = crate::i18n::error_message("registry.pick_none", lang);
+                    let msg = crate::i18n::error_message(ErrorCode::PickNone, lang);
                     return join_view(&state, &headers, &a, id, next, Some(msg), typed).await;
                 }
                 Err(e) => return error_page(&headers, Some(&a), e.into()),
@@ -203,9 +204,7 @@ async fn join_submit(
     };
     match state.store.join_joint_branch(&a.actor, UnitId(id), OrgId(org)).await {
         Ok(_) => Redirect::to(&back_to(next, format!("/units/{id}"))).into_response(),
-        Err(tongxin_store::StoreError::NotFound) => {
-            error_page(&headers, Some(&a), ApiError::new(StatusCode::NOT_FOUND, "not_found"))
-        }
+        Err(tongxin_store::StoreError::NotFound) => error_page(&headers, Some(&a), ApiError::new(ErrorCode::NotFound)),
         Err(e) => {
             let e = ApiError::from(e);
             join_view(&state, &headers, &a, id, next, Some(e.message(lang)), String::new()).await
@@ -302,14 +301,14 @@ async fn instructor_submit(
             Some(p) => match Phone::parse(p) {
                 Ok(p) => Some(p),
                 Err(_) => {
-                    let msg = crate::i18n::error_message("registry.phone_invalid", lang);
+                    let msg = crate::i18n::error_message(ErrorCode::PhoneInvalid, lang);
                     return instructor_view(&state, &headers, &a, id, next.as_deref(), Some(msg), f).await;
                 }
             },
             None => None,
         };
         let Ok(code) = DivisionCode::parse(&unit.division_code) else {
-            return error_page(&headers, Some(&a), ApiError::new(StatusCode::NOT_FOUND, "not_found"));
+            return error_page(&headers, Some(&a), ApiError::new(ErrorCode::NotFound));
         };
         let place = code.street().unwrap_or(code);
         match s.ensure_instructor(&a.actor, &new_name, phone, &place).await {
@@ -328,8 +327,8 @@ async fn instructor_submit(
             .await
         {
             Ok(Resolved::One(c)) => Ok(InstructorId(c.id.parse().unwrap_or_default())),
-            Ok(Resolved::Many(_)) => Err(crate::i18n::error_message("registry.reference_ambiguous", lang)),
-            Ok(_) => Err(crate::i18n::error_message("registry.pick_none", lang)),
+            Ok(Resolved::Many(_)) => Err(crate::i18n::error_message(ErrorCode::ReferenceAmbiguous, lang)),
+            Ok(_) => Err(crate::i18n::error_message(ErrorCode::PickNone, lang)),
             Err(e) => Err(ApiError::from(e).message(lang)),
         }
     };
@@ -431,7 +430,7 @@ async fn renew_submit(
             .filter(|v| !v.is_empty())
             .and_then(|v| tongxin_import::parse_date(v).ok().flatten())
     };
-    let bad = || crate::i18n::error_message("import.bad_date", lang);
+    let bad = || crate::i18n::error_message(ErrorCode::BadDate, lang);
     let Some(elected_on) = date("elected_on") else {
         return renew_view(&state, &headers, &a, id, next.as_deref(), Some(bad()), f).await;
     };
@@ -453,9 +452,7 @@ async fn renew_submit(
         .await
     {
         Ok(_) => Redirect::to(&back_to(next.as_deref(), format!("/orgs/{id}"))).into_response(),
-        Err(tongxin_store::StoreError::NotFound) => {
-            error_page(&headers, Some(&a), ApiError::new(StatusCode::NOT_FOUND, "not_found"))
-        }
+        Err(tongxin_store::StoreError::NotFound) => error_page(&headers, Some(&a), ApiError::new(ErrorCode::NotFound)),
         Err(e) => {
             let msg = ApiError::from(e).message(lang);
             renew_view(&state, &headers, &a, id, next.as_deref(), Some(msg), f).await

@@ -5,10 +5,11 @@
 pub mod closing;
 
 use crate::auth::{ApiAuth, PageAuth};
-use crate::console::{Ctx, ctx, error_page, render};
 use crate::i18n::Lang;
+use crate::import::service as import_service;
 use crate::query::Q;
-use crate::{ApiError, AppState, import_service};
+use crate::shell::{Ctx, ctx, error_page, render};
+use crate::{ApiError, AppState};
 use askama::Template;
 use axum::Form;
 use axum::extract::{Path, State};
@@ -18,6 +19,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
+use tongxin_domain::ErrorCode;
 use tongxin_domain::codes::DivisionCode;
 use tongxin_domain::coverage::{CoverageStatus, Figures};
 use tongxin_domain::registry::{CarrierKind, Labelled, OrgId, OrgKind, UnitKind};
@@ -131,7 +133,7 @@ async fn api_chain(
 }
 
 #[derive(Template)]
-#[template(path = "coverage_chain.html")]
+#[template(path = "coverage/chain.html")]
 struct ChainPage {
     p: Ctx,
     c: tongxin_store::coverage::ChainCoverage,
@@ -143,7 +145,7 @@ struct ChainPage {
 impl ChainPage {
     /// A link's relation (headquarters, franchisee, supplier) as a word of the page.
     fn relation(&self, code: &str, label: &str) -> String {
-        crate::console::kind_text(self.p.lang, code, label)
+        crate::shell::history::kind_text(self.p.lang, code, label)
     }
 
     fn status(&self, s: &Option<CoverageStatus>) -> String {
@@ -199,7 +201,7 @@ async fn snapshot_submit(
     Form(f): Form<SnapshotForm>,
 ) -> Response {
     let result: Result<(), ApiError> = async {
-        crate::console::check_csrf(&a, f.csrf.as_ref())?;
+        crate::shell::check_csrf(&a, f.csrf.as_ref())?;
         s.store.take_coverage_snapshot(&a.actor, None).await?;
         Ok(())
     }
@@ -292,7 +294,7 @@ impl GapParams {
 }
 
 fn gap_kind(kind: &str) -> Result<GapKind, ApiError> {
-    GapKind::parse(kind).ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "not_found"))
+    GapKind::parse(kind).ok_or_else(|| ApiError::new(ErrorCode::NotFound))
 }
 
 /// Rows an export holds at most.
@@ -337,7 +339,7 @@ async fn gap_workbook(
     // Writing a workbook is CPU work: off the async workers.
     let bytes = import_service::blocking(move || tongxin_import::write_table(&title, &headers, &cells))
         .await?
-        .map_err(|_| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal"))?;
+        .map_err(|_| ApiError::new(ErrorCode::Internal))?;
     Ok(import_service::xlsx_response(&format!("{}.xlsx", kind.code()), bytes))
 }
 
@@ -408,7 +410,7 @@ fn gap_table(kind: GapKind, rows: &[GapRow], lang: Lang) -> GapTable {
                     text: r.name.clone(),
                     href: Some(r.link()),
                 },
-                cell(crate::console::kind_text(lang, &r.kind, &r.kind_label)),
+                cell(crate::shell::history::kind_text(lang, &r.kind, &r.kind_label)),
                 cell(format!("{} {}", r.division_name, r.division_code)),
             ];
             match kind {
@@ -843,14 +845,14 @@ async fn view(s: &AppState, a: &crate::auth::Auth, p: &TerritoryParams, lang: La
 }
 
 #[derive(Template)]
-#[template(path = "coverage.html")]
+#[template(path = "coverage/dashboard.html")]
 struct DashboardPage {
     p: Ctx,
     v: View,
 }
 
 #[derive(Template)]
-#[template(path = "coverage_screen.html")]
+#[template(path = "coverage/screen.html")]
 struct ScreenPage {
     p: Ctx,
     v: View,
@@ -889,7 +891,7 @@ async fn screen(
 }
 
 #[derive(Template)]
-#[template(path = "coverage_gaps.html")]
+#[template(path = "coverage/gaps.html")]
 struct GapsPage {
     p: Ctx,
     kind: String,
@@ -983,7 +985,7 @@ async fn gaps_page(
             kinds: kind
                 .kind_codes()
                 .into_iter()
-                .map(|(code, label)| (code, crate::console::kind_text(lang, code, label)))
+                .map(|(code, label)| (code, crate::shell::history::kind_text(lang, code, label)))
                 .collect(),
             sort: list.sort.clone().unwrap_or_default(),
             sorts: kind

@@ -3,19 +3,20 @@
 //! An instructor gives the units it is assigned to work coverage (工作覆盖).
 
 use crate::auth::{self, PageAuth};
-use crate::console::{Ctx, FormField, check_csrf, ctx, error_page, history_rows, local_path, refused_if, render};
 use crate::i18n::Lang;
 use crate::query::Q;
+use crate::shell::{Ctx, FormField, check_csrf, ctx, error_page, history_rows, local_path, refused_if, render};
 use crate::{ApiError, AppState};
 use askama::Template;
 use axum::Form;
 use axum::Router;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
 use std::collections::HashMap;
+use tongxin_domain::ErrorCode;
 use tongxin_domain::access::Action;
 use tongxin_domain::codes::{DivisionCode, Phone};
 use tongxin_domain::registry::{InstructorId, UnitId};
@@ -262,10 +263,7 @@ async fn new_submit(
         Err(e) => return error_page(&headers, Some(&a), e),
     };
     if division.is_none() {
-        errors.insert(
-            "division".into(),
-            crate::i18n::error_message("registry.pick_none", lang),
-        );
+        errors.insert("division".into(), crate::i18n::error_message(ErrorCode::PickNone, lang));
     }
     let phone = match f.get("phone").map(|p| p.trim()).filter(|p| !p.is_empty()) {
         None => None,
@@ -274,7 +272,7 @@ async fn new_submit(
             Err(_) => {
                 errors.insert(
                     "phone".into(),
-                    crate::i18n::error_message("registry.phone_invalid", lang),
+                    crate::i18n::error_message(ErrorCode::PhoneInvalid, lang),
                 );
                 None
             }
@@ -282,7 +280,7 @@ async fn new_submit(
     };
     let name = f.get("name").cloned().unwrap_or_default();
     if tongxin_domain::text::clean(&name).is_empty() {
-        errors.insert("name".into(), crate::i18n::error_message("validation.required", lang));
+        errors.insert("name".into(), crate::i18n::error_message(ErrorCode::Required, lang));
     }
     let (Some(division), true) = (division, errors.is_empty()) else {
         return form_view(&headers, &a, None, 0, f, errors);
@@ -338,7 +336,7 @@ async fn edit_submit(
             Ok(None) => {
                 let errors = HashMap::from([(
                     "division".to_string(),
-                    crate::i18n::error_message("registry.pick_none", lang),
+                    crate::i18n::error_message(ErrorCode::PickNone, lang),
                 )]);
                 return form_view(&headers, &a, Some(id), version, f, errors);
             }
@@ -358,9 +356,7 @@ async fn edit_submit(
         .await
     {
         Ok(_) => Redirect::to(&format!("/instructors/{id}")).into_response(),
-        Err(tongxin_store::StoreError::NotFound) => {
-            error_page(&headers, Some(&a), ApiError::new(StatusCode::NOT_FOUND, "not_found"))
-        }
+        Err(tongxin_store::StoreError::NotFound) => error_page(&headers, Some(&a), ApiError::new(ErrorCode::NotFound)),
         Err(e) => {
             let e = ApiError::from(e);
             form_view(&headers, &a, Some(id), version, f, field_errors(lang, &e))
@@ -396,11 +392,11 @@ async fn assign_submit(
     {
         Ok(Resolved::One(c)) => UnitId(c.id.parse().unwrap_or_default()),
         Ok(Resolved::Many(_)) => {
-            let msg = crate::i18n::error_message("registry.reference_ambiguous", lang);
+            let msg = crate::i18n::error_message(ErrorCode::ReferenceAmbiguous, lang);
             return detail_view(&state, &headers, &a, id, Some(msg), typed).await;
         }
         Ok(_) => {
-            let msg = crate::i18n::error_message("registry.pick_none", lang);
+            let msg = crate::i18n::error_message(ErrorCode::PickNone, lang);
             return detail_view(&state, &headers, &a, id, Some(msg), typed).await;
         }
         Err(e) => return error_page(&headers, Some(&a), e.into()),
@@ -420,12 +416,12 @@ async fn unassign_submit(
         return error_page(&headers, Some(&a), e);
     }
     let Some(unit) = f.get("unit_id").and_then(|u| u.parse().ok()).map(UnitId) else {
-        return error_page(&headers, Some(&a), ApiError::new(StatusCode::NOT_FOUND, "not_found"));
+        return error_page(&headers, Some(&a), ApiError::new(ErrorCode::NotFound));
     };
     // Only a unit this instructor is assigned to.
     match state.store.get_unit(&a.actor, unit).await {
         Ok(u) if u.instructor_id == Some(InstructorId(id)) => {}
-        Ok(_) => return error_page(&headers, Some(&a), ApiError::new(StatusCode::NOT_FOUND, "not_found")),
+        Ok(_) => return error_page(&headers, Some(&a), ApiError::new(ErrorCode::NotFound)),
         Err(e) => return error_page(&headers, Some(&a), e.into()),
     }
     set_instructor(&state, &headers, &a, id, unit, None, &f).await

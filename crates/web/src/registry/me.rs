@@ -3,7 +3,7 @@
 //! (brief §4a.8).
 
 use crate::auth::PageAuth;
-use crate::console::{Ctx, ctx, error_page, kind_text, render};
+use crate::shell::{Ctx, ctx, error_page, kind_text, render};
 use crate::{ApiError, AppState};
 use askama::Template;
 use axum::Router;

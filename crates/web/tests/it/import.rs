@@ -491,7 +491,7 @@ async fn the_console_refuses_more_files_than_one_import_takes() {
     let c = Client::login(&app, "admin", PASSWORD).await;
     let before = snapshot(&app).await;
     let mut form = reqwest::multipart::Form::new().text("csrf", c.csrf.clone());
-    for i in 0..=tongxin_web::import_service::MAX_FILES {
+    for i in 0..=tongxin_web::import::service::MAX_FILES {
         let csv = format!("单位名称,所属街道\n第{i}号公司,南京西路街道\n");
         form = form.part(
             "file",
@@ -508,7 +508,7 @@ async fn the_console_refuses_more_files_than_one_import_takes() {
     assert_eq!(r.status(), StatusCode::PAYLOAD_TOO_LARGE);
     // The page says why, with the number the import takes.
     let page = r.text().await.expect("page");
-    let max = tongxin_web::import_service::MAX_FILES;
+    let max = tongxin_web::import::service::MAX_FILES;
     assert!(page.contains(&format!("最多 {max} 个文件")), "{page}");
     assert_eq!(snapshot(&app).await, before, "some of the files were imported");
 }

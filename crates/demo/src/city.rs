@@ -9,9 +9,9 @@ use indicatif::ProgressBar;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use std::collections::{HashMap, HashSet};
-use tongxin_domain::codes::{CreditCode, ResidentId};
-use tongxin_domain::registry::{CarrierKind, MemberStatus, OrgKind, UnitKind};
-use tongxin_store::generate::{CarrierRow, Generator, InstructorRow, MemberRow, OrgRow, UnitRow};
+use tongxin_domain::codes::{CreditCode, DivisionCode, DivisionLevel, ResidentId};
+use tongxin_domain::registry::{CarrierKind, MemberStatus, OrgId, OrgKind, OrgPath, UnitKind};
+use tongxin_store::generate::{CarrierRow, InstructorRow, MemberRow, OrgRow, UncheckedLoad, UnitRow};
 use tongxin_store::{Actor, Store};
 
 /// How big a generated city is.
@@ -143,10 +143,10 @@ pub(crate) trait Sink {
 }
 
 /// The store's generated load: rows straight into the tables, coverage built at the end.
-struct IntoStore<'s>(Option<Generator<'s>>);
+struct IntoStore<'s>(Option<UncheckedLoad<'s>>);
 
 impl IntoStore<'_> {
-    fn load(&self) -> Result<&Generator<'_>> {
+    fn load(&self) -> Result<&UncheckedLoad<'_>> {
         self.0.as_ref().context("the load is finished")
     }
 }
@@ -178,7 +178,7 @@ impl Sink for IntoStore<'_> {
 pub async fn generate(store: &Store, scale: Scale, progress: bool) -> Result<serde_json::Value> {
     // The generated load refuses a store that holds records.
     let divisions = store.division_names_within(None).await?;
-    let mut sink = IntoStore(Some(store.generator(&Actor::system("demo")).await?));
+    let mut sink = IntoStore(Some(store.unchecked_load(&Actor::system("demo")).await?));
     build(&mut sink, divisions, scale, progress).await
 }
 
@@ -211,15 +211,21 @@ async fn build<S: Sink>(
     };
     let mut rng = StdRng::seed_from_u64(SEED);
     let today = chrono::Local::now().date_naive();
-    let mut streets: Vec<String> = divisions
+    let codes: Vec<DivisionCode> = divisions
         .iter()
-        .filter(|d| d.0.len() == 9)
-        .map(|d| d.0.clone())
+        .filter_map(|d| DivisionCode::parse(&d.0).ok())
+        .collect();
+    let mut streets: Vec<DivisionCode> = codes
+        .iter()
+        .filter(|c| c.level() == DivisionLevel::Street)
+        .cloned()
         .collect();
     streets.sort();
-    let mut communities: HashMap<String, Vec<String>> = HashMap::new();
-    for (code, _) in divisions.iter().filter(|d| d.0.len() == 12) {
-        communities.entry(code[..9].to_string()).or_default().push(code.clone());
+    let mut communities: HashMap<DivisionCode, Vec<DivisionCode>> = HashMap::new();
+    for code in codes.iter().filter(|c| c.level() == DivisionLevel::Community) {
+        if let Some(street) = code.street() {
+            communities.entry(street).or_default().push(code.clone());
+        }
     }
     for v in communities.values_mut() {
         v.sort();
@@ -228,7 +234,7 @@ async fn build<S: Sink>(
     if streets.is_empty() {
         bail!("no streets with communities in the division table");
     }
-    let place = |rng: &mut StdRng| -> (usize, String) {
+    let place = |rng: &mut StdRng| -> (usize, DivisionCode) {
         let s = rng.random_range(0..streets.len());
         let cs = &communities[&streets[s]];
         (s, cs[rng.random_range(0..cs.len())].clone())
@@ -356,7 +362,7 @@ async fn build<S: Sink>(
             name: format!("街道党工委{}", s + 1),
             kind: OrgKind::Committee,
             parent_id: None,
-            path: format!("/{id}/"),
+            path: OrgPath::root(OrgId(id)),
             division: code.clone(),
             carrier_id: None,
             secretary: Some(person(&mut rng)),
@@ -383,7 +389,7 @@ async fn build<S: Sink>(
                 OrgKind::Committee
             },
             parent_id: Some(parent),
-            path: format!("/{parent}/{id}/"),
+            path: orgs[parent as usize - 1].path.child(OrgId(id)),
             division: row.division.clone(),
             carrier_id: Some(row.id),
             secretary: Some(person(&mut rng)),
@@ -393,7 +399,7 @@ async fn build<S: Sink>(
         });
         carrier_org.insert(row.id, id);
     }
-    let parent_of = |u: &UnitRow, s: usize, orgs: &Vec<OrgRow>| -> (i64, String) {
+    let parent_of = |u: &UnitRow, s: usize, orgs: &Vec<OrgRow>| -> (i64, OrgPath) {
         let p = u
             .carrier_id
             .and_then(|c| carrier_org.get(&c).copied())
@@ -422,7 +428,7 @@ async fn build<S: Sink>(
                 OrgKind::Branch
             },
             parent_id: Some(parent),
-            path: format!("{ppath}{id}/"),
+            path: ppath.child(OrgId(id)),
             division: units[u].division.clone(),
             carrier_id: None,
             secretary: Some(person(&mut rng)),
@@ -471,7 +477,7 @@ async fn build<S: Sink>(
             name: format!("{}联合党支部{}", streets[s], id),
             kind: OrgKind::JointBranch,
             parent_id: Some(parent),
-            path: format!("/{parent}/{id}/"),
+            path: orgs[parent as usize - 1].path.child(OrgId(id)),
             division: streets[s].clone(),
             carrier_id: None,
             secretary: Some(person(&mut rng)),

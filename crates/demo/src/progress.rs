@@ -10,14 +10,20 @@ fn style() -> ProgressStyle {
 }
 
 /// A bar of `len` steps named `what`.
-pub(crate) fn bar(len: usize, what: &str) -> ProgressBar {
+pub fn bar(len: usize, what: &str) -> ProgressBar {
     let pb = ProgressBar::new(len as u64).with_style(style());
     pb.set_message(what.to_string());
     pb
 }
 
 /// The import's progress: a spinner while the files are read, then a bar per stage.
-pub(crate) struct ImportBar(pub ProgressBar);
+pub struct ImportBar(pub ProgressBar);
+
+impl Default for ImportBar {
+    fn default() -> Self {
+        Self::new()
+    }
+}
 
 impl ImportBar {
     pub fn new() -> Self {

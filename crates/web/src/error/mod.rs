@@ -6,68 +6,16 @@ use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
-use tongxin_domain::ErrorCode;
-use tongxin_store::StoreError;
+use tongxin_domain::{Coded, ErrorCode};
 
-/// Every code the web layer can answer with (checked for translations by a test).
-pub const ALL_CODES: &[&str] = &[
-    "not_found",
-    "internal",
-    "validation.failed",
-    "validation.required",
-    "validation.too_long",
-    "validation.out_of_range",
-    "validation.unknown_value",
-    "validation.not_a_number",
-    "registry.stale_edit",
-    "registry.duplicate",
-    "registry.reference_invalid",
-    "registry.reference_ambiguous",
-    "registry.pick_none",
-    "coverage.joint_branch_full",
-    "registry.outside_territory",
-    "registry.in_use",
-    "registry.phone_invalid",
-    "registry.unit.credit_code_invalid",
-    "registry.member.resident_id_invalid",
-    "registry.member.joined_under_age",
-    "registry.member.registered_elsewhere",
-    "registry.member.checks_limited",
-    "registry.division.code_invalid",
-    "registry.division.unknown",
-    "registry.division.ambiguous",
-    "auth.required",
-    "auth.invalid",
-    "auth.forbidden",
-    "auth.rate_limited",
-    "auth.csrf",
-    "auth.confirm_password",
-    "import.not_a_workbook",
-    "import.no_header",
-    "import.missing_column",
-    "import.too_large",
-    "import.too_many_files",
-    "import.duplicate_column",
-    "import.cell_too_long",
-    "import.duplicate_row",
-    "import.parent_cycle",
-    "import.depends_on_failed_row",
-    "import.bad_file",
-    "import.interrupted",
-    "import.bad_date",
-    "import.bad_bool",
-    "request.too_large",
-    "request.bad",
-    "request.personal_data_in_url",
-    "request.reveal_needs_post",
-    "store.busy",
-    "store.cannot_write",
-];
+mod status;
+pub use status::status_of;
+use tongxin_store::StoreError;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct FieldError {
     pub field: String,
-    pub code: String,
+    pub code: ErrorCode,
     pub message_zh: String,
     pub message_en: String,
 }
@@ -75,7 +23,7 @@ pub struct FieldError {
 #[derive(Debug)]
 pub struct ApiError {
     pub status: StatusCode,
-    pub code: &'static str,
+    pub code: ErrorCode,
     pub fields: Vec<FieldError>,
     pub detail: Option<String>,
     /// Seconds to wait before trying again (`Retry-After`), for 429 and 503.
@@ -84,7 +32,7 @@ pub struct ApiError {
 
 #[derive(Serialize)]
 struct Body<'a> {
-    code: &'a str,
+    code: ErrorCode,
     message_zh: String,
     message_en: String,
     #[serde(skip_serializing_if = "<[FieldError]>::is_empty")]
@@ -94,9 +42,10 @@ struct Body<'a> {
 }
 
 impl ApiError {
-    pub fn new(status: StatusCode, code: &'static str) -> Self {
+    /// An error with its code's status.
+    pub fn new(code: ErrorCode) -> Self {
         ApiError {
-            status,
+            status: status_of(code),
             code,
             fields: vec![],
             detail: None,
@@ -128,10 +77,10 @@ impl ApiError {
 
 impl FieldError {
     /// The error `code` of `field`, in both languages.
-    pub(crate) fn new(field: &str, code: &str) -> Self {
+    pub(crate) fn new(field: &str, code: ErrorCode) -> Self {
         FieldError {
             field: field.to_string(),
-            code: code.to_string(),
+            code,
             message_zh: error_message(code, Lang::ZhCn),
             message_en: error_message(code, Lang::En),
         }
@@ -144,23 +93,7 @@ pub(crate) fn field_errors(errs: &[tongxin_domain::DomainError]) -> Vec<FieldErr
 
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
-        let status = match &e {
-            StoreError::NotFound => StatusCode::NOT_FOUND,
-            StoreError::Stale { .. }
-            | StoreError::Duplicate { .. }
-            | StoreError::InUse
-            | StoreError::RegisteredElsewhere
-            | StoreError::Interrupted
-            | StoreError::JointBranchFull { .. } => StatusCode::CONFLICT,
-            StoreError::TooManyChecks => StatusCode::TOO_MANY_REQUESTS,
-            StoreError::Invalid(_)
-            | StoreError::Reference { .. }
-            | StoreError::UnknownDivision(_)
-            | StoreError::BadFile(_) => StatusCode::UNPROCESSABLE_ENTITY,
-            StoreError::OutsideTerritory { .. } | StoreError::Forbidden => StatusCode::FORBIDDEN,
-            StoreError::Db(_) | StoreError::Io(_) => StatusCode::INTERNAL_SERVER_ERROR,
-            StoreError::Busy => StatusCode::SERVICE_UNAVAILABLE,
-        };
+        let status = status_of(e.code());
         if status == StatusCode::INTERNAL_SERVER_ERROR {
             tracing::error!(error = %e, "store error");
         }
@@ -168,12 +101,7 @@ impl From<StoreError> for ApiError {
             StoreError::Invalid(errs) => field_errors(errs),
             StoreError::Duplicate { field }
             | StoreError::Reference { field }
-            | StoreError::OutsideTerritory { field } => vec![FieldError {
-                field: field.to_string(),
-                code: e.code().to_string(),
-                message_zh: error_message(e.code(), Lang::ZhCn),
-                message_en: error_message(e.code(), Lang::En),
-            }],
+            | StoreError::OutsideTerritory { field } => vec![FieldError::new(field, e.code())],
             _ => vec![],
         };
         let detail = match &e {
@@ -194,35 +122,28 @@ impl From<StoreError> for ApiError {
 
 impl From<tongxin_import::ImportError> for ApiError {
     fn from(e: tongxin_import::ImportError) -> Self {
-        let status = match e {
-            tongxin_import::ImportError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
-            tongxin_import::ImportError::Write(_) => StatusCode::INTERNAL_SERVER_ERROR,
-            _ => StatusCode::UNPROCESSABLE_ENTITY,
-        };
-        let detail = match &e {
-            // The bound in both languages, so the office knows what to change.
-            tongxin_import::ImportError::TooLarge { bound, max } => {
-                let (zh, en) = bound.describe(*max);
-                format!("{zh} / {en}")
-            }
-            tongxin_import::ImportError::DuplicateColumn { sheet, first, second } => {
-                format!("{sheet}：【{first}】【{second}】 / {sheet}: {first}, {second}")
-            }
-            tongxin_import::ImportError::MissingColumn { sheet, column } => {
-                format!("{sheet}：【{column}】 / {sheet}: {column}")
-            }
+        let status = status_of(e.code());
+        let detail = e.detail();
+        if detail.is_none() {
             // The reader's own words are for developers: logged, not shown.
-            other => {
-                tracing::info!(error = %other, "a file could not be read");
-                String::new()
-            }
-        };
+            tracing::info!(error = %e, "a file could not be read");
+        }
         ApiError {
             status,
             code: e.code(),
             fields: vec![],
-            detail: (!detail.is_empty()).then_some(detail),
+            detail,
             retry_after: None,
+        }
+    }
+}
+
+impl From<tongxin_transfer::TransferError> for ApiError {
+    fn from(e: tongxin_transfer::TransferError) -> Self {
+        match e {
+            tongxin_transfer::TransferError::Store(e) => e.into(),
+            tongxin_transfer::TransferError::File(e) => e.into(),
+            tongxin_transfer::TransferError::Task(_) => ApiError::new(ErrorCode::Internal),
         }
     }
 }

@@ -1,18 +1,57 @@
-//! Import and export as the console, the API and the command line run them: read the
-//! file, import the tables, write the error workbook with reasons in Chinese and English.
+//! Import and export orchestration, apart from HTTP: read an office's files (off the
+//! async workers, within bounds), import their tables through the store in one run,
+//! write the error workbook with reasons in the reader's language, and export a list's
+//! records in the import layout. The API, the console and the command line all call
+//! this crate; none of it knows about requests or responses.
 
-use crate::ApiError;
-use crate::i18n::{Lang, error_message};
-use axum::extract::Multipart;
-use axum::http::{StatusCode, header};
-use axum::response::{IntoResponse, Response};
 use std::collections::HashMap;
+use tongxin_domain::{Coded, ErrorCode};
+use tongxin_i18n::{Lang, error_message};
 use tongxin_import::{
     ErrorSheet, Field, Kind, Limits, read_rows_within, read_tables_within, write_error_workbook, write_workbook,
 };
 use tongxin_store::bulk::{ImportMode, ImportReport, RowError};
 use tongxin_store::registry::ListQuery;
-use tongxin_store::{Actor, Store};
+use tongxin_store::{Actor, Store, StoreError};
+
+/// Why an import or an export could not run (row errors are in the report instead).
+#[derive(Debug, thiserror::Error)]
+pub enum TransferError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// A file that cannot be read at all, or is over a bound.
+    #[error(transparent)]
+    File(#[from] tongxin_import::ImportError),
+    /// A blocking task (parsing, writing a workbook) panicked or was cancelled.
+    #[error("a background task failed: {0}")]
+    Task(String),
+}
+
+impl TransferError {
+    /// The message in both languages with what a person can act on (the command line's
+    /// words; the web layer makes its own from the code).
+    pub fn describe(&self) -> String {
+        let detail = match self {
+            TransferError::File(e) => e.detail().map(|d| format!(" ({d})")).unwrap_or_default(),
+            _ => String::new(),
+        };
+        format!(
+            "{} / {}{detail}",
+            error_message(self.code(), Lang::ZhCn),
+            error_message(self.code(), Lang::En)
+        )
+    }
+}
+
+impl Coded for TransferError {
+    fn code(&self) -> ErrorCode {
+        match self {
+            TransferError::Store(e) => e.code(),
+            TransferError::File(e) => e.code(),
+            TransferError::Task(_) => ErrorCode::Internal,
+        }
+    }
+}
 
 pub struct ImportOutcome {
     pub report: ImportReport,
@@ -27,7 +66,7 @@ pub fn reason(e: &RowError, lang: Lang) -> String {
     let detail = match (e.code, e.detail.as_str()) {
         (_, "") => String::new(),
         // The line a row depends on or repeats.
-        ("import.depends_on_failed_row" | "import.duplicate_row" | "import.parent_cycle", d) => match lang {
+        (ErrorCode::DependsOnFailedRow | ErrorCode::DuplicateRow | ErrorCode::ParentCycle, d) => match lang {
             Lang::ZhCn => format!("（第 {d} 行）"),
             Lang::En => format!(" (line {d})"),
         },
@@ -64,7 +103,7 @@ pub async fn run(
     files: Vec<(String, Vec<u8>)>,
     options: ImportOptions,
     progress: &dyn tongxin_store::bulk::Progress,
-) -> Result<ImportOutcome, ApiError> {
+) -> Result<ImportOutcome, TransferError> {
     let ImportOptions {
         kind,
         mode,
@@ -174,85 +213,11 @@ fn read_all(
 
 /// Runs CPU work (parsing, writing workbooks) on the blocking pool, so a large file
 /// does not hold an async worker that other requests need.
-pub async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> Result<T, ApiError> {
+pub async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> Result<T, TransferError> {
     tokio::task::spawn_blocking(f).await.map_err(|e| {
         tracing::error!(error = %e, "blocking task failed");
-        ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal")
+        TransferError::Task(e.to_string())
     })
-}
-
-/// The import template of a kind, as a download (`模板-单位.xlsx`).
-pub async fn template(actor: &Actor, kind: &str) -> Result<Response, ApiError> {
-    actor.require(tongxin_domain::access::Action::ImportExport)?;
-    let kind = Kind::parse(kind).ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "not_found"))?;
-    let bytes = blocking(move || tongxin_import::write_template(kind)).await??;
-    Ok(xlsx_response(&format!("template-{}.xlsx", kind.code()), bytes))
-}
-
-/// The multipart reader of a request, made once the caller's rights are checked.
-pub async fn multipart(req: axum::extract::Request, state: &crate::AppState) -> Result<Multipart, ApiError> {
-    use axum::extract::FromRequest;
-    Multipart::from_request(req, state)
-        .await
-        .map_err(|_| ApiError::new(StatusCode::BAD_REQUEST, "request.bad"))
-}
-
-/// An upload as read: its files (one import may take several) and its other fields.
-pub struct Upload {
-    pub files: Vec<(String, Vec<u8>)>,
-    pub fields: HashMap<String, String>,
-}
-
-/// Reads an upload: at most [`MAX_FILES`] `file` parts of at most
-/// `tongxin_import::MAX_FILE_BYTES` each (an empty file input, which sends a part with no
-/// name and no bytes, is no file), and the text of the other parts.
-pub async fn read_upload(mp: &mut Multipart) -> Result<Upload, ApiError> {
-    let bad = |_| ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "request.too_large");
-    let mut upload = Upload {
-        files: Vec::new(),
-        fields: HashMap::new(),
-    };
-    while let Some(field) = mp.next_field().await.map_err(bad)? {
-        let part = field.name().unwrap_or_default().to_string();
-        if part != "file" {
-            let text = field.text().await.map_err(bad)?;
-            upload.fields.insert(part, text);
-            continue;
-        }
-        if upload.files.len() == MAX_FILES {
-            return Err(ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "import.too_many_files"));
-        }
-        let name = field.file_name().unwrap_or("upload.xlsx").to_string();
-        let bytes = field.bytes().await.map_err(bad)?;
-        if bytes.len() > tongxin_import::MAX_FILE_BYTES {
-            return Err(ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "import.too_large"));
-        }
-        if !(bytes.is_empty() && name.is_empty()) {
-            upload.files.push((name, bytes.to_vec()));
-        }
-    }
-    Ok(upload)
-}
-
-/// A workbook to download. Every workbook holds registry data (an error workbook what
-/// was uploaded, full IDs among it): none is kept by a browser's or a proxy's cache.
-pub fn xlsx_response(filename: &str, bytes: Vec<u8>) -> Response {
-    let mut r = (
-        [
-            (
-                header::CONTENT_TYPE,
-                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string(),
-            ),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{filename}\""),
-            ),
-        ],
-        bytes,
-    )
-        .into_response();
-    crate::api::no_store(&mut r);
-    r
 }
 
 /// Writes one kind of record in the import layout, the records `filter` lists (as a list
@@ -264,7 +229,7 @@ pub async fn export(
     kind: Kind,
     filter: &ListQuery,
     reveal: bool,
-) -> Result<Vec<u8>, ApiError> {
+) -> Result<Vec<u8>, TransferError> {
     actor.require(tongxin_domain::access::Action::ImportExport)?;
     if reveal {
         actor.require(tongxin_domain::access::Action::RevealPersonalData)?;
@@ -366,90 +331,4 @@ pub async fn export(
     }
     // Writing a workbook is CPU work: off the async workers.
     Ok(blocking(move || write_workbook(&[(kind, rows)])).await??)
-}
-
-/// Error workbooks of recent console imports, kept for download. They hold what was
-/// uploaded (full resident IDs among it), so each is bound to the account that uploaded
-/// it, expires after [`ErrorWorkbooks::TTL`], and all of them together stay under
-/// [`ErrorWorkbooks::MAX_BYTES`] (the oldest go first).
-pub struct ErrorWorkbooks {
-    ttl: std::time::Duration,
-    entries: std::sync::Mutex<Vec<KeptWorkbook>>,
-}
-
-struct KeptWorkbook {
-    token: String,
-    owner: i64,
-    at: std::time::Instant,
-    bytes: Vec<u8>,
-}
-
-impl Default for ErrorWorkbooks {
-    fn default() -> Self {
-        Self::with_ttl(Self::TTL)
-    }
-}
-
-impl ErrorWorkbooks {
-    pub const TTL: std::time::Duration = std::time::Duration::from_secs(10 * 60);
-    pub const MAX_BYTES: usize = 64 * 1024 * 1024;
-
-    pub fn with_ttl(ttl: std::time::Duration) -> Self {
-        ErrorWorkbooks {
-            ttl,
-            entries: std::sync::Mutex::new(Vec::new()),
-        }
-    }
-
-    /// Keeps a workbook for `owner`; answers the token to fetch it by.
-    pub fn put(&self, owner: i64, bytes: Vec<u8>) -> String {
-        let token = tongxin_store::accounts::new_token();
-        let mut e = self.entries.lock().unwrap_or_else(|p| p.into_inner());
-        e.retain(|w| w.at.elapsed() < self.ttl);
-        e.push(KeptWorkbook {
-            token: token.clone(),
-            owner,
-            at: std::time::Instant::now(),
-            bytes,
-        });
-        while e.len() > 1 && e.iter().map(|w| w.bytes.len()).sum::<usize>() > Self::MAX_BYTES {
-            e.remove(0);
-        }
-        token
-    }
-
-    /// The workbook of this token, to its owner only, while it lasts.
-    pub fn get(&self, owner: i64, token: &str) -> Option<Vec<u8>> {
-        let mut e = self.entries.lock().unwrap_or_else(|p| p.into_inner());
-        e.retain(|w| w.at.elapsed() < self.ttl);
-        e.iter()
-            .find(|w| crate::auth::constant_eq(&w.token, token) && w.owner == owner)
-            .map(|w| w.bytes.clone())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn an_error_workbook_is_its_uploaders_only_and_expires() {
-        let kept = ErrorWorkbooks::with_ttl(std::time::Duration::from_millis(50));
-        let t = kept.put(1, vec![1, 2, 3]);
-        assert_eq!(kept.get(2, &t), None, "another account");
-        assert_eq!(kept.get(1, &t), Some(vec![1, 2, 3]));
-        std::thread::sleep(std::time::Duration::from_millis(80));
-        assert_eq!(kept.get(1, &t), None, "expired");
-    }
-
-    #[test]
-    fn error_workbooks_stay_under_their_memory_cap() {
-        let kept = ErrorWorkbooks::default();
-        let first = kept.put(1, vec![0; ErrorWorkbooks::MAX_BYTES / 2]);
-        kept.put(1, vec![0; ErrorWorkbooks::MAX_BYTES / 2]);
-        kept.put(1, vec![0; ErrorWorkbooks::MAX_BYTES / 2]);
-        assert_eq!(kept.get(1, &first), None, "the oldest went first");
-        let total: usize = kept.entries.lock().expect("lock").iter().map(|w| w.bytes.len()).sum();
-        assert!(total <= ErrorWorkbooks::MAX_BYTES);
-    }
 }

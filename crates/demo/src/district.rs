@@ -416,7 +416,7 @@ async fn accounts(store: &Store, system: &Actor) -> Result<()> {
         if division.is_none() && org.is_none() {
             continue;
         }
-        let password = crate::generate_password();
+        let password = tongxin_store::accounts::new_password();
         let d = division
             .map(DivisionCode::parse)
             .transpose()

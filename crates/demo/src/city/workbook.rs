@@ -116,7 +116,7 @@ impl Sink for CityWorkbook {
                     (Field::CarrierName, &r.name),
                     (Field::CarrierKind, r.kind.label_zh()),
                     (Field::IsKey, if r.is_key { "是" } else { "否" }),
-                    (Field::Division, &r.division),
+                    (Field::Division, r.division.as_str()),
                     (Field::Address, &r.address),
                 ],
             )?;
@@ -138,7 +138,7 @@ impl Sink for CityWorkbook {
                     (Field::CreditCode, r.credit_code.as_deref().unwrap_or_default()),
                     (Field::Employees, &employees),
                     (Field::CarrierRef, &carrier),
-                    (Field::Division, &r.division),
+                    (Field::Division, r.division.as_str()),
                     (Field::Instructor, &instructor),
                 ],
             )?;
@@ -168,7 +168,7 @@ impl Sink for CityWorkbook {
                     (Field::ParentOrg, &parent),
                     (Field::OrgUnits, &units),
                     (Field::CarrierRef, &carrier),
-                    (Field::Division, &r.division),
+                    (Field::Division, r.division.as_str()),
                     (Field::Secretary, r.secretary.as_deref().unwrap_or_default()),
                     (Field::FoundedOn, &founded),
                     (Field::TermEndsOn, &ends),

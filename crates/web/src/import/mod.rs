@@ -1,0 +1,5 @@
+//! Importing and exporting spreadsheets: the upload service the API, the console and the
+//! command line share, and the console's import page.
+
+pub(crate) mod pages;
+pub mod service;

@@ -1,0 +1,86 @@
+//! The inputs of the console's forms and how a refused save is shown beside them.
+
+use crate::ApiError;
+use crate::i18n::Lang;
+use std::collections::HashMap;
+use tongxin_store::registry::PickTarget;
+
+/// One input of a record form.
+pub struct FormField {
+    pub(crate) name: &'static str,
+    pub(crate) label: String,
+    pub(crate) value: String,
+    /// `checkbox`, `date`, `tel` or `text`.
+    pub(crate) kind: &'static str,
+    /// The keyboard a phone shows (`numeric` for counts, `text` in capitals for codes),
+    /// or empty.
+    pub(crate) inputmode: &'static str,
+    pub(crate) options: Vec<(String, String)>,
+    pub(crate) error: Option<String>,
+    /// The picker of a reference field (`units` for `/pick/units`), or empty.
+    pub(crate) pick: &'static str,
+    /// A picker of several records (kept as checkboxes).
+    pub(crate) many: bool,
+    /// The id a single-record picker holds.
+    pub(crate) chosen_id: String,
+    /// (id, label) of the records a many-record picker holds.
+    pub(crate) chosen: Vec<(String, String)>,
+}
+
+impl FormField {
+    /// A single-record picker outside a record form (the pages that close gaps).
+    pub(crate) fn picker(
+        name: &'static str,
+        label: String,
+        target: PickTarget,
+        value: String,
+        chosen_id: String,
+    ) -> Self {
+        FormField {
+            name,
+            label,
+            value,
+            kind: "text",
+            inputmode: "",
+            options: vec![],
+            error: None,
+            pick: target.path(),
+            many: false,
+            chosen_id,
+            chosen: vec![],
+        }
+    }
+}
+
+/// The input a field takes: a date picker for dates, a phone pad for phones, digits for
+/// counts, capitals for codes that end in a letter.
+pub(crate) fn input_of(name: &str, checkbox: bool) -> (&'static str, &'static str) {
+    match name {
+        _ if checkbox => ("checkbox", ""),
+        "founded_on" | "term_ends_on" | "joined_on" => ("date", ""),
+        "phone" => ("tel", "tel"),
+        "employees" => ("text", "numeric"),
+        // Codes that may end in a letter (X): the text keyboard, in capitals.
+        "credit_code" | "resident_id" => ("text", "text"),
+        _ => ("text", ""),
+    }
+}
+
+/// Turns a refused save into messages beside the fields (and a flash for the rest).
+pub(crate) fn form_errors(lang: Lang, e: &ApiError) -> (HashMap<String, String>, Option<String>) {
+    let mut m = HashMap::new();
+    for f in &e.fields {
+        let msg = if lang == Lang::En {
+            f.message_en.clone()
+        } else {
+            f.message_zh.clone()
+        };
+        let name = match f.field.as_str() {
+            "location" => "address".to_string(),
+            other => other.to_string(),
+        };
+        m.entry(name).or_insert(msg);
+    }
+    let flash = Some(e.message(lang));
+    (m, flash)
+}
