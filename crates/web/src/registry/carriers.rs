@@ -1,8 +1,8 @@
 //! Carriers (载体: buildings, parks, business districts) in the console.
 
 use super::record::{Detail, DetailView, Listed, RecordPages, Section, kinds_of, opt};
-use crate::api::CarrierBody;
 use crate::i18n::Lang;
+use crate::registry::api::CarrierBody;
 use crate::shell::history::kind_text;
 use crate::{ApiError, AppState};
 use std::collections::HashMap;

@@ -2,9 +2,9 @@
 //! value is shown only on request, audited, on a page no cache keeps.
 
 use super::record::{Detail, DetailView, Listed, RecordPages, day, kinds_of, opt};
-use crate::api::MemberBody;
 use crate::i18n::Lang;
 use crate::pickers::PickSpec;
+use crate::registry::api::MemberBody;
 use crate::shell::history::kind_text;
 use crate::{ApiError, AppState};
 use std::collections::HashMap;

@@ -2,6 +2,7 @@
 //! one file each over [`record::RecordPages`], which writes their list, record and form
 //! pages once; instructors and a member's own page have pages of their own.
 
+pub(crate) mod api;
 pub mod carriers;
 pub mod instructors;
 pub mod me;

@@ -3,9 +3,9 @@
 //! renewal of a term that is due.
 
 use super::record::{Detail, DetailView, Listed, NewQuery, RecordPages, Section, day, kinds_of, opt};
-use crate::api::OrgBody;
 use crate::i18n::Lang;
 use crate::pickers::PickSpec;
+use crate::registry::api::OrgBody;
 use crate::shell::history::kind_text;
 use crate::{ApiError, AppState};
 use std::collections::HashMap;

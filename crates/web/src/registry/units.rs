@@ -2,9 +2,9 @@
 //! A unit's page says where it stands in coverage and offers what closes its gap.
 
 use super::record::{Detail, DetailView, Listed, RecordPages, Section, kinds_of, opt};
-use crate::api::UnitBody;
 use crate::i18n::Lang;
 use crate::pickers::PickSpec;
+use crate::registry::api::UnitBody;
 use crate::shell::history::kind_text;
 use crate::{ApiError, AppState};
 use std::collections::HashMap;
