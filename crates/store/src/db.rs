@@ -25,6 +25,10 @@ pub struct Store {
     /// Division codes known to exist. Divisions are only ever added, so a code seen once
     /// stays valid: hot paths skip the look-up.
     pub(crate) known_divisions: std::sync::Arc<std::sync::RwLock<std::collections::HashSet<String>>>,
+    /// Division names lists show, kept for [`DIVISION_NAMES_FOR`]: every list page names
+    /// its records' divisions, and a name changes only when a division table is loaded
+    /// (which clears this server's copy at once; another server's within that time).
+    pub(crate) division_names: std::sync::Arc<std::sync::RwLock<DivisionNames>>,
     /// The last write probe's answer (see [`Store::write_ready`]).
     write_probe: std::sync::Arc<std::sync::Mutex<Option<Probe>>>,
     /// A write probe is being renewed in the background.
@@ -32,6 +36,12 @@ pub struct Store {
     /// How long a step of an import holds the writer before it commits.
     pub(crate) import_step: Duration,
 }
+
+/// How long a server keeps the division names it has read.
+pub(crate) const DIVISION_NAMES_FOR: Duration = Duration::from_secs(60);
+
+/// Division names by code, and since when they were read.
+pub(crate) type DivisionNames = (std::time::Instant, std::collections::HashMap<String, String>);
 
 /// When a write probe was taken, and `None` when the store could write, else why not.
 type Probe = (std::time::Instant, Option<String>);
@@ -96,6 +106,10 @@ impl Store {
                 read,
                 backend: Backend::Sqlite,
                 known_divisions: Default::default(),
+                division_names: std::sync::Arc::new(std::sync::RwLock::new((
+                    std::time::Instant::now(),
+                    Default::default(),
+                ))),
                 write_probe: Default::default(),
                 probing: Default::default(),
                 import_step: crate::bulk::STEP,
@@ -111,6 +125,10 @@ impl Store {
                 read: db,
                 backend: Backend::Postgres,
                 known_divisions: Default::default(),
+                division_names: std::sync::Arc::new(std::sync::RwLock::new((
+                    std::time::Instant::now(),
+                    Default::default(),
+                ))),
                 write_probe: Default::default(),
                 probing: Default::default(),
                 import_step: crate::bulk::STEP,

@@ -84,6 +84,10 @@ impl Store {
         }
         insert_batch(&txn, batch).await?;
         txn.commit().await?;
+        // Names may change with the table: lists read them afresh.
+        if let Ok(mut kept) = self.division_names.write() {
+            kept.1.clear();
+        }
         Ok(n)
     }
 

@@ -41,6 +41,26 @@ async fn divisions_are_built_in_and_a_bad_file_loads_nothing() {
     let good = "\u{feff}code,name,level,parent_code\n44,广东省,province,\n4401,广州市,city,44\n";
     assert_eq!(s.load_divisions(good.as_bytes()).await.expect("load"), 2);
     assert_eq!(s.load_divisions(good.as_bytes()).await.expect("again"), 2);
+
+    // Lists name divisions from a copy the store keeps; a loaded table renames at once.
+    let sys = Actor::system("t");
+    let code = CreditCode::with_check("91310106MA2000901").expect("code").to_string();
+    s.create_unit(
+        &sys,
+        UnitInput {
+            fields: UnitFields::parse("改名测试公司", "企业", &code, "5", "310106012", "").expect("unit"),
+            carrier_id: None,
+            instructor_id: None,
+        },
+    )
+    .await
+    .expect("unit");
+    let named = |p: tongxin_store::registry::Page<tongxin_store::registry::UnitView>| p.items[0].division_name.clone();
+    let q = ListQuery::default();
+    assert_eq!(named(s.list_units(&sys, &q).await.expect("list")), "南京西路街道");
+    let renamed = "code,name,level,parent_code\n310106012,南京西路新街道,street,310106\n";
+    s.load_divisions(renamed.as_bytes()).await.expect("rename");
+    assert_eq!(named(s.list_units(&sys, &q).await.expect("list")), "南京西路新街道");
 }
 
 #[tokio::test]

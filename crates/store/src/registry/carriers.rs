@@ -7,7 +7,7 @@ use crate::error::unique_as;
 use crate::{Actor, Result, Store, StoreError};
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
-use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
+use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
 use serde::Serialize;
 use std::collections::HashMap;
 use tongxin_domain::access::Action;
@@ -103,19 +103,42 @@ impl Store {
     }
 
     /// Names of the given division codes.
+    /// The names of divisions by code, from this server's copy where it has them (see
+    /// `Store::division_names`), else read and kept.
     pub(crate) async fn division_names(&self, codes: impl Iterator<Item = String>) -> Result<HashMap<String, String>> {
         let mut codes: Vec<String> = codes.collect();
         codes.sort();
         codes.dedup();
         let mut out = HashMap::new();
+        if let Ok(mut kept) = self.division_names.write()
+            && kept.0.elapsed() > crate::db::DIVISION_NAMES_FOR
+        {
+            *kept = (std::time::Instant::now(), HashMap::new());
+        }
+        if let Ok(kept) = self.division_names.read() {
+            codes.retain(|c| match kept.1.get(c) {
+                Some(name) => {
+                    out.insert(c.clone(), name.clone());
+                    false
+                }
+                None => true,
+            });
+        }
         for chunk in codes.chunks(500) {
-            for d in crate::entity::division::Entity::find()
+            let rows: Vec<(String, String)> = crate::entity::division::Entity::find()
+                .select_only()
+                .columns([
+                    crate::entity::division::Column::Code,
+                    crate::entity::division::Column::Name,
+                ])
                 .filter(crate::entity::division::Column::Code.is_in(chunk.to_vec()))
+                .into_tuple()
                 .all(&self.read)
-                .await?
-            {
-                out.insert(d.code, d.name);
+                .await?;
+            if let Ok(mut kept) = self.division_names.write() {
+                kept.1.extend(rows.iter().cloned());
             }
+            out.extend(rows);
         }
         Ok(out)
     }

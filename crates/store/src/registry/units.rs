@@ -79,11 +79,13 @@ impl Store {
             HashMap::new()
         } else {
             carrier::Entity::find()
+                .select_only()
+                .columns([carrier::Column::Id, carrier::Column::Name])
                 .filter(carrier::Column::Id.is_in(cids))
+                .into_tuple::<(i64, String)>()
                 .all(&self.read)
                 .await?
                 .into_iter()
-                .map(|c| (c.id, c.name))
                 .collect()
         };
         let iids: Vec<i64> = rows.iter().filter_map(|r| r.instructor_id).collect();
@@ -91,11 +93,13 @@ impl Store {
             HashMap::new()
         } else {
             instructor::Entity::find()
+                .select_only()
+                .columns([instructor::Column::Id, instructor::Column::Name])
                 .filter(instructor::Column::Id.is_in(iids))
+                .into_tuple::<(i64, String)>()
                 .all(&self.read)
                 .await?
                 .into_iter()
-                .map(|c| (c.id, c.name))
                 .collect()
         };
         Ok(rows
