@@ -15,6 +15,7 @@ mod m2026_11_30_import_runs;
 mod m2026_11_30_instructor_edits;
 mod m2026_11_30_list_order;
 mod m2026_11_30_natural_order;
+mod m2026_11_30_territory_order;
 
 pub struct Migrator;
 
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m2026_11_30_account_member::M0006AccountMember),
             Box::new(m2026_11_30_list_order::M0007ListOrder),
             Box::new(m2026_11_30_natural_order::M0008NaturalOrder),
+            Box::new(m2026_11_30_territory_order::M0009TerritoryOrder),
         ]
     }
 }

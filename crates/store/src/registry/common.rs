@@ -156,6 +156,25 @@ pub(crate) fn in_division<C: ColumnTrait>(col: C, code: &DivisionCode) -> Condit
     Condition::all().add(col.gte(lo)).add(col.lt(hi))
 }
 
+/// A division subtree as a list of located records reads it: a street's or a
+/// district's records by `substr(division_code, 1, n) = code`, which the indexes
+/// `(substr(division_code, 1, n), name_key, id)` (migration m0009) answer in name order
+/// without sorting the territory; other levels by range. Same records as
+/// [`in_division`] (a code's subtree is the codes it prefixes).
+pub(crate) fn in_division_listed<C: ColumnTrait>(col: C, code: &DivisionCode) -> Condition {
+    use tongxin_domain::codes::DivisionLevel;
+    match code.level() {
+        DivisionLevel::Street | DivisionLevel::District => {
+            let n = code.as_str().len();
+            // Identifiers of our own tables, never input: safe inline (the prefix length
+            // must be a literal for the index's expression to match).
+            let expr = format!("substr(\"{}\".\"{}\", 1, {n})", col.entity_name(), col.as_str());
+            Condition::all().add(Expr::cust(expr).eq(code.as_str()))
+        }
+        _ => in_division(col, code),
+    }
+}
+
 /// Ids of the organisations in an organisation subtree.
 pub(crate) fn orgs_under(path: &OrgPath) -> SelectStatement {
     let (lo, hi) = path.subtree_range();
@@ -213,7 +232,7 @@ pub(crate) fn scope_condition<C: ColumnTrait>(actor: &Actor, target: Scoped<C>) 
             via_org,
         } => {
             if let Some(d) = division {
-                any = any.add(in_division(dcol, d));
+                any = any.add(in_division_listed(dcol, d));
             }
             if let Some(p) = org {
                 any = any.add(id.in_subquery(via_org(p)));
@@ -241,7 +260,7 @@ pub(crate) fn division_filter<C: ColumnTrait>(q: &ListQuery, col: C) -> Result<O
         None => Ok(None),
         Some(code) => {
             let code = DivisionCode::parse(code).map_err(|_| StoreError::UnknownDivision(code.into()))?;
-            Ok(Some(in_division(col, &code)))
+            Ok(Some(in_division_listed(col, &code)))
         }
     }
 }
