@@ -67,44 +67,62 @@ impl Store {
             .division_names(rows.iter().map(|r| r.division_code.clone()))
             .await?;
         let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
-        let links = org_unit::Entity::find()
-            .filter(org_unit::Column::OrgId.is_in(ids))
-            .all(&self.read)
-            .await?;
-        let unit_ids: Vec<i64> = links.iter().map(|l| l.unit_id).collect();
-        let unit_names: HashMap<i64, String> = unit::Entity::find()
-            .filter(unit::Column::Id.is_in(unit_ids))
-            .select_only()
-            .columns([unit::Column::Id, unit::Column::Name])
-            .into_tuple::<(i64, String)>()
-            .all(&self.read)
-            .await?
-            .into_iter()
-            .collect();
-        let parent_ids: Vec<i64> = rows.iter().filter_map(|r| r.parent_id).collect();
-        let parents: HashMap<i64, String> = party_org::Entity::find()
-            .filter(party_org::Column::Id.is_in(parent_ids))
-            .select_only()
-            .columns([party_org::Column::Id, party_org::Column::Name])
-            .into_tuple::<(i64, String)>()
-            .all(&self.read)
-            .await?
-            .into_iter()
-            .collect();
-        let carrier_ids: Vec<i64> = rows.iter().filter_map(|r| r.carrier_id).collect();
-        let carriers: HashMap<i64, String> = carrier::Entity::find()
-            .filter(carrier::Column::Id.is_in(carrier_ids))
-            .select_only()
-            .columns([carrier::Column::Id, carrier::Column::Name])
-            .into_tuple::<(i64, String)>()
-            .all(&self.read)
-            .await?
-            .into_iter()
-            .collect();
+        // The units of the page's organisations with their names, in one query.
+        let mut links: Vec<(i64, i64)> = Vec::new();
+        let mut unit_names: HashMap<i64, String> = HashMap::new();
+        if !ids.is_empty() {
+            use sea_orm::sea_query::{Expr, Query};
+            let found = self
+                .read
+                .query_all(
+                    Query::select()
+                        .column((org_unit::Entity, org_unit::Column::OrgId))
+                        .column((org_unit::Entity, org_unit::Column::UnitId))
+                        .column((unit::Entity, unit::Column::Name))
+                        .from(org_unit::Entity)
+                        .inner_join(
+                            unit::Entity,
+                            Expr::col((unit::Entity, unit::Column::Id))
+                                .equals((org_unit::Entity, org_unit::Column::UnitId)),
+                        )
+                        .and_where(Expr::col((org_unit::Entity, org_unit::Column::OrgId)).is_in(ids)),
+                )
+                .await?;
+            for r in &found {
+                let (org, unit): (i64, i64) = (r.try_get_by_index(0)?, r.try_get_by_index(1)?);
+                links.push((org, unit));
+                unit_names.insert(unit, r.try_get_by_index(2)?);
+            }
+        }
+        let names_of = |ids: Vec<i64>, parent: bool| async move {
+            if ids.is_empty() {
+                return Ok::<HashMap<i64, String>, crate::StoreError>(HashMap::new());
+            }
+            let found = if parent {
+                party_org::Entity::find()
+                    .filter(party_org::Column::Id.is_in(ids))
+                    .select_only()
+                    .columns([party_org::Column::Id, party_org::Column::Name])
+                    .into_tuple::<(i64, String)>()
+                    .all(&self.read)
+                    .await?
+            } else {
+                carrier::Entity::find()
+                    .filter(carrier::Column::Id.is_in(ids))
+                    .select_only()
+                    .columns([carrier::Column::Id, carrier::Column::Name])
+                    .into_tuple::<(i64, String)>()
+                    .all(&self.read)
+                    .await?
+            };
+            Ok(found.into_iter().collect())
+        };
+        let parents = names_of(rows.iter().filter_map(|r| r.parent_id).collect(), true).await?;
+        let carriers = names_of(rows.iter().filter_map(|r| r.carrier_id).collect(), false).await?;
         Ok(rows
             .into_iter()
             .map(|m| {
-                let mine: Vec<i64> = links.iter().filter(|l| l.org_id == m.id).map(|l| l.unit_id).collect();
+                let mine: Vec<i64> = links.iter().filter(|l| l.0 == m.id).map(|l| l.1).collect();
                 OrgView {
                     kind_label: OrgKind::parse_any(&m.kind)
                         .map(|k| k.label_zh())

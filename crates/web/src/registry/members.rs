@@ -146,4 +146,9 @@ impl RecordPages for Members {
             .await?;
         Ok(())
     }
+
+    async fn reveal(state: &AppState, actor: &Actor, id: i64) -> Result<(String, Option<String>), ApiError> {
+        let r = state.store.reveal_member(actor, MemberId(id)).await?;
+        Ok((r.resident_id, r.phone))
+    }
 }

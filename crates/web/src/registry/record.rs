@@ -101,6 +101,15 @@ pub(crate) trait RecordPages: Send + Sync + 'static {
         version: i64,
         archived: bool,
     ) -> impl Future<Output = Result<(), ApiError>> + Send;
+    /// The full personal values of a record (resident ID, phone), audited by the store;
+    /// only kinds with [`RecordPages::PERSONAL`] have them.
+    fn reveal(
+        _state: &AppState,
+        _actor: &Actor,
+        _id: i64,
+    ) -> impl Future<Output = Result<(String, Option<String>), ApiError>> + Send {
+        async { Err(ApiError::new(ErrorCode::NotFound)) }
+    }
 }
 
 /// The pages of kind `K` under `/{K::PATH}`.
@@ -471,18 +480,14 @@ async fn reveal_submit<K: RecordPages>(
     if let Err(e) = check_csrf(&a, f.get("csrf")) {
         return error_page(&headers, Some(&a), e);
     }
-    match state
-        .store
-        .reveal_member(&a.actor, tongxin_domain::registry::MemberId(id))
-        .await
-    {
-        Ok(r) => {
+    match K::reveal(&state, &a.actor, id).await {
+        Ok(full) => {
             // Full values: never kept by a browser's or a proxy's cache.
-            let mut page = detail_view::<K>(&state, &headers, &a, id, Some((r.resident_id, r.phone))).await;
+            let mut page = detail_view::<K>(&state, &headers, &a, id, Some(full)).await;
             crate::api::no_store(&mut page);
             page
         }
-        Err(e) => error_page(&headers, Some(&a), e.into()),
+        Err(e) => error_page(&headers, Some(&a), e),
     }
 }
 
