@@ -110,9 +110,12 @@ impl Store {
         codes.sort();
         codes.dedup();
         let mut out = HashMap::new();
-        if let Ok(mut kept) = self.division_names.write()
-            && kept.0.elapsed() > crate::db::DIVISION_NAMES_FOR
-        {
+        // Every list page comes here: the write lock is taken only when the copy is old.
+        let stale = self
+            .division_names
+            .read()
+            .is_ok_and(|kept| kept.0.elapsed() > crate::db::DIVISION_NAMES_FOR);
+        if stale && let Ok(mut kept) = self.division_names.write() {
             *kept = (std::time::Instant::now(), HashMap::new());
         }
         if let Ok(kept) = self.division_names.read() {
