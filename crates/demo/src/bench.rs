@@ -49,6 +49,10 @@ pub enum BenchCommand {
         /// Seconds per list.
         #[arg(long, default_value_t = 3.0)]
         seconds: f64,
+        /// A PostgreSQL database URL to run on instead of SQLite: its store is used as it
+        /// is when it holds a registry, else the city is generated into it first.
+        #[arg(long)]
+        postgres: Option<String>,
     },
 }
 
@@ -79,7 +83,14 @@ pub async fn run(cmd: &BenchCommand) -> Result<()> {
             divide,
             clients,
             seconds,
-        } => lists(store.as_deref(), *divide, (*clients).max(1), seconds.max(0.5)).await?,
+            postgres,
+        } => {
+            let on = match postgres {
+                Some(url) => StoreAt::Postgres(url),
+                None => StoreAt::Sqlite(store.as_deref()),
+            };
+            lists(on, *divide, (*clients).max(1), seconds.max(0.5)).await?
+        }
         BenchCommand::Import { rows, postgres } => {
             let dir = std::env::temp_dir().join(format!("tongxin-bench-{}", std::process::id()));
             std::fs::create_dir_all(&dir)?;
@@ -221,13 +232,29 @@ impl Served {
     }
 }
 
-async fn serve_city(reuse: Option<&std::path::Path>, divide: usize) -> Result<Served> {
+/// Where a bench's city store is.
+enum StoreAt<'a> {
+    /// A SQLite file in this folder (reused), or in a temporary one.
+    Sqlite(Option<&'a std::path::Path>),
+    /// A PostgreSQL database.
+    Postgres(&'a str),
+}
+
+async fn serve_city(at: StoreAt<'_>, divide: usize) -> Result<Served> {
     use std::io::BufRead;
     let temp = tempdir_for_bench()?;
+    let (reuse, postgres) = match at {
+        StoreAt::Sqlite(reuse) => (reuse, None),
+        StoreAt::Postgres(url) => (None, Some(url)),
+    };
     let dir = reuse.map_or_else(|| temp.clone(), std::path::Path::to_path_buf);
     std::fs::create_dir_all(&dir)?;
     let db = dir.join("tongxin.db");
-    let store = Store::open(&format!("sqlite://{}?mode=rwc", db.display())).await?;
+    let url = match postgres {
+        Some(url) => url.to_string(),
+        None => format!("sqlite://{}?mode=rwc", db.display()),
+    };
+    let store = Store::open(&url).await?;
     store.ensure_builtin_divisions().await?;
     let scale = crate::city::Scale::CITY.divided(divide.max(1));
     let generation = if store.registry_is_empty().await? {
@@ -255,9 +282,12 @@ async fn serve_city(reuse: Option<&std::path::Path>, divide: usize) -> Result<Se
     let store_bytes = std::fs::metadata(&db).map(|m| m.len()).unwrap_or(0);
     drop(store);
 
-    let mut child = std::process::Command::new(std::env::current_exe()?)
-        .arg("--data-dir")
-        .arg(&dir)
+    let mut child = std::process::Command::new(std::env::current_exe()?);
+    child.arg("--data-dir").arg(&dir);
+    if let Some(url) = postgres {
+        child.arg("--database-url").arg(url);
+    }
+    let mut child = child
         .args(["serve", "--listen", "127.0.0.1:0"])
         .env("RUST_LOG", "warn")
         // The server opens the store the bench generated, whatever this shell points at.
@@ -288,7 +318,7 @@ async fn serve_city(reuse: Option<&std::path::Path>, divide: usize) -> Result<Se
 }
 
 async fn coverage(reuse: Option<&std::path::Path>, divide: usize, requests: usize) -> Result<()> {
-    let served = serve_city(reuse, divide).await?;
+    let served = serve_city(StoreAt::Sqlite(reuse), divide).await?;
     let (base, token, scale) = (served.base.clone(), served.token.clone(), served.scale);
     let http = reqwest::Client::new();
     let targets = [
@@ -383,8 +413,12 @@ async fn coverage(reuse: Option<&std::path::Path>, divide: usize, requests: usiz
 
 /// List pages over HTTP on a city-scale store: for each list, requests from `clients`
 /// concurrent clients for `seconds`, `/healthz` measured the same way in the same run.
-async fn lists(reuse: Option<&std::path::Path>, divide: usize, clients: usize, seconds: f64) -> Result<()> {
-    let served = serve_city(reuse, divide).await?;
+async fn lists(at: StoreAt<'_>, divide: usize, clients: usize, seconds: f64) -> Result<()> {
+    let backend = match at {
+        StoreAt::Sqlite(_) => "sqlite",
+        StoreAt::Postgres(_) => "postgres",
+    };
+    let served = serve_city(at, divide).await?;
     let (base, token) = (served.base.clone(), served.token.clone());
     let http = reqwest::Client::builder().pool_max_idle_per_host(clients * 2).build()?;
     let get = |path: String| {
@@ -469,7 +503,7 @@ async fn lists(reuse: Option<&std::path::Path>, divide: usize, clients: usize, s
     }
     let out = serde_json::json!({
         "bench": "lists",
-        "backend": "sqlite",
+        "backend": backend,
         "scale": {"carriers": served.scale.carriers, "units": served.scale.units, "orgs": served.scale.orgs, "members": served.scale.members},
         "clients": clients,
         "seconds_per_target": seconds,

@@ -155,6 +155,28 @@ fn push_number(out: &mut String, digits: &str) {
     out.push_str(digits);
 }
 
+/// The pairs of neighbouring characters (bigrams) of a text, white space left out and
+/// ASCII letters lowercased, each once, in order. A text of two characters or more is part
+/// of a name only if every pair of its own is among the name's: the store keeps the pairs
+/// of every record's name (its name index, 名称索引) so that a search walks the names
+/// holding one pair instead of every name. Chinese names need pairs: they have no spaces
+/// between words, and two characters (科技, 物业) are a usual search.
+pub fn bigrams(s: &str) -> Vec<String> {
+    let chars: Vec<char> = s
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .map(|c| c.to_ascii_lowercase())
+        .collect();
+    let mut out: Vec<String> = Vec::with_capacity(chars.len().saturating_sub(1));
+    for w in chars.windows(2) {
+        let g: String = w.iter().collect();
+        if !out.contains(&g) {
+            out.push(g);
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -239,6 +261,37 @@ mod tests {
         #[test]
         fn a_name_without_numbers_is_its_own_key(name in "[^0-9０-９第]{0,20}") {
             proptest::prop_assert_eq!(sort_key(&name), name);
+        }
+    }
+
+    #[test]
+    fn bigrams_of_a_name() {
+        assert_eq!(bigrams("上海 科技Ab"), ["上海", "海科", "科技", "技a", "ab"]);
+        assert_eq!(bigrams("哈哈哈"), ["哈哈"]);
+        assert!(bigrams("科").is_empty());
+    }
+
+    proptest::proptest! {
+        /// Every part of a name that a search's LIKE finds (ASCII letters in any case)
+        /// holds only pairs the name's index holds: the index never hides a match.
+        #[test]
+        fn a_part_of_a_name_has_only_pairs_of_the_name(
+            name in "[a-zA-Z 科技上海物业第一二十0-9（）]{0,16}",
+            from in 0usize..16,
+            len in 2usize..16,
+        ) {
+            let chars: Vec<char> = name.chars().collect();
+            let from = from.min(chars.len());
+            let to = (from + len).min(chars.len());
+            let part: String = chars[from..to].iter().collect();
+            let of_name = bigrams(&name);
+            for g in bigrams(&part) {
+                proptest::prop_assert!(of_name.contains(&g), "{g} of {part:?} not in {name:?}");
+            }
+            let upper = part.to_ascii_uppercase();
+            for g in bigrams(&upper) {
+                proptest::prop_assert!(of_name.contains(&g), "{g} of {upper:?} not in {name:?}");
+            }
         }
     }
 }

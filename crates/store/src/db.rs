@@ -91,14 +91,20 @@ impl Store {
             let mut w = ConnectOptions::new(url);
             // One writer; a request waits for it a few seconds at most, then hears "busy,
             // try again" (503) instead of hanging.
+            // A file on this machine: no connection to lose, so no ping before each query
+            // (a round trip to the connection's thread that doubled a page's hand-offs).
             w.max_connections(1)
                 .min_connections(1)
+                .test_before_acquire(false)
                 .sqlx_logging(false)
                 .acquire_timeout(WRITER_WAIT);
             w.map_sqlx_sqlite_opts(sqlite_options);
             let write = Database::connect(w).await?;
             let mut r = ConnectOptions::new(url);
-            r.max_connections(8).min_connections(1).sqlx_logging(false);
+            r.max_connections(8)
+                .min_connections(1)
+                .test_before_acquire(false)
+                .sqlx_logging(false);
             r.map_sqlx_sqlite_opts(|o| sqlite_options(o).read_only(true));
             let read = Database::connect(r).await?;
             Ok(Store {
@@ -116,7 +122,10 @@ impl Store {
             })
         } else {
             let mut o = ConnectOptions::new(url);
+            // A connection idle long enough for the server or a proxy to have dropped it is
+            // pinged first; a busy one is not (a ping is a round trip before every query).
             o.max_connections(16)
+                .test_before_acquire_if_idle_for(Duration::from_secs(30))
                 .sqlx_logging(false)
                 .acquire_timeout(Duration::from_secs(10));
             let db = Database::connect(o).await?;

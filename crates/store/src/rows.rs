@@ -41,7 +41,25 @@ pub(crate) async fn insert_records<C: ConnectionTrait>(
                 r.iter().cloned().chain([key.into()]).collect()
             })
             .collect();
-        return insert(db, table, &columns, &keyed, &tail, returning).await;
+        let Some(indexed) = crate::registry::name_index::Indexed::of_table(table) else {
+            return insert(db, table, &columns, &keyed, &tail, returning).await;
+        };
+        // And with the pairs of its name (the name index): the rows come back with their
+        // ids and names after the columns the caller asked for.
+        let asked = returning.split(',').filter(|c| !c.trim().is_empty()).count();
+        let with_names = if asked == 0 {
+            "id, name".to_string()
+        } else {
+            format!("{returning}, id, name")
+        };
+        let back = insert(db, table, &columns, &keyed, &tail, &with_names).await?;
+        let mut names: Vec<(i64, String)> = Vec::with_capacity(back.len());
+        for r in &back {
+            names.push((r.try_get_by_index(asked)?, r.try_get_by_index(asked + 1)?));
+        }
+        let names: Vec<(i64, &str)> = names.iter().map(|(id, n)| (*id, n.as_str())).collect();
+        crate::registry::name_index::put(db, indexed, &names).await?;
+        return Ok(if asked == 0 { Vec::new() } else { back });
     }
     let columns: Vec<&str> = columns.iter().copied().chain(NEW_RECORD).collect();
     insert(db, table, &columns, rows, &tail, returning).await

@@ -229,6 +229,45 @@ async fn an_import_in_steps_ends_as_one_written_at_once() {
         0
     );
     assert_eq!(count(&url, "SELECT COUNT(*) FROM import_undo").await, 0);
+    // Every imported record's name is in the name index, and nothing else is.
+    for (kind, table) in [(1, "carriers"), (2, "units"), (3, "party_orgs"), (4, "members")] {
+        assert_eq!(
+            count(
+                &url,
+                &format!(
+                    "SELECT COUNT(*) FROM {table} t WHERE NOT EXISTS \
+                     (SELECT 1 FROM name_grams g WHERE g.kind = {kind} AND g.record_id = t.id) \
+                     AND LENGTH(t.name) > 1"
+                )
+            )
+            .await,
+            0,
+            "{table} missing from the name index"
+        );
+        assert_eq!(
+            count(
+                &url,
+                &format!(
+                    "SELECT COUNT(*) FROM name_grams g WHERE g.kind = {kind} AND NOT EXISTS \
+                     (SELECT 1 FROM {table} t WHERE t.id = g.record_id AND t.name_key = g.name_key)"
+                )
+            )
+            .await,
+            0,
+            "{table}: index rows of no record"
+        );
+    }
+    // Imported members carry their organisation's division (a street's list reads it).
+    assert!(count(&url, "SELECT COUNT(*) FROM members").await > 100);
+    assert_eq!(
+        count(
+            &url,
+            "SELECT COUNT(*) FROM members m JOIN party_orgs o ON o.id = m.org_id \
+             WHERE m.division_code IS NULL OR m.division_code <> o.division_code"
+        )
+        .await,
+        0
+    );
     // The history of a unit the import changed shows the change once.
     let sys = Actor::system("t");
     let q = ListQuery {
@@ -293,6 +332,8 @@ async fn a_failed_step_undoes_the_steps_committed_before_it() {
     let (mut s, url, _d) = store_at().await;
     assert!(import(&s, &base()).await.expect("base").committed);
     let before = seen(&s).await;
+    let grams = count(&url, "SELECT COUNT(*) FROM name_grams").await;
+    assert!(grams > 0);
     match backend(&url) {
         DbBackend::Sqlite => {
             sql(
@@ -318,6 +359,8 @@ async fn a_failed_step_undoes_the_steps_committed_before_it() {
     let failed = import(&s, &year(300, true)).await;
     assert!(failed.is_err(), "{failed:?}");
     same(&seen(&s).await, &before);
+    // The name index forgot the records the undo removed, and only those.
+    assert_eq!(count(&url, "SELECT COUNT(*) FROM name_grams").await, grams);
     assert_eq!(
         count(&url, "SELECT COUNT(*) FROM import_runs WHERE state = 'undone'").await,
         1

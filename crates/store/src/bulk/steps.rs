@@ -25,6 +25,7 @@
 use super::Progress;
 use crate::coverage::Dirty;
 use crate::entity::{carrier, member, party_org, unit};
+use crate::registry::name_index::{self, Indexed};
 use crate::registry::{CarrierPatch, MemberPatch, OrgPatch, UnitPatch};
 use crate::rows::within;
 use crate::{Actor, Result, Store, StoreError};
@@ -563,6 +564,7 @@ impl Store {
             .await?;
             txn.execute_unprepared(&format!("DELETE FROM members WHERE {w}"))
                 .await?;
+            name_index::forget_where(txn, Indexed::Members, &within("record_id", part)).await?;
         }
         for part in orgs.chunks(RUNS_PER_STATEMENT) {
             let o = within("org_id", part);
@@ -603,6 +605,7 @@ impl Store {
         for run in &orgs {
             txn.execute_unprepared(&format!("DELETE FROM party_orgs WHERE {}", within("id", &[*run])))
                 .await?;
+            name_index::forget_where(txn, Indexed::Orgs, &within("record_id", &[*run])).await?;
             for id in run.0..=run.1 {
                 dirty.org(Some(id));
             }
@@ -623,6 +626,7 @@ impl Store {
             ))
             .await?;
             txn.execute_unprepared(&format!("DELETE FROM units WHERE {w}")).await?;
+            name_index::forget_where(txn, Indexed::Units, &within("record_id", part)).await?;
             for (a, b) in part {
                 for id in *a..=*b {
                     dirty.unit(Some(id));
@@ -636,6 +640,7 @@ impl Store {
         for part in runs("carrier").chunks(RUNS_PER_STATEMENT) {
             txn.execute_unprepared(&format!("DELETE FROM carriers WHERE {}", within("id", part)))
                 .await?;
+            name_index::forget_where(txn, Indexed::Carriers, &within("record_id", part)).await?;
             for (a, b) in part {
                 for id in *a..=*b {
                     dirty.carrier(Some(id));

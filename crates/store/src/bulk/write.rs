@@ -194,6 +194,9 @@ impl Store {
             let models = carrier::Entity::insert_many(rows)
                 .exec_with_returning(steps.txn())
                 .await?;
+            let names: Vec<(i64, &str)> = models.iter().map(|m| (m.id, m.name.as_str())).collect();
+            crate::registry::name_index::put(steps.txn(), crate::registry::name_index::Indexed::Carriers, &names)
+                .await?;
             let by_key: HashMap<(String, String), carrier::Model> = models
                 .into_iter()
                 .map(|m| ((m.division_code.clone(), m.name.clone()), m))
@@ -375,6 +378,8 @@ impl Store {
                     )
                 });
                 let models = party_org::Entity::insert_many(rows).exec_with_returning(txn).await?;
+                let names: Vec<(i64, &str)> = models.iter().map(|m| (m.id, m.name.as_str())).collect();
+                crate::registry::name_index::put(txn, crate::registry::name_index::Indexed::Orgs, &names).await?;
                 let ids: Vec<i64> = models.iter().map(|m| m.id).collect();
                 // The path from the parent's, in one statement for the chunk, which answers
                 // the paths it wrote.

@@ -13,6 +13,10 @@ pub struct Model {
     pub name_key: String,
     pub status: String,
     pub org_id: i64,
+    /// The organisation's division code, kept by the database's triggers (migration
+    /// m0010): lists read a territory's members in name order by it. Never written here.
+    #[serde(skip)]
+    pub division_code: Option<String>,
     pub work_unit_id: Option<i64>,
     #[serde(skip)]
     pub resident_id: String,

@@ -14,6 +14,8 @@ mod m2026_11_30_account_member;
 mod m2026_11_30_import_runs;
 mod m2026_11_30_instructor_edits;
 mod m2026_11_30_list_order;
+mod m2026_11_30_member_division;
+mod m2026_11_30_name_index;
 mod m2026_11_30_natural_order;
 mod m2026_11_30_territory_order;
 
@@ -32,6 +34,8 @@ impl MigratorTrait for Migrator {
             Box::new(m2026_11_30_list_order::M0007ListOrder),
             Box::new(m2026_11_30_natural_order::M0008NaturalOrder),
             Box::new(m2026_11_30_territory_order::M0009TerritoryOrder),
+            Box::new(m2026_11_30_member_division::M0010MemberDivision),
+            Box::new(m2026_11_30_name_index::M0011NameIndex),
         ]
     }
 }

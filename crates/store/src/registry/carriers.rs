@@ -1,6 +1,7 @@
 use super::common::{
-    ListQuery, Page, Scoped, Sorting, check_version, contains, division_filter, filter_opt, page_of, scope_condition,
+    ListQuery, Page, Scoped, Sorting, check_version, division_filter, filter_opt, page_of, scope_condition,
 };
+use super::name_index::{Indexed, narrow};
 use crate::audit::{self, AuditEntry};
 use crate::entity::{carrier, party_org};
 use crate::error::unique_as;
@@ -156,8 +157,17 @@ impl Store {
         if let Some(k) = q.kind.as_deref().and_then(CarrierKind::parse_any) {
             sel = sel.filter(carrier::Column::Kind.eq(k.code()));
         }
+        let mut by_index = false;
         if let Some(s) = q.search() {
-            sel = sel.filter(contains(carrier::Column::Name, &s));
+            (sel, by_index) = narrow(
+                &self.read,
+                Indexed::Carriers,
+                sel,
+                &s,
+                carrier::Column::Id,
+                carrier::Column::Name,
+            )
+            .await?;
         }
         let (col, desc) = q.sort_by(&["name", "created_at", "updated_at", "division_code"]);
         let by_name = col == "name";
@@ -178,13 +188,15 @@ impl Store {
                 by_name,
                 name_col: carrier::Column::NameKey,
                 id_col: carrier::Column::Id,
+                by_index,
             },
-            |m| (m.name_key.clone(), m.id),
+            &super::common::Beside::nothing(),
+            |m| m.id,
             known,
         )
         .await?;
         Ok(Page {
-            items: self.carrier_views(rows).await?,
+            items: self.carrier_views(rows.into_iter().map(|r| r.row).collect()).await?,
             total,
             total_exact,
             page: q.page(),
@@ -279,6 +291,9 @@ impl Store {
             .map_err(unique_as("name"))?;
         check_version(txn, res.rows_affected, find.clone(), |m| m.version).await?;
         let after = find.one(txn).await?.ok_or(StoreError::NotFound)?;
+        if after.name != before.name {
+            super::name_index::rename(txn, super::name_index::Indexed::Carriers, id, &after.name).await?;
+        }
         crate::coverage::follow(txn, crate::coverage::Touched::Carrier(id)).await?;
         audit::record(
             txn,
@@ -303,6 +318,7 @@ impl Store {
             .exec_with_returning(txn)
             .await
             .map_err(unique_as("name"))?;
+        super::name_index::put(txn, super::name_index::Indexed::Carriers, &[(m.id, &m.name)]).await?;
         crate::coverage::follow(txn, crate::coverage::Touched::Carrier(m.id)).await?;
         audit::record(
             txn,

@@ -1,15 +1,16 @@
 use super::common::{
-    ListQuery, Page, Scoped, Sorting, check_version, contains, filter_opt, orgs_in_division, page_of, scope_condition,
+    Beside, ListQuery, NameJoin, Named, Page, Scoped, Sorting, check_version, filter_opt, in_division_listed,
+    named_by_id, page_of, qualified, scope_condition,
 };
+use super::name_index::{Indexed, narrow};
 use crate::audit::{self, AuditEntry};
 use crate::entity::{member, party_org, unit};
 use crate::error::unique_as;
 use crate::{Actor, Result, Store, StoreError};
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait};
-use sea_orm::{ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
+use sea_orm::{ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter};
 use serde::Serialize;
-use std::collections::HashMap;
 use tongxin_domain::access::Action;
 use tongxin_domain::codes::{DivisionCode, Phone, ResidentId};
 use tongxin_domain::registry::{Labelled, MemberFields, MemberId, MemberStatus, OrgId, UnitId};
@@ -55,6 +56,7 @@ pub(crate) fn scope(actor: &Actor) -> Condition {
         actor,
         Scoped::ThroughOrg {
             org_id: member::Column::OrgId,
+            division: member::Column::DivisionCode,
         },
     )
 }
@@ -81,37 +83,32 @@ pub(crate) fn member_json(m: &member::Model) -> Option<serde_json::Value> {
     Some(v)
 }
 
-impl Store {
-    pub(crate) async fn member_views(&self, rows: Vec<member::Model>) -> Result<Vec<MemberView>> {
-        let org_ids: Vec<i64> = rows.iter().map(|r| r.org_id).collect();
-        let orgs: HashMap<i64, String> = party_org::Entity::find()
-            .filter(party_org::Column::Id.is_in(org_ids))
-            .select_only()
-            .columns([party_org::Column::Id, party_org::Column::Name])
-            .into_tuple::<(i64, String)>()
-            .all(&self.read)
-            .await?
-            .into_iter()
-            .collect();
-        let unit_ids: Vec<i64> = rows.iter().filter_map(|r| r.work_unit_id).collect();
-        let units: HashMap<i64, String> = unit::Entity::find()
-            .filter(unit::Column::Id.is_in(unit_ids))
-            .select_only()
-            .columns([unit::Column::Id, unit::Column::Name])
-            .into_tuple::<(i64, String)>()
-            .all(&self.read)
-            .await?
-            .into_iter()
-            .collect();
-        Ok(rows
-            .into_iter()
-            .map(|m| MemberView {
+/// The names a member shows beside its fields: its organisation's and its work unit's.
+pub(crate) fn names() -> Beside<member::Column> {
+    Beside {
+        names: vec![
+            NameJoin::new(party_org::Entity, member::Column::OrgId),
+            NameJoin::new(unit::Entity, member::Column::WorkUnitId),
+        ],
+        extra: None,
+    }
+}
+
+/// Views of rows read with [`names`]: personal data masked.
+fn member_views(rows: Vec<Named<member::Model>>) -> Vec<MemberView> {
+    rows.into_iter()
+        .map(
+            |Named {
+                 row: m,
+                 names: [org_name, work_unit_name],
+                 ..
+             }| MemberView {
                 status_label: MemberStatus::parse_any(&m.status)
                     .map(|k| k.label_zh())
                     .unwrap_or_default()
                     .to_string(),
-                org_name: orgs.get(&m.org_id).cloned().unwrap_or_default(),
-                work_unit_name: m.work_unit_id.and_then(|u| units.get(&u).cloned()),
+                org_name: org_name.unwrap_or_default(),
+                work_unit_name,
                 resident_id_masked: masked_id(&m.resident_id),
                 phone_masked: m.phone.as_deref().map(masked_phone),
                 id: MemberId(m.id),
@@ -124,8 +121,16 @@ impl Store {
                 version: m.version,
                 created_at: m.created_at,
                 updated_at: m.updated_at,
-            })
-            .collect())
+            },
+        )
+        .collect()
+}
+
+impl Store {
+    /// One member's view, read again by id (the caller has checked scope).
+    pub(crate) async fn member_view(&self, id: i64) -> Result<MemberView> {
+        let row = named_by_id::<member::Entity, _>(&self.read, member::Column::Id, id, &names()).await?;
+        Ok(member_views(vec![row]).remove(0))
     }
 
     /// Lists members. Search matches a name, a full resident ID exactly, or a masked ID as
@@ -135,7 +140,7 @@ impl Store {
         let mut sel = member::Entity::find().filter(scope(actor));
         if let Some(d) = q.division.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
             let d = DivisionCode::parse(d).map_err(|_| StoreError::UnknownDivision(d.into()))?;
-            sel = sel.filter(member::Column::OrgId.in_subquery(orgs_in_division(&d)));
+            sel = sel.filter(in_division_listed(member::Column::DivisionCode, &d));
         }
         if !q.archived {
             sel = sel.filter(member::Column::Archived.eq(false));
@@ -143,8 +148,22 @@ impl Store {
         if let Some(k) = q.kind.as_deref().and_then(MemberStatus::parse_any) {
             sel = sel.filter(member::Column::Status.eq(k.code()));
         }
+        let mut by_index = false;
         if let Some(s) = q.search() {
-            sel = sel.filter(member_search(&s));
+            match member_id_search(&s) {
+                Some(by_id) => sel = sel.filter(by_id),
+                None => {
+                    (sel, by_index) = narrow(
+                        &self.read,
+                        Indexed::Members,
+                        sel,
+                        &s,
+                        member::Column::Id,
+                        member::Column::Name,
+                    )
+                    .await?;
+                }
+            }
         }
         let (col, desc) = q.sort_by(&["name", "created_at", "updated_at", "joined_on"]);
         let by_name = col == "name";
@@ -165,13 +184,15 @@ impl Store {
                 by_name,
                 name_col: member::Column::NameKey,
                 id_col: member::Column::Id,
+                by_index,
             },
-            |m| (m.name_key.clone(), m.id),
+            &names(),
+            |m| m.id,
             known,
         )
         .await?;
         Ok(Page {
-            items: self.member_views(rows).await?,
+            items: member_views(rows),
             total,
             total_exact,
             page: q.page(),
@@ -197,13 +218,15 @@ impl Store {
                 by_name: true,
                 name_col: member::Column::NameKey,
                 id_col: member::Column::Id,
+                by_index: false,
             },
-            |m| (m.name_key.clone(), m.id),
+            &names(),
+            |m| m.id,
             None,
         )
         .await?;
         Ok(Page {
-            items: self.member_views(rows).await?,
+            items: member_views(rows),
             total,
             total_exact,
             page: q.page(),
@@ -228,7 +251,7 @@ impl Store {
     pub async fn get_member(&self, actor: &Actor, id: MemberId) -> Result<MemberView> {
         actor.require(Action::ReadRegistry)?;
         let m = self.member_model(&self.read, actor, id.0).await?;
-        Ok(self.member_views(vec![m]).await?.remove(0))
+        self.member_view(m.id).await
     }
 
     pub async fn member_history(&self, actor: &Actor, id: MemberId) -> Result<Vec<AuditEntry>> {
@@ -295,7 +318,7 @@ impl Store {
         crate::coverage::follow(&txn, crate::coverage::Touched::member(None, Some(&m))).await?;
         audit::record(&txn, actor, "create", "member", Some(m.id), None, member_json(&m)).await?;
         txn.commit().await?;
-        Ok(self.member_views(vec![m]).await?.remove(0))
+        self.member_view(m.id).await
     }
 
     /// Edits a member. Moving a member to another organisation is one atomic change: the
@@ -331,7 +354,7 @@ impl Store {
         }
         let after = self.update_member_in(&txn, actor, before, i).await?;
         txn.commit().await?;
-        Ok(self.member_views(vec![after]).await?.remove(0))
+        self.member_view(after.id).await
     }
 
     /// Applies an edit to a row read in the same transaction (version-checked, audited).
@@ -371,6 +394,9 @@ impl Store {
             .one(txn)
             .await?
             .ok_or(StoreError::NotFound)?;
+        if after.name != before.name {
+            super::name_index::rename(txn, Indexed::Members, id, &after.name).await?;
+        }
         crate::coverage::follow(txn, crate::coverage::Touched::member(Some(&before), Some(&after))).await?;
         audit::record(
             txn,
@@ -420,7 +446,7 @@ impl Store {
         )
         .await?;
         txn.commit().await?;
-        Ok(self.member_views(vec![after]).await?.remove(0))
+        self.member_view(after.id).await
     }
 }
 
@@ -564,23 +590,25 @@ impl Store {
 /// Name contains, full ID equals, or the masked form exactly as lists show it
 /// (`3101**********1234`). Nothing in between: a pattern that shows more than the masked
 /// form would let a searcher rebuild an ID one guessed digit at a time.
-fn member_search(s: &str) -> Condition {
+/// A search by resident ID: a whole ID finds its member; a masked one as shown on screen
+/// (`3101********1234`) the same set of people as the mask. `None`: the text is a name.
+fn member_id_search(s: &str) -> Option<Condition> {
     let code = tongxin_domain::text::code_form(s);
-    let mut any = Condition::any().add(contains(member::Column::Name, s));
     if let Ok(id) = ResidentId::parse(&code) {
-        any = any.add(member::Column::ResidentId.eq(id.reveal()));
+        Some(member::Column::ResidentId.eq(id.reveal()).into())
     } else if let Some((head, tail)) = tongxin_domain::codes::masked_resident_id_parts(&code) {
         // Four characters, ten hidden, four: the same set of people as the masked form.
         let pattern = format!("{head}__________{tail}");
-        any = any.add(Expr::col(member::Column::ResidentId).like(pattern));
+        Some(qualified(member::Column::ResidentId).like(pattern).into())
+    } else {
+        None
     }
-    any
 }
 
 pub(crate) async fn insert_member<C: ConnectionTrait>(db: &C, i: MemberInput) -> Result<member::Model> {
     let now = Utc::now();
     let f = i.fields;
-    member::Entity::insert(member::ActiveModel {
+    let m = member::Entity::insert(member::ActiveModel {
         name_key: Set(tongxin_domain::text::sort_key(&f.name)),
         name: Set(f.name),
         status: Set(f.status.code().into()),
@@ -597,5 +625,7 @@ pub(crate) async fn insert_member<C: ConnectionTrait>(db: &C, i: MemberInput) ->
     })
     .exec_with_returning(db)
     .await
-    .map_err(unique_as("resident_id"))
+    .map_err(unique_as("resident_id"))?;
+    super::name_index::put(db, Indexed::Members, &[(m.id, &m.name)]).await?;
+    Ok(m)
 }

@@ -1,16 +1,16 @@
 use super::common::{
-    ListQuery, Page, Scoped, Sorting, check_version, contains, division_filter, filter_opt, orgs_under, page_of,
-    scope_condition,
+    Beside, ListQuery, NameJoin, Named, Page, Scoped, Sorting, check_version, division_filter, filter_opt, named_by_id,
+    orgs_under, page_of, scope_condition,
 };
+use super::name_index::{Indexed, narrow};
 use crate::audit::{self, AuditEntry};
-use crate::entity::{carrier, org_unit, party_org, unit};
+use crate::entity::{carrier, org_unit, party_org};
 use crate::error::unique_as;
 use crate::{Actor, Result, Store, StoreError};
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait};
-use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect};
+use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, PaginatorTrait, QueryFilter};
 use serde::Serialize;
-use std::collections::HashMap;
 use tongxin_domain::access::Action;
 use tongxin_domain::registry::{CarrierId, Labelled, OrgFields, OrgId, OrgKind, OrgPath, UnitId};
 
@@ -61,94 +61,83 @@ pub(crate) fn scope(actor: &Actor) -> sea_orm::Condition {
     )
 }
 
+/// What an organisation's row reads beside its fields: its parent's and its carrier's
+/// names, and its units with their names (as JSON `[[id, name], …]`), in the page's own
+/// query.
+pub(crate) fn beside(b: DbBackend) -> Beside<party_org::Column> {
+    let units = match b {
+        DbBackend::Postgres => "json_agg(json_build_array(ou.unit_id, u.name) ORDER BY ou.unit_id)::text",
+        _ => "json_group_array(json_array(ou.unit_id, u.name))",
+    };
+    Beside {
+        names: vec![
+            NameJoin::new(party_org::Entity, party_org::Column::ParentId),
+            NameJoin::new(carrier::Entity, party_org::Column::CarrierId),
+        ],
+        extra: Some(Expr::cust(format!(
+            "(SELECT {units} FROM org_units ou JOIN units u ON u.id = ou.unit_id \
+             WHERE ou.org_id = \"party_orgs\".\"id\")"
+        ))),
+    }
+}
+
 impl Store {
-    pub(crate) async fn org_views(&self, rows: Vec<party_org::Model>) -> Result<Vec<OrgView>> {
+    /// One organisation's view, read again by id (the caller has checked scope).
+    pub(crate) async fn org_view(&self, id: i64) -> Result<OrgView> {
+        let row = named_by_id::<party_org::Entity, _>(
+            &self.read,
+            party_org::Column::Id,
+            id,
+            &beside(self.read.get_database_backend()),
+        )
+        .await?;
+        Ok(self.org_views(vec![row]).await?.remove(0))
+    }
+
+    /// Views of rows read with [`names`], with their units.
+    pub(crate) async fn org_views(&self, rows: Vec<Named<party_org::Model>>) -> Result<Vec<OrgView>> {
         let names = self
-            .division_names(rows.iter().map(|r| r.division_code.clone()))
+            .division_names(rows.iter().map(|r| r.row.division_code.clone()))
             .await?;
-        let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
-        // The units of the page's organisations with their names, in one query.
-        let mut links: Vec<(i64, i64)> = Vec::new();
-        let mut unit_names: HashMap<i64, String> = HashMap::new();
-        if !ids.is_empty() {
-            use sea_orm::sea_query::{Expr, Query};
-            let found = self
-                .read
-                .query_all(
-                    Query::select()
-                        .column((org_unit::Entity, org_unit::Column::OrgId))
-                        .column((org_unit::Entity, org_unit::Column::UnitId))
-                        .column((unit::Entity, unit::Column::Name))
-                        .from(org_unit::Entity)
-                        .inner_join(
-                            unit::Entity,
-                            Expr::col((unit::Entity, unit::Column::Id))
-                                .equals((org_unit::Entity, org_unit::Column::UnitId)),
-                        )
-                        .and_where(Expr::col((org_unit::Entity, org_unit::Column::OrgId)).is_in(ids)),
-                )
-                .await?;
-            for r in &found {
-                let (org, unit): (i64, i64) = (r.try_get_by_index(0)?, r.try_get_by_index(1)?);
-                links.push((org, unit));
-                unit_names.insert(unit, r.try_get_by_index(2)?);
-            }
-        }
-        let names_of = |ids: Vec<i64>, parent: bool| async move {
-            if ids.is_empty() {
-                return Ok::<HashMap<i64, String>, crate::StoreError>(HashMap::new());
-            }
-            let found = if parent {
-                party_org::Entity::find()
-                    .filter(party_org::Column::Id.is_in(ids))
-                    .select_only()
-                    .columns([party_org::Column::Id, party_org::Column::Name])
-                    .into_tuple::<(i64, String)>()
-                    .all(&self.read)
-                    .await?
-            } else {
-                carrier::Entity::find()
-                    .filter(carrier::Column::Id.is_in(ids))
-                    .select_only()
-                    .columns([carrier::Column::Id, carrier::Column::Name])
-                    .into_tuple::<(i64, String)>()
-                    .all(&self.read)
-                    .await?
-            };
-            Ok(found.into_iter().collect())
-        };
-        let parents = names_of(rows.iter().filter_map(|r| r.parent_id).collect(), true).await?;
-        let carriers = names_of(rows.iter().filter_map(|r| r.carrier_id).collect(), false).await?;
         Ok(rows
             .into_iter()
-            .map(|m| {
-                let mine: Vec<i64> = links.iter().filter(|l| l.0 == m.id).map(|l| l.1).collect();
-                OrgView {
-                    kind_label: OrgKind::parse_any(&m.kind)
-                        .map(|k| k.label_zh())
-                        .unwrap_or_default()
-                        .to_string(),
-                    division_name: names.get(&m.division_code).cloned().unwrap_or_default(),
-                    parent_name: m.parent_id.and_then(|p| parents.get(&p).cloned()),
-                    carrier_name: m.carrier_id.and_then(|p| carriers.get(&p).cloned()),
-                    unit_names: mine.iter().filter_map(|u| unit_names.get(u).cloned()).collect(),
-                    unit_ids: mine.into_iter().map(UnitId).collect(),
-                    id: OrgId(m.id),
-                    name: m.name,
-                    kind: m.kind,
-                    parent_id: m.parent_id.map(OrgId),
-                    path: m.path,
-                    division_code: m.division_code,
-                    carrier_id: m.carrier_id.map(CarrierId),
-                    secretary: m.secretary,
-                    founded_on: m.founded_on,
-                    term_ends_on: m.term_ends_on,
-                    archived: m.archived,
-                    version: m.version,
-                    created_at: m.created_at,
-                    updated_at: m.updated_at,
-                }
-            })
+            .map(
+                |Named {
+                     row: m,
+                     names: [parent_name, carrier_name],
+                     extra,
+                 }| {
+                    // Its units, by id.
+                    let mut mine: Vec<(i64, String)> =
+                        extra.and_then(|j| serde_json::from_str(&j).ok()).unwrap_or_default();
+                    mine.sort_by_key(|u| u.0);
+                    OrgView {
+                        kind_label: OrgKind::parse_any(&m.kind)
+                            .map(|k| k.label_zh())
+                            .unwrap_or_default()
+                            .to_string(),
+                        division_name: names.get(&m.division_code).cloned().unwrap_or_default(),
+                        parent_name,
+                        carrier_name,
+                        unit_ids: mine.iter().map(|u| UnitId(u.0)).collect(),
+                        unit_names: mine.into_iter().map(|u| u.1).collect(),
+                        id: OrgId(m.id),
+                        name: m.name,
+                        kind: m.kind,
+                        parent_id: m.parent_id.map(OrgId),
+                        path: m.path,
+                        division_code: m.division_code,
+                        carrier_id: m.carrier_id.map(CarrierId),
+                        secretary: m.secretary,
+                        founded_on: m.founded_on,
+                        term_ends_on: m.term_ends_on,
+                        archived: m.archived,
+                        version: m.version,
+                        created_at: m.created_at,
+                        updated_at: m.updated_at,
+                    }
+                },
+            )
             .collect())
     }
 
@@ -162,8 +151,17 @@ impl Store {
         if let Some(k) = q.kind.as_deref().and_then(OrgKind::parse_any) {
             sel = sel.filter(party_org::Column::Kind.eq(k.code()));
         }
+        let mut by_index = false;
         if let Some(s) = q.search() {
-            sel = sel.filter(contains(party_org::Column::Name, &s));
+            (sel, by_index) = narrow(
+                &self.read,
+                Indexed::Orgs,
+                sel,
+                &s,
+                party_org::Column::Id,
+                party_org::Column::Name,
+            )
+            .await?;
         }
         let (col, desc) = q.sort_by(&["name", "created_at", "updated_at", "term_ends_on", "division_code"]);
         let by_name = col == "name";
@@ -185,8 +183,10 @@ impl Store {
                 by_name,
                 name_col: party_org::Column::NameKey,
                 id_col: party_org::Column::Id,
+                by_index,
             },
-            |m| (m.name_key.clone(), m.id),
+            &beside(self.read.get_database_backend()),
+            |m| m.id,
             known,
         )
         .await?;
@@ -216,7 +216,7 @@ impl Store {
     pub async fn get_org(&self, actor: &Actor, id: OrgId) -> Result<OrgView> {
         actor.require(Action::ReadRegistry)?;
         let m = self.org_model(&self.read, actor, id.0).await?;
-        Ok(self.org_views(vec![m]).await?.remove(0))
+        self.org_view(m.id).await
     }
 
     pub async fn org_history(&self, actor: &Actor, id: OrgId) -> Result<Vec<AuditEntry>> {
@@ -298,7 +298,7 @@ impl Store {
         )
         .await?;
         txn.commit().await?;
-        Ok(self.org_views(vec![m]).await?.remove(0))
+        self.org_view(m.id).await
     }
 
     /// Edits an organisation: the fields of the patch, laid over the stored row.
@@ -322,7 +322,7 @@ impl Store {
         self.check_org_refs(&txn, actor, &i, Some((&before, &have))).await?;
         let after = self.update_org_in(&txn, actor, before, &have, i).await?;
         txn.commit().await?;
-        Ok(self.org_views(vec![after]).await?.remove(0))
+        self.org_view(after.id).await
     }
 
     /// Applies an edit to a row read in the same transaction, with the units it was
@@ -401,6 +401,9 @@ impl Store {
         }
         set_org_units(txn, id, &i.unit_ids).await?;
         let after = find.one(txn).await?.ok_or(StoreError::NotFound)?;
+        if after.name != before.name {
+            super::name_index::rename(txn, Indexed::Orgs, id, &after.name).await?;
+        }
         crate::coverage::follow(
             txn,
             crate::coverage::Touched::Org {
@@ -477,7 +480,7 @@ impl Store {
         )
         .await?;
         txn.commit().await?;
-        Ok(self.org_views(vec![after]).await?.remove(0))
+        self.org_view(after.id).await
     }
 }
 
@@ -556,6 +559,7 @@ pub(crate) async fn insert_org<C: ConnectionTrait>(
     .exec_with_returning(db)
     .await
     .map_err(unique_as("name"))?;
+    super::name_index::put(db, Indexed::Orgs, &[(m.id, &m.name)]).await?;
     let path = match parent.and_then(|p| OrgPath::from_stored(&p.path)) {
         Some(p) => p.child(OrgId(m.id)),
         None => OrgPath::root(OrgId(m.id)),

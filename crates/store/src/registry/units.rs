@@ -1,7 +1,8 @@
 use super::common::{
-    ListQuery, Page, Scoped, Sorting, check_version, contains, division_filter, filter_opt, page_of, scope_condition,
-    units_under,
+    Beside, ListQuery, NameJoin, Named, Page, Scoped, Sorting, check_version, division_filter, filter_opt, named_by_id,
+    page_of, scope_condition, units_under,
 };
+use super::name_index::{Indexed, narrow};
 use crate::audit::{self, AuditEntry};
 use crate::entity::{carrier, instructor, org_unit, party_org, unit, unit_link};
 use crate::error::unique_as;
@@ -69,63 +70,59 @@ pub(crate) fn scope(actor: &Actor) -> sea_orm::Condition {
     )
 }
 
+/// The names a unit shows beside its fields: its carrier's and its instructor's.
+pub(crate) fn names() -> Beside<unit::Column> {
+    Beside {
+        names: vec![
+            NameJoin::new(carrier::Entity, unit::Column::CarrierId),
+            NameJoin::new(instructor::Entity, unit::Column::InstructorId),
+        ],
+        extra: None,
+    }
+}
+
 impl Store {
-    pub(crate) async fn unit_views(&self, rows: Vec<unit::Model>) -> Result<Vec<UnitView>> {
+    /// One unit's view, read again by id (the caller has checked scope).
+    pub(crate) async fn unit_view(&self, id: i64) -> Result<UnitView> {
+        let row = named_by_id::<unit::Entity, _>(&self.read, unit::Column::Id, id, &names()).await?;
+        Ok(self.unit_views(vec![row]).await?.remove(0))
+    }
+
+    /// Views of rows read with [`names`].
+    pub(crate) async fn unit_views(&self, rows: Vec<Named<unit::Model>>) -> Result<Vec<UnitView>> {
         let names = self
-            .division_names(rows.iter().map(|r| r.division_code.clone()))
+            .division_names(rows.iter().map(|r| r.row.division_code.clone()))
             .await?;
-        let cids: Vec<i64> = rows.iter().filter_map(|r| r.carrier_id).collect();
-        let carriers: HashMap<i64, String> = if cids.is_empty() {
-            HashMap::new()
-        } else {
-            carrier::Entity::find()
-                .select_only()
-                .columns([carrier::Column::Id, carrier::Column::Name])
-                .filter(carrier::Column::Id.is_in(cids))
-                .into_tuple::<(i64, String)>()
-                .all(&self.read)
-                .await?
-                .into_iter()
-                .collect()
-        };
-        let iids: Vec<i64> = rows.iter().filter_map(|r| r.instructor_id).collect();
-        let instructors: HashMap<i64, String> = if iids.is_empty() {
-            HashMap::new()
-        } else {
-            instructor::Entity::find()
-                .select_only()
-                .columns([instructor::Column::Id, instructor::Column::Name])
-                .filter(instructor::Column::Id.is_in(iids))
-                .into_tuple::<(i64, String)>()
-                .all(&self.read)
-                .await?
-                .into_iter()
-                .collect()
-        };
         Ok(rows
             .into_iter()
-            .map(|m| UnitView {
-                kind_label: UnitKind::parse_any(&m.kind)
-                    .map(|k| k.label_zh())
-                    .unwrap_or_default()
-                    .to_string(),
-                division_name: names.get(&m.division_code).cloned().unwrap_or_default(),
-                carrier_name: m.carrier_id.and_then(|c| carriers.get(&c).cloned()),
-                instructor_name: m.instructor_id.and_then(|c| instructors.get(&c).cloned()),
-                id: UnitId(m.id),
-                name: m.name,
-                kind: m.kind,
-                credit_code: m.credit_code,
-                employees: m.employees,
-                carrier_id: m.carrier_id.map(CarrierId),
-                division_code: m.division_code,
-                address: m.address,
-                instructor_id: m.instructor_id.map(InstructorId),
-                archived: m.archived,
-                version: m.version,
-                created_at: m.created_at,
-                updated_at: m.updated_at,
-            })
+            .map(
+                |Named {
+                     row: m,
+                     names: [carrier_name, instructor_name],
+                     ..
+                 }| UnitView {
+                    kind_label: UnitKind::parse_any(&m.kind)
+                        .map(|k| k.label_zh())
+                        .unwrap_or_default()
+                        .to_string(),
+                    division_name: names.get(&m.division_code).cloned().unwrap_or_default(),
+                    carrier_name,
+                    instructor_name,
+                    id: UnitId(m.id),
+                    name: m.name,
+                    kind: m.kind,
+                    credit_code: m.credit_code,
+                    employees: m.employees,
+                    carrier_id: m.carrier_id.map(CarrierId),
+                    division_code: m.division_code,
+                    address: m.address,
+                    instructor_id: m.instructor_id.map(InstructorId),
+                    archived: m.archived,
+                    version: m.version,
+                    created_at: m.created_at,
+                    updated_at: m.updated_at,
+                },
+            )
             .collect())
     }
 
@@ -161,13 +158,23 @@ impl Store {
         if let Some(k) = q.kind.as_deref().and_then(UnitKind::parse_any) {
             sel = sel.filter(unit::Column::Kind.eq(k.code()));
         }
+        // A whole credit code finds its unit; other text, the names holding it.
+        let mut by_index = false;
         if let Some(s) = q.search() {
             let code = tongxin_domain::text::code_form(&s);
-            sel = sel.filter(
-                sea_orm::Condition::any()
-                    .add(contains(unit::Column::Name, &s))
-                    .add(unit::Column::CreditCode.eq(code)),
-            );
+            if tongxin_domain::codes::CreditCode::parse(&code).is_ok() {
+                sel = sel.filter(unit::Column::CreditCode.eq(code));
+            } else {
+                (sel, by_index) = narrow(
+                    &self.read,
+                    Indexed::Units,
+                    sel,
+                    &s,
+                    unit::Column::Id,
+                    unit::Column::Name,
+                )
+                .await?;
+            }
         }
         let (col, desc) = q.sort_by(&["name", "created_at", "updated_at", "employees", "division_code"]);
         let by_name = col == "name";
@@ -189,8 +196,10 @@ impl Store {
                 by_name,
                 name_col: unit::Column::NameKey,
                 id_col: unit::Column::Id,
+                by_index,
             },
-            |m| (m.name_key.clone(), m.id),
+            &names(),
+            |m| m.id,
             known,
         )
         .await?;
@@ -215,7 +224,7 @@ impl Store {
     pub async fn get_unit(&self, actor: &Actor, id: UnitId) -> Result<UnitView> {
         actor.require(Action::ReadRegistry)?;
         let m = self.unit_model(&self.read, actor, id.0).await?;
-        Ok(self.unit_views(vec![m]).await?.remove(0))
+        self.unit_view(m.id).await
     }
 
     pub async fn unit_history(&self, actor: &Actor, id: UnitId) -> Result<Vec<AuditEntry>> {
@@ -322,7 +331,7 @@ impl Store {
         self.check_unit_refs(&txn, actor, &i, None).await?;
         let m = insert_unit_audited(&txn, actor, i).await?;
         txn.commit().await?;
-        Ok(self.unit_views(vec![m]).await?.remove(0))
+        self.unit_view(m.id).await
     }
 
     /// Edits a unit: the fields of the patch, laid over the stored row.
@@ -350,7 +359,7 @@ impl Store {
         self.check_unit_refs(&txn, actor, &i, Some(&before)).await?;
         let after = self.update_unit_in(&txn, actor, before, i).await?;
         txn.commit().await?;
-        Ok(self.unit_views(vec![after]).await?.remove(0))
+        self.unit_view(after.id).await
     }
 
     /// Applies an edit to a row read in the same transaction (version-checked, audited).
@@ -389,6 +398,9 @@ impl Store {
             .map_err(unique_as("credit_code"))?;
         check_version(txn, res.rows_affected, find.clone(), |m| m.version).await?;
         let after = find.one(txn).await?.ok_or(StoreError::NotFound)?;
+        if after.name != before.name {
+            super::name_index::rename(txn, Indexed::Units, id, &after.name).await?;
+        }
         crate::coverage::follow(txn, crate::coverage::Touched::Unit(id)).await?;
         audit::record(
             txn,
@@ -432,7 +444,7 @@ impl Store {
         )
         .await?;
         txn.commit().await?;
-        Ok(self.unit_views(vec![after]).await?.remove(0))
+        self.unit_view(after.id).await
     }
 
     /// Organisations that cover a unit (its own, or joint branches it belongs to), each
@@ -478,7 +490,7 @@ pub(crate) async fn insert_unit<C: ConnectionTrait>(db: &C, i: UnitInput) -> Res
     let now = Utc::now();
     let f = i.fields;
     let has_code = f.credit_code.is_some();
-    unit::Entity::insert(unit::ActiveModel {
+    let m = unit::Entity::insert(unit::ActiveModel {
         name_key: Set(tongxin_domain::text::sort_key(&f.name)),
         name: Set(f.name),
         kind: Set(f.kind.code().into()),
@@ -496,7 +508,9 @@ pub(crate) async fn insert_unit<C: ConnectionTrait>(db: &C, i: UnitInput) -> Res
     })
     .exec_with_returning(db)
     .await
-    .map_err(unique_as(if has_code { "credit_code" } else { "name" }))
+    .map_err(unique_as(if has_code { "credit_code" } else { "name" }))?;
+    super::name_index::put(db, Indexed::Units, &[(m.id, &m.name)]).await?;
+    Ok(m)
 }
 
 pub(crate) async fn insert_unit_audited<C: ConnectionTrait>(

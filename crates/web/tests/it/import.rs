@@ -471,10 +471,10 @@ async fn the_server_answers_while_a_large_import_runs() {
             "healthz during the import (dry run {dry}): {times:?}"
         );
     }
-    // A search counts at most COUNT_LIMIT matches and says so; the plain list's total
-    // (from the coverage counters) is every unit.
+    // A search counts at most SEARCH_COUNT_LIMIT matches and says so; the plain list's
+    // total (from the coverage counters) is every unit.
     let (_, units) = c.get("/api/v1/units?q=压力测试单位").await;
-    assert_eq!(units["total"], tongxin_store::registry::COUNT_LIMIT);
+    assert_eq!(units["total"], tongxin_store::registry::SEARCH_COUNT_LIMIT);
     assert_eq!(units["total_exact"], false);
     let (_, units) = c.get("/api/v1/units?per_page=1").await;
     assert_eq!(
