@@ -211,6 +211,21 @@ fn read_all(
     Ok(all)
 }
 
+/// Moves `q` on to the page after one that held `got` rows and gave `next_after`;
+/// false when that page was the last.
+fn advance(q: &mut ListQuery, got: usize, next_after: Option<i64>) -> bool {
+    if let Some(after) = next_after {
+        q.after = Some(after);
+        return true;
+    }
+    let full = u64::try_from(got).unwrap_or(u64::MAX) >= q.per_page();
+    if q.after.is_some() || !full {
+        return false;
+    }
+    q.page = Some(q.page() + 1);
+    true
+}
+
 /// Runs CPU work (parsing, writing workbooks) on the blocking pool, so a large file
 /// does not hold an async worker that other requests need.
 pub async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> Result<T, TransferError> {
@@ -223,6 +238,10 @@ pub async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static)
 /// Writes one kind of record in the import layout, the records `filter` lists (as a list
 /// page shows them). Members' resident IDs and phones are masked unless `reveal` (which
 /// needs the right and is audited per member).
+///
+/// Every page is read: by the keyset of name order where the list gives one, else by page
+/// number while pages come full — never up to a total, which a search counts only so
+/// far (`SEARCH_COUNT_LIMIT`).
 pub async fn export(
     store: &Store,
     actor: &Actor,
@@ -235,14 +254,15 @@ pub async fn export(
         actor.require(tongxin_domain::access::Action::RevealPersonalData)?;
     }
     // The list's filters as given (division, search, kind, archived, sort), every page.
+    // From the first row, whatever page the list was on.
     let mut q = ListQuery {
         per_page: Some(500),
+        page: Some(1),
+        after: None,
         ..filter.clone()
     };
     let mut rows: Vec<HashMap<Field, String>> = Vec::new();
-    let mut page = 1;
     loop {
-        q.page = Some(page);
         let more = match kind {
             Kind::Carriers => {
                 let p = store.list_carriers(actor, &q).await?;
@@ -258,7 +278,7 @@ pub async fn export(
                         (Field::Version, c.version.to_string()),
                     ]));
                 }
-                page < p.pages()
+                advance(&mut q, p.items.len(), p.next_after)
             }
             Kind::Units => {
                 let p = store.list_units(actor, &q).await?;
@@ -275,7 +295,7 @@ pub async fn export(
                         (Field::Version, u.version.to_string()),
                     ]));
                 }
-                page < p.pages()
+                advance(&mut q, p.items.len(), p.next_after)
             }
             Kind::Orgs => {
                 let p = store.list_orgs(actor, &q).await?;
@@ -299,7 +319,7 @@ pub async fn export(
                         (Field::Version, o.version.to_string()),
                     ]));
                 }
-                page < p.pages()
+                advance(&mut q, p.items.len(), p.next_after)
             }
             Kind::Members => {
                 let p = store.list_members(actor, &q).await?;
@@ -321,13 +341,12 @@ pub async fn export(
                         (Field::Version, m.version.to_string()),
                     ]));
                 }
-                page < p.pages()
+                advance(&mut q, p.items.len(), p.next_after)
             }
         };
         if !more {
             break;
         }
-        page += 1;
     }
     // Writing a workbook is CPU work: off the async workers.
     Ok(blocking(move || write_workbook(&[(kind, rows)])).await??)

@@ -566,6 +566,13 @@ async fn a_list_exports_what_it_shows() {
             .await;
         assert_eq!(status, StatusCode::CREATED, "{v}");
     }
+    // More than a search counts (SEARCH_COUNT_LIMIT): the export still holds every one.
+    let mut csv = String::from("单位名称,单位类型,所在街道\n");
+    for n in 0..600 {
+        csv.push_str(&format!("筛选测试{n}号分店,企业,{STREET_A}\n"));
+    }
+    let (status, v) = c.import("", vec![("分店.csv".into(), csv.into_bytes())]).await;
+    assert_eq!(status, StatusCode::OK, "{v}");
     let page = c.page(&format!("/units?q={}", urlencode("筛选测试"))).await;
     let at = page.find("id=\"export\" href=\"").expect("an export link") + "id=\"export\" href=\"".len();
     let href = page[at..].split('"').next().unwrap_or("").replace("&amp;", "&");
@@ -585,6 +592,6 @@ async fn a_list_exports_what_it_shows() {
         .iter()
         .map(|r| r.get(tongxin_import::Field::UnitName))
         .collect();
-    assert_eq!(names.len(), 2, "{names:?}");
+    assert_eq!(names.len(), 602, "every match, past what a search counts");
     assert!(names.iter().all(|n| n.starts_with("筛选测试")), "{names:?}");
 }
