@@ -107,6 +107,9 @@ fn record_name(kind: Kind, row: &TableRow) -> String {
     row.get(f).chars().take(100).collect()
 }
 
+/// Rows of an import past which PostgreSQL's statistics are renewed at its end.
+const ANALYZE_AFTER_ROWS: u64 = 500;
+
 impl Store {
     /// Imports tables read by `tongxin_import::read_tables`.
     pub async fn import_tables(&self, actor: &Actor, tables: &[Table], mode: ImportMode) -> Result<ImportReport> {
@@ -115,6 +118,25 @@ impl Store {
 
     /// [`Store::import_tables`], naming the file in the import's audit entry (`source`)
     /// and telling `progress` how far it has come.
+    /// PostgreSQL's statistics of the registry tables and the name index, renewed after
+    /// a large import: until autovacuum's analyze comes round (a minute or more),
+    /// PostgreSQL plans with the sizes it knew before — a name search as a sort of every
+    /// holder of its pair instead of an index walk. A failure is logged: the import is
+    /// committed. SQLite keeps no statistics here (its plans do not depend on them).
+    async fn analyze_registry(&self) {
+        use sea_orm::ConnectionTrait;
+        if self.backend() != crate::Backend::Postgres {
+            return;
+        }
+        if let Err(e) = self
+            .write
+            .execute_unprepared("ANALYZE carriers, units, party_orgs, org_units, members, name_grams")
+            .await
+        {
+            tracing::warn!(error = %e, "statistics after an import could not be renewed");
+        }
+    }
+
     pub async fn import_file_with(
         &self,
         actor: &Actor,
@@ -185,6 +207,9 @@ impl Store {
                 Ok(()) => {
                     tracing::debug!(committed = ?t.elapsed(), "import committed");
                     report.committed = true;
+                    if rows >= ANALYZE_AFTER_ROWS {
+                        self.analyze_registry().await;
+                    }
                 }
                 Err(w) => {
                     tracing::warn!(
