@@ -178,7 +178,7 @@ impl Store {
             _ => carrier::Column::NameKey,
         };
         let known = self.counted_total(actor, q, super::totals::Listed::Carriers).await?;
-        let (rows, total, total_exact, next_after) = page_of(
+        let (rows, page) = page_of(
             &self.read,
             sel,
             q,
@@ -194,15 +194,9 @@ impl Store {
             |m| m.id,
             known,
         )
-        .await?;
-        Ok(Page {
-            items: self.carrier_views(rows.into_iter().map(|r| r.row).collect()).await?,
-            total,
-            total_exact,
-            page: q.page(),
-            per_page: q.per_page(),
-            next_after,
-        })
+        .await?
+        .take();
+        Ok(page.with(self.carrier_views(rows.into_iter().map(|r| r.row).collect()).await?))
     }
 
     pub(crate) async fn carrier_model(&self, actor: &Actor, id: i64) -> Result<carrier::Model> {

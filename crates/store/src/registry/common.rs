@@ -213,7 +213,7 @@ pub(crate) async fn page_of<E, D>(
     beside: &Beside<E::Column>,
     id_of: fn(&E::Model) -> i64,
     known_total: Option<u64>,
-) -> Result<(Vec<Named<E::Model>>, u64, bool, Option<i64>)>
+) -> Result<Page<Named<E::Model>>>
 where
     E: EntityTrait,
     D: ConnectionTrait,
@@ -280,17 +280,60 @@ where
     let mut rows = with_names(rows_sel, beside).all(db).await?;
     let more = rows.len() as u64 > per_page;
     rows.truncate(usize::try_from(per_page).unwrap_or(usize::MAX));
-    let next = if more && order.by_name {
+    let next_after = if more && order.by_name {
         rows.last().map(|r| id_of(&r.row))
     } else {
         None
     };
-    Ok((rows, total, exact, next))
+    Ok(Page {
+        items: rows,
+        total,
+        total_exact: exact,
+        page: q.page(),
+        per_page,
+        next_after,
+    })
 }
 
 impl<T> Page<T> {
     pub fn pages(&self) -> u64 {
         Ord::max(self.total.div_ceil(self.per_page), 1)
+    }
+
+    /// Its items, and the page without them, to be given other items (the views of its
+    /// rows) by [`Page::with`].
+    pub(crate) fn take(self) -> (Vec<T>, Page<()>) {
+        let Page {
+            items,
+            total,
+            total_exact,
+            page,
+            per_page,
+            next_after,
+        } = self;
+        let rest = Page {
+            items: Vec::new(),
+            total,
+            total_exact,
+            page,
+            per_page,
+            next_after,
+        };
+        (items, rest)
+    }
+}
+
+impl Page<()> {
+    /// This page holding `items`.
+    pub(crate) fn with<U>(self, items: Vec<U>) -> Page<U> {
+        Page {
+            items,
+            total: self.total,
+            total_exact: self.total_exact,
+            page: self.page,
+            per_page: self.per_page,
+            next_after: self.next_after,
+        }
     }
 }
 

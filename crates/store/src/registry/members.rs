@@ -174,7 +174,7 @@ impl Store {
             _ => member::Column::NameKey,
         };
         let known = self.counted_total(actor, q, super::totals::Listed::Members).await?;
-        let (rows, total, total_exact, next_after) = page_of(
+        let (rows, page) = page_of(
             &self.read,
             sel,
             q,
@@ -190,15 +190,9 @@ impl Store {
             |m| m.id,
             known,
         )
-        .await?;
-        Ok(Page {
-            items: member_views(rows),
-            total,
-            total_exact,
-            page: q.page(),
-            per_page: q.per_page(),
-            next_after,
-        })
+        .await?
+        .take();
+        Ok(page.with(member_views(rows)))
     }
 
     /// Members of one organisation.
@@ -208,7 +202,7 @@ impl Store {
             .filter(scope(actor))
             .filter(member::Column::OrgId.eq(org_id.0));
         sel = filter_opt(sel, (!q.archived).then(|| member::Column::Archived.eq(false).into()));
-        let (rows, total, total_exact, next_after) = page_of(
+        let (rows, page) = page_of(
             &self.read,
             sel,
             q,
@@ -224,15 +218,9 @@ impl Store {
             |m| m.id,
             None,
         )
-        .await?;
-        Ok(Page {
-            items: member_views(rows),
-            total,
-            total_exact,
-            page: q.page(),
-            per_page: q.per_page(),
-            next_after,
-        })
+        .await?
+        .take();
+        Ok(page.with(member_views(rows)))
     }
 
     pub(crate) async fn member_model<C: ConnectionTrait>(

@@ -173,7 +173,7 @@ impl Store {
             _ => party_org::Column::NameKey,
         };
         let known = self.counted_total(actor, q, super::totals::Listed::Orgs).await?;
-        let (rows, total, total_exact, next_after) = page_of(
+        let (rows, page) = page_of(
             &self.read,
             sel,
             q,
@@ -189,15 +189,9 @@ impl Store {
             |m| m.id,
             known,
         )
-        .await?;
-        Ok(Page {
-            items: self.org_views(rows).await?,
-            total,
-            total_exact,
-            page: q.page(),
-            per_page: q.per_page(),
-            next_after,
-        })
+        .await?
+        .take();
+        Ok(page.with(self.org_views(rows).await?))
     }
 
     pub(crate) async fn org_model<C: ConnectionTrait>(

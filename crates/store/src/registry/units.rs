@@ -186,7 +186,7 @@ impl Store {
             _ => unit::Column::NameKey,
         };
         let known = self.counted_total(actor, q, super::totals::Listed::Units).await?;
-        let (rows, total, total_exact, next_after) = page_of(
+        let (rows, page) = page_of(
             &self.read,
             sel,
             q,
@@ -202,15 +202,9 @@ impl Store {
             |m| m.id,
             known,
         )
-        .await?;
-        Ok(Page {
-            items: self.unit_views(rows).await?,
-            total,
-            total_exact,
-            page: q.page(),
-            per_page: q.per_page(),
-            next_after,
-        })
+        .await?
+        .take();
+        Ok(page.with(self.unit_views(rows).await?))
     }
 
     pub(crate) async fn unit_model<C: ConnectionTrait>(&self, db: &C, actor: &Actor, id: i64) -> Result<unit::Model> {
