@@ -2,10 +2,9 @@
 
 use crate::auth::{self, PageAuth};
 use crate::i18n::{Lang, error_message};
-use crate::shell::{Ctx, FormField, check_csrf, ctx, error_page, history_rows, refused_if, render};
+use crate::shell::{CheckedForm, Ctx, FormField, ctx, error_page, history_rows, refused_if, render};
 use crate::{ApiError, AppState};
 use askama::Template;
-use axum::Form;
 use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
@@ -177,15 +176,7 @@ fn password_page(headers: &HeaderMap, a: &auth::Auth, v: &AccountView, password:
     r
 }
 
-async fn new_submit(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    PageAuth(a): PageAuth,
-    Form(f): Form<HashMap<String, String>>,
-) -> Response {
-    if let Err(e) = check_csrf(&a, f.get("csrf")) {
-        return error_page(&headers, Some(&a), e);
-    }
+async fn new_submit(State(state): State<AppState>, headers: HeaderMap, CheckedForm(a, f): CheckedForm) -> Response {
     let lang = ctx(&headers, Some(&a), "accounts.new").lang;
     let s = &state.store;
     let mut errors: HashMap<&'static str, String> = HashMap::new();
@@ -296,13 +287,9 @@ async fn detail_page(
 async fn reset_submit(
     State(state): State<AppState>,
     headers: HeaderMap,
-    PageAuth(a): PageAuth,
     Path(id): Path<i64>,
-    Form(f): Form<HashMap<String, String>>,
+    CheckedForm(a, _f): CheckedForm,
 ) -> Response {
-    if let Err(e) = check_csrf(&a, f.get("csrf")) {
-        return error_page(&headers, Some(&a), e);
-    }
     let r: Result<_, ApiError> = async {
         let password = state.store.reset_password(&a.actor, id).await?;
         let v = state.store.get_account(&a.actor, id).await?;
@@ -318,13 +305,9 @@ async fn reset_submit(
 async fn disable_submit(
     State(state): State<AppState>,
     headers: HeaderMap,
-    PageAuth(a): PageAuth,
     Path(id): Path<i64>,
-    Form(f): Form<HashMap<String, String>>,
+    CheckedForm(a, f): CheckedForm,
 ) -> Response {
-    if let Err(e) = check_csrf(&a, f.get("csrf")) {
-        return error_page(&headers, Some(&a), e);
-    }
     let disabled = f.get("disabled").is_some_and(|d| d == "true");
     match state.store.set_account_disabled(&a.actor, id, disabled).await {
         Ok(_) => Redirect::to(&format!("/accounts/{id}")).into_response(),

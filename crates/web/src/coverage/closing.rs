@@ -7,10 +7,9 @@
 use crate::auth::{self, PageAuth};
 use crate::i18n::Lang;
 use crate::query::Q;
-use crate::shell::{Ctx, FormField, check_csrf, ctx, error_page, local_path, refused_if, render, urlencode};
+use crate::shell::{CheckedForm, Ctx, FormField, ctx, error_page, local_path, refused_if, render, urlencode};
 use crate::{ApiError, AppState};
 use askama::Template;
-use axum::Form;
 use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
@@ -174,13 +173,9 @@ async fn join_view(
 async fn join_submit(
     State(state): State<AppState>,
     headers: HeaderMap,
-    PageAuth(a): PageAuth,
     Path(id): Path<i64>,
-    Form(f): Form<HashMap<String, String>>,
+    CheckedForm(a, f): CheckedForm,
 ) -> Response {
-    if let Err(e) = check_csrf(&a, f.get("csrf")) {
-        return error_page(&headers, Some(&a), e);
-    }
     let next = f.get("next").map(String::as_str);
     let lang = ctx(&headers, Some(&a), "close.join").lang;
     // A suggestion's button names its branch by id; the other field by name.
@@ -277,13 +272,9 @@ async fn instructor_view(
 async fn instructor_submit(
     State(state): State<AppState>,
     headers: HeaderMap,
-    PageAuth(a): PageAuth,
     Path(id): Path<i64>,
-    Form(f): Form<HashMap<String, String>>,
+    CheckedForm(a, f): CheckedForm,
 ) -> Response {
-    if let Err(e) = check_csrf(&a, f.get("csrf")) {
-        return error_page(&headers, Some(&a), e);
-    }
     let next = f.get("next").cloned();
     let lang = ctx(&headers, Some(&a), "close.instructor").lang;
     let s = &state.store;
@@ -415,13 +406,9 @@ async fn renew_view(
 async fn renew_submit(
     State(state): State<AppState>,
     headers: HeaderMap,
-    PageAuth(a): PageAuth,
     Path(id): Path<i64>,
-    Form(f): Form<HashMap<String, String>>,
+    CheckedForm(a, f): CheckedForm,
 ) -> Response {
-    if let Err(e) = check_csrf(&a, f.get("csrf")) {
-        return error_page(&headers, Some(&a), e);
-    }
     let next = f.get("next").cloned();
     let lang = ctx(&headers, Some(&a), "close.renew").lang;
     let date = |k: &str| -> Option<NaiveDate> {

@@ -5,10 +5,9 @@
 use crate::auth::{self, PageAuth};
 use crate::i18n::Lang;
 use crate::query::Q;
-use crate::shell::{Ctx, FormField, check_csrf, ctx, error_page, history_rows, local_path, refused_if, render};
+use crate::shell::{CheckedForm, Ctx, FormField, ctx, error_page, history_rows, local_path, refused_if, render};
 use crate::{ApiError, AppState};
 use askama::Template;
-use axum::Form;
 use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
@@ -247,15 +246,7 @@ async fn division_of(
     }
 }
 
-async fn new_submit(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    PageAuth(a): PageAuth,
-    Form(f): Form<HashMap<String, String>>,
-) -> Response {
-    if let Err(e) = check_csrf(&a, f.get("csrf")) {
-        return error_page(&headers, Some(&a), e);
-    }
+async fn new_submit(State(state): State<AppState>, headers: HeaderMap, CheckedForm(a, f): CheckedForm) -> Response {
     let lang = ctx(&headers, Some(&a), "instructors.title").lang;
     let mut errors = HashMap::new();
     let division = match division_of(&state, &a, &f).await {
@@ -320,13 +311,9 @@ async fn edit_page(
 async fn edit_submit(
     State(state): State<AppState>,
     headers: HeaderMap,
-    PageAuth(a): PageAuth,
     Path(id): Path<i64>,
-    Form(f): Form<HashMap<String, String>>,
+    CheckedForm(a, f): CheckedForm,
 ) -> Response {
-    if let Err(e) = check_csrf(&a, f.get("csrf")) {
-        return error_page(&headers, Some(&a), e);
-    }
     let lang = ctx(&headers, Some(&a), "instructors.title").lang;
     let version = f.get("version").and_then(|v| v.parse().ok()).unwrap_or(0);
     // Only what the form carries changes.
@@ -368,13 +355,9 @@ async fn edit_submit(
 async fn assign_submit(
     State(state): State<AppState>,
     headers: HeaderMap,
-    PageAuth(a): PageAuth,
     Path(id): Path<i64>,
-    Form(f): Form<HashMap<String, String>>,
+    CheckedForm(a, f): CheckedForm,
 ) -> Response {
-    if let Err(e) = check_csrf(&a, f.get("csrf")) {
-        return error_page(&headers, Some(&a), e);
-    }
     let lang = ctx(&headers, Some(&a), "instructors.title").lang;
     let s = &state.store;
     if let Err(e) = s.get_instructor(&a.actor, InstructorId(id)).await {
@@ -408,13 +391,9 @@ async fn assign_submit(
 async fn unassign_submit(
     State(state): State<AppState>,
     headers: HeaderMap,
-    PageAuth(a): PageAuth,
     Path(id): Path<i64>,
-    Form(f): Form<HashMap<String, String>>,
+    CheckedForm(a, f): CheckedForm,
 ) -> Response {
-    if let Err(e) = check_csrf(&a, f.get("csrf")) {
-        return error_page(&headers, Some(&a), e);
-    }
     let Some(unit) = f.get("unit_id").and_then(|u| u.parse().ok()).map(UnitId) else {
         return error_page(&headers, Some(&a), ApiError::new(ErrorCode::NotFound));
     };

@@ -11,7 +11,7 @@ use crate::pickers::{self, PickSpec};
 use crate::query::Q;
 use crate::shell::forms::{FormField, form_errors, input_of};
 use crate::shell::history::history_rows;
-use crate::shell::{Ctx, check_csrf, ctx, error_page, lang_of, local_path, render, urlencode};
+use crate::shell::{CheckedForm, Ctx, check_csrf, ctx, error_page, lang_of, local_path, render, urlencode};
 use crate::{ApiError, AppState};
 use askama::Template;
 use axum::extract::{Path, State};
@@ -292,12 +292,8 @@ async fn list_page<K: RecordPages>(
 async fn list_search<K: RecordPages>(
     State(state): State<AppState>,
     headers: HeaderMap,
-    PageAuth(a): PageAuth,
-    Form(f): Form<HashMap<String, String>>,
+    CheckedForm(a, f): CheckedForm,
 ) -> Response {
-    if let Err(e) = check_csrf(&a, f.get("csrf")) {
-        return error_page(&headers, Some(&a), e);
-    }
     let text = |k: &str| f.get(k).filter(|v| !v.is_empty()).cloned();
     let q = ListQuery {
         q: text("q"),
@@ -473,13 +469,9 @@ async fn detail_view<K: RecordPages>(
 async fn reveal_submit<K: RecordPages>(
     State(state): State<AppState>,
     headers: HeaderMap,
-    PageAuth(a): PageAuth,
     Path(id): Path<i64>,
-    Form(f): Form<HashMap<String, String>>,
+    CheckedForm(a, _f): CheckedForm,
 ) -> Response {
-    if let Err(e) = check_csrf(&a, f.get("csrf")) {
-        return error_page(&headers, Some(&a), e);
-    }
     match K::reveal(&state, &a.actor, id).await {
         Ok(full) => {
             // Full values: never kept by a browser's or a proxy's cache.
@@ -494,13 +486,9 @@ async fn reveal_submit<K: RecordPages>(
 async fn archive_submit<K: RecordPages>(
     State(state): State<AppState>,
     headers: HeaderMap,
-    PageAuth(a): PageAuth,
     Path(id): Path<i64>,
-    Form(f): Form<HashMap<String, String>>,
+    CheckedForm(a, f): CheckedForm,
 ) -> Response {
-    if let Err(e) = check_csrf(&a, f.get("csrf")) {
-        return error_page(&headers, Some(&a), e);
-    }
     let version = f.get("version").and_then(|v| v.parse().ok()).unwrap_or(0);
     let archived = f.get("archived").is_some_and(|v| v == "true");
     match K::archive(&state, &a.actor, id, version, archived).await {

@@ -84,3 +84,32 @@ pub(crate) fn form_errors(lang: Lang, e: &ApiError) -> (HashMap<String, String>,
     let flash = Some(e.message(lang));
     (m, flash)
 }
+
+/// A console form sent by a signed-in account, its CSRF token checked: a handler that
+/// takes one cannot forget the check. Without a session the sender goes to the login
+/// page; a form that cannot be read, or a token that is missing or wrong, gets the
+/// translated error page.
+pub(crate) struct CheckedForm(pub crate::auth::Auth, pub HashMap<String, String>);
+
+impl axum::extract::FromRequest<crate::AppState> for CheckedForm {
+    type Rejection = axum::response::Response;
+
+    async fn from_request(req: axum::extract::Request, state: &crate::AppState) -> Result<Self, Self::Rejection> {
+        use axum::extract::FromRequestParts;
+        let (mut parts, body) = req.into_parts();
+        let crate::auth::PageAuth(a) = crate::auth::PageAuth::from_request_parts(&mut parts, state).await?;
+        let headers = parts.headers.clone();
+        let req = axum::extract::Request::from_parts(parts, body);
+        let fields = match axum::Form::<HashMap<String, String>>::from_request(req, state).await {
+            Ok(axum::Form(f)) => f,
+            Err(_) => {
+                let e = ApiError::new(tongxin_domain::ErrorCode::BadRequest);
+                return Err(super::error_page(&headers, Some(&a), e));
+            }
+        };
+        if let Err(e) = super::check_csrf(&a, fields.get("csrf")) {
+            return Err(super::error_page(&headers, Some(&a), e));
+        }
+        Ok(CheckedForm(a, fields))
+    }
+}

@@ -1,8 +1,8 @@
 //! Logging in and out: a session cookie, a CSRF token, attempts limited per account and
 //! address, and only local addresses to return to.
 
-use super::{Ctx, check_csrf, ctx, error_page, render};
-use crate::auth::{self, PageAuth, cookie};
+use super::{CheckedForm, Ctx, ctx, render};
+use crate::auth::{self, cookie};
 use crate::query::Q;
 use crate::{ApiError, AppState};
 use askama::Template;
@@ -11,7 +11,6 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
-use std::collections::HashMap;
 use tongxin_domain::ErrorCode;
 #[derive(Template)]
 #[template(path = "shell/login.html")]
@@ -154,12 +153,8 @@ pub(super) async fn login_submit(
 pub(super) async fn logout(
     State(state): State<AppState>,
     headers: HeaderMap,
-    PageAuth(a): PageAuth,
-    Form(f): Form<HashMap<String, String>>,
+    CheckedForm(_a, _f): CheckedForm,
 ) -> Response {
-    if let Err(e) = check_csrf(&a, f.get("csrf")) {
-        return error_page(&headers, Some(&a), e);
-    }
     if let Some(token) = cookie(&headers, auth::SESSION_COOKIE) {
         let _ = state.store.end_session(&token).await;
     }

@@ -657,3 +657,57 @@ async fn a_demo_stores_login_page_says_where_its_accounts_are() {
     assert!(page.contains("tongxin serve --demo"), "{page}");
     assert!(!page.contains(PASSWORD));
 }
+
+/// Every console form is read by one extractor that checks its CSRF token: a form
+/// without the token, with another session's, or that cannot be read at all is refused
+/// with the translated error page, and changes nothing.
+#[tokio::test]
+async fn console_forms_need_their_token_and_are_refused_in_words() {
+    use tongxin_domain::ErrorCode;
+    use tongxin_i18n::{Lang, error_message};
+    let app = spawn().await;
+    let a = street(&app, STREET_A, "甲").await;
+    let c = Client::login(&app, "admin", PASSWORD).await;
+    let post = |path: String, fields: Vec<(&'static str, String)>| {
+        let c = &c;
+        async move {
+            let r = c
+                .http
+                .post(format!("{}{path}", c.base))
+                .form(&fields)
+                .send()
+                .await
+                .expect("post");
+            (r.status(), r.text().await.unwrap_or_default())
+        }
+    };
+    let unit = format!("/units/{}/archive", a.unit);
+    let version = ("version", "1".to_string());
+    for fields in [
+        vec![version.clone()],
+        vec![version.clone(), ("csrf", "someone-else".to_string())],
+    ] {
+        let (status, page) = post(unit.clone(), fields).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{page}");
+        assert!(page.contains(&error_message(ErrorCode::Csrf, Lang::ZhCn)), "{page}");
+    }
+    // A body that is no form at all: the translated page, not the framework's English.
+    let r = c
+        .http
+        .post(format!("{}{unit}", c.base))
+        .header("content-type", "application/json")
+        .body("{}")
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    let page = r.text().await.unwrap_or_default();
+    assert!(
+        page.contains(&error_message(ErrorCode::BadRequest, Lang::ZhCn)),
+        "{page}"
+    );
+    assert!(!page.contains("Content-Type"), "{page}");
+    // Nothing was archived.
+    let (_, v) = c.get(&format!("/api/v1/units/{}", a.unit)).await;
+    assert_eq!(v["archived"], false, "{v}");
+}
