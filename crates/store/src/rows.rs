@@ -45,19 +45,23 @@ pub(crate) async fn insert_records<C: ConnectionTrait>(
             return insert(db, table, &columns, &keyed, &tail, returning).await;
         };
         // And with the pairs of its name (the name index): the rows come back with their
-        // ids and names after the columns the caller asked for.
+        // ids, names and keys after the columns the caller asked for.
         let asked = returning.split(',').filter(|c| !c.trim().is_empty()).count();
         let with_names = if asked == 0 {
-            "id, name".to_string()
+            "id, name, name_key".to_string()
         } else {
-            format!("{returning}, id, name")
+            format!("{returning}, id, name, name_key")
         };
         let back = insert(db, table, &columns, &keyed, &tail, &with_names).await?;
-        let mut names: Vec<(i64, String)> = Vec::with_capacity(back.len());
+        let mut names: Vec<(i64, String, String)> = Vec::with_capacity(back.len());
         for r in &back {
-            names.push((r.try_get_by_index(asked)?, r.try_get_by_index(asked + 1)?));
+            names.push((
+                r.try_get_by_index(asked)?,
+                r.try_get_by_index(asked + 1)?,
+                r.try_get_by_index(asked + 2)?,
+            ));
         }
-        let names: Vec<(i64, &str)> = names.iter().map(|(id, n)| (*id, n.as_str())).collect();
+        let names: Vec<(i64, &str, &str)> = names.iter().map(|(id, n, k)| (*id, n.as_str(), k.as_str())).collect();
         crate::registry::name_index::put(db, indexed, &names).await?;
         return Ok(if asked == 0 { Vec::new() } else { back });
     }

@@ -194,7 +194,10 @@ impl Store {
             let models = carrier::Entity::insert_many(rows)
                 .exec_with_returning(steps.txn())
                 .await?;
-            let names: Vec<(i64, &str)> = models.iter().map(|m| (m.id, m.name.as_str())).collect();
+            let names: Vec<(i64, &str, &str)> = models
+                .iter()
+                .map(|m| (m.id, m.name.as_str(), m.name_key.as_str()))
+                .collect();
             crate::registry::name_index::put(steps.txn(), crate::registry::name_index::Indexed::Carriers, &names)
                 .await?;
             let by_key: HashMap<(String, String), carrier::Model> = models
@@ -378,7 +381,10 @@ impl Store {
                     )
                 });
                 let models = party_org::Entity::insert_many(rows).exec_with_returning(txn).await?;
-                let names: Vec<(i64, &str)> = models.iter().map(|m| (m.id, m.name.as_str())).collect();
+                let names: Vec<(i64, &str, &str)> = models
+                    .iter()
+                    .map(|m| (m.id, m.name.as_str(), m.name_key.as_str()))
+                    .collect();
                 crate::registry::name_index::put(txn, crate::registry::name_index::Indexed::Orgs, &names).await?;
                 let ids: Vec<i64> = models.iter().map(|m| m.id).collect();
                 // The path from the parent's, in one statement for the chunk, which answers

@@ -286,7 +286,14 @@ impl Store {
         check_version(txn, res.rows_affected, find.clone(), |m| m.version).await?;
         let after = find.one(txn).await?.ok_or(StoreError::NotFound)?;
         if after.name != before.name {
-            super::name_index::rename(txn, super::name_index::Indexed::Carriers, id, &after.name).await?;
+            super::name_index::rename(
+                txn,
+                super::name_index::Indexed::Carriers,
+                id,
+                &after.name,
+                &after.name_key,
+            )
+            .await?;
         }
         crate::coverage::follow(txn, crate::coverage::Touched::Carrier(id)).await?;
         audit::record(
@@ -312,7 +319,12 @@ impl Store {
             .exec_with_returning(txn)
             .await
             .map_err(unique_as("name"))?;
-        super::name_index::put(txn, super::name_index::Indexed::Carriers, &[(m.id, &m.name)]).await?;
+        super::name_index::put(
+            txn,
+            super::name_index::Indexed::Carriers,
+            &[(m.id, &m.name, &m.name_key)],
+        )
+        .await?;
         crate::coverage::follow(txn, crate::coverage::Touched::Carrier(m.id)).await?;
         audit::record(
             txn,

@@ -184,21 +184,18 @@ pub(crate) fn with_names<E: EntityTrait>(
     sel.into_model::<Named<E::Model>>()
 }
 
-/// One row by id with its names (the caller has checked scope).
-pub(crate) async fn named_by_id<E, D>(
+/// The one row `find` selects (a record by id, with the caller's scope where it is not
+/// checked yet), with what `beside` reads: one query.
+pub(crate) async fn named_one<E, D>(
     db: &D,
-    id_col: E::Column,
-    id: i64,
+    find: sea_orm::Select<E>,
     beside: &Beside<E::Column>,
 ) -> Result<Named<E::Model>>
 where
     E: EntityTrait,
     D: ConnectionTrait,
 {
-    with_names(E::find().filter(id_col.eq(id)), beside)
-        .one(db)
-        .await?
-        .ok_or(StoreError::NotFound)
+    with_names(find, beside).one(db).await?.ok_or(StoreError::NotFound)
 }
 
 /// One page of `sel` (already filtered by scope and the request), its rows with what

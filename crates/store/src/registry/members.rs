@@ -1,6 +1,6 @@
 use super::common::{
     Beside, ListQuery, NameJoin, Named, Page, Scoped, Sorting, check_version, filter_opt, in_division_listed,
-    named_by_id, page_of, qualified, scope_condition,
+    named_one, page_of, qualified, scope_condition,
 };
 use super::name_index::{Indexed, narrow};
 use crate::audit::{self, AuditEntry};
@@ -127,9 +127,9 @@ fn member_views(rows: Vec<Named<member::Model>>) -> Vec<MemberView> {
 }
 
 impl Store {
-    /// One member's view, read again by id (the caller has checked scope).
-    pub(crate) async fn member_view(&self, id: i64) -> Result<MemberView> {
-        let row = named_by_id::<member::Entity, _>(&self.read, member::Column::Id, id, &names()).await?;
+    /// One member's view, read by `find` with its names (one query).
+    pub(crate) async fn member_view(&self, find: sea_orm::Select<member::Entity>) -> Result<MemberView> {
+        let row = named_one(&self.read, find, &names()).await?;
         Ok(member_views(vec![row]).remove(0))
     }
 
@@ -238,8 +238,8 @@ impl Store {
 
     pub async fn get_member(&self, actor: &Actor, id: MemberId) -> Result<MemberView> {
         actor.require(Action::ReadRegistry)?;
-        let m = self.member_model(&self.read, actor, id.0).await?;
-        self.member_view(m.id).await
+        self.member_view(member::Entity::find_by_id(id.0).filter(scope(actor)))
+            .await
     }
 
     pub async fn member_history(&self, actor: &Actor, id: MemberId) -> Result<Vec<AuditEntry>> {
@@ -306,7 +306,7 @@ impl Store {
         crate::coverage::follow(&txn, crate::coverage::Touched::member(None, Some(&m))).await?;
         audit::record(&txn, actor, "create", "member", Some(m.id), None, member_json(&m)).await?;
         txn.commit().await?;
-        self.member_view(m.id).await
+        self.member_view(member::Entity::find_by_id(m.id)).await
     }
 
     /// Edits a member. Moving a member to another organisation is one atomic change: the
@@ -342,7 +342,7 @@ impl Store {
         }
         let after = self.update_member_in(&txn, actor, before, i).await?;
         txn.commit().await?;
-        self.member_view(after.id).await
+        self.member_view(member::Entity::find_by_id(after.id)).await
     }
 
     /// Applies an edit to a row read in the same transaction (version-checked, audited).
@@ -383,7 +383,7 @@ impl Store {
             .await?
             .ok_or(StoreError::NotFound)?;
         if after.name != before.name {
-            super::name_index::rename(txn, Indexed::Members, id, &after.name).await?;
+            super::name_index::rename(txn, Indexed::Members, id, &after.name, &after.name_key).await?;
         }
         crate::coverage::follow(txn, crate::coverage::Touched::member(Some(&before), Some(&after))).await?;
         audit::record(
@@ -434,7 +434,7 @@ impl Store {
         )
         .await?;
         txn.commit().await?;
-        self.member_view(after.id).await
+        self.member_view(member::Entity::find_by_id(after.id)).await
     }
 }
 
@@ -614,6 +614,6 @@ pub(crate) async fn insert_member<C: ConnectionTrait>(db: &C, i: MemberInput) ->
     .exec_with_returning(db)
     .await
     .map_err(unique_as("resident_id"))?;
-    super::name_index::put(db, Indexed::Members, &[(m.id, &m.name)]).await?;
+    super::name_index::put(db, Indexed::Members, &[(m.id, &m.name, &m.name_key)]).await?;
     Ok(m)
 }

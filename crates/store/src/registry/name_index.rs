@@ -43,13 +43,12 @@ impl Indexed {
     }
 }
 
-/// Writes the pairs of new records' names, `(id, name)`.
-pub(crate) async fn put<C: ConnectionTrait>(db: &C, kind: Indexed, names: &[(i64, &str)]) -> Result<()> {
+/// Writes the pairs of new records' names, `(id, name, name_key)` as the records hold them.
+pub(crate) async fn put<C: ConnectionTrait>(db: &C, kind: Indexed, names: &[(i64, &str, &str)]) -> Result<()> {
     let mut rows: Vec<Vec<Value>> = Vec::new();
-    for (id, name) in names {
-        let key = tongxin_domain::text::sort_key(name);
+    for (id, name, key) in names {
         for g in tongxin_domain::text::bigrams(name) {
-            rows.push(vec![kind.code().into(), g.into(), key.clone().into(), (*id).into()]);
+            rows.push(vec![kind.code().into(), g.into(), (*key).into(), (*id).into()]);
         }
     }
     crate::rows::insert_rows(db, TABLE, &["kind", "gram", "name_key", "record_id"], &rows, "").await?;
@@ -65,9 +64,9 @@ pub(crate) async fn forget_where<C: ConnectionTrait>(db: &C, kind: Indexed, sql:
 }
 
 /// A record's name changed (or may have): its pairs are those of `name` from now on.
-pub(crate) async fn rename<C: ConnectionTrait>(db: &C, kind: Indexed, id: i64, name: &str) -> Result<()> {
+pub(crate) async fn rename<C: ConnectionTrait>(db: &C, kind: Indexed, id: i64, name: &str, key: &str) -> Result<()> {
     forget_where(db, kind, &format!("record_id = {id}")).await?;
-    put(db, kind, &[(id, name)]).await
+    put(db, kind, &[(id, name, key)]).await
 }
 
 /// How a list finds the names a search text is part of.

@@ -1,5 +1,5 @@
 use super::common::{
-    Beside, ListQuery, NameJoin, Named, Page, Scoped, Sorting, check_version, division_filter, filter_opt, named_by_id,
+    Beside, ListQuery, NameJoin, Named, Page, Scoped, Sorting, check_version, division_filter, filter_opt, named_one,
     orgs_under, page_of, scope_condition,
 };
 use super::name_index::{Indexed, narrow};
@@ -82,15 +82,9 @@ pub(crate) fn beside(b: DbBackend) -> Beside<party_org::Column> {
 }
 
 impl Store {
-    /// One organisation's view, read again by id (the caller has checked scope).
-    pub(crate) async fn org_view(&self, id: i64) -> Result<OrgView> {
-        let row = named_by_id::<party_org::Entity, _>(
-            &self.read,
-            party_org::Column::Id,
-            id,
-            &beside(self.read.get_database_backend()),
-        )
-        .await?;
+    /// One organisation's view, read by `find` with its names (one query).
+    pub(crate) async fn org_view(&self, find: sea_orm::Select<party_org::Entity>) -> Result<OrgView> {
+        let row = named_one(&self.read, find, &beside(self.read.get_database_backend())).await?;
         Ok(self.org_views(vec![row]).await?.remove(0))
     }
 
@@ -194,23 +188,10 @@ impl Store {
         Ok(page.with(self.org_views(rows).await?))
     }
 
-    pub(crate) async fn org_model<C: ConnectionTrait>(
-        &self,
-        db: &C,
-        actor: &Actor,
-        id: i64,
-    ) -> Result<party_org::Model> {
-        party_org::Entity::find_by_id(id)
-            .filter(scope(actor))
-            .one(db)
-            .await?
-            .ok_or(StoreError::NotFound)
-    }
-
     pub async fn get_org(&self, actor: &Actor, id: OrgId) -> Result<OrgView> {
         actor.require(Action::ReadRegistry)?;
-        let m = self.org_model(&self.read, actor, id.0).await?;
-        self.org_view(m.id).await
+        self.org_view(party_org::Entity::find_by_id(id.0).filter(scope(actor)))
+            .await
     }
 
     pub async fn org_history(&self, actor: &Actor, id: OrgId) -> Result<Vec<AuditEntry>> {
@@ -292,7 +273,7 @@ impl Store {
         )
         .await?;
         txn.commit().await?;
-        self.org_view(m.id).await
+        self.org_view(party_org::Entity::find_by_id(m.id)).await
     }
 
     /// Edits an organisation: the fields of the patch, laid over the stored row.
@@ -316,7 +297,7 @@ impl Store {
         self.check_org_refs(&txn, actor, &i, Some((&before, &have))).await?;
         let after = self.update_org_in(&txn, actor, before, &have, i).await?;
         txn.commit().await?;
-        self.org_view(after.id).await
+        self.org_view(party_org::Entity::find_by_id(after.id)).await
     }
 
     /// Applies an edit to a row read in the same transaction, with the units it was
@@ -396,7 +377,7 @@ impl Store {
         set_org_units(txn, id, &i.unit_ids).await?;
         let after = find.one(txn).await?.ok_or(StoreError::NotFound)?;
         if after.name != before.name {
-            super::name_index::rename(txn, Indexed::Orgs, id, &after.name).await?;
+            super::name_index::rename(txn, Indexed::Orgs, id, &after.name, &after.name_key).await?;
         }
         crate::coverage::follow(
             txn,
@@ -474,7 +455,7 @@ impl Store {
         )
         .await?;
         txn.commit().await?;
-        self.org_view(after.id).await
+        self.org_view(party_org::Entity::find_by_id(after.id)).await
     }
 }
 
@@ -553,7 +534,7 @@ pub(crate) async fn insert_org<C: ConnectionTrait>(
     .exec_with_returning(db)
     .await
     .map_err(unique_as("name"))?;
-    super::name_index::put(db, Indexed::Orgs, &[(m.id, &m.name)]).await?;
+    super::name_index::put(db, Indexed::Orgs, &[(m.id, &m.name, &m.name_key)]).await?;
     let path = match parent.and_then(|p| OrgPath::from_stored(&p.path)) {
         Some(p) => p.child(OrgId(m.id)),
         None => OrgPath::root(OrgId(m.id)),

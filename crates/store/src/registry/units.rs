@@ -1,5 +1,5 @@
 use super::common::{
-    Beside, ListQuery, NameJoin, Named, Page, Scoped, Sorting, check_version, division_filter, filter_opt, named_by_id,
+    Beside, ListQuery, NameJoin, Named, Page, Scoped, Sorting, check_version, division_filter, filter_opt, named_one,
     page_of, scope_condition, units_under,
 };
 use super::name_index::{Indexed, narrow};
@@ -82,9 +82,9 @@ pub(crate) fn names() -> Beside<unit::Column> {
 }
 
 impl Store {
-    /// One unit's view, read again by id (the caller has checked scope).
-    pub(crate) async fn unit_view(&self, id: i64) -> Result<UnitView> {
-        let row = named_by_id::<unit::Entity, _>(&self.read, unit::Column::Id, id, &names()).await?;
+    /// One unit's view, read by `find` with its names (one query).
+    pub(crate) async fn unit_view(&self, find: sea_orm::Select<unit::Entity>) -> Result<UnitView> {
+        let row = named_one(&self.read, find, &names()).await?;
         Ok(self.unit_views(vec![row]).await?.remove(0))
     }
 
@@ -217,8 +217,8 @@ impl Store {
 
     pub async fn get_unit(&self, actor: &Actor, id: UnitId) -> Result<UnitView> {
         actor.require(Action::ReadRegistry)?;
-        let m = self.unit_model(&self.read, actor, id.0).await?;
-        self.unit_view(m.id).await
+        self.unit_view(unit::Entity::find_by_id(id.0).filter(scope(actor)))
+            .await
     }
 
     pub async fn unit_history(&self, actor: &Actor, id: UnitId) -> Result<Vec<AuditEntry>> {
@@ -325,7 +325,7 @@ impl Store {
         self.check_unit_refs(&txn, actor, &i, None).await?;
         let m = insert_unit_audited(&txn, actor, i).await?;
         txn.commit().await?;
-        self.unit_view(m.id).await
+        self.unit_view(unit::Entity::find_by_id(m.id)).await
     }
 
     /// Edits a unit: the fields of the patch, laid over the stored row.
@@ -353,7 +353,7 @@ impl Store {
         self.check_unit_refs(&txn, actor, &i, Some(&before)).await?;
         let after = self.update_unit_in(&txn, actor, before, i).await?;
         txn.commit().await?;
-        self.unit_view(after.id).await
+        self.unit_view(unit::Entity::find_by_id(after.id)).await
     }
 
     /// Applies an edit to a row read in the same transaction (version-checked, audited).
@@ -393,7 +393,7 @@ impl Store {
         check_version(txn, res.rows_affected, find.clone(), |m| m.version).await?;
         let after = find.one(txn).await?.ok_or(StoreError::NotFound)?;
         if after.name != before.name {
-            super::name_index::rename(txn, Indexed::Units, id, &after.name).await?;
+            super::name_index::rename(txn, Indexed::Units, id, &after.name, &after.name_key).await?;
         }
         crate::coverage::follow(txn, crate::coverage::Touched::Unit(id)).await?;
         audit::record(
@@ -438,7 +438,7 @@ impl Store {
         )
         .await?;
         txn.commit().await?;
-        self.unit_view(after.id).await
+        self.unit_view(unit::Entity::find_by_id(after.id)).await
     }
 
     /// Organisations that cover a unit (its own, or joint branches it belongs to), each
@@ -503,7 +503,7 @@ pub(crate) async fn insert_unit<C: ConnectionTrait>(db: &C, i: UnitInput) -> Res
     .exec_with_returning(db)
     .await
     .map_err(unique_as(if has_code { "credit_code" } else { "name" }))?;
-    super::name_index::put(db, Indexed::Units, &[(m.id, &m.name)]).await?;
+    super::name_index::put(db, Indexed::Units, &[(m.id, &m.name, &m.name_key)]).await?;
     Ok(m)
 }
 
