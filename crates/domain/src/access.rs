@@ -38,6 +38,9 @@ pub enum Action {
     /// Create accounts below one's own in one's territory, reset their passwords and
     /// disable them.
     ManageAccounts,
+    /// Record service centres (党群服务中心) in one's territory: their rooms, hours and the
+    /// organisations and units each serves.
+    WriteCentres,
     /// Take a coverage snapshot of every territory at once (it stands for the month in
     /// everyone's trend, so it is the district's call).
     TakeSnapshots,
@@ -121,5 +124,8 @@ mod tests {
         assert!(!Role::DistrictOffice.may_grant(Role::DistrictOffice));
         assert!(!Role::StreetOffice.may_grant(Role::Member));
         assert!(!Role::Member.may(Action::RevealPersonalData));
+        assert!(Role::StreetOffice.may(Action::WriteCentres));
+        assert!(!Role::BranchSecretary.may(Action::WriteCentres));
+        assert!(!Role::Member.may(Action::WriteCentres));
     }
 }

@@ -258,6 +258,41 @@ impl Store {
         Ok(true)
     }
 
+    /// The id of an enabled service-centre-staff account named `username` whose
+    /// territory lies in the caller's (any other is `None`, said the same way).
+    pub(crate) async fn staff_account_in<C: sea_orm::ConnectionTrait>(
+        &self,
+        db: &C,
+        actor: &Actor,
+        username: &str,
+    ) -> Result<Option<i64>> {
+        let Some(m) = account::Entity::find()
+            .filter(account::Column::Username.eq(username.trim()))
+            .one(db)
+            .await?
+        else {
+            return Ok(None);
+        };
+        let in_territory = match (&actor.scope, m.scope_division.as_deref()) {
+            (Scope::All, _) => true,
+            (_, Some(d)) => DivisionCode::parse(d).is_ok_and(|d| actor.scope.may_place_in(&d)),
+            (_, None) => false,
+        };
+        Ok((in_territory && !m.disabled && m.role == Role::ServiceCentreStaff.code()).then_some(m.id))
+    }
+
+    /// Usernames of accounts, by username.
+    pub(crate) async fn usernames(&self, ids: &[i64]) -> Result<Vec<(i64, String)>> {
+        Ok(account::Entity::find()
+            .filter(account::Column::Id.is_in(ids.to_vec()))
+            .order_by_asc(account::Column::Username)
+            .all(&self.read)
+            .await?
+            .into_iter()
+            .map(|m| (m.id, m.username))
+            .collect())
+    }
+
     /// An account the caller manages (any other is not found).
     async fn managed(&self, actor: &Actor, id: i64) -> Result<account::Model> {
         actor.require(tongxin_domain::access::Action::ManageAccounts)?;

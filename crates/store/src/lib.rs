@@ -9,6 +9,7 @@
 pub mod accounts;
 pub mod audit;
 pub mod bulk;
+pub mod centres;
 pub mod coverage;
 mod db;
 pub mod divisions;

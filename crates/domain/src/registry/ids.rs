@@ -34,3 +34,7 @@ id!(/// Id of a party-building instructor (党建指导员).
     InstructorId);
 id!(/// Id of a login account.
     AccountId);
+id!(/// Id of a party-mass service centre (党群服务中心).
+    CentreId);
+id!(/// Id of a room of a service centre (活动室).
+    RoomId);

@@ -8,7 +8,7 @@ mod party_org;
 mod unit;
 
 pub use carrier::{CarrierFields, CarrierKind};
-pub use ids::{AccountId, CarrierId, InstructorId, MemberId, OrgId, UnitId};
+pub use ids::{AccountId, CarrierId, CentreId, InstructorId, MemberId, OrgId, RoomId, UnitId};
 pub use member::{MemberFields, MemberStatus};
 pub use party_org::{OrgFields, OrgKind, OrgPath};
 pub use unit::{UnitFields, UnitKind, UnitLinkKind, parse_count};

@@ -17,6 +17,7 @@ mod m2026_11_30_list_order;
 mod m2026_11_30_member_division;
 mod m2026_11_30_name_index;
 mod m2026_11_30_natural_order;
+mod m2026_11_30_service_centres;
 mod m2026_11_30_territory_order;
 
 pub struct Migrator;
@@ -36,6 +37,7 @@ impl MigratorTrait for Migrator {
             Box::new(m2026_11_30_territory_order::M0009TerritoryOrder),
             Box::new(m2026_11_30_member_division::M0010MemberDivision),
             Box::new(m2026_11_30_name_index::M0011NameIndex),
+            Box::new(m2026_11_30_service_centres::M0012ServiceCentres),
         ]
     }
 }

@@ -15,8 +15,8 @@ mod units;
 
 pub use carriers::{CarrierInput, CarrierView};
 pub(crate) use carriers::{new_carrier, scope as carriers_scope};
-pub(crate) use common::like_escape;
 pub use common::{COUNT_LIMIT, ListQuery, Page, SEARCH_COUNT_LIMIT};
+pub(crate) use common::{check_version, in_division, like_escape};
 pub(crate) use instructors::ensure_instructor_in;
 pub use instructors::{InstructorPatch, InstructorView};
 pub(crate) use members::scope as members_scope;

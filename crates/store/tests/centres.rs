@@ -1,0 +1,309 @@
+//! Service centres in the store, on SQLite and (with TONGXIN_TEST_POSTGRES) PostgreSQL:
+//! who sees and keeps which centre, edits that change only what they name, rooms, the
+//! organisations a centre serves, and its staff.
+
+mod common;
+use common::store;
+use tongxin_domain::access::Role;
+use tongxin_domain::centres::{CentreFields, RoomFields};
+use tongxin_domain::codes::DivisionCode;
+use tongxin_domain::registry::{OrgFields, OrgId};
+use tongxin_domain::scope::Scope;
+use tongxin_store::centres::{CentrePatch, CentreView, RoomPatch};
+use tongxin_store::registry::OrgInput;
+use tongxin_store::{Actor, StoreError};
+
+fn centre(name: &str, level: &str, division: &str) -> CentreFields {
+    CentreFields::parse(
+        name,
+        level,
+        division,
+        "某路1号",
+        Some((121.45, 31.23)),
+        "周一至周五 9:00-17:00",
+        "021-62171234",
+    )
+    .expect("centre")
+}
+
+fn office(street: &str) -> Actor {
+    Actor {
+        account_id: None,
+        username: format!("office-{street}"),
+        role: Role::StreetOffice,
+        scope: Scope::division(DivisionCode::parse(street).expect("code")),
+    }
+}
+
+fn names(v: &[CentreView]) -> Vec<&str> {
+    v.iter().map(|c| c.name.as_str()).collect()
+}
+
+#[tokio::test]
+async fn centres_are_kept_by_their_territory_and_serve_their_organisations() {
+    let (s, _d) = store().await;
+    let sys = Actor::system("t");
+    let district = s
+        .create_centre(&sys, &centre("静安区党群服务中心", "区级", "310106"))
+        .await
+        .expect("district");
+    let street = s
+        .create_centre(&sys, &centre("南京西路街道党群服务中心", "街道", "310106012"))
+        .await
+        .expect("street");
+    let other = s
+        .create_centre(&sys, &centre("静安寺街道党群服务中心", "街道", "310106013"))
+        .await
+        .expect("other street");
+    let ours = office("310106012");
+    let station = s
+        .create_centre(&ours, &centre("某大厦楼宇党群服务站", "楼宇站点", "310106012"))
+        .await
+        .expect("a street records its own station");
+    assert_eq!(station.level, "building_station");
+    assert_eq!(station.hours.as_deref(), Some("周一至周五 09:00-17:00"));
+    assert_eq!(station.hours_en.as_deref(), Some("Mon-Fri 09:00-17:00"));
+
+    // A street's list: its own centres and the district's above it, not the next street's.
+    let listed = s.list_centres(&ours, false).await.expect("list");
+    assert_eq!(
+        names(&listed),
+        ["静安区党群服务中心", "南京西路街道党群服务中心", "某大厦楼宇党群服务站"]
+    );
+    assert_eq!(s.list_centres(&sys, false).await.expect("all").len(), 4);
+
+    // It keeps only its own: the next street's and the district's are not its to change.
+    assert!(matches!(
+        s.create_centre(&ours, &centre("越界中心", "街道", "310106013")).await,
+        Err(StoreError::OutsideTerritory { .. })
+    ));
+    let rename = CentrePatch {
+        name: Some("改名".into()),
+        ..Default::default()
+    };
+    for c in [&district, &other] {
+        assert!(matches!(
+            s.update_centre(&ours, c.id, c.version, &rename).await,
+            Err(StoreError::Forbidden)
+        ));
+    }
+    // The same name twice in a division is a duplicate.
+    assert!(matches!(
+        s.create_centre(&sys, &centre("某大厦楼宇党群服务站", "楼宇", "310106012"))
+            .await,
+        Err(StoreError::Duplicate { .. })
+    ));
+
+    // An edit changes what it names and nothing else; an old version is refused.
+    let hours_only = CentrePatch {
+        hours: Some("每天 9:00-21:00；周一闭馆".into()),
+        ..Default::default()
+    };
+    let edited = s
+        .update_centre(&ours, station.id, station.version, &hours_only)
+        .await
+        .expect("edit");
+    assert_eq!(edited.hours.as_deref(), Some("周二至周日 09:00-21:00"));
+    assert_eq!(
+        (&edited.name, &edited.address, edited.lng, &edited.phone),
+        (&station.name, &station.address, station.lng, &station.phone)
+    );
+    assert_eq!(edited.version, station.version + 1);
+    assert!(matches!(
+        s.update_centre(&ours, station.id, station.version, &hours_only).await,
+        Err(StoreError::Stale { .. })
+    ));
+    let bad = CentrePatch {
+        hours: Some("周八 9:00-17:00".into()),
+        level: Some("区级".into()),
+        ..Default::default()
+    };
+    match s.update_centre(&ours, station.id, edited.version, &bad).await {
+        Err(StoreError::Invalid(e)) => {
+            let fields: Vec<_> = e.iter().map(|e| e.field()).collect();
+            assert_eq!(fields, ["hours", "division"], "every error at once");
+        }
+        other => panic!("{other:?}"),
+    }
+
+    // Rooms: each name once per centre, a capacity from one person up.
+    let room = s
+        .add_room(&ours, station.id, &RoomFields::parse("红色会客厅", "30").expect("room"))
+        .await
+        .expect("room");
+    assert!(matches!(
+        s.add_room(&ours, station.id, &RoomFields::parse("红色会客厅", "10").expect("room"))
+            .await,
+        Err(StoreError::Duplicate { .. })
+    ));
+    let bigger = s
+        .update_room(
+            &ours,
+            station.id,
+            room.id,
+            room.version,
+            &RoomPatch {
+                capacity: Some("40".into()),
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("capacity");
+    assert_eq!((bigger.name.as_str(), bigger.capacity), ("红色会客厅", 40));
+    assert!(matches!(
+        s.update_room(
+            &office("310106013"),
+            station.id,
+            room.id,
+            bigger.version,
+            &RoomPatch::default()
+        )
+        .await,
+        Err(StoreError::Forbidden)
+    ));
+    let got = s.get_centre(&ours, station.id).await.expect("get");
+    assert_eq!(got.rooms.len(), 1);
+
+    // Whom a centre serves: the station names a branch; the branch's street and
+    // district centres serve it by division; the next street's does not.
+    let org = |name: &str, division: &str, parent: Option<OrgId>| OrgInput {
+        fields: OrgFields::parse(name, "党支部", division, "", None, None).expect("org"),
+        parent_id: parent,
+        carrier_id: None,
+        unit_ids: vec![],
+    };
+    let branch = s
+        .create_org(&sys, org("某大厦联合党支部", "310106012", None))
+        .await
+        .expect("branch");
+    let elsewhere = s
+        .create_org(&sys, org("静安寺某支部", "310106013", None))
+        .await
+        .expect("elsewhere");
+    assert!(matches!(
+        s.serve_org(&ours, station.id, elsewhere.id).await,
+        Err(StoreError::Reference { .. })
+    ));
+    s.serve_org(&ours, station.id, branch.id).await.expect("serve");
+    s.serve_org(&ours, station.id, branch.id)
+        .await
+        .expect("twice is no change");
+    let (orgs, units, hidden) = s.centre_serves(&ours, station.id).await.expect("serves");
+    assert_eq!((orgs.len(), units.len(), hidden), (1, 0, 0));
+    let serving = s.centres_serving_org(&sys, branch.id).await.expect("serving");
+    let got: Vec<(&str, &str)> = serving
+        .iter()
+        .map(|s| (s.centre.name.as_str(), s.by.as_str()))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("某大厦楼宇党群服务站", "named"),
+            ("南京西路街道党群服务中心", "division"),
+            ("静安区党群服务中心", "division"),
+        ]
+    );
+    // A member of the branch (an organisation's account) lists the same centres.
+    let member = Actor {
+        account_id: None,
+        username: "m".into(),
+        role: Role::Member,
+        scope: Scope::org(tongxin_domain::registry::OrgPath::root(branch.id)),
+    };
+    assert_eq!(
+        names(&s.list_centres(&member, false).await.expect("member's")),
+        ["某大厦楼宇党群服务站", "南京西路街道党群服务中心", "静安区党群服务中心"]
+    );
+    let there: Vec<String> = s
+        .centres_serving_org(&sys, elsewhere.id)
+        .await
+        .expect("serving")
+        .into_iter()
+        .map(|s| s.centre.name)
+        .collect();
+    assert_eq!(there, ["静安寺街道党群服务中心", "静安区党群服务中心"]);
+    // Another street cannot take the naming off.
+    assert!(matches!(
+        s.unserve(&office("310106013"), station.id, orgs[0].serve_id).await,
+        Err(StoreError::Forbidden)
+    ));
+    s.unserve(&ours, station.id, orgs[0].serve_id).await.expect("unserve");
+    assert_eq!(s.centres_serving_org(&sys, branch.id).await.expect("serving").len(), 2);
+
+    // Staff: a centre-staff account of the street works at the station; one of another
+    // street cannot be made its staff. Staff change hours and rooms, not the centre.
+    let district_office = Actor {
+        account_id: None,
+        username: "district".into(),
+        role: Role::DistrictOffice,
+        scope: Scope::division(DivisionCode::parse("310106").expect("code")),
+    };
+    for (name, street) in [("staff12", "310106012"), ("staff13", "310106013")] {
+        s.create_account(
+            &district_office,
+            name,
+            "a-long-password-1",
+            Role::ServiceCentreStaff,
+            Some(&DivisionCode::parse(street).expect("code")),
+            None,
+        )
+        .await
+        .expect("account");
+    }
+    s.add_centre_staff(&ours, station.id, "staff12").await.expect("staff");
+    assert!(matches!(
+        s.add_centre_staff(&ours, station.id, "staff13").await,
+        Err(StoreError::Reference { .. })
+    ));
+    let staff = s
+        .verify_login("staff12", "a-long-password-1")
+        .await
+        .expect("login")
+        .expect("actor");
+    let now = s.get_centre(&staff, station.id).await.expect("read");
+    assert!(matches!(
+        s.update_centre(&staff, station.id, now.version, &rename).await,
+        Err(StoreError::Forbidden)
+    ));
+    let phone = CentrePatch {
+        phone: Some("021-62170000".into()),
+        ..Default::default()
+    };
+    s.update_centre(&staff, station.id, now.version, &phone)
+        .await
+        .expect("staff edit the phone");
+    s.add_room(&staff, station.id, &RoomFields::parse("阅览角", "12").expect("room"))
+        .await
+        .expect("staff add a room");
+    assert!(matches!(
+        s.add_room(&staff, street.id, &RoomFields::parse("阅览角", "12").expect("room"))
+            .await,
+        Err(StoreError::Forbidden)
+    ));
+    assert_eq!(
+        names(&s.centres_of_staff(&staff).await.expect("mine")),
+        ["某大厦楼宇党群服务站"]
+    );
+    let kept = s.centre_staff(&ours, station.id).await.expect("staff list");
+    assert_eq!(kept.iter().map(|(_, n)| n.as_str()).collect::<Vec<_>>(), ["staff12"]);
+    s.remove_centre_staff(&ours, station.id, kept[0].0)
+        .await
+        .expect("remove");
+    assert!(s.centres_of_staff(&staff).await.expect("none").is_empty());
+
+    // Every change is in the centre's history.
+    let history = s.centre_history(&sys, station.id).await.expect("history");
+    let actions: Vec<&str> = history.iter().map(|h| h.action.as_str()).collect();
+    for a in [
+        "create",
+        "update",
+        "add_room",
+        "update_room",
+        "serve",
+        "unserve",
+        "add_staff",
+        "remove_staff",
+    ] {
+        assert!(actions.contains(&a), "{a} missing from {actions:?}");
+    }
+}
