@@ -141,7 +141,8 @@ pub async fn ensure_demo(store: &Store) -> Result<()> {
             counts.join(", ")
         );
     }
-    accounts(store, &system).await
+    accounts(store, &system).await?;
+    crate::centres::ensure_centres(store, &system, DISTRICT).await
 }
 
 async fn build(store: &Store) -> Result<(String, String, String, String)> {

@@ -3,6 +3,7 @@
 //!
 //! - [`district`]: the demo district (静安区) imported through the same import as an
 //!   office's files, with accounts for every role;
+//! - [`centres`]: the demo district's service centres, rooms and stations;
 //! - [`city`]: a city-scale registry (millions of members) written straight into an
 //!   empty store through [`tongxin_store::generate::UncheckedLoad`], whose name says it
 //!   skips the import's checks (the generator makes valid rows by construction and a
@@ -10,6 +11,7 @@
 //! - [`bench`]: `tongxin bench …`, each printing JSON.
 
 pub mod bench;
+pub mod centres;
 pub mod city;
 pub mod district;
 pub mod progress;

@@ -5,6 +5,7 @@
 mod accounts;
 mod api;
 mod auth;
+mod centres;
 mod coverage;
 mod error;
 pub mod i18n;
@@ -73,6 +74,7 @@ pub fn router(state: AppState) -> Router {
         .merge(coverage::closing::routes())
         .merge(registry::instructors::routes())
         .merge(registry::me::routes())
+        .merge(centres::pages::routes())
         .merge(accounts::pages::routes())
         .merge(registry::routes())
         .merge(import::pages::routes())

@@ -30,6 +30,20 @@ impl Phone {
         mask(&self.0, 3, 4)
     }
 
+    /// A public number as it is dialled and printed: a landline with its area code apart
+    /// (`021-62171234`, `0571-87654321`; 010 and 02x are three digits, the rest four,
+    /// after the national numbering plan), a mobile as it is. For the telephones of
+    /// offices and centres, never for a person's.
+    pub fn dialled(&self) -> String {
+        let d = &self.0;
+        let area = match d.as_bytes() {
+            [b'0', b'1' | b'2', ..] => 3,
+            [b'0', ..] => 4,
+            _ => return d.clone(),
+        };
+        format!("{}-{}", &d[..area], &d[area..])
+    }
+
     /// The full value. Callers must record an audit entry.
     pub fn reveal(&self) -> &str {
         &self.0
@@ -57,6 +71,12 @@ mod tests {
         assert_eq!(Phone::parse("138 0013 8000").expect("mobile").masked(), "138****8000");
         assert_eq!(Phone::parse("+86 13800138000").expect("mobile").reveal(), "13800138000");
         assert!(Phone::parse("021-62471234").is_ok());
+        assert_eq!(Phone::parse("02162471234").expect("landline").dialled(), "021-62471234");
+        assert_eq!(
+            Phone::parse("0571 8765 4321").expect("landline").dialled(),
+            "0571-87654321"
+        );
+        assert_eq!(Phone::parse("13800138000").expect("mobile").dialled(), "13800138000");
         assert!(Phone::parse("12345").is_err());
         assert!(Phone::parse("abc").is_err());
     }

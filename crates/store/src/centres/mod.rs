@@ -25,7 +25,7 @@ use sea_orm::{
 use serde::Serialize;
 use tongxin_domain::access::{Action, Role};
 use tongxin_domain::centres::{CentreFields, CentreLevel, OpeningHours};
-use tongxin_domain::codes::DivisionCode;
+use tongxin_domain::codes::{DivisionCode, Phone};
 use tongxin_domain::registry::{CentreId, Labelled};
 use tongxin_domain::scope::Scope;
 
@@ -50,7 +50,8 @@ pub struct CentreView {
     pub hours: Option<String>,
     /// Opening hours in English (`Mon-Fri 09:00-17:00`).
     pub hours_en: Option<String>,
-    /// The centre's own telephone (a public number, not personal data).
+    /// The centre's own telephone as it is dialled (`021-62171234`): a public number,
+    /// not personal data.
     pub phone: Option<String>,
     pub rooms: Vec<RoomView>,
     pub archived: bool,
@@ -73,7 +74,10 @@ impl CentreView {
             lat: m.lat,
             hours: hours.as_ref().map(OpeningHours::to_zh),
             hours_en: hours.as_ref().map(OpeningHours::to_en),
-            phone: m.phone,
+            phone: m
+                .phone
+                .as_deref()
+                .map(|p| Phone::parse(p).map_or_else(|_| p.to_string(), |p| p.dialled())),
             rooms,
             archived: m.archived,
             version: m.version,
@@ -201,6 +205,17 @@ impl Store {
             return Ok(false);
         };
         Ok(self.centre_right(&self.read, actor, &m, true).await.is_ok())
+    }
+
+    /// Refuses unless the caller may change the centre (`staff_part`: its hours, phone
+    /// and rooms, which its staff may change too): not found, or forbidden. Handlers
+    /// ask before they read a request's body.
+    pub async fn check_centre_right(&self, actor: &Actor, id: CentreId, staff_part: bool) -> Result<()> {
+        let m = centre::Entity::find_by_id(id.0)
+            .one(&self.read)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        self.centre_right(&self.read, actor, &m, staff_part).await
     }
 
     /// Refuses unless the caller may change `m` (`staff_part`: only what staff may).

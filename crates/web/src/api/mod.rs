@@ -20,6 +20,7 @@ use tongxin_store::registry::ListQuery;
 pub(crate) fn table() -> Vec<Mounted> {
     let mut all = shared();
     all.extend(crate::registry::api::table());
+    all.extend(crate::centres::api::table());
     all.extend(crate::import::api::table());
     all
 }

@@ -14,7 +14,8 @@ pub(crate) fn history_rows(lang: Lang, h: Vec<AuditEntry>) -> Vec<(String, Strin
             };
             let action = match e.action.as_str() {
                 known @ ("create" | "update" | "archive" | "restore" | "link" | "import" | "reset_password"
-                | "disable" | "enable" | "set_password") => lang.t(&format!("history.{known}")),
+                | "disable" | "enable" | "set_password" | "add_room" | "update_room" | "serve" | "unserve"
+                | "add_staff" | "remove_staff") => lang.t(&format!("history.{known}")),
                 other => other.to_string(),
             };
             (e.at.format("%Y-%m-%d %H:%M:%S").to_string(), e.actor, action, detail)
@@ -38,6 +39,12 @@ fn field_label(lang: Lang, key: &str) -> Option<String> {
         "lng" => "field.lng",
         "lat" => "field.lat",
         "import" => "field.file",
+        "level" => "centres.level",
+        "hours" => "centres.hours",
+        "room" => "centres.room_name",
+        "capacity" => "centres.capacity",
+        "staff" => "centres.staff",
+        "unit" => "centres.serve_unit",
         // A key with a label of its own name (name, kind, address…), else the key.
         other => {
             let t = lang.t(&format!("field.{other}"));

@@ -70,6 +70,7 @@ pub(crate) fn menu(lang: Lang, role: tongxin_domain::access::Role) -> Vec<(&'sta
             ("/coverage", "coverage"),
             ("/orgs", "orgs"),
             ("/members", "members"),
+            ("/centres", "centres"),
         ],
         _ => &[
             ("/", "home"),
@@ -79,6 +80,7 @@ pub(crate) fn menu(lang: Lang, role: tongxin_domain::access::Role) -> Vec<(&'sta
             ("/orgs", "orgs"),
             ("/members", "members"),
             ("/instructors", "instructors"),
+            ("/centres", "centres"),
         ],
     };
     let mut out: Vec<(&'static str, &str)> = items.to_vec();

@@ -310,6 +310,36 @@ async fn every_page_fits_a_phone_and_a_desktop() {
         .expect("mem")
         .id;
     app.store.link_member(&sys, mem, s.member).await.expect("link");
+    // The street's service centre, with rooms and a unit it serves by name.
+    let centre = app
+        .store
+        .create_centre(
+            &sys,
+            &tongxin_domain::centres::CentreFields::parse(
+                "南京西路街道党群服务中心",
+                "街道",
+                STREET_A,
+                "南京西路某号",
+                Some((121.46, 31.22)),
+                "周一至周五 9:00-17:00；周六 9:00-12:00",
+                "021-62171234",
+            )
+            .expect("centre"),
+        )
+        .await
+        .expect("centre")
+        .id;
+    for (room, n) in [("红色会客厅（可容纳三十人的会客室）", "30"), ("阅览角", "12")] {
+        app.store
+            .add_room(
+                &sys,
+                centre,
+                &tongxin_domain::centres::RoomFields::parse(room, n).expect("room"),
+            )
+            .await
+            .expect("room");
+    }
+    app.store.serve_unit(&sys, centre, s.unit).await.expect("serve");
     let street_pages = vec![
         "/".to_string(),
         "/coverage".into(),
@@ -342,8 +372,17 @@ async fn every_page_fits_a_phone_and_a_desktop() {
         format!("/pick/units?q={}", urlencode("科技")),
         format!("/units?q={}", urlencode("科技")),
         format!("/members?q={}", urlencode("王")),
+        "/centres".into(),
+        "/centres/new".into(),
+        format!("/centres/{}", centre.0),
+        format!("/centres/{}/edit", centre.0),
     ];
-    let district_pages = vec!["/".to_string(), "/accounts".into(), "/accounts/new".into()];
+    let district_pages = vec![
+        "/".to_string(),
+        "/accounts".into(),
+        "/accounts/new".into(),
+        "/centres".into(),
+    ];
     let member_pages = vec!["/me".to_string()];
     for (lang, width) in [("zh-CN", 375), ("en", 375), ("zh-CN", 1440), ("en", 1440)] {
         for (user, pages) in [
@@ -407,6 +446,18 @@ async fn every_page_fits_a_phone_and_a_desktop() {
             if user == "mem" {
                 let me = text_of(&c, "#my-record").await;
                 assert!(me.contains("138****8000"), "{me}");
+                // The centre serving the member's organisation, with its hours in the
+                // page's language.
+                let centres = text_of(&c, "#my-centres").await;
+                let hours = if lang == "en" {
+                    "Mon-Fri 09:00-17:00"
+                } else {
+                    "周一至周五 09:00-17:00"
+                };
+                assert!(
+                    centres.contains("南京西路街道党群服务中心") && centres.contains(hours),
+                    "{centres}"
+                );
                 if lang == "zh-CN" && width == 375 {
                     shot(&c, "member-phone").await;
                 }

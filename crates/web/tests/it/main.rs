@@ -4,6 +4,7 @@
 
 mod api;
 mod browser;
+mod centres;
 mod closing;
 mod coverage;
 mod edits;

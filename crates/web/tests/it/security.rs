@@ -348,6 +348,17 @@ async fn every_console_page_checks_the_right_of_its_api_route_for_every_role() {
     for (name, role, division, org) in &roles {
         account(&app, name, *role, *division, *org).await;
     }
+    let centre = app
+        .store
+        .create_centre(
+            &tongxin_store::Actor::system("fixture"),
+            &tongxin_domain::centres::CentreFields::parse("甲街道党群服务中心", "街道", STREET_A, "", None, "", "")
+                .expect("centre"),
+        )
+        .await
+        .expect("centre")
+        .id
+        .0;
     for (name, role, ..) in roles {
         let c = Client::login(&app, name, PASSWORD).await;
         // (console page, API method, API path, API body)
@@ -411,6 +422,20 @@ async fn every_console_page_checks_the_right_of_its_api_route_for_every_role() {
                 None,
             ),
             ("/carriers".into(), "get", "/api/v1/carriers".into(), None),
+            ("/centres".into(), "get", "/api/v1/centres".into(), None),
+            ("/centres/new".into(), "post", "/api/v1/centres".into(), Some(json!({}))),
+            (
+                format!("/centres/{centre}"),
+                "get",
+                format!("/api/v1/centres/{centre}"),
+                None,
+            ),
+            (
+                format!("/centres/{centre}/edit"),
+                "put",
+                format!("/api/v1/centres/{centre}"),
+                Some(json!({"version": 0})),
+            ),
             (
                 "/carriers/new".into(),
                 "post",
@@ -492,6 +517,20 @@ async fn every_console_page_checks_the_right_of_its_api_route_for_every_role() {
                 "post",
                 format!("/api/v1/orgs/{}/archive", a.org),
                 Some(json!({"version": 0, "archived": true})),
+            ),
+            (
+                format!("/centres/{centre}/rooms"),
+                vec![("room_name", "会议室".into()), ("room_capacity", "0".into())],
+                "post",
+                format!("/api/v1/centres/{centre}/rooms"),
+                Some(json!({"name": "会议室", "capacity": 0})),
+            ),
+            (
+                format!("/centres/{centre}/serve"),
+                vec![("org", "不存在的党组织".into())],
+                "post",
+                format!("/api/v1/centres/{centre}/serves"),
+                Some(json!({"org_id": 0})),
             ),
             (
                 "/coverage/snapshot".into(),

@@ -1,0 +1,279 @@
+//! The service centres' API: centres, their rooms, whom they serve and their staff.
+//! Every handler passes the caller's actor to the store, which checks the right.
+
+use crate::api::{opt_text, patch_f64, version_of};
+use crate::auth::ApiAuth;
+use crate::openapi::Mounted;
+use crate::query::Q;
+use crate::{ApiError, AppState};
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::{Deserialize, Serialize};
+use tongxin_domain::centres::{CentreFields, RoomFields};
+use tongxin_domain::registry::{CentreId, OrgId, RoomId, UnitId};
+use tongxin_store::StoreError;
+use tongxin_store::centres::{CentrePatch, CentreView, RoomPatch, RoomView, ServedOrg, ServedUnit, Serving};
+
+/// The centres' routes (see [`crate::openapi`]).
+pub(crate) fn table() -> Vec<Mounted> {
+    use crate::openapi::{get, list_of, post, put, schema_of};
+    vec![
+        get(
+            "/api/v1/centres",
+            "Service centres in and above the caller's territory (archived=true for archived ones)",
+            list_centres,
+        )
+        .returns(list_of::<CentreView>),
+        post("/api/v1/centres", "Record a service centre", create_centre)
+            .returns(schema_of::<CentreView>)
+            .body(schema_of::<CentreBody>),
+        get("/api/v1/centres/{id}", "One service centre, with its rooms", get_centre).returns(schema_of::<CentreView>),
+        put(
+            "/api/v1/centres/{id}",
+            "Edit a service centre: only the fields sent change (send the version you read)",
+            update_centre,
+        )
+        .returns(schema_of::<CentreView>)
+        .body(schema_of::<CentreBody>),
+        post("/api/v1/centres/{id}/rooms", "Add a room to a centre", add_room)
+            .returns(schema_of::<RoomView>)
+            .body(schema_of::<RoomBody>),
+        put(
+            "/api/v1/centres/{id}/rooms/{room}",
+            "Edit a room: only the fields sent change; archived=true takes it out of use",
+            update_room,
+        )
+        .returns(schema_of::<RoomView>)
+        .body(schema_of::<RoomBody>),
+        get(
+            "/api/v1/centres/{id}/serves",
+            "The organisations and units a centre serves by name",
+            list_serves,
+        )
+        .returns(schema_of::<ServesView>),
+        post(
+            "/api/v1/centres/{id}/serves",
+            "Name an organisation (org_id) or a unit (unit_id) as served by a centre",
+            add_serve,
+        )
+        .no_content()
+        .body(schema_of::<ServeBody>),
+        post(
+            "/api/v1/centres/{id}/serves/{serve}/remove",
+            "Take a naming off a centre",
+            remove_serve,
+        )
+        .no_content(),
+        get(
+            "/api/v1/orgs/{id}/centres",
+            "The centres serving an organisation, nearest first, each with why (named or division)",
+            serving_org,
+        )
+        .returns(list_of::<Serving>),
+    ]
+}
+
+#[derive(Deserialize, Default)]
+struct ListParams {
+    #[serde(default)]
+    archived: bool,
+}
+
+async fn list_centres(
+    State(s): State<AppState>,
+    ApiAuth(a): ApiAuth,
+    Q(p): Q<ListParams>,
+) -> Result<Response, ApiError> {
+    Ok(Json(s.store.list_centres(&a.actor, p.archived).await?).into_response())
+}
+
+/// A centre as sent: every field optional on an edit (absent is unchanged).
+#[derive(Debug, Deserialize, Default, utoipa::ToSchema)]
+pub struct CentreBody {
+    pub version: Option<i64>,
+    pub name: Option<String>,
+    /// `district`, `street`, `building_station`, `park_station` (or 区级中心, 街道中心, 楼宇站点, 园区站点).
+    pub level: Option<String>,
+    /// Division code.
+    pub division: Option<String>,
+    pub address: Option<String>,
+    #[serde(default, deserialize_with = "patch_f64")]
+    pub lng: Option<Option<f64>>,
+    #[serde(default, deserialize_with = "patch_f64")]
+    pub lat: Option<Option<f64>>,
+    /// Opening hours as offices write them (`周一至周五 9:00-17:00；周六 9:00-12:00`).
+    pub hours: Option<String>,
+    pub phone: Option<String>,
+    pub archived: Option<bool>,
+}
+
+impl CentreBody {
+    fn location(&self) -> Result<Option<Option<(f64, f64)>>, ApiError> {
+        match (self.lng, self.lat) {
+            (None, None) => Ok(None),
+            (Some(Some(lng)), Some(Some(lat))) => Ok(Some(Some((lng, lat)))),
+            (Some(None), Some(None)) => Ok(Some(None)),
+            _ => Err(StoreError::Invalid(vec![tongxin_domain::DomainError::Required { field: "location" }]).into()),
+        }
+    }
+
+    fn patch(&self) -> Result<CentrePatch, ApiError> {
+        Ok(CentrePatch {
+            name: self.name.clone(),
+            level: self.level.clone(),
+            division: self.division.clone(),
+            address: self.address.clone(),
+            location: self.location()?,
+            hours: self.hours.clone(),
+            phone: self.phone.clone(),
+            archived: self.archived,
+        })
+    }
+
+    fn fields(&self) -> Result<CentreFields, ApiError> {
+        let t = |v: &Option<String>| v.clone().unwrap_or_default();
+        CentreFields::parse(
+            &t(&self.name),
+            &t(&self.level),
+            &t(&self.division),
+            &t(&self.address),
+            self.location()?.flatten(),
+            &t(&self.hours),
+            &t(&self.phone),
+        )
+        .map_err(|e| StoreError::Invalid(e).into())
+    }
+}
+
+async fn create_centre(
+    State(s): State<AppState>,
+    ApiAuth(a): ApiAuth,
+    Json(b): Json<CentreBody>,
+) -> Result<Response, ApiError> {
+    // The right before the body is read.
+    a.actor.require(tongxin_domain::access::Action::WriteCentres)?;
+    let f = b.fields()?;
+    let v = s.store.create_centre(&a.actor, &f).await?;
+    Ok((StatusCode::CREATED, Json(v)).into_response())
+}
+
+async fn get_centre(State(s): State<AppState>, ApiAuth(a): ApiAuth, Path(id): Path<i64>) -> Result<Response, ApiError> {
+    Ok(Json(s.store.get_centre(&a.actor, CentreId(id)).await?).into_response())
+}
+
+async fn update_centre(
+    State(s): State<AppState>,
+    ApiAuth(a): ApiAuth,
+    Path(id): Path<i64>,
+    Json(b): Json<CentreBody>,
+) -> Result<Response, ApiError> {
+    let v = s
+        .store
+        .update_centre(&a.actor, CentreId(id), version_of(b.version)?, &b.patch()?)
+        .await?;
+    Ok(Json(v).into_response())
+}
+
+/// A room as sent (every field optional on an edit).
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct RoomBody {
+    pub version: Option<i64>,
+    pub name: Option<String>,
+    /// People it holds (`30` or `"30人"`).
+    #[serde(default, deserialize_with = "opt_text")]
+    #[schema(value_type = Option<String>)]
+    pub capacity: Option<String>,
+    pub archived: Option<bool>,
+}
+
+async fn add_room(
+    State(s): State<AppState>,
+    ApiAuth(a): ApiAuth,
+    Path(id): Path<i64>,
+    Json(b): Json<RoomBody>,
+) -> Result<Response, ApiError> {
+    s.store.check_centre_right(&a.actor, CentreId(id), true).await?;
+    let f = RoomFields::parse(b.name.as_deref().unwrap_or(""), b.capacity.as_deref().unwrap_or(""))
+        .map_err(StoreError::Invalid)?;
+    let v = s.store.add_room(&a.actor, CentreId(id), &f).await?;
+    Ok((StatusCode::CREATED, Json(v)).into_response())
+}
+
+async fn update_room(
+    State(s): State<AppState>,
+    ApiAuth(a): ApiAuth,
+    Path((id, room)): Path<(i64, i64)>,
+    Json(b): Json<RoomBody>,
+) -> Result<Response, ApiError> {
+    let patch = RoomPatch {
+        name: b.name,
+        capacity: b.capacity,
+        archived: b.archived,
+    };
+    let v = s
+        .store
+        .update_room(&a.actor, CentreId(id), RoomId(room), version_of(b.version)?, &patch)
+        .await?;
+    Ok(Json(v).into_response())
+}
+
+/// Whom a centre names: the organisations and units in the caller's territory, and how
+/// many more outside it.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ServesView {
+    pub orgs: Vec<ServedOrg>,
+    pub units: Vec<ServedUnit>,
+    pub elsewhere: usize,
+}
+
+async fn list_serves(
+    State(s): State<AppState>,
+    ApiAuth(a): ApiAuth,
+    Path(id): Path<i64>,
+) -> Result<Response, ApiError> {
+    let (orgs, units, elsewhere) = s.store.centre_serves(&a.actor, CentreId(id)).await?;
+    Ok(Json(ServesView { orgs, units, elsewhere }).into_response())
+}
+
+/// One of `org_id` and `unit_id`.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct ServeBody {
+    pub org_id: Option<i64>,
+    pub unit_id: Option<i64>,
+}
+
+async fn add_serve(
+    State(s): State<AppState>,
+    ApiAuth(a): ApiAuth,
+    Path(id): Path<i64>,
+    Json(b): Json<ServeBody>,
+) -> Result<Response, ApiError> {
+    s.store.check_centre_right(&a.actor, CentreId(id), false).await?;
+    match (b.org_id, b.unit_id) {
+        (Some(o), None) => s.store.serve_org(&a.actor, CentreId(id), OrgId(o)).await?,
+        (None, Some(u)) => s.store.serve_unit(&a.actor, CentreId(id), UnitId(u)).await?,
+        _ => {
+            return Err(StoreError::Invalid(vec![tongxin_domain::DomainError::Required { field: "org_id" }]).into());
+        }
+    }
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+async fn remove_serve(
+    State(s): State<AppState>,
+    ApiAuth(a): ApiAuth,
+    Path((id, serve)): Path<(i64, i64)>,
+) -> Result<Response, ApiError> {
+    s.store.unserve(&a.actor, CentreId(id), serve).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+async fn serving_org(
+    State(s): State<AppState>,
+    ApiAuth(a): ApiAuth,
+    Path(id): Path<i64>,
+) -> Result<Response, ApiError> {
+    Ok(Json(s.store.centres_serving_org(&a.actor, OrgId(id)).await?).into_response())
+}
