@@ -8,10 +8,28 @@ async fn a_street_office_is_refused_every_route_with_another_streets_ids() {
     let mine = street(&app, STREET_A, "甲").await;
     let theirs = street(&app, STREET_B, "乙").await;
     let c = Client::new_account(&app, "street_a", Role::StreetOffice, Some(STREET_A), None).await;
+    // A service centre in each street.
+    let centre_of = async |code: &str, name: &str| {
+        app.store
+            .create_centre(
+                &tongxin_store::Actor::system("fixture"),
+                &tongxin_domain::centres::CentreFields::parse(name, "街道", code, "", None, "", "").expect("centre"),
+            )
+            .await
+            .expect("centre")
+            .id
+            .0
+    };
+    let centres = [
+        (STREET_A, centre_of(STREET_A, "甲街道党群服务中心").await),
+        (STREET_B, centre_of(STREET_B, "乙街道党群服务中心").await),
+    ];
     let before = snapshot(&app).await;
 
     let ids = |s: &Street, path: &str| -> String {
-        let id = if path.starts_with("/api/v1/carriers") {
+        let id = if path.starts_with("/api/v1/centres") {
+            centres.iter().find(|(c, _)| *c == s.code).map_or(0, |(_, id)| *id)
+        } else if path.starts_with("/api/v1/carriers") {
             s.carrier.0
         } else if path.starts_with("/api/v1/units") || path.contains("/chain/") {
             s.unit.0
@@ -20,14 +38,18 @@ async fn a_street_office_is_refused_every_route_with_another_streets_ids() {
         } else {
             s.member.0
         };
-        path.replace("{id}", &id.to_string()).replace("{code}", s.code).replace(
-            "{kind}",
-            if path.contains("/gaps/") {
-                "uncovered_units"
-            } else {
-                "units"
-            },
-        )
+        path.replace("{id}", &id.to_string())
+            .replace("{room}", "1")
+            .replace("{serve}", "1")
+            .replace("{code}", s.code)
+            .replace(
+                "{kind}",
+                if path.contains("/gaps/") {
+                    "uncovered_units"
+                } else {
+                    "units"
+                },
+            )
     };
     let doc: Value = reqwest::get(app.url("/api/openapi.json"))
         .await
@@ -64,6 +86,7 @@ async fn a_street_office_is_refused_every_route_with_another_streets_ids() {
             ("put", p) if p.starts_with("/api/v1/orgs") => {
                 Some(json!({"name": "改名", "kind": "党支部", "division": STREET_B, "version": 1}))
             }
+            ("put", p) if p.starts_with("/api/v1/centres") => Some(json!({"name": "改名", "version": 1})),
             ("put", _) => Some(
                 json!({"name": "改名", "status": "正式党员", "resident_id": resident_id(999), "org_id": theirs.org, "version": 1}),
             ),
@@ -74,6 +97,9 @@ async fn a_street_office_is_refused_every_route_with_another_streets_ids() {
                 json!({"name": "新党员", "status": "正式党员", "resident_id": resident_id(998), "org_id": theirs.org}),
             ),
             ("post", "/api/v1/instructors") => Some(json!({"name": "越界指导员", "division": STREET_B})),
+            ("post", "/api/v1/centres") => Some(json!({"name": "越界中心", "level": "street", "division": STREET_B})),
+            ("post", "/api/v1/centres/{id}/rooms") => Some(json!({"name": "会议室", "capacity": 10})),
+            ("post", "/api/v1/centres/{id}/serves") => Some(json!({"org_id": theirs.org})),
             ("post", "/api/v1/members/search") => Some(json!({"q": "乙党员"})),
             ("post", "/api/v1/export/{kind}") => Some(json!({"division": STREET_B})),
             _ => None,
@@ -84,14 +110,22 @@ async fn a_street_office_is_refused_every_route_with_another_streets_ids() {
             path_theirs.push_str(&format!("?division={STREET_B}"));
         }
         let (status, v) = c.call(method, &path_theirs, body.clone()).await;
-        // A template holds no one's records: the same for every territory.
-        let territorial = !path.contains("/template/");
+        // A template holds no one's records: the same for every territory. A service
+        // centre is a public place: anyone signed in reads one (brief §9, members find
+        // the nearest centre wherever they are), but never the registry records of
+        // another territory through it, and changes none of it.
+        let public = *method == "get" && path.starts_with("/api/v1/centres/");
+        if public {
+            assert_eq!(status, StatusCode::OK, "{method} {path_theirs}: {v}");
+        }
+        let territorial = !path.contains("/template/") && !public;
         if *method == "get" && territorial && (path.contains('{') || path.contains("/coverage/")) {
             // Another territory's record answers exactly like an absent one.
             assert_eq!(status, StatusCode::NOT_FOUND, "{method} {path_theirs}: {v}");
         }
         let text = v.to_string();
-        let refused = matches!(status.as_u16(), 403 | 404 | 422)
+        let refused = public
+            || matches!(status.as_u16(), 403 | 404 | 422)
             || (status == StatusCode::OK && !text.contains("乙") && !text.contains(&theirs.code.to_string()));
         assert!(refused, "{method} {path_theirs} answered {status}: {text}");
         assert!(
