@@ -201,21 +201,35 @@ impl Store {
     /// May the caller change this centre? An office whose territory holds it, with
     /// [`Action::WriteCentres`]; or, for hours, phone and rooms, its own staff.
     pub async fn may_edit_centre(&self, actor: &Actor, id: CentreId) -> Result<bool> {
-        let Some(m) = centre::Entity::find_by_id(id.0).one(&self.read).await? else {
-            return Ok(false);
-        };
-        Ok(self.centre_right(&self.read, actor, &m, true).await.is_ok())
+        match self.kept_centre(&self.read, actor, id, true).await {
+            Ok(_) => Ok(true),
+            Err(StoreError::NotFound | StoreError::Forbidden) => Ok(false),
+            Err(e) => Err(e),
+        }
     }
 
     /// Refuses unless the caller may change the centre (`staff_part`: its hours, phone
     /// and rooms, which its staff may change too): not found, or forbidden. Handlers
     /// ask before they read a request's body.
     pub async fn check_centre_right(&self, actor: &Actor, id: CentreId, staff_part: bool) -> Result<()> {
+        self.kept_centre(&self.read, actor, id, staff_part).await.map(|_| ())
+    }
+
+    /// The centre `id`, read in `db`, when the caller may change it (`staff_part`: only
+    /// what its staff may too); not found, or forbidden.
+    pub(crate) async fn kept_centre<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        actor: &Actor,
+        id: CentreId,
+        staff_part: bool,
+    ) -> Result<centre::Model> {
         let m = centre::Entity::find_by_id(id.0)
-            .one(&self.read)
+            .one(db)
             .await?
             .ok_or(StoreError::NotFound)?;
-        self.centre_right(&self.read, actor, &m, staff_part).await
+        self.centre_right(db, actor, &m, staff_part).await?;
+        Ok(m)
     }
 
     /// Refuses unless the caller may change `m` (`staff_part`: only what staff may).
@@ -306,11 +320,7 @@ impl Store {
         patch: &CentrePatch,
     ) -> Result<CentreView> {
         let txn = self.begin().await?;
-        let before = centre::Entity::find_by_id(id.0)
-            .one(&txn)
-            .await?
-            .ok_or(StoreError::NotFound)?;
-        self.centre_right(&txn, actor, &before, patch.staff_may()).await?;
+        let before = self.kept_centre(&txn, actor, id, patch.staff_may()).await?;
         if before.version != version {
             return Err(StoreError::Stale {
                 current: before.version,
@@ -384,11 +394,7 @@ impl Store {
     /// The staff accounts of a centre: (account id, username). Offices that may edit
     /// the centre see them.
     pub async fn centre_staff(&self, actor: &Actor, id: CentreId) -> Result<Vec<(i64, String)>> {
-        let m = centre::Entity::find_by_id(id.0)
-            .one(&self.read)
-            .await?
-            .ok_or(StoreError::NotFound)?;
-        self.centre_right(&self.read, actor, &m, true).await?;
+        self.kept_centre(&self.read, actor, id, true).await?;
         let ids: Vec<i64> = centre_staff::Entity::find()
             .filter(centre_staff::Column::CentreId.eq(id.0))
             .all(&self.read)
@@ -403,11 +409,7 @@ impl Store {
     /// centre the caller may edit as an office (audited). Adding one twice is no change.
     pub async fn add_centre_staff(&self, actor: &Actor, id: CentreId, username: &str) -> Result<()> {
         let txn = self.begin().await?;
-        let m = centre::Entity::find_by_id(id.0)
-            .one(&txn)
-            .await?
-            .ok_or(StoreError::NotFound)?;
-        self.centre_right(&txn, actor, &m, false).await?;
+        self.kept_centre(&txn, actor, id, false).await?;
         let account = self
             .staff_account_in(&txn, actor, username)
             .await?
@@ -445,11 +447,7 @@ impl Store {
     /// Takes an account off a centre's staff (audited).
     pub async fn remove_centre_staff(&self, actor: &Actor, id: CentreId, account: i64) -> Result<()> {
         let txn = self.begin().await?;
-        let m = centre::Entity::find_by_id(id.0)
-            .one(&txn)
-            .await?
-            .ok_or(StoreError::NotFound)?;
-        self.centre_right(&txn, actor, &m, false).await?;
+        self.kept_centre(&txn, actor, id, false).await?;
         let gone = centre_staff::Entity::delete_many()
             .filter(centre_staff::Column::CentreId.eq(id.0))
             .filter(centre_staff::Column::AccountId.eq(account))

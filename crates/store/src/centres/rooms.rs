@@ -1,7 +1,7 @@
 //! The rooms of a centre (活动室): 阅览角, 红色会客厅, meeting rooms, each holding so many
 //! people. Bookings and activities are held in them.
 
-use crate::entity::{centre, centre_room};
+use crate::entity::centre_room;
 use crate::error::unique_as;
 use crate::registry::check_version;
 use crate::{Actor, Result, Store, StoreError};
@@ -69,11 +69,7 @@ impl Store {
     /// the centre).
     pub async fn add_room(&self, actor: &Actor, id: CentreId, f: &RoomFields) -> Result<RoomView> {
         let txn = self.begin().await?;
-        let c = centre::Entity::find_by_id(id.0)
-            .one(&txn)
-            .await?
-            .ok_or(StoreError::NotFound)?;
-        self.centre_right(&txn, actor, &c, true).await?;
+        self.kept_centre(&txn, actor, id, true).await?;
         let now = Utc::now();
         let m = centre_room::Entity::insert(centre_room::ActiveModel {
             centre_id: Set(id.0),
@@ -104,11 +100,7 @@ impl Store {
         patch: &RoomPatch,
     ) -> Result<RoomView> {
         let txn = self.begin().await?;
-        let c = centre::Entity::find_by_id(id.0)
-            .one(&txn)
-            .await?
-            .ok_or(StoreError::NotFound)?;
-        self.centre_right(&txn, actor, &c, true).await?;
+        self.kept_centre(&txn, actor, id, true).await?;
         let before = centre_room::Entity::find_by_id(room.0)
             .filter(centre_room::Column::CentreId.eq(id.0))
             .one(&txn)

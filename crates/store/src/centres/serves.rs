@@ -112,11 +112,7 @@ impl Store {
     async fn name_served(&self, actor: &Actor, id: CentreId, org: Option<OrgId>, unit: Option<UnitId>) -> Result<()> {
         actor.require(Action::WriteCentres)?;
         let txn = self.begin().await?;
-        let c = centre::Entity::find_by_id(id.0)
-            .one(&txn)
-            .await?
-            .ok_or(StoreError::NotFound)?;
-        self.centre_right(&txn, actor, &c, false).await?;
+        self.kept_centre(&txn, actor, id, false).await?;
         let mut q = centre_serve::Entity::find().filter(centre_serve::Column::CentreId.eq(id.0));
         let name = match (org, unit) {
             (Some(o), _) => {
@@ -151,11 +147,7 @@ impl Store {
     pub async fn unserve(&self, actor: &Actor, id: CentreId, serve_id: i64) -> Result<()> {
         actor.require(Action::WriteCentres)?;
         let txn = self.begin().await?;
-        let c = centre::Entity::find_by_id(id.0)
-            .one(&txn)
-            .await?
-            .ok_or(StoreError::NotFound)?;
-        self.centre_right(&txn, actor, &c, false).await?;
+        self.kept_centre(&txn, actor, id, false).await?;
         let Some(row) = centre_serve::Entity::find_by_id(serve_id)
             .filter(centre_serve::Column::CentreId.eq(id.0))
             .one(&txn)

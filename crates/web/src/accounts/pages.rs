@@ -231,14 +231,7 @@ async fn new_submit(State(state): State<AppState>, headers: HeaderMap, CheckedFo
                     "scope" | "scope_division" | "division" => "division",
                     _ => "username",
                 };
-                errors.insert(
-                    field,
-                    if lang == Lang::En {
-                        fe.message_en.clone()
-                    } else {
-                        fe.message_zh.clone()
-                    },
-                );
+                errors.insert(field, fe.message(lang));
             }
             if errors.is_empty() {
                 errors.insert("username", e.message(lang));

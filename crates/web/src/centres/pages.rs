@@ -5,7 +5,7 @@
 use crate::auth::{self, PageAuth};
 use crate::i18n::Lang;
 use crate::pickers::{PickSpec, resolve};
-use crate::shell::{CheckedForm, Ctx, FormField, ctx, error_page, history_rows, refused_if, render};
+use crate::shell::{CheckedForm, Ctx, FormField, ctx, error_page, field_messages, history_rows, refused_if, render};
 use crate::{ApiError, AppState};
 use askama::Template;
 use axum::Router;
@@ -267,26 +267,6 @@ fn form_view(
     refused_if(r, refused)
 }
 
-/// Field errors of a refused change, in the page's language, by field.
-fn field_errors(lang: Lang, e: &ApiError, fallback: &str) -> HashMap<String, String> {
-    let mut m: HashMap<String, String> = e
-        .fields
-        .iter()
-        .map(|f| {
-            let msg = if lang == Lang::En {
-                f.message_en.clone()
-            } else {
-                f.message_zh.clone()
-            };
-            (f.field.clone(), msg)
-        })
-        .collect();
-    if m.is_empty() {
-        m.insert(fallback.into(), e.message(lang));
-    }
-    m
-}
-
 /// The point a form gives: both coordinates, neither (cleared), or a field error.
 fn location_of(f: &HashMap<String, String>) -> Result<Option<(f64, f64)>, ()> {
     let num = |k: &str| {
@@ -322,10 +302,7 @@ async fn read_form(
     .await?;
     let mut errors: HashMap<String, String> = pick_errors
         .into_iter()
-        .map(|e| {
-            let m = if lang == Lang::En { e.message_en } else { e.message_zh };
-            (e.field, m)
-        })
+        .map(|e| (e.field.clone(), e.message(lang)))
         .collect();
     let location = location_of(f).unwrap_or_else(|()| {
         errors.insert(
@@ -349,7 +326,7 @@ async fn read_form(
         Ok(_) => Ok(Err(errors)),
         Err(es) => {
             let e = ApiError::from(StoreError::Invalid(es));
-            for (k, v) in field_errors(lang, &e, "name") {
+            for (k, v) in field_messages(lang, &e, "name") {
                 errors.entry(k).or_insert(v);
             }
             Ok(Err(errors))
@@ -371,7 +348,7 @@ async fn new_submit(State(state): State<AppState>, headers: HeaderMap, CheckedFo
         Ok(c) => Redirect::to(&format!("/centres/{}", c.id.0)).into_response(),
         Err(e) => {
             let e = ApiError::from(e);
-            form_view(&headers, &a, None, 0, f, field_errors(lang, &e, "name"), false)
+            form_view(&headers, &a, None, 0, f, field_messages(lang, &e, "name"), false)
         }
     }
 }
@@ -478,7 +455,7 @@ async fn edit_submit(
                 Some(id),
                 version,
                 f,
-                field_errors(lang, &e, "name"),
+                field_messages(lang, &e, "name"),
                 staff_only,
             )
         }
@@ -503,18 +480,12 @@ async fn after(
             let lang = ctx(headers, Some(a), "centres.title").lang;
             let e = ApiError::from(e);
             let errors = if field.starts_with("room") {
-                field_errors(lang, &e, "name")
+                field_messages(lang, &e, "name")
                     .into_iter()
                     .map(|(k, v)| (format!("{field}_{k}"), v))
                     .collect()
             } else {
-                let first = e.fields.first().map(|f| {
-                    if lang == Lang::En {
-                        f.message_en.clone()
-                    } else {
-                        f.message_zh.clone()
-                    }
-                });
+                let first = e.fields.first().map(|f| f.message(lang));
                 HashMap::from([(field.to_string(), first.unwrap_or_else(|| e.message(lang)))])
             };
             detail_view(state, headers, a, id, errors, typed).await
@@ -588,7 +559,7 @@ async fn serve_submit(
     let chosen: Option<i64> = ids.get(field).and_then(|i| i.parse().ok());
     let r = match (errors.into_iter().next(), chosen) {
         (Some(e), _) => {
-            let m = if lang == Lang::En { e.message_en } else { e.message_zh };
+            let m = e.message(lang);
             return detail_view(&state, &headers, &a, id, HashMap::from([(field.to_string(), m)]), typed).await;
         }
         (None, None) => {

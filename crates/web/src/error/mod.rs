@@ -20,6 +20,17 @@ pub struct FieldError {
     pub message_en: String,
 }
 
+impl FieldError {
+    /// The message in the page's language.
+    pub fn message(&self, lang: Lang) -> String {
+        if lang == Lang::En {
+            self.message_en.clone()
+        } else {
+            self.message_zh.clone()
+        }
+    }
+}
+
 #[derive(Debug)]
 pub struct ApiError {
     pub status: StatusCode,

@@ -3,9 +3,10 @@
 //! An instructor gives the units it is assigned to work coverage (工作覆盖).
 
 use crate::auth::{self, PageAuth};
-use crate::i18n::Lang;
 use crate::query::Q;
-use crate::shell::{CheckedForm, Ctx, FormField, ctx, error_page, history_rows, local_path, refused_if, render};
+use crate::shell::{
+    CheckedForm, Ctx, FormField, ctx, error_page, field_messages, history_rows, local_path, refused_if, render,
+};
 use crate::{ApiError, AppState};
 use askama::Template;
 use axum::Router;
@@ -204,26 +205,6 @@ fn form_view(
     refused_if(r, refused)
 }
 
-/// Field errors of a refused save, in the page's language.
-fn field_errors(lang: Lang, e: &ApiError) -> HashMap<String, String> {
-    let mut m: HashMap<String, String> = e
-        .fields
-        .iter()
-        .map(|f| {
-            let msg = if lang == Lang::En {
-                f.message_en.clone()
-            } else {
-                f.message_zh.clone()
-            };
-            (f.field.clone(), msg)
-        })
-        .collect();
-    if m.is_empty() {
-        m.insert("name".into(), e.message(lang));
-    }
-    m
-}
-
 /// The division a form names (by its picker), as a code.
 async fn division_of(
     state: &AppState,
@@ -280,7 +261,7 @@ async fn new_submit(State(state): State<AppState>, headers: HeaderMap, CheckedFo
         Ok(i) => Redirect::to(&format!("/instructors/{}", i.id)).into_response(),
         Err(e) => {
             let e = ApiError::from(e);
-            form_view(&headers, &a, None, 0, f, field_errors(lang, &e))
+            form_view(&headers, &a, None, 0, f, field_messages(lang, &e, "name"))
         }
     }
 }
@@ -346,7 +327,7 @@ async fn edit_submit(
         Err(tongxin_store::StoreError::NotFound) => error_page(&headers, Some(&a), ApiError::new(ErrorCode::NotFound)),
         Err(e) => {
             let e = ApiError::from(e);
-            form_view(&headers, &a, Some(id), version, f, field_errors(lang, &e))
+            form_view(&headers, &a, Some(id), version, f, field_messages(lang, &e, "name"))
         }
     }
 }

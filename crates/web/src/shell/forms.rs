@@ -70,11 +70,7 @@ pub(crate) fn input_of(name: &str, checkbox: bool) -> (&'static str, &'static st
 pub(crate) fn form_errors(lang: Lang, e: &ApiError) -> (HashMap<String, String>, Option<String>) {
     let mut m = HashMap::new();
     for f in &e.fields {
-        let msg = if lang == Lang::En {
-            f.message_en.clone()
-        } else {
-            f.message_zh.clone()
-        };
+        let msg = f.message(lang);
         let name = match f.field.as_str() {
             "location" => "address".to_string(),
             other => other.to_string(),
@@ -83,6 +79,16 @@ pub(crate) fn form_errors(lang: Lang, e: &ApiError) -> (HashMap<String, String>,
     }
     let flash = Some(e.message(lang));
     (m, flash)
+}
+
+/// The messages of a refused change by field, in the page's language; a refusal that
+/// names no field is shown beside `fallback`.
+pub(crate) fn field_messages(lang: Lang, e: &ApiError, fallback: &str) -> HashMap<String, String> {
+    let mut m: HashMap<String, String> = e.fields.iter().map(|f| (f.field.clone(), f.message(lang))).collect();
+    if m.is_empty() {
+        m.insert(fallback.into(), e.message(lang));
+    }
+    m
 }
 
 /// A console form sent by a signed-in account, its CSRF token checked: a handler that

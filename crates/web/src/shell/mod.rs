@@ -8,7 +8,7 @@ pub(crate) mod history;
 mod home;
 mod login;
 
-pub(crate) use forms::{CheckedForm, FormField};
+pub(crate) use forms::{CheckedForm, FormField, field_messages};
 pub(crate) use history::{history_rows, kind_text};
 pub(crate) use login::local_path;
 
