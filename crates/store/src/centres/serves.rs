@@ -77,7 +77,7 @@ impl Store {
                 .find(|r| (org.is_some() && r.org_id == org) || (unit.is_some() && r.unit_id == unit))
                 .map_or(0, |r| r.id)
         };
-        let hidden = rows.len() - orgs.len() - units.len();
+        let hidden = rows.len().saturating_sub(orgs.len() + units.len());
         Ok((
             orgs.into_iter()
                 .map(|(o, name)| ServedOrg {
