@@ -26,6 +26,8 @@ struct HomePage {
     /// The caller's own imports that were stopped and undone lately.
     undone: Vec<tongxin_store::bulk::ImportRun>,
     children: Vec<(Division, tongxin_domain::coverage::Figures)>,
+    /// A centre's staff: the centres they work at (id, name), first on their home.
+    my_centres: Vec<(i64, String)>,
 }
 
 pub(super) async fn home(State(state): State<AppState>, headers: HeaderMap, PageAuth(a): PageAuth) -> Response {
@@ -95,7 +97,14 @@ async fn division_view(state: &AppState, headers: &HeaderMap, a: &auth::Auth, co
             })
             .collect();
         p.title = d.name.clone();
+        let my_centres = s
+            .centres_of_staff(&a.actor)
+            .await?
+            .into_iter()
+            .map(|c| (c.id.0, c.name))
+            .collect();
         Ok(render(&HomePage {
+            my_centres,
             undone: s.undone_imports(&a.actor, 30).await?,
             p,
             code: code.to_string(),

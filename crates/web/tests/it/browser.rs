@@ -340,6 +340,11 @@ async fn every_page_fits_a_phone_and_a_desktop() {
             .expect("room");
     }
     app.store.serve_unit(&sys, centre, s.unit).await.expect("serve");
+    account(&app, "centre_a", Role::ServiceCentreStaff, Some(STREET_A), None).await;
+    app.store
+        .add_centre_staff(&sys, centre, "centre_a")
+        .await
+        .expect("staff");
     let street_pages = vec![
         "/".to_string(),
         "/coverage".into(),
@@ -384,11 +389,13 @@ async fn every_page_fits_a_phone_and_a_desktop() {
         "/centres".into(),
     ];
     let member_pages = vec!["/me".to_string()];
+    let staff_pages = vec!["/".to_string(), format!("/centres/{}/edit", centre.0)];
     for (lang, width) in [("zh-CN", 375), ("en", 375), ("zh-CN", 1440), ("en", 1440)] {
         for (user, pages) in [
             ("street_a", &street_pages),
             ("district", &district_pages),
             ("mem", &member_pages),
+            ("centre_a", &staff_pages),
         ] {
             let c = browser(&d, width).await;
             log_in(&c, &app, user).await;

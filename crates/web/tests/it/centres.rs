@@ -186,6 +186,12 @@ async fn a_street_keeps_its_centre_and_a_member_finds_it() {
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(page.contains("id=\"error-username\""), "{page}");
     let staff = Client::login(&app, "centre_a", PASSWORD).await;
+    // Their home leads to the centre they work at.
+    let home = staff.page("/").await;
+    assert!(
+        home.contains(&format!("href=\"/centres/{id}\" id=\"my-centre-{id}\"")),
+        "{home}"
+    );
     let form = staff.page(&format!("/centres/{id}/edit")).await;
     let fields = filled(&form, &[("hours", "周一至周五 8:30-17:30")]);
     let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
