@@ -450,6 +450,12 @@ async fn every_page_fits_a_phone_and_a_desktop() {
                     .expect("js");
                 assert!(label.as_str().is_some_and(|l| l.len() > 2), "{label}");
             }
+            if user == "street_a" && lang == "zh-CN" && width == 1440 {
+                c.goto(&app.url(&format!("/centres/{}", centre.0)))
+                    .await
+                    .expect("centre");
+                shot(&c, "centre").await;
+            }
             if user == "mem" {
                 let me = text_of(&c, "#my-record").await;
                 assert!(me.contains("138****8000"), "{me}");
@@ -467,6 +473,10 @@ async fn every_page_fits_a_phone_and_a_desktop() {
                 );
                 if lang == "zh-CN" && width == 375 {
                     shot(&c, "member-phone").await;
+                    c.execute("document.getElementById('my-centres').scrollIntoView()", vec![])
+                        .await
+                        .expect("scroll");
+                    shot(&c, "member-centres").await;
                 }
             }
             c.close().await.expect("close");
