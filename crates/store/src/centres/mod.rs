@@ -100,7 +100,26 @@ pub struct CentrePatch {
     pub archived: Option<bool>,
 }
 
+/// What an account may do with a centre, each level holding the one before: read it
+/// (anyone signed in: a centre is a public place), keep its hours, phone and rooms (its
+/// staff), keep all of it and whom it serves and its staff (an office of its territory).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum CentreRight {
+    Read,
+    Staff,
+    Office,
+}
+
 impl CentrePatch {
+    /// The right an edit needs: its staff's for hours and phone alone, else an office's.
+    fn needs(&self) -> CentreRight {
+        if self.staff_may() {
+            CentreRight::Staff
+        } else {
+            CentreRight::Office
+        }
+    }
+
     /// Only fields a centre's own staff may change: hours, phone (and rooms, apart).
     fn staff_may(&self) -> bool {
         self.name.is_none()
@@ -198,55 +217,49 @@ impl Store {
         Ok(self.centre_views(vec![m]).await?.remove(0))
     }
 
-    /// May the caller change this centre? An office whose territory holds it, with
-    /// [`Action::WriteCentres`]; or, for hours, phone and rooms, its own staff.
-    pub async fn may_edit_centre(&self, actor: &Actor, id: CentreId) -> Result<bool> {
-        match self.kept_centre(&self.read, actor, id, true).await {
-            Ok(_) => Ok(true),
-            Err(StoreError::NotFound | StoreError::Forbidden) => Ok(false),
-            Err(e) => Err(e),
-        }
+    /// What the caller may do with a centre, from one read: not found when there is none.
+    pub async fn centre_right(&self, actor: &Actor, id: CentreId) -> Result<CentreRight> {
+        let m = centre::Entity::find_by_id(id.0)
+            .one(&self.read)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        self.right_on(&self.read, actor, &m).await
     }
 
-    /// Refuses unless the caller may change the centre (`staff_part`: its hours, phone
-    /// and rooms, which its staff may change too): not found, or forbidden. Handlers
-    /// ask before they read a request's body.
-    pub async fn check_centre_right(&self, actor: &Actor, id: CentreId, staff_part: bool) -> Result<()> {
-        self.kept_centre(&self.read, actor, id, staff_part).await.map(|_| ())
+    /// Refuses unless the caller holds at least `need` on the centre: not found, or
+    /// forbidden. Handlers ask before they read a request's body.
+    pub async fn check_centre_right(&self, actor: &Actor, id: CentreId, need: CentreRight) -> Result<()> {
+        self.kept_centre(&self.read, actor, id, need).await.map(|_| ())
     }
 
-    /// The centre `id`, read in `db`, when the caller may change it (`staff_part`: only
-    /// what its staff may too); not found, or forbidden.
+    /// The centre `id`, read in `db`, when the caller holds at least `need` on it; not
+    /// found, or forbidden.
     pub(crate) async fn kept_centre<C: ConnectionTrait>(
         &self,
         db: &C,
         actor: &Actor,
         id: CentreId,
-        staff_part: bool,
+        need: CentreRight,
     ) -> Result<centre::Model> {
         let m = centre::Entity::find_by_id(id.0)
             .one(db)
             .await?
             .ok_or(StoreError::NotFound)?;
-        self.centre_right(db, actor, &m, staff_part).await?;
+        if self.right_on(db, actor, &m).await? < need {
+            return Err(StoreError::Forbidden);
+        }
         Ok(m)
     }
 
-    /// Refuses unless the caller may change `m` (`staff_part`: only what staff may).
-    async fn centre_right<C: ConnectionTrait>(
-        &self,
-        db: &C,
-        actor: &Actor,
-        m: &centre::Model,
-        staff_part: bool,
-    ) -> Result<()> {
+    /// The caller's right on `m`: an office with [`Action::WriteCentres`] whose territory
+    /// holds it keeps it; an account on its staff keeps its hours, phone and rooms.
+    async fn right_on<C: ConnectionTrait>(&self, db: &C, actor: &Actor, m: &centre::Model) -> Result<CentreRight> {
         let office = actor.role.may(Action::WriteCentres)
             && DivisionCode::parse(&m.division_code).is_ok_and(|d| actor.scope.may_place_in(&d));
         if office {
-            return Ok(());
+            return Ok(CentreRight::Office);
         }
-        if staff_part
-            && actor.role == Role::ServiceCentreStaff
+        if actor.role == Role::ServiceCentreStaff
             && let Some(a) = actor.account_id
             && centre_staff::Entity::find()
                 .filter(centre_staff::Column::CentreId.eq(m.id))
@@ -255,9 +268,9 @@ impl Store {
                 .await?
                 > 0
         {
-            return Ok(());
+            return Ok(CentreRight::Staff);
         }
-        Err(StoreError::Forbidden)
+        Ok(CentreRight::Read)
     }
 
     /// The centres whose staff an account is.
@@ -320,7 +333,7 @@ impl Store {
         patch: &CentrePatch,
     ) -> Result<CentreView> {
         let txn = self.begin().await?;
-        let before = self.kept_centre(&txn, actor, id, patch.staff_may()).await?;
+        let before = self.kept_centre(&txn, actor, id, patch.needs()).await?;
         if before.version != version {
             return Err(StoreError::Stale {
                 current: before.version,
@@ -394,7 +407,7 @@ impl Store {
     /// The staff accounts of a centre: (account id, username). Offices that may edit
     /// the centre see them.
     pub async fn centre_staff(&self, actor: &Actor, id: CentreId) -> Result<Vec<(i64, String)>> {
-        self.kept_centre(&self.read, actor, id, true).await?;
+        self.kept_centre(&self.read, actor, id, CentreRight::Staff).await?;
         let ids: Vec<i64> = centre_staff::Entity::find()
             .filter(centre_staff::Column::CentreId.eq(id.0))
             .all(&self.read)
@@ -409,7 +422,7 @@ impl Store {
     /// centre the caller may edit as an office (audited). Adding one twice is no change.
     pub async fn add_centre_staff(&self, actor: &Actor, id: CentreId, username: &str) -> Result<()> {
         let txn = self.begin().await?;
-        self.kept_centre(&txn, actor, id, false).await?;
+        self.kept_centre(&txn, actor, id, CentreRight::Office).await?;
         let account = self
             .staff_account_in(&txn, actor, username)
             .await?
@@ -447,7 +460,7 @@ impl Store {
     /// Takes an account off a centre's staff (audited).
     pub async fn remove_centre_staff(&self, actor: &Actor, id: CentreId, account: i64) -> Result<()> {
         let txn = self.begin().await?;
-        self.kept_centre(&txn, actor, id, false).await?;
+        self.kept_centre(&txn, actor, id, CentreRight::Office).await?;
         let gone = centre_staff::Entity::delete_many()
             .filter(centre_staff::Column::CentreId.eq(id.0))
             .filter(centre_staff::Column::AccountId.eq(account))

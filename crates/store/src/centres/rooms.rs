@@ -69,7 +69,7 @@ impl Store {
     /// the centre).
     pub async fn add_room(&self, actor: &Actor, id: CentreId, f: &RoomFields) -> Result<RoomView> {
         let txn = self.begin().await?;
-        self.kept_centre(&txn, actor, id, true).await?;
+        self.kept_centre(&txn, actor, id, super::CentreRight::Staff).await?;
         let now = Utc::now();
         let m = centre_room::Entity::insert(centre_room::ActiveModel {
             centre_id: Set(id.0),
@@ -100,7 +100,7 @@ impl Store {
         patch: &RoomPatch,
     ) -> Result<RoomView> {
         let txn = self.begin().await?;
-        self.kept_centre(&txn, actor, id, true).await?;
+        self.kept_centre(&txn, actor, id, super::CentreRight::Staff).await?;
         let before = centre_room::Entity::find_by_id(room.0)
             .filter(centre_room::Column::CentreId.eq(id.0))
             .one(&txn)

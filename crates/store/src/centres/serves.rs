@@ -112,7 +112,7 @@ impl Store {
     async fn name_served(&self, actor: &Actor, id: CentreId, org: Option<OrgId>, unit: Option<UnitId>) -> Result<()> {
         actor.require(Action::WriteCentres)?;
         let txn = self.begin().await?;
-        self.kept_centre(&txn, actor, id, false).await?;
+        self.kept_centre(&txn, actor, id, super::CentreRight::Office).await?;
         let mut q = centre_serve::Entity::find().filter(centre_serve::Column::CentreId.eq(id.0));
         let name = match (org, unit) {
             (Some(o), _) => {
@@ -147,7 +147,7 @@ impl Store {
     pub async fn unserve(&self, actor: &Actor, id: CentreId, serve_id: i64) -> Result<()> {
         actor.require(Action::WriteCentres)?;
         let txn = self.begin().await?;
-        self.kept_centre(&txn, actor, id, false).await?;
+        self.kept_centre(&txn, actor, id, super::CentreRight::Office).await?;
         let Some(row) = centre_serve::Entity::find_by_id(serve_id)
             .filter(centre_serve::Column::CentreId.eq(id.0))
             .one(&txn)

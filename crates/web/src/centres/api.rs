@@ -14,7 +14,9 @@ use serde::{Deserialize, Serialize};
 use tongxin_domain::centres::{CentreFields, RoomFields};
 use tongxin_domain::registry::{CentreId, OrgId, RoomId, UnitId};
 use tongxin_store::StoreError;
-use tongxin_store::centres::{CentrePatch, CentreView, RoomPatch, RoomView, ServedOrg, ServedUnit, Serving};
+use tongxin_store::centres::{
+    CentrePatch, CentreRight, CentreView, RoomPatch, RoomView, ServedOrg, ServedUnit, Serving,
+};
 
 /// The centres' routes (see [`crate::openapi`]).
 pub(crate) fn table() -> Vec<Mounted> {
@@ -194,7 +196,9 @@ async fn add_room(
     Path(id): Path<i64>,
     Json(b): Json<RoomBody>,
 ) -> Result<Response, ApiError> {
-    s.store.check_centre_right(&a.actor, CentreId(id), true).await?;
+    s.store
+        .check_centre_right(&a.actor, CentreId(id), CentreRight::Staff)
+        .await?;
     let f = RoomFields::parse(b.name.as_deref().unwrap_or(""), b.capacity.as_deref().unwrap_or(""))
         .map_err(StoreError::Invalid)?;
     let v = s.store.add_room(&a.actor, CentreId(id), &f).await?;
@@ -250,7 +254,9 @@ async fn add_serve(
     Path(id): Path<i64>,
     Json(b): Json<ServeBody>,
 ) -> Result<Response, ApiError> {
-    s.store.check_centre_right(&a.actor, CentreId(id), false).await?;
+    s.store
+        .check_centre_right(&a.actor, CentreId(id), CentreRight::Office)
+        .await?;
     match (b.org_id, b.unit_id) {
         (Some(o), None) => s.store.serve_org(&a.actor, CentreId(id), OrgId(o)).await?,
         (None, Some(u)) => s.store.serve_unit(&a.actor, CentreId(id), UnitId(u)).await?,

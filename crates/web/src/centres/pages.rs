@@ -19,7 +19,7 @@ use tongxin_domain::access::Action;
 use tongxin_domain::centres::{CentreFields, CentreLevel, RoomFields};
 use tongxin_domain::registry::{CentreId, Labelled, OrgId, RoomId, UnitId};
 use tongxin_store::StoreError;
-use tongxin_store::centres::{CentrePatch, CentreView, RoomPatch, ServedOrg, ServedUnit};
+use tongxin_store::centres::{CentrePatch, CentreRight, CentreView, RoomPatch, ServedOrg, ServedUnit};
 use tongxin_store::registry::PickTarget;
 
 pub fn routes() -> Router<AppState> {
@@ -131,8 +131,8 @@ async fn detail_view(
     let id = CentreId(id);
     let r: Result<_, ApiError> = async {
         let c = s.get_centre(&a.actor, id).await?;
-        let can_edit = s.may_edit_centre(&a.actor, id).await?;
-        let can_keep = can_edit && a.actor.role.may(Action::WriteCentres);
+        let right = s.centre_right(&a.actor, id).await?;
+        let (can_edit, can_keep) = (right >= CentreRight::Staff, right == CentreRight::Office);
         let (orgs, units, elsewhere) = s.centre_serves(&a.actor, id).await?;
         let staff = if can_keep {
             s.centre_staff(&a.actor, id).await?
@@ -234,15 +234,13 @@ fn form_view(
         lang.t("centres.title"),
         lang.t(if id.is_some() { "ui.edit" } else { "ui.new" })
     );
-    let get = |k: &str| values.get(k).cloned().unwrap_or_default();
-    let mut division = FormField::picker(
+    let division = FormField::picker_in(
         "division",
         lang.t("field.division"),
         PickTarget::Division,
-        get("division"),
-        get("division__id"),
+        &values,
+        &errors,
     );
-    division.error = errors.get("division").cloned();
     let refused = !errors.is_empty();
     let r = render(&FormPage {
         action: match id {
@@ -364,10 +362,11 @@ async fn edit_page(
         Ok(c) => c,
         Err(e) => return error_page(&headers, Some(&a), e.into()),
     };
-    if let Err(e) = s.check_centre_right(&a.actor, CentreId(id), true).await {
-        return error_page(&headers, Some(&a), e.into());
-    }
-    let staff_only = s.check_centre_right(&a.actor, CentreId(id), false).await.is_err();
+    let staff_only = match s.centre_right(&a.actor, CentreId(id)).await {
+        Ok(CentreRight::Read) => return error_page(&headers, Some(&a), ApiError::new(ErrorCode::Forbidden)),
+        Ok(right) => right == CentreRight::Staff,
+        Err(e) => return error_page(&headers, Some(&a), e.into()),
+    };
     let label = crate::pickers::label_of(&state, &a, PickTarget::Division, &c.division_code)
         .await
         .unwrap_or_else(|_| c.division_name.clone());
@@ -394,16 +393,25 @@ async fn edit_submit(
     let lang = ctx(&headers, Some(&a), "centres.title").lang;
     let version = f.get("version").and_then(|v| v.parse().ok()).unwrap_or(0);
     let s = &state.store;
-    if let Err(e) = s.check_centre_right(&a.actor, CentreId(id), true).await {
-        return error_page(&headers, Some(&a), e.into());
-    }
-    let staff_only = s.check_centre_right(&a.actor, CentreId(id), false).await.is_err();
+    let staff_only = match s.centre_right(&a.actor, CentreId(id)).await {
+        Ok(CentreRight::Read) => return error_page(&headers, Some(&a), ApiError::new(ErrorCode::Forbidden)),
+        Ok(right) => right == CentreRight::Staff,
+        Err(e) => return error_page(&headers, Some(&a), e.into()),
+    };
     let before = match s.get_centre(&a.actor, CentreId(id)).await {
         Ok(c) => c,
         Err(e) => return error_page(&headers, Some(&a), e.into()),
     };
-    // A field the form does not carry (a staff member's form has only the hours and the
-    // phone) keeps its value.
+    // Only what the form carries changes (a staff member's form carries the hours and
+    // the phone); the rest is filled in as it stands, so that the form is checked whole.
+    let carried = |k: &str| f.contains_key(k);
+    let (name, level, division, address) = (
+        carried("name"),
+        carried("level"),
+        carried("division"),
+        carried("address"),
+    );
+    let (location, hours, phone) = (carried("lng") || carried("lat"), carried("hours"), carried("phone"));
     let kept = [
         ("name", Some(before.name.clone())),
         ("level", Some(before.level.clone())),
@@ -418,30 +426,25 @@ async fn edit_submit(
     for (k, v) in kept {
         f.entry(k.to_string()).or_insert_with(|| v.unwrap_or_default());
     }
-    // The form is checked whole; then only what differs from the centre as read is
-    // sent, so a staff member's save of the hours is not refused for the name it shows.
     let fields = match read_form(&state, &a, lang, &mut f).await {
         Ok(Ok(c)) => c,
         Ok(Err(errors)) => return form_view(&headers, &a, Some(id), version, f, errors, staff_only),
         Err(e) => return error_page(&headers, Some(&a), e),
     };
-    let changed = |new: Option<String>, old: &Option<String>| (new != *old).then(|| new.unwrap_or_default());
-    let location = fields.location.map(|l| (l.lng, l.lat));
     let patch = CentrePatch {
-        name: changed(Some(fields.name.clone()), &Some(before.name.clone())),
-        level: changed(Some(fields.level.code().into()), &Some(before.level.clone())),
-        division: changed(Some(fields.division.to_string()), &Some(before.division_code.clone())),
-        address: changed(fields.address.clone(), &before.address),
-        location: (location != before.lng.zip(before.lat)).then_some(location),
-        hours: changed(fields.hours.as_ref().map(|h| h.to_zh()), &before.hours),
-        phone: changed(
-            fields.phone.as_ref().map(|p| p.reveal().to_string()),
-            &before
+        name: name.then(|| fields.name.clone()),
+        level: level.then(|| fields.level.code().to_string()),
+        division: division.then(|| fields.division.to_string()),
+        address: address.then(|| fields.address.clone().unwrap_or_default()),
+        location: location.then(|| fields.location.map(|l| (l.lng, l.lat))),
+        hours: hours.then(|| fields.hours.as_ref().map(|h| h.to_zh()).unwrap_or_default()),
+        phone: phone.then(|| {
+            fields
                 .phone
-                .as_deref()
-                .and_then(|p| tongxin_domain::codes::Phone::parse(p).ok())
-                .map(|p| p.reveal().to_string()),
-        ),
+                .as_ref()
+                .map(|p| p.reveal().to_string())
+                .unwrap_or_default()
+        }),
         archived: None,
     };
     match s.update_centre(&a.actor, CentreId(id), version, &patch).await {
@@ -462,15 +465,22 @@ async fn edit_submit(
     }
 }
 
-/// Back to the centre's page, or the page again with the refusal beside its form:
-/// under `field`, or, for a room's form, under `<field>_<name>` (`room_capacity`).
+/// Where a refusal is shown on a centre's page.
+enum Beside<'a> {
+    /// Beside one field (a picker, the staff account's name).
+    Field(&'a str),
+    /// Beside each field of a room's form, named `<form>_<field>` (`room_capacity`).
+    Form(&'a str),
+}
+
+/// Back to the centre's page, or the page again with the refusal beside its form.
 async fn after(
     state: &AppState,
     headers: &HeaderMap,
     a: &auth::Auth,
     id: i64,
     r: Result<(), StoreError>,
-    field: &str,
+    beside: Beside<'_>,
     typed: HashMap<String, String>,
 ) -> Response {
     match r {
@@ -479,14 +489,15 @@ async fn after(
         Err(e) => {
             let lang = ctx(headers, Some(a), "centres.title").lang;
             let e = ApiError::from(e);
-            let errors = if field.starts_with("room") {
-                field_messages(lang, &e, "name")
+            let errors = match beside {
+                Beside::Form(form) => field_messages(lang, &e, "name")
                     .into_iter()
-                    .map(|(k, v)| (format!("{field}_{k}"), v))
-                    .collect()
-            } else {
-                let first = e.fields.first().map(|f| f.message(lang));
-                HashMap::from([(field.to_string(), first.unwrap_or_else(|| e.message(lang)))])
+                    .map(|(k, v)| (format!("{form}_{k}"), v))
+                    .collect(),
+                Beside::Field(field) => {
+                    let first = e.fields.first().map(|f| f.message(lang));
+                    HashMap::from([(field.to_string(), first.unwrap_or_else(|| e.message(lang)))])
+                }
             };
             detail_view(state, headers, a, id, errors, typed).await
         }
@@ -499,7 +510,11 @@ async fn add_room_submit(
     Path(id): Path<i64>,
     CheckedForm(a, f): CheckedForm,
 ) -> Response {
-    if let Err(e) = state.store.check_centre_right(&a.actor, CentreId(id), true).await {
+    if let Err(e) = state
+        .store
+        .check_centre_right(&a.actor, CentreId(id), CentreRight::Staff)
+        .await
+    {
         return error_page(&headers, Some(&a), e.into());
     }
     let get = |k: &str| f.get(k).cloned().unwrap_or_default();
@@ -511,7 +526,7 @@ async fn add_room_submit(
         ("room_name".to_string(), get("room_name")),
         ("room_capacity".to_string(), get("room_capacity")),
     ]);
-    after(&state, &headers, &a, id, r, "room", typed).await
+    after(&state, &headers, &a, id, r, Beside::Form("room"), typed).await
 }
 
 async fn room_submit(
@@ -531,8 +546,8 @@ async fn room_submit(
         .update_room(&a.actor, CentreId(id), RoomId(room), version, &patch)
         .await
         .map(|_| ());
-    let field = format!("room{room}");
-    after(&state, &headers, &a, id, r, &field, HashMap::new()).await
+    let form = format!("room{room}");
+    after(&state, &headers, &a, id, r, Beside::Form(&form), HashMap::new()).await
 }
 
 /// Names an organisation or a unit (from its picker) as served by the centre.
@@ -542,7 +557,11 @@ async fn serve_submit(
     Path(id): Path<i64>,
     CheckedForm(a, mut f): CheckedForm,
 ) -> Response {
-    if let Err(e) = state.store.check_centre_right(&a.actor, CentreId(id), false).await {
+    if let Err(e) = state
+        .store
+        .check_centre_right(&a.actor, CentreId(id), CentreRight::Office)
+        .await
+    {
         return error_page(&headers, Some(&a), e.into());
     }
     let lang = ctx(&headers, Some(&a), "centres.title").lang;
@@ -569,7 +588,7 @@ async fn serve_submit(
         (None, Some(x)) if field == "unit" => state.store.serve_unit(&a.actor, CentreId(id), UnitId(x)).await,
         (None, Some(x)) => state.store.serve_org(&a.actor, CentreId(id), OrgId(x)).await,
     };
-    after(&state, &headers, &a, id, r, field, typed).await
+    after(&state, &headers, &a, id, r, Beside::Field(field), typed).await
 }
 
 async fn unserve_submit(
@@ -582,7 +601,7 @@ async fn unserve_submit(
         return error_page(&headers, Some(&a), ApiError::new(ErrorCode::NotFound));
     };
     let r = state.store.unserve(&a.actor, CentreId(id), serve).await;
-    after(&state, &headers, &a, id, r, "org", HashMap::new()).await
+    after(&state, &headers, &a, id, r, Beside::Field("org"), HashMap::new()).await
 }
 
 async fn staff_submit(
@@ -594,7 +613,7 @@ async fn staff_submit(
     let username = f.get("username").cloned().unwrap_or_default();
     let r = state.store.add_centre_staff(&a.actor, CentreId(id), &username).await;
     let typed = HashMap::from([("username".to_string(), username)]);
-    after(&state, &headers, &a, id, r, "username", typed).await
+    after(&state, &headers, &a, id, r, Beside::Field("username"), typed).await
 }
 
 async fn staff_remove_submit(
@@ -607,5 +626,5 @@ async fn staff_remove_submit(
         return error_page(&headers, Some(&a), ApiError::new(ErrorCode::NotFound));
     };
     let r = state.store.remove_centre_staff(&a.actor, CentreId(id), account).await;
-    after(&state, &headers, &a, id, r, "username", HashMap::new()).await
+    after(&state, &headers, &a, id, r, Beside::Field("username"), HashMap::new()).await
 }

@@ -177,14 +177,13 @@ fn form_view(
         lang.t(if id.is_some() { "ui.edit" } else { "ui.new" })
     );
     let get = |k: &str| values.get(k).cloned().unwrap_or_default();
-    let mut division = FormField::picker(
+    let division = FormField::picker_in(
         "division",
         lang.t("field.division"),
         PickTarget::Division,
-        get("division"),
-        get("division__id"),
+        &values,
+        &errors,
     );
-    division.error = errors.get("division").cloned();
     let refused = !errors.is_empty();
     let r = render(&FormPage {
         action: match id {

@@ -52,6 +52,23 @@ impl FormField {
     }
 }
 
+impl FormField {
+    /// A single-record picker of a form shown again: what was typed in `values[name]`,
+    /// the record chosen in `values[name__id]`, the refusal in `errors[name]`.
+    pub(crate) fn picker_in(
+        name: &'static str,
+        label: String,
+        target: PickTarget,
+        values: &HashMap<String, String>,
+        errors: &HashMap<String, String>,
+    ) -> Self {
+        let get = |k: &str| values.get(k).cloned().unwrap_or_default();
+        let mut f = FormField::picker(name, label, target, get(name), get(&format!("{name}__id")));
+        f.error = errors.get(name).cloned();
+        f
+    }
+}
+
 /// The input a field takes: a date picker for dates, a phone pad for phones, digits for
 /// counts, capitals for codes that end in a letter.
 pub(crate) fn input_of(name: &str, checkbox: bool) -> (&'static str, &'static str) {
