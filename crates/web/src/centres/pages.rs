@@ -5,7 +5,9 @@
 use crate::auth::{self, PageAuth};
 use crate::i18n::Lang;
 use crate::pickers::{PickSpec, resolve};
-use crate::shell::{CheckedForm, Ctx, FormField, ctx, error_page, field_messages, history_rows, refused_if, render};
+use crate::shell::{
+    CheckedForm, Ctx, FormField, ctx, error_page, field_messages, history_rows, kind_text, refused_if, render,
+};
 use crate::{ApiError, AppState};
 use askama::Template;
 use axum::Router;
@@ -36,11 +38,6 @@ pub fn routes() -> Router<AppState> {
         .route("/centres/{id}/staff/remove", post(staff_remove_submit))
 }
 
-/// A centre's level in the page's language.
-fn level_text(lang: Lang, code: &str) -> String {
-    lang.t(&format!("centres.level_{code}"))
-}
-
 /// A centre's hours in the page's language.
 fn hours_text(lang: Lang, c: &CentreView) -> String {
     let h = if lang == Lang::En { &c.hours_en } else { &c.hours };
@@ -64,7 +61,7 @@ async fn list_page(State(state): State<AppState>, headers: HeaderMap, PageAuth(a
             rows: rows
                 .into_iter()
                 .map(|c| {
-                    let (l, h) = (level_text(lang, &c.level), hours_text(lang, &c));
+                    let (l, h) = (kind_text(lang, &c.level, &c.level_label), hours_text(lang, &c));
                     (c, l, h)
                 })
                 .collect(),
@@ -165,7 +162,7 @@ async fn detail_view(
     };
     let refused = !errors.is_empty();
     let r = render(&DetailPage {
-        level: level_text(lang, &c.level),
+        level: kind_text(lang, &c.level, &c.level_label),
         hours: hours_text(lang, &c),
         org: picker("org", "centres.serve_org", PickTarget::Org),
         unit: picker("unit", "centres.serve_unit", PickTarget::Unit),
@@ -254,7 +251,7 @@ fn form_view(
         version,
         levels: CentreLevel::ALL
             .iter()
-            .map(|l| (l.code().to_string(), level_text(lang, l.code())))
+            .map(|l| (l.code().to_string(), kind_text(lang, l.code(), l.label_zh())))
             .collect(),
         division,
         values,

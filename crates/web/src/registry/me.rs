@@ -65,7 +65,7 @@ fn my_centres(lang: Lang, serving: Vec<tongxin_store::centres::Serving>) -> Vec<
                 } else {
                     "me.centre_division"
                 }),
-                level: lang.t(&format!("centres.level_{}", s.centre.level)),
+                level: kind_text(lang, &s.centre.level, &s.centre.level_label),
                 hours: if lang == Lang::En {
                     s.centre.hours_en.clone()
                 } else {

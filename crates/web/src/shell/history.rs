@@ -64,7 +64,7 @@ pub(crate) fn kind_text(lang: Lang, code: &str, label: &str) -> String {
 /// A stored value of `key` as a person reads it.
 fn shown(lang: Lang, key: &str, v: Option<&serde_json::Value>) -> String {
     match (key, v) {
-        ("kind", Some(serde_json::Value::String(code))) => kind_text(lang, code, code),
+        ("kind" | "level", Some(serde_json::Value::String(code))) => kind_text(lang, code, code),
         _ => plain(lang, v),
     }
 }

@@ -87,6 +87,10 @@ async fn a_street_keeps_its_centre_and_a_member_finds_it() {
     .await;
     assert_eq!(status, StatusCode::SEE_OTHER, "{to}");
     let id: i64 = to.trim_start_matches("/centres/").parse().expect("a centre's page");
+    // Its history says what it was recorded with, its level in words.
+    let page = office.page(&format!("/centres/{id}")).await;
+    let history = &page[page.find("id=\"history\"").expect("history")..];
+    assert!(history.contains("层级: 街道中心"), "{history}");
     // Not in the next street, by the API either.
     let (status, v) = office
         .call(
