@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use super::CoverageStatus;
-use crate::registry::{CarrierKind, Labelled, OrgKind, UnitKind};
+use crate::registry::{CarrierKind, Labelled, MemberStatus, OrgKind, UnitKind};
 
 /// The counter key for the whole store.
 pub const ALL_DIVISIONS: &str = "*";
@@ -67,6 +67,65 @@ pub trait Fact {
 
 const NO_CARRIER: &str = "none";
 
+/// The names of the counters, spelt in one place: the facts write them, the figures and
+/// the lists' totals read them.
+pub mod metric {
+    use super::{CarrierKind, CoverageStatus, Labelled, MemberStatus, OrgKind, UnitKind};
+
+    /// Units of a kind with a coverage status.
+    pub fn unit(kind: UnitKind, status: CoverageStatus) -> String {
+        format!("u.{}.{}", kind.code(), status.code())
+    }
+    /// Units with a coverage status in carriers of a type (`carrier`: a carrier kind's
+    /// code, or `none`).
+    pub fn unit_in_carrier(carrier: &str, status: CoverageStatus) -> String {
+        format!("uc.{carrier}.{}", status.code())
+    }
+    pub fn carrier(kind: CarrierKind) -> String {
+        format!("c.{}", kind.code())
+    }
+    pub fn carrier_fully_covered(kind: CarrierKind) -> String {
+        format!("cf.{}", kind.code())
+    }
+    pub fn org(kind: OrgKind) -> String {
+        format!("o.{}", kind.code())
+    }
+    pub fn members(status: MemberStatus) -> String {
+        format!("m.{}", status.code())
+    }
+    /// Units qualifying for their own organisation, and those of them that have one.
+    pub const QUALIFYING: &str = "q";
+    pub const QUALIFYING_WITH_OWN_ORG: &str = "qo";
+
+    /// The counters whose sum is the number of units in a plain list (of one kind, or all).
+    pub fn units_listed(kind: Option<UnitKind>) -> Vec<String> {
+        let kinds = kind.map_or_else(|| UnitKind::ALL.to_vec(), |k| vec![k]);
+        kinds
+            .into_iter()
+            .flat_map(|k| CoverageStatus::ALL.map(|s| unit(k, s)))
+            .collect()
+    }
+    pub fn carriers_listed(kind: Option<CarrierKind>) -> Vec<String> {
+        kind.map_or_else(|| CarrierKind::ALL.to_vec(), |k| vec![k])
+            .into_iter()
+            .map(carrier)
+            .collect()
+    }
+    pub fn orgs_listed(kind: Option<OrgKind>) -> Vec<String> {
+        kind.map_or_else(|| OrgKind::ALL.to_vec(), |k| vec![k])
+            .into_iter()
+            .map(org)
+            .collect()
+    }
+    pub fn members_listed(status: Option<MemberStatus>) -> Vec<String> {
+        status
+            .map_or_else(|| MemberStatus::ALL.to_vec(), |s| vec![s])
+            .into_iter()
+            .map(members)
+            .collect()
+    }
+}
+
 impl Fact for UnitFact {
     fn division(&self) -> &str {
         &self.division
@@ -74,13 +133,13 @@ impl Fact for UnitFact {
     fn counts(&self) -> Vec<(String, i64)> {
         let ck = self.carrier_kind.map_or(NO_CARRIER, |k| k.code());
         let mut c = vec![
-            (format!("u.{}.{}", self.kind.code(), self.status.code()), 1),
-            (format!("uc.{ck}.{}", self.status.code()), 1),
+            (metric::unit(self.kind, self.status), 1),
+            (metric::unit_in_carrier(ck, self.status), 1),
         ];
         if self.qualifying {
-            c.push(("q".into(), 1));
+            c.push((metric::QUALIFYING.into(), 1));
             if self.own_org {
-                c.push(("qo".into(), 1));
+                c.push((metric::QUALIFYING_WITH_OWN_ORG.into(), 1));
             }
         }
         c
@@ -92,9 +151,9 @@ impl Fact for CarrierFact {
         &self.division
     }
     fn counts(&self) -> Vec<(String, i64)> {
-        let mut c = vec![(format!("c.{}", self.kind.code()), 1)];
+        let mut c = vec![(metric::carrier(self.kind), 1)];
         if self.fully_covered {
-            c.push((format!("cf.{}", self.kind.code()), 1));
+            c.push((metric::carrier_fully_covered(self.kind), 1));
         }
         c
     }
@@ -106,9 +165,9 @@ impl Fact for OrgFact {
     }
     fn counts(&self) -> Vec<(String, i64)> {
         vec![
-            (format!("o.{}", self.kind.code()), 1),
-            ("m.full".into(), self.members_full),
-            ("m.probationary".into(), self.members_probationary),
+            (metric::org(self.kind), 1),
+            (metric::members(MemberStatus::Full), self.members_full),
+            (metric::members(MemberStatus::Probationary), self.members_probationary),
         ]
     }
 }
@@ -181,8 +240,9 @@ fn rate(part: i64, whole: i64) -> Option<f64> {
     (whole > 0).then(|| part as f64 / whole as f64)
 }
 
-fn unit_counts(t: &Tally, prefix: &str) -> UnitCounts {
-    let get = |s: CoverageStatus| t.get(&format!("{prefix}.{}", s.code())).copied().unwrap_or(0);
+/// A breakdown row's units by status, `name` giving each status's counter.
+fn unit_counts(t: &Tally, name: impl Fn(CoverageStatus) -> String) -> UnitCounts {
+    let get = |s: CoverageStatus| t.get(&name(s)).copied().unwrap_or(0);
     let (o, w, u) = (
         get(CoverageStatus::Organisational),
         get(CoverageStatus::Work),
@@ -202,25 +262,25 @@ impl Figures {
         let get = |k: &str| t.get(k).copied().unwrap_or(0);
         let units_by_kind: BTreeMap<String, UnitCounts> = UnitKind::ALL
             .iter()
-            .map(|k| (k.code().to_string(), unit_counts(t, &format!("u.{}", k.code()))))
+            .map(|&k| (k.code().to_string(), unit_counts(t, |s| metric::unit(k, s))))
             .collect();
         let units_by_carrier_type: BTreeMap<String, UnitCounts> = CarrierKind::ALL
             .iter()
             .map(|k| k.code())
             .chain([NO_CARRIER])
-            .map(|k| (k.to_string(), unit_counts(t, &format!("uc.{k}"))))
+            .map(|k| (k.to_string(), unit_counts(t, |s| metric::unit_in_carrier(k, s))))
             .collect();
         let carriers_by_type: BTreeMap<String, CarrierCounts> = CarrierKind::ALL
             .iter()
-            .map(|k| {
-                let total = get(&format!("c.{}", k.code()));
-                let fully_covered = get(&format!("cf.{}", k.code()));
+            .map(|&k| {
+                let total = get(&metric::carrier(k));
+                let fully_covered = get(&metric::carrier_fully_covered(k));
                 (k.code().to_string(), CarrierCounts { total, fully_covered })
             })
             .collect();
         let orgs_by_kind: BTreeMap<String, i64> = OrgKind::ALL
             .iter()
-            .map(|k| (k.code().to_string(), get(&format!("o.{}", k.code()))))
+            .map(|&k| (k.code().to_string(), get(&metric::org(k))))
             .collect();
         let sum = |f: fn(&UnitCounts) -> i64| units_by_kind.values().map(f).sum::<i64>();
         let units_total = sum(|c| c.total);
@@ -228,8 +288,8 @@ impl Figures {
         let units_work_covered = sum(|c| c.work_covered);
         let carriers_total = carriers_by_type.values().map(|c| c.total).sum();
         let carriers_fully_covered = carriers_by_type.values().map(|c| c.fully_covered).sum();
-        let units_qualifying = get("q");
-        let units_qualifying_with_own_org = get("qo");
+        let units_qualifying = get(metric::QUALIFYING);
+        let units_qualifying_with_own_org = get(metric::QUALIFYING_WITH_OWN_ORG);
         Figures {
             division,
             org,
@@ -251,8 +311,8 @@ impl Figures {
             party_orgs: orgs_by_kind.values().sum(),
             joint_branches: orgs_by_kind.get(OrgKind::JointBranch.code()).copied().unwrap_or(0),
             orgs_by_kind,
-            members_full: get("m.full"),
-            members_probationary: get("m.probationary"),
+            members_full: get(&metric::members(MemberStatus::Full)),
+            members_probationary: get(&metric::members(MemberStatus::Probationary)),
         }
     }
 }
@@ -330,5 +390,76 @@ mod tests {
             (f.party_orgs, f.joint_branches, f.members_full, f.members_probationary),
             (1, 1, 4, 1)
         );
+    }
+
+    /// A list's total summed from the counters it names is the figure the dashboard
+    /// shows, for every kind and for all kinds.
+    #[test]
+    fn the_lists_counters_sum_to_the_figures() {
+        let mut t = Tally::new();
+        for (i, &kind) in UnitKind::ALL.iter().enumerate() {
+            for (j, status) in CoverageStatus::ALL.into_iter().enumerate() {
+                let fact = UnitFact {
+                    division: "310106012".into(),
+                    kind,
+                    carrier_kind: CarrierKind::ALL.get(j).copied(),
+                    status,
+                    qualifying: j == 0,
+                    own_org: false,
+                };
+                for _ in 0..=(i + 2 * j) {
+                    add_counts(&mut t, &fact, 1);
+                }
+            }
+        }
+        for (i, &kind) in CarrierKind::ALL.iter().enumerate() {
+            for _ in 0..=i {
+                add_counts(
+                    &mut t,
+                    &CarrierFact {
+                        division: "310106012".into(),
+                        kind,
+                        fully_covered: i % 2 == 0,
+                    },
+                    1,
+                );
+            }
+        }
+        for (i, &kind) in OrgKind::ALL.iter().enumerate() {
+            let org = OrgFact {
+                division: "310106012".into(),
+                kind,
+                members_full: 3 * i as i64 + 1,
+                members_probationary: i as i64,
+            };
+            add_counts(&mut t, &org, 1);
+        }
+        let sum = |names: Vec<String>| names.iter().map(|n| t.get(n).copied().unwrap_or(0)).sum::<i64>();
+        let f = Figures::from_tally(None, None, &t);
+        assert_eq!(sum(metric::units_listed(None)), f.units_total);
+        for &k in UnitKind::ALL {
+            assert_eq!(sum(metric::units_listed(Some(k))), f.units_by_kind[k.code()].total);
+        }
+        assert_eq!(sum(metric::carriers_listed(None)), f.carriers_total);
+        for &k in CarrierKind::ALL {
+            assert_eq!(
+                sum(metric::carriers_listed(Some(k))),
+                f.carriers_by_type[k.code()].total
+            );
+        }
+        assert_eq!(sum(metric::orgs_listed(None)), f.party_orgs);
+        for &k in OrgKind::ALL {
+            assert_eq!(sum(metric::orgs_listed(Some(k))), f.orgs_by_kind[k.code()]);
+        }
+        assert_eq!(
+            sum(metric::members_listed(None)),
+            f.members_full + f.members_probationary
+        );
+        assert_eq!(sum(metric::members_listed(Some(MemberStatus::Full))), f.members_full);
+        assert_eq!(
+            sum(metric::members_listed(Some(MemberStatus::Probationary))),
+            f.members_probationary
+        );
+        assert!(f.units_total > 0 && f.carriers_total > 0 && f.party_orgs > 0 && f.members_full > 0);
     }
 }

@@ -9,7 +9,7 @@ pub mod figures;
 pub mod rules;
 
 pub use figures::{
-    ALL_DIVISIONS, CarrierCounts, CarrierFact, Fact, Figures, OrgFact, Tally, UnitCounts, UnitFact, add_counts,
+    ALL_DIVISIONS, CarrierCounts, CarrierFact, Fact, Figures, OrgFact, Tally, UnitCounts, UnitFact, add_counts, metric,
     tally_keys,
 };
 pub use rules::{CoverageRules, CoverageStatus, Renewal, UnitInputs};

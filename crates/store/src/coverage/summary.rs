@@ -6,9 +6,9 @@ use std::collections::{HashMap, HashSet};
 use sea_orm::{ConnectionTrait, DbBackend, Statement};
 use tongxin_domain::codes::DivisionCode;
 use tongxin_domain::coverage::{
-    ALL_DIVISIONS, CarrierFact, CoverageStatus, Figures, OrgFact, Tally, UnitFact, UnitInputs, add_counts,
+    ALL_DIVISIONS, CarrierFact, CoverageStatus, Figures, OrgFact, Tally, UnitFact, UnitInputs, add_counts, metric,
 };
-use tongxin_domain::registry::{CarrierKind, Labelled, OrgId, OrgKind, UnitKind};
+use tongxin_domain::registry::{CarrierKind, Labelled, MemberStatus, OrgId, OrgKind, UnitKind};
 use tongxin_domain::scope::Scope;
 
 use crate::{Actor, Result, Store, StoreError};
@@ -143,6 +143,25 @@ impl Store {
             .collect()
     }
 
+    /// The sum of the counters `names` of the territory `key` (one row read).
+    pub(crate) async fn tally_sum(&self, key: &str, names: &[String]) -> Result<i64> {
+        let b = self.read.get_database_backend();
+        let sql = format!(
+            "SELECT CAST(COALESCE(SUM(value), 0) AS BIGINT) FROM coverage_tally WHERE division_code = {} AND metric IN ({})",
+            placeholders(b, 1),
+            placeholders_from(b, 2, names.len())
+        );
+        let values = std::iter::once(key.into()).chain(names.iter().map(|n| n.as_str().into()));
+        let row = self
+            .read
+            .query_one_raw(Statement::from_sql_and_values(b, sql, values))
+            .await?;
+        Ok(match row {
+            Some(r) => r.try_get_by_index(0)?,
+            None => 0,
+        })
+    }
+
     async fn org_summary(&self, id: OrgId) -> Result<Figures> {
         let path = self.org_path(id).await?;
         let (lo, hi) = path.subtree_range();
@@ -255,12 +274,14 @@ impl Store {
             {
                 *full_by_unit.entry(u).or_default() += 1;
             }
-            if orgs.get(&org).is_some_and(|o| inside(&o.division)) {
-                *t.entry(format!("m.{status}")).or_default() += 1;
+            if orgs.get(&org).is_some_and(|o| inside(&o.division))
+                && let Some(status) = MemberStatus::parse_any(&status)
+            {
+                *t.entry(metric::members(status)).or_default() += 1;
             }
         }
         for o in orgs.values().filter(|o| inside(&o.division)) {
-            *t.entry(format!("o.{}", o.kind.code())).or_default() += 1;
+            *t.entry(metric::org(o.kind)).or_default() += 1;
         }
         let mut carrier_kinds: HashMap<i64, (CarrierKind, bool, String)> = HashMap::new();
         for r in all("SELECT id, kind, archived, division_code FROM carriers").await? {
@@ -329,7 +350,12 @@ fn label<T: Labelled>(v: &str) -> Result<T> {
 
 /// `?, ?, …` or `$1, $2, …` for `n` bound values.
 pub(crate) fn placeholders(b: DbBackend, n: usize) -> String {
-    (1..=n)
+    placeholders_from(b, 1, n)
+}
+
+/// `n` placeholders numbered from `first`.
+fn placeholders_from(b: DbBackend, first: usize, n: usize) -> String {
+    (first..first + n)
         .map(|i| match b {
             DbBackend::Postgres => format!("${i}"),
             _ => "?".to_string(),

@@ -1,5 +1,6 @@
 use super::common::{
-    ListQuery, Page, Scoped, Sorting, check_version, division_filter, filter_opt, page_of, scope_condition,
+    ListQuery, Page, Scoped, Sorting, check_version, division_filter, filter_opt, not_archived, page_of,
+    scope_condition,
 };
 use super::name_index::{Indexed, narrow};
 use crate::audit::{self, AuditEntry};
@@ -152,7 +153,10 @@ impl Store {
         let mut sel = carrier::Entity::find().filter(scope(actor));
         sel = filter_opt(sel, division_filter(q, carrier::Column::DivisionCode)?);
         if !q.archived {
-            sel = sel.filter(carrier::Column::Archived.eq(false));
+            sel = sel.filter(not_archived(
+                self.read.get_database_backend(),
+                carrier::Column::Archived,
+            ));
         }
         if let Some(k) = q.kind.as_deref().and_then(CarrierKind::parse_any) {
             sel = sel.filter(carrier::Column::Kind.eq(k.code()));

@@ -478,6 +478,21 @@ pub(crate) fn contains<C: ColumnTrait>(col: C, s: &str) -> Condition {
         .add(qualified(col).like(sea_orm::sea_query::LikeExpr::new(format!("%{}%", like_escape(s))).escape('\\')))
 }
 
+/// Records that are not archived. On SQLite said as `likely(…)`: most records are not
+/// archived, and without the hint SQLite's planner read a page of one row (`LIMIT 2`) by
+/// scanning and sorting the whole table — 0.5 s for units, 2.4 s for members at city
+/// scale, a full scan per request anyone signed in could send — instead of walking the
+/// name index as it does for three rows or more. PostgreSQL plans from its statistics.
+pub(crate) fn not_archived<C: ColumnTrait>(b: sea_orm::DbBackend, col: C) -> Condition {
+    let plain = col.eq(false);
+    match b {
+        sea_orm::DbBackend::Sqlite => {
+            Condition::all().add(Expr::expr(sea_orm::sea_query::Func::cust("likely").arg(plain)))
+        }
+        _ => Condition::all().add(plain),
+    }
+}
+
 /// Applies an optional condition.
 pub(crate) fn filter_opt<Q: QueryFilter>(q: Q, c: Option<Condition>) -> Q {
     match c {
@@ -514,4 +529,64 @@ async fn bounded_count<E: EntityTrait, D: ConnectionTrait>(
         (counted, true)
     };
     Ok((total, exact))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::entity::{member, unit};
+    use sea_orm::{QueryOrder, QuerySelect, QueryTrait, Statement};
+
+    /// How SQLite plans a page of one unit or member (`LIMIT 2`) in name order.
+    async fn plan<E: EntityTrait>(s: &crate::Store, c: Condition, key: E::Column, id: E::Column) -> String {
+        let sel = E::find()
+            .filter(c)
+            .order_by_asc(key)
+            .order_by_asc(id)
+            .limit(2)
+            .offset(0);
+        let b = sea_orm::DbBackend::Sqlite;
+        let st = b.build(&sel.into_query());
+        let explain = Statement::from_sql_and_values(
+            b,
+            format!("EXPLAIN QUERY PLAN {}", st.sql),
+            st.values.map(|v| v.0).unwrap_or_default(),
+        );
+        let rows = s.read.query_all_raw(explain).await.expect("explain");
+        rows.iter()
+            .map(|r| r.try_get_by_index::<String>(3).expect("detail"))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
+    #[tokio::test]
+    async fn a_page_of_one_walks_the_name_index() {
+        let dir = tempfile::tempdir().expect("dir");
+        let s = crate::Store::open(&format!("sqlite://{}?mode=rwc", dir.path().join("s.db").display()))
+            .await
+            .expect("store");
+        let b = sea_orm::DbBackend::Sqlite;
+        let units = plan::<unit::Entity>(
+            &s,
+            not_archived(b, unit::Column::Archived),
+            unit::Column::NameKey,
+            unit::Column::Id,
+        )
+        .await;
+        assert!(
+            units.contains("USING INDEX ix_units_name_key_id") && !units.contains("TEMP B-TREE"),
+            "{units}"
+        );
+        let members = plan::<member::Entity>(
+            &s,
+            not_archived(b, member::Column::Archived),
+            member::Column::NameKey,
+            member::Column::Id,
+        )
+        .await;
+        assert!(
+            members.contains("USING INDEX ix_members_name_key_id") && !members.contains("TEMP B-TREE"),
+            "{members}"
+        );
+    }
 }

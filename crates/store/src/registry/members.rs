@@ -1,6 +1,6 @@
 use super::common::{
     Beside, ListQuery, NameJoin, Named, Page, Scoped, Sorting, check_version, filter_opt, in_division_listed,
-    named_one, page_of, qualified, scope_condition,
+    named_one, not_archived, page_of, qualified, scope_condition,
 };
 use super::name_index::{Indexed, narrow};
 use crate::audit::{self, AuditEntry};
@@ -143,7 +143,7 @@ impl Store {
             sel = sel.filter(in_division_listed(member::Column::DivisionCode, &d));
         }
         if !q.archived {
-            sel = sel.filter(member::Column::Archived.eq(false));
+            sel = sel.filter(not_archived(self.read.get_database_backend(), member::Column::Archived));
         }
         if let Some(k) = q.kind.as_deref().and_then(MemberStatus::parse_any) {
             sel = sel.filter(member::Column::Status.eq(k.code()));
@@ -201,7 +201,10 @@ impl Store {
         let mut sel = member::Entity::find()
             .filter(scope(actor))
             .filter(member::Column::OrgId.eq(org_id.0));
-        sel = filter_opt(sel, (!q.archived).then(|| member::Column::Archived.eq(false).into()));
+        sel = filter_opt(
+            sel,
+            (!q.archived).then(|| not_archived(self.read.get_database_backend(), member::Column::Archived)),
+        );
         let (rows, page) = page_of(
             &self.read,
             sel,

@@ -1,6 +1,6 @@
 use super::common::{
     Beside, ListQuery, NameJoin, Named, Page, Scoped, Sorting, check_version, division_filter, filter_opt, named_one,
-    orgs_under, page_of, scope_condition,
+    not_archived, orgs_under, page_of, scope_condition,
 };
 use super::name_index::{Indexed, narrow};
 use crate::audit::{self, AuditEntry};
@@ -140,7 +140,10 @@ impl Store {
         let mut sel = party_org::Entity::find().filter(scope(actor));
         sel = filter_opt(sel, division_filter(q, party_org::Column::DivisionCode)?);
         if !q.archived {
-            sel = sel.filter(party_org::Column::Archived.eq(false));
+            sel = sel.filter(not_archived(
+                self.read.get_database_backend(),
+                party_org::Column::Archived,
+            ));
         }
         if let Some(k) = q.kind.as_deref().and_then(OrgKind::parse_any) {
             sel = sel.filter(party_org::Column::Kind.eq(k.code()));

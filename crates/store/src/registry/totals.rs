@@ -1,12 +1,12 @@
 //! A plain list's total from the counters coverage keeps: no list counts a table to draw
-//! its pager when the counters already know the number (one indexed read of a few dozen
-//! counters, at any level). A list with a search, archived records, or a territory the
+//! its pager when the counters already know the number (one indexed read of the few
+//! counters that sum to it, at any level). A list with a search, archived records, or a territory the
 //! counters do not key (an organisation subtree) counts, bounded (`COUNT_LIMIT`).
 
 use super::common::ListQuery;
 use crate::{Actor, Result, Store};
 use tongxin_domain::codes::DivisionCode;
-use tongxin_domain::coverage::{ALL_DIVISIONS, Figures};
+use tongxin_domain::coverage::{ALL_DIVISIONS, metric};
 use tongxin_domain::registry::{CarrierKind, Labelled, MemberStatus, OrgKind, UnitKind};
 use tongxin_domain::scope::Scope;
 
@@ -53,27 +53,15 @@ impl Store {
             ) if s.contains(&d) => d.to_string(),
             _ => return Ok(None),
         };
-        let f = Figures::from_tally(None, None, &self.tally(&key).await?);
         let kind = q.kind.as_deref().map(str::trim).filter(|k| !k.is_empty());
-        let n = match what {
-            Listed::Units => match kind.and_then(UnitKind::parse_any) {
-                Some(k) => f.units_by_kind.get(k.code()).map_or(0, |c| c.total),
-                None => f.units_total,
-            },
-            Listed::Carriers => match kind.and_then(CarrierKind::parse_any) {
-                Some(k) => f.carriers_by_type.get(k.code()).map_or(0, |c| c.total),
-                None => f.carriers_total,
-            },
-            Listed::Orgs => match kind.and_then(OrgKind::parse_any) {
-                Some(k) => f.orgs_by_kind.get(k.code()).copied().unwrap_or(0),
-                None => f.party_orgs,
-            },
-            Listed::Members => match kind.and_then(MemberStatus::parse_any) {
-                Some(MemberStatus::Full) => f.members_full,
-                Some(MemberStatus::Probationary) => f.members_probationary,
-                None => f.members_full + f.members_probationary,
-            },
+        // A kind the list does not know filters nothing (as the list itself does).
+        let names = match what {
+            Listed::Units => metric::units_listed(kind.and_then(UnitKind::parse_any)),
+            Listed::Carriers => metric::carriers_listed(kind.and_then(CarrierKind::parse_any)),
+            Listed::Orgs => metric::orgs_listed(kind.and_then(OrgKind::parse_any)),
+            Listed::Members => metric::members_listed(kind.and_then(MemberStatus::parse_any)),
         };
+        let n = self.tally_sum(&key, &names).await?;
         Ok(Some(u64::try_from(n).unwrap_or(0)))
     }
 }

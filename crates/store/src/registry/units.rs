@@ -1,6 +1,6 @@
 use super::common::{
     Beside, ListQuery, NameJoin, Named, Page, Scoped, Sorting, check_version, division_filter, filter_opt, named_one,
-    page_of, scope_condition, units_under,
+    not_archived, page_of, scope_condition, units_under,
 };
 use super::name_index::{Indexed, narrow};
 use crate::audit::{self, AuditEntry};
@@ -153,7 +153,7 @@ impl Store {
         sel = filter_opt(sel, extra);
         sel = filter_opt(sel, division_filter(q, unit::Column::DivisionCode)?);
         if !q.archived {
-            sel = sel.filter(unit::Column::Archived.eq(false));
+            sel = sel.filter(not_archived(self.read.get_database_backend(), unit::Column::Archived));
         }
         if let Some(k) = q.kind.as_deref().and_then(UnitKind::parse_any) {
             sel = sel.filter(unit::Column::Kind.eq(k.code()));
