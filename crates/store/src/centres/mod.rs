@@ -275,7 +275,9 @@ impl Store {
 
     /// The centres whose staff an account is.
     pub async fn centres_of_staff(&self, actor: &Actor) -> Result<Vec<CentreView>> {
-        let Some(a) = actor.account_id else {
+        // Only a service-centre staff account is ever put on a centre's staff
+        // (`staff_account_in`): every other home page asks nothing of the store.
+        let Some(a) = actor.account_id.filter(|_| actor.role == Role::ServiceCentreStaff) else {
             return Ok(vec![]);
         };
         let ids: Vec<i64> = centre_staff::Entity::find()
@@ -285,6 +287,9 @@ impl Store {
             .into_iter()
             .map(|s| s.centre_id)
             .collect();
+        if ids.is_empty() {
+            return Ok(vec![]);
+        }
         let rows = centre::Entity::find()
             .filter(centre::Column::Id.is_in(ids))
             .order_by_asc(centre::Column::Name)
