@@ -348,6 +348,15 @@ async fn new_submit(State(state): State<AppState>, headers: HeaderMap, CheckedFo
     }
 }
 
+/// Whether the caller edits the centre as its staff (hours and phone) rather than as an
+/// office; refused when they may only read it.
+async fn staff_only(state: &AppState, a: &auth::Auth, id: i64) -> Result<bool, ApiError> {
+    match state.store.centre_right(&a.actor, CentreId(id)).await? {
+        CentreRight::Read => Err(ApiError::new(ErrorCode::Forbidden)),
+        right => Ok(right == CentreRight::Staff),
+    }
+}
+
 async fn edit_page(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -359,10 +368,9 @@ async fn edit_page(
         Ok(c) => c,
         Err(e) => return error_page(&headers, Some(&a), e.into()),
     };
-    let staff_only = match s.centre_right(&a.actor, CentreId(id)).await {
-        Ok(CentreRight::Read) => return error_page(&headers, Some(&a), ApiError::new(ErrorCode::Forbidden)),
-        Ok(right) => right == CentreRight::Staff,
-        Err(e) => return error_page(&headers, Some(&a), e.into()),
+    let staff_only = match staff_only(&state, &a, id).await {
+        Ok(only) => only,
+        Err(e) => return error_page(&headers, Some(&a), e),
     };
     let label = crate::pickers::label_of(&state, &a, PickTarget::Division, &c.division_code)
         .await
@@ -390,10 +398,9 @@ async fn edit_submit(
     let lang = ctx(&headers, Some(&a), "centres.title").lang;
     let version = f.get("version").and_then(|v| v.parse().ok()).unwrap_or(0);
     let s = &state.store;
-    let staff_only = match s.centre_right(&a.actor, CentreId(id)).await {
-        Ok(CentreRight::Read) => return error_page(&headers, Some(&a), ApiError::new(ErrorCode::Forbidden)),
-        Ok(right) => right == CentreRight::Staff,
-        Err(e) => return error_page(&headers, Some(&a), e.into()),
+    let staff_only = match staff_only(&state, &a, id).await {
+        Ok(only) => only,
+        Err(e) => return error_page(&headers, Some(&a), e),
     };
     let before = match s.get_centre(&a.actor, CentreId(id)).await {
         Ok(c) => c,
