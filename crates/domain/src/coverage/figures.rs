@@ -97,32 +97,26 @@ pub mod metric {
     pub const QUALIFYING: &str = "q";
     pub const QUALIFYING_WITH_OWN_ORG: &str = "qo";
 
+    /// One kind, or all of them.
+    fn kinds<K: Labelled>(kind: Option<K>) -> Vec<K> {
+        kind.map_or_else(|| K::ALL.to_vec(), |k| vec![k])
+    }
+
     /// The counters whose sum is the number of units in a plain list (of one kind, or all).
     pub fn units_listed(kind: Option<UnitKind>) -> Vec<String> {
-        let kinds = kind.map_or_else(|| UnitKind::ALL.to_vec(), |k| vec![k]);
-        kinds
+        kinds(kind)
             .into_iter()
             .flat_map(|k| CoverageStatus::ALL.map(|s| unit(k, s)))
             .collect()
     }
     pub fn carriers_listed(kind: Option<CarrierKind>) -> Vec<String> {
-        kind.map_or_else(|| CarrierKind::ALL.to_vec(), |k| vec![k])
-            .into_iter()
-            .map(carrier)
-            .collect()
+        kinds(kind).into_iter().map(carrier).collect()
     }
     pub fn orgs_listed(kind: Option<OrgKind>) -> Vec<String> {
-        kind.map_or_else(|| OrgKind::ALL.to_vec(), |k| vec![k])
-            .into_iter()
-            .map(org)
-            .collect()
+        kinds(kind).into_iter().map(org).collect()
     }
     pub fn members_listed(status: Option<MemberStatus>) -> Vec<String> {
-        status
-            .map_or_else(|| MemberStatus::ALL.to_vec(), |s| vec![s])
-            .into_iter()
-            .map(members)
-            .collect()
+        kinds(status).into_iter().map(members).collect()
     }
 }
 

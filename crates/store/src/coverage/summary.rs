@@ -269,14 +269,15 @@ impl Store {
         for r in all("SELECT org_id, work_unit_id, status FROM members WHERE archived = FALSE").await? {
             let (org, unit, status): (i64, Option<i64>, String) =
                 (r.try_get_by_index(0)?, r.try_get_by_index(1)?, r.try_get_by_index(2)?);
-            if status == "full"
+            let Some(status) = MemberStatus::parse_any(&status) else {
+                continue;
+            };
+            if status == MemberStatus::Full
                 && let Some(u) = unit
             {
                 *full_by_unit.entry(u).or_default() += 1;
             }
-            if orgs.get(&org).is_some_and(|o| inside(&o.division))
-                && let Some(status) = MemberStatus::parse_any(&status)
-            {
+            if orgs.get(&org).is_some_and(|o| inside(&o.division)) {
                 *t.entry(metric::members(status)).or_default() += 1;
             }
         }
