@@ -537,15 +537,16 @@ mod tests {
     use crate::entity::{member, unit};
     use sea_orm::{QueryOrder, QuerySelect, QueryTrait, Statement};
 
-    /// How SQLite plans a page of one unit or member (`LIMIT 2`) in name order.
-    async fn plan<E: EntityTrait>(s: &crate::Store, c: Condition, key: E::Column, id: E::Column) -> String {
+    /// Asserts that SQLite reads a page of one not-archived record (`LIMIT 2`) in name
+    /// order by walking `index`, with no sort of its own.
+    async fn walks<E: EntityTrait>(s: &crate::Store, archived: E::Column, key: E::Column, id: E::Column, index: &str) {
+        let b = sea_orm::DbBackend::Sqlite;
         let sel = E::find()
-            .filter(c)
+            .filter(not_archived(b, archived))
             .order_by_asc(key)
             .order_by_asc(id)
             .limit(2)
             .offset(0);
-        let b = sea_orm::DbBackend::Sqlite;
         let st = b.build(&sel.into_query());
         let explain = Statement::from_sql_and_values(
             b,
@@ -553,10 +554,15 @@ mod tests {
             st.values.map(|v| v.0).unwrap_or_default(),
         );
         let rows = s.read.query_all_raw(explain).await.expect("explain");
-        rows.iter()
+        let plan = rows
+            .iter()
             .map(|r| r.try_get_by_index::<String>(3).expect("detail"))
             .collect::<Vec<_>>()
-            .join("; ")
+            .join("; ");
+        assert!(
+            plan.contains(&format!("USING INDEX {index}")) && !plan.contains("TEMP B-TREE"),
+            "{plan}"
+        );
     }
 
     #[tokio::test]
@@ -565,28 +571,21 @@ mod tests {
         let s = crate::Store::open(&format!("sqlite://{}?mode=rwc", dir.path().join("s.db").display()))
             .await
             .expect("store");
-        let b = sea_orm::DbBackend::Sqlite;
-        let units = plan::<unit::Entity>(
+        walks::<unit::Entity>(
             &s,
-            not_archived(b, unit::Column::Archived),
+            unit::Column::Archived,
             unit::Column::NameKey,
             unit::Column::Id,
+            "ix_units_name_key_id",
         )
         .await;
-        assert!(
-            units.contains("USING INDEX ix_units_name_key_id") && !units.contains("TEMP B-TREE"),
-            "{units}"
-        );
-        let members = plan::<member::Entity>(
+        walks::<member::Entity>(
             &s,
-            not_archived(b, member::Column::Archived),
+            member::Column::Archived,
             member::Column::NameKey,
             member::Column::Id,
+            "ix_members_name_key_id",
         )
         .await;
-        assert!(
-            members.contains("USING INDEX ix_members_name_key_id") && !members.contains("TEMP B-TREE"),
-            "{members}"
-        );
     }
 }
