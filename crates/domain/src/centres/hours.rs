@@ -13,8 +13,10 @@
 use crate::DomainError;
 use chrono::Weekday;
 
-/// Longest hours text accepted.
-pub const HOURS_MAX: usize = 200;
+/// Longest hours text accepted: room for the longest the platform itself writes (seven
+/// different days of [`RANGES_PER_DAY_MAX`] ranges, 356 characters in Chinese, 390 in
+/// English), so a centre's hours as shown can always be saved again.
+pub const HOURS_MAX: usize = 480;
 /// Most separate time ranges in one day.
 pub const RANGES_PER_DAY_MAX: usize = 4;
 
@@ -328,9 +330,34 @@ mod tests {
             assert!(OpeningHours::parse(bad).is_err(), "{bad}");
         }
         assert!(matches!(
-            OpeningHours::parse(&"周一 9:00-10:00；".repeat(20)),
+            OpeningHours::parse(&"周一 9:00-10:00；".repeat(40)),
             Err(DomainError::TooLong { .. })
         ));
+    }
+
+    /// The longest hours the platform can hold — every day different, each with the most
+    /// ranges a day takes — are written within what the reader accepts, in both
+    /// languages, and read back the same: what the platform shows can be saved again.
+    #[test]
+    fn the_longest_hours_written_are_read_back() {
+        let mut h = OpeningHours::default();
+        for (d, day) in h.days.iter_mut().enumerate() {
+            let d = d as u16;
+            *day = (0..RANGES_PER_DAY_MAX as u16)
+                .map(|r| Range {
+                    open: 10 * 60 + r * 180 + d,
+                    close: 11 * 60 + 59 + r * 180,
+                })
+                .collect();
+        }
+        for written in [h.to_zh(), h.to_en()] {
+            assert!(
+                written.chars().count() <= HOURS_MAX,
+                "{} chars: {written}",
+                written.chars().count()
+            );
+            assert_eq!(hours(&written), h, "{written}");
+        }
     }
 
     fn any_hours() -> impl Strategy<Value = OpeningHours> {
