@@ -41,6 +41,9 @@ pub enum Action {
     /// Record service centres (党群服务中心) in one's territory: their rooms, hours and the
     /// organisations and units each serves.
     WriteCentres,
+    /// Keep the regional alliance of one's territory: joint conferences, their member
+    /// units and offices, plenaries, visits, liaisons.
+    WriteAlliance,
     /// Take a coverage snapshot of every territory at once (it stands for the month in
     /// everyone's trend, so it is the district's call).
     TakeSnapshots,
@@ -127,5 +130,8 @@ mod tests {
         assert!(Role::StreetOffice.may(Action::WriteCentres));
         assert!(!Role::BranchSecretary.may(Action::WriteCentres));
         assert!(!Role::Member.may(Action::WriteCentres));
+        assert!(Role::StreetOffice.may(Action::WriteAlliance));
+        assert!(!Role::UnitLiaison.may(Action::WriteAlliance));
+        assert!(!Role::BranchSecretary.may(Action::WriteAlliance));
     }
 }

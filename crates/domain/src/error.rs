@@ -26,6 +26,13 @@ pub enum DomainError {
     /// Party Constitution Art. 1: a member is at least eighteen when joining.
     #[error("{field}: the member was under eighteen on the joining date")]
     JoinedUnderAge { field: &'static str },
+    /// A date that comes before one it must follow (a term ending before it starts, a
+    /// plenary numbered after one held later).
+    #[error("{field} is out of order")]
+    OutOfOrder { field: &'static str },
+    /// Two terms of an office that one holder fills at a time overlap.
+    #[error("{field}: the term overlaps another holder's")]
+    TermsOverlap { field: &'static str },
 }
 
 impl DomainError {
@@ -38,7 +45,9 @@ impl DomainError {
             | DomainError::OutOfRange { field }
             | DomainError::UnknownValue { field }
             | DomainError::NotANumber { field }
-            | DomainError::JoinedUnderAge { field } => field,
+            | DomainError::JoinedUnderAge { field }
+            | DomainError::OutOfOrder { field }
+            | DomainError::TermsOverlap { field } => field,
         }
     }
 }
@@ -53,6 +62,8 @@ impl Coded for DomainError {
             DomainError::UnknownValue { .. } => ErrorCode::UnknownValue,
             DomainError::NotANumber { .. } => ErrorCode::NotANumber,
             DomainError::JoinedUnderAge { .. } => ErrorCode::JoinedUnderAge,
+            DomainError::OutOfOrder { .. } => ErrorCode::OutOfOrder,
+            DomainError::TermsOverlap { .. } => ErrorCode::TermsOverlap,
         }
     }
 }

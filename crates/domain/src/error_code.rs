@@ -46,6 +46,7 @@ error_codes! {
     OutOfRange = "validation.out_of_range",
     UnknownValue = "validation.unknown_value",
     NotANumber = "validation.not_a_number",
+    OutOfOrder = "validation.out_of_order",
     /// Optimistic lock: someone saved the record since the caller read it.
     StaleEdit = "registry.stale_edit",
     Duplicate = "registry.duplicate",
@@ -67,6 +68,10 @@ error_codes! {
     DivisionAmbiguous = "registry.division.ambiguous",
     /// Branch Work Regulations Art. 4: a joint branch covers generally five units.
     JointBranchFull = "coverage.joint_branch_full",
+    /// One convener, one rotating convener, one secretary-general at a time.
+    TermsOverlap = "alliance.terms_overlap",
+    /// A role, an attendance or a visit names a unit that was not a member then.
+    NotAMember = "alliance.not_a_member",
     AuthRequired = "auth.required",
     AuthInvalid = "auth.invalid",
     Forbidden = "auth.forbidden",

@@ -258,13 +258,15 @@ impl Store {
         Ok(true)
     }
 
-    /// The id of an enabled service-centre-staff account named `username` whose
-    /// territory lies in the caller's (any other is `None`, said the same way).
-    pub(crate) async fn staff_account_in<C: sea_orm::ConnectionTrait>(
+    /// The id of an enabled account of `role` named `username` whose territory lies in
+    /// the caller's (any other is `None`, said the same way): the service-centre staff
+    /// put on a centre, the liaisons put on a member unit.
+    pub(crate) async fn role_account_in<C: sea_orm::ConnectionTrait>(
         &self,
         db: &C,
         actor: &Actor,
         username: &str,
+        role: Role,
     ) -> Result<Option<i64>> {
         let Some(m) = account::Entity::find()
             .filter(account::Column::Username.eq(username.trim()))
@@ -278,7 +280,7 @@ impl Store {
             (_, Some(d)) => DivisionCode::parse(d).is_ok_and(|d| actor.scope.may_place_in(&d)),
             (_, None) => false,
         };
-        Ok((in_territory && !m.disabled && m.role == Role::ServiceCentreStaff.code()).then_some(m.id))
+        Ok((in_territory && !m.disabled && m.role == role.code()).then_some(m.id))
     }
 
     /// Usernames of accounts, by username.

@@ -48,6 +48,10 @@ pub enum StoreError {
     /// Regulations Art. 4: generally five).
     #[error("the joint branch already covers {max} units")]
     JointBranchFull { max: u32 },
+    /// A role, an attendance, an item or a visit names a member unit that was not a
+    /// member of the conference on that day.
+    #[error("{field}: not a member unit on that day")]
+    NotAMember { field: &'static str },
     /// Too many such answers for one account in an hour.
     #[error("too many registration checks of resident IDs; try again later")]
     TooManyChecks,
@@ -72,6 +76,7 @@ impl Coded for StoreError {
             StoreError::TooManyChecks => ErrorCode::ChecksLimited,
             StoreError::Interrupted => ErrorCode::Interrupted,
             StoreError::JointBranchFull { .. } => ErrorCode::JointBranchFull,
+            StoreError::NotAMember { .. } => ErrorCode::NotAMember,
         }
     }
 }

@@ -38,3 +38,9 @@ id!(/// Id of a party-mass service centre (党群服务中心).
     CentreId);
 id!(/// Id of a room of a service centre (活动室).
     RoomId);
+id!(/// Id of a joint conference (区域化党建联席会议 / 党建联盟).
+    ConferenceId);
+id!(/// Id of a member unit of a joint conference (成员单位).
+    AllianceMemberId);
+id!(/// Id of a plenary meeting of a joint conference (全体会议).
+    PlenaryId);

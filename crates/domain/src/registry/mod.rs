@@ -8,7 +8,10 @@ mod party_org;
 mod unit;
 
 pub use carrier::{CarrierFields, CarrierKind};
-pub use ids::{AccountId, CarrierId, CentreId, InstructorId, MemberId, OrgId, RoomId, UnitId};
+pub use ids::{
+    AccountId, AllianceMemberId, CarrierId, CentreId, ConferenceId, InstructorId, MemberId, OrgId, PlenaryId, RoomId,
+    UnitId,
+};
 pub use member::{MemberFields, MemberStatus};
 pub use party_org::{OrgFields, OrgKind, OrgPath};
 pub use unit::{UnitFields, UnitKind, UnitLinkKind, parse_count};

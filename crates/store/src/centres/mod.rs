@@ -276,7 +276,7 @@ impl Store {
     /// The centres whose staff an account is.
     pub async fn centres_of_staff(&self, actor: &Actor) -> Result<Vec<CentreView>> {
         // Only a service-centre staff account is ever put on a centre's staff
-        // (`staff_account_in`): every other home page asks nothing of the store.
+        // (`role_account_in`): every other home page asks nothing of the store.
         let Some(a) = actor.account_id.filter(|_| actor.role == Role::ServiceCentreStaff) else {
             return Ok(vec![]);
         };
@@ -429,7 +429,7 @@ impl Store {
         let txn = self.begin().await?;
         self.kept_centre(&txn, actor, id, CentreRight::Office).await?;
         let account = self
-            .staff_account_in(&txn, actor, username)
+            .role_account_in(&txn, actor, username, Role::ServiceCentreStaff)
             .await?
             .ok_or(StoreError::Reference { field: "username" })?;
         let exists = centre_staff::Entity::find()

@@ -1,5 +1,13 @@
 //! SeaORM entities, one module per table. Only this crate sees them.
 pub mod account;
+pub mod alliance_attendance;
+pub mod alliance_conference;
+pub mod alliance_liaison;
+pub mod alliance_member;
+pub mod alliance_office;
+pub mod alliance_plenary;
+pub mod alliance_plenary_item;
+pub mod alliance_visit;
 pub mod api_token;
 pub mod audit;
 pub mod carrier;

@@ -19,6 +19,7 @@ mod m2026_11_30_name_index;
 mod m2026_11_30_natural_order;
 mod m2026_11_30_service_centres;
 mod m2026_11_30_territory_order;
+mod m2026_12_01_alliance;
 
 pub struct Migrator;
 
@@ -38,6 +39,7 @@ impl MigratorTrait for Migrator {
             Box::new(m2026_11_30_member_division::M0010MemberDivision),
             Box::new(m2026_11_30_name_index::M0011NameIndex),
             Box::new(m2026_11_30_service_centres::M0012ServiceCentres),
+            Box::new(m2026_12_01_alliance::M0013Alliance),
         ]
     }
 }

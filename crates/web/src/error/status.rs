@@ -15,7 +15,7 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
         | ReferenceAmbiguous | PhoneInvalid | CreditCodeInvalid | ResidentIdInvalid | JoinedUnderAge
         | DivisionCodeInvalid | DivisionUnknown | DivisionAmbiguous | NotAWorkbook | NoHeader | MissingColumn
         | DuplicateColumn | CellTooLong | DuplicateRow | ParentCycle | DependsOnFailedRow | BadFile | BadDate
-        | BadBool | PersonalDataInUrl => StatusCode::UNPROCESSABLE_ENTITY,
+        | BadBool | PersonalDataInUrl | OutOfOrder | NotAMember | TermsOverlap => StatusCode::UNPROCESSABLE_ENTITY,
         StaleEdit | Duplicate | InUse | RegisteredElsewhere | Interrupted | JointBranchFull => StatusCode::CONFLICT,
         OutsideTerritory | Forbidden | Csrf | ConfirmPassword => StatusCode::FORBIDDEN,
         AuthRequired | AuthInvalid => StatusCode::UNAUTHORIZED,
