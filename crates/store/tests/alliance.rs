@@ -9,11 +9,11 @@ use common::store;
 use tongxin_domain::access::Role;
 use tongxin_domain::alliance::{ConferenceFields, MemberFields, Office, PlenaryFields, Term, VisitFields};
 use tongxin_domain::codes::DivisionCode;
-use tongxin_domain::registry::UnitFields;
+use tongxin_domain::registry::{UnitFields, UnitId};
 use tongxin_domain::scope::Scope;
 use tongxin_domain::{Coded, ErrorCode};
 use tongxin_store::alliance::{
-    AllianceMemberInput, AllianceMemberPatch, ConferencePatch, ConferenceRight, PlenaryInput, PlenaryPatch,
+    Admission, AllianceMemberInput, AllianceMemberPatch, ConferencePatch, ConferenceRight, PlenaryInput, PlenaryPatch,
 };
 use tongxin_store::registry::UnitInput;
 use tongxin_store::{Actor, Store, StoreError};
@@ -61,6 +61,15 @@ fn plenary(on: &str) -> PlenaryInput {
     }
 }
 
+fn admission(unit: Option<UnitId>, name: Option<&str>, kind: &str, plaque: bool) -> Admission {
+    Admission {
+        unit,
+        name: name.map(Into::into),
+        kind: kind.into(),
+        plaque,
+    }
+}
+
 fn code_of(e: &StoreError) -> ErrorCode {
     match e {
         StoreError::Invalid(v) if v.len() == 1 => v[0].code(),
@@ -68,7 +77,7 @@ fn code_of(e: &StoreError) -> ErrorCode {
     }
 }
 
-async fn unit(s: &Store, name: &str, division: &str) -> tongxin_domain::registry::UnitId {
+async fn unit(s: &Store, name: &str, division: &str) -> UnitId {
     s.create_unit(
         &Actor::system("t"),
         UnitInput {
@@ -447,7 +456,7 @@ async fn a_plenary_admits_units_and_keeps_its_record() {
         .expect("plenary");
     let firm = unit(&s, "外滩某金融公司", "310101013").await;
     let admitted = s
-        .admit_at_plenary(&huangpu, c.id, p.id, Some(firm), None, "非公企业", true)
+        .admit_at_plenary(&huangpu, c.id, p.id, &admission(Some(firm), None, "非公企业", true))
         .await
         .expect("admitted");
     assert_eq!(admitted.joined_on, day("2024-12-20"), "joins on the meeting's date");
@@ -457,10 +466,7 @@ async fn a_plenary_admits_units_and_keeps_its_record() {
         &huangpu,
         c.id,
         p.id,
-        None,
-        Some("复旦大学上海医学院".into()),
-        "高校",
-        false,
+        &admission(None, Some("复旦大学上海医学院"), "高校", false),
     )
     .await
     .expect("an outside one");

@@ -3,6 +3,7 @@
 //! `tongxin_store` with the caller's actor, so scope is enforced on the server.
 
 mod accounts;
+mod alliance;
 mod api;
 mod auth;
 mod centres;
@@ -75,6 +76,7 @@ pub fn router(state: AppState) -> Router {
         .merge(registry::instructors::routes())
         .merge(registry::me::routes())
         .merge(centres::pages::routes())
+        .merge(alliance::pages::routes())
         .merge(accounts::pages::routes())
         .merge(registry::routes())
         .merge(import::pages::routes())

@@ -70,7 +70,7 @@ pub(super) fn audited(m: &member::Model) -> serde_json::Value {
         "member": m.name,
         "unit_id": m.unit_id,
         "kind": m.kind,
-        "joined_on": m.joined_on,
+        "joined_conference_on": m.joined_on,
         "admitted_at": m.admitted_at,
         "plaque_on": m.plaque_on,
         "left_on": m.left_on,

@@ -15,7 +15,7 @@ mod visits;
 
 pub use members::{AllianceMemberInput, AllianceMemberPatch, AllianceMemberView};
 pub use offices::OfficeView;
-pub use plenaries::{PlenaryInput, PlenaryItemView, PlenaryPatch, PlenarySummary, PlenaryView};
+pub use plenaries::{Admission, PlenaryInput, PlenaryItemView, PlenaryPatch, PlenarySummary, PlenaryView};
 pub use visits::VisitView;
 
 use crate::entity::{alliance_conference as conf, alliance_liaison, alliance_member, alliance_plenary};

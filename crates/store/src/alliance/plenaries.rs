@@ -71,7 +71,7 @@ pub struct NamedMember {
 /// A plenary with everything its record holds.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct PlenaryView {
-    #[serde(flatten)]
+    /// Its number, date, place, chair and counts, as in the list.
     pub summary: PlenarySummary,
     pub agenda: Option<String>,
     /// Who the rotation schedule says chairs on its date (the chair unless the office
@@ -91,6 +91,16 @@ pub struct PlenaryInput {
     pub fields: PlenaryFields,
     /// The chair when not the one the rotation schedule gives.
     pub chair: Option<AllianceMemberId>,
+}
+
+/// A unit admitted at a plenary: a registry unit (`unit`) or an outside organisation
+/// (`name`), its kind, and whether its plaque (授牌) was handed there.
+#[derive(Debug, Clone)]
+pub struct Admission {
+    pub unit: Option<UnitId>,
+    pub name: Option<String>,
+    pub kind: String,
+    pub plaque: bool,
 }
 
 /// An edit of a plenary: what is `Some` changes (`chair: Some(None)` goes back to the
@@ -508,15 +518,18 @@ impl Store {
         actor: &Actor,
         c: ConferenceId,
         id: PlenaryId,
-        unit: Option<UnitId>,
-        name: Option<String>,
-        kind: &str,
-        plaque: bool,
+        admission: &Admission,
     ) -> Result<super::AllianceMemberView> {
+        let Admission {
+            unit,
+            name,
+            kind,
+            plaque,
+        } = admission.clone();
         let txn = self.begin().await?;
         let conf = self.conference_for_write(&txn, actor, c).await?;
         let p = self.plenary_of(&txn, &conf, id).await?;
-        let fields = MemberFields::parse(kind, Some(p.held_on), plaque.then_some(p.held_on), None)
+        let fields = MemberFields::parse(&kind, Some(p.held_on), plaque.then_some(p.held_on), None)
             .map_err(StoreError::Invalid)?;
         let input = AllianceMemberInput { unit, name, fields };
         let m = self.insert_member(&txn, actor, &conf, &input, Some(&p)).await?;

@@ -12,11 +12,10 @@ pub(crate) fn history_rows(lang: Lang, h: Vec<AuditEntry>) -> Vec<(String, Strin
                 (None, Some(a)) => created_fields(lang, a),
                 _ => String::new(),
             };
-            let action = match e.action.as_str() {
-                known @ ("create" | "update" | "archive" | "restore" | "link" | "import" | "reset_password"
-                | "disable" | "enable" | "set_password" | "add_room" | "update_room" | "serve" | "unserve"
-                | "add_staff" | "remove_staff") => lang.t(&format!("history.{known}")),
-                other => other.to_string(),
+            // Every action has its words in `history.<action>`; one without shows as stored.
+            let action = {
+                let t = lang.t(&format!("history.{}", e.action));
+                if t.starts_with("history.") { e.action.clone() } else { t }
             };
             (e.at.format("%Y-%m-%d %H:%M:%S").to_string(), e.actor, action, detail)
         })
@@ -27,7 +26,8 @@ pub(crate) fn history_rows(lang: Lang, h: Vec<AuditEntry>) -> Vec<(String, Strin
 fn field_label(lang: Lang, key: &str) -> Option<String> {
     let label = match key {
         // Bookkeeping and internal keys: not shown to people.
-        "id" | "version" | "created_at" | "updated_at" | "path" | "archived" => return None,
+        "id" | "version" | "created_at" | "updated_at" | "path" | "archived" | "unit_id" | "chair_id"
+        | "admitted_at" => return None,
         "division_code" => "field.division",
         "carrier_id" => "field.carrier",
         "instructor_id" => "field.instructor",
@@ -64,7 +64,7 @@ pub(crate) fn kind_text(lang: Lang, code: &str, label: &str) -> String {
 /// A stored value of `key` as a person reads it.
 fn shown(lang: Lang, key: &str, v: Option<&serde_json::Value>) -> String {
     match (key, v) {
-        ("kind" | "level", Some(serde_json::Value::String(code))) => kind_text(lang, code, code),
+        ("kind" | "level" | "office", Some(serde_json::Value::String(code))) => kind_text(lang, code, code),
         _ => plain(lang, v),
     }
 }

@@ -81,6 +81,7 @@ pub(crate) fn menu(lang: Lang, role: tongxin_domain::access::Role) -> Vec<(&'sta
             ("/members", "members"),
             ("/instructors", "instructors"),
             ("/centres", "centres"),
+            ("/alliance", "alliance"),
         ],
     };
     let mut out: Vec<(&'static str, &str)> = items.to_vec();

@@ -24,9 +24,77 @@ async fn a_street_office_is_refused_every_route_with_another_streets_ids() {
         (STREET_A, centre_of(STREET_A, "甲街道党群服务中心").await),
         (STREET_B, centre_of(STREET_B, "乙街道党群服务中心").await),
     ];
+    // A joint conference of each street, with a member unit, an office, a plenary and an
+    // item on its record.
+    let alliance_of = async |code: &str, tag: &str| {
+        use tongxin_domain::alliance::*;
+        let (s, sys) = (&app.store, tongxin_store::Actor::system("fixture"));
+        let day = |d: &str| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok();
+        let c = s
+            .create_conference(
+                &sys,
+                &ConferenceFields::parse(&format!("{tag}街道党建联盟"), code, None, "").expect("c"),
+                None,
+            )
+            .await
+            .expect("conference");
+        let m = s
+            .add_alliance_member(
+                &sys,
+                c.id,
+                &tongxin_store::alliance::AllianceMemberInput {
+                    unit: None,
+                    name: Some(format!("{tag}医院")),
+                    fields: MemberFields::parse("医院", day("2020-01-01"), None, None).expect("m"),
+                },
+            )
+            .await
+            .expect("member");
+        let o = s
+            .add_alliance_office(
+                &sys,
+                c.id,
+                m.id,
+                Office::Convener,
+                Term::parse(day("2020-01-01"), None).expect("t"),
+            )
+            .await
+            .expect("office");
+        let p = s
+            .create_plenary(
+                &sys,
+                c.id,
+                &tongxin_store::alliance::PlenaryInput {
+                    number: None,
+                    fields: PlenaryFields::parse(day("2021-01-01"), "", "").expect("p"),
+                    chair: None,
+                },
+            )
+            .await
+            .expect("plenary");
+        let i = s
+            .add_plenary_item(&sys, c.id, p.id, "决议", "年度计划", None)
+            .await
+            .expect("item");
+        [c.id.0, m.id.0, p.id.0, o.id, i.id]
+    };
+    let alliances = [
+        (STREET_A, alliance_of(STREET_A, "甲").await),
+        (STREET_B, alliance_of(STREET_B, "乙").await),
+    ];
     let before = snapshot(&app).await;
 
     let ids = |s: &Street, path: &str| -> String {
+        if path.starts_with("/api/v1/alliance/conferences/") {
+            let [c, m, p, o, i] = alliances.iter().find(|(c, _)| *c == s.code).map_or([0; 5], |(_, a)| *a);
+            return path
+                .replace("{id}", &c.to_string())
+                .replace("{member}", &m.to_string())
+                .replace("{plenary}", &p.to_string())
+                .replace("{office}", &o.to_string())
+                .replace("{item}", &i.to_string())
+                .replace("{account}", "1");
+        }
         let id = if path.starts_with("/api/v1/centres") {
             centres.iter().find(|(c, _)| *c == s.code).map_or(0, |(_, id)| *id)
         } else if path.starts_with("/api/v1/carriers") {
@@ -98,6 +166,7 @@ async fn a_street_office_is_refused_every_route_with_another_streets_ids() {
             ),
             ("post", "/api/v1/instructors") => Some(json!({"name": "越界指导员", "division": STREET_B})),
             ("post", "/api/v1/centres") => Some(json!({"name": "越界中心", "level": "street", "division": STREET_B})),
+            ("post", "/api/v1/alliance/conferences") => Some(json!({"name": "越界联盟", "division": STREET_B})),
             ("post", "/api/v1/centres/{id}/rooms") => Some(json!({"name": "会议室", "capacity": 10})),
             ("post", "/api/v1/centres/{id}/serves") => Some(json!({"org_id": theirs.org})),
             ("post", "/api/v1/members/search") => Some(json!({"q": "乙党员"})),

@@ -2,6 +2,7 @@
 //! store (a SQLite file, or a fresh PostgreSQL database when TONGXIN_TEST_POSTGRES holds
 //! an admin URL) and talks HTTP to it; the browser tests drive Debian's Chromium.
 
+mod alliance;
 mod api;
 mod browser;
 mod centres;
@@ -131,6 +132,22 @@ impl Client {
         let status = r.status();
         let text = r.text().await.unwrap_or_default();
         (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+    }
+
+    /// Sends `body` as it is, declared JSON (a malformed body, say); answers the status.
+    pub async fn raw(&self, method: &str, path: &str, body: &str) -> StatusCode {
+        let url = format!("{}{}", self.base, path);
+        let req = match method {
+            "put" => self.http.put(url),
+            _ => self.http.post(url),
+        };
+        req.header("x-csrf-token", &self.csrf)
+            .header("content-type", "application/json")
+            .body(body.to_string())
+            .send()
+            .await
+            .expect("request")
+            .status()
     }
 
     pub async fn get(&self, path: &str) -> (StatusCode, Value) {

@@ -1,0 +1,761 @@
+//! The alliance's API: joint conferences, their member units and liaisons, offices,
+//! plenaries (attendance, admissions, items) and visits. Every handler passes the
+//! caller's actor to the store, which checks the right; a write checks it before the
+//! body is read.
+
+use crate::api::{opt_i64, patch_date, version_of};
+use crate::auth::ApiAuth;
+use crate::openapi::Mounted;
+use crate::query::Q;
+use crate::{ApiError, AppState};
+use axum::Json;
+use axum::extract::{Path, Request, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use chrono::NaiveDate;
+use serde::Deserialize;
+use tongxin_domain::alliance::{
+    AllianceMemberId, ConferenceFields, ConferenceId, MemberFields, Office, PlenaryFields, PlenaryId, Term, VisitFields,
+};
+use tongxin_domain::registry::{Labelled, UnitId};
+use tongxin_domain::{DomainError, ErrorCode};
+use tongxin_store::StoreError;
+use tongxin_store::alliance::{
+    Admission, AllianceMemberInput, AllianceMemberPatch, AllianceMemberView, ConferencePatch, ConferenceRight,
+    ConferenceView, OfficeView, PlenaryInput, PlenaryItemView, PlenaryPatch, PlenarySummary, PlenaryView, VisitView,
+};
+
+/// The alliance's routes (see [`crate::openapi`]).
+pub(crate) fn table() -> Vec<Mounted> {
+    use crate::openapi::{get, list_of, post, put, schema_of};
+    vec![
+        get(
+            "/api/v1/alliance/conferences",
+            "Joint conferences the caller sees: its territory's, those above it, its unit's (archived=true for archived ones)",
+            list_conferences,
+        )
+        .returns(list_of::<ConferenceView>),
+        post(
+            "/api/v1/alliance/conferences",
+            "Record a joint conference (parent_id for a sub-conference)",
+            create_conference,
+        )
+        .returns(schema_of::<ConferenceView>)
+        .body(schema_of::<ConferenceBody>),
+        get("/api/v1/alliance/conferences/{id}", "One joint conference", get_conference)
+            .returns(schema_of::<ConferenceView>),
+        put(
+            "/api/v1/alliance/conferences/{id}",
+            "Edit a joint conference: only the fields sent change (send the version you read)",
+            update_conference,
+        )
+        .returns(schema_of::<ConferenceView>)
+        .body(schema_of::<ConferenceBody>),
+        get(
+            "/api/v1/alliance/conferences/{id}/members",
+            "Member units (left=true to include those that left)",
+            list_members,
+        )
+        .returns(list_of::<AllianceMemberView>),
+        post(
+            "/api/v1/alliance/conferences/{id}/members",
+            "Add a member unit: unit_id for a registry unit, name for an outside organisation",
+            add_member,
+        )
+        .returns(schema_of::<AllianceMemberView>)
+        .body(schema_of::<MemberBody>),
+        get(
+            "/api/v1/alliance/conferences/{id}/members/{member}",
+            "One member unit",
+            get_member,
+        )
+        .returns(schema_of::<AllianceMemberView>),
+        put(
+            "/api/v1/alliance/conferences/{id}/members/{member}",
+            "Edit a member unit (kind, dates; an outside organisation's name): only the fields sent change",
+            update_member,
+        )
+        .returns(schema_of::<AllianceMemberView>)
+        .body(schema_of::<MemberBody>),
+        get(
+            "/api/v1/alliance/conferences/{id}/members/{member}/liaisons",
+            "The liaison accounts of a member unit",
+            list_liaisons,
+        )
+        .returns(list_of::<LiaisonView>),
+        post(
+            "/api/v1/alliance/conferences/{id}/members/{member}/liaisons",
+            "Make a unit-liaison account of the caller's territory a liaison of a member unit",
+            add_liaison,
+        )
+        .no_content()
+        .body(schema_of::<LiaisonBody>),
+        post(
+            "/api/v1/alliance/conferences/{id}/members/{member}/liaisons/{account}/remove",
+            "Take a liaison off a member unit",
+            remove_liaison,
+        )
+        .no_content(),
+        get(
+            "/api/v1/alliance/conferences/{id}/offices",
+            "Offices and their terms: convener, the rotating conveners' schedule, vice conveners, secretary-general, secretariat",
+            list_offices,
+        )
+        .returns(list_of::<OfficeView>),
+        post(
+            "/api/v1/alliance/conferences/{id}/offices",
+            "Give a member unit an office for a term",
+            add_office,
+        )
+        .returns(schema_of::<OfficeView>)
+        .body(schema_of::<OfficeBody>),
+        post(
+            "/api/v1/alliance/conferences/{id}/offices/{office}/end",
+            "End a term on ends_on, or withdraw it (ends_on absent or null) when entered in error",
+            end_office,
+        )
+        .no_content()
+        .body(schema_of::<EndBody>),
+        get(
+            "/api/v1/alliance/conferences/{id}/plenaries",
+            "Plenary meetings, by number",
+            list_plenaries,
+        )
+        .returns(list_of::<PlenarySummary>),
+        post(
+            "/api/v1/alliance/conferences/{id}/plenaries",
+            "Record a plenary: numbered next unless number is given; chaired by the rotation of its date unless chair_id is given",
+            create_plenary,
+        )
+        .returns(schema_of::<PlenarySummary>)
+        .body(schema_of::<PlenaryBody>),
+        get(
+            "/api/v1/alliance/conferences/{id}/plenaries/{plenary}",
+            "A plenary's record: attendance, absences, admissions, items",
+            get_plenary,
+        )
+        .returns(schema_of::<PlenaryView>),
+        put(
+            "/api/v1/alliance/conferences/{id}/plenaries/{plenary}",
+            "Edit a plenary: only the fields sent change (chair_id null goes back to the rotation's chair)",
+            update_plenary,
+        )
+        .returns(schema_of::<PlenarySummary>)
+        .body(schema_of::<PlenaryBody>),
+        put(
+            "/api/v1/alliance/conferences/{id}/plenaries/{plenary}/attendance",
+            "Set the member units present (each a member on the meeting's date)",
+            set_attendance,
+        )
+        .no_content()
+        .body(schema_of::<AttendanceBody>),
+        post(
+            "/api/v1/alliance/conferences/{id}/plenaries/{plenary}/admissions",
+            "Admit a unit at a plenary: it joins on the meeting's date (plaque=true: plaque handed there)",
+            admit,
+        )
+        .returns(schema_of::<AllianceMemberView>)
+        .body(schema_of::<AdmitBody>),
+        post(
+            "/api/v1/alliance/conferences/{id}/plenaries/{plenary}/items",
+            "Add a resolution, exchange, award or signing to a plenary's record",
+            add_item,
+        )
+        .returns(schema_of::<PlenaryItemView>)
+        .body(schema_of::<ItemBody>),
+        post(
+            "/api/v1/alliance/conferences/{id}/plenaries/{plenary}/items/{item}/remove",
+            "Take an item off a plenary's record",
+            remove_item,
+        )
+        .no_content(),
+        get(
+            "/api/v1/alliance/conferences/{id}/visits",
+            "Visits to member units, newest first (member_id for one unit's)",
+            list_visits,
+        )
+        .returns(list_of::<VisitView>),
+        post(
+            "/api/v1/alliance/conferences/{id}/visits",
+            "Log a visit to a member unit",
+            add_visit,
+        )
+        .returns(schema_of::<VisitView>)
+        .body(schema_of::<VisitBody>),
+        get(
+            "/api/v1/alliance/mine",
+            "The member units whose liaison the caller is",
+            mine,
+        )
+        .returns(list_of::<AllianceMemberView>),
+    ]
+}
+
+fn invalid(e: DomainError) -> ApiError {
+    StoreError::Invalid(vec![e]).into()
+}
+
+/// Checks the caller may keep conference `id` before a body is read.
+async fn keeps(s: &AppState, a: &crate::auth::Auth, id: i64) -> Result<(), ApiError> {
+    s.store
+        .check_conference_right(&a.actor, ConferenceId(id), ConferenceRight::Office)
+        .await
+        .map_err(Into::into)
+}
+
+/// Most bytes an alliance body may hold (the longest is a plenary's agenda or an
+/// attendance list of a few hundred ids).
+const BODY_BYTES: usize = 64 * 1024;
+
+/// A JSON body, read after the right was checked: too long is `request.too_large`,
+/// malformed is `request.bad`, in the caller's language like every other refusal.
+async fn body<T: serde::de::DeserializeOwned>(req: Request) -> Result<T, ApiError> {
+    let bytes = axum::body::to_bytes(req.into_body(), BODY_BYTES)
+        .await
+        .map_err(|_| ApiError::new(ErrorCode::RequestTooLarge))?;
+    serde_json::from_slice(&bytes).map_err(|why| {
+        tracing::debug!(error = %why, "a malformed alliance body");
+        ApiError::new(ErrorCode::BadRequest)
+    })
+}
+
+#[derive(Deserialize, Default)]
+struct ListParams {
+    #[serde(default)]
+    archived: bool,
+}
+
+async fn list_conferences(
+    State(s): State<AppState>,
+    ApiAuth(a): ApiAuth,
+    Q(p): Q<ListParams>,
+) -> Result<Response, ApiError> {
+    Ok(Json(s.store.list_conferences(&a.actor, p.archived).await?).into_response())
+}
+
+/// A conference as sent: every field optional on an edit (absent is unchanged).
+#[derive(Debug, Deserialize, Default, utoipa::ToSchema)]
+pub struct ConferenceBody {
+    pub version: Option<i64>,
+    pub name: Option<String>,
+    /// The district's or street's division code.
+    pub division: Option<String>,
+    /// The conference it sits under (on creation only).
+    #[serde(default, deserialize_with = "opt_i64")]
+    pub parent_id: Option<i64>,
+    #[serde(default, deserialize_with = "patch_date")]
+    #[schema(value_type = Option<NaiveDate>)]
+    pub founded_on: Option<Option<NaiveDate>>,
+    /// Working mechanisms as the office writes them.
+    pub mechanisms: Option<String>,
+    pub archived: Option<bool>,
+}
+
+async fn create_conference(State(s): State<AppState>, ApiAuth(a): ApiAuth, req: Request) -> Result<Response, ApiError> {
+    a.actor.require(tongxin_domain::access::Action::WriteAlliance)?;
+    let b: ConferenceBody = body(req).await?;
+    let t = |v: &Option<String>| v.clone().unwrap_or_default();
+    let f = ConferenceFields::parse(&t(&b.name), &t(&b.division), b.founded_on.flatten(), &t(&b.mechanisms))
+        .map_err(StoreError::Invalid)?;
+    let v = s
+        .store
+        .create_conference(&a.actor, &f, b.parent_id.map(ConferenceId))
+        .await?;
+    Ok((StatusCode::CREATED, Json(v)).into_response())
+}
+
+async fn get_conference(
+    State(s): State<AppState>,
+    ApiAuth(a): ApiAuth,
+    Path(id): Path<i64>,
+) -> Result<Response, ApiError> {
+    Ok(Json(s.store.get_conference(&a.actor, ConferenceId(id)).await?).into_response())
+}
+
+async fn update_conference(
+    State(s): State<AppState>,
+    ApiAuth(a): ApiAuth,
+    Path(id): Path<i64>,
+    req: Request,
+) -> Result<Response, ApiError> {
+    keeps(&s, &a, id).await?;
+    let b: ConferenceBody = body(req).await?;
+    let patch = ConferencePatch {
+        name: b.name,
+        division: b.division,
+        founded_on: b.founded_on,
+        mechanisms: b.mechanisms,
+        archived: b.archived,
+    };
+    let v = s
+        .store
+        .update_conference(&a.actor, ConferenceId(id), version_of(b.version)?, &patch)
+        .await?;
+    Ok(Json(v).into_response())
+}
+
+#[derive(Deserialize, Default)]
+struct MembersParams {
+    #[serde(default)]
+    left: bool,
+}
+
+async fn list_members(
+    State(s): State<AppState>,
+    ApiAuth(a): ApiAuth,
+    Path(id): Path<i64>,
+    Q(p): Q<MembersParams>,
+) -> Result<Response, ApiError> {
+    Ok(Json(
+        s.store
+            .list_alliance_members(&a.actor, ConferenceId(id), p.left)
+            .await?,
+    )
+    .into_response())
+}
+
+/// A member unit as sent. On creation: `unit_id` or `name`, `kind`, `joined_on`.
+#[derive(Debug, Deserialize, Default, utoipa::ToSchema)]
+pub struct MemberBody {
+    pub version: Option<i64>,
+    /// A registry unit of the caller's territory.
+    #[serde(default, deserialize_with = "opt_i64")]
+    pub unit_id: Option<i64>,
+    /// An outside organisation's name.
+    pub name: Option<String>,
+    /// `state_firm`, `university`… or 国企, 高校…
+    pub kind: Option<String>,
+    #[serde(default, deserialize_with = "patch_date")]
+    #[schema(value_type = Option<NaiveDate>)]
+    pub joined_on: Option<Option<NaiveDate>>,
+    #[serde(default, deserialize_with = "patch_date")]
+    #[schema(value_type = Option<NaiveDate>)]
+    pub plaque_on: Option<Option<NaiveDate>>,
+    #[serde(default, deserialize_with = "patch_date")]
+    #[schema(value_type = Option<NaiveDate>)]
+    pub left_on: Option<Option<NaiveDate>>,
+}
+
+async fn add_member(
+    State(s): State<AppState>,
+    ApiAuth(a): ApiAuth,
+    Path(id): Path<i64>,
+    req: Request,
+) -> Result<Response, ApiError> {
+    keeps(&s, &a, id).await?;
+    let b: MemberBody = body(req).await?;
+    let fields = MemberFields::parse(
+        b.kind.as_deref().unwrap_or(""),
+        b.joined_on.flatten(),
+        b.plaque_on.flatten(),
+        b.left_on.flatten(),
+    )
+    .map_err(StoreError::Invalid)?;
+    let input = AllianceMemberInput {
+        unit: b.unit_id.map(UnitId),
+        name: b.name,
+        fields,
+    };
+    let v = s.store.add_alliance_member(&a.actor, ConferenceId(id), &input).await?;
+    Ok((StatusCode::CREATED, Json(v)).into_response())
+}
+
+async fn get_member(
+    State(s): State<AppState>,
+    ApiAuth(a): ApiAuth,
+    Path((id, member)): Path<(i64, i64)>,
+) -> Result<Response, ApiError> {
+    Ok(Json(
+        s.store
+            .get_alliance_member(&a.actor, ConferenceId(id), AllianceMemberId(member))
+            .await?,
+    )
+    .into_response())
+}
+
+async fn update_member(
+    State(s): State<AppState>,
+    ApiAuth(a): ApiAuth,
+    Path((id, member)): Path<(i64, i64)>,
+    req: Request,
+) -> Result<Response, ApiError> {
+    keeps(&s, &a, id).await?;
+    let b: MemberBody = body(req).await?;
+    let joined_on = match b.joined_on {
+        Some(None) => return Err(invalid(DomainError::Required { field: "joined_on" })),
+        j => j.flatten(),
+    };
+    let patch = AllianceMemberPatch {
+        name: b.name,
+        kind: b.kind,
+        joined_on,
+        plaque_on: b.plaque_on,
+        left_on: b.left_on,
+    };
+    let v = s
+        .store
+        .update_alliance_member(
+            &a.actor,
+            ConferenceId(id),
+            AllianceMemberId(member),
+            version_of(b.version)?,
+            &patch,
+        )
+        .await?;
+    Ok(Json(v).into_response())
+}
+
+/// A liaison account of a member unit.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct LiaisonView {
+    pub account_id: i64,
+    pub username: String,
+}
+
+async fn list_liaisons(
+    State(s): State<AppState>,
+    ApiAuth(a): ApiAuth,
+    Path((id, member)): Path<(i64, i64)>,
+) -> Result<Response, ApiError> {
+    let v: Vec<LiaisonView> = s
+        .store
+        .alliance_liaisons(&a.actor, ConferenceId(id), AllianceMemberId(member))
+        .await?
+        .into_iter()
+        .map(|(account_id, username)| LiaisonView { account_id, username })
+        .collect();
+    Ok(Json(v).into_response())
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct LiaisonBody {
+    /// A unit-liaison account of the caller's territory.
+    pub username: String,
+}
+
+async fn add_liaison(
+    State(s): State<AppState>,
+    ApiAuth(a): ApiAuth,
+    Path((id, member)): Path<(i64, i64)>,
+    req: Request,
+) -> Result<Response, ApiError> {
+    keeps(&s, &a, id).await?;
+    let b: LiaisonBody = body(req).await?;
+    s.store
+        .add_alliance_liaison(&a.actor, ConferenceId(id), AllianceMemberId(member), &b.username)
+        .await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+async fn remove_liaison(
+    State(s): State<AppState>,
+    ApiAuth(a): ApiAuth,
+    Path((id, member, account)): Path<(i64, i64, i64)>,
+) -> Result<Response, ApiError> {
+    s.store
+        .remove_alliance_liaison(&a.actor, ConferenceId(id), AllianceMemberId(member), account)
+        .await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+async fn list_offices(
+    State(s): State<AppState>,
+    ApiAuth(a): ApiAuth,
+    Path(id): Path<i64>,
+) -> Result<Response, ApiError> {
+    Ok(Json(s.store.list_alliance_offices(&a.actor, ConferenceId(id)).await?).into_response())
+}
+
+/// A term of office to record.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct OfficeBody {
+    pub member_id: i64,
+    /// `convener`, `rotating_convener`, `vice_convener`, `secretary_general`,
+    /// `secretariat` (or 召集人, 轮值召集人…).
+    pub office: String,
+    #[schema(value_type = Option<NaiveDate>)]
+    pub starts_on: Option<NaiveDate>,
+    #[schema(value_type = Option<NaiveDate>)]
+    pub ends_on: Option<NaiveDate>,
+}
+
+async fn add_office(
+    State(s): State<AppState>,
+    ApiAuth(a): ApiAuth,
+    Path(id): Path<i64>,
+    req: Request,
+) -> Result<Response, ApiError> {
+    keeps(&s, &a, id).await?;
+    let b: OfficeBody = body(req).await?;
+    let mut errors = vec![];
+    let office = Office::parse_any(&b.office);
+    if office.is_none() {
+        errors.push(DomainError::UnknownValue { field: "office" });
+    }
+    let term = Term::parse(b.starts_on, b.ends_on).map_err(|e| errors.push(e)).ok();
+    let (Some(office), Some(term)) = (office, term) else {
+        return Err(StoreError::Invalid(errors).into());
+    };
+    let v = s
+        .store
+        .add_alliance_office(&a.actor, ConferenceId(id), AllianceMemberId(b.member_id), office, term)
+        .await?;
+    Ok((StatusCode::CREATED, Json(v)).into_response())
+}
+
+#[derive(Debug, Deserialize, Default, utoipa::ToSchema)]
+pub struct EndBody {
+    #[schema(value_type = Option<NaiveDate>)]
+    pub ends_on: Option<NaiveDate>,
+}
+
+async fn end_office(
+    State(s): State<AppState>,
+    ApiAuth(a): ApiAuth,
+    Path((id, office)): Path<(i64, i64)>,
+    req: Request,
+) -> Result<Response, ApiError> {
+    keeps(&s, &a, id).await?;
+    let b: EndBody = body(req).await?;
+    s.store
+        .end_alliance_office(&a.actor, ConferenceId(id), office, b.ends_on)
+        .await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+async fn list_plenaries(
+    State(s): State<AppState>,
+    ApiAuth(a): ApiAuth,
+    Path(id): Path<i64>,
+) -> Result<Response, ApiError> {
+    Ok(Json(s.store.list_plenaries(&a.actor, ConferenceId(id)).await?).into_response())
+}
+
+/// A plenary as sent: on creation `held_on` is required; on an edit every field is
+/// optional (absent is unchanged).
+#[derive(Debug, Deserialize, Default, utoipa::ToSchema)]
+pub struct PlenaryBody {
+    pub version: Option<i64>,
+    /// The N of 第N次全体会议 (creation only; the next one when absent).
+    pub number: Option<u32>,
+    #[schema(value_type = Option<NaiveDate>)]
+    pub held_on: Option<NaiveDate>,
+    pub place: Option<String>,
+    pub agenda: Option<String>,
+    /// The chair when not the rotation's; null on an edit goes back to the rotation's.
+    #[serde(default, deserialize_with = "crate::api::patch_i64")]
+    #[schema(value_type = Option<i64>)]
+    pub chair_id: Option<Option<i64>>,
+}
+
+async fn create_plenary(
+    State(s): State<AppState>,
+    ApiAuth(a): ApiAuth,
+    Path(id): Path<i64>,
+    req: Request,
+) -> Result<Response, ApiError> {
+    keeps(&s, &a, id).await?;
+    let b: PlenaryBody = body(req).await?;
+    let fields = PlenaryFields::parse(
+        b.held_on,
+        b.place.as_deref().unwrap_or(""),
+        b.agenda.as_deref().unwrap_or(""),
+    )
+    .map_err(StoreError::Invalid)?;
+    let input = PlenaryInput {
+        number: b.number,
+        fields,
+        chair: b.chair_id.flatten().map(AllianceMemberId),
+    };
+    let v = s.store.create_plenary(&a.actor, ConferenceId(id), &input).await?;
+    Ok((StatusCode::CREATED, Json(v)).into_response())
+}
+
+async fn get_plenary(
+    State(s): State<AppState>,
+    ApiAuth(a): ApiAuth,
+    Path((id, plenary)): Path<(i64, i64)>,
+) -> Result<Response, ApiError> {
+    Ok(Json(
+        s.store
+            .get_plenary(&a.actor, ConferenceId(id), PlenaryId(plenary))
+            .await?,
+    )
+    .into_response())
+}
+
+async fn update_plenary(
+    State(s): State<AppState>,
+    ApiAuth(a): ApiAuth,
+    Path((id, plenary)): Path<(i64, i64)>,
+    req: Request,
+) -> Result<Response, ApiError> {
+    keeps(&s, &a, id).await?;
+    let b: PlenaryBody = body(req).await?;
+    let patch = PlenaryPatch {
+        held_on: b.held_on,
+        place: b.place,
+        agenda: b.agenda,
+        chair: b.chair_id.map(|c| c.map(AllianceMemberId)),
+    };
+    let v = s
+        .store
+        .update_plenary(
+            &a.actor,
+            ConferenceId(id),
+            PlenaryId(plenary),
+            version_of(b.version)?,
+            &patch,
+        )
+        .await?;
+    Ok(Json(v).into_response())
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct AttendanceBody {
+    /// Every member unit present (the whole list: those not in it were absent).
+    pub member_ids: Vec<i64>,
+}
+
+async fn set_attendance(
+    State(s): State<AppState>,
+    ApiAuth(a): ApiAuth,
+    Path((id, plenary)): Path<(i64, i64)>,
+    req: Request,
+) -> Result<Response, ApiError> {
+    keeps(&s, &a, id).await?;
+    let b: AttendanceBody = body(req).await?;
+    let present: Vec<AllianceMemberId> = b.member_ids.into_iter().map(AllianceMemberId).collect();
+    s.store
+        .set_attendance(&a.actor, ConferenceId(id), PlenaryId(plenary), &present)
+        .await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct AdmitBody {
+    #[serde(default, deserialize_with = "opt_i64")]
+    pub unit_id: Option<i64>,
+    pub name: Option<String>,
+    pub kind: String,
+    /// The plaque (授牌) was handed at the meeting.
+    #[serde(default)]
+    pub plaque: bool,
+}
+
+async fn admit(
+    State(s): State<AppState>,
+    ApiAuth(a): ApiAuth,
+    Path((id, plenary)): Path<(i64, i64)>,
+    req: Request,
+) -> Result<Response, ApiError> {
+    keeps(&s, &a, id).await?;
+    let b: AdmitBody = body(req).await?;
+    let v = s
+        .store
+        .admit_at_plenary(
+            &a.actor,
+            ConferenceId(id),
+            PlenaryId(plenary),
+            &Admission {
+                unit: b.unit_id.map(UnitId),
+                name: b.name,
+                kind: b.kind,
+                plaque: b.plaque,
+            },
+        )
+        .await?;
+    Ok((StatusCode::CREATED, Json(v)).into_response())
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct ItemBody {
+    /// `resolution`, `onsite_exchange`, `written_exchange`, `award`, `signing` (or 决议…).
+    pub kind: String,
+    pub text: String,
+    /// The member unit it is about.
+    #[serde(default, deserialize_with = "opt_i64")]
+    pub member_id: Option<i64>,
+}
+
+async fn add_item(
+    State(s): State<AppState>,
+    ApiAuth(a): ApiAuth,
+    Path((id, plenary)): Path<(i64, i64)>,
+    req: Request,
+) -> Result<Response, ApiError> {
+    keeps(&s, &a, id).await?;
+    let b: ItemBody = body(req).await?;
+    let v = s
+        .store
+        .add_plenary_item(
+            &a.actor,
+            ConferenceId(id),
+            PlenaryId(plenary),
+            &b.kind,
+            &b.text,
+            b.member_id.map(AllianceMemberId),
+        )
+        .await?;
+    Ok((StatusCode::CREATED, Json(v)).into_response())
+}
+
+async fn remove_item(
+    State(s): State<AppState>,
+    ApiAuth(a): ApiAuth,
+    Path((id, plenary, item)): Path<(i64, i64, i64)>,
+) -> Result<Response, ApiError> {
+    s.store
+        .remove_plenary_item(&a.actor, ConferenceId(id), PlenaryId(plenary), item)
+        .await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+#[derive(Deserialize, Default)]
+struct VisitsParams {
+    member_id: Option<i64>,
+}
+
+async fn list_visits(
+    State(s): State<AppState>,
+    ApiAuth(a): ApiAuth,
+    Path(id): Path<i64>,
+    Q(p): Q<VisitsParams>,
+) -> Result<Response, ApiError> {
+    Ok(Json(
+        s.store
+            .list_visits(&a.actor, ConferenceId(id), p.member_id.map(AllianceMemberId))
+            .await?,
+    )
+    .into_response())
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct VisitBody {
+    pub member_id: i64,
+    #[schema(value_type = Option<NaiveDate>)]
+    pub visited_on: Option<NaiveDate>,
+    pub visitors: String,
+    #[serde(default)]
+    pub notes: String,
+}
+
+async fn add_visit(
+    State(s): State<AppState>,
+    ApiAuth(a): ApiAuth,
+    Path(id): Path<i64>,
+    req: Request,
+) -> Result<Response, ApiError> {
+    keeps(&s, &a, id).await?;
+    let b: VisitBody = body(req).await?;
+    let f = VisitFields::parse(b.visited_on, &b.visitors, &b.notes).map_err(StoreError::Invalid)?;
+    let v = s
+        .store
+        .add_visit(&a.actor, ConferenceId(id), AllianceMemberId(b.member_id), &f)
+        .await?;
+    Ok((StatusCode::CREATED, Json(v)).into_response())
+}
+
+async fn mine(State(s): State<AppState>, ApiAuth(a): ApiAuth) -> Result<Response, ApiError> {
+    Ok(Json(s.store.my_alliance_members(&a.actor).await?).into_response())
+}

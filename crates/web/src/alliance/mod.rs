@@ -1,0 +1,5 @@
+//! The regional alliance (区域化党建): the API (`api.rs`) and the console's pages
+//! (`pages.rs`, templates under `templates/alliance/`).
+
+pub(crate) mod api;
+pub(crate) mod pages;

@@ -1,0 +1,462 @@
+//! The alliance through the real router: a district keeps its joint conference (member
+//! units from the registry and by name, the rotation, plenaries with attendance,
+//! admissions and items, visits, liaisons) through the API and the console; another
+//! district's account finds none of its ids; a role that may not write is refused before
+//! its body is read.
+
+use crate::*;
+use reqwest::StatusCode;
+use tongxin_domain::access::Role;
+
+async fn post(c: &Client, path: &str, fields: &[(&str, &str)]) -> (StatusCode, String) {
+    let r = c.form(path, fields).await;
+    let status = r.status();
+    let to = location(&r);
+    let body = r.text().await.unwrap_or_default();
+    (status, if status == StatusCode::SEE_OTHER { to } else { body })
+}
+
+/// The id at the end of a console address (`/alliance/3` → 3).
+fn last_id(to: &str) -> i64 {
+    to.rsplit('/').next().and_then(|s| s.parse().ok()).unwrap_or(0)
+}
+
+#[tokio::test]
+async fn a_district_keeps_its_conference_through_the_api_and_no_one_else_sees_it() {
+    let app = spawn().await;
+    let a = street(&app, STREET_A, "甲").await;
+    let jingan = Client::new_account(&app, "jingan", Role::DistrictOffice, Some("310106"), None).await;
+    let huangpu = Client::new_account(&app, "huangpu", Role::DistrictOffice, Some("310101"), None).await;
+    let street_a = Client::new_account(&app, "street_a", Role::StreetOffice, Some(STREET_A), None).await;
+
+    let (status, c) = jingan
+        .call(
+            "post",
+            "/api/v1/alliance/conferences",
+            Some(
+                json!({ "name": "静安区区域化党建联席会议", "division": "310106", "founded_on": "2014-06-30",
+                         "mechanisms": "常任轮值、常态走访" }),
+            ),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{c}");
+    let id = c["id"].as_i64().expect("id");
+    let base = format!("/api/v1/alliance/conferences/{id}");
+
+    // Member units: a registry unit of the district, an outside organisation by name.
+    let (status, firm) = jingan
+        .call(
+            "post",
+            &format!("{base}/members"),
+            Some(json!({ "unit_id": a.unit.0, "kind": "非公企业", "joined_on": "2015-01-01" })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{firm}");
+    assert_eq!(firm["name"], "甲科技有限公司");
+    let (status, hospital) = jingan
+        .call(
+            "post",
+            &format!("{base}/members"),
+            Some(json!({ "name": "上海市第一人民医院", "kind": "医院", "joined_on": "2014-06-30" })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{hospital}");
+    let (fid, hid) = (firm["id"].as_i64().expect("id"), hospital["id"].as_i64().expect("id"));
+
+    // The rotation, a plenary chaired by it, attendance, an admission with its plaque.
+    let (status, o) = jingan
+        .call(
+            "post",
+            &format!("{base}/offices"),
+            Some(
+                json!({ "member_id": hid, "office": "轮值召集人", "starts_on": "2024-01-01", "ends_on": "2024-12-31" }),
+            ),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{o}");
+    let (status, clash) = jingan
+        .call(
+            "post",
+            &format!("{base}/offices"),
+            Some(json!({ "member_id": fid, "office": "rotating_convener", "starts_on": "2024-06-01" })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{clash}");
+    assert_eq!(clash["fields"][0]["code"], "alliance.terms_overlap", "{clash}");
+    let (status, pl) = jingan
+        .call(
+            "post",
+            &format!("{base}/plenaries"),
+            Some(json!({ "held_on": "2024-12-20", "place": "静安区党群服务中心" })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{pl}");
+    assert_eq!(pl["number"], 1);
+    assert_eq!(pl["chair_name"], "上海市第一人民医院");
+    let pid = pl["id"].as_i64().expect("id");
+    let (status, _) = jingan
+        .call(
+            "put",
+            &format!("{base}/plenaries/{pid}/attendance"),
+            Some(json!({ "member_ids": [fid, hid] })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, admitted) = jingan
+        .call(
+            "post",
+            &format!("{base}/plenaries/{pid}/admissions"),
+            Some(json!({ "name": "某大学", "kind": "高校", "plaque": true })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{admitted}");
+    assert_eq!(admitted["joined_on"], "2024-12-20");
+    let (status, item) = jingan
+        .call(
+            "post",
+            &format!("{base}/plenaries/{pid}/items"),
+            Some(json!({ "kind": "签约", "text": "健康服务进楼宇项目签约", "member_id": hid })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{item}");
+    let (status, v) = jingan
+        .call(
+            "post",
+            &format!("{base}/visits"),
+            Some(json!({ "member_id": fid, "visited_on": "2025-03-01", "visitors": "秘书处" })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{v}");
+    let (_, record) = jingan.get(&format!("{base}/plenaries/{pid}")).await;
+    assert_eq!(record["attendance"].as_array().map(Vec::len), Some(2));
+    assert_eq!(record["admitted"][0]["plaque_on"], "2024-12-20");
+    assert_eq!(record["items"][0]["kind"], "signing");
+
+    // A street of the district reads it, but may not keep it: refused before its body
+    // is read (a malformed body still answers 403).
+    let (status, _) = street_a.get(&base).await;
+    assert_eq!(status, StatusCode::OK);
+    let r = street_a.raw("post", &format!("{base}/visits"), "{not json").await;
+    assert_eq!(r, StatusCode::FORBIDDEN);
+    // The one that may gets a translated refusal of a malformed body.
+    let r = jingan.raw("post", &format!("{base}/visits"), "{not json").await;
+    assert_eq!(r, StatusCode::BAD_REQUEST);
+
+    // Another district: every route with these ids is not found, never forbidden.
+    let item_id = item["id"].as_i64().expect("id");
+    let office_id = o["id"].as_i64().expect("id");
+    let routes: Vec<(&str, String, Option<Value>)> = vec![
+        ("get", base.clone(), None),
+        ("put", base.clone(), Some(json!({ "version": 1, "name": "x" }))),
+        ("get", format!("{base}/members"), None),
+        (
+            "post",
+            format!("{base}/members"),
+            Some(json!({ "name": "x", "kind": "其他", "joined_on": "2020-01-01" })),
+        ),
+        ("get", format!("{base}/members/{fid}"), None),
+        (
+            "put",
+            format!("{base}/members/{fid}"),
+            Some(json!({ "version": 1, "kind": "其他" })),
+        ),
+        ("get", format!("{base}/members/{fid}/liaisons"), None),
+        (
+            "post",
+            format!("{base}/members/{fid}/liaisons"),
+            Some(json!({ "username": "x" })),
+        ),
+        ("post", format!("{base}/members/{fid}/liaisons/1/remove"), None),
+        ("get", format!("{base}/offices"), None),
+        (
+            "post",
+            format!("{base}/offices"),
+            Some(json!({ "member_id": fid, "office": "召集人", "starts_on": "2020-01-01" })),
+        ),
+        (
+            "post",
+            format!("{base}/offices/{office_id}/end"),
+            Some(json!({ "ends_on": "2024-06-30" })),
+        ),
+        ("get", format!("{base}/plenaries"), None),
+        (
+            "post",
+            format!("{base}/plenaries"),
+            Some(json!({ "held_on": "2025-01-01" })),
+        ),
+        ("get", format!("{base}/plenaries/{pid}"), None),
+        (
+            "put",
+            format!("{base}/plenaries/{pid}"),
+            Some(json!({ "version": 1, "place": "x" })),
+        ),
+        (
+            "put",
+            format!("{base}/plenaries/{pid}/attendance"),
+            Some(json!({ "member_ids": [] })),
+        ),
+        (
+            "post",
+            format!("{base}/plenaries/{pid}/admissions"),
+            Some(json!({ "name": "x", "kind": "其他" })),
+        ),
+        (
+            "post",
+            format!("{base}/plenaries/{pid}/items"),
+            Some(json!({ "kind": "决议", "text": "x" })),
+        ),
+        ("post", format!("{base}/plenaries/{pid}/items/{item_id}/remove"), None),
+        ("get", format!("{base}/visits"), None),
+        (
+            "post",
+            format!("{base}/visits"),
+            Some(json!({ "member_id": fid, "visited_on": "2025-01-01", "visitors": "x" })),
+        ),
+    ];
+    for (method, path, body) in &routes {
+        let (status, e) = huangpu.call(method, path, body.clone()).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{method} {path}: {e}");
+        assert_eq!(e["code"], "not_found");
+    }
+    let (_, list) = huangpu.get("/api/v1/alliance/conferences").await;
+    assert_eq!(list.as_array().map(Vec::len), Some(0));
+    // Nothing of it changed.
+    let (_, after) = jingan.get(&format!("{base}/plenaries/{pid}")).await;
+    assert_eq!(after["items"].as_array().map(Vec::len), Some(1));
+    assert_eq!(after["summary"]["version"], record["summary"]["version"]);
+}
+
+#[tokio::test]
+async fn an_office_keeps_a_conference_in_the_console() {
+    let app = spawn().await;
+    let a = street(&app, STREET_A, "甲").await;
+    let office = Client::new_account(&app, "jingan", Role::DistrictOffice, Some("310106"), None).await;
+
+    // Every fault of the form marked at once.
+    let (status, page) = post(
+        &office,
+        "/alliance/new",
+        &[
+            ("name", ""),
+            ("division", "火星区"),
+            ("founded_on", "2014-13-40"),
+            ("mechanisms", ""),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    for f in ["name", "division", "founded_on"] {
+        assert!(page.contains(&format!("id=\"error-{f}\"")), "{f}: {page}");
+    }
+    let (status, to) = post(
+        &office,
+        "/alliance/new",
+        &[
+            ("name", "静安区区域化党建联席会议"),
+            ("division", "静安区"),
+            ("founded_on", "2014-06-30"),
+            ("mechanisms", "常任轮值、常态走访、常抓项目、长效认领"),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{to}");
+    let id = last_id(&to);
+
+    // A registry unit by its picker (no id typed), an outside one by name.
+    let (status, to) = post(
+        &office,
+        &format!("/alliance/{id}/members"),
+        &[
+            ("member_unit", "甲科技有限公司"),
+            ("kind", "private_firm"),
+            ("joined_on", "2015-01-01"),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{to}");
+    let (status, to) = post(
+        &office,
+        &format!("/alliance/{id}/members"),
+        &[
+            ("name", "上海市第一人民医院"),
+            ("kind", "hospital"),
+            ("joined_on", "2014-06-30"),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{to}");
+    // Neither a unit nor a name: refused beside the name, what was typed kept.
+    let (status, page) = post(
+        &office,
+        &format!("/alliance/{id}/members"),
+        &[
+            ("kind", "hospital"),
+            ("joined_on", "2016-06-30"),
+            ("plaque_on", "2016-01-01"),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("id=\"error-member_plaque_on\""), "{page}");
+    let members = app
+        .store
+        .list_alliance_members(
+            &tongxin_store::Actor::system("t"),
+            tongxin_domain::alliance::ConferenceId(id),
+            false,
+        )
+        .await
+        .expect("members");
+    assert_eq!(members.len(), 2);
+    assert_eq!(members[1].unit_id, Some(a.unit));
+    let hospital = members.iter().find(|m| m.unit_id.is_none()).expect("hospital").id.0;
+
+    // The rotation, then a plenary: the page of the record opens on it.
+    let (status, _) = post(
+        &office,
+        &format!("/alliance/{id}/offices"),
+        &[
+            ("office", "rotating_convener"),
+            ("member_id", &hospital.to_string()),
+            ("starts_on", "2024-01-01"),
+            ("ends_on", "2024-12-31"),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (status, to) = post(
+        &office,
+        &format!("/alliance/{id}/plenaries"),
+        &[
+            ("held_on", "2024-12-20"),
+            ("place", "静安区党群服务中心"),
+            ("agenda", "年度工作"),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{to}");
+    assert!(to.contains("/plenaries/"), "{to}");
+    let pid = last_id(&to);
+    let page = office.page(&to).await;
+    assert!(page.contains("上海市第一人民医院"), "the rotation's chair");
+    // Attendance by ticking, an admission with a plaque, an item.
+    let (status, _) = post(
+        &office,
+        &format!("/alliance/{id}/plenaries/{pid}/attendance"),
+        &[(&format!("present_{hospital}"), "1")],
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (status, _) = post(
+        &office,
+        &format!("/alliance/{id}/plenaries/{pid}/admit"),
+        &[("name", "某大学"), ("kind", "university"), ("plaque", "1")],
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (status, page) = post(
+        &office,
+        &format!("/alliance/{id}/plenaries/{pid}/items"),
+        &[("kind", "award"), ("text", "")],
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("id=\"error-item_text\""), "{page}");
+    let (status, _) = post(
+        &office,
+        &format!("/alliance/{id}/plenaries/{pid}/items"),
+        &[
+            ("kind", "award"),
+            ("text", "优秀成员单位"),
+            ("member_id", &hospital.to_string()),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    // The printable record carries it all, and no form.
+    let record = office.page(&format!("/alliance/{id}/plenaries/{pid}/record")).await;
+    for text in [
+        "第1次全体会议",
+        "某大学",
+        "优秀成员单位",
+        "上海市第一人民医院",
+        "已授牌",
+    ] {
+        assert!(record.contains(text), "{text}: {record}");
+    }
+    assert!(!record.contains("id=\"attendance-form\""));
+    // The conference's page: members with their kind in words, the history in words.
+    let page = office.page(&format!("/alliance/{id}")).await;
+    for text in [
+        "医院",
+        "非公企业",
+        "高校",
+        "第1次全体会议",
+        "添加成员单位",
+        "轮值召集人",
+    ] {
+        assert!(page.contains(text), "{text}");
+    }
+    // In English, categories and actions are English.
+    office.page("/lang?to=en").await;
+    let en = office.page(&format!("/alliance/{id}")).await;
+    for text in [
+        "Hospital",
+        "Private firm",
+        "Rotating convener",
+        "member unit added",
+        "Plenary meeting no. 1",
+    ] {
+        assert!(en.contains(text), "{text}: {en}");
+    }
+}
+
+#[tokio::test]
+async fn a_liaison_finds_its_unit_and_its_conference() {
+    let app = spawn().await;
+    let _ = street(&app, STREET_A, "甲").await;
+    let office = Client::new_account(&app, "jingan", Role::DistrictOffice, Some("310106"), None).await;
+    account(&app, "liaison", Role::UnitLiaison, Some(STREET_A), None).await;
+    let (_, c) = office
+        .call(
+            "post",
+            "/api/v1/alliance/conferences",
+            Some(json!({ "name": "静安区区域化党建联席会议", "division": "310106" })),
+        )
+        .await;
+    let base = format!("/api/v1/alliance/conferences/{}", c["id"]);
+    let (_, m) = office
+        .call(
+            "post",
+            &format!("{base}/members"),
+            Some(json!({ "name": "某银行上海分行", "kind": "国企", "joined_on": "2015-01-01" })),
+        )
+        .await;
+    let (status, _) = office
+        .call(
+            "post",
+            &format!("{base}/members/{}/liaisons", m["id"]),
+            Some(json!({ "username": "liaison" })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let liaison = Client::login(&app, "liaison", PASSWORD).await;
+    let (_, mine) = liaison.get("/api/v1/alliance/mine").await;
+    assert_eq!(mine[0]["name"], "某银行上海分行");
+    let page = liaison.page("/alliance").await;
+    assert!(
+        page.contains("某银行上海分行") && page.contains("静安区区域化党建联席会议"),
+        "{page}"
+    );
+    // It reads the conference but keeps none of it.
+    let (status, _) = liaison.get(&base).await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _) = liaison
+        .call(
+            "post",
+            &format!("{base}/plenaries"),
+            Some(json!({ "held_on": "2025-01-01" })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+}
