@@ -142,7 +142,8 @@ pub async fn ensure_demo(store: &Store) -> Result<()> {
         );
     }
     accounts(store, &system).await?;
-    crate::centres::ensure_centres(store, &system, DISTRICT).await
+    crate::centres::ensure_centres(store, &system, DISTRICT).await?;
+    crate::alliance::ensure_alliance(store, &system, DISTRICT).await
 }
 
 async fn build(store: &Store) -> Result<(String, String, String, String)> {

@@ -4,12 +4,14 @@
 //! - [`district`]: the demo district (静安区) imported through the same import as an
 //!   office's files, with accounts for every role;
 //! - [`centres`]: the demo district's service centres, rooms and stations;
+//! - [`alliance`]: the demo district's joint conference (66 member units, ten plenaries);
 //! - [`city`]: a city-scale registry (millions of members) written straight into an
 //!   empty store through [`tongxin_store::generate::UncheckedLoad`], whose name says it
 //!   skips the import's checks (the generator makes valid rows by construction and a
 //!   test reads them back through the validating parsers);
 //! - [`bench`]: `tongxin bench …`, each printing JSON.
 
+pub mod alliance;
 pub mod bench;
 pub mod centres;
 pub mod city;

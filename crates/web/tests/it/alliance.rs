@@ -460,3 +460,102 @@ async fn a_liaison_finds_its_unit_and_its_conference() {
         .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
 }
+
+/// A conference of the district of `STREET_A` (静安区) with three member units (one a
+/// registry unit of `s`), the rotation, a plenary with its attendance and items and a
+/// visit: (conference, member, plenary) ids.
+pub async fn conference_fixture(app: &App, s: &Street) -> (i64, i64, i64) {
+    use tongxin_domain::alliance::*;
+    use tongxin_store::alliance::{AllianceMemberInput, PlenaryInput};
+    let (store, sys) = (&app.store, tongxin_store::Actor::system("fixture"));
+    let day = |d: &str| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok();
+    let c = store
+        .create_conference(
+            &sys,
+            &ConferenceFields::parse(
+                "静安区区域化党建联席会议（楼宇、园区、商圈与驻区单位共建共治共享）",
+                "310106",
+                day("2014-06-30"),
+                "常任轮值、常态走访、常抓项目、长效认领",
+            )
+            .expect("c"),
+            None,
+        )
+        .await
+        .expect("conference");
+    let mut ids = vec![];
+    for (unit, name, kind) in [
+        (Some(s.unit), None, "非公企业"),
+        (None, Some("上海市第一人民医院（国家区域医疗中心建设单位）"), "医院"),
+        (None, Some("申城银行静安支行"), "国企"),
+    ] {
+        let m = store
+            .add_alliance_member(
+                &sys,
+                c.id,
+                &AllianceMemberInput {
+                    unit,
+                    name: name.map(Into::into),
+                    fields: MemberFields::parse(kind, day("2014-06-30"), day("2014-06-30"), None).expect("m"),
+                },
+            )
+            .await
+            .expect("member");
+        ids.push(m.id);
+    }
+    store
+        .add_alliance_office(
+            &sys,
+            c.id,
+            ids[2],
+            Office::Convener,
+            Term::parse(day("2014-06-30"), None).expect("t"),
+        )
+        .await
+        .expect("convener");
+    store
+        .add_alliance_office(
+            &sys,
+            c.id,
+            ids[1],
+            Office::RotatingConvener,
+            Term::parse(day("2024-01-01"), day("2024-12-31")).expect("t"),
+        )
+        .await
+        .expect("rotation");
+    let p = store
+        .create_plenary(
+            &sys,
+            c.id,
+            &PlenaryInput {
+                number: None,
+                fields: PlenaryFields::parse(
+                    day("2024-12-20"),
+                    "静安区党群服务中心报告厅",
+                    "一、通报年度工作；二、审议重点项目",
+                )
+                .expect("p"),
+                chair: None,
+            },
+        )
+        .await
+        .expect("plenary");
+    store
+        .set_attendance(&sys, c.id, p.id, &ids[..2])
+        .await
+        .expect("attendance");
+    store
+        .add_plenary_item(&sys, c.id, p.id, "签约", "“健康楼宇”医企共建项目签约", Some(ids[1]))
+        .await
+        .expect("item");
+    store
+        .add_visit(
+            &sys,
+            c.id,
+            ids[0],
+            &VisitFields::parse(day("2025-03-01"), "秘书处", "走访座谈").expect("v"),
+        )
+        .await
+        .expect("visit");
+    (c.id.0, ids[0].0, p.id.0)
+}

@@ -345,6 +345,7 @@ async fn every_page_fits_a_phone_and_a_desktop() {
         .add_centre_staff(&sys, centre, "centre_a")
         .await
         .expect("staff");
+    let (conf, conf_member, plenary) = crate::alliance::conference_fixture(&app, &s).await;
     let street_pages = vec![
         "/".to_string(),
         "/coverage".into(),
@@ -381,12 +382,23 @@ async fn every_page_fits_a_phone_and_a_desktop() {
         "/centres/new".into(),
         format!("/centres/{}", centre.0),
         format!("/centres/{}/edit", centre.0),
+        "/alliance".into(),
+        format!("/alliance/{conf}"),
+        format!("/alliance/{conf}/plenaries/{plenary}"),
     ];
     let district_pages = vec![
         "/".to_string(),
         "/accounts".into(),
         "/accounts/new".into(),
         "/centres".into(),
+        "/alliance".into(),
+        "/alliance/new".into(),
+        format!("/alliance/{conf}"),
+        format!("/alliance/{conf}?left=true"),
+        format!("/alliance/{conf}/edit"),
+        format!("/alliance/{conf}/members/{conf_member}"),
+        format!("/alliance/{conf}/plenaries/{plenary}"),
+        format!("/alliance/{conf}/plenaries/{plenary}/record"),
     ];
     let member_pages = vec!["/me".to_string()];
     let staff_pages = vec!["/".to_string(), format!("/centres/{}/edit", centre.0)];
@@ -455,6 +467,12 @@ async fn every_page_fits_a_phone_and_a_desktop() {
                     .await
                     .expect("centre");
                 shot(&c, "centre").await;
+            }
+            if user == "district" && lang == "zh-CN" && width == 375 {
+                c.goto(&app.url(&format!("/alliance/{conf}/plenaries/{plenary}")))
+                    .await
+                    .expect("plenary");
+                shot(&c, "plenary-phone").await;
             }
             if user == "mem" {
                 let me = text_of(&c, "#my-record").await;
