@@ -54,6 +54,16 @@ pub enum BenchCommand {
         #[arg(long)]
         postgres: Option<String>,
     },
+    /// Matching needs to resources: precision@5, recall@5 and "best answer in the top 3"
+    /// on the labelled set beside a character-overlap baseline, then p50/p99 of one
+    /// match with this many resources listed.
+    Match {
+        #[arg(long, default_value_t = 10_000)]
+        resources: usize,
+        /// Times each of the 40 needs is matched at scale.
+        #[arg(long, default_value_t = 5)]
+        rounds: usize,
+    },
 }
 
 fn units_csv(rows: u32, streets: &[String]) -> String {
@@ -73,6 +83,10 @@ fn units_csv(rows: u32, streets: &[String]) -> String {
 
 pub async fn run(cmd: &BenchCommand) -> Result<()> {
     match cmd {
+        BenchCommand::Match { resources, rounds } => {
+            let out = crate::matching::bench(*resources, *rounds).await?;
+            println!("{}", serde_json::to_string_pretty(&out)?);
+        }
         BenchCommand::Coverage {
             store,
             divide,

@@ -9,6 +9,7 @@
 //!   empty store through [`tongxin_store::generate::UncheckedLoad`], whose name says it
 //!   skips the import's checks (the generator makes valid rows by construction and a
 //!   test reads them back through the validating parsers);
+//! - [`matching`]: the labelled set of needs and resources and `tongxin bench match`;
 //! - [`bench`]: `tongxin bench …`, each printing JSON.
 
 pub mod alliance;
@@ -16,6 +17,7 @@ pub mod bench;
 pub mod centres;
 pub mod city;
 pub mod district;
+pub mod matching;
 pub mod progress;
 
 /// A valid, unique credit code for generated data (`n` in base 31 after a Jing'an

@@ -232,7 +232,10 @@ fn time_fit(q: &Query, c: &Candidate) -> Option<bool> {
         (Some(e), Some(s)) => Some(e < s),
         _ => None,
     };
-    match (ends_before(&c.ends_on, &q.starts_on), ends_before(&q.ends_on, &c.starts_on)) {
+    match (
+        ends_before(&c.ends_on, &q.starts_on),
+        ends_before(&q.ends_on, &c.starts_on),
+    ) {
         (Some(true), _) | (_, Some(true)) => Some(false),
         (Some(false), _) | (_, Some(false)) => Some(true),
         _ => None,

@@ -35,6 +35,8 @@ pub struct Store {
     probing: std::sync::Arc<std::sync::atomic::AtomicBool>,
     /// How long a step of an import holds the writer before it commits.
     pub(crate) import_step: Duration,
+    /// The alliance's text analyser (jieba with the field's words), built on first use.
+    pub(crate) analyzer: std::sync::Arc<std::sync::OnceLock<std::sync::Arc<tongxin_matching::Analyzer>>>,
 }
 
 /// How long a server keeps the division names it has read.
@@ -119,6 +121,7 @@ impl Store {
                 write_probe: Default::default(),
                 probing: Default::default(),
                 import_step: crate::bulk::STEP,
+                analyzer: Default::default(),
             })
         } else {
             let mut o = ConnectOptions::new(url);
@@ -141,6 +144,7 @@ impl Store {
                 write_probe: Default::default(),
                 probing: Default::default(),
                 import_step: crate::bulk::STEP,
+                analyzer: Default::default(),
             })
         }
     }

@@ -2,9 +2,11 @@
 //! (区域化党建联席会议 / 党建联盟), its member units, the offices they hold in turn, its
 //! plenary meetings (全体会议) and the visits (走访) its secretariat makes. Brief §1.3.
 
+mod lists;
 mod offices;
 mod plenary;
 
+pub use lists::{Category, PostFields, PostInput, PostKind};
 pub use offices::{Office, Term, chair_on, check_term};
 pub use plenary::{PlenaryFields, PlenaryItemKind, check_plenary_order, item_text};
 

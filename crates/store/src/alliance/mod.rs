@@ -11,11 +11,13 @@
 mod members;
 mod offices;
 mod plenaries;
+mod posts;
 mod visits;
 
 pub use members::{AllianceMemberInput, AllianceMemberPatch, AllianceMemberView};
 pub use offices::OfficeView;
 pub use plenaries::{Admission, PlenaryInput, PlenaryItemView, PlenaryPatch, PlenarySummary, PlenaryView};
+pub use posts::{MATCHES_MAX, MatchView, PostPatch, PostView};
 pub use visits::VisitView;
 
 use crate::entity::{alliance_conference as conf, alliance_liaison, alliance_member, alliance_plenary};

@@ -7,6 +7,8 @@ pub mod alliance_member;
 pub mod alliance_office;
 pub mod alliance_plenary;
 pub mod alliance_plenary_item;
+pub mod alliance_post;
+pub mod alliance_post_word;
 pub mod alliance_visit;
 pub mod api_token;
 pub mod audit;

@@ -20,6 +20,7 @@ mod m2026_11_30_natural_order;
 mod m2026_11_30_service_centres;
 mod m2026_11_30_territory_order;
 mod m2026_12_01_alliance;
+mod m2026_12_01_alliance_lists;
 
 pub struct Migrator;
 
@@ -40,6 +41,7 @@ impl MigratorTrait for Migrator {
             Box::new(m2026_11_30_name_index::M0011NameIndex),
             Box::new(m2026_11_30_service_centres::M0012ServiceCentres),
             Box::new(m2026_12_01_alliance::M0013Alliance),
+            Box::new(m2026_12_01_alliance_lists::M0014AllianceLists),
         ]
     }
 }

@@ -1,0 +1,619 @@
+//! Needs (需求) and resources (资源) posted by member units, and matching them.
+//!
+//! Every write keeps the post's words (`alliance_post_words`, its postings) in the same
+//! transaction, so a match reads what was committed. Segmentation is CPU work: it runs
+//! on the blocking pool, never on the async workers.
+//!
+//! Why postings in our own tables rather than a search engine: the index must be the
+//! store's (two servers on one PostgreSQL see one index; a tantivy folder would be one
+//! server's), neither SQLite's FTS5 nor PostgreSQL's text search segments Chinese without
+//! an extension, and the ranking (BM25 over the field's meanings, with category, place
+//! and time signals) is the matching crate's, where it is tested.
+
+use super::ConferenceRight;
+use crate::entity::{
+    alliance_conference as conf, alliance_member as member, alliance_post as post, alliance_post_word as word,
+};
+use crate::registry::check_version;
+use crate::{Actor, Result, Store, StoreError};
+use chrono::{NaiveDate, Utc};
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use serde::Serialize;
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+use tongxin_domain::alliance::{AllianceMemberId, Category, ConferenceId, PostFields, PostInput, PostKind};
+use tongxin_domain::codes::{DivisionCode, Phone};
+use tongxin_domain::registry::Labelled;
+use tongxin_matching::{Analyzer, Candidate, Query, Reason, Signals, Vocabulary};
+
+/// Candidates ranked with every signal: the best this many by their text alone. The
+/// other signals weigh 0.38 together, so a post further down by text rarely rises into
+/// the first ten; the cut keeps one match's reads bounded at any list size.
+const TEXT_SHORTLIST: usize = 300;
+/// Most suggestions one match returns.
+pub const MATCHES_MAX: usize = 50;
+
+/// A need or a resource as the API and the console show it. The contact's phone is
+/// masked (personal data).
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct PostView {
+    pub id: i64,
+    #[schema(value_type = i64)]
+    pub conference_id: ConferenceId,
+    #[schema(value_type = i64)]
+    pub member_id: AllianceMemberId,
+    pub member_name: String,
+    /// `need` or `resource`.
+    pub kind: String,
+    pub title: String,
+    /// `health`, `finance`… (see the categories).
+    pub category: Option<String>,
+    pub category_label: Option<String>,
+    pub description: Option<String>,
+    pub division_code: String,
+    pub division_name: String,
+    pub place: Option<String>,
+    pub audience: Option<String>,
+    pub starts_on: Option<NaiveDate>,
+    pub ends_on: Option<NaiveDate>,
+    pub people: Option<i32>,
+    pub contact_name: Option<String>,
+    /// Masked (`138****8000`).
+    pub contact_phone: Option<String>,
+    /// `open`, `matched`, `closed`.
+    pub status: String,
+    pub version: i64,
+}
+
+/// One suggestion: the post, its score (0..1) and why.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct MatchView {
+    pub post: PostView,
+    pub score: f64,
+    #[schema(value_type = Vec<Object>)]
+    pub reasons: Vec<Reason>,
+}
+
+/// An edit of a post: what is `Some` changes (`Some("")` clears a text; dates
+/// `Some(None)`). Checked whole.
+#[derive(Debug, Clone, Default)]
+pub struct PostPatch {
+    pub title: Option<String>,
+    pub category: Option<String>,
+    pub description: Option<String>,
+    pub division: Option<String>,
+    pub place: Option<String>,
+    pub audience: Option<String>,
+    pub starts_on: Option<Option<NaiveDate>>,
+    pub ends_on: Option<Option<NaiveDate>>,
+    pub people: Option<String>,
+    pub contact_name: Option<String>,
+    pub contact_phone: Option<String>,
+    /// `open` or `closed` (a post becomes `matched` when a project takes it).
+    pub status: Option<String>,
+}
+
+fn audited(m: &post::Model) -> serde_json::Value {
+    serde_json::json!({
+        "post": m.title,
+        "kind": m.kind,
+        "category": m.category,
+        "division_code": m.division_code,
+        "starts_on": m.starts_on,
+        "ends_on": m.ends_on,
+        "status": m.status,
+        // Personal data is kept out of the log.
+        "contact_phone": m.contact_phone.as_deref().map(|p| Phone::parse(p).map_or_else(|_| "***".into(), |p| p.masked())),
+    })
+}
+
+/// A post's words with their counts.
+fn counted(words: Vec<String>) -> Vec<(String, i32)> {
+    let mut out: Vec<(String, i32)> = Vec::new();
+    for w in words {
+        match out.iter_mut().find(|(x, _)| *x == w) {
+            Some(e) => e.1 += 1,
+            None => out.push((w, 1)),
+        }
+    }
+    out
+}
+
+impl Store {
+    /// The alliance's analyser, built once per server off the async workers.
+    pub(crate) async fn analyzer(&self) -> Result<Arc<Analyzer>> {
+        if let Some(a) = self.analyzer.get() {
+            return Ok(a.clone());
+        }
+        let a = tokio::task::spawn_blocking(|| Arc::new(Analyzer::new(Vocabulary::built_in())))
+            .await
+            .map_err(|e| StoreError::Io(std::io::Error::other(e)))?;
+        Ok(self.analyzer.get_or_init(|| a).clone())
+    }
+
+    /// Segments `text` on the blocking pool.
+    async fn words_of(&self, text: String) -> Result<Vec<(String, i32)>> {
+        let a = self.analyzer().await?;
+        tokio::task::spawn_blocking(move || counted(a.words(&text)))
+            .await
+            .map_err(|e| StoreError::Io(std::io::Error::other(e)))
+    }
+
+    async fn post_views(&self, rows: Vec<post::Model>) -> Result<Vec<PostView>> {
+        let names = self
+            .division_names(rows.iter().map(|r| r.division_code.clone()))
+            .await?;
+        let members: HashSet<i64> = rows.iter().map(|r| r.member_id).collect();
+        let member_names: HashMap<i64, String> = if members.is_empty() {
+            HashMap::new()
+        } else {
+            let ms = member::Entity::find()
+                .filter(member::Column::Id.is_in(members))
+                .all(&self.read)
+                .await?;
+            self.member_views(ms)
+                .await?
+                .into_iter()
+                .map(|v| (v.id.0, v.name))
+                .collect()
+        };
+        Ok(rows
+            .into_iter()
+            .map(|m| {
+                let category = m.category.as_deref().and_then(Category::parse_any);
+                PostView {
+                    id: m.id,
+                    conference_id: ConferenceId(m.conference_id),
+                    member_id: AllianceMemberId(m.member_id),
+                    member_name: member_names.get(&m.member_id).cloned().unwrap_or_default(),
+                    kind: m.kind,
+                    title: m.title,
+                    category_label: category.map(|c| c.label_zh().to_string()),
+                    category: m.category,
+                    description: m.description,
+                    division_name: names.get(&m.division_code).cloned().unwrap_or_default(),
+                    division_code: m.division_code,
+                    place: m.place,
+                    audience: m.audience,
+                    starts_on: m.starts_on,
+                    ends_on: m.ends_on,
+                    people: m.people,
+                    contact_name: m.contact_name,
+                    contact_phone: m
+                        .contact_phone
+                        .as_deref()
+                        .map(|p| Phone::parse(p).map_or_else(|_| "***".into(), |p| p.masked())),
+                    status: m.status,
+                    version: m.version,
+                }
+            })
+            .collect())
+    }
+
+    /// Whether the caller may post for, or edit the posts of, member unit `m` of
+    /// conference `c`: an office that keeps the conference, or the unit's own liaison.
+    async fn may_post_for<C: ConnectionTrait>(&self, db: &C, actor: &Actor, c: &conf::Model, m: i64) -> Result<()> {
+        match self.right_on_conference(db, actor, c).await? {
+            ConferenceRight::Office => Ok(()),
+            ConferenceRight::Liaison
+                if self
+                    .liaison_members(db, actor, Some(c.id))
+                    .await?
+                    .iter()
+                    .any(|x| x.id == m) =>
+            {
+                Ok(())
+            }
+            _ => Err(StoreError::Forbidden),
+        }
+    }
+
+    /// The place of a post lies in the conference's territory and is a known division.
+    async fn check_post_place(&self, c: &conf::Model, d: &DivisionCode) -> Result<()> {
+        self.known_division(d).await?;
+        if !DivisionCode::parse(&c.division_code).is_ok_and(|cd| cd.contains(d)) {
+            return Err(StoreError::OutsideTerritory { field: "division" });
+        }
+        Ok(())
+    }
+
+    /// Posts a need or a resource for a member unit (its liaison, or an office that keeps
+    /// the conference). Audited; the contact's phone is kept out of the log.
+    pub async fn create_post(
+        &self,
+        actor: &Actor,
+        c: ConferenceId,
+        member_id: AllianceMemberId,
+        f: &PostFields,
+    ) -> Result<PostView> {
+        let words = self.words_of(f.text()).await?;
+        let txn = self.begin().await?;
+        let conf = conf::Entity::find_by_id(c.0)
+            .one(&txn)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        self.right_on_conference(&txn, actor, &conf).await?;
+        let m = self
+            .member_of(&txn, &conf, member_id)
+            .await
+            .map_err(|_| StoreError::Reference { field: "member" })?;
+        self.may_post_for(&txn, actor, &conf, m.id).await?;
+        self.check_post_place(&conf, &f.division).await?;
+        let now = Utc::now();
+        let p = post::Entity::insert(post::ActiveModel {
+            conference_id: Set(conf.id),
+            member_id: Set(m.id),
+            kind: Set(f.kind.code().into()),
+            title: Set(f.title.clone()),
+            category: Set(f.category.map(|c| c.code().to_string())),
+            description: Set(f.description.clone()),
+            division_code: Set(f.division.to_string()),
+            place: Set(f.place.clone()),
+            audience: Set(f.audience.clone()),
+            starts_on: Set(f.starts_on),
+            ends_on: Set(f.ends_on),
+            people: Set(f.people.map(|p| i32::try_from(p).unwrap_or(i32::MAX))),
+            contact_name: Set(f.contact_name.clone()),
+            contact_phone: Set(f.contact_phone.as_ref().map(|p| p.reveal().to_string())),
+            status: Set("open".into()),
+            words: Set(words.iter().map(|(_, n)| n).sum()),
+            archived: Set(false),
+            version: Set(1),
+            created_at: Set(now),
+            updated_at: Set(now),
+            ..Default::default()
+        })
+        .exec_with_returning(&txn)
+        .await?;
+        self.write_words(&txn, &p, &words).await?;
+        crate::audit::record(&txn, actor, "create", "post", Some(p.id), None, Some(audited(&p))).await?;
+        txn.commit().await?;
+        Ok(self.post_views(vec![p]).await?.remove(0))
+    }
+
+    async fn write_words<C: ConnectionTrait>(&self, db: &C, p: &post::Model, words: &[(String, i32)]) -> Result<()> {
+        word::Entity::delete_many()
+            .filter(word::Column::PostId.eq(p.id))
+            .exec(db)
+            .await?;
+        for chunk in words.chunks(500) {
+            word::Entity::insert_many(chunk.iter().map(|(w, n)| word::ActiveModel {
+                post_id: Set(p.id),
+                conference_id: Set(p.conference_id),
+                kind: Set(p.kind.clone()),
+                word: Set(w.clone()),
+                tf: Set(*n),
+                ..Default::default()
+            }))
+            .exec_without_returning(db)
+            .await?;
+        }
+        Ok(())
+    }
+
+    /// A post and its conference, when the caller sees the conference.
+    async fn seen_post(&self, actor: &Actor, id: i64) -> Result<(post::Model, conf::Model)> {
+        let p = post::Entity::find_by_id(id)
+            .one(&self.read)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        let c = conf::Entity::find_by_id(p.conference_id)
+            .one(&self.read)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        self.right_on_conference(&self.read, actor, &c).await?;
+        Ok((p, c))
+    }
+
+    /// One post (not found when the caller does not see its conference).
+    pub async fn get_post(&self, actor: &Actor, id: i64) -> Result<PostView> {
+        let (p, _) = self.seen_post(actor, id).await?;
+        Ok(self.post_views(vec![p]).await?.remove(0))
+    }
+
+    /// The posts of a conference the caller sees, newest first: of one kind, of one
+    /// status, of one member unit, as asked.
+    pub async fn list_posts(
+        &self,
+        actor: &Actor,
+        c: ConferenceId,
+        kind: Option<PostKind>,
+        status: Option<&str>,
+        member_id: Option<AllianceMemberId>,
+    ) -> Result<Vec<PostView>> {
+        let conf = self
+            .kept_conference(&self.read, actor, c, ConferenceRight::Read)
+            .await?;
+        let mut q = post::Entity::find()
+            .filter(post::Column::ConferenceId.eq(conf.id))
+            .filter(post::Column::Archived.eq(false));
+        if let Some(k) = kind {
+            q = q.filter(post::Column::Kind.eq(k.code()));
+        }
+        if let Some(s) = status {
+            q = q.filter(post::Column::Status.eq(s));
+        }
+        if let Some(m) = member_id {
+            q = q.filter(post::Column::MemberId.eq(m.0));
+        }
+        let rows = q
+            .order_by_desc(post::Column::CreatedAt)
+            .order_by_desc(post::Column::Id)
+            .limit(500)
+            .all(&self.read)
+            .await?;
+        self.post_views(rows).await
+    }
+
+    /// Edits a post: only what `patch` names changes, checked whole, its words kept in
+    /// step; version-checked, audited. Its liaison or an office that keeps the
+    /// conference.
+    pub async fn update_post(&self, actor: &Actor, id: i64, version: i64, patch: &PostPatch) -> Result<PostView> {
+        let before = post::Entity::find_by_id(id)
+            .one(&self.read)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        let keep = |new: &Option<String>, old: Option<&str>| new.clone().unwrap_or_else(|| old.unwrap_or("").into());
+        let people = patch
+            .people
+            .clone()
+            .unwrap_or_else(|| before.people.map(|p| p.to_string()).unwrap_or_default());
+        let f = PostFields::parse(&PostInput {
+            kind: &before.kind,
+            title: &keep(&patch.title, Some(&before.title)),
+            category: &keep(&patch.category, before.category.as_deref()),
+            description: &keep(&patch.description, before.description.as_deref()),
+            division: &keep(&patch.division, Some(&before.division_code)),
+            place: &keep(&patch.place, before.place.as_deref()),
+            audience: &keep(&patch.audience, before.audience.as_deref()),
+            starts_on: patch.starts_on.unwrap_or(before.starts_on),
+            ends_on: patch.ends_on.unwrap_or(before.ends_on),
+            people: &people,
+            contact_name: &keep(&patch.contact_name, before.contact_name.as_deref()),
+            contact_phone: &keep(&patch.contact_phone, before.contact_phone.as_deref()),
+        })
+        .map_err(StoreError::Invalid)?;
+        let status = match patch.status.as_deref() {
+            None => before.status.clone(),
+            Some(s @ ("open" | "closed")) => s.to_string(),
+            Some(_) => {
+                return Err(StoreError::Invalid(vec![tongxin_domain::DomainError::UnknownValue {
+                    field: "status",
+                }]));
+            }
+        };
+        let words = self.words_of(f.text()).await?;
+        let txn = self.begin().await?;
+        let conf = conf::Entity::find_by_id(before.conference_id)
+            .one(&txn)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        self.right_on_conference(&txn, actor, &conf).await?;
+        self.may_post_for(&txn, actor, &conf, before.member_id).await?;
+        let current = post::Entity::find_by_id(id)
+            .one(&txn)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        if current.version != version {
+            return Err(StoreError::Stale {
+                current: current.version,
+            });
+        }
+        if f.division.as_str() != current.division_code {
+            self.check_post_place(&conf, &f.division).await?;
+        }
+        let find = post::Entity::find_by_id(id);
+        let res = post::Entity::update_many()
+            .col_expr(post::Column::Title, Expr::value(f.title.clone()))
+            .col_expr(
+                post::Column::Category,
+                Expr::value(f.category.map(|c| c.code().to_string())),
+            )
+            .col_expr(post::Column::Description, Expr::value(f.description.clone()))
+            .col_expr(post::Column::DivisionCode, Expr::value(f.division.to_string()))
+            .col_expr(post::Column::Place, Expr::value(f.place.clone()))
+            .col_expr(post::Column::Audience, Expr::value(f.audience.clone()))
+            .col_expr(post::Column::StartsOn, Expr::value(f.starts_on))
+            .col_expr(post::Column::EndsOn, Expr::value(f.ends_on))
+            .col_expr(
+                post::Column::People,
+                Expr::value(f.people.map(|p| i32::try_from(p).unwrap_or(i32::MAX))),
+            )
+            .col_expr(post::Column::ContactName, Expr::value(f.contact_name.clone()))
+            .col_expr(
+                post::Column::ContactPhone,
+                Expr::value(f.contact_phone.as_ref().map(|p| p.reveal().to_string())),
+            )
+            .col_expr(post::Column::Status, Expr::value(status))
+            .col_expr(
+                post::Column::Words,
+                Expr::value(words.iter().map(|(_, n)| n).sum::<i32>()),
+            )
+            .col_expr(post::Column::Version, Expr::col(post::Column::Version).add(1))
+            .col_expr(post::Column::UpdatedAt, Expr::value(Utc::now()))
+            .filter(post::Column::Id.eq(id))
+            .filter(post::Column::Version.eq(version))
+            .exec(&txn)
+            .await?;
+        check_version(&txn, res.rows_affected, find.clone(), |m| m.version).await?;
+        let after = find.one(&txn).await?.ok_or(StoreError::NotFound)?;
+        self.write_words(&txn, &after, &words).await?;
+        crate::audit::record(
+            &txn,
+            actor,
+            "update",
+            "post",
+            Some(id),
+            Some(audited(&current)),
+            Some(audited(&after)),
+        )
+        .await?;
+        txn.commit().await?;
+        Ok(self.post_views(vec![after]).await?.remove(0))
+    }
+
+    /// The posts of the other kind that could answer post `id` (resources for a need,
+    /// needs for a resource), open ones of the same conference, best first, each with its
+    /// score and reasons. At most `limit` (up to [`MATCHES_MAX`]).
+    pub async fn match_post(&self, actor: &Actor, id: i64, limit: usize) -> Result<Vec<MatchView>> {
+        let (p, _) = self.seen_post(actor, id).await?;
+        let kind = PostKind::parse_any(&p.kind).ok_or(StoreError::NotFound)?;
+        let other = kind.other().code();
+        let a = self.analyzer().await?;
+        let text = post_text(&p);
+        let (keys, words_by_key) = {
+            let a = a.clone();
+            tokio::task::spawn_blocking(move || {
+                let keys = a.keys(&text);
+                let words: Vec<(String, Vec<String>)> =
+                    keys.iter().map(|(k, _)| (k.clone(), a.words_of_key(k))).collect();
+                (keys, words)
+            })
+            .await
+            .map_err(|e| StoreError::Io(std::io::Error::other(e)))?
+        };
+        if keys.is_empty() {
+            return Ok(vec![]);
+        }
+        let mut key_of_word: HashMap<String, Vec<String>> = HashMap::new();
+        for (k, ws) in &words_by_key {
+            for w in ws {
+                key_of_word.entry(w.clone()).or_default().push(k.clone());
+            }
+        }
+        // The postings of every word of the query's meanings.
+        let postings: Vec<(i64, String, i32)> = word::Entity::find()
+            .select_only()
+            .column(word::Column::PostId)
+            .column(word::Column::Word)
+            .column(word::Column::Tf)
+            .filter(word::Column::ConferenceId.eq(p.conference_id))
+            .filter(word::Column::Kind.eq(other))
+            .filter(word::Column::Word.is_in(key_of_word.keys().cloned().collect::<Vec<_>>()))
+            .into_tuple()
+            .all(&self.read)
+            .await?;
+        let (docs, avg_len): (i64, Option<f64>) = post::Entity::find()
+            .select_only()
+            .column_as(post::Column::Id.count(), "n")
+            .column_as(Expr::col(post::Column::Words).cast_as("real").avg(), "avg")
+            .filter(post::Column::ConferenceId.eq(p.conference_id))
+            .filter(post::Column::Kind.eq(other))
+            .filter(post::Column::Archived.eq(false))
+            .into_tuple()
+            .one(&self.read)
+            .await?
+            .unwrap_or((0, None));
+        let mut tf: HashMap<i64, HashMap<String, u32>> = HashMap::new();
+        let mut df_sets: HashMap<String, HashSet<i64>> = HashMap::new();
+        for (post_id, w, n) in postings {
+            for k in key_of_word.get(&w).into_iter().flatten() {
+                *tf.entry(post_id).or_default().entry(k.clone()).or_insert(0) += u32::try_from(n).unwrap_or(0);
+                df_sets.entry(k.clone()).or_default().insert(post_id);
+            }
+        }
+        let df: HashMap<String, u32> = df_sets
+            .into_iter()
+            .map(|(k, s)| (k, u32::try_from(s.len()).unwrap_or(u32::MAX)))
+            .collect();
+        let docs = u32::try_from(Ord::max(docs, 1)).unwrap_or(u32::MAX);
+        let avg_len = avg_len.unwrap_or(1.0);
+        let query = Query {
+            keys: keys.clone(),
+            category: p.category.clone(),
+            division: Some(p.division_code.clone()),
+            starts_on: p.starts_on.map(|d| d.to_string()),
+            ends_on: p.ends_on.map(|d| d.to_string()),
+            people: p.people.and_then(|n| u32::try_from(n).ok()),
+            text: String::new(),
+        };
+        // The shortlist by text alone (lengths unknown yet: taken as the mean).
+        let text_only: Vec<Candidate> = tf
+            .iter()
+            .map(|(id, t)| Candidate {
+                id: *id,
+                tf: t.clone(),
+                len: avg_len.round() as u32,
+                ..Default::default()
+            })
+            .collect();
+        let plain = Query {
+            keys: keys.clone(),
+            ..Default::default()
+        };
+        let text_weights = Signals {
+            text: 1.0,
+            category: 0.0,
+            place: 0.0,
+            time: 0.0,
+            capacity: 0.0,
+        };
+        let short: Vec<i64> =
+            tongxin_matching::rank(&plain, &text_only, docs, avg_len, &df, text_weights, TEXT_SHORTLIST)
+                .into_iter()
+                .map(|r| r.id)
+                .collect();
+        if short.is_empty() {
+            return Ok(vec![]);
+        }
+        let rows = post::Entity::find()
+            .filter(post::Column::Id.is_in(short))
+            .filter(post::Column::Status.eq("open"))
+            .filter(post::Column::Archived.eq(false))
+            .all(&self.read)
+            .await?;
+        let candidates: Vec<Candidate> = rows
+            .iter()
+            .map(|r| Candidate {
+                id: r.id,
+                tf: tf.remove(&r.id).unwrap_or_default(),
+                len: u32::try_from(r.words).unwrap_or(0),
+                category: r.category.clone(),
+                division: Some(r.division_code.clone()),
+                starts_on: r.starts_on.map(|d| d.to_string()),
+                ends_on: r.ends_on.map(|d| d.to_string()),
+                people: r.people.and_then(|n| u32::try_from(n).ok()),
+                text: String::new(),
+            })
+            .collect();
+        let ranked = tongxin_matching::rank(
+            &query,
+            &candidates,
+            docs,
+            avg_len,
+            &df,
+            Signals::default(),
+            limit.clamp(1, MATCHES_MAX),
+        );
+        let mut by_id: HashMap<i64, post::Model> = rows.into_iter().map(|r| (r.id, r)).collect();
+        let ordered: Vec<post::Model> = ranked.iter().filter_map(|r| by_id.remove(&r.id)).collect();
+        let views = self.post_views(ordered).await?;
+        Ok(views
+            .into_iter()
+            .zip(ranked)
+            .map(|(post, r)| MatchView {
+                post,
+                score: (r.score * 1000.0).round() / 1000.0,
+                reasons: r.reasons,
+            })
+            .collect())
+    }
+}
+
+/// The text a stored post is matched by (as [`PostFields::text`]).
+fn post_text(p: &post::Model) -> String {
+    [
+        Some(p.title.as_str()),
+        p.category
+            .as_deref()
+            .and_then(Category::parse_any)
+            .map(|c| c.label_zh()),
+        p.audience.as_deref(),
+        p.description.as_deref(),
+    ]
+    .into_iter()
+    .flatten()
+    .collect::<Vec<_>>()
+    .join("\n")
+}
