@@ -132,6 +132,30 @@ enum Command {
         #[command(subcommand)]
         command: bench::BenchCommand,
     },
+    /// The regional alliance (区域化党建联席会议): matching needs and resources.
+    Alliance {
+        #[command(subcommand)]
+        command: AllianceCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum AllianceCommand {
+    /// The resources that could meet a need (`--need ID`), or the needs a resource could
+    /// meet (`--resource ID`), best first with their reasons: the same list as
+    /// `GET /api/v1/alliance/needs/{id}/matches`.
+    Match {
+        #[arg(long, conflicts_with = "resource", required_unless_present = "resource")]
+        need: Option<i64>,
+        #[arg(long)]
+        resource: Option<i64>,
+        /// How many (at most 50).
+        #[arg(long, default_value_t = 10)]
+        limit: usize,
+        /// Print the list as JSON (the API's objects).
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -480,6 +504,44 @@ async fn run() -> Result<()> {
         }
         Command::Bench { command } => {
             bench::run(command).await?;
+        }
+        Command::Alliance {
+            command:
+                AllianceCommand::Match {
+                    need,
+                    resource,
+                    limit,
+                    json,
+                },
+        } => {
+            let store = open(&cli).await?;
+            let (id, kind) = match (need, resource) {
+                (Some(n), _) => (*n, "need"),
+                (None, Some(r)) => (*r, "resource"),
+                (None, None) => bail!("give --need ID or --resource ID"),
+            };
+            let post = store.get_post(&system, id).await?;
+            if post.kind != kind {
+                bail!("post {id} is a {}, not a {kind}", post.kind);
+            }
+            let found = store.match_post(&system, id, *limit).await?;
+            if *json {
+                println!("{}", serde_json::to_string_pretty(&found)?);
+            } else {
+                println!("{} {}", post.kind, post.title);
+                for (i, m) in found.iter().enumerate() {
+                    let why: Vec<String> = m.reasons.iter().map(|r| format!("{} {}", r.kind, r.detail)).collect();
+                    println!(
+                        "{:>2}. {:.3}  #{} {} ({})  [{}]",
+                        i + 1,
+                        m.score,
+                        m.post.id,
+                        m.post.title,
+                        m.post.member_name,
+                        why.join("; ")
+                    );
+                }
+            }
         }
         Command::Coverage {
             division,

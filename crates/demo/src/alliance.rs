@@ -23,7 +23,8 @@ pub const MEMBERS: usize = 66;
 /// Plenaries held, one a year from 2015.
 pub const PLENARIES: u32 = 10;
 
-/// Outside organisations (not in the district's registry), by kind.
+/// Outside organisations (not in the district's registry), by kind: `{d}` is the
+/// district's name (静安区), `{s}` its short name (静安).
 const OUTSIDE: &[(&str, &str)] = &[
     ("中共{d}委组织部", "党政机关"),
     ("中共{d}委社会工作部", "党政机关"),
@@ -46,13 +47,13 @@ const OUTSIDE: &[(&str, &str)] = &[
     ("沪北大学", "高校"),
     ("申江财经学院", "高校"),
     ("海上职业技术学院", "高校"),
-    ("申城银行{d}支行", "国企"),
-    ("沪通电信{d}分公司", "国企"),
-    ("申能燃气{d}营业所", "国企"),
+    ("申城银行{s}支行", "国企"),
+    ("沪通电信{s}分公司", "国企"),
+    ("申能燃气{s}营业所", "国企"),
     ("城投置业集团有限公司", "国企"),
     ("苏河湾开发建设有限公司", "国企"),
     ("上海新城地铁运营分公司", "国企"),
-    ("申江邮政{d}分公司", "国企"),
+    ("申江邮政{s}分公司", "国企"),
     ("海港物流集团有限公司", "国企"),
     ("{d}律师协会", "社会组织"),
     ("{d}楼宇经济促进会", "社会组织"),
@@ -115,7 +116,7 @@ pub async fn ensure_alliance(store: &Store, system: &Actor, district: &str) -> R
     // Registry units of the district: the largest firms join as private-firm members.
     let outside: Vec<(String, &str)> = OUTSIDE
         .iter()
-        .map(|(n, k)| (n.replace("{d}", short).replace("区区", "区"), *k))
+        .map(|(n, k)| (n.replace("{d}", &dname).replace("{s}", short), *k))
         .collect();
     let registry_members = MEMBERS - outside.len();
     let units = store
@@ -304,10 +305,26 @@ pub async fn ensure_alliance(store: &Store, system: &Actor, district: &str) -> R
     }
 
     // The demo liaison posts for a registry member unit.
+    let liaison_unit = members.get(outside.len()).map(|(m, _)| *m);
     if store.account_exists("liaison").await?
-        && let Some((m, _)) = members.get(outside.len())
+        && let Some(m) = liaison_unit
     {
-        store.add_alliance_liaison(system, c.id, *m, "liaison").await?;
+        store.add_alliance_liaison(system, c.id, m, "liaison").await?;
+    }
+
+    // Needs and resources: the labelled set's, posted by the member units in turn (the
+    // liaison's unit posts the first needs).
+    let (resources, needs) = crate::matching::eval_set()?;
+    let poster = |i: usize| members[i % members.len()].0;
+    for (i, r) in resources.iter().enumerate() {
+        crate::matching::post_for(store, system, c.id, poster(i * 7), "resource", r).await?;
+    }
+    for (i, n) in needs.iter().enumerate() {
+        let m = match liaison_unit {
+            Some(m) if i < 3 => m,
+            _ => poster(i * 11 + 3),
+        };
+        crate::matching::post_for(store, system, c.id, m, "need", n).await?;
     }
     Ok(())
 }

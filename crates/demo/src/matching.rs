@@ -139,7 +139,8 @@ pub async fn conference(
     Ok((c.id, members))
 }
 
-/// Posts an item as a need or a resource; answers its post id.
+/// Posts an item as a need or a resource, by the member unit of its division; answers
+/// its post id.
 pub async fn post(
     store: &Store,
     sys: &Actor,
@@ -149,16 +150,30 @@ pub async fn post(
     it: &Item,
     title: &str,
 ) -> Result<i64> {
+    let m = *members.get(&it.division).context("member unit")?;
+    let mut it = it.clone();
+    it.title = title.into();
+    post_for(store, sys, c, m, kind, &it).await
+}
+
+/// Posts an item as a need or a resource of member unit `m`; answers its post id.
+pub async fn post_for(
+    store: &Store,
+    sys: &Actor,
+    c: ConferenceId,
+    m: AllianceMemberId,
+    kind: &str,
+    it: &Item,
+) -> Result<i64> {
     let f = PostFields::parse(&PostInput {
         kind,
-        title,
+        title: &it.title,
         category: &it.category,
         description: &it.description,
         division: &it.division,
         ..Default::default()
     })
     .map_err(|e| anyhow!("{}: {e:?}", it.id))?;
-    let m = *members.get(&it.division).context("member unit")?;
     Ok(store.create_post(sys, c, m, &f).await?.id)
 }
 

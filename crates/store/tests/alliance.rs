@@ -652,3 +652,209 @@ async fn plenaries_recorded_at_once_get_distinct_numbers() {
     numbers.sort();
     assert_eq!(numbers, (1..=8).collect::<Vec<_>>());
 }
+
+fn post_fields(
+    kind: &str,
+    title: &str,
+    category: &str,
+    division: &str,
+    description: &str,
+) -> tongxin_domain::alliance::PostFields {
+    tongxin_domain::alliance::PostFields::parse(&tongxin_domain::alliance::PostInput {
+        kind,
+        title,
+        category,
+        description,
+        division,
+        contact_name: "张老师",
+        contact_phone: "13800138000",
+        ..Default::default()
+    })
+    .expect("post")
+}
+
+#[tokio::test]
+async fn liaisons_post_for_their_unit_and_needs_find_resources_by_meaning() {
+    let (s, _d) = store().await;
+    let sys = Actor::system("t");
+    let jingan = office(Role::DistrictOffice, "310106");
+    let c = s
+        .create_conference(&jingan, &conference("静安区区域化党建联席会议", "310106"), None)
+        .await
+        .expect("conference");
+    let bank = s
+        .add_alliance_member(&jingan, c.id, &outside("申城银行静安支行", "国企", "2014-06-30"))
+        .await
+        .expect("m");
+    let hospital = s
+        .add_alliance_member(&jingan, c.id, &outside("静安区中心医院", "医院", "2014-06-30"))
+        .await
+        .expect("m");
+    let community = s
+        .add_alliance_member(&jingan, c.id, &outside("南京西路街道某居民区", "居村", "2014-06-30"))
+        .await
+        .expect("m");
+    s.create_account(
+        &sys,
+        "liaison-community",
+        "a long enough password",
+        Role::UnitLiaison,
+        Some(&DivisionCode::parse("310106012").expect("code")),
+        None,
+    )
+    .await
+    .expect("account");
+    s.add_alliance_liaison(&jingan, c.id, community.id, "liaison-community")
+        .await
+        .expect("liaison");
+    let liaison = s
+        .verify_login("liaison-community", "a long enough password")
+        .await
+        .expect("login")
+        .expect("actor");
+
+    // Offices post for any member unit; resources in the offices' words.
+    let checkup = s
+        .create_post(
+            &jingan,
+            c.id,
+            hospital.id,
+            &post_fields(
+                "资源",
+                "三甲医院专家义诊进社区",
+                "医疗卫生",
+                "310106012",
+                "内科、眼科专家现场问诊，测血压血糖",
+            ),
+        )
+        .await
+        .expect("resource");
+    assert_eq!(checkup.contact_phone.as_deref(), Some("138****8000"), "masked");
+    let loans = s
+        .create_post(
+            &jingan,
+            c.id,
+            bank.id,
+            &post_fields(
+                "资源",
+                "小微企业普惠贷款",
+                "金融",
+                "310106013",
+                "无抵押信用贷款，最快三天放款",
+            ),
+        )
+        .await
+        .expect("resource");
+    s.create_post(
+        &jingan,
+        c.id,
+        hospital.id,
+        &post_fields("资源", "中医养生讲座", "健康", "310106019", "讲解四季养生"),
+    )
+    .await
+    .expect("resource");
+    // A liaison posts for its own unit, not another's.
+    let need = s
+        .create_post(
+            &liaison,
+            c.id,
+            community.id,
+            &post_fields(
+                "需求",
+                "独居老人健康筛查",
+                "卫生健康",
+                "310106012",
+                "小区长者多，需要医生上门体检",
+            ),
+        )
+        .await
+        .expect("the liaison's own unit");
+    let e = s
+        .create_post(&liaison, c.id, bank.id, &post_fields("需求", "x", "", "310106012", ""))
+        .await
+        .expect_err("another unit's");
+    assert_eq!(e.code(), ErrorCode::Forbidden);
+    // A place outside the conference's territory is refused.
+    let e = s
+        .create_post(&jingan, c.id, bank.id, &post_fields("资源", "x", "", "310101002", ""))
+        .await
+        .expect_err("outside");
+    assert_eq!(e.code(), ErrorCode::OutsideTerritory);
+
+    // The need finds the health check first (体检 / 健康筛查 / 义诊 are one meaning), in
+    // its own street, and never the loans.
+    let found = s.match_post(&liaison, need.id, 10).await.expect("matches");
+    assert_eq!(found[0].post.id, checkup.id, "{found:?}");
+    assert!(found.iter().all(|m| m.post.id != loans.id), "{found:?}");
+    let kinds: Vec<&str> = found[0].reasons.iter().map(|r| r.kind).collect();
+    assert!(
+        kinds.contains(&"meaning") && kinds.contains(&"category") && kinds.contains(&"place"),
+        "{kinds:?}"
+    );
+    // And the resource finds the need back.
+    let back = s.match_post(&jingan, checkup.id, 10).await.expect("matches");
+    assert_eq!(back.first().map(|m| m.post.id), Some(need.id));
+
+    // An edit changes only what it names; its words follow: the need now asks for loans.
+    let edited = s
+        .update_post(
+            &liaison,
+            need.id,
+            need.version,
+            &tongxin_store::alliance::PostPatch {
+                title: Some("社区商户资金周转困难".into()),
+                description: Some("沿街小店需要融资支持".into()),
+                category: Some("金融".into()),
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("edited");
+    assert_eq!(
+        edited.contact_name.as_deref(),
+        Some("张老师"),
+        "what was not sent stays"
+    );
+    let found = s.match_post(&liaison, need.id, 10).await.expect("matches");
+    assert_eq!(found[0].post.id, loans.id, "{found:?}");
+    let e = s
+        .update_post(&liaison, need.id, need.version, &Default::default())
+        .await
+        .expect_err("stale");
+    assert_eq!(e.code(), ErrorCode::StaleEdit);
+    // A closed resource is no longer suggested.
+    s.update_post(
+        &jingan,
+        loans.id,
+        loans.version,
+        &tongxin_store::alliance::PostPatch {
+            status: Some("closed".into()),
+            ..Default::default()
+        },
+    )
+    .await
+    .expect("closed");
+    let found = s.match_post(&liaison, need.id, 10).await.expect("matches");
+    assert!(found.iter().all(|m| m.post.id != loans.id));
+
+    // Another district's office sees none of it.
+    let xuhui = office(Role::DistrictOffice, "310104");
+    assert_eq!(
+        s.get_post(&xuhui, need.id).await.expect_err("x").code(),
+        ErrorCode::NotFound
+    );
+    assert_eq!(
+        s.match_post(&xuhui, need.id, 10).await.expect_err("x").code(),
+        ErrorCode::NotFound
+    );
+    assert_eq!(
+        s.list_posts(&xuhui, c.id, None, None, None)
+            .await
+            .expect_err("x")
+            .code(),
+        ErrorCode::NotFound
+    );
+    // The audit log holds no full phone.
+    let log = serde_json::to_string(&s.audit_recent(&sys, 100).await.expect("log")).expect("json");
+    assert!(!log.contains("13800138000"), "{log}");
+}

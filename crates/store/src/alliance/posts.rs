@@ -306,6 +306,13 @@ impl Store {
         Ok((p, c))
     }
 
+    /// Refuses unless the caller may edit post `id` (its unit's liaison, or an office
+    /// that keeps the conference): handlers ask before they read a body.
+    pub async fn check_post_editable(&self, actor: &Actor, id: i64) -> Result<()> {
+        let (p, c) = self.seen_post(actor, id).await?;
+        self.may_post_for(&self.read, actor, &c, p.member_id).await
+    }
+
     /// One post (not found when the caller does not see its conference).
     pub async fn get_post(&self, actor: &Actor, id: i64) -> Result<PostView> {
         let (p, _) = self.seen_post(actor, id).await?;

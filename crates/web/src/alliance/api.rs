@@ -15,14 +15,16 @@ use axum::response::{IntoResponse, Response};
 use chrono::NaiveDate;
 use serde::Deserialize;
 use tongxin_domain::alliance::{
-    AllianceMemberId, ConferenceFields, ConferenceId, MemberFields, Office, PlenaryFields, PlenaryId, Term, VisitFields,
+    AllianceMemberId, ConferenceFields, ConferenceId, MemberFields, Office, PlenaryFields, PlenaryId, PostFields,
+    PostInput, PostKind, Term, VisitFields,
 };
 use tongxin_domain::registry::{Labelled, UnitId};
 use tongxin_domain::{DomainError, ErrorCode};
 use tongxin_store::StoreError;
 use tongxin_store::alliance::{
     Admission, AllianceMemberInput, AllianceMemberPatch, AllianceMemberView, ConferencePatch, ConferenceRight,
-    ConferenceView, OfficeView, PlenaryInput, PlenaryItemView, PlenaryPatch, PlenarySummary, PlenaryView, VisitView,
+    ConferenceView, MatchView, OfficeView, PlenaryInput, PlenaryItemView, PlenaryPatch, PlenarySummary, PlenaryView,
+    PostPatch, PostView, VisitView,
 };
 
 /// The alliance's routes (see [`crate::openapi`]).
@@ -182,6 +184,39 @@ pub(crate) fn table() -> Vec<Mounted> {
         )
         .returns(schema_of::<VisitView>)
         .body(schema_of::<VisitBody>),
+        get(
+            "/api/v1/alliance/conferences/{id}/posts",
+            "Needs and resources of a conference, newest first (kind=need|resource, status=open|matched|closed, member_id)",
+            list_posts,
+        )
+        .returns(list_of::<PostView>),
+        post(
+            "/api/v1/alliance/conferences/{id}/posts",
+            "Post a need or a resource for a member unit (its liaison, or an office of the conference)",
+            create_post,
+        )
+        .returns(schema_of::<PostView>)
+        .body(schema_of::<PostBody>),
+        get("/api/v1/alliance/posts/{post}", "One need or resource", get_post).returns(schema_of::<PostView>),
+        put(
+            "/api/v1/alliance/posts/{post}",
+            "Edit a need or a resource: only the fields sent change (send the version you read)",
+            update_post,
+        )
+        .returns(schema_of::<PostView>)
+        .body(schema_of::<PostBody>),
+        get(
+            "/api/v1/alliance/needs/{post}/matches",
+            "Resources that could meet a need, best first, each with its score and reasons (limit, default 10, at most 50)",
+            need_matches,
+        )
+        .returns(list_of::<MatchView>),
+        get(
+            "/api/v1/alliance/resources/{post}/matches",
+            "Needs a resource could meet, best first, each with its score and reasons (limit, default 10, at most 50)",
+            resource_matches,
+        )
+        .returns(list_of::<MatchView>),
         get(
             "/api/v1/alliance/mine",
             "The member units whose liaison the caller is",
@@ -758,4 +793,189 @@ async fn add_visit(
 
 async fn mine(State(s): State<AppState>, ApiAuth(a): ApiAuth) -> Result<Response, ApiError> {
     Ok(Json(s.store.my_alliance_members(&a.actor).await?).into_response())
+}
+
+#[derive(Deserialize, Default)]
+struct PostsParams {
+    kind: Option<String>,
+    status: Option<String>,
+    member_id: Option<i64>,
+}
+
+async fn list_posts(
+    State(s): State<AppState>,
+    ApiAuth(a): ApiAuth,
+    Path(id): Path<i64>,
+    Q(p): Q<PostsParams>,
+) -> Result<Response, ApiError> {
+    let kind = match p.kind.as_deref() {
+        None | Some("") => None,
+        Some(k) => Some(PostKind::parse_any(k).ok_or_else(|| invalid(DomainError::UnknownValue { field: "kind" }))?),
+    };
+    let v = s
+        .store
+        .list_posts(
+            &a.actor,
+            ConferenceId(id),
+            kind,
+            p.status.as_deref().filter(|s| !s.is_empty()),
+            p.member_id.map(AllianceMemberId),
+        )
+        .await?;
+    Ok(Json(v).into_response())
+}
+
+/// A need or a resource as sent. On creation `member_id`, `kind`, `title` and `division`
+/// are required; on an edit every field is optional (absent is unchanged).
+#[derive(Debug, Deserialize, Default, utoipa::ToSchema)]
+pub struct PostBody {
+    pub version: Option<i64>,
+    /// The member unit it is posted for.
+    #[serde(default, deserialize_with = "opt_i64")]
+    pub member_id: Option<i64>,
+    /// `need` or `resource` (需求, 资源); creation only.
+    pub kind: Option<String>,
+    pub title: Option<String>,
+    /// `health`, `finance`… or as offices write it (卫生健康, 融资…).
+    pub category: Option<String>,
+    pub description: Option<String>,
+    /// Division code of where it is needed or offered.
+    pub division: Option<String>,
+    pub place: Option<String>,
+    pub audience: Option<String>,
+    #[serde(default, deserialize_with = "patch_date")]
+    #[schema(value_type = Option<NaiveDate>)]
+    pub starts_on: Option<Option<NaiveDate>>,
+    #[serde(default, deserialize_with = "patch_date")]
+    #[schema(value_type = Option<NaiveDate>)]
+    pub ends_on: Option<Option<NaiveDate>>,
+    /// People it is for, or can take (`200` or `"200人"`).
+    #[serde(default, deserialize_with = "crate::api::opt_text")]
+    #[schema(value_type = Option<String>)]
+    pub people: Option<String>,
+    pub contact_name: Option<String>,
+    pub contact_phone: Option<String>,
+    /// `open` or `closed` (edits only).
+    pub status: Option<String>,
+}
+
+async fn create_post(
+    State(s): State<AppState>,
+    ApiAuth(a): ApiAuth,
+    Path(id): Path<i64>,
+    req: Request,
+) -> Result<Response, ApiError> {
+    s.store
+        .check_conference_right(&a.actor, ConferenceId(id), ConferenceRight::Liaison)
+        .await?;
+    let b: PostBody = body(req).await?;
+    let t = |v: &Option<String>| v.clone().unwrap_or_default();
+    let (kind, title, category, description, division, place, audience, people, name, phone) = (
+        t(&b.kind),
+        t(&b.title),
+        t(&b.category),
+        t(&b.description),
+        t(&b.division),
+        t(&b.place),
+        t(&b.audience),
+        t(&b.people),
+        t(&b.contact_name),
+        t(&b.contact_phone),
+    );
+    let f = PostFields::parse(&PostInput {
+        kind: &kind,
+        title: &title,
+        category: &category,
+        description: &description,
+        division: &division,
+        place: &place,
+        audience: &audience,
+        starts_on: b.starts_on.flatten(),
+        ends_on: b.ends_on.flatten(),
+        people: &people,
+        contact_name: &name,
+        contact_phone: &phone,
+    })
+    .map_err(StoreError::Invalid)?;
+    let member = b
+        .member_id
+        .ok_or_else(|| invalid(DomainError::Required { field: "member" }))?;
+    let v = s
+        .store
+        .create_post(&a.actor, ConferenceId(id), AllianceMemberId(member), &f)
+        .await?;
+    Ok((StatusCode::CREATED, Json(v)).into_response())
+}
+
+async fn get_post(State(s): State<AppState>, ApiAuth(a): ApiAuth, Path(id): Path<i64>) -> Result<Response, ApiError> {
+    Ok(Json(s.store.get_post(&a.actor, id).await?).into_response())
+}
+
+async fn update_post(
+    State(s): State<AppState>,
+    ApiAuth(a): ApiAuth,
+    Path(id): Path<i64>,
+    req: Request,
+) -> Result<Response, ApiError> {
+    s.store.check_post_editable(&a.actor, id).await?;
+    let b: PostBody = body(req).await?;
+    let patch = PostPatch {
+        title: b.title,
+        category: b.category,
+        description: b.description,
+        division: b.division,
+        place: b.place,
+        audience: b.audience,
+        starts_on: b.starts_on,
+        ends_on: b.ends_on,
+        people: b.people,
+        contact_name: b.contact_name,
+        contact_phone: b.contact_phone,
+        status: b.status,
+    };
+    Ok(Json(
+        s.store
+            .update_post(&a.actor, id, version_of(b.version)?, &patch)
+            .await?,
+    )
+    .into_response())
+}
+
+#[derive(Deserialize, Default)]
+struct MatchParams {
+    limit: Option<usize>,
+}
+
+/// The matches of a post of `kind`; a post of the other kind is not found here.
+async fn matches_of(
+    s: &AppState,
+    a: &crate::auth::Auth,
+    id: i64,
+    kind: PostKind,
+    limit: Option<usize>,
+) -> Result<Response, ApiError> {
+    let p = s.store.get_post(&a.actor, id).await?;
+    if p.kind != kind.code() {
+        return Err(ApiError::new(ErrorCode::NotFound));
+    }
+    let v = s.store.match_post(&a.actor, id, limit.unwrap_or(10)).await?;
+    Ok(Json(v).into_response())
+}
+
+async fn need_matches(
+    State(s): State<AppState>,
+    ApiAuth(a): ApiAuth,
+    Path(id): Path<i64>,
+    Q(p): Q<MatchParams>,
+) -> Result<Response, ApiError> {
+    matches_of(&s, &a, id, PostKind::Need, p.limit).await
+}
+
+async fn resource_matches(
+    State(s): State<AppState>,
+    ApiAuth(a): ApiAuth,
+    Path(id): Path<i64>,
+    Q(p): Q<MatchParams>,
+) -> Result<Response, ApiError> {
+    matches_of(&s, &a, id, PostKind::Resource, p.limit).await
 }

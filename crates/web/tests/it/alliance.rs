@@ -559,3 +559,130 @@ pub async fn conference_fixture(app: &App, s: &Street) -> (i64, i64, i64) {
         .expect("visit");
     (c.id.0, ids[0].0, p.id.0)
 }
+
+#[tokio::test]
+async fn a_liaison_posts_a_need_and_gets_suggestions_with_reasons() {
+    let app = spawn().await;
+    let office = Client::new_account(&app, "jingan", Role::DistrictOffice, Some("310106"), None).await;
+    account(&app, "liaison", Role::UnitLiaison, Some(STREET_A), None).await;
+    let (_, c) = office
+        .call(
+            "post",
+            "/api/v1/alliance/conferences",
+            Some(json!({ "name": "静安区区域化党建联席会议", "division": "310106" })),
+        )
+        .await;
+    let cid = c["id"].as_i64().expect("id");
+    let base = format!("/api/v1/alliance/conferences/{cid}");
+    let member = async |name: &str, kind: &str| {
+        let (_, m) = office
+            .call(
+                "post",
+                &format!("{base}/members"),
+                Some(json!({ "name": name, "kind": kind, "joined_on": "2015-01-01" })),
+            )
+            .await;
+        m["id"].as_i64().expect("member")
+    };
+    let (hospital, bank, community) = (
+        member("静安区中心医院", "医院").await,
+        member("申城银行静安支行", "国企").await,
+        member("某居民区", "居村").await,
+    );
+    office
+        .call(
+            "post",
+            &format!("{base}/members/{community}/liaisons"),
+            Some(json!({ "username": "liaison" })),
+        )
+        .await;
+    for (m, title, category, division) in [
+        (hospital, "三甲医院专家义诊进社区", "医疗卫生", STREET_A),
+        (hospital, "家庭医生巡诊", "卫生健康", STREET_B),
+        (bank, "小微企业普惠贷款", "金融", STREET_A),
+    ] {
+        let (status, v) = office
+            .call(
+                "post",
+                &format!("{base}/posts"),
+                Some(json!({ "member_id": m, "kind": "resource", "title": title, "category": category, "division": division })),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{v}");
+    }
+    let liaison = Client::login(&app, "liaison", PASSWORD).await;
+    // Every fault of a post at once.
+    let (status, e) = liaison
+        .call(
+            "post",
+            &format!("{base}/posts"),
+            Some(
+                json!({ "member_id": community, "kind": "need", "title": "", "category": "天文", "division": "火星",
+                         "contact_phone": "12" }),
+            ),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(e["fields"].as_array().map(Vec::len), Some(4), "{e}");
+    let (status, need) = liaison
+        .call(
+            "post",
+            &format!("{base}/posts"),
+            Some(json!({ "member_id": community, "kind": "需求", "title": "独居老人健康筛查", "category": "健康",
+                         "division": STREET_A, "description": "长者多，需要医生上门体检", "contact_phone": "13800138000" })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{need}");
+    assert_eq!(need["contact_phone"], "138****8000");
+    let nid = need["id"].as_i64().expect("id");
+    let (status, found) = liaison
+        .get(&format!("/api/v1/alliance/needs/{nid}/matches?limit=2"))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{found}");
+    let titles: Vec<&str> = found
+        .as_array()
+        .expect("list")
+        .iter()
+        .filter_map(|m| m["post"]["title"].as_str())
+        .collect();
+    assert_eq!(titles, ["三甲医院专家义诊进社区", "家庭医生巡诊"], "{found}");
+    assert!(
+        found[0]["reasons"]
+            .as_array()
+            .is_some_and(|r| r.iter().any(|x| x["kind"] == "place"))
+    );
+    // The same list as the command line's (which prints the store's answer).
+    let direct = app
+        .store
+        .match_post(&tongxin_store::Actor::system("cli"), nid, 2)
+        .await
+        .expect("match");
+    assert_eq!(serde_json::to_value(&direct).expect("json"), found);
+    // A need is not a resource: its id under /resources/ is not found.
+    let (status, _) = liaison.get(&format!("/api/v1/alliance/resources/{nid}/matches")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    // The liaison may not edit the bank's post; the office may.
+    let (_, posts) = liaison.get(&format!("{base}/posts?kind=resource")).await;
+    let loan = posts
+        .as_array()
+        .and_then(|v| v.iter().find(|p| p["title"] == "小微企业普惠贷款"))
+        .expect("loan")
+        .clone();
+    let (status, _) = liaison
+        .call(
+            "put",
+            &format!("/api/v1/alliance/posts/{}", loan["id"]),
+            Some(json!({ "version": loan["version"], "status": "closed" })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, v) = office
+        .call(
+            "put",
+            &format!("/api/v1/alliance/posts/{}", loan["id"]),
+            Some(json!({ "version": loan["version"], "status": "closed" })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    assert_eq!(v["title"], "小微企业普惠贷款");
+}

@@ -76,7 +76,20 @@ async fn a_street_office_is_refused_every_route_with_another_streets_ids() {
             .add_plenary_item(&sys, c.id, p.id, "决议", "年度计划", None)
             .await
             .expect("item");
-        [c.id.0, m.id.0, p.id.0, o.id, i.id]
+        let post = async |kind: &str, title: &str| {
+            let f = PostFields::parse(&PostInput {
+                kind,
+                title,
+                division: code,
+                contact_phone: "13800138000",
+                ..Default::default()
+            })
+            .expect("post");
+            s.create_post(&sys, c.id, m.id, &f).await.expect("post").id
+        };
+        let need = post("need", &format!("{tag}为老人开展健康体检")).await;
+        let resource = post("resource", &format!("{tag}医院义诊进社区")).await;
+        [c.id.0, m.id.0, p.id.0, o.id, i.id, need, resource]
     };
     let alliances = [
         (STREET_A, alliance_of(STREET_A, "甲").await),
@@ -85,9 +98,16 @@ async fn a_street_office_is_refused_every_route_with_another_streets_ids() {
     let before = snapshot(&app).await;
 
     let ids = |s: &Street, path: &str| -> String {
-        if path.starts_with("/api/v1/alliance/conferences/") {
-            let [c, m, p, o, i] = alliances.iter().find(|(c, _)| *c == s.code).map_or([0; 5], |(_, a)| *a);
+        if path.starts_with("/api/v1/alliance/") {
+            let [c, m, p, o, i, need, resource] =
+                alliances.iter().find(|(c, _)| *c == s.code).map_or([0; 7], |(_, a)| *a);
+            let post = if path.starts_with("/api/v1/alliance/resources/") {
+                resource
+            } else {
+                need
+            };
             return path
+                .replace("{post}", &post.to_string())
                 .replace("{id}", &c.to_string())
                 .replace("{member}", &m.to_string())
                 .replace("{plenary}", &p.to_string())
