@@ -47,8 +47,6 @@ pub struct Query {
     pub ends_on: Option<String>,
     /// How many people it is for (a need) or can take (a resource).
     pub people: Option<u32>,
-    /// Its text, for the words shared when no meaning is.
-    pub text: String,
 }
 
 /// A post that might match, with its counts for the query's keys.
@@ -64,7 +62,6 @@ pub struct Candidate {
     pub starts_on: Option<String>,
     pub ends_on: Option<String>,
     pub people: Option<u32>,
-    pub text: String,
 }
 
 /// Why a suggestion is made, each with its part of the score.

@@ -291,19 +291,30 @@ impl PostFields {
         }
     }
 
-    /// The text a post is matched by: its title, category, audience and description.
+    /// The text a post is matched by (see [`match_text`]).
     pub fn text(&self) -> String {
-        [
-            Some(self.title.as_str()),
-            self.category.map(|c| c.label_zh()),
+        match_text(
+            &self.title,
+            self.category,
             self.audience.as_deref(),
             self.description.as_deref(),
-        ]
+        )
+    }
+}
+
+/// The text a post is matched by: its title, its category in words, its audience and
+/// its description, one per line. A new post and a stored one are read the same way.
+pub fn match_text(
+    title: &str,
+    category: Option<Category>,
+    audience: Option<&str>,
+    description: Option<&str>,
+) -> String {
+    [Some(title), category.map(|c| c.label_zh()), audience, description]
         .into_iter()
         .flatten()
         .collect::<Vec<_>>()
         .join("\n")
-    }
 }
 
 #[cfg(test)]

@@ -6,7 +6,7 @@ mod lists;
 mod offices;
 mod plenary;
 
-pub use lists::{Category, PostFields, PostInput, PostKind};
+pub use lists::{Category, PostFields, PostInput, PostKind, match_text};
 pub use offices::{Office, Term, chair_on, check_term};
 pub use plenary::{PlenaryFields, PlenaryItemKind, check_plenary_order, item_text};
 

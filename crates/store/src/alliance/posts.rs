@@ -22,7 +22,7 @@ use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, Query
 use serde::Serialize;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
-use tongxin_domain::alliance::{AllianceMemberId, Category, ConferenceId, PostFields, PostInput, PostKind};
+use tongxin_domain::alliance::{AllianceMemberId, Category, ConferenceId, PostFields, PostInput, PostKind, match_text};
 use tongxin_domain::codes::{DivisionCode, Phone};
 use tongxin_domain::registry::Labelled;
 use tongxin_matching::{Analyzer, Candidate, Query, Reason, Signals, Vocabulary};
@@ -533,7 +533,6 @@ impl Store {
             starts_on: p.starts_on.map(|d| d.to_string()),
             ends_on: p.ends_on.map(|d| d.to_string()),
             people: p.people.and_then(|n| u32::try_from(n).ok()),
-            text: String::new(),
         };
         // The shortlist by text alone (lengths unknown yet: taken as the mean).
         let text_only: Vec<Candidate> = tf
@@ -581,7 +580,6 @@ impl Store {
                 starts_on: r.starts_on.map(|d| d.to_string()),
                 ends_on: r.ends_on.map(|d| d.to_string()),
                 people: r.people.and_then(|n| u32::try_from(n).ok()),
-                text: String::new(),
             })
             .collect();
         let ranked = tongxin_matching::rank(
@@ -608,19 +606,12 @@ impl Store {
     }
 }
 
-/// The text a stored post is matched by (as [`PostFields::text`]).
+/// The text a stored post is matched by (the same as [`PostFields::text`]).
 fn post_text(p: &post::Model) -> String {
-    [
-        Some(p.title.as_str()),
-        p.category
-            .as_deref()
-            .and_then(Category::parse_any)
-            .map(|c| c.label_zh()),
+    match_text(
+        &p.title,
+        p.category.as_deref().and_then(Category::parse_any),
         p.audience.as_deref(),
         p.description.as_deref(),
-    ]
-    .into_iter()
-    .flatten()
-    .collect::<Vec<_>>()
-    .join("\n")
+    )
 }
