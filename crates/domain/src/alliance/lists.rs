@@ -339,7 +339,7 @@ mod tests {
             kind: "x",
             title: "",
             category: "天文",
-            division: "31",
+            division: "火星",
             starts_on: NaiveDate::from_ymd_opt(2025, 3, 1),
             ends_on: NaiveDate::from_ymd_opt(2025, 2, 1),
             people: "许多",
