@@ -78,7 +78,9 @@ pub(super) fn audited(m: &member::Model) -> serde_json::Value {
 }
 
 impl Store {
-    pub(super) async fn member_views(&self, rows: Vec<member::Model>) -> Result<Vec<AllianceMemberView>> {
+    /// The names of member units by id: the registry's name of a unit today, else the
+    /// outside organisation's (one read of the units, none per row).
+    pub(super) async fn names_of_members(&self, rows: &[member::Model]) -> Result<HashMap<i64, String>> {
         let units: Vec<i64> = rows.iter().filter_map(|r| r.unit_id).collect();
         let unit_names: HashMap<i64, String> = if units.is_empty() {
             HashMap::new()
@@ -91,6 +93,30 @@ impl Store {
                 .map(|u| (u.id, u.name))
                 .collect()
         };
+        Ok(rows
+            .iter()
+            .map(|m| {
+                let name = m.unit_id.and_then(|u| unit_names.get(&u).cloned());
+                (m.id, name.unwrap_or_else(|| m.name.clone()))
+            })
+            .collect())
+    }
+
+    /// The names of the member units `ids`, by id.
+    pub(super) async fn member_names(&self, ids: impl IntoIterator<Item = i64>) -> Result<HashMap<i64, String>> {
+        let ids: std::collections::BTreeSet<i64> = ids.into_iter().collect();
+        if ids.is_empty() {
+            return Ok(HashMap::new());
+        }
+        let rows = member::Entity::find()
+            .filter(member::Column::Id.is_in(ids))
+            .all(&self.read)
+            .await?;
+        self.names_of_members(&rows).await
+    }
+
+    pub(super) async fn member_views(&self, rows: Vec<member::Model>) -> Result<Vec<AllianceMemberView>> {
+        let mut names = self.names_of_members(&rows).await?;
         let plenaries: Vec<i64> = rows.iter().filter_map(|r| r.admitted_at).collect();
         let numbers: HashMap<i64, i32> = if plenaries.is_empty() {
             HashMap::new()
@@ -112,7 +138,7 @@ impl Store {
                     id: AllianceMemberId(m.id),
                     conference_id: ConferenceId(m.conference_id),
                     unit_id: m.unit_id.map(UnitId),
-                    name: m.unit_id.and_then(|u| unit_names.get(&u).cloned()).unwrap_or(m.name),
+                    name: names.remove(&m.id).unwrap_or(m.name),
                     kind_label: kind.map(|k| k.label_zh().to_string()).unwrap_or_default(),
                     kind: m.kind,
                     joined_on: m.joined_on,

@@ -3,13 +3,12 @@
 //! the store checks them against the terms recorded, in the writing transaction.
 
 use super::ConferenceRight;
-use crate::entity::{alliance_member as member, alliance_office as office};
+use crate::entity::alliance_office as office;
 use crate::{Actor, Result, Store, StoreError};
 use chrono::{NaiveDate, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde::Serialize;
-use std::collections::HashMap;
 use tongxin_domain::alliance::{AllianceMemberId, ConferenceId, Office, Term, check_term, member_on};
 use tongxin_domain::registry::Labelled;
 
@@ -69,16 +68,7 @@ impl Store {
             .order_by_asc(office::Column::Id)
             .all(&self.read)
             .await?;
-        let members: Vec<i64> = rows.iter().map(|o| o.member_id).collect();
-        let views = self
-            .member_views(
-                member::Entity::find()
-                    .filter(member::Column::Id.is_in(members))
-                    .all(&self.read)
-                    .await?,
-            )
-            .await?;
-        let names: HashMap<i64, String> = views.into_iter().map(|v| (v.id.0, v.name)).collect();
+        let names = self.member_names(rows.iter().map(|o| o.member_id)).await?;
         let today = Utc::now().date_naive();
         let mut out: Vec<OfficeView> = rows
             .into_iter()

@@ -144,23 +144,6 @@ where
 }
 
 impl Store {
-    async fn member_names(&self, ids: impl IntoIterator<Item = i64>) -> Result<HashMap<i64, String>> {
-        let ids: BTreeSet<i64> = ids.into_iter().collect();
-        if ids.is_empty() {
-            return Ok(HashMap::new());
-        }
-        let rows = member::Entity::find()
-            .filter(member::Column::Id.is_in(ids))
-            .all(&self.read)
-            .await?;
-        Ok(self
-            .member_views(rows)
-            .await?
-            .into_iter()
-            .map(|v| (v.id.0, v.name))
-            .collect())
-    }
-
     async fn plenary_summaries(&self, rows: Vec<plenary::Model>) -> Result<Vec<PlenarySummary>> {
         let ids: Vec<i64> = rows.iter().map(|p| p.id).collect();
         let attended = counts::<attendance::Entity, _>(&self.read, attendance::Column::PlenaryId, &ids).await?;

@@ -11,9 +11,7 @@
 //! and time signals) is the matching crate's, where it is tested.
 
 use super::ConferenceRight;
-use crate::entity::{
-    alliance_conference as conf, alliance_member as member, alliance_post as post, alliance_post_word as word,
-};
+use crate::entity::{alliance_conference as conf, alliance_post as post, alliance_post_word as word};
 use crate::registry::check_version;
 use crate::{Actor, Result, Store, StoreError};
 use chrono::{NaiveDate, Utc};
@@ -144,20 +142,7 @@ impl Store {
         let names = self
             .division_names(rows.iter().map(|r| r.division_code.clone()))
             .await?;
-        let members: HashSet<i64> = rows.iter().map(|r| r.member_id).collect();
-        let member_names: HashMap<i64, String> = if members.is_empty() {
-            HashMap::new()
-        } else {
-            let ms = member::Entity::find()
-                .filter(member::Column::Id.is_in(members))
-                .all(&self.read)
-                .await?;
-            self.member_views(ms)
-                .await?
-                .into_iter()
-                .map(|v| (v.id.0, v.name))
-                .collect()
-        };
+        let member_names = self.member_names(rows.iter().map(|r| r.member_id)).await?;
         Ok(rows
             .into_iter()
             .map(|m| {

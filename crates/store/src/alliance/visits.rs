@@ -37,12 +37,7 @@ impl Store {
             .filter(member::Column::ConferenceId.eq(conf.id))
             .all(&self.read)
             .await?;
-        let names: std::collections::HashMap<i64, String> = self
-            .member_views(members)
-            .await?
-            .into_iter()
-            .map(|v| (v.id.0, v.name))
-            .collect();
+        let names = self.names_of_members(&members).await?;
         let ids: Vec<i64> = match of {
             Some(m) if names.contains_key(&m.0) => vec![m.0],
             Some(_) => return Err(StoreError::NotFound),
@@ -105,7 +100,11 @@ impl Store {
         )
         .await?;
         txn.commit().await?;
-        let name = self.member_views(vec![m]).await?.remove(0).name;
+        let name = self
+            .names_of_members(std::slice::from_ref(&m))
+            .await?
+            .remove(&m.id)
+            .unwrap_or_default();
         Ok(VisitView {
             id: v.id,
             member_id: AllianceMemberId(v.member_id),
