@@ -13,7 +13,9 @@ use clap::{Parser, Subcommand};
 use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
 use tongxin_domain::access::Role;
+use tongxin_domain::alliance::PostKind;
 use tongxin_domain::codes::DivisionCode;
+use tongxin_domain::registry::Labelled as _;
 use tongxin_store::bulk::ImportMode;
 use tongxin_store::coverage::Territory;
 use tongxin_store::{Actor, Store};
@@ -516,18 +518,18 @@ async fn run() -> Result<()> {
         } => {
             let store = open(&cli).await?;
             let (id, kind) = match (need, resource) {
-                (Some(n), _) => (*n, "need"),
-                (None, Some(r)) => (*r, "resource"),
+                (Some(n), _) => (*n, PostKind::Need),
+                (None, Some(r)) => (*r, PostKind::Resource),
                 (None, None) => bail!("give --need ID or --resource ID"),
             };
-            let post = store.get_post(&system, id).await?;
-            if post.kind != kind {
-                bail!("post {id} is a {}, not a {kind}", post.kind);
-            }
-            let found = store.match_post(&system, id, *limit).await?;
+            let found = store
+                .match_post_of_kind(&system, id, kind, *limit)
+                .await
+                .with_context(|| format!("{} {id}", kind.code()))?;
             if *json {
                 println!("{}", serde_json::to_string_pretty(&found)?);
             } else {
+                let post = store.get_post(&system, id).await?;
                 println!("{} {}", post.kind, post.title);
                 for (i, m) in found.iter().enumerate() {
                     let why: Vec<String> = m.reasons.iter().map(|r| format!("{} {}", r.kind, r.detail)).collect();

@@ -449,8 +449,33 @@ impl Store {
     /// needs for a resource), open ones of the same conference, best first, each with its
     /// score and reasons. At most `limit` (up to [`MATCHES_MAX`]).
     pub async fn match_post(&self, actor: &Actor, id: i64, limit: usize) -> Result<Vec<MatchView>> {
+        self.matches_of(actor, id, None, limit).await
+    }
+
+    /// [`Store::match_post`] for a post that must be of `kind` (a need's matches asked
+    /// for a resource's id are not found), from the one read of the post.
+    pub async fn match_post_of_kind(
+        &self,
+        actor: &Actor,
+        id: i64,
+        kind: PostKind,
+        limit: usize,
+    ) -> Result<Vec<MatchView>> {
+        self.matches_of(actor, id, Some(kind), limit).await
+    }
+
+    async fn matches_of(
+        &self,
+        actor: &Actor,
+        id: i64,
+        expect: Option<PostKind>,
+        limit: usize,
+    ) -> Result<Vec<MatchView>> {
         let (p, _) = self.seen_post(actor, id).await?;
         let kind = PostKind::parse_any(&p.kind).ok_or(StoreError::NotFound)?;
+        if expect.is_some_and(|e| e != kind) {
+            return Err(StoreError::NotFound);
+        }
         let other = kind.other().code();
         let a = self.analyzer().await?;
         let text = post_text(&p);

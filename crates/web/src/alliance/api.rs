@@ -954,11 +954,10 @@ async fn matches_of(
     kind: PostKind,
     limit: Option<usize>,
 ) -> Result<Response, ApiError> {
-    let p = s.store.get_post(&a.actor, id).await?;
-    if p.kind != kind.code() {
-        return Err(ApiError::new(ErrorCode::NotFound));
-    }
-    let v = s.store.match_post(&a.actor, id, limit.unwrap_or(10)).await?;
+    let v = s
+        .store
+        .match_post_of_kind(&a.actor, id, kind, limit.unwrap_or(10))
+        .await?;
     Ok(Json(v).into_response())
 }
 
