@@ -608,6 +608,54 @@ async fn after<T>(
     }
 }
 
+/// The unit a form names: a registry unit by its picker, or an outside organisation
+/// by the form's `name`.
+enum Picked {
+    Named(Option<UnitId>, Option<String>),
+    /// The picker's text named no unit of the caller's territory, or several: shown
+    /// again beside the picker with what was typed.
+    Refused(Refusal),
+}
+
+/// Reads a form's unit picker `field` (resolved in the caller's territory) and its
+/// `name` field.
+async fn unit_or_name(
+    state: &AppState,
+    a: &auth::Auth,
+    headers: &HeaderMap,
+    field: &'static str,
+    f: &mut HashMap<String, String>,
+) -> Result<Picked, ApiError> {
+    let typed = text(f, field).to_string();
+    let (pick_errors, ids) = resolve(state, a, &[PickSpec::one(field, PickTarget::Unit)], f, &HashMap::new()).await?;
+    if let Some(e) = pick_errors.into_iter().next() {
+        let lang = crate::shell::lang_of(headers);
+        return Ok(Picked::Refused(Refusal {
+            errors: HashMap::from([(field.to_string(), e.message(lang))]),
+            typed: HashMap::from([(field.to_string(), typed)]),
+        }));
+    }
+    let unit = ids.get(field).and_then(|u| u.parse().ok()).map(UnitId);
+    let name = Some(text(f, "name").to_string()).filter(|n| !n.trim().is_empty());
+    Ok(Picked::Named(unit, name))
+}
+
+/// A form that named neither a registry unit nor an outside organisation is refused
+/// beside the name, the field a person fills in when the picker finds nothing.
+fn neither_beside_name(e: StoreError) -> StoreError {
+    match e {
+        StoreError::Invalid(v) => StoreError::Invalid(
+            v.into_iter()
+                .map(|d| match d {
+                    DomainError::Required { field: "unit" } => DomainError::Required { field: "name" },
+                    other => other,
+                })
+                .collect(),
+        ),
+        other => other,
+    }
+}
+
 /// Refuses a form unless the caller keeps the conference (before the form is read).
 async fn keeps(state: &AppState, headers: &HeaderMap, a: &auth::Auth, id: i64) -> Result<(), Response> {
     state
@@ -627,29 +675,11 @@ async fn add_member_submit(
         return r;
     }
     let typed = f.clone();
-    let lang = crate::shell::lang_of(&headers);
-    // The registry unit by its picker, or an outside organisation by name.
-    let (pick_errors, ids) = match resolve(
-        &state,
-        &a,
-        &[PickSpec::one("member_unit", PickTarget::Unit)],
-        &mut f,
-        &HashMap::new(),
-    )
-    .await
-    {
-        Ok(x) => x,
+    let (unit, name) = match unit_or_name(&state, &a, &headers, "member_unit", &mut f).await {
+        Ok(Picked::Named(unit, name)) => (unit, name),
+        Ok(Picked::Refused(refusal)) => return detail_view(&state, &headers, &a, id, false, refusal).await,
         Err(e) => return error_page(&headers, Some(&a), e),
     };
-    if let Some(e) = pick_errors.into_iter().next() {
-        let refusal = Refusal {
-            errors: HashMap::from([("member_unit".to_string(), e.message(lang))]),
-            typed: HashMap::from([("member_unit".to_string(), text(&typed, "member_unit").to_string())]),
-        };
-        return detail_view(&state, &headers, &a, id, false, refusal).await;
-    }
-    let unit = ids.get("member_unit").and_then(|u| u.parse().ok()).map(UnitId);
-    let name = Some(text(&f, "name").to_string()).filter(|n| !n.trim().is_empty());
     let mut errors = vec![];
     let joined = date_of(&f, "joined_on", "joined_on")
         .map_err(|e| errors.push(e))
@@ -673,18 +703,7 @@ async fn add_member_submit(
                 .await
         }
     };
-    // A unit picked and then refused is shown again by the words typed.
-    let r = r.map_err(|e| match e {
-        StoreError::Invalid(v) if v.iter().any(|d| d.field() == "unit") => StoreError::Invalid(
-            v.into_iter()
-                .map(|d| match d {
-                    DomainError::Required { field: "unit" } => DomainError::Required { field: "name" },
-                    other => other,
-                })
-                .collect(),
-        ),
-        other => other,
-    });
+    let r = r.map_err(neither_beside_name);
     after(
         &state,
         &headers,
@@ -1280,28 +1299,13 @@ async fn admit_submit(
         return r;
     }
     let typed = f.clone();
-    let lang = crate::shell::lang_of(&headers);
-    let (pick_errors, ids) = match resolve(
-        &state,
-        &a,
-        &[PickSpec::one("admit_unit", PickTarget::Unit)],
-        &mut f,
-        &HashMap::new(),
-    )
-    .await
-    {
-        Ok(x) => x,
+    let (unit, name) = match unit_or_name(&state, &a, &headers, "admit_unit", &mut f).await {
+        Ok(Picked::Named(unit, name)) => (unit, name),
+        Ok(Picked::Refused(refusal)) => {
+            return plenary_view(&state, &headers, &a, (id, plenary), false, refusal).await;
+        }
         Err(e) => return error_page(&headers, Some(&a), e),
     };
-    if let Some(e) = pick_errors.into_iter().next() {
-        let refusal = Refusal {
-            errors: HashMap::from([("admit_unit".to_string(), e.message(lang))]),
-            typed: HashMap::from([("admit_unit".to_string(), text(&typed, "admit_unit").to_string())]),
-        };
-        return plenary_view(&state, &headers, &a, (id, plenary), false, refusal).await;
-    }
-    let unit = ids.get("admit_unit").and_then(|u| u.parse().ok()).map(UnitId);
-    let name = Some(text(&f, "name").to_string()).filter(|n| !n.trim().is_empty());
     let r = state
         .store
         .admit_at_plenary(
@@ -1316,17 +1320,7 @@ async fn admit_submit(
             },
         )
         .await
-        .map_err(|e| match e {
-            StoreError::Invalid(v) => StoreError::Invalid(
-                v.into_iter()
-                    .map(|d| match d {
-                        DomainError::Required { field: "unit" } => DomainError::Required { field: "name" },
-                        other => other,
-                    })
-                    .collect(),
-            ),
-            other => other,
-        });
+        .map_err(neither_beside_name);
     after(
         &state,
         &headers,
