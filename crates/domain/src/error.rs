@@ -33,6 +33,18 @@ pub enum DomainError {
     /// Two terms of an office that one holder fills at a time overlap.
     #[error("{field}: the term overlaps another holder's")]
     TermsOverlap { field: &'static str },
+    /// Two values that contradict each other (a report "done" at 40%).
+    #[error("{field} contradicts another value")]
+    Inconsistent { field: &'static str },
+    /// A project has its lead unit already (牵头单位): one answers for it.
+    #[error("{field}: the project has a lead unit already")]
+    LeadTaken { field: &'static str },
+    /// A file larger than its limit.
+    #[error("{field} is too large")]
+    TooLarge { field: &'static str },
+    /// A file whose bytes are not of a type accepted there.
+    #[error("{field} is not of an accepted type")]
+    TypeRefused { field: &'static str },
 }
 
 impl DomainError {
@@ -47,7 +59,11 @@ impl DomainError {
             | DomainError::NotANumber { field }
             | DomainError::JoinedUnderAge { field }
             | DomainError::OutOfOrder { field }
-            | DomainError::TermsOverlap { field } => field,
+            | DomainError::TermsOverlap { field }
+            | DomainError::Inconsistent { field }
+            | DomainError::LeadTaken { field }
+            | DomainError::TooLarge { field }
+            | DomainError::TypeRefused { field } => field,
         }
     }
 }
@@ -64,6 +80,10 @@ impl Coded for DomainError {
             DomainError::JoinedUnderAge { .. } => ErrorCode::JoinedUnderAge,
             DomainError::OutOfOrder { .. } => ErrorCode::OutOfOrder,
             DomainError::TermsOverlap { .. } => ErrorCode::TermsOverlap,
+            DomainError::Inconsistent { .. } => ErrorCode::Inconsistent,
+            DomainError::LeadTaken { .. } => ErrorCode::LeadTaken,
+            DomainError::TooLarge { .. } => ErrorCode::AttachmentTooLarge,
+            DomainError::TypeRefused { .. } => ErrorCode::AttachmentTypeRefused,
         }
     }
 }

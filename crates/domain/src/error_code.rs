@@ -47,6 +47,7 @@ error_codes! {
     UnknownValue = "validation.unknown_value",
     NotANumber = "validation.not_a_number",
     OutOfOrder = "validation.out_of_order",
+    Inconsistent = "validation.inconsistent",
     /// Optimistic lock: someone saved the record since the caller read it.
     StaleEdit = "registry.stale_edit",
     Duplicate = "registry.duplicate",
@@ -72,6 +73,15 @@ error_codes! {
     TermsOverlap = "alliance.terms_overlap",
     /// A role, an attendance or a visit names a unit that was not a member then.
     NotAMember = "alliance.not_a_member",
+    /// One lead unit (牵头单位) per project.
+    LeadTaken = "alliance.lead_taken",
+    /// A project asked to do what its stage does not allow (a claim once signed, a
+    /// report before signing, an evaluation twice).
+    ProjectStage = "alliance.project_stage",
+    /// A project is signed by the units that claimed it: none has.
+    Unclaimed = "alliance.unclaimed",
+    AttachmentTooLarge = "attachment.too_large",
+    AttachmentTypeRefused = "attachment.type_refused",
     AuthRequired = "auth.required",
     AuthInvalid = "auth.invalid",
     Forbidden = "auth.forbidden",

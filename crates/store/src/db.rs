@@ -37,6 +37,9 @@ pub struct Store {
     pub(crate) import_step: Duration,
     /// The alliance's text analyser (jieba with the field's words), built on first use.
     pub(crate) analyzer: std::sync::Arc<std::sync::OnceLock<std::sync::Arc<tongxin_matching::Analyzer>>>,
+    /// Where files kept for records (a project's agreement, its photos) lie: beside the
+    /// SQLite file, or where the server is told ([`Store::with_files_dir`]).
+    pub(crate) files_dir: std::sync::Arc<std::path::PathBuf>,
 }
 
 /// How long a server keeps the division names it has read.
@@ -69,6 +72,20 @@ fn sqlite_options(opts: SqliteConnectOptions) -> SqliteConnectOptions {
         // and read back again within one import. Pages are taken as used, not reserved.
         .pragma("cache_size", SQLITE_CACHE_SIZE)
         .create_if_missing(true)
+}
+
+/// The folder beside a SQLite file (`sqlite://data/tongxin.db?mode=rwc` → `data/files`).
+fn files_beside(url: &str) -> std::path::PathBuf {
+    let path = url
+        .trim_start_matches("sqlite://")
+        .trim_start_matches("sqlite:")
+        .split('?')
+        .next()
+        .unwrap_or("");
+    match std::path::Path::new(path).parent() {
+        Some(p) if !path.is_empty() && !path.starts_with(':') => p.join("files"),
+        _ => std::env::temp_dir().join("tongxin-files"),
+    }
 }
 
 impl Store {
@@ -122,6 +139,7 @@ impl Store {
                 probing: Default::default(),
                 import_step: crate::bulk::STEP,
                 analyzer: Default::default(),
+                files_dir: std::sync::Arc::new(files_beside(url)),
             })
         } else {
             let mut o = ConnectOptions::new(url);
@@ -145,8 +163,16 @@ impl Store {
                 probing: Default::default(),
                 import_step: crate::bulk::STEP,
                 analyzer: Default::default(),
+                files_dir: std::sync::Arc::new(std::env::temp_dir().join("tongxin-files")),
             })
         }
+    }
+
+    /// Keeps files under `dir` (the server's data folder): with PostgreSQL, every server
+    /// on the database must be given the same folder (a shared volume).
+    pub fn with_files_dir(mut self, dir: impl Into<std::path::PathBuf>) -> Self {
+        self.files_dir = std::sync::Arc::new(dir.into());
+        self
     }
 
     pub async fn migrate(&self) -> Result<()> {

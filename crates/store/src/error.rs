@@ -52,6 +52,13 @@ pub enum StoreError {
     /// member of the conference on that day.
     #[error("{field}: not a member unit on that day")]
     NotAMember { field: &'static str },
+    /// A project asked to do what its stage does not allow (a claim once signed, a report
+    /// before signing, an evaluation twice).
+    #[error("the project is {stage}: not possible at this stage")]
+    ProjectStage { stage: &'static str },
+    /// A project is signed by the units that claimed it, and none has.
+    #[error("no unit has claimed the project")]
+    Unclaimed,
     /// Too many such answers for one account in an hour.
     #[error("too many registration checks of resident IDs; try again later")]
     TooManyChecks,
@@ -77,6 +84,8 @@ impl Coded for StoreError {
             StoreError::Interrupted => ErrorCode::Interrupted,
             StoreError::JointBranchFull { .. } => ErrorCode::JointBranchFull,
             StoreError::NotAMember { .. } => ErrorCode::NotAMember,
+            StoreError::ProjectStage { .. } => ErrorCode::ProjectStage,
+            StoreError::Unclaimed => ErrorCode::Unclaimed,
         }
     }
 }

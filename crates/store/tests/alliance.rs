@@ -4,6 +4,9 @@
 //! admissions, attendance and items, visits, liaisons.
 
 mod common;
+/// Projects from claim to award.
+#[path = "alliance/projects.rs"]
+mod projects;
 use chrono::NaiveDate;
 use common::store;
 use tongxin_domain::access::Role;

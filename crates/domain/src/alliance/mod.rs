@@ -5,12 +5,18 @@
 mod lists;
 mod offices;
 mod plenary;
+mod projects;
 
 pub use lists::{Category, PostFields, PostInput, PostKind, match_text};
 pub use offices::{Office, Term, chair_on, check_term};
 pub use plenary::{PlenaryFields, PlenaryItemKind, check_plenary_order, item_text};
+pub use projects::{
+    ATTACHMENT_MAX_BYTES, ATTACHMENT_TYPES, AttachmentPurpose, ClaimRole, Grade, Month, Progress, ProjectFields,
+    ProjectSource, ProjectStage, REPORT_DUE_DAY, ReportFields, check_attachment, claim_role, file_label, missed_months,
+    months_due,
+};
 
-pub use crate::registry::{AllianceMemberId, ConferenceId, PlenaryId};
+pub use crate::registry::{AllianceMemberId, AttachmentId, ConferenceId, PlenaryId, ProjectId};
 
 use crate::DomainError;
 use crate::codes::{DivisionCode, DivisionLevel};

@@ -44,3 +44,7 @@ id!(/// Id of a member unit of a joint conference (成员单位).
     AllianceMemberId);
 id!(/// Id of a plenary meeting of a joint conference (全体会议).
     PlenaryId);
+id!(/// Id of a project of a joint conference (项目).
+    ProjectId);
+id!(/// Id of a file kept for a project (附件).
+    AttachmentId);

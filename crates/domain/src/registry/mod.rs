@@ -9,8 +9,8 @@ mod unit;
 
 pub use carrier::{CarrierFields, CarrierKind};
 pub use ids::{
-    AccountId, AllianceMemberId, CarrierId, CentreId, ConferenceId, InstructorId, MemberId, OrgId, PlenaryId, RoomId,
-    UnitId,
+    AccountId, AllianceMemberId, AttachmentId, CarrierId, CentreId, ConferenceId, InstructorId, MemberId, OrgId,
+    PlenaryId, ProjectId, RoomId, UnitId,
 };
 pub use member::{MemberFields, MemberStatus};
 pub use party_org::{OrgFields, OrgKind, OrgPath};

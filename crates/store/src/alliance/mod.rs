@@ -12,12 +12,17 @@ mod members;
 mod offices;
 mod plenaries;
 mod posts;
+mod projects;
 mod visits;
 
 pub use members::{AllianceMemberInput, AllianceMemberPatch, AllianceMemberView};
 pub use offices::OfficeView;
 pub use plenaries::{Admission, PlenaryInput, PlenaryItemView, PlenaryPatch, PlenarySummary, PlenaryView};
 pub use posts::{MATCHES_MAX, MatchView, PostPatch, PostView};
+pub use projects::{
+    AttachmentView, ClaimView, OverdueReport, ProjectInput, ProjectPatch, ProjectSummary, ProjectView, ReportView,
+    Signing, Upload,
+};
 pub use visits::VisitView;
 
 use crate::entity::{alliance_conference as conf, alliance_liaison, alliance_member, alliance_plenary};

@@ -195,7 +195,7 @@ impl Store {
     }
 
     /// The place of a post lies in the conference's territory and is a known division.
-    async fn check_post_place(&self, c: &conf::Model, d: &DivisionCode) -> Result<()> {
+    pub(super) async fn check_post_place(&self, c: &conf::Model, d: &DivisionCode) -> Result<()> {
         self.known_division(d).await?;
         if !DivisionCode::parse(&c.division_code).is_ok_and(|cd| cd.contains(d)) {
             return Err(StoreError::OutsideTerritory { field: "division" });

@@ -1,5 +1,6 @@
 //! SeaORM entities, one module per table. Only this crate sees them.
 pub mod account;
+pub mod alliance_attachment;
 pub mod alliance_attendance;
 pub mod alliance_conference;
 pub mod alliance_liaison;
@@ -9,6 +10,9 @@ pub mod alliance_plenary;
 pub mod alliance_plenary_item;
 pub mod alliance_post;
 pub mod alliance_post_word;
+pub mod alliance_project;
+pub mod alliance_project_claim;
+pub mod alliance_project_report;
 pub mod alliance_visit;
 pub mod api_token;
 pub mod audit;

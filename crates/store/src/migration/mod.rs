@@ -21,6 +21,7 @@ mod m2026_11_30_service_centres;
 mod m2026_11_30_territory_order;
 mod m2026_12_01_alliance;
 mod m2026_12_01_alliance_lists;
+mod m2026_12_01_alliance_projects;
 
 pub struct Migrator;
 
@@ -42,6 +43,7 @@ impl MigratorTrait for Migrator {
             Box::new(m2026_11_30_service_centres::M0012ServiceCentres),
             Box::new(m2026_12_01_alliance::M0013Alliance),
             Box::new(m2026_12_01_alliance_lists::M0014AllianceLists),
+            Box::new(m2026_12_01_alliance_projects::M0015AllianceProjects),
         ]
     }
 }

@@ -22,7 +22,10 @@ pub async fn store_at() -> (Store, String, tempfile::TempDir) {
         }
         None => format!("sqlite://{}?mode=rwc", dir.path().join("s.db").display()),
     };
-    let s = Store::open(&url).await.expect("open");
+    let s = Store::open(&url)
+        .await
+        .expect("open")
+        .with_files_dir(dir.path().join("files"));
     s.migrate().await.expect("migrating twice changes nothing");
     s.ensure_builtin_divisions().await.expect("divisions");
     (s, url, dir)

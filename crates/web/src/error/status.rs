@@ -11,16 +11,47 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
     match code {
         NotFound | PickNone => StatusCode::NOT_FOUND,
         Internal => StatusCode::INTERNAL_SERVER_ERROR,
-        ValidationFailed | Required | TooLong | OutOfRange | UnknownValue | NotANumber | ReferenceInvalid
-        | ReferenceAmbiguous | PhoneInvalid | CreditCodeInvalid | ResidentIdInvalid | JoinedUnderAge
-        | DivisionCodeInvalid | DivisionUnknown | DivisionAmbiguous | NotAWorkbook | NoHeader | MissingColumn
-        | DuplicateColumn | CellTooLong | DuplicateRow | ParentCycle | DependsOnFailedRow | BadFile | BadDate
-        | BadBool | PersonalDataInUrl | OutOfOrder | NotAMember | TermsOverlap => StatusCode::UNPROCESSABLE_ENTITY,
-        StaleEdit | Duplicate | InUse | RegisteredElsewhere | Interrupted | JointBranchFull => StatusCode::CONFLICT,
+        ValidationFailed
+        | Required
+        | TooLong
+        | OutOfRange
+        | UnknownValue
+        | NotANumber
+        | ReferenceInvalid
+        | ReferenceAmbiguous
+        | PhoneInvalid
+        | CreditCodeInvalid
+        | ResidentIdInvalid
+        | JoinedUnderAge
+        | DivisionCodeInvalid
+        | DivisionUnknown
+        | DivisionAmbiguous
+        | NotAWorkbook
+        | NoHeader
+        | MissingColumn
+        | DuplicateColumn
+        | CellTooLong
+        | DuplicateRow
+        | ParentCycle
+        | DependsOnFailedRow
+        | BadFile
+        | BadDate
+        | BadBool
+        | PersonalDataInUrl
+        | OutOfOrder
+        | NotAMember
+        | TermsOverlap
+        | Inconsistent
+        | LeadTaken
+        | Unclaimed
+        | AttachmentTypeRefused => StatusCode::UNPROCESSABLE_ENTITY,
+        StaleEdit | Duplicate | InUse | RegisteredElsewhere | Interrupted | JointBranchFull | ProjectStage => {
+            StatusCode::CONFLICT
+        }
         OutsideTerritory | Forbidden | Csrf | ConfirmPassword => StatusCode::FORBIDDEN,
         AuthRequired | AuthInvalid => StatusCode::UNAUTHORIZED,
         RateLimited | ChecksLimited => StatusCode::TOO_MANY_REQUESTS,
-        FileTooLarge | TooManyFiles | RequestTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+        FileTooLarge | TooManyFiles | RequestTooLarge | AttachmentTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
         BadRequest => StatusCode::BAD_REQUEST,
         RevealNeedsPost => StatusCode::METHOD_NOT_ALLOWED,
         Busy | CannotWrite => StatusCode::SERVICE_UNAVAILABLE,
