@@ -235,7 +235,10 @@ fn database_url(cli: &Cli) -> Result<String> {
 
 async fn open(cli: &Cli) -> Result<Store> {
     let url = database_url(cli)?;
-    let store = Store::open(&url).await.context("opening the database")?;
+    let store = Store::open(&url)
+        .await
+        .context("opening the database")?
+        .with_files_dir(cli.data_dir.join("files"));
     store.ensure_builtin_divisions().await?;
     Ok(store)
 }

@@ -115,6 +115,13 @@ impl Mounted {
         self
     }
 
+    /// The route answers a file of the type it was kept as (`application/octet-stream`
+    /// in the document: a PDF, an image, a Word or an Excel file).
+    pub fn file(mut self) -> Self {
+        self.route.reply = Reply::File("application/octet-stream");
+        self
+    }
+
     /// The route answers JSON of this type, or a workbook when asked for one.
     pub fn returns_or_workbook(mut self, schema: SchemaOf) -> Self {
         self.route.reply = Reply::JsonOrFile(schema, XLSX);

@@ -20,8 +20,8 @@ pub use offices::OfficeView;
 pub use plenaries::{Admission, PlenaryInput, PlenaryItemView, PlenaryPatch, PlenarySummary, PlenaryView};
 pub use posts::{MATCHES_MAX, MatchView, PostPatch, PostView};
 pub use projects::{
-    AttachmentView, ClaimView, OverdueReport, ProjectInput, ProjectPatch, ProjectSummary, ProjectView, ReportView,
-    Signing, Upload,
+    AttachmentView, ClaimView, OverdueReport, ProjectDraft, ProjectInput, ProjectPatch, ProjectSummary, ProjectView,
+    ReportView, Signing, Upload,
 };
 pub use visits::VisitView;
 

@@ -47,7 +47,8 @@ pub struct ProjectSummary {
     pub division_name: String,
     /// The lead unit's name, once claimed.
     pub lead: Option<String>,
-    pub claims: usize,
+    /// How many units claimed it.
+    pub claim_count: usize,
     pub signed_on: Option<NaiveDate>,
     pub closed_on: Option<NaiveDate>,
     pub grade: Option<String>,
@@ -102,7 +103,7 @@ pub struct AttachmentView {
 /// A project with its claims, reports and files.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ProjectView {
-    #[serde(flatten)]
+    /// Its title, stage, lead, dates and the months it has not reported, as in the list.
     pub summary: ProjectSummary,
     pub description: Option<String>,
     pub starts_on: Option<NaiveDate>,
@@ -138,6 +139,48 @@ pub struct ProjectInput {
     pub fields: ProjectFields,
     pub need: Option<i64>,
     pub resource: Option<i64>,
+}
+
+/// What a project written from a need or a resource starts with: their title,
+/// category, description, place and dates (the need's first), for a form to show or a
+/// request to leave out.
+#[derive(Debug, Clone, Default)]
+pub struct ProjectDraft {
+    pub need: Option<i64>,
+    pub resource: Option<i64>,
+    pub title: String,
+    pub category: String,
+    pub description: String,
+    pub division: String,
+    pub starts_on: Option<NaiveDate>,
+    pub ends_on: Option<NaiveDate>,
+}
+
+impl ProjectDraft {
+    /// The project: what was sent, else the draft's; checked whole.
+    pub fn fill(
+        self,
+        title: Option<String>,
+        category: Option<String>,
+        description: Option<String>,
+        division: Option<String>,
+        starts_on: Option<NaiveDate>,
+        ends_on: Option<NaiveDate>,
+    ) -> Result<ProjectInput> {
+        let fields = ProjectFields::parse(
+            &title.unwrap_or(self.title),
+            &category.unwrap_or(self.category),
+            &description.unwrap_or(self.description),
+            &division.unwrap_or(self.division),
+            starts_on.or(self.starts_on),
+            ends_on.or(self.ends_on),
+        )?;
+        Ok(ProjectInput {
+            fields,
+            need: self.need,
+            resource: self.resource,
+        })
+    }
 }
 
 /// An edit of a project: what is `Some` changes (`Some("")` clears a text; dates
@@ -295,6 +338,66 @@ impl Store {
             .await?
             .ok_or(StoreError::Reference { field })?;
         Ok(Some(p))
+    }
+
+    /// The draft of a project from need `need` and resource `resource` of conference `c`
+    /// (either may be left out): not found when the caller does not see the conference,
+    /// a reference error for a post that is not of it or not of that kind.
+    pub async fn project_draft(
+        &self,
+        actor: &Actor,
+        c: ConferenceId,
+        need: Option<i64>,
+        resource: Option<i64>,
+    ) -> Result<ProjectDraft> {
+        let conf = self
+            .kept_conference(&self.read, actor, c, ConferenceRight::Read)
+            .await?;
+        let n = self
+            .source_post(&self.read, &conf, need, "need", "need_post_id")
+            .await?;
+        let r = self
+            .source_post(&self.read, &conf, resource, "resource", "resource_post_id")
+            .await?;
+        let Some(first) = n.as_ref().or(r.as_ref()) else {
+            return Ok(ProjectDraft::default());
+        };
+        let description = [n.as_ref(), r.as_ref()]
+            .into_iter()
+            .flatten()
+            .map(|p| match &p.description {
+                Some(d) => format!("{}：{}", p.title, d),
+                None => p.title.clone(),
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+            .chars()
+            .take(tongxin_domain::alliance::TEXT_MAX)
+            .collect();
+        Ok(ProjectDraft {
+            need,
+            resource,
+            title: first.title.clone(),
+            category: first
+                .category
+                .clone()
+                .or_else(|| r.as_ref().and_then(|r| r.category.clone()))
+                .unwrap_or_default(),
+            description,
+            division: first.division_code.clone(),
+            starts_on: first.starts_on,
+            ends_on: first.ends_on,
+        })
+    }
+
+    /// Refuses unless the caller holds at least `need` on the project's conference
+    /// (handlers ask before they read a body).
+    pub async fn check_project_right(&self, actor: &Actor, id: ProjectId, need: ConferenceRight) -> Result<()> {
+        let (_, _, right) = self.project_and_conference(&self.read, actor, id).await?;
+        if right < need {
+            return Err(StoreError::Forbidden);
+        }
+        Ok(())
     }
 
     /// Writes a project for conference `c` (an office that keeps it), from the need and
@@ -951,7 +1054,7 @@ impl Store {
                     division_name: divisions.get(&m.division_code).cloned().unwrap_or_default(),
                     division_code: m.division_code,
                     lead,
-                    claims: mine.len(),
+                    claim_count: mine.len(),
                     signed_on: m.signed_on,
                     closed_on: m.closed_on,
                     grade: m.grade,

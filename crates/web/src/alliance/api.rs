@@ -244,7 +244,7 @@ const BODY_BYTES: usize = 64 * 1024;
 
 /// A JSON body, read after the right was checked: too long is `request.too_large`,
 /// malformed is `request.bad`, in the caller's language like every other refusal.
-async fn body<T: serde::de::DeserializeOwned>(req: Request) -> Result<T, ApiError> {
+pub(super) async fn body<T: serde::de::DeserializeOwned>(req: Request) -> Result<T, ApiError> {
     let bytes = axum::body::to_bytes(req.into_body(), BODY_BYTES)
         .await
         .map_err(|_| ApiError::new(ErrorCode::RequestTooLarge))?;

@@ -3,3 +3,4 @@
 
 pub(crate) mod api;
 pub(crate) mod pages;
+pub(crate) mod project_api;

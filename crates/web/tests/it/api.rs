@@ -89,7 +89,46 @@ async fn a_street_office_is_refused_every_route_with_another_streets_ids() {
         };
         let need = post("need", &format!("{tag}为老人开展健康体检")).await;
         let resource = post("resource", &format!("{tag}医院义诊进社区")).await;
-        [c.id.0, m.id.0, p.id.0, o.id, i.id, need, resource]
+        // A project from the two, claimed, signed at the plenary, with its agreement.
+        let draft = s
+            .project_draft(&sys, c.id, Some(need), Some(resource))
+            .await
+            .expect("draft");
+        let project = s
+            .create_project(
+                &sys,
+                c.id,
+                &draft.fill(None, None, None, None, None, None).expect("fields"),
+            )
+            .await
+            .expect("project");
+        let pid = project.summary.id;
+        let project = s.claim_project(&sys, pid, m.id, None, None).await.expect("claim");
+        s.sign_project(
+            &sys,
+            pid,
+            project.summary.version,
+            &tongxin_store::alliance::Signing {
+                plenary: Some(p.id),
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("signed");
+        let file = s
+            .add_attachment(
+                &sys,
+                pid,
+                tongxin_store::alliance::Upload {
+                    purpose: AttachmentPurpose::Signing,
+                    report: None,
+                    name: format!("{tag}协议.pdf"),
+                    bytes: b"%PDF-1.4\n%%EOF\n".to_vec(),
+                },
+            )
+            .await
+            .expect("file");
+        [c.id.0, m.id.0, p.id.0, o.id, i.id, need, resource, pid.0, file.id.0]
     };
     let alliances = [
         (STREET_A, alliance_of(STREET_A, "甲").await),
@@ -99,8 +138,8 @@ async fn a_street_office_is_refused_every_route_with_another_streets_ids() {
 
     let ids = |s: &Street, path: &str| -> String {
         if path.starts_with("/api/v1/alliance/") {
-            let [c, m, p, o, i, need, resource] =
-                alliances.iter().find(|(c, _)| *c == s.code).map_or([0; 7], |(_, a)| *a);
+            let [c, m, p, o, i, need, resource, project, file] =
+                alliances.iter().find(|(c, _)| *c == s.code).map_or([0; 9], |(_, a)| *a);
             let post = if path.starts_with("/api/v1/alliance/resources/") {
                 resource
             } else {
@@ -113,6 +152,8 @@ async fn a_street_office_is_refused_every_route_with_another_streets_ids() {
                 .replace("{plenary}", &p.to_string())
                 .replace("{office}", &o.to_string())
                 .replace("{item}", &i.to_string())
+                .replace("{project}", &project.to_string())
+                .replace("{file}", &file.to_string())
                 .replace("{account}", "1");
         }
         let id = if path.starts_with("/api/v1/centres") {

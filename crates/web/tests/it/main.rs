@@ -55,7 +55,10 @@ pub async fn spawn() -> App {
         }
         None => format!("sqlite://{}?mode=rwc", dir.path().join("test.db").display()),
     };
-    let store = Store::open(&url).await.expect("open store");
+    let store = Store::open(&url)
+        .await
+        .expect("open store")
+        .with_files_dir(dir.path().join("files"));
     let db_url = url.clone();
     store.ensure_builtin_divisions().await.expect("divisions");
     store
