@@ -76,6 +76,8 @@ pub fn router(state: AppState) -> Router {
         .merge(registry::instructors::routes())
         .merge(registry::me::routes())
         .merge(centres::pages::routes())
+        .merge(alliance::lists::routes())
+        .merge(alliance::project_pages::routes())
         .merge(alliance::pages::routes())
         .merge(accounts::pages::routes())
         .merge(registry::routes())

@@ -21,8 +21,9 @@ pub use plenaries::{Admission, PlenaryInput, PlenaryItemView, PlenaryPatch, Plen
 pub use posts::{MATCHES_MAX, MatchView, PostPatch, PostView};
 pub use projects::{
     AttachmentView, ClaimView, OverdueReport, ProjectDraft, ProjectInput, ProjectPatch, ProjectSummary, ProjectView,
-    ReportView, Signing, Upload,
+    ReportView, Signing, Upload, check_upload,
 };
+pub use tongxin_matching::Reason;
 pub use visits::VisitView;
 
 use crate::entity::{alliance_conference as conf, alliance_liaison, alliance_member, alliance_plenary};

@@ -49,6 +49,12 @@ pub struct ProjectSummary {
     pub lead: Option<String>,
     /// How many units claimed it.
     pub claim_count: usize,
+    /// The member units that claimed it.
+    #[schema(value_type = Vec<i64>)]
+    pub claimed_by: Vec<AllianceMemberId>,
+    /// The need it answers and the resource it uses, if any.
+    pub need_post_id: Option<i64>,
+    pub resource_post_id: Option<i64>,
     pub signed_on: Option<NaiveDate>,
     pub closed_on: Option<NaiveDate>,
     pub grade: Option<String>,
@@ -108,8 +114,6 @@ pub struct ProjectView {
     pub description: Option<String>,
     pub starts_on: Option<NaiveDate>,
     pub ends_on: Option<NaiveDate>,
-    pub need_post_id: Option<i64>,
-    pub resource_post_id: Option<i64>,
     #[schema(value_type = Option<i64>)]
     pub signed_plenary_id: Option<PlenaryId>,
     /// "第10次全体会议" when signed at a plenary.
@@ -152,6 +156,8 @@ pub struct ProjectDraft {
     pub category: String,
     pub description: String,
     pub division: String,
+    /// The division's name, for a picker to show.
+    pub division_name: String,
     pub starts_on: Option<NaiveDate>,
     pub ends_on: Option<NaiveDate>,
 }
@@ -210,6 +216,14 @@ pub struct Upload {
     pub report: Option<i64>,
     pub name: String,
     pub bytes: Vec<u8>,
+}
+
+/// An upload's type found from its bytes and checked against what it is for, and its
+/// size: the content type it is kept as. The type is read from the first bytes only
+/// (magic numbers), cheap enough to ask before a write that the file goes with.
+pub fn check_upload(u: &Upload) -> Result<&'static str> {
+    check_attachment(u.purpose, u.bytes.len(), infer::get(&u.bytes).map(|t| t.mime_type()))
+        .map_err(|e| StoreError::Invalid(vec![e]))
 }
 
 fn audited(m: &project::Model) -> serde_json::Value {
@@ -384,6 +398,11 @@ impl Store {
                 .or_else(|| r.as_ref().and_then(|r| r.category.clone()))
                 .unwrap_or_default(),
             description,
+            division_name: self
+                .division_names(std::iter::once(first.division_code.clone()))
+                .await?
+                .remove(&first.division_code)
+                .unwrap_or_default(),
             division: first.division_code.clone(),
             starts_on: first.starts_on,
             ends_on: first.ends_on,
@@ -820,13 +839,13 @@ impl Store {
         self.may_report(&self.read, actor, &c, right, &p).await?;
         let dir = self.files_dir();
         let purpose = up.purpose;
+        let report = up.report;
         let name = file_label(&up.name);
         // Sniffing and hashing are CPU work, writing is blocking I/O: off the workers.
         let (content_type, sha, size) =
             tokio::task::spawn_blocking(move || -> Result<(&'static str, String, usize)> {
                 use sha2::Digest;
-                let t = check_attachment(purpose, up.bytes.len(), infer::get(&up.bytes).map(|t| t.mime_type()))
-                    .map_err(|e| StoreError::Invalid(vec![e]))?;
+                let t = check_upload(&up)?;
                 let sha = hex::encode(sha2::Sha256::digest(&up.bytes));
                 write_file(&file_path(&dir, &sha), &up.bytes)?;
                 Ok((t, sha, up.bytes.len()))
@@ -835,7 +854,7 @@ impl Store {
             .map_err(|e| StoreError::Io(std::io::Error::other(e)))??;
         let txn = self.begin().await?;
         let (p, _, _) = self.project_and_conference(&txn, actor, id).await?;
-        if let Some(r) = up.report {
+        if let Some(r) = report {
             report::Entity::find_by_id(r)
                 .filter(report::Column::ProjectId.eq(p.id))
                 .one(&txn)
@@ -847,7 +866,7 @@ impl Store {
         let row = file::Entity::insert(file::ActiveModel {
             conference_id: Set(p.conference_id),
             project_id: Set(p.id),
-            report_id: Set(up.report),
+            report_id: Set(report),
             purpose: Set(purpose.code().into()),
             file_name: Set(name),
             content_type: Set(content_type.into()),
@@ -1055,6 +1074,9 @@ impl Store {
                     division_code: m.division_code,
                     lead,
                     claim_count: mine.len(),
+                    claimed_by: mine.iter().map(|c| AllianceMemberId(c.member_id)).collect(),
+                    need_post_id: m.need_post_id,
+                    resource_post_id: m.resource_post_id,
                     signed_on: m.signed_on,
                     closed_on: m.closed_on,
                     grade: m.grade,
@@ -1096,8 +1118,6 @@ impl Store {
             description: m.description,
             starts_on: m.starts_on,
             ends_on: m.ends_on,
-            need_post_id: m.need_post_id,
-            resource_post_id: m.resource_post_id,
             signed_plenary_id: m.signed_plenary_id.map(PlenaryId),
             signed_plenary_number: number,
             signed_occasion: m.signed_occasion,

@@ -2,5 +2,7 @@
 //! (`pages.rs`, templates under `templates/alliance/`).
 
 pub(crate) mod api;
+pub(crate) mod lists;
 pub(crate) mod pages;
 pub(crate) mod project_api;
+pub(crate) mod project_pages;

@@ -90,7 +90,7 @@ impl Refusal {
 }
 
 /// Options of a select: (code, words in the page's language).
-fn options<L: Labelled>(lang: Lang) -> Vec<(String, String)> {
+pub(super) fn options<L: Labelled>(lang: Lang) -> Vec<(String, String)> {
     L::ALL
         .iter()
         .map(|l| (l.code().to_string(), kind_text(lang, l.code(), l.label_zh())))
@@ -98,7 +98,11 @@ fn options<L: Labelled>(lang: Lang) -> Vec<(String, String)> {
 }
 
 /// A date input's value: blank is none, anything else must be a date (`field` beside it).
-fn date_of(f: &HashMap<String, String>, key: &str, field: &'static str) -> Result<Option<NaiveDate>, DomainError> {
+pub(super) fn date_of(
+    f: &HashMap<String, String>,
+    key: &str,
+    field: &'static str,
+) -> Result<Option<NaiveDate>, DomainError> {
     let raw = f.get(key).map(|s| s.trim()).unwrap_or("");
     if raw.is_empty() {
         return Ok(None);
@@ -108,11 +112,11 @@ fn date_of(f: &HashMap<String, String>, key: &str, field: &'static str) -> Resul
         .map_err(|_| DomainError::OutOfRange { field })
 }
 
-fn id_of(f: &HashMap<String, String>, key: &str) -> Option<i64> {
+pub(super) fn id_of(f: &HashMap<String, String>, key: &str) -> Option<i64> {
     f.get(key).and_then(|v| v.trim().parse().ok())
 }
 
-fn text<'a>(f: &'a HashMap<String, String>, key: &str) -> &'a str {
+pub(super) fn text<'a>(f: &'a HashMap<String, String>, key: &str) -> &'a str {
     f.get(key).map(String::as_str).unwrap_or("")
 }
 

@@ -382,65 +382,82 @@ pub(crate) fn grade_of(raw: Option<&str>) -> Result<Grade, DomainError> {
     }
 }
 
-/// An upload of one file with its purpose and report, read part by part: the file's
-/// bytes stop being read past [`ATTACHMENT_MAX_BYTES`], never buffered whole first.
-pub(crate) async fn read_attachment_upload(mp: &mut axum::extract::Multipart) -> Result<Upload, ApiError> {
+/// A multipart form with at most one file, read part by part: the file's bytes stop
+/// being read past [`ATTACHMENT_MAX_BYTES`] (never buffered whole first); its other
+/// parts as text (the whole body is bounded by the server's limit).
+pub(crate) struct FormWithFile {
+    pub fields: std::collections::HashMap<String, String>,
+    /// (name as sent, bytes), when a file was chosen.
+    pub file: Option<(String, Vec<u8>)>,
+}
+
+pub(crate) async fn read_form_with_file(mp: &mut axum::extract::Multipart) -> Result<FormWithFile, ApiError> {
     let bad = |_| ApiError::new(ErrorCode::BadRequest);
-    let (mut purpose, mut report, mut file) = (None, None, None);
+    let mut out = FormWithFile {
+        fields: Default::default(),
+        file: None,
+    };
     while let Some(mut field) = mp.next_field().await.map_err(bad)? {
-        match field.name().unwrap_or_default() {
-            "file" => {
-                let name = field.file_name().unwrap_or("file").to_string();
-                let mut bytes = Vec::new();
-                while let Some(chunk) = field
-                    .chunk()
-                    .await
-                    .map_err(|_| ApiError::new(ErrorCode::AttachmentTooLarge))?
-                {
-                    if bytes.len() + chunk.len() > ATTACHMENT_MAX_BYTES {
-                        return Err(ApiError::new(ErrorCode::AttachmentTooLarge));
-                    }
-                    bytes.extend_from_slice(&chunk);
-                }
-                if !(bytes.is_empty() && name.is_empty()) {
-                    file = Some((name, bytes));
-                }
+        let part = field.name().unwrap_or_default().to_string();
+        if part != "file" {
+            let text = field.text().await.map_err(bad)?;
+            out.fields.insert(part, text);
+            continue;
+        }
+        if out.file.is_some() {
+            return Err(ApiError::new(ErrorCode::TooManyFiles));
+        }
+        let name = field.file_name().unwrap_or("file").to_string();
+        let mut bytes = Vec::new();
+        while let Some(chunk) = field
+            .chunk()
+            .await
+            .map_err(|_| ApiError::new(ErrorCode::AttachmentTooLarge))?
+        {
+            if bytes.len() + chunk.len() > ATTACHMENT_MAX_BYTES {
+                return Err(ApiError::new(ErrorCode::AttachmentTooLarge));
             }
-            "purpose" => purpose = Some(field.text().await.map_err(bad)?),
-            "report_id" => report = Some(field.text().await.map_err(bad)?),
-            // Other parts (the console's CSRF token) are read and set aside.
-            _ => {
-                let _ = field.text().await.map_err(bad)?;
-            }
+            bytes.extend_from_slice(&chunk);
+        }
+        // An empty file input sends a part with no name and no bytes: no file.
+        if !(bytes.is_empty() && name.is_empty()) {
+            out.file = Some((name, bytes));
         }
     }
+    Ok(out)
+}
+
+/// The upload a form names: its file, for `purpose` (the form's `purpose` field when
+/// it has one) and the form's `report_id`.
+pub(crate) fn upload_of(form: FormWithFile, purpose: Option<AttachmentPurpose>) -> Result<Option<Upload>, StoreError> {
     let mut errors = vec![];
-    let purpose = match purpose.as_deref().map(str::trim) {
-        None | Some("") => Some(AttachmentPurpose::Other),
-        Some(p) => AttachmentPurpose::parse_any(p).or_else(|| {
+    let purpose = match (purpose, form.fields.get("purpose").map(|p| p.trim())) {
+        (Some(p), _) => Some(p),
+        (None, None | Some("")) => Some(AttachmentPurpose::Other),
+        (None, Some(p)) => AttachmentPurpose::parse_any(p).or_else(|| {
             errors.push(DomainError::UnknownValue { field: "purpose" });
             None
         }),
     };
-    let report = match report.as_deref().map(str::trim) {
+    let report = match form.fields.get("report_id").map(|r| r.trim()) {
         None | Some("") => None,
         Some(r) => r.parse::<i64>().ok().or_else(|| {
             errors.push(DomainError::NotANumber { field: "report_id" });
             None
         }),
     };
-    if file.is_none() {
-        errors.push(DomainError::Required { field: "file" });
+    if !errors.is_empty() {
+        return Err(StoreError::Invalid(errors));
     }
-    match (purpose, file) {
-        (Some(purpose), Some((name, bytes))) if errors.is_empty() => Ok(Upload {
+    Ok(match (purpose, form.file) {
+        (Some(purpose), Some((name, bytes))) => Some(Upload {
             purpose,
             report,
             name,
             bytes,
         }),
-        _ => Err(StoreError::Invalid(errors).into()),
-    }
+        _ => None,
+    })
 }
 
 async fn attach(
@@ -452,7 +469,9 @@ async fn attach(
     // The right before a byte of the upload is read.
     s.store.check_project_attachable(&a.actor, ProjectId(id)).await?;
     let mut mp = crate::import::service::multipart(req, &s).await?;
-    let up = read_attachment_upload(&mut mp).await?;
+    let form = read_form_with_file(&mut mp).await?;
+    let up = upload_of(form, None)?
+        .ok_or_else(|| ApiError::from(StoreError::Invalid(vec![DomainError::Required { field: "file" }])))?;
     let v = s.store.add_attachment(&a.actor, ProjectId(id), up).await?;
     Ok((StatusCode::CREATED, Json(v)).into_response())
 }

@@ -36,6 +36,10 @@ pub(super) async fn home(State(state): State<AppState>, headers: HeaderMap, Page
     if a.actor.role == tongxin_domain::access::Role::Member {
         return Redirect::to("/me").into_response();
     }
+    // A liaison's home is its units' page.
+    if a.actor.role == tongxin_domain::access::Role::UnitLiaison {
+        return Redirect::to("/alliance/mine").into_response();
+    }
     let code = match &a.actor.scope {
         // An administrator lands on the city.
         Scope::All => "3101".to_string(),

@@ -65,6 +65,9 @@ pub(crate) fn menu(lang: Lang, role: tongxin_domain::access::Role) -> Vec<(&'sta
     use tongxin_domain::access::Role;
     let items: &[(&str, &str)] = match role {
         Role::Member => &[("/me", "me")],
+        // A member unit's liaison: its units' page (posts, claims, reports) and the
+        // conferences it belongs to; nothing of the registry.
+        Role::UnitLiaison => &[("/alliance/mine", "alliance_mine"), ("/alliance", "alliance")],
         Role::BranchSecretary => &[
             ("/", "home"),
             ("/coverage", "coverage"),

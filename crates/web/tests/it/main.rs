@@ -3,6 +3,7 @@
 //! an admin URL) and talks HTTP to it; the browser tests drive Debian's Chromium.
 
 mod alliance;
+mod alliance_projects;
 mod api;
 mod browser;
 mod centres;

@@ -1,0 +1,370 @@
+//! Needs, resources and projects in the console, as their users do it: a liaison posts
+//! a need from its page and sees suggestions with reasons; the office turns a match into
+//! a project; two units claim it; the office signs it at the 10th plenary with the
+//! agreement attached; the months missed are flagged until a report is filed with a
+//! photo; a renamed executable is refused; the office closes it with its evaluation.
+//! Another district finds none of it.
+
+use crate::*;
+use reqwest::StatusCode;
+use reqwest::multipart::{Form, Part};
+use tongxin_domain::access::Role;
+
+const PDF: &[u8] = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\n%%EOF\n";
+const PNG: &[u8] = &[
+    0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 0x0D, b'I', b'H', b'D', b'R',
+];
+
+/// Posts a console form; the status and where it went (a redirect) or the page.
+async fn form(c: &Client, path: &str, fields: &[(&str, &str)]) -> (StatusCode, String) {
+    let r = c.form(path, fields).await;
+    let status = r.status();
+    let to = location(&r);
+    let body = r.text().await.unwrap_or_default();
+    (status, if status == StatusCode::SEE_OTHER { to } else { body })
+}
+
+/// Posts a console form with a file, as a browser sends it (multipart, its CSRF token
+/// inside).
+async fn upload(c: &Client, path: &str, fields: &[(&str, &str)], file: Option<(&str, &[u8])>) -> (StatusCode, String) {
+    let mut f = Form::new().text("csrf", c.csrf.clone());
+    for (k, v) in fields {
+        f = f.text(k.to_string(), v.to_string());
+    }
+    if let Some((name, bytes)) = file {
+        f = f.part("file", Part::bytes(bytes.to_vec()).file_name(name.to_string()));
+    }
+    let r = c
+        .http
+        .post(format!("{}{path}", c.base))
+        .multipart(f)
+        .send()
+        .await
+        .expect("upload");
+    let status = r.status();
+    let to = location(&r);
+    let body = r.text().await.unwrap_or_default();
+    (status, if status == StatusCode::SEE_OTHER { to } else { body })
+}
+
+fn last_id(to: &str) -> i64 {
+    to.rsplit('/').next().and_then(|s| s.parse().ok()).unwrap_or(0)
+}
+
+#[tokio::test]
+async fn a_need_becomes_a_signed_reported_and_evaluated_project_in_the_console() {
+    use tongxin_domain::alliance::*;
+    let app = spawn().await;
+    let (store, sys) = (&app.store, tongxin_store::Actor::system("fixture"));
+    let day = |d: &str| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok();
+    let office = Client::new_account(&app, "jingan", Role::DistrictOffice, Some("310106"), None).await;
+    let c = store
+        .create_conference(
+            &sys,
+            &ConferenceFields::parse("静安区区域化党建联席会议", "310106", day("2014-06-30"), "").expect("c"),
+            None,
+        )
+        .await
+        .expect("conference");
+    let member = async |name: &str, kind: &str| {
+        store
+            .add_alliance_member(
+                &sys,
+                c.id,
+                &tongxin_store::alliance::AllianceMemberInput {
+                    unit: None,
+                    name: Some(name.into()),
+                    fields: MemberFields::parse(kind, day("2014-06-30"), None, None).expect("m"),
+                },
+            )
+            .await
+            .expect("member")
+            .id
+    };
+    let (hospital, bank, community) = (
+        member("静安区中心医院", "医院").await,
+        member("申城银行静安支行", "国企").await,
+        member("某居民区", "居村").await,
+    );
+    for (name, m) in [("liaison-community", community), ("liaison-hospital", hospital)] {
+        account(&app, name, Role::UnitLiaison, Some(STREET_A), None).await;
+        store.add_alliance_liaison(&sys, c.id, m, name).await.expect("liaison");
+    }
+    let mut tenth = None;
+    for n in 0..10 {
+        let p = store
+            .create_plenary(
+                &sys,
+                c.id,
+                &tongxin_store::alliance::PlenaryInput {
+                    number: None,
+                    fields: PlenaryFields::parse(day(&format!("{}-03-20", 2017 + n)), "", "").expect("p"),
+                    chair: None,
+                },
+            )
+            .await
+            .expect("plenary");
+        tenth = Some(p);
+    }
+    let tenth = tenth.expect("10th");
+    assert_eq!(tenth.number, 10);
+    let offer = store
+        .create_post(
+            &sys,
+            c.id,
+            hospital,
+            &PostFields::parse(&PostInput {
+                kind: "资源",
+                title: "三甲医院专家义诊进社区",
+                category: "医疗卫生",
+                description: "内科专家测血压血糖",
+                division: STREET_A,
+                ..Default::default()
+            })
+            .expect("post"),
+        )
+        .await
+        .expect("resource");
+
+    // The liaison lands on its unit's page and posts a need from it.
+    let liaison = Client::login(&app, "liaison-community", PASSWORD).await;
+    let r = liaison
+        .http
+        .get(format!("{}/", liaison.base))
+        .send()
+        .await
+        .expect("home");
+    assert_eq!(location(&r), "/alliance/mine");
+    let mine = liaison.page("/alliance/mine").await;
+    assert!(mine.contains("某居民区") && mine.contains("post-need-"), "{mine}");
+    assert!(!mine.contains("nav-units"), "no registry menus for a liaison");
+    let new_form = liaison
+        .page(&format!(
+            "/alliance/{}/posts/new?kind=need&member={}",
+            c.id.0, community.0
+        ))
+        .await;
+    assert!(new_form.contains("f-title"), "{new_form}");
+    // Every fault at once, beside its field.
+    let (status, page) = form(
+        &liaison,
+        &format!("/alliance/{}/posts/new?kind=need", c.id.0),
+        &[
+            ("member_id", &community.0.to_string()),
+            ("title", ""),
+            ("people", "很多"),
+            ("contact_phone", "12"),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    for f in ["error-title", "error-people", "error-contact_phone"] {
+        assert!(page.contains(f), "{f} in {page}");
+    }
+    let (status, to) = form(
+        &liaison,
+        &format!("/alliance/{}/posts/new?kind=need", c.id.0),
+        &[
+            ("member_id", &community.0.to_string()),
+            ("title", "独居老人健康筛查"),
+            ("category", "health"),
+            ("description", "长者多，需要医生上门体检"),
+            ("division", "南京西路街道"),
+            ("division__id", STREET_A),
+            ("people", "120人"),
+            ("contact_phone", "13800138000"),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{to}");
+    let need = last_id(&to);
+    let page = liaison.page(&to).await;
+    assert!(page.contains("三甲医院专家义诊进社区"), "the suggestion: {page}");
+    assert!(
+        page.contains("含义相同") && page.contains("同一街道"),
+        "its reasons: {page}"
+    );
+    assert!(page.contains("138****8000") && !page.contains("13800138000"), "masked");
+    assert!(!page.contains("id=\"to-project\""), "a liaison does not write projects");
+
+    // The office turns the match into a project, prefilled from both.
+    let draft = office
+        .page(&format!(
+            "/alliance/{}/projects/new?need={need}&resource={}",
+            c.id.0, offer.id
+        ))
+        .await;
+    assert!(draft.contains("value=\"独居老人健康筛查\""), "{draft}");
+    let (status, to) = form(
+        &office,
+        &format!("/alliance/{}/projects/new", c.id.0),
+        &[
+            ("need_post_id", &need.to_string()),
+            ("resource_post_id", &offer.id.to_string()),
+            ("title", "银发健康守护"),
+            ("category", "health"),
+            ("division", "南京西路街道"),
+            ("division__id", STREET_A),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{to}");
+    let project = last_id(&to);
+    let base = format!("/alliance/projects/{project}");
+    assert!(
+        liaison
+            .page(&format!("/alliance/{}/posts/{need}", c.id.0))
+            .await
+            .contains("id=\"project-link\"")
+    );
+
+    // Two units claim: the hospital by its liaison (it leads), the bank by the office.
+    let hospital_liaison = Client::login(&app, "liaison-hospital", PASSWORD).await;
+    let page = hospital_liaison.page(&base).await;
+    assert!(page.contains("id=\"claim-form\""), "{page}");
+    let (status, to) = form(
+        &hospital_liaison,
+        &format!("{base}/claim"),
+        &[("member_id", &hospital.0.to_string())],
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{to}");
+    let (status, page) = form(
+        &office,
+        &format!("{base}/claim"),
+        &[("member_id", &bank.0.to_string()), ("role", "lead")],
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "one lead");
+    assert!(page.contains("error-claim_role"), "{page}");
+    let (status, _) = form(
+        &office,
+        &format!("{base}/claim"),
+        &[("member_id", &bank.0.to_string()), ("role", "partner")],
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+
+    // Signed at the 10th plenary with the agreement.
+    let v = app.store.get_project(&sys, ProjectId(project)).await.expect("project");
+    let (status, to) = upload(
+        &office,
+        &format!("{base}/sign"),
+        &[
+            ("version", &v.summary.version.to_string()),
+            ("plenary_id", &tenth.id.0.to_string()),
+        ],
+        Some(("合作协议.pdf", PDF)),
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{to}");
+    let page = office.page(&base).await;
+    assert!(
+        page.contains("第10次全体会议") || page.contains("plenary meeting no. 10"),
+        "{page}"
+    );
+    assert!(page.contains("合作协议.pdf"), "{page}");
+    let record = office
+        .page(&format!("/alliance/{}/plenaries/{}", c.id.0, tenth.id.0))
+        .await;
+    assert!(
+        record.contains("银发健康守护"),
+        "the signing is in the meeting's record"
+    );
+
+    // Signed on 20 March 2026: every month from March on is owed by the 10th of the next.
+    let owed = tongxin_domain::alliance::months_due(
+        chrono::NaiveDate::from_ymd_opt(2026, 3, 20).expect("d"),
+        None,
+        chrono::Utc::now().date_naive(),
+    );
+    assert!(!owed.is_empty());
+    let list = office.page(&format!("/alliance/{}/projects", c.id.0)).await;
+    assert!(
+        list.contains("id=\"overdue\"") && list.contains("2026-03"),
+        "flagged: {list}"
+    );
+    let hospital_page = hospital_liaison.page(&base).await;
+    assert!(hospital_page.contains("id=\"missed\""), "{hospital_page}");
+    // A renamed executable is refused, in words, beside the field.
+    let mut exe = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00".to_vec();
+    exe.resize(256, 0);
+    let (status, page) = upload(
+        &hospital_liaison,
+        &format!("{base}/files"),
+        &[],
+        Some(("照片.pdf", &exe)),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        page.contains("error-files_file") && page.contains("不接受此类文件"),
+        "{page}"
+    );
+    // March is filed, late, with a photo: its flag goes.
+    let (status, to) = upload(
+        &hospital_liaison,
+        &format!("{base}/report"),
+        &[
+            ("month", "2026-03"),
+            ("progress", "on_track"),
+            ("percent", "15"),
+            ("text", "首场义诊服务80人"),
+        ],
+        Some(("现场.png", PNG)),
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{to}");
+    let page = office.page(&base).await;
+    assert!(page.contains("逾期报送"), "filed late: {page}");
+    let v = app.store.get_project(&sys, ProjectId(project)).await.expect("project");
+    assert!(!v.summary.missed.contains(&"2026-03".to_string()));
+    assert_eq!(v.summary.missed.len(), owed.len() - 1);
+    let photo = v.reports[0].photos[0];
+    let r = office
+        .http
+        .get(format!("{}/alliance/files/{}", office.base, photo.0))
+        .send()
+        .await
+        .expect("photo");
+    assert_eq!(r.headers()["content-type"], "image/png");
+    assert!(
+        r.headers()["content-disposition"]
+            .to_str()
+            .is_ok_and(|d| d.starts_with("inline"))
+    );
+
+    // Another district sees none of it.
+    let xuhui = Client::new_account(&app, "xuhui", Role::DistrictOffice, Some("310104"), None).await;
+    for path in [
+        base.clone(),
+        format!("/alliance/files/{}", photo.0),
+        format!("{base}/edit"),
+    ] {
+        let r = xuhui
+            .http
+            .get(format!("{}{path}", xuhui.base))
+            .send()
+            .await
+            .expect("get");
+        assert_eq!(r.status(), StatusCode::NOT_FOUND, "{path}");
+    }
+    let (status, _) = form(&xuhui, &format!("{base}/claim"), &[("member_id", &bank.0.to_string())]).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    // The office closes it with its evaluation.
+    let (status, to) = form(
+        &office,
+        &format!("{base}/evaluate"),
+        &[
+            ("version", &v.summary.version.to_string()),
+            ("grade", "excellent"),
+            ("closed_on", "2026-11-30"),
+            ("text", "服务老人1200人次"),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{to}");
+    let page = office.page(&base).await;
+    assert!(page.contains("已结项") && page.contains("服务老人1200人次"), "{page}");
+}
