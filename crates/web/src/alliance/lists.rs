@@ -701,3 +701,33 @@ async fn post_page(
         p,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every reason the matcher gives reads as words in both languages, never as a key.
+    #[test]
+    fn every_reason_is_in_words() {
+        let all: &[(&'static str, &[&str])] = &[
+            ("meaning", &["体检、老人"]),
+            ("category", &[""]),
+            ("place", &["community", "street", "district", "city"]),
+            ("time", &["overlaps", "open", "ended"]),
+            ("capacity", &["enough", "short", "unknown"]),
+        ];
+        for lang in [Lang::ZhCn, Lang::En] {
+            for (kind, details) in all {
+                for d in *details {
+                    let r = Reason {
+                        kind,
+                        detail: d.to_string(),
+                        weight: 0.1,
+                    };
+                    let w = reason_words(lang, &[r]).remove(0);
+                    assert!(!w.contains("alliance."), "{kind} {d}: {w}");
+                }
+            }
+        }
+    }
+}

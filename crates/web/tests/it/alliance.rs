@@ -560,6 +560,153 @@ pub async fn conference_fixture(app: &App, s: &Street) -> (i64, i64, i64) {
     (c.id.0, ids[0].0, p.id.0)
 }
 
+/// A need, a resource and the project made of them, claimed by two units, signed at
+/// the fixture's plenary with its agreement, with one monthly report (the rest owed);
+/// and `liaison` made the hospital's liaison. Answers (the need, the project).
+pub async fn project_fixture(app: &App, conference: i64, plenary: i64, liaison: &str) -> (i64, i64) {
+    use tongxin_domain::alliance::*;
+    use tongxin_store::alliance::{Signing, Upload};
+    let (store, sys) = (&app.store, tongxin_store::Actor::system("fixture"));
+    let c = ConferenceId(conference);
+    let members = store.list_alliance_members(&sys, c, false).await.expect("members");
+    let named = |n: &str| {
+        members
+            .iter()
+            .find(|m| m.name.starts_with(n))
+            .map(|m| m.id)
+            .expect("member")
+    };
+    let (unit, hospital, bank) = (named("甲"), named("上海市第一人民医院"), named("申城银行"));
+    let post =
+        async |m: AllianceMemberId, kind: &str, title: &str, category: &str, audience: &str, description: &str| {
+            let f = PostFields::parse(&PostInput {
+                kind,
+                title,
+                category,
+                description,
+                division: STREET_A,
+                audience,
+                contact_name: "张老师",
+                contact_phone: "13800138000",
+                ..Default::default()
+            })
+            .expect("post");
+            store.create_post(&sys, c, m, &f).await.expect("post").id
+        };
+    let need = post(
+        unit,
+        "need",
+        "楼宇白领与社区长者健康筛查（每季度一次，含血压血糖眼科检查）",
+        "健康",
+        "楼宇白领、独居老人",
+        "园区员工多、周边长者多",
+    )
+    .await;
+    post(
+        hospital,
+        "resource",
+        "三甲医院专家义诊进社区",
+        "医疗卫生",
+        "社区居民",
+        "内科、眼科专家现场问诊",
+    )
+    .await;
+    let family_doctors = post(
+        hospital,
+        "resource",
+        "家庭医生签约服务",
+        "卫生健康",
+        "社区居民",
+        "上门随访",
+    )
+    .await;
+    post(
+        bank,
+        "resource",
+        "小微企业普惠贷款",
+        "金融",
+        "小微企业",
+        "无抵押信用贷款",
+    )
+    .await;
+    let other_need = post(
+        unit,
+        "need",
+        "为新就业群体提供暖心驿站",
+        "新就业群体",
+        "外卖骑手",
+        "歇脚、饮水、充电",
+    )
+    .await;
+    let draft = store
+        .project_draft(&sys, c, Some(other_need), None)
+        .await
+        .expect("draft");
+    store
+        .create_project(&sys, c, &draft.fill(None, None, None, None, None, None).expect("f"))
+        .await
+        .expect("open project");
+    let draft = store
+        .project_draft(&sys, c, None, Some(family_doctors))
+        .await
+        .expect("draft");
+    let p = store
+        .create_project(
+            &sys,
+            c,
+            &draft
+                .fill(Some("银发与白领健康守护行动".into()), None, None, None, None, None)
+                .expect("f"),
+        )
+        .await
+        .expect("project");
+    let id = p.summary.id;
+    store
+        .claim_project(&sys, id, hospital, None, Some("派出专家团队".into()))
+        .await
+        .expect("claim");
+    let p = store.claim_project(&sys, id, bank, None, None).await.expect("claim");
+    store
+        .sign_project(
+            &sys,
+            id,
+            p.summary.version,
+            &Signing {
+                plenary: Some(PlenaryId(plenary)),
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("sign");
+    store
+        .file_report(
+            &sys,
+            id,
+            &ReportFields::parse("2024-12", "正常推进", "10", "首场义诊服务80人").expect("r"),
+        )
+        .await
+        .expect("report");
+    store
+        .add_attachment(
+            &sys,
+            id,
+            Upload {
+                purpose: AttachmentPurpose::Signing,
+                report: None,
+                name: "健康守护行动合作协议（签约文本）.pdf".into(),
+                bytes: b"%PDF-1.4\n%%EOF\n".to_vec(),
+            },
+        )
+        .await
+        .expect("file");
+    account(app, liaison, Role::UnitLiaison, Some(STREET_A), None).await;
+    store
+        .add_alliance_liaison(&sys, c, hospital, liaison)
+        .await
+        .expect("liaison");
+    (need, id.0)
+}
+
 #[tokio::test]
 async fn a_liaison_posts_a_need_and_gets_suggestions_with_reasons() {
     let app = spawn().await;

@@ -346,6 +346,7 @@ async fn every_page_fits_a_phone_and_a_desktop() {
         .await
         .expect("staff");
     let (conf, conf_member, plenary) = crate::alliance::conference_fixture(&app, &s).await;
+    let (need, project) = crate::alliance::project_fixture(&app, conf, plenary, "liaison_a").await;
     let street_pages = vec![
         "/".to_string(),
         "/coverage".into(),
@@ -385,6 +386,10 @@ async fn every_page_fits_a_phone_and_a_desktop() {
         "/alliance".into(),
         format!("/alliance/{conf}"),
         format!("/alliance/{conf}/plenaries/{plenary}"),
+        format!("/alliance/{conf}/posts"),
+        format!("/alliance/{conf}/posts/{need}"),
+        format!("/alliance/{conf}/projects"),
+        format!("/alliance/projects/{project}"),
     ];
     let district_pages = vec![
         "/".to_string(),
@@ -399,6 +404,22 @@ async fn every_page_fits_a_phone_and_a_desktop() {
         format!("/alliance/{conf}/members/{conf_member}"),
         format!("/alliance/{conf}/plenaries/{plenary}"),
         format!("/alliance/{conf}/plenaries/{plenary}/record"),
+        format!("/alliance/{conf}/posts?kind=need"),
+        format!("/alliance/{conf}/posts/new?kind=resource"),
+        format!("/alliance/{conf}/posts/{need}"),
+        format!("/alliance/{conf}/posts/{need}/edit"),
+        format!("/alliance/{conf}/projects"),
+        format!("/alliance/{conf}/projects?stage=signed"),
+        format!("/alliance/{conf}/projects/new?need={need}"),
+        format!("/alliance/projects/{project}"),
+        format!("/alliance/projects/{project}/edit"),
+    ];
+    let liaison_pages = vec![
+        "/alliance/mine".to_string(),
+        format!("/alliance/{conf}/posts/new?kind=need"),
+        format!("/alliance/{conf}/posts/{need}"),
+        format!("/alliance/{conf}/projects?stage=open"),
+        format!("/alliance/projects/{project}"),
     ];
     let member_pages = vec!["/me".to_string()];
     let staff_pages = vec!["/".to_string(), format!("/centres/{}/edit", centre.0)];
@@ -408,6 +429,7 @@ async fn every_page_fits_a_phone_and_a_desktop() {
             ("district", &district_pages),
             ("mem", &member_pages),
             ("centre_a", &staff_pages),
+            ("liaison_a", &liaison_pages),
         ] {
             let c = browser(&d, width).await;
             log_in(&c, &app, user).await;
@@ -473,6 +495,29 @@ async fn every_page_fits_a_phone_and_a_desktop() {
                     .await
                     .expect("plenary");
                 shot(&c, "plenary-phone").await;
+            }
+            if user == "liaison_a" && lang == "zh-CN" && width == 375 {
+                c.goto(&app.url("/alliance/mine")).await.expect("mine");
+                shot(&c, "liaison-phone").await;
+                c.goto(&app.url(&format!("/alliance/{conf}/posts/{need}")))
+                    .await
+                    .expect("post");
+                // Suggestions for the need, each with its reasons in words.
+                let found = text_of(&c, "#matches").await;
+                assert!(
+                    found.contains("三甲医院专家义诊进社区") && found.contains("含义相同"),
+                    "{found}"
+                );
+                c.execute("document.getElementById('matches-heading').scrollIntoView()", vec![])
+                    .await
+                    .expect("scroll");
+                shot(&c, "matches-phone").await;
+            }
+            if user == "district" && lang == "zh-CN" && width == 1440 {
+                c.goto(&app.url(&format!("/alliance/projects/{project}")))
+                    .await
+                    .expect("project");
+                shot(&c, "project").await;
             }
             if user == "mem" {
                 let me = text_of(&c, "#my-record").await;
