@@ -206,6 +206,7 @@ pub async fn ensure_alliance(store: &Store, system: &Actor, district: &str) -> R
     }
 
     // Ten plenaries, one each December; the chair is the rotation's.
+    let mut tenth = None;
     for n in 1..=PLENARIES {
         let held = day(2014 + n as i32, 12, 20)?;
         let p = store
@@ -225,6 +226,7 @@ pub async fn ensure_alliance(store: &Store, system: &Actor, district: &str) -> R
             )
             .await?;
         if n == PLENARIES {
+            tenth = Some((p.id, held));
             for u in admitted_at_tenth {
                 let m = store
                     .admit_at_plenary(
@@ -326,6 +328,9 @@ pub async fn ensure_alliance(store: &Store, system: &Actor, district: &str) -> R
         };
         crate::matching::post_for(store, system, c.id, m, "need", n).await?;
     }
+    if let Some((p, held)) = tenth {
+        crate::projects::ensure_projects(store, system, c.id, p, held).await?;
+    }
     Ok(())
 }
 
@@ -383,5 +388,35 @@ mod tests {
             }
         }
         assert!(!store.list_visits(&sys, c, None).await.expect("visits").is_empty());
+
+        // Its projects, counted back: ten signed at the 10th plenary, three closed, two
+        // open; the months missed are those the demo left out, and only those.
+        use crate::projects::{CLOSED, PROJECTS, SIGNED_AT_TENTH};
+        let projects = store.list_projects(&sys, c, None).await.expect("projects");
+        assert_eq!(projects.len(), PROJECTS);
+        let tenth_on = plenaries
+            .iter()
+            .find(|p| p.number == PLENARIES as i32)
+            .expect("10th")
+            .held_on;
+        assert_eq!(
+            projects.iter().filter(|p| p.signed_on == Some(tenth_on)).count(),
+            SIGNED_AT_TENTH
+        );
+        assert_eq!(projects.iter().filter(|p| p.stage == "closed").count(), CLOSED);
+        assert_eq!(projects.iter().filter(|p| p.stage == "open").count(), 2);
+        assert!(
+            projects
+                .iter()
+                .filter(|p| p.stage != "open")
+                .all(|p| p.claim_count >= 1)
+        );
+        let flags = store
+            .overdue_reports(&sys, c, chrono::Utc::now().date_naive())
+            .await
+            .expect("flags");
+        let missed: usize = projects.iter().map(|p| p.missed.len()).sum();
+        assert_eq!(flags.len(), missed);
+        assert_eq!(missed, 3, "{flags:?}");
     }
 }

@@ -5,6 +5,7 @@
 //!   office's files, with accounts for every role;
 //! - [`centres`]: the demo district's service centres, rooms and stations;
 //! - [`alliance`]: the demo district's joint conference (66 member units, ten plenaries);
+//! - [`projects`]: its projects, from matched needs to evaluations;
 //! - [`city`]: a city-scale registry (millions of members) written straight into an
 //!   empty store through [`tongxin_store::generate::UncheckedLoad`], whose name says it
 //!   skips the import's checks (the generator makes valid rows by construction and a
@@ -19,6 +20,7 @@ pub mod city;
 pub mod district;
 pub mod matching;
 pub mod progress;
+pub mod projects;
 
 /// A valid, unique credit code for generated data (`n` in base 31 after a Jing'an
 /// prefix, with its check character).

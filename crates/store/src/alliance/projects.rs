@@ -698,7 +698,36 @@ impl Store {
     /// Files a monthly report of a signed project: a liaison of a claiming unit, or an
     /// office. One report a month, for a month from the signing up to this one. Audited.
     pub async fn file_report(&self, actor: &Actor, id: ProjectId, r: &ReportFields) -> Result<ReportView> {
-        let today = Utc::now().date_naive();
+        self.report_filed_at(actor, id, r, Utc::now()).await
+    }
+
+    /// Records a report kept on paper with the day it was filed (补录): the command
+    /// line's and the demo's, never an account's (a person files today).
+    pub async fn backfill_report(
+        &self,
+        actor: &Actor,
+        id: ProjectId,
+        r: &ReportFields,
+        filed_on: NaiveDate,
+    ) -> Result<ReportView> {
+        if actor.account_id.is_some() {
+            return Err(StoreError::Forbidden);
+        }
+        let at = filed_on
+            .and_hms_opt(9, 0, 0)
+            .map(|t| t.and_utc())
+            .ok_or(StoreError::Invalid(vec![DomainError::OutOfRange { field: "filed_on" }]))?;
+        self.report_filed_at(actor, id, r, at).await
+    }
+
+    async fn report_filed_at(
+        &self,
+        actor: &Actor,
+        id: ProjectId,
+        r: &ReportFields,
+        now: chrono::DateTime<Utc>,
+    ) -> Result<ReportView> {
+        let today = now.date_naive();
         let txn = self.begin().await?;
         let (p, conf, right) = self.project_and_conference(&txn, actor, id).await?;
         self.may_report(&txn, actor, &conf, right, &p).await?;
@@ -706,7 +735,6 @@ impl Store {
         let signed_on = p.signed_on.ok_or(StoreError::ProjectStage { stage: "open" })?;
         r.check_month(signed_on, today)
             .map_err(|e| StoreError::Invalid(vec![e]))?;
-        let now = Utc::now();
         let row = report::Entity::insert(report::ActiveModel {
             project_id: Set(p.id),
             month: Set(r.month.first_day()),
