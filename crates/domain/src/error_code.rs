@@ -80,6 +80,10 @@ error_codes! {
     ProjectStage = "alliance.project_stage",
     /// A project is signed by the units that claimed it: none has.
     Unclaimed = "alliance.unclaimed",
+    /// A call's results are out: no more recommendations, scores or moves.
+    CallPublished = "alliance.call_published",
+    /// Awards follow published results.
+    CallNotPublished = "alliance.call_not_published",
     AttachmentTooLarge = "attachment.too_large",
     AttachmentTypeRefused = "attachment.type_refused",
     AuthRequired = "auth.required",

@@ -56,6 +56,10 @@ pub enum StoreError {
     /// before signing, an evaluation twice).
     #[error("the project is {stage}: not possible at this stage")]
     ProjectStage { stage: &'static str },
+    /// A call's results are published (no more recommendations, scores or moves), or
+    /// not yet (no award).
+    #[error("the call is published: {published}")]
+    CallStage { published: bool },
     /// A project is signed by the units that claimed it, and none has.
     #[error("no unit has claimed the project")]
     Unclaimed,
@@ -86,6 +90,8 @@ impl Coded for StoreError {
             StoreError::NotAMember { .. } => ErrorCode::NotAMember,
             StoreError::ProjectStage { .. } => ErrorCode::ProjectStage,
             StoreError::Unclaimed => ErrorCode::Unclaimed,
+            StoreError::CallStage { published: true } => ErrorCode::CallPublished,
+            StoreError::CallStage { published: false } => ErrorCode::CallNotPublished,
         }
     }
 }

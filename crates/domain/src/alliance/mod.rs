@@ -6,6 +6,7 @@ mod lists;
 mod offices;
 mod plenary;
 mod projects;
+mod selection;
 
 pub use lists::{Category, PostFields, PostInput, PostKind, match_text};
 pub use offices::{Office, Term, chair_on, check_term};
@@ -14,6 +15,11 @@ pub use projects::{
     ATTACHMENT_MAX_BYTES, ATTACHMENT_TYPES, AttachmentPurpose, ClaimRole, Grade, Month, Progress, ProjectFields,
     ProjectSource, ProjectStage, REPORT_DUE_DAY, ReportFields, check_attachment, claim_role, file_label, missed_months,
     months_due,
+};
+
+pub use selection::{
+    CRITERIA_MAX, CallFields, CallKind, CallStage, Criterion, Placed, SCALE_MAX, Scored, check_score, move_reason,
+    parse_criteria, rank,
 };
 
 pub use crate::registry::{AllianceMemberId, AttachmentId, ConferenceId, PlenaryId, ProjectId};

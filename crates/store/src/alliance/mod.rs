@@ -13,6 +13,7 @@ mod offices;
 mod plenaries;
 mod posts;
 mod projects;
+mod selection;
 mod visits;
 
 pub use members::{AllianceMemberInput, AllianceMemberPatch, AllianceMemberView};
@@ -23,6 +24,7 @@ pub use projects::{
     AttachmentView, ClaimView, OverdueReport, ProjectDraft, ProjectInput, ProjectPatch, ProjectSummary, ProjectView,
     ReportView, Signing, Upload, check_upload,
 };
+pub use selection::{CallSummary, CallView, CandidateView, CriterionView};
 pub use tongxin_matching::Reason;
 pub use visits::VisitView;
 

@@ -22,6 +22,7 @@ mod m2026_11_30_territory_order;
 mod m2026_12_01_alliance;
 mod m2026_12_01_alliance_lists;
 mod m2026_12_01_alliance_projects;
+mod m2026_12_01_alliance_selection;
 
 pub struct Migrator;
 
@@ -44,6 +45,7 @@ impl MigratorTrait for Migrator {
             Box::new(m2026_12_01_alliance::M0013Alliance),
             Box::new(m2026_12_01_alliance_lists::M0014AllianceLists),
             Box::new(m2026_12_01_alliance_projects::M0015AllianceProjects),
+            Box::new(m2026_12_01_alliance_selection::M0016AllianceSelection),
         ]
     }
 }

@@ -569,3 +569,246 @@ async fn parties_to_a_signing_are_members_on_its_day() {
         .expect_err("stale");
     assert_eq!(code_of(&e), ErrorCode::StaleEdit);
 }
+
+async fn office_account(s: &Store, name: &str, division: &str) -> Actor {
+    s.create_account(
+        &Actor::system("t"),
+        name,
+        "a long enough password",
+        Role::DistrictOffice,
+        Some(&DivisionCode::parse(division).expect("code")),
+        None,
+    )
+    .await
+    .expect("account");
+    s.verify_login(name, "a long enough password")
+        .await
+        .expect("login")
+        .expect("actor")
+}
+
+#[tokio::test]
+async fn brand_projects_are_recommended_scored_moved_published_and_awarded() {
+    use tongxin_domain::alliance::CallFields;
+    let (s, _d) = crate::common::store().await;
+    let huangpu = office_account(&s, "huangpu", "310101").await;
+    let c = s
+        .create_conference(&huangpu, &conference("黄浦区区域化党建联席会议", "310101"), None)
+        .await
+        .expect("conference");
+    let bank = s
+        .add_alliance_member(&huangpu, c.id, &outside("申城银行黄浦支行", "国企", "2014-06-30"))
+        .await
+        .expect("m");
+    let hospital = s
+        .add_alliance_member(&huangpu, c.id, &outside("瑞金医院", "医院", "2014-06-30"))
+        .await
+        .expect("m");
+    let tenth = s
+        .create_plenary(&huangpu, c.id, &plenary("2026-03-20"))
+        .await
+        .expect("plenary");
+    // Three signed projects and one still open.
+    let mut projects = vec![];
+    for title in ["银发健康守护", "楼宇金融课堂", "骑手暖心驿站", "未签约项目"] {
+        let p = s
+            .create_project(
+                &huangpu,
+                c.id,
+                &ProjectInput {
+                    fields: project(title),
+                    need: None,
+                    resource: None,
+                },
+            )
+            .await
+            .expect("project");
+        let p = s
+            .claim_project(&huangpu, p.summary.id, hospital.id, None, None)
+            .await
+            .expect("claim");
+        let p = if title == "未签约项目" {
+            p
+        } else {
+            s.sign_project(
+                &huangpu,
+                p.summary.id,
+                p.summary.version,
+                &Signing {
+                    plenary: Some(tenth.id),
+                    ..Default::default()
+                },
+            )
+            .await
+            .expect("sign")
+        };
+        projects.push(p.summary.id);
+    }
+    let call = s
+        .create_call(
+            &huangpu,
+            c.id,
+            &CallFields::parse(
+                "品牌项目",
+                "2026年度十大品牌项目",
+                "2026",
+                "2",
+                "100",
+                "工作成效:50\n创新性:30\n群众满意度:20",
+                "",
+            )
+            .expect("call"),
+        )
+        .await
+        .expect("call");
+    let id = call.summary.id;
+    // Recommendations: by a liaison in its unit's name, by the office; an open project
+    // is not yet a candidate; a candidate once.
+    let bank_liaison = liaison(&s, "liaison-bank-2", "310101002").await;
+    s.add_alliance_liaison(&huangpu, c.id, bank.id, "liaison-bank-2")
+        .await
+        .expect("liaison");
+    s.nominate(
+        &bank_liaison,
+        id,
+        projects[0].0,
+        Some(bank.id),
+        Some("服务老人上千人次".into()),
+    )
+    .await
+    .expect("recommended");
+    let e = s
+        .nominate(&bank_liaison, id, projects[1].0, Some(hospital.id), None)
+        .await
+        .expect_err("in another unit's name");
+    assert_eq!(code_of(&e), ErrorCode::Forbidden);
+    s.nominate(&huangpu, id, projects[1].0, None, None)
+        .await
+        .expect("office");
+    s.nominate(&huangpu, id, projects[2].0, None, None)
+        .await
+        .expect("office");
+    let e = s
+        .nominate(&huangpu, id, projects[3].0, None, None)
+        .await
+        .expect_err("not signed");
+    assert_eq!(code_of(&e), ErrorCode::ProjectStage);
+    let e = s
+        .nominate(&huangpu, id, projects[0].0, None, None)
+        .await
+        .expect_err("once");
+    assert_eq!(code_of(&e), ErrorCode::Duplicate);
+
+    // Two judges; only judges score, on the call's criteria, within its scale.
+    let judge_a = office_account(&s, "judge-a", "310101").await;
+    let judge_b = office_account(&s, "judge-b", "310101002").await;
+    for j in ["judge-a", "judge-b"] {
+        s.add_judge(&huangpu, id, j).await.expect("judge");
+    }
+    let e = s
+        .add_judge(&huangpu, id, "liaison-bank-2")
+        .await
+        .expect_err("offices judge");
+    assert_eq!(code_of(&e), ErrorCode::ReferenceInvalid);
+    let v = s.get_call(&huangpu, id).await.expect("call");
+    let crit: Vec<i64> = v.criteria.iter().map(|c| c.id).collect();
+    let cand = |v: &tongxin_store::alliance::CallView, p: tongxin_domain::alliance::ProjectId| {
+        v.candidates
+            .iter()
+            .find(|c| c.project_id == Some(p.0))
+            .expect("candidate")
+            .id
+    };
+    let (c0, c1, c2) = (cand(&v, projects[0]), cand(&v, projects[1]), cand(&v, projects[2]));
+    let e = s
+        .score(&huangpu, id, c0, &[(crit[0], 90)])
+        .await
+        .expect_err("not a judge");
+    assert_eq!(code_of(&e), ErrorCode::Forbidden);
+    let e = s
+        .score(&judge_a, id, c0, &[(crit[0], 101)])
+        .await
+        .expect_err("past the scale");
+    assert_eq!(code_of(&e), ErrorCode::OutOfRange);
+    // Judge A: c1 best; judge B agrees; c0 second, c2 last.
+    for (j, rows) in [
+        (&judge_a, [(c0, [80, 70, 90]), (c1, [95, 90, 90]), (c2, [60, 50, 70])]),
+        (&judge_b, [(c0, [70, 80, 80]), (c1, [90, 85, 95]), (c2, [65, 55, 60])]),
+    ] {
+        for (cand, scores) in rows {
+            let pairs: Vec<(i64, i64)> = crit.iter().copied().zip(scores.iter().map(|x| i64::from(*x))).collect();
+            s.score(j, id, cand, &pairs).await.expect("scored");
+        }
+    }
+    // A second scoring replaces the first.
+    s.score(&judge_a, id, c0, &[(crit[0], 80)]).await.expect("again");
+    let v = s.get_call(&huangpu, id).await.expect("call");
+    assert_eq!(
+        v.candidates.iter().map(|c| c.id).collect::<Vec<_>>(),
+        [c1, c0, c2],
+        "{:?}",
+        v.candidates
+    );
+    // c0 recounted here: (80+70)/2·0.5 + (70+80)/2·0.3 + (90+80)/2·0.2 = 37.5 + 22.5 + 17 = 77.
+    assert_eq!(v.candidates[1].total, 77.0);
+    assert_eq!(v.candidates[1].judges, 2);
+
+    // The office moves c2 to second place, with its reason; without one it is refused.
+    let e = s
+        .move_candidate(&huangpu, id, c2, Some(2), " ")
+        .await
+        .expect_err("a reason");
+    assert_eq!(code_of(&e), ErrorCode::Required);
+    let e = s
+        .move_candidate(&bank_liaison, id, c2, Some(2), "x")
+        .await
+        .expect_err("offices of the conference's territory only");
+    assert_eq!(code_of(&e), ErrorCode::Forbidden);
+    let v = s
+        .move_candidate(&huangpu, id, c2, Some(2), "新就业群体服务填补空白，经联席会议讨论调整")
+        .await
+        .expect("moved");
+    assert_eq!(v.candidates.iter().map(|c| c.id).collect::<Vec<_>>(), [c1, c2, c0]);
+    assert!(v.candidates[1].move_reason.is_some());
+
+    // Published: the first two selected, the places frozen; no more scores.
+    let e = s
+        .award_call(&huangpu, id, tenth.id)
+        .await
+        .expect_err("awards follow publication");
+    assert_eq!(code_of(&e), ErrorCode::CallNotPublished);
+    let v = s
+        .publish_call(&huangpu, id, v.summary.version, day("2026-12-01"))
+        .await
+        .expect("published");
+    assert_eq!(
+        v.candidates
+            .iter()
+            .map(|c| (c.id, c.rank, c.selected))
+            .collect::<Vec<_>>(),
+        [(c1, 1, true), (c2, 2, true), (c0, 3, false)]
+    );
+    let e = s
+        .score(&judge_b, id, c0, &[(crit[0], 100)])
+        .await
+        .expect_err("published");
+    assert_eq!(code_of(&e), ErrorCode::CallPublished);
+    let v = s.award_call(&huangpu, id, tenth.id).await.expect("awarded");
+    assert_eq!(v.awarded_at_number, Some(tenth.number));
+    let record = s.get_plenary(&huangpu, c.id, tenth.id).await.expect("record");
+    assert!(
+        record
+            .items
+            .iter()
+            .any(|i| i.kind == "award" && i.text.contains("楼宇金融课堂") && i.text.contains("骑手暖心驿站")),
+        "{:?}",
+        record.items
+    );
+    // Another district sees none of it.
+    let xuhui = office(Role::DistrictOffice, "310104");
+    assert_eq!(
+        code_of(&s.get_call(&xuhui, id).await.expect_err("foreign")),
+        ErrorCode::NotFound
+    );
+    assert_eq!(s.list_calls(&bank_liaison, c.id).await.expect("calls").len(), 1);
+}

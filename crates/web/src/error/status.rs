@@ -45,9 +45,8 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
         | LeadTaken
         | Unclaimed
         | AttachmentTypeRefused => StatusCode::UNPROCESSABLE_ENTITY,
-        StaleEdit | Duplicate | InUse | RegisteredElsewhere | Interrupted | JointBranchFull | ProjectStage => {
-            StatusCode::CONFLICT
-        }
+        StaleEdit | Duplicate | InUse | RegisteredElsewhere | Interrupted | JointBranchFull | ProjectStage
+        | CallPublished | CallNotPublished => StatusCode::CONFLICT,
         OutsideTerritory | Forbidden | Csrf | ConfirmPassword => StatusCode::FORBIDDEN,
         AuthRequired | AuthInvalid => StatusCode::UNAUTHORIZED,
         RateLimited | ChecksLimited => StatusCode::TOO_MANY_REQUESTS,
