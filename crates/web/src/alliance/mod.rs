@@ -6,3 +6,5 @@ pub(crate) mod lists;
 pub(crate) mod pages;
 pub(crate) mod project_api;
 pub(crate) mod project_pages;
+pub(crate) mod selection_api;
+pub(crate) mod selection_pages;

@@ -65,10 +65,13 @@ pub fn routes() -> Router<AppState> {
 /// What a refused form typed and why, keyed `<form>_<field>` so that each of a page's
 /// forms shows its own.
 #[derive(Default)]
-struct Refusal {
-    errors: HashMap<String, String>,
-    typed: HashMap<String, String>,
+pub(super) struct Refusal {
+    pub(super) errors: HashMap<String, String>,
+    pub(super) typed: HashMap<String, String>,
 }
+
+/// The key a refusal naming no field is kept under by [`Refusal::on_page`].
+pub(super) const PAGE_ERROR: &str = "_page";
 
 impl Refusal {
     /// The refusal of `form`: the store's field errors beside its fields (a refusal that
@@ -80,12 +83,43 @@ impl Refusal {
                 .into_iter()
                 .map(|(k, v)| (format!("{form}_{k}"), v))
                 .collect(),
-            typed: typed
-                .iter()
-                .filter(|(k, _)| k.as_str() != "csrf")
-                .map(|(k, v)| (format!("{form}_{k}"), v.clone()))
-                .collect(),
+            typed: Refusal::typed(form, typed),
         }
+    }
+
+    /// [`Refusal::of`], except that a refusal naming no field (the call is published,
+    /// the project signed) is kept under [`PAGE_ERROR`], for the top of the page: the
+    /// form it came from may no longer be shown.
+    pub(super) fn on_page(
+        lang: Lang,
+        form: &str,
+        e: StoreError,
+        fallback: &str,
+        typed: &HashMap<String, String>,
+    ) -> Self {
+        let api = ApiError::from(e);
+        if api.fields.is_empty() {
+            return Refusal {
+                errors: HashMap::from([(PAGE_ERROR.to_string(), api.message(lang))]),
+                typed: Refusal::typed(form, typed),
+            };
+        }
+        Refusal {
+            errors: field_messages(lang, &api, fallback)
+                .into_iter()
+                .map(|(k, v)| (format!("{form}_{k}"), v))
+                .collect(),
+            typed: Refusal::typed(form, typed),
+        }
+    }
+
+    /// What was typed into `form`, keyed `<form>_<field>` (never the CSRF token).
+    fn typed(form: &str, typed: &HashMap<String, String>) -> HashMap<String, String> {
+        typed
+            .iter()
+            .filter(|(k, _)| k.as_str() != "csrf")
+            .map(|(k, v)| (format!("{form}_{k}"), v.clone()))
+            .collect()
     }
 }
 

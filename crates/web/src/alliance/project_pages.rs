@@ -4,7 +4,7 @@
 //! report monthly (with photos), files are kept and an office closes it with its
 //! evaluation.
 
-use super::pages::{date_of, id_of, options, text};
+use super::pages::{PAGE_ERROR, Refusal, date_of, id_of, options, text};
 use super::project_api::{FormWithFile, file_response, grade_of, read_form_with_file, role_of, upload_of};
 use crate::auth::{self, PageAuth};
 use crate::i18n::Lang;
@@ -534,6 +534,7 @@ async fn project_view(
     let progress_words =
         |r: &str| Progress::parse_any(r).map_or_else(String::new, |r| kind_text(lang, r.code(), r.label_zh()));
     let refused = !errors.is_empty();
+    p.flash_error = errors.get(PAGE_ERROR).cloned();
     let r = render(&ProjectPage {
         stage: stage_words(lang, &v.summary.stage),
         category: match (&v.summary.category, &v.summary.category_label) {
@@ -594,15 +595,8 @@ async fn back_to_project<T>(
         Err(e) => e,
     };
     let lang = crate::shell::lang_of(headers);
-    let errors = field_messages(lang, &ApiError::from(e), fallback)
-        .into_iter()
-        .map(|(k, v)| (format!("{form}_{k}"), v))
-        .collect();
-    let typed = typed
-        .iter()
-        .filter(|(k, _)| k.as_str() != "csrf")
-        .map(|(k, v)| (format!("{form}_{k}"), v.clone()))
-        .collect();
+    let r = Refusal::on_page(lang, form, e, fallback, typed);
+    let (errors, typed) = (r.errors, r.typed);
     project_view(state, headers, a, project, errors, typed).await
 }
 

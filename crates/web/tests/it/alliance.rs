@@ -707,6 +707,43 @@ pub async fn project_fixture(app: &App, conference: i64, plenary: i64, liaison: 
     (need, id.0)
 }
 
+/// A brand-project call of the conference with the fixture's signed project as its
+/// candidate, `judge` (an office account) its judge. Answers the call's id.
+pub async fn call_fixture(app: &App, conference: i64, project: i64, judge: &str) -> i64 {
+    use tongxin_domain::alliance::*;
+    let (store, sys) = (&app.store, tongxin_store::Actor::system("fixture"));
+    let call = store
+        .create_call(
+            &sys,
+            ConferenceId(conference),
+            &CallFields::parse(
+                "品牌项目",
+                "2026年度区域化党建十大品牌项目（含楼宇、园区、商圈共建项目）",
+                "2026",
+                "10",
+                "100",
+                "工作成效:40\n创新性:30\n群众满意度:30",
+                "",
+            )
+            .expect("call"),
+        )
+        .await
+        .expect("call");
+    let id = call.summary.id;
+    store
+        .nominate(
+            &sys,
+            id,
+            project,
+            None,
+            Some("服务老人上千人次，形成可复制的医企共建机制".into()),
+        )
+        .await
+        .expect("candidate");
+    store.add_judge(&sys, id, judge).await.expect("judge");
+    id
+}
+
 #[tokio::test]
 async fn a_liaison_posts_a_need_and_gets_suggestions_with_reasons() {
     let app = spawn().await;

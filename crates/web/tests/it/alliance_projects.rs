@@ -368,3 +368,251 @@ async fn a_need_becomes_a_signed_reported_and_evaluated_project_in_the_console()
     let page = office.page(&base).await;
     assert!(page.contains("已结项") && page.contains("服务老人1200人次"), "{page}");
 }
+
+#[tokio::test]
+async fn a_call_is_recommended_scored_moved_published_and_awarded_in_the_console() {
+    use tongxin_domain::alliance::*;
+    let app = spawn().await;
+    let (store, sys) = (&app.store, tongxin_store::Actor::system("fixture"));
+    let day = |d: &str| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok();
+    let office = Client::new_account(&app, "jingan", Role::DistrictOffice, Some("310106"), None).await;
+    let judge = Client::new_account(&app, "judge", Role::StreetOffice, Some(STREET_A), None).await;
+    let c = store
+        .create_conference(
+            &sys,
+            &ConferenceFields::parse("静安区区域化党建联席会议", "310106", day("2014-06-30"), "").expect("c"),
+            None,
+        )
+        .await
+        .expect("conference");
+    let hospital = store
+        .add_alliance_member(
+            &sys,
+            c.id,
+            &tongxin_store::alliance::AllianceMemberInput {
+                unit: None,
+                name: Some("静安区中心医院".into()),
+                fields: MemberFields::parse("医院", day("2014-06-30"), None, None).expect("m"),
+            },
+        )
+        .await
+        .expect("member")
+        .id;
+    account(&app, "liaison-hospital", Role::UnitLiaison, Some(STREET_A), None).await;
+    store
+        .add_alliance_liaison(&sys, c.id, hospital, "liaison-hospital")
+        .await
+        .expect("liaison");
+    let tenth = store
+        .create_plenary(
+            &sys,
+            c.id,
+            &tongxin_store::alliance::PlenaryInput {
+                number: Some(10),
+                fields: PlenaryFields::parse(day("2026-03-20"), "", "").expect("p"),
+                chair: None,
+            },
+        )
+        .await
+        .expect("plenary");
+    let mut projects = vec![];
+    for t in ["银发健康守护", "楼宇金融课堂"] {
+        let p = store
+            .create_project(
+                &sys,
+                c.id,
+                &tongxin_store::alliance::ProjectInput {
+                    fields: ProjectFields::parse(t, "", "", STREET_A, None, None).expect("f"),
+                    need: None,
+                    resource: None,
+                },
+            )
+            .await
+            .expect("project");
+        let p = store
+            .claim_project(&sys, p.summary.id, hospital, None, None)
+            .await
+            .expect("claim");
+        store
+            .sign_project(
+                &sys,
+                p.summary.id,
+                p.summary.version,
+                &tongxin_store::alliance::Signing {
+                    plenary: Some(tenth.id),
+                    ..Default::default()
+                },
+            )
+            .await
+            .expect("sign");
+        projects.push(p.summary.id.0);
+    }
+
+    // The office opens the call; criteria that do not add up are refused beside them.
+    let calls = format!("/alliance/{}/calls", c.id.0);
+    let (status, page) = form(
+        &office,
+        &calls,
+        &[
+            ("kind", "brand_project"),
+            ("title", "2026年度十大品牌项目"),
+            ("year", "2026"),
+            ("quota", "1"),
+            ("scale", "100"),
+            ("criteria", "成效:60\n创新:30"),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("error-criteria"), "{page}");
+    let (status, to) = form(
+        &office,
+        &calls,
+        &[
+            ("kind", "brand_project"),
+            ("title", "2026年度十大品牌项目"),
+            ("year", "2026"),
+            ("quota", "1"),
+            ("scale", "100"),
+            ("criteria", "成效:60\n创新:40"),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{to}");
+    let call = last_id(&to);
+    let base = format!("/alliance/calls/{call}");
+    // The hospital's liaison recommends one; the office the other; a judge is named.
+    let liaison = Client::login(&app, "liaison-hospital", PASSWORD).await;
+    let page = liaison.page(&base).await;
+    assert!(
+        page.contains("id=\"nominate-form\"") && !page.contains("id=\"publish-form\""),
+        "{page}"
+    );
+    let (status, to) = form(
+        &liaison,
+        &format!("{base}/candidates"),
+        &[
+            ("subject_id", &projects[0].to_string()),
+            ("recommended_by", &hospital.0.to_string()),
+            ("reason", "服务老人上千人次"),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{to}");
+    let (status, _) = form(
+        &office,
+        &format!("{base}/candidates"),
+        &[("subject_id", &projects[1].to_string()), ("recommended_by", "")],
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (status, _) = form(&office, &format!("{base}/judges"), &[("username", "judge")]).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let v = store.get_call(&sys, call).await.expect("call");
+    let (crit, cands) = (
+        v.criteria.iter().map(|c| c.id).collect::<Vec<_>>(),
+        v.candidates.iter().map(|c| (c.project_id, c.id)).collect::<Vec<_>>(),
+    );
+    let cand = |p: i64| {
+        cands
+            .iter()
+            .find(|(x, _)| *x == Some(p))
+            .map(|(_, id)| *id)
+            .expect("candidate")
+    };
+    // The judge scores both; a score past the scale is refused beside the form.
+    let page = judge.page(&base).await;
+    assert!(page.contains(&format!("score-form-{}", cand(projects[0]))), "{page}");
+    let (status, page) = form(
+        &judge,
+        &format!("{base}/candidates/{}/scores", cand(projects[0])),
+        &[(&format!("c{}", crit[0]), "120")],
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        page.contains(&format!("error-score{}_score", cand(projects[0]))),
+        "{page}"
+    );
+    for (p, scores) in [(projects[0], ["90", "80"]), (projects[1], ["70", "60"])] {
+        let (status, _) = form(
+            &judge,
+            &format!("{base}/candidates/{}/scores", cand(p)),
+            &[
+                (&format!("c{}", crit[0]), scores[0]),
+                (&format!("c{}", crit[1]), scores[1]),
+            ],
+        )
+        .await;
+        assert_eq!(status, StatusCode::SEE_OTHER);
+    }
+    let v = store.get_call(&sys, call).await.expect("call");
+    assert_eq!(v.candidates[0].project_id, Some(projects[0]));
+    // 90·0.6 + 80·0.4 = 86.
+    assert_eq!(v.candidates[0].total, 86.0);
+    // The office moves the second to the top: a reason is required, then kept.
+    let mover = format!("{base}/candidates/{}/move", cand(projects[1]));
+    let (status, page) = form(&office, &mover, &[("moved_to", "1"), ("reason", "")]).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        page.contains(&format!("error-move{}_reason", cand(projects[1]))),
+        "{page}"
+    );
+    let (status, _) = form(
+        &office,
+        &mover,
+        &[
+            ("moved_to", "1"),
+            ("reason", "金融助企覆盖楼宇三百家，联席会议讨论决定"),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    // Published: the moved one is selected (quota 1); awarded at the 10th plenary.
+    let (status, _) = form(
+        &office,
+        &format!("{base}/publish"),
+        &[("version", &v.summary.version.to_string())],
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (status, _) = form(
+        &office,
+        &format!("{base}/award"),
+        &[("plenary_id", &tenth.id.0.to_string())],
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let page = office.page(&base).await;
+    assert!(page.contains("金融助企覆盖楼宇三百家"), "the reason is shown: {page}");
+    let v = store.get_call(&sys, call).await.expect("call");
+    assert_eq!(
+        v.candidates
+            .iter()
+            .map(|c| (c.project_id, c.selected))
+            .collect::<Vec<_>>(),
+        [(Some(projects[1]), true), (Some(projects[0]), false)]
+    );
+    assert_eq!(v.awarded_at_number, Some(10));
+    let record = office
+        .page(&format!("/alliance/{}/plenaries/{}", c.id.0, tenth.id.0))
+        .await;
+    assert!(record.contains("2026年度十大品牌项目：楼宇金融课堂"), "{record}");
+    // No more scores once published; another district sees none of it.
+    let (status, page) = form(
+        &judge,
+        &format!("{base}/candidates/{}/scores", cand(projects[0])),
+        &[(&format!("c{}", crit[0]), "10")],
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("评选结果已公布"), "{page}");
+    let xuhui = Client::new_account(&app, "xuhui", Role::DistrictOffice, Some("310104"), None).await;
+    let r = xuhui
+        .http
+        .get(format!("{}{base}", xuhui.base))
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+}

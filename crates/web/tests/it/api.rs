@@ -128,7 +128,42 @@ async fn a_street_office_is_refused_every_route_with_another_streets_ids() {
             )
             .await
             .expect("file");
-        [c.id.0, m.id.0, p.id.0, o.id, i.id, need, resource, pid.0, file.id.0]
+        // A call with the project as its candidate.
+        let call = s
+            .create_call(
+                &sys,
+                c.id,
+                &CallFields::parse(
+                    "品牌项目",
+                    &format!("{tag}十大品牌项目"),
+                    "2026",
+                    "10",
+                    "100",
+                    "成效:100",
+                    "",
+                )
+                .expect("call"),
+            )
+            .await
+            .expect("call");
+        let v = s
+            .nominate(&sys, call.summary.id, pid.0, None, None)
+            .await
+            .expect("candidate");
+        let candidate = v.candidates[0].id;
+        [
+            c.id.0,
+            m.id.0,
+            p.id.0,
+            o.id,
+            i.id,
+            need,
+            resource,
+            pid.0,
+            file.id.0,
+            call.summary.id,
+            candidate,
+        ]
     };
     let alliances = [
         (STREET_A, alliance_of(STREET_A, "甲").await),
@@ -138,8 +173,10 @@ async fn a_street_office_is_refused_every_route_with_another_streets_ids() {
 
     let ids = |s: &Street, path: &str| -> String {
         if path.starts_with("/api/v1/alliance/") {
-            let [c, m, p, o, i, need, resource, project, file] =
-                alliances.iter().find(|(c, _)| *c == s.code).map_or([0; 9], |(_, a)| *a);
+            let [c, m, p, o, i, need, resource, project, file, call, candidate] = alliances
+                .iter()
+                .find(|(c, _)| *c == s.code)
+                .map_or([0; 11], |(_, a)| *a);
             let post = if path.starts_with("/api/v1/alliance/resources/") {
                 resource
             } else {
@@ -154,6 +191,8 @@ async fn a_street_office_is_refused_every_route_with_another_streets_ids() {
                 .replace("{item}", &i.to_string())
                 .replace("{project}", &project.to_string())
                 .replace("{file}", &file.to_string())
+                .replace("{call}", &call.to_string())
+                .replace("{candidate}", &candidate.to_string())
                 .replace("{account}", "1");
         }
         let id = if path.starts_with("/api/v1/centres") {

@@ -347,6 +347,7 @@ async fn every_page_fits_a_phone_and_a_desktop() {
         .expect("staff");
     let (conf, conf_member, plenary) = crate::alliance::conference_fixture(&app, &s).await;
     let (need, project) = crate::alliance::project_fixture(&app, conf, plenary, "liaison_a").await;
+    let call = crate::alliance::call_fixture(&app, conf, project, "district").await;
     let street_pages = vec![
         "/".to_string(),
         "/coverage".into(),
@@ -390,6 +391,8 @@ async fn every_page_fits_a_phone_and_a_desktop() {
         format!("/alliance/{conf}/posts/{need}"),
         format!("/alliance/{conf}/projects"),
         format!("/alliance/projects/{project}"),
+        format!("/alliance/{conf}/calls"),
+        format!("/alliance/calls/{call}"),
     ];
     let district_pages = vec![
         "/".to_string(),
@@ -413,6 +416,8 @@ async fn every_page_fits_a_phone_and_a_desktop() {
         format!("/alliance/{conf}/projects/new?need={need}"),
         format!("/alliance/projects/{project}"),
         format!("/alliance/projects/{project}/edit"),
+        format!("/alliance/{conf}/calls"),
+        format!("/alliance/calls/{call}"),
     ];
     let liaison_pages = vec![
         "/alliance/mine".to_string(),
@@ -420,6 +425,7 @@ async fn every_page_fits_a_phone_and_a_desktop() {
         format!("/alliance/{conf}/posts/{need}"),
         format!("/alliance/{conf}/projects?stage=open"),
         format!("/alliance/projects/{project}"),
+        format!("/alliance/calls/{call}"),
     ];
     let member_pages = vec!["/me".to_string()];
     let staff_pages = vec!["/".to_string(), format!("/centres/{}/edit", centre.0)];
@@ -518,6 +524,10 @@ async fn every_page_fits_a_phone_and_a_desktop() {
                     .await
                     .expect("project");
                 shot(&c, "project").await;
+                c.goto(&app.url(&format!("/alliance/calls/{call}")))
+                    .await
+                    .expect("call");
+                shot(&c, "call").await;
             }
             if user == "mem" {
                 let me = text_of(&c, "#my-record").await;
