@@ -330,6 +330,7 @@ pub async fn ensure_alliance(store: &Store, system: &Actor, district: &str) -> R
     }
     if let Some((p, held)) = tenth {
         crate::projects::ensure_projects(store, system, c.id, p, held).await?;
+        crate::projects::ensure_selection(store, system, c.id, district).await?;
     }
     Ok(())
 }
@@ -418,5 +419,29 @@ mod tests {
         let missed: usize = projects.iter().map(|p| p.missed.len()).sum();
         assert_eq!(flags.len(), missed);
         assert_eq!(missed, 3, "{flags:?}");
+
+        // Ten brand projects, ten key projects and a hundred excellent branches, each
+        // selected by its published results.
+        let calls = store.list_calls(&sys, c).await.expect("calls");
+        let mut selected: Vec<(String, usize)> = vec![];
+        for call in &calls {
+            let v = store.get_call(&sys, call.id).await.expect("call");
+            assert_eq!(v.summary.stage, "published");
+            assert_eq!(v.judges.len(), 2);
+            assert!(
+                v.candidates.windows(2).all(|w| w[0].total >= w[1].total),
+                "ranked by score"
+            );
+            selected.push((call.kind.clone(), v.candidates.iter().filter(|x| x.selected).count()));
+        }
+        selected.sort();
+        assert_eq!(
+            selected,
+            [
+                ("brand_project".to_string(), crate::projects::BRAND),
+                ("excellent_branch".to_string(), crate::projects::EXCELLENT_BRANCHES),
+                ("key_project".to_string(), crate::projects::KEY),
+            ]
+        );
     }
 }
