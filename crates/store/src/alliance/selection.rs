@@ -260,7 +260,7 @@ impl Store {
     /// Recommends (推荐) a candidate to an open call: a signed or closed project of the
     /// conference for a project call, a party organisation of its territory for a branch
     /// call. A liaison recommends in its unit's name; an office in its own or a member's.
-    /// Each candidate once. Audited.
+    /// Each candidate once. Audited. Answers the candidate's id.
     pub async fn nominate(
         &self,
         actor: &Actor,
@@ -268,7 +268,7 @@ impl Store {
         subject: i64,
         by: Option<AllianceMemberId>,
         reason: Option<String>,
-    ) -> Result<CallView> {
+    ) -> Result<i64> {
         let reason = tongxin_domain::registry::optional_text("reason", reason.as_deref().unwrap_or(""), 500)
             .map_err(|e| StoreError::Invalid(vec![e]))?;
         let txn = self.begin().await?;
@@ -340,7 +340,7 @@ impl Store {
         if twice.is_some() {
             return Err(StoreError::Duplicate { field: "subject" });
         }
-        nomination::Entity::insert(nomination::ActiveModel {
+        let n = nomination::Entity::insert(nomination::ActiveModel {
             call_id: Set(m.id),
             project_id: Set(project_id),
             org_id: Set(org_id),
@@ -350,7 +350,7 @@ impl Store {
             created_at: Set(Utc::now()),
             ..Default::default()
         })
-        .exec_without_returning(&txn)
+        .exec_with_returning(&txn)
         .await?;
         crate::audit::record(
             &txn,
@@ -363,12 +363,12 @@ impl Store {
         )
         .await?;
         txn.commit().await?;
-        self.call_view(actor, m).await
+        Ok(n.id)
     }
 
     /// A judge's scores of one candidate of an open call: (criterion id, score), each
     /// from 0 to the call's scale; a second scoring of a criterion replaces the first.
-    pub async fn score(&self, actor: &Actor, id: i64, candidate: i64, scores: &[(i64, i64)]) -> Result<CallView> {
+    pub async fn score(&self, actor: &Actor, id: i64, candidate: i64, scores: &[(i64, i64)]) -> Result<()> {
         let txn = self.begin().await?;
         let (m, _, _) = self.call_and_conference(&txn, actor, id).await?;
         let me = actor.account_id.ok_or(StoreError::Forbidden)?;
@@ -428,7 +428,7 @@ impl Store {
         )
         .await?;
         txn.commit().await?;
-        self.call_view(actor, m).await
+        Ok(())
     }
 
     /// Moves a candidate of an open call to place `to` (none puts it back where its

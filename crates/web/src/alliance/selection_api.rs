@@ -188,11 +188,10 @@ async fn nominate(
     let subject = b
         .subject_id
         .ok_or_else(|| ApiError::from(StoreError::Invalid(vec![DomainError::Required { field: "subject" }])))?;
-    let v = s
-        .store
+    s.store
         .nominate(&a.actor, id, subject, b.recommended_by.map(AllianceMemberId), b.reason)
         .await?;
-    Ok((StatusCode::CREATED, Json(v)).into_response())
+    Ok((StatusCode::CREATED, Json(s.store.get_call(&a.actor, id).await?)).into_response())
 }
 
 /// One criterion's score.
@@ -219,7 +218,8 @@ async fn score(
     s.store.check_call_right(&a.actor, id, ConferenceRight::Read).await?;
     let b: ScoresBody = body(req).await?;
     let pairs: Vec<(i64, i64)> = b.scores.iter().map(|x| (x.criterion_id, x.score)).collect();
-    Ok(Json(s.store.score(&a.actor, id, candidate, &pairs).await?).into_response())
+    s.store.score(&a.actor, id, candidate, &pairs).await?;
+    Ok(Json(s.store.get_call(&a.actor, id).await?).into_response())
 }
 
 /// A move as sent.

@@ -146,11 +146,10 @@ async fn a_street_office_is_refused_every_route_with_another_streets_ids() {
             )
             .await
             .expect("call");
-        let v = s
+        let candidate = s
             .nominate(&sys, call.summary.id, pid.0, None, None)
             .await
             .expect("candidate");
-        let candidate = v.candidates[0].id;
         [
             c.id.0,
             m.id.0,
