@@ -4,10 +4,9 @@
 //! a conference, the form that posts or edits, and a post's page with its suggestions
 //! and why each was made.
 
-use super::pages::{date_of, id_of, options, text};
+use super::pages::{division_and_dates, id_of, options, text};
 use crate::auth::{self, PageAuth};
 use crate::i18n::Lang;
-use crate::pickers::{PickSpec, resolve};
 use crate::query::Q;
 use crate::shell::{CheckedForm, Ctx, FormField, ctx, error_page, field_messages, kind_text, render};
 use crate::{ApiError, AppState};
@@ -378,29 +377,7 @@ async fn read_post_form(
     kind: PostKind,
     f: &mut HashMap<String, String>,
 ) -> Result<Result<PostFields, HashMap<String, String>>, ApiError> {
-    let (pick_errors, ids) = resolve(
-        state,
-        a,
-        &[PickSpec::one("division", PickTarget::Division)],
-        f,
-        &HashMap::new(),
-    )
-    .await?;
-    let mut errors: HashMap<String, String> = pick_errors
-        .into_iter()
-        .map(|e| (e.field.clone(), e.message(lang)))
-        .collect();
-    let mut date = |key: &'static str| {
-        date_of(f, key, key).unwrap_or_else(|e| {
-            errors.insert(
-                key.into(),
-                ApiError::from(StoreError::Invalid(vec![e])).fields[0].message(lang),
-            );
-            None
-        })
-    };
-    let (starts_on, ends_on) = (date("starts_on"), date("ends_on"));
-    let division = ids.get("division").cloned().unwrap_or_default();
+    let (division, starts_on, ends_on, mut errors) = division_and_dates(state, a, lang, f).await?;
     let parsed = PostFields::parse(&PostInput {
         kind: kind.code(),
         title: text(f, "title"),

@@ -123,6 +123,65 @@ impl Refusal {
     }
 }
 
+/// After a form of a page whose refusals show on the page itself (a project's, a
+/// call's): on success a redirect to `to`; "not found" and "forbidden" as their page;
+/// any other refusal as the [`Refusal`] to show the page again with
+/// ([`Refusal::on_page`]).
+pub(super) fn back_or_refusal<T>(
+    headers: &HeaderMap,
+    a: &auth::Auth,
+    r: Result<T, StoreError>,
+    to: &str,
+    (form, fallback, typed): (&str, &str, &HashMap<String, String>),
+) -> Result<Response, Refusal> {
+    match r {
+        Ok(_) => Ok(Redirect::to(to).into_response()),
+        Err(e @ (StoreError::NotFound | StoreError::Forbidden)) => Ok(error_page(headers, Some(a), e.into())),
+        Err(e) => Err(Refusal::on_page(
+            crate::shell::lang_of(headers),
+            form,
+            e,
+            fallback,
+            typed,
+        )),
+    }
+}
+
+/// A form's division picker resolved in the caller's territory and its two date
+/// inputs (`starts_on`, `ends_on`) read: (division code, starts, ends, the errors of
+/// all three beside their fields).
+pub(super) async fn division_and_dates(
+    state: &AppState,
+    a: &auth::Auth,
+    lang: Lang,
+    f: &mut HashMap<String, String>,
+) -> Result<(String, Option<NaiveDate>, Option<NaiveDate>, HashMap<String, String>), ApiError> {
+    let (pick_errors, ids) = resolve(
+        state,
+        a,
+        &[PickSpec::one("division", PickTarget::Division)],
+        f,
+        &HashMap::new(),
+    )
+    .await?;
+    let mut errors: HashMap<String, String> = pick_errors
+        .into_iter()
+        .map(|e| (e.field.clone(), e.message(lang)))
+        .collect();
+    let mut date = |key: &'static str| {
+        date_of(f, key, key).unwrap_or_else(|e| {
+            errors.insert(
+                key.into(),
+                ApiError::from(StoreError::Invalid(vec![e])).fields[0].message(lang),
+            );
+            None
+        })
+    };
+    let (starts_on, ends_on) = (date("starts_on"), date("ends_on"));
+    let division = ids.get("division").cloned().unwrap_or_default();
+    Ok((division, starts_on, ends_on, errors))
+}
+
 /// Options of a select: (code, words in the page's language).
 pub(super) fn options<L: Labelled>(lang: Lang) -> Vec<(String, String)> {
     L::ALL

@@ -4,11 +4,10 @@
 //! report monthly (with photos), files are kept and an office closes it with its
 //! evaluation.
 
-use super::pages::{PAGE_ERROR, Refusal, date_of, id_of, options, text};
+use super::pages::{PAGE_ERROR, back_or_refusal, date_of, division_and_dates, id_of, options, text};
 use super::project_api::{FormWithFile, file_response, grade_of, read_form_with_file, role_of, upload_of};
 use crate::auth::{self, PageAuth};
 use crate::i18n::Lang;
-use crate::pickers::{PickSpec, resolve};
 use crate::query::Q;
 use crate::shell::{CheckedForm, Ctx, FormField, check_csrf, ctx, error_page, field_messages, kind_text, render};
 use crate::{ApiError, AppState};
@@ -270,29 +269,7 @@ async fn read_project_form(
     lang: Lang,
     f: &mut HashMap<String, String>,
 ) -> Result<Result<ProjectFields, HashMap<String, String>>, ApiError> {
-    let (pick_errors, ids) = resolve(
-        state,
-        a,
-        &[PickSpec::one("division", PickTarget::Division)],
-        f,
-        &HashMap::new(),
-    )
-    .await?;
-    let mut errors: HashMap<String, String> = pick_errors
-        .into_iter()
-        .map(|e| (e.field.clone(), e.message(lang)))
-        .collect();
-    let mut date = |key: &'static str| {
-        date_of(f, key, key).unwrap_or_else(|e| {
-            errors.insert(
-                key.into(),
-                ApiError::from(StoreError::Invalid(vec![e])).fields[0].message(lang),
-            );
-            None
-        })
-    };
-    let (starts_on, ends_on) = (date("starts_on"), date("ends_on"));
-    let division = ids.get("division").cloned().unwrap_or_default();
+    let (division, starts_on, ends_on, mut errors) = division_and_dates(state, a, lang, f).await?;
     match ProjectFields::parse(
         text(f, "title"),
         text(f, "category"),
@@ -575,29 +552,19 @@ async fn project_view(
     crate::shell::refused_if(r, refused)
 }
 
-/// A form of a project's page as sent: its name (the prefix of its error keys), the
-/// field a refusal naming none is shown beside, what was typed.
-struct Sent<'a>(&'a str, &'a str, &'a HashMap<String, String>);
-
-/// After a form on a project's page: back to it, or the page again with the refusal
-/// beside the form (`<form>_<field>` keys).
+/// After a form of a project's page: back to it, or the page again with the refusal.
 async fn back_to_project<T>(
     state: &AppState,
     headers: &HeaderMap,
     a: &auth::Auth,
     project: i64,
     r: Result<T, StoreError>,
-    Sent(form, fallback, typed): Sent<'_>,
+    sent: (&str, &str, &HashMap<String, String>),
 ) -> Response {
-    let e = match r {
-        Ok(_) => return Redirect::to(&format!("/alliance/projects/{project}")).into_response(),
-        Err(e @ (StoreError::NotFound | StoreError::Forbidden)) => return error_page(headers, Some(a), e.into()),
-        Err(e) => e,
-    };
-    let lang = crate::shell::lang_of(headers);
-    let r = Refusal::on_page(lang, form, e, fallback, typed);
-    let (errors, typed) = (r.errors, r.typed);
-    project_view(state, headers, a, project, errors, typed).await
+    match back_or_refusal(headers, a, r, &format!("/alliance/projects/{project}"), sent) {
+        Ok(r) => r,
+        Err(refusal) => project_view(state, headers, a, project, refusal.errors, refusal.typed).await,
+    }
 }
 
 async fn claim_submit(
@@ -621,7 +588,7 @@ async fn claim_submit(
             .await
     }
     .await;
-    back_to_project(&state, &headers, &a, project, r, Sent("claim", "member", &f)).await
+    back_to_project(&state, &headers, &a, project, r, ("claim", "member", &f)).await
 }
 
 /// Reads a multipart form of a project's page after the right `need` was checked, and
@@ -685,7 +652,7 @@ async fn sign_submit(
         Ok(v)
     }
     .await;
-    back_to_project(&state, &headers, &a, project, r, Sent("sign", "signed_on", &f)).await
+    back_to_project(&state, &headers, &a, project, r, ("sign", "signed_on", &f)).await
 }
 
 async fn report_submit(
@@ -721,7 +688,7 @@ async fn report_submit(
         Ok(r)
     }
     .await;
-    back_to_project(&state, &headers, &a, project, r, Sent("report", "month", &f)).await
+    back_to_project(&state, &headers, &a, project, r, ("report", "month", &f)).await
 }
 
 async fn file_submit(
@@ -741,7 +708,7 @@ async fn file_submit(
         state.store.add_attachment(&a.actor, ProjectId(project), u).await
     }
     .await;
-    back_to_project(&state, &headers, &a, project, r, Sent("files", "file", &f)).await
+    back_to_project(&state, &headers, &a, project, r, ("files", "file", &f)).await
 }
 
 async fn evaluate_submit(
@@ -782,7 +749,7 @@ async fn evaluate_submit(
             .await
     }
     .await;
-    back_to_project(&state, &headers, &a, project, r, Sent("evaluate", "grade", &f)).await
+    back_to_project(&state, &headers, &a, project, r, ("evaluate", "grade", &f)).await
 }
 
 async fn file_download(

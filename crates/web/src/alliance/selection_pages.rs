@@ -2,7 +2,7 @@
 //! a call's page where units and offices recommend, judges score, an office moves a
 //! candidate with its reason, publishes the results and records the awards.
 
-use super::pages::{PAGE_ERROR, Refusal, id_of, options, text};
+use super::pages::{PAGE_ERROR, back_or_refusal, id_of, options, text};
 use super::selection_api::place_of;
 use crate::auth::{self, PageAuth};
 use crate::pickers::{PickSpec, resolve};
@@ -294,25 +294,19 @@ async fn call_view(
     crate::shell::refused_if(r, refused)
 }
 
-/// After a form of a call's page: back to it, or the page again with the refusal beside
-/// the form (`<form>_<field>` keys).
+/// After a form of a call's page: back to it, or the page again with the refusal.
 async fn back_to_call<T>(
     state: &AppState,
     headers: &HeaderMap,
     a: &auth::Auth,
     call: i64,
     r: Result<T, StoreError>,
-    (form, fallback, typed): (&str, &str, &HashMap<String, String>),
+    sent: (&str, &str, &HashMap<String, String>),
 ) -> Response {
-    let e = match r {
-        Ok(_) => return Redirect::to(&format!("/alliance/calls/{call}")).into_response(),
-        Err(e @ (StoreError::NotFound | StoreError::Forbidden)) => return error_page(headers, Some(a), e.into()),
-        Err(e) => e,
-    };
-    let lang = crate::shell::lang_of(headers);
-    let r = Refusal::on_page(lang, form, e, fallback, typed);
-    let (errors, typed) = (r.errors, r.typed);
-    call_view(state, headers, a, call, errors, typed).await
+    match back_or_refusal(headers, a, r, &format!("/alliance/calls/{call}"), sent) {
+        Ok(r) => r,
+        Err(refusal) => call_view(state, headers, a, call, refusal.errors, refusal.typed).await,
+    }
 }
 
 async fn judge_submit(
