@@ -22,7 +22,7 @@ pub use plenaries::{Admission, PlenaryInput, PlenaryItemView, PlenaryPatch, Plen
 pub use posts::{MATCHES_MAX, MatchView, PostPatch, PostView};
 pub use projects::{
     AttachmentView, ClaimView, OverdueReport, ProjectDraft, ProjectInput, ProjectPatch, ProjectSummary, ProjectView,
-    ReportView, Signing, Upload, check_upload,
+    ReportView, Signing, Upload,
 };
 pub use selection::{CallSummary, CallView, CandidateView, CriterionView};
 pub use tongxin_matching::Reason;

@@ -218,10 +218,19 @@ pub struct Upload {
     pub bytes: Vec<u8>,
 }
 
+/// An upload checked and written to disk, waiting for the row that names it.
+struct KeptFile {
+    purpose: AttachmentPurpose,
+    name: String,
+    content_type: &'static str,
+    sha256: String,
+    size: usize,
+}
+
 /// An upload's type found from its bytes and checked against what it is for, and its
 /// size: the content type it is kept as. The type is read from the first bytes only
 /// (magic numbers), cheap enough to ask before a write that the file goes with.
-pub fn check_upload(u: &Upload) -> Result<&'static str> {
+fn check_upload(u: &Upload) -> Result<&'static str> {
     check_attachment(u.purpose, u.bytes.len(), infer::get(&u.bytes).map(|t| t.mime_type()))
         .map_err(|e| StoreError::Invalid(vec![e]))
 }
@@ -261,8 +270,9 @@ fn file_path(dir: &Path, sha: &str) -> PathBuf {
 }
 
 /// Writes `bytes` to `path` unless a file is there already (the same digest is the same
-/// bytes): into a temporary file first, synced, then renamed, so a crash never leaves a
-/// half-written file under a digest's name.
+/// bytes): into a temporary file of the same folder first (`tempfile`, a name no other
+/// upload holds), synced, then renamed, so a crash never leaves a half-written file under
+/// a digest's name.
 fn write_file(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     use std::io::Write;
     if path.exists() {
@@ -270,23 +280,10 @@ fn write_file(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     }
     let dir = path.parent().ok_or_else(|| std::io::Error::other("no folder"))?;
     std::fs::create_dir_all(dir)?;
-    let tmp = dir.join(format!(".{}.part", uuid_like()));
-    let mut f = std::fs::File::create(&tmp)?;
-    f.write_all(bytes)?;
-    f.sync_all()?;
-    std::fs::rename(&tmp, path)
-}
-
-/// A name for a temporary file that no other upload uses at the same time.
-fn uuid_like() -> String {
-    use std::sync::atomic::{AtomicU64, Ordering};
-    static N: AtomicU64 = AtomicU64::new(0);
-    format!(
-        "{}-{}-{}",
-        std::process::id(),
-        N.fetch_add(1, Ordering::Relaxed),
-        Utc::now().timestamp_nanos_opt().unwrap_or(0)
-    )
+    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
+    tmp.write_all(bytes)?;
+    tmp.as_file().sync_all()?;
+    tmp.persist(path).map(drop).map_err(|e| e.error)
 }
 
 impl Store {
@@ -600,8 +597,34 @@ impl Store {
     /// and each must be a member on the day. At a plenary, the plenary's date is the
     /// signing's and its record gains the signing. Audited.
     pub async fn sign_project(&self, actor: &Actor, id: ProjectId, version: i64, s: &Signing) -> Result<ProjectView> {
+        self.sign_project_with(actor, id, version, s, None).await
+    }
+
+    /// Signs a project as [`Store::sign_project`] does, with its agreement kept in the
+    /// same transaction: the file is checked and written to disk first (rights are
+    /// asked before), so a refused signing leaves no row naming it and a refused file
+    /// leaves the project unsigned.
+    pub async fn sign_project_with(
+        &self,
+        actor: &Actor,
+        id: ProjectId,
+        version: i64,
+        s: &Signing,
+        agreement: Option<Upload>,
+    ) -> Result<ProjectView> {
         let occasion = tongxin_domain::registry::optional_text("occasion", s.occasion.as_deref().unwrap_or(""), 100)
             .map_err(|e| StoreError::Invalid(vec![e]))?;
+        let kept = match agreement {
+            Some(up) => {
+                let (p, _, right) = self.project_and_conference(&self.read, actor, id).await?;
+                if right != ConferenceRight::Office {
+                    return Err(StoreError::Forbidden);
+                }
+                at_stage(&p, ProjectStage::Open)?;
+                Some(self.keep_file(up, Some(AttachmentPurpose::Signing)).await?)
+            }
+            None => None,
+        };
         let txn = self.begin().await?;
         let p0 = project::Entity::find_by_id(id.0)
             .one(&txn)
@@ -681,6 +704,9 @@ impl Store {
             .await?;
         }
         let after = find.one(&txn).await?.ok_or(StoreError::NotFound)?;
+        if let Some(k) = kept {
+            self.insert_file(&txn, actor, &after, k, None).await?;
+        }
         crate::audit::record(
             &txn,
             actor,
@@ -698,7 +724,28 @@ impl Store {
     /// Files a monthly report of a signed project: a liaison of a claiming unit, or an
     /// office. One report a month, for a month from the signing up to this one. Audited.
     pub async fn file_report(&self, actor: &Actor, id: ProjectId, r: &ReportFields) -> Result<ReportView> {
-        self.report_filed_at(actor, id, r, Utc::now()).await
+        self.report_filed_at(actor, id, r, Utc::now(), None).await
+    }
+
+    /// Files a report as [`Store::file_report`] does, with its photo kept in the same
+    /// transaction (checked and written to disk first, rights asked before).
+    pub async fn file_report_with(
+        &self,
+        actor: &Actor,
+        id: ProjectId,
+        r: &ReportFields,
+        photo: Option<Upload>,
+    ) -> Result<ReportView> {
+        let kept = match photo {
+            Some(up) => {
+                let (p, c, right) = self.project_and_conference(&self.read, actor, id).await?;
+                self.may_report(&self.read, actor, &c, right, &p).await?;
+                at_stage(&p, ProjectStage::Signed)?;
+                Some(self.keep_file(up, Some(AttachmentPurpose::Photo)).await?)
+            }
+            None => None,
+        };
+        self.report_filed_at(actor, id, r, Utc::now(), kept).await
     }
 
     /// Records a report kept on paper with the day it was filed (补录): the command
@@ -717,7 +764,7 @@ impl Store {
             .and_hms_opt(9, 0, 0)
             .map(|t| t.and_utc())
             .ok_or(StoreError::Invalid(vec![DomainError::OutOfRange { field: "filed_on" }]))?;
-        self.report_filed_at(actor, id, r, at).await
+        self.report_filed_at(actor, id, r, at, None).await
     }
 
     async fn report_filed_at(
@@ -726,6 +773,7 @@ impl Store {
         id: ProjectId,
         r: &ReportFields,
         now: chrono::DateTime<Utc>,
+        photo: Option<KeptFile>,
     ) -> Result<ReportView> {
         let today = now.date_naive();
         let txn = self.begin().await?;
@@ -761,8 +809,14 @@ impl Store {
             Some(serde_json::json!({ "month": r.month.to_string(), "progress": r.progress.code(), "percent": r.percent })),
         )
         .await?;
+        let files = match photo {
+            Some(k) => vec![AttachmentId(
+                self.insert_file(&txn, actor, &p, k, Some(row.id)).await?.id,
+            )],
+            None => vec![],
+        };
         txn.commit().await?;
-        Ok(report_view(row, vec![]))
+        Ok(report_view(row, files))
     }
 
     /// Refuses unless the caller may report on (and attach files to) project `p`: an
@@ -865,21 +919,8 @@ impl Store {
     pub async fn add_attachment(&self, actor: &Actor, id: ProjectId, up: Upload) -> Result<AttachmentView> {
         let (p, c, right) = self.project_and_conference(&self.read, actor, id).await?;
         self.may_report(&self.read, actor, &c, right, &p).await?;
-        let dir = self.files_dir();
-        let purpose = up.purpose;
         let report = up.report;
-        let name = file_label(&up.name);
-        // Sniffing and hashing are CPU work, writing is blocking I/O: off the workers.
-        let (content_type, sha, size) =
-            tokio::task::spawn_blocking(move || -> Result<(&'static str, String, usize)> {
-                use sha2::Digest;
-                let t = check_upload(&up)?;
-                let sha = hex::encode(sha2::Sha256::digest(&up.bytes));
-                write_file(&file_path(&dir, &sha), &up.bytes)?;
-                Ok((t, sha, up.bytes.len()))
-            })
-            .await
-            .map_err(|e| StoreError::Io(std::io::Error::other(e)))??;
+        let kept = self.keep_file(up, None).await?;
         let txn = self.begin().await?;
         let (p, _, _) = self.project_and_conference(&txn, actor, id).await?;
         if let Some(r) = report {
@@ -888,26 +929,66 @@ impl Store {
                 .one(&txn)
                 .await?
                 .ok_or(StoreError::Reference { field: "report_id" })?;
-        } else if purpose == AttachmentPurpose::Photo {
+        } else if kept.purpose == AttachmentPurpose::Photo {
             return Err(StoreError::Invalid(vec![DomainError::Required { field: "report_id" }]));
         }
+        let row = self.insert_file(&txn, actor, &p, kept, report).await?;
+        txn.commit().await?;
+        Ok(attachment_view(row))
+    }
+
+    /// Checks an upload (its type from its bytes against what it is for, its size) and
+    /// writes it to disk under its SHA-256: CPU work and blocking I/O, off the async
+    /// workers. `purpose` overrides the upload's own when the form it came with fixes it
+    /// (an agreement with a signing, a photo with a report).
+    async fn keep_file(&self, mut up: Upload, purpose: Option<AttachmentPurpose>) -> Result<KeptFile> {
+        if let Some(p) = purpose {
+            up.purpose = p;
+        }
+        let dir = self.files_dir();
+        tokio::task::spawn_blocking(move || -> Result<KeptFile> {
+            use sha2::Digest;
+            let content_type = check_upload(&up)?;
+            let sha256 = hex::encode(sha2::Sha256::digest(&up.bytes));
+            write_file(&file_path(&dir, &sha256), &up.bytes)?;
+            Ok(KeptFile {
+                purpose: up.purpose,
+                name: file_label(&up.name),
+                content_type,
+                sha256,
+                size: up.bytes.len(),
+            })
+        })
+        .await
+        .map_err(|e| StoreError::Io(std::io::Error::other(e)))?
+    }
+
+    /// The row naming a kept file, in the caller's transaction. Audited.
+    async fn insert_file(
+        &self,
+        txn: &sea_orm::DatabaseTransaction,
+        actor: &Actor,
+        p: &project::Model,
+        k: KeptFile,
+        report: Option<i64>,
+    ) -> Result<file::Model> {
         let row = file::Entity::insert(file::ActiveModel {
             conference_id: Set(p.conference_id),
             project_id: Set(p.id),
             report_id: Set(report),
-            purpose: Set(purpose.code().into()),
-            file_name: Set(name),
-            content_type: Set(content_type.into()),
-            bytes: Set(i64::try_from(size).unwrap_or(i64::MAX)),
-            sha256: Set(sha),
+            purpose: Set(k.purpose.code().into()),
+            file_name: Set(k.name),
+            content_type: Set(k.content_type.into()),
+            bytes: Set(i64::try_from(k.size).unwrap_or(i64::MAX)),
+            sha256: Set(k.sha256),
             uploaded_by: Set(actor.account_id.map(|a| a.0)),
             uploaded_at: Set(Utc::now()),
             ..Default::default()
         })
-        .exec_with_returning(&txn)
+        .exec_with_returning(txn)
         .await?;
         crate::audit::record(
-            &txn,
+            txn,
             actor,
             "attach",
             "project",
@@ -916,8 +997,7 @@ impl Store {
             Some(serde_json::json!({ "file": row.file_name, "purpose": row.purpose, "bytes": row.bytes })),
         )
         .await?;
-        txn.commit().await?;
-        Ok(attachment_view(row))
+        Ok(row)
     }
 
     /// A file of a project the caller sees, with its bytes read from disk.

@@ -8,26 +8,7 @@ use chrono::Utc;
 use tongxin_domain::ErrorCode;
 use tongxin_domain::access::Role;
 use tongxin_domain::alliance::{AttachmentPurpose, ClaimRole, Grade, Month, Office, ProjectFields, ReportFields, Term};
-use tongxin_domain::codes::DivisionCode;
 use tongxin_store::alliance::{ProjectInput, ProjectPatch, Signing, Upload};
-use tongxin_store::{Actor, Store};
-
-async fn liaison(s: &Store, name: &str, street: &str) -> Actor {
-    s.create_account(
-        &Actor::system("t"),
-        name,
-        "a long enough password",
-        Role::UnitLiaison,
-        Some(&DivisionCode::parse(street).expect("code")),
-        None,
-    )
-    .await
-    .expect("account");
-    s.verify_login(name, "a long enough password")
-        .await
-        .expect("login")
-        .expect("actor")
-}
 
 fn project(title: &str) -> ProjectFields {
     ProjectFields::parse(title, "医疗健康", "每月一次进社区", "310101002", None, None).expect("project")
@@ -75,15 +56,15 @@ async fn a_project_goes_from_a_match_to_its_evaluation() {
     )
     .await
     .expect("secretariat");
-    let hospital_liaison = liaison(&s, "liaison-hospital", "310101002").await;
+    let hospital_liaison = crate::common::account(&s, "liaison-hospital", Role::UnitLiaison, "310101002").await;
     s.add_alliance_liaison(&huangpu, c.id, hospital.id, "liaison-hospital")
         .await
         .expect("liaison");
-    let bank_liaison = liaison(&s, "liaison-bank", "310101002").await;
+    let bank_liaison = crate::common::account(&s, "liaison-bank", Role::UnitLiaison, "310101002").await;
     s.add_alliance_liaison(&huangpu, c.id, bank.id, "liaison-bank")
         .await
         .expect("liaison");
-    let secretariat_liaison = liaison(&s, "liaison-secretariat", "310101002").await;
+    let secretariat_liaison = crate::common::account(&s, "liaison-secretariat", Role::UnitLiaison, "310101002").await;
     s.add_alliance_liaison(&huangpu, c.id, secretariat.id, "liaison-secretariat")
         .await
         .expect("liaison");
@@ -313,7 +294,7 @@ async fn a_project_goes_from_a_match_to_its_evaluation() {
     s.file_report(&bank_liaison, id, &report("2026-04", "存在风险", "20"))
         .await
         .expect("a partner files too");
-    let community_liaison = liaison(&s, "liaison-community", "310101002").await;
+    let community_liaison = crate::common::account(&s, "liaison-community", Role::UnitLiaison, "310101002").await;
     s.add_alliance_liaison(&huangpu, c.id, community.id, "liaison-community")
         .await
         .expect("liaison");
@@ -570,28 +551,119 @@ async fn parties_to_a_signing_are_members_on_its_day() {
     assert_eq!(code_of(&e), ErrorCode::StaleEdit);
 }
 
-async fn office_account(s: &Store, name: &str, division: &str) -> Actor {
-    s.create_account(
-        &Actor::system("t"),
-        name,
-        "a long enough password",
-        Role::DistrictOffice,
-        Some(&DivisionCode::parse(division).expect("code")),
-        None,
-    )
-    .await
-    .expect("account");
-    s.verify_login(name, "a long enough password")
+#[tokio::test]
+async fn a_signing_or_report_and_its_file_are_kept_together_or_not_at_all() {
+    let (s, _d) = crate::common::store().await;
+    let huangpu = office(Role::DistrictOffice, "310101");
+    let c = s
+        .create_conference(&huangpu, &conference("黄浦区区域化党建联席会议", "310101"), None)
         .await
-        .expect("login")
-        .expect("actor")
+        .expect("conference");
+    let late = s
+        .add_alliance_member(&huangpu, c.id, &outside("新加入单位", "企业", "2026-01-05"))
+        .await
+        .expect("m");
+    let p = s
+        .create_project(
+            &huangpu,
+            c.id,
+            &ProjectInput {
+                fields: project("楼宇党建共建"),
+                need: None,
+                resource: None,
+            },
+        )
+        .await
+        .expect("project");
+    let id = p.summary.id;
+    let p = s.claim_project(&huangpu, id, late.id, None, None).await.expect("claim");
+    let summit = |on: &str| Signing {
+        plenary: None,
+        signed_on: Some(day(on)),
+        occasion: Some("年度峰会".into()),
+    };
+    let upload = |name: &str, bytes: &[u8]| Upload {
+        purpose: AttachmentPurpose::Other,
+        report: None,
+        name: name.into(),
+        bytes: bytes.to_vec(),
+    };
+    let mut exe = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00".to_vec();
+    exe.resize(512, 0);
+    // A refused agreement leaves the project unsigned.
+    let e = s
+        .sign_project_with(
+            &huangpu,
+            id,
+            p.summary.version,
+            &summit("2026-02-01"),
+            Some(upload("协议.pdf", &exe)),
+        )
+        .await
+        .expect_err("not a PDF");
+    assert_eq!(code_of(&e), ErrorCode::AttachmentTypeRefused);
+    // A refused signing leaves no file behind.
+    let e = s
+        .sign_project_with(
+            &huangpu,
+            id,
+            p.summary.version,
+            &summit("2020-05-01"),
+            Some(upload("协议.pdf", PDF)),
+        )
+        .await
+        .expect_err("not a member then");
+    assert_eq!(code_of(&e), ErrorCode::NotAMember);
+    let now = s.get_project(&huangpu, id).await.expect("project");
+    assert_eq!(now.summary.stage, "open");
+    assert!(now.files.is_empty(), "{:?}", now.files);
+    // Together, both are kept; the agreement is filed as one whatever the upload said.
+    let p = s
+        .sign_project_with(
+            &huangpu,
+            id,
+            p.summary.version,
+            &summit("2026-02-01"),
+            Some(upload("协议.pdf", PDF)),
+        )
+        .await
+        .expect("signed with its agreement");
+    assert_eq!(p.summary.stage, "signed");
+    assert_eq!(p.files.len(), 1);
+    assert_eq!(p.files[0].purpose, "signing");
+    // The same for a report and its photo.
+    let month = Month::parse("2026-02").expect("month");
+    let e = s
+        .file_report_with(
+            &huangpu,
+            id,
+            &report("2026-02", "正常推进", "20"),
+            Some(upload("现场.pdf", PDF)),
+        )
+        .await
+        .expect_err("a photo is an image");
+    assert_eq!(code_of(&e), ErrorCode::AttachmentTypeRefused);
+    assert!(s.get_project(&huangpu, id).await.expect("p").reports.is_empty());
+    let r = s
+        .file_report_with(
+            &huangpu,
+            id,
+            &report("2026-02", "正常推进", "20"),
+            Some(upload("现场.png", PNG)),
+        )
+        .await
+        .expect("report with its photo");
+    assert_eq!(r.month, month.to_string());
+    assert_eq!(r.photos.len(), 1);
+    let p = s.get_project(&huangpu, id).await.expect("p");
+    assert_eq!(p.files.iter().filter(|f| f.purpose == "photo").count(), 1);
 }
 
 #[tokio::test]
 async fn brand_projects_are_recommended_scored_moved_published_and_awarded() {
     use tongxin_domain::alliance::CallFields;
     let (s, _d) = crate::common::store().await;
-    let huangpu = office_account(&s, "huangpu", "310101").await;
+    let huangpu = crate::common::account(&s, "huangpu", Role::DistrictOffice, "310101").await;
     let c = s
         .create_conference(&huangpu, &conference("黄浦区区域化党建联席会议", "310101"), None)
         .await
@@ -664,7 +736,7 @@ async fn brand_projects_are_recommended_scored_moved_published_and_awarded() {
     let id = call.summary.id;
     // Recommendations: by a liaison in its unit's name, by the office; an open project
     // is not yet a candidate; a candidate once.
-    let bank_liaison = liaison(&s, "liaison-bank-2", "310101002").await;
+    let bank_liaison = crate::common::account(&s, "liaison-bank-2", Role::UnitLiaison, "310101002").await;
     s.add_alliance_liaison(&huangpu, c.id, bank.id, "liaison-bank-2")
         .await
         .expect("liaison");
@@ -700,8 +772,8 @@ async fn brand_projects_are_recommended_scored_moved_published_and_awarded() {
     assert_eq!(code_of(&e), ErrorCode::Duplicate);
 
     // Two judges; only judges score, on the call's criteria, within its scale.
-    let judge_a = office_account(&s, "judge-a", "310101").await;
-    let judge_b = office_account(&s, "judge-b", "310101002").await;
+    let judge_a = crate::common::account(&s, "judge-a", Role::DistrictOffice, "310101").await;
+    let judge_b = crate::common::account(&s, "judge-b", Role::DistrictOffice, "310101002").await;
     for j in ["judge-a", "judge-b"] {
         s.add_judge(&huangpu, id, j).await.expect("judge");
     }

@@ -4,8 +4,8 @@
 //! report monthly (with photos), files are kept and an office closes it with its
 //! evaluation.
 
-use super::pages::{PAGE_ERROR, back_or_refusal, date_of, division_and_dates, id_of, options, text};
-use super::project_api::{FormWithFile, file_response, grade_of, read_form_with_file, role_of, upload_of};
+use super::pages::{PAGE_ERROR, back_or_refusal, date_of, division_and_dates, id_of, options, required_id, text};
+use super::project_api::{FormWithFile, file_response, read_form_with_file, upload_of};
 use crate::auth::{self, PageAuth};
 use crate::i18n::Lang;
 use crate::query::Q;
@@ -86,15 +86,9 @@ async fn projects_page(
 ) -> Response {
     let mut p = ctx(&headers, Some(&a), "alliance.projects");
     let lang = p.lang;
-    let stage = match q.stage.as_deref().map(str::trim) {
-        None | Some("") => None,
-        Some(s) => match ProjectStage::parse_any(s) {
-            Some(st) => Some(st),
-            None => {
-                let e = StoreError::Invalid(vec![DomainError::UnknownValue { field: "stage" }]);
-                return error_page(&headers, Some(&a), e.into());
-            }
-        },
+    let stage = match ProjectStage::parse_field(q.stage.as_deref(), "stage") {
+        Ok(st) => st,
+        Err(e) => return error_page(&headers, Some(&a), StoreError::Invalid(vec![e]).into()),
     };
     let s = &state.store;
     let r: Result<_, StoreError> = async {
@@ -578,9 +572,9 @@ async fn claim_submit(
             .store
             .check_project_right(&a.actor, ProjectId(project), ConferenceRight::Liaison)
             .await?;
-        let member =
-            id_of(&f, "member_id").ok_or(StoreError::Invalid(vec![DomainError::Required { field: "member" }]))?;
-        let role = role_of(f.get("role").map(String::as_str))?;
+        let member = required_id(&f, "member_id", "member")?;
+        let role = ClaimRole::parse_field(f.get("role").map(String::as_str), "role")
+            .map_err(|e| StoreError::Invalid(vec![e]))?;
         let note = Some(text(&f, "note").to_string()).filter(|n| !n.trim().is_empty());
         state
             .store
@@ -633,23 +627,16 @@ async fn sign_submit(
     let s = &state.store;
     let r = async {
         let signed_on = date_of(&f, "signed_on", "signed_on").map_err(|e| StoreError::Invalid(vec![e]))?;
-        let version =
-            id_of(&f, "version").ok_or(StoreError::Invalid(vec![DomainError::Required { field: "version" }]))?;
-        // The agreement is checked before the signing is written, and kept after it.
+        let version = required_id(&f, "version", "version")?;
+        // The agreement is checked and kept with the signing, in one transaction.
         let upload = upload_of(form, Some(AttachmentPurpose::Signing))?;
         let signing = Signing {
             plenary: id_of(&f, "plenary_id").map(PlenaryId),
             signed_on,
             occasion: Some(text(&f, "occasion").to_string()).filter(|o| !o.trim().is_empty()),
         };
-        if let Some(u) = &upload {
-            tongxin_store::alliance::check_upload(u)?;
-        }
-        let v = s.sign_project(&a.actor, ProjectId(project), version, &signing).await?;
-        if let Some(u) = upload {
-            s.add_attachment(&a.actor, ProjectId(project), u).await?;
-        }
-        Ok(v)
+        s.sign_project_with(&a.actor, ProjectId(project), version, &signing, upload)
+            .await
     }
     .await;
     back_to_project(&state, &headers, &a, project, r, ("sign", "signed_on", &f)).await
@@ -677,15 +664,7 @@ async fn report_submit(
         )
         .map_err(StoreError::Invalid)?;
         let upload = upload_of(form, Some(AttachmentPurpose::Photo))?;
-        if let Some(u) = &upload {
-            tongxin_store::alliance::check_upload(u)?;
-        }
-        let r = s.file_report(&a.actor, ProjectId(project), &fields).await?;
-        if let Some(mut u) = upload {
-            u.report = Some(r.id);
-            s.add_attachment(&a.actor, ProjectId(project), u).await?;
-        }
-        Ok(r)
+        s.file_report_with(&a.actor, ProjectId(project), &fields, upload).await
     }
     .await;
     back_to_project(&state, &headers, &a, project, r, ("report", "month", &f)).await
@@ -723,7 +702,7 @@ async fn evaluate_submit(
             .check_project_right(&a.actor, ProjectId(project), ConferenceRight::Office)
             .await?;
         let mut errors = vec![];
-        let grade = grade_of(f.get("grade").map(String::as_str))
+        let grade = Grade::parse_required(f.get("grade").map(String::as_str), "grade")
             .map_err(|e| errors.push(e))
             .ok();
         let closed_on = match date_of(&f, "closed_on", "closed_on") {
@@ -737,8 +716,7 @@ async fn evaluate_submit(
                 None
             }
         };
-        let version =
-            id_of(&f, "version").ok_or(StoreError::Invalid(vec![DomainError::Required { field: "version" }]))?;
+        let version = required_id(&f, "version", "version")?;
         let (Some(grade), Some(closed_on)) = (grade, closed_on) else {
             return Err(StoreError::Invalid(errors));
         };
