@@ -697,24 +697,10 @@ async fn liaisons_post_for_their_unit_and_needs_find_resources_by_meaning() {
         .add_alliance_member(&jingan, c.id, &outside("南京西路街道某居民区", "居村", "2014-06-30"))
         .await
         .expect("m");
-    s.create_account(
-        &sys,
-        "liaison-community",
-        "a long enough password",
-        Role::UnitLiaison,
-        Some(&DivisionCode::parse("310106012").expect("code")),
-        None,
-    )
-    .await
-    .expect("account");
+    let liaison = common::account(&s, "liaison-community", Role::UnitLiaison, "310106012").await;
     s.add_alliance_liaison(&jingan, c.id, community.id, "liaison-community")
         .await
         .expect("liaison");
-    let liaison = s
-        .verify_login("liaison-community", "a long enough password")
-        .await
-        .expect("login")
-        .expect("actor");
 
     // Offices post for any member unit; resources in the offices' words.
     let checkup = s

@@ -65,6 +65,20 @@ pub trait Labelled: Sized + Copy + 'static {
             .copied()
             .find(|v| v.code().eq_ignore_ascii_case(&s) || v.label_zh() == s || v.synonyms().contains(&s.as_str()))
     }
+
+    /// A choice as a form or a query string sends it, for `field`: absent or blank is
+    /// none; anything else must name a value.
+    fn parse_field(raw: Option<&str>, field: &'static str) -> Result<Option<Self>, DomainError> {
+        match raw.map(str::trim) {
+            None | Some("") => Ok(None),
+            Some(v) => Self::parse_any(v).map(Some).ok_or(DomainError::UnknownValue { field }),
+        }
+    }
+
+    /// A choice that must be made: as [`Labelled::parse_field`], and blank is refused.
+    fn parse_required(raw: Option<&str>, field: &'static str) -> Result<Self, DomainError> {
+        Self::parse_field(raw, field)?.ok_or(DomainError::Required { field })
+    }
 }
 
 /// Collects field errors; returns all of them at once so a form can show each beside

@@ -171,6 +171,24 @@ mod tests {
     }
 
     #[test]
+    fn a_choice_from_a_form_is_blank_known_or_refused() {
+        assert_eq!(UnitKind::parse_field(None, "kind"), Ok(None));
+        assert_eq!(UnitKind::parse_field(Some("  "), "kind"), Ok(None));
+        assert_eq!(
+            UnitKind::parse_field(Some(" 机关 "), "kind"),
+            Ok(Some(UnitKind::GovernmentBody))
+        );
+        assert_eq!(
+            UnitKind::parse_field(Some("飞船"), "kind"),
+            Err(DomainError::UnknownValue { field: "kind" })
+        );
+        assert_eq!(
+            UnitKind::parse_required(Some(""), "kind"),
+            Err(DomainError::Required { field: "kind" })
+        );
+    }
+
+    #[test]
     fn counts() {
         assert_eq!(parse_count("e", "1,200人"), Ok(Some(1200)));
         assert_eq!(parse_count("e", " "), Ok(None));

@@ -1,6 +1,8 @@
 //! What the storage test binaries share.
 
-use tongxin_store::Store;
+use tongxin_domain::access::Role;
+use tongxin_domain::codes::DivisionCode;
+use tongxin_store::{Actor, Store};
 
 /// A fresh store with Shanghai's divisions: a SQLite file in a temporary folder, or a
 /// fresh PostgreSQL database when TONGXIN_TEST_POSTGRES holds an admin URL.
@@ -29,4 +31,24 @@ pub async fn store_at() -> (Store, String, tempfile::TempDir) {
     s.migrate().await.expect("migrating twice changes nothing");
     s.ensure_builtin_divisions().await.expect("divisions");
     (s, url, dir)
+}
+
+/// An account of `role` scoped to `division`, made by the system and logged in: the
+/// actor its requests carry.
+#[allow(dead_code)]
+pub async fn account(s: &Store, name: &str, role: Role, division: &str) -> Actor {
+    s.create_account(
+        &Actor::system("t"),
+        name,
+        "a long enough password",
+        role,
+        Some(&DivisionCode::parse(division).expect("code")),
+        None,
+    )
+    .await
+    .expect("account");
+    s.verify_login(name, "a long enough password")
+        .await
+        .expect("login")
+        .expect("actor")
 }

@@ -226,7 +226,7 @@ pub(crate) fn table() -> Vec<Mounted> {
     ]
 }
 
-fn invalid(e: DomainError) -> ApiError {
+pub(crate) fn invalid(e: DomainError) -> ApiError {
     StoreError::Invalid(vec![e]).into()
 }
 
@@ -808,10 +808,7 @@ async fn list_posts(
     Path(id): Path<i64>,
     Q(p): Q<PostsParams>,
 ) -> Result<Response, ApiError> {
-    let kind = match p.kind.as_deref() {
-        None | Some("") => None,
-        Some(k) => Some(PostKind::parse_any(k).ok_or_else(|| invalid(DomainError::UnknownValue { field: "kind" }))?),
-    };
+    let kind = PostKind::parse_field(p.kind.as_deref(), "kind").map_err(invalid)?;
     let v = s
         .store
         .list_posts(

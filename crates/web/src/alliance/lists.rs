@@ -162,17 +162,6 @@ struct PostsParams {
     kind: Option<String>,
 }
 
-/// A kind asked in a query string: blank is none; anything else must be a kind (the
-/// translated error page otherwise).
-fn kind_param(raw: Option<&str>) -> Result<Option<PostKind>, ApiError> {
-    match raw.map(str::trim) {
-        None | Some("") => Ok(None),
-        Some(k) => PostKind::parse_any(k).map(Some).ok_or_else(|| {
-            StoreError::Invalid(vec![tongxin_domain::DomainError::UnknownValue { field: "kind" }]).into()
-        }),
-    }
-}
-
 async fn posts_page(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -182,7 +171,7 @@ async fn posts_page(
 ) -> Response {
     let mut p = ctx(&headers, Some(&a), "alliance.posts_title");
     let lang = p.lang;
-    let kind = match kind_param(q.kind.as_deref()) {
+    let kind = match PostKind::parse_field(q.kind.as_deref(), "kind").map_err(super::api::invalid) {
         Ok(k) => k,
         Err(e) => return error_page(&headers, Some(&a), e),
     };
@@ -350,7 +339,7 @@ async fn new_post_page(
     Path(id): Path<i64>,
     Q(q): Q<NewPostParams>,
 ) -> Response {
-    let kind = match kind_param(q.kind.as_deref()) {
+    let kind = match PostKind::parse_field(q.kind.as_deref(), "kind").map_err(super::api::invalid) {
         Ok(k) => k.unwrap_or(PostKind::Need),
         Err(e) => return error_page(&headers, Some(&a), e),
     };
@@ -419,7 +408,7 @@ async fn new_post_submit(
     {
         return error_page(&headers, Some(&a), e.into());
     }
-    let kind = match kind_param(q.kind.as_deref()) {
+    let kind = match PostKind::parse_field(q.kind.as_deref(), "kind").map_err(super::api::invalid) {
         Ok(k) => k.unwrap_or(PostKind::Need),
         Err(e) => return error_page(&headers, Some(&a), e),
     };

@@ -209,6 +209,11 @@ pub(super) fn id_of(f: &HashMap<String, String>, key: &str) -> Option<i64> {
     f.get(key).and_then(|v| v.trim().parse().ok())
 }
 
+/// An id a form must carry (`key`), refused as `field` when absent or not a number.
+pub(super) fn required_id(f: &HashMap<String, String>, key: &str, field: &'static str) -> Result<i64, StoreError> {
+    id_of(f, key).ok_or(StoreError::Invalid(vec![DomainError::Required { field }]))
+}
+
 pub(super) fn text<'a>(f: &'a HashMap<String, String>, key: &str) -> &'a str {
     f.get(key).map(String::as_str).unwrap_or("")
 }

@@ -109,22 +109,13 @@ struct StageParams {
     stage: Option<String>,
 }
 
-fn stage_param(raw: Option<&str>) -> Result<Option<ProjectStage>, ApiError> {
-    match raw.map(str::trim) {
-        None | Some("") => Ok(None),
-        Some(s) => ProjectStage::parse_any(s)
-            .map(Some)
-            .ok_or_else(|| StoreError::Invalid(vec![DomainError::UnknownValue { field: "stage" }]).into()),
-    }
-}
-
 async fn list_projects(
     State(s): State<AppState>,
     ApiAuth(a): ApiAuth,
     Path(id): Path<i64>,
     Q(p): Q<StageParams>,
 ) -> Result<Response, ApiError> {
-    let stage = stage_param(p.stage.as_deref())?;
+    let stage = ProjectStage::parse_field(p.stage.as_deref(), "stage").map_err(super::api::invalid)?;
     Ok(Json(s.store.list_projects(&a.actor, ConferenceId(id), stage).await?).into_response())
 }
 
@@ -231,16 +222,6 @@ pub struct ClaimBody {
     pub note: Option<String>,
 }
 
-/// A role as sent: blank is none, anything else must be a role.
-pub(crate) fn role_of(raw: Option<&str>) -> Result<Option<ClaimRole>, StoreError> {
-    match raw.map(str::trim) {
-        None | Some("") => Ok(None),
-        Some(r) => ClaimRole::parse_any(r)
-            .map(Some)
-            .ok_or(StoreError::Invalid(vec![DomainError::UnknownValue { field: "role" }])),
-    }
-}
-
 async fn claim(
     State(s): State<AppState>,
     ApiAuth(a): ApiAuth,
@@ -254,7 +235,7 @@ async fn claim(
     let member = b
         .member_id
         .ok_or_else(|| ApiError::from(StoreError::Invalid(vec![DomainError::Required { field: "member" }])))?;
-    let role = role_of(b.role.as_deref())?;
+    let role = ClaimRole::parse_field(b.role.as_deref(), "role").map_err(super::api::invalid)?;
     let v = s
         .store
         .claim_project(&a.actor, ProjectId(id), AllianceMemberId(member), role, b.note)
@@ -348,7 +329,7 @@ async fn evaluate(
         .check_project_right(&a.actor, ProjectId(id), ConferenceRight::Office)
         .await?;
     let b: EvaluationBody = body(req).await?;
-    let grade = grade_of(b.grade.as_deref());
+    let grade = Grade::parse_required(b.grade.as_deref(), "grade");
     let closed_on = b
         .closed_on
         .flatten()
@@ -372,14 +353,6 @@ async fn evaluate(
         )
         .await?;
     Ok(Json(v).into_response())
-}
-
-/// A grade as sent: required, one of the grades.
-pub(crate) fn grade_of(raw: Option<&str>) -> Result<Grade, DomainError> {
-    match raw.map(str::trim) {
-        None | Some("") => Err(DomainError::Required { field: "grade" }),
-        Some(g) => Grade::parse_any(g).ok_or(DomainError::UnknownValue { field: "grade" }),
-    }
 }
 
 /// A multipart form with at most one file, read part by part: the file's bytes stop

@@ -2,7 +2,7 @@
 //! a call's page where units and offices recommend, judges score, an office moves a
 //! candidate with its reason, publishes the results and records the awards.
 
-use super::pages::{PAGE_ERROR, back_or_refusal, id_of, options, text};
+use super::pages::{PAGE_ERROR, back_or_refusal, id_of, options, required_id, text};
 use super::selection_api::place_of;
 use crate::auth::{self, PageAuth};
 use crate::pickers::{PickSpec, resolve};
@@ -437,8 +437,7 @@ async fn publish_submit(
             .store
             .check_call_right(&a.actor, call, ConferenceRight::Office)
             .await?;
-        let version =
-            id_of(&f, "version").ok_or(StoreError::Invalid(vec![DomainError::Required { field: "version" }]))?;
+        let version = required_id(&f, "version", "version")?;
         state
             .store
             .publish_call(&a.actor, call, version, Utc::now().date_naive())
@@ -459,7 +458,7 @@ async fn award_submit(
             .store
             .check_call_right(&a.actor, call, ConferenceRight::Office)
             .await?;
-        let p = id_of(&f, "plenary_id").ok_or(StoreError::Invalid(vec![DomainError::Required { field: "plenary" }]))?;
+        let p = required_id(&f, "plenary_id", "plenary")?;
         state.store.award_call(&a.actor, call, PlenaryId(p)).await
     }
     .await;
