@@ -1043,6 +1043,24 @@ impl Store {
         self.project_summaries(rows, Utc::now().date_naive()).await
     }
 
+    /// The project a post was turned into, if the caller sees it.
+    pub async fn project_of_post(&self, actor: &Actor, post: i64) -> Result<Option<ProjectSummary>> {
+        let v = self.get_post(actor, post).await?;
+        let rows = project::Entity::find()
+            .filter(project::Column::ConferenceId.eq(v.conference_id.0))
+            .filter(project::Column::Archived.eq(false))
+            .filter(
+                sea_orm::Condition::any()
+                    .add(project::Column::NeedPostId.eq(post))
+                    .add(project::Column::ResourcePostId.eq(post)),
+            )
+            .order_by_desc(project::Column::Id)
+            .limit(1)
+            .all(&self.read)
+            .await?;
+        Ok(self.project_summaries(rows, Utc::now().date_naive()).await?.pop())
+    }
+
     /// The months signed projects of conference `c` owe and have not reported by
     /// `today`, oldest first: the flags the secretariat works from. Offices of the
     /// conference and liaisons of the secretariat unit (秘书处单位) see them.
@@ -1152,46 +1170,8 @@ impl Store {
             .into_iter()
             .map(|m| {
                 let mine: Vec<&claim::Model> = claims.iter().filter(|c| c.project_id == m.id).collect();
-                let lead = mine
-                    .iter()
-                    .find(|c| c.role == ClaimRole::Lead.code())
-                    .and_then(|c| names.get(&c.member_id).cloned());
-                let stage = stage_of(&m);
-                let missed = match (stage, m.signed_on) {
-                    (ProjectStage::Open, _) | (_, None) => vec![],
-                    (_, Some(s)) => missed_months(
-                        s,
-                        m.closed_on,
-                        today,
-                        reported.get(&m.id).map(Vec::as_slice).unwrap_or(&[]),
-                    )
-                    .iter()
-                    .map(|x| x.to_string())
-                    .collect(),
-                };
-                let category = m.category.as_deref().and_then(Category::parse_any);
-                ProjectSummary {
-                    id: ProjectId(m.id),
-                    conference_id: ConferenceId(m.conference_id),
-                    category_label: category.map(|c| c.label_zh().to_string()),
-                    category: m.category,
-                    stage: stage.code().into(),
-                    stage_label: stage.label_zh().into(),
-                    source: m.source,
-                    division_name: divisions.get(&m.division_code).cloned().unwrap_or_default(),
-                    division_code: m.division_code,
-                    lead,
-                    claim_count: mine.len(),
-                    claimed_by: mine.iter().map(|c| AllianceMemberId(c.member_id)).collect(),
-                    need_post_id: m.need_post_id,
-                    resource_post_id: m.resource_post_id,
-                    signed_on: m.signed_on,
-                    closed_on: m.closed_on,
-                    grade: m.grade,
-                    missed,
-                    version: m.version,
-                    title: m.title,
-                }
+                let months = reported.get(&m.id).map(Vec::as_slice).unwrap_or(&[]);
+                summarise(m, &mine, months, &names, &divisions, today)
             })
             .collect())
     }
@@ -1217,10 +1197,16 @@ impl Store {
             Some(pl) => plenary::Entity::find_by_id(pl).one(&self.read).await?.map(|p| p.number),
             None => None,
         };
-        let summary = self
-            .project_summaries(vec![m.clone()], Utc::now().date_naive())
-            .await?
-            .remove(0);
+        let divisions = self.division_names(std::iter::once(m.division_code.clone())).await?;
+        let months: Vec<Month> = reports.iter().map(|r| Month::of(r.month)).collect();
+        let summary = summarise(
+            m.clone(),
+            &claims.iter().collect::<Vec<_>>(),
+            &months,
+            &names,
+            &divisions,
+            Utc::now().date_naive(),
+        );
         Ok(ProjectView {
             summary,
             description: m.description,
@@ -1258,6 +1244,53 @@ impl Store {
     /// Where attachments are kept.
     pub(crate) fn files_dir(&self) -> PathBuf {
         self.files_dir.as_ref().clone()
+    }
+}
+
+/// A project's summary from its row, its claims, the months it reported, and the names
+/// of members and divisions: its lead, its stage and the months it owes by `today`.
+fn summarise(
+    m: project::Model,
+    mine: &[&claim::Model],
+    reported: &[Month],
+    names: &HashMap<i64, String>,
+    divisions: &HashMap<String, String>,
+    today: NaiveDate,
+) -> ProjectSummary {
+    let lead = mine
+        .iter()
+        .find(|c| c.role == ClaimRole::Lead.code())
+        .and_then(|c| names.get(&c.member_id).cloned());
+    let stage = stage_of(&m);
+    let missed = match (stage, m.signed_on) {
+        (ProjectStage::Open, _) | (_, None) => vec![],
+        (_, Some(s)) => missed_months(s, m.closed_on, today, reported)
+            .iter()
+            .map(|x| x.to_string())
+            .collect(),
+    };
+    let category = m.category.as_deref().and_then(Category::parse_any);
+    ProjectSummary {
+        id: ProjectId(m.id),
+        conference_id: ConferenceId(m.conference_id),
+        category_label: category.map(|c| c.label_zh().to_string()),
+        category: m.category,
+        stage: stage.code().into(),
+        stage_label: stage.label_zh().into(),
+        source: m.source,
+        division_name: divisions.get(&m.division_code).cloned().unwrap_or_default(),
+        division_code: m.division_code,
+        lead,
+        claim_count: mine.len(),
+        claimed_by: mine.iter().map(|c| AllianceMemberId(c.member_id)).collect(),
+        need_post_id: m.need_post_id,
+        resource_post_id: m.resource_post_id,
+        signed_on: m.signed_on,
+        closed_on: m.closed_on,
+        grade: m.grade,
+        missed,
+        version: m.version,
+        title: m.title,
     }
 }
 

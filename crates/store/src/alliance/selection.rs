@@ -485,7 +485,7 @@ impl Store {
             return Err(StoreError::Stale { current: m.version });
         }
         open(&m)?;
-        let (placed, _) = self.ranking(&txn, &m).await?;
+        let placed = self.ranking(&txn, &m).await?.placed;
         let quota = u32::try_from(m.quota).unwrap_or(0);
         for p in &placed {
             nomination::Entity::update_many()
@@ -626,13 +626,9 @@ impl Store {
             .collect())
     }
 
-    /// The candidates of a call ranked now (published calls: as frozen), with their
-    /// scores.
-    async fn ranking<C: ConnectionTrait>(
-        &self,
-        db: &C,
-        m: &call::Model,
-    ) -> Result<(Vec<tongxin_domain::alliance::Placed>, Vec<score::Model>)> {
+    /// The candidates of a call ranked now (published calls: as frozen), with the rows
+    /// they were ranked from.
+    async fn ranking<C: ConnectionTrait>(&self, db: &C, m: &call::Model) -> Result<Ranking> {
         let criteria = criterion::Entity::find()
             .filter(criterion::Column::CallId.eq(m.id))
             .order_by_asc(criterion::Column::Position)
@@ -687,15 +683,15 @@ impl Store {
             }
             placed.sort_by_key(|p| p.rank);
         }
-        Ok((placed, scores))
+        Ok(Ranking {
+            criteria,
+            rows,
+            placed,
+            scores,
+        })
     }
 
     async fn call_view(&self, actor: &Actor, m: call::Model) -> Result<CallView> {
-        let criteria = criterion::Entity::find()
-            .filter(criterion::Column::CallId.eq(m.id))
-            .order_by_asc(criterion::Column::Position)
-            .all(&self.read)
-            .await?;
         let judges = judge::Entity::find()
             .filter(judge::Column::CallId.eq(m.id))
             .all(&self.read)
@@ -714,11 +710,12 @@ impl Store {
         };
         let me = actor.account_id.map(|a| a.0);
         let is_judge = me.is_some_and(|me| judges.iter().any(|j| j.account_id == me));
-        let rows = nomination::Entity::find()
-            .filter(nomination::Column::CallId.eq(m.id))
-            .all(&self.read)
-            .await?;
-        let (placed, scores) = self.ranking(&self.read, &m).await?;
+        let Ranking {
+            criteria,
+            rows,
+            placed,
+            scores,
+        } = self.ranking(&self.read, &m).await?;
         let names = self.candidate_names(&self.read, &rows).await?;
         let recommenders = self.member_names(rows.iter().filter_map(|n| n.recommended_by)).await?;
         let candidates = placed
@@ -778,6 +775,14 @@ impl Store {
             .map(|p| (p.id, p.title))
             .collect())
     }
+}
+
+/// A call's candidates ranked, with its criteria, nominations and scores.
+struct Ranking {
+    criteria: Vec<criterion::Model>,
+    rows: Vec<nomination::Model>,
+    placed: Vec<tongxin_domain::alliance::Placed>,
+    scores: Vec<score::Model>,
 }
 
 fn open(m: &call::Model) -> Result<()> {

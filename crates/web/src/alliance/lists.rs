@@ -97,12 +97,11 @@ async fn mine_page(State(state): State<AppState>, headers: HeaderMap, PageAuth(a
         for c in conferences {
             let conf = s.get_conference(&a.actor, c).await?;
             let projects = s.list_projects(&a.actor, c, None).await?;
-            let posts = s.list_posts(&a.actor, c, None, None, None).await?;
             for m in mine.iter().filter(|m| m.conference_id == c) {
+                let posts = s.list_posts(&a.actor, c, None, None, Some(m.id)).await?;
                 units.push(MineUnit {
                     posts: posts
                         .iter()
-                        .filter(|x| x.member_id == m.id)
                         .map(|x| {
                             let (k, _, st) = post_words(lang, x);
                             (x.clone(), k, st)
@@ -634,10 +633,7 @@ async fn post_page(
             vec![]
         };
         let project = if v.status == "matched" {
-            s.list_projects(&a.actor, c.id, None)
-                .await?
-                .into_iter()
-                .find(|x| x.need_post_id == Some(post) || x.resource_post_id == Some(post))
+            s.project_of_post(&a.actor, post).await?
         } else {
             None
         };
