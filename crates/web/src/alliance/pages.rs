@@ -74,22 +74,11 @@ pub(super) struct Refusal {
 pub(super) const PAGE_ERROR: &str = "_page";
 
 impl Refusal {
-    /// The refusal of `form`: the store's field errors beside its fields (a refusal that
-    /// names none beside `fallback`), and what was typed, to show again.
-    fn of(lang: Lang, form: &str, e: StoreError, fallback: &str, typed: &HashMap<String, String>) -> Self {
-        let e = ApiError::from(e);
-        Refusal {
-            errors: field_messages(lang, &e, fallback)
-                .into_iter()
-                .map(|(k, v)| (format!("{form}_{k}"), v))
-                .collect(),
-            typed: Refusal::typed(form, typed),
-        }
-    }
-
-    /// [`Refusal::of`], except that a refusal naming no field (the call is published,
-    /// the project signed) is kept under [`PAGE_ERROR`], for the top of the page: the
-    /// form it came from may no longer be shown.
+    /// The refusal of `form`: the store's field errors beside its fields, and what was
+    /// typed, to show again. A refusal naming no field (the call is published, the
+    /// project signed, the record changed meanwhile) is kept under [`PAGE_ERROR`], for
+    /// the top of the page ([`Refusal::flash`]): the form it came from may no longer be
+    /// shown.
     pub(super) fn on_page(
         lang: Lang,
         form: &str,
@@ -111,6 +100,11 @@ impl Refusal {
                 .collect(),
             typed: Refusal::typed(form, typed),
         }
+    }
+
+    /// Shows a refusal naming no field at the top of the page.
+    pub(super) fn flash(&self, p: &mut Ctx) {
+        p.flash_error = self.errors.get(PAGE_ERROR).cloned();
     }
 
     /// What was typed into `form`, keyed `<form>_<field>` (never the CSRF token).
@@ -636,6 +630,7 @@ async fn detail_view(
         String::new(),
     );
     unit.error = refusal.errors.get("member_unit").cloned();
+    refusal.flash(&mut p);
     let refused = !refusal.errors.is_empty();
     let r = render(&DetailPage {
         next_number: plenaries.iter().map(|p| p.number).max().unwrap_or(0) + 1,
@@ -702,7 +697,7 @@ async fn after<T>(
         Err(e) => e,
     };
     let lang = crate::shell::lang_of(headers);
-    let refusal = Refusal::of(lang, sent.form, e, sent.fallback, sent.typed);
+    let refusal = Refusal::on_page(lang, sent.form, e, sent.fallback, sent.typed);
     match back {
         Back::Conference(id) => detail_view(state, headers, a, id, false, refusal).await,
         Back::Member(id, m) => member_view(state, headers, a, id, m, refusal).await,
@@ -1065,6 +1060,7 @@ async fn member_view(
         Err(e) => return error_page(headers, Some(a), e.into()),
     };
     p.title = m.name.clone();
+    refusal.flash(&mut p);
     let refused = !refusal.errors.is_empty();
     let r = render(&MemberPage {
         kind: kind_text(lang, &m.kind, &m.kind_label),
@@ -1302,6 +1298,7 @@ async fn plenary_view(
         String::new(),
     );
     unit.error = refusal.errors.get("admit_unit").cloned();
+    refusal.flash(&mut p);
     let refused = !refusal.errors.is_empty();
     let r = render(&PlenaryPage {
         kinds: options::<MemberKind>(lang),

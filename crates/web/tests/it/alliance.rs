@@ -339,6 +339,16 @@ async fn an_office_keeps_a_conference_in_the_console() {
     let pid = last_id(&to);
     let page = office.page(&to).await;
     assert!(page.contains("上海市第一人民医院"), "the rotation's chair");
+    // Changed meanwhile: said at the top of the page, not beside a field it is not about.
+    let (status, page) = post(
+        &office,
+        &format!("/alliance/{id}/plenaries/{pid}"),
+        &[("version", "0"), ("held_on", "2024-12-21"), ("place", "别处")],
+    )
+    .await;
+    assert!(status.is_client_error(), "{status}");
+    assert!(page.contains("id=\"flash-error\""), "{page}");
+    assert!(!page.contains("id=\"error-edit_held_on\""), "{page}");
     // Attendance by ticking, an admission with a plaque, an item.
     let (status, _) = post(
         &office,
