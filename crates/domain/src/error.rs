@@ -45,6 +45,9 @@ pub enum DomainError {
     /// A file whose bytes are not of a type accepted there.
     #[error("{field} is not of an accepted type")]
     TypeRefused { field: &'static str },
+    /// A vocabulary line that does not give two words of one meaning.
+    #[error("{field}: a line must give two words or more of one meaning")]
+    NotAMeaning { field: &'static str },
 }
 
 impl DomainError {
@@ -63,7 +66,8 @@ impl DomainError {
             | DomainError::Inconsistent { field }
             | DomainError::LeadTaken { field }
             | DomainError::TooLarge { field }
-            | DomainError::TypeRefused { field } => field,
+            | DomainError::TypeRefused { field }
+            | DomainError::NotAMeaning { field } => field,
         }
     }
 }
@@ -84,6 +88,7 @@ impl Coded for DomainError {
             DomainError::LeadTaken { .. } => ErrorCode::LeadTaken,
             DomainError::TooLarge { .. } => ErrorCode::AttachmentTooLarge,
             DomainError::TypeRefused { .. } => ErrorCode::AttachmentTypeRefused,
+            DomainError::NotAMeaning { .. } => ErrorCode::NotAMeaning,
         }
     }
 }

@@ -84,6 +84,8 @@ error_codes! {
     CallPublished = "alliance.call_published",
     /// Awards follow published results.
     CallNotPublished = "alliance.call_not_published",
+    /// A line of an office's vocabulary must name two words or more of one meaning.
+    NotAMeaning = "alliance.not_a_meaning",
     AttachmentTooLarge = "attachment.too_large",
     AttachmentTypeRefused = "attachment.type_refused",
     AuthRequired = "auth.required",

@@ -64,31 +64,47 @@ impl Analyzer {
 
     /// The key a word is ranked by: its meaning (`~体检` for 义诊) or itself.
     pub fn key(&self, word: &str) -> String {
-        match self.vocabulary.meaning_of(word) {
-            Some(m) => format!("~{}", m.name),
-            None => word.to_string(),
-        }
+        key_in(&self.vocabulary, word)
     }
 
     /// The words a key stands for: every word of its meaning, or the word itself.
     pub fn words_of_key(&self, key: &str) -> Vec<String> {
-        match key.strip_prefix('~').and_then(|name| self.vocabulary.meaning_of(name)) {
-            Some(m) => m.words.clone(),
-            None => vec![key.to_string()],
-        }
+        words_of_key_in(&self.vocabulary, key)
     }
 
     /// The distinct keys of a text, each with how often it occurs.
     pub fn keys(&self, text: &str) -> Vec<(String, u32)> {
+        self.keys_in(&self.vocabulary, text)
+    }
+
+    /// [`Analyzer::keys`] with the meanings of `v` (one conference's: the built-in ones
+    /// and its offices' lines), segmented by this analyser.
+    pub fn keys_in(&self, v: &Vocabulary, text: &str) -> Vec<(String, u32)> {
         let mut out: Vec<(String, u32)> = Vec::new();
         for w in self.words(text) {
-            let k = self.key(&w);
+            let k = key_in(v, &w);
             match out.iter_mut().find(|(x, _)| *x == k) {
                 Some(e) => e.1 += 1,
                 None => out.push((k, 1)),
             }
         }
         out
+    }
+}
+
+/// The key a word is ranked by in `v`.
+fn key_in(v: &Vocabulary, word: &str) -> String {
+    match v.meaning_of(word) {
+        Some(m) => format!("~{}", m.name),
+        None => word.to_string(),
+    }
+}
+
+/// The words a key stands for in `v`: every word of its meaning, or the word itself.
+pub fn words_of_key_in(v: &Vocabulary, key: &str) -> Vec<String> {
+    match key.strip_prefix('~').and_then(|name| v.meaning_of(name)) {
+        Some(m) => m.words.clone(),
+        None => vec![key.to_string()],
     }
 }
 

@@ -12,6 +12,6 @@ mod analyse;
 mod rank;
 mod vocabulary;
 
-pub use analyse::Analyzer;
+pub use analyse::{Analyzer, words_of_key_in};
 pub use rank::{Candidate, Query, Ranked, Reason, Signals, bigram_overlap, rank};
-pub use vocabulary::{Meaning, Vocabulary};
+pub use vocabulary::{Meaning, Vocabulary, parse_line};

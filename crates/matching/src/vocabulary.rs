@@ -47,12 +47,24 @@ impl Vocabulary {
         added
     }
 
+    /// Adds a meaning. A line that shares a word with a meaning already known extends
+    /// that meaning (an office's `老人 乐龄族` adds 乐龄族 to the built-in 老人); its
+    /// words of other meanings stay where they are.
     fn add(&mut self, m: Meaning) {
-        let i = self.meanings.len();
-        for w in &m.words {
-            self.by_word.entry(w.clone()).or_insert(i);
+        let known = m.words.iter().find_map(|w| self.by_word.get(w).copied());
+        let i = known.unwrap_or(self.meanings.len());
+        if known.is_none() {
+            self.meanings.push(Meaning {
+                name: m.name.clone(),
+                words: vec![],
+            });
         }
-        self.meanings.push(m);
+        for w in m.words {
+            if let std::collections::hash_map::Entry::Vacant(e) = self.by_word.entry(w.clone()) {
+                e.insert(i);
+                self.meanings[i].words.push(w);
+            }
+        }
     }
 
     /// The meaning a word belongs to.
@@ -133,5 +145,12 @@ mod tests {
         assert_eq!(v.add_lines("# 注释\n\n孤单\n银发族、乐龄, 长青\n"), 1);
         assert_eq!(v.meaning_of("乐龄").map(|m| m.name.as_str()), Some("银发族"));
         assert!(parse_line(&"长".repeat(30)).is_none());
+        // A line naming a known word extends its meaning, whatever the order of words.
+        let before = v.meaning_of("老人").map(|m| m.words.len()).unwrap_or(0);
+        assert_eq!(v.add_lines("乐龄族 老人 贷款"), 1);
+        let old = v.meaning_of("老人").expect("built in");
+        assert_eq!(old.words.len(), before + 1);
+        assert_eq!(v.meaning_of("乐龄族"), Some(old));
+        assert_ne!(v.meaning_of("贷款"), Some(old), "a word keeps its meaning");
     }
 }

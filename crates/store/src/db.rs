@@ -35,8 +35,9 @@ pub struct Store {
     probing: std::sync::Arc<std::sync::atomic::AtomicBool>,
     /// How long a step of an import holds the writer before it commits.
     pub(crate) import_step: Duration,
-    /// The alliance's text analyser (jieba with the field's words), built on first use.
-    pub(crate) analyzer: std::sync::Arc<std::sync::OnceLock<std::sync::Arc<tongxin_matching::Analyzer>>>,
+    /// The alliance's segmenter (jieba with the field's words and every office's), and
+    /// the vocabulary lines it was built from; built on first use, again when they change.
+    pub(crate) analyzer: std::sync::Arc<std::sync::RwLock<Option<crate::alliance::KeptAnalyzer>>>,
     /// Where files kept for records (a project's agreement, its photos) lie: beside the
     /// SQLite file, or where the server is told ([`Store::with_files_dir`]).
     pub(crate) files_dir: std::sync::Arc<std::path::PathBuf>,

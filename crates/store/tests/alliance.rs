@@ -847,3 +847,91 @@ async fn liaisons_post_for_their_unit_and_needs_find_resources_by_meaning() {
     let log = serde_json::to_string(&s.audit_recent(&sys, 100).await.expect("log")).expect("json");
     assert!(!log.contains("13800138000"), "{log}");
 }
+
+#[tokio::test]
+async fn an_office_s_vocabulary_makes_its_words_meet_in_its_conference_only() {
+    let (s, _d) = store().await;
+    let jingan = office(Role::DistrictOffice, "310106");
+    let huangpu = office(Role::DistrictOffice, "310101");
+    // The same two posts in two districts' conferences.
+    let mut pairs = vec![];
+    for (o, name, division) in [
+        (&jingan, "静安区区域化党建联席会议", "310106"),
+        (&huangpu, "黄浦区区域化党建联席会议", "310101"),
+    ] {
+        let c = s
+            .create_conference(o, &conference(name, division), None)
+            .await
+            .expect("conference");
+        let m = s
+            .add_alliance_member(o, c.id, &outside("某居民区", "居村", "2014-06-30"))
+            .await
+            .expect("m");
+        let need = s
+            .create_post(o, c.id, m.id, &post_fields("需求", "楼门组长", "", division, ""))
+            .await
+            .expect("need");
+        let offer = s
+            .create_post(o, c.id, m.id, &post_fields("资源", "居民骨干", "", division, ""))
+            .await
+            .expect("resource");
+        pairs.push((c.id, need.id, offer.id));
+    }
+    async fn meets(s: &Store, who: &Actor, need: i64, offer: i64) -> bool {
+        s.match_post(who, need, 10)
+            .await
+            .expect("matches")
+            .iter()
+            .any(|m| m.post.id == offer)
+    }
+    let (jc, jneed, joffer) = pairs[0];
+    let (_, hneed, hoffer) = pairs[1];
+    assert!(!meets(&s, &jingan, jneed, joffer).await, "no shared word yet");
+
+    // A line that is not two words of one meaning is refused, nothing kept.
+    let e = s
+        .add_vocabulary(&jingan, jc, "楼门组长 居民骨干\n孤单")
+        .await
+        .expect_err("one word");
+    assert_eq!(code_of(&e), ErrorCode::NotAMeaning);
+    assert!(s.list_vocabulary(&jingan, jc).await.expect("list").is_empty());
+    // Another district may not write it.
+    assert_eq!(
+        s.add_vocabulary(&huangpu, jc, "楼门组长 居民骨干")
+            .await
+            .expect_err("foreign")
+            .code(),
+        ErrorCode::NotFound
+    );
+    let lines = s
+        .add_vocabulary(&jingan, jc, "# 我们的说法\n楼门组长、居民骨干，楼组长\n老人 乐龄族")
+        .await
+        .expect("added");
+    assert_eq!(lines.len(), 2);
+    assert_eq!(lines[0].words, ["楼门组长", "居民骨干", "楼组长"]);
+    assert!(meets(&s, &jingan, jneed, joffer).await, "the office's words meet");
+    assert!(!meets(&s, &huangpu, hneed, hoffer).await, "not in another conference");
+    // A post written after in the new word finds it too, with the meaning in its reasons.
+    let late = s
+        .create_post(
+            &jingan,
+            jc,
+            s.list_posts(&jingan, jc, None, None, None).await.expect("posts")[0].member_id,
+            &post_fields("需求", "楼组长培训", "", "310106", ""),
+        )
+        .await
+        .expect("need");
+    let found = s.match_post(&jingan, late.id, 10).await.expect("matches");
+    let hit = found.iter().find(|m| m.post.id == joffer).expect("found by meaning");
+    assert!(
+        hit.reasons
+            .iter()
+            .any(|r| r.kind == "meaning" && r.detail.contains("楼门组长")),
+        "{:?}",
+        hit.reasons
+    );
+    // Removed, the words part again.
+    s.remove_vocabulary(&jingan, jc, lines[0].id).await.expect("removed");
+    assert!(!meets(&s, &jingan, jneed, joffer).await);
+    assert_eq!(s.list_vocabulary(&jingan, jc).await.expect("list").len(), 1);
+}

@@ -15,6 +15,7 @@ mod posts;
 mod projects;
 mod selection;
 mod visits;
+mod vocabulary;
 
 pub use members::{AllianceMemberInput, AllianceMemberPatch, AllianceMemberView};
 pub use offices::OfficeView;
@@ -27,6 +28,8 @@ pub use projects::{
 pub use selection::{CallSummary, CallView, CandidateView, CriterionView};
 pub use tongxin_matching::Reason;
 pub use visits::VisitView;
+pub(crate) use vocabulary::KeptAnalyzer;
+pub use vocabulary::{LINES_MAX, VocabularyLine};
 
 use crate::entity::{alliance_conference as conf, alliance_liaison, alliance_member, alliance_plenary};
 use crate::error::unique_as;

@@ -19,11 +19,10 @@ use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde::Serialize;
 use std::collections::{HashMap, HashSet};
-use std::sync::Arc;
 use tongxin_domain::alliance::{AllianceMemberId, Category, ConferenceId, PostFields, PostInput, PostKind, match_text};
 use tongxin_domain::codes::{DivisionCode, Phone};
 use tongxin_domain::registry::Labelled;
-use tongxin_matching::{Analyzer, Candidate, Query, Reason, Signals, Vocabulary};
+use tongxin_matching::{Candidate, Query, Reason, Signals, words_of_key_in};
 
 /// Candidates ranked with every signal: the best this many by their text alone. The
 /// other signals weigh 0.38 together, so a post further down by text rarely rises into
@@ -107,7 +106,7 @@ fn audited(m: &post::Model) -> serde_json::Value {
 }
 
 /// A post's words with their counts.
-fn counted(words: Vec<String>) -> Vec<(String, i32)> {
+pub(super) fn counted(words: Vec<String>) -> Vec<(String, i32)> {
     let mut out: Vec<(String, i32)> = Vec::new();
     for w in words {
         match out.iter_mut().find(|(x, _)| *x == w) {
@@ -119,17 +118,6 @@ fn counted(words: Vec<String>) -> Vec<(String, i32)> {
 }
 
 impl Store {
-    /// The alliance's analyser, built once per server off the async workers.
-    pub(crate) async fn analyzer(&self) -> Result<Arc<Analyzer>> {
-        if let Some(a) = self.analyzer.get() {
-            return Ok(a.clone());
-        }
-        let a = tokio::task::spawn_blocking(|| Arc::new(Analyzer::new(Vocabulary::built_in())))
-            .await
-            .map_err(|e| StoreError::Io(std::io::Error::other(e)))?;
-        Ok(self.analyzer.get_or_init(|| a).clone())
-    }
-
     /// Segments `text` on the blocking pool.
     async fn words_of(&self, text: String) -> Result<Vec<(String, i32)>> {
         let a = self.analyzer().await?;
@@ -257,7 +245,12 @@ impl Store {
         Ok(self.post_views(vec![p]).await?.remove(0))
     }
 
-    async fn write_words<C: ConnectionTrait>(&self, db: &C, p: &post::Model, words: &[(String, i32)]) -> Result<()> {
+    pub(super) async fn write_words<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        p: &post::Model,
+        words: &[(String, i32)],
+    ) -> Result<()> {
         word::Entity::delete_many()
             .filter(word::Column::PostId.eq(p.id))
             .exec(db)
@@ -478,13 +471,14 @@ impl Store {
         }
         let other = kind.other().code();
         let a = self.analyzer().await?;
+        let v = self.conference_vocabulary(p.conference_id).await?;
         let text = post_text(&p);
         let (keys, words_by_key) = {
             let a = a.clone();
             tokio::task::spawn_blocking(move || {
-                let keys = a.keys(&text);
+                let keys = a.keys_in(&v, &text);
                 let words: Vec<(String, Vec<String>)> =
-                    keys.iter().map(|(k, _)| (k.clone(), a.words_of_key(k))).collect();
+                    keys.iter().map(|(k, _)| (k.clone(), words_of_key_in(&v, k))).collect();
                 (keys, words)
             })
             .await
@@ -617,7 +611,7 @@ impl Store {
 }
 
 /// The text a stored post is matched by (the same as [`PostFields::text`]).
-fn post_text(p: &post::Model) -> String {
+pub(super) fn post_text(p: &post::Model) -> String {
     match_text(
         &p.title,
         p.category.as_deref().and_then(Category::parse_any),

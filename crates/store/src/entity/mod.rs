@@ -19,6 +19,7 @@ pub mod alliance_project_claim;
 pub mod alliance_project_report;
 pub mod alliance_score;
 pub mod alliance_visit;
+pub mod alliance_vocabulary;
 pub mod api_token;
 pub mod audit;
 pub mod carrier;

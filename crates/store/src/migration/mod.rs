@@ -23,6 +23,7 @@ mod m2026_12_01_alliance;
 mod m2026_12_01_alliance_lists;
 mod m2026_12_01_alliance_projects;
 mod m2026_12_01_alliance_selection;
+mod m2026_12_01_alliance_vocabulary;
 
 pub struct Migrator;
 
@@ -46,6 +47,7 @@ impl MigratorTrait for Migrator {
             Box::new(m2026_12_01_alliance_lists::M0014AllianceLists),
             Box::new(m2026_12_01_alliance_projects::M0015AllianceProjects),
             Box::new(m2026_12_01_alliance_selection::M0016AllianceSelection),
+            Box::new(m2026_12_01_alliance_vocabulary::M0017AllianceVocabulary),
         ]
     }
 }

@@ -24,7 +24,7 @@ use tongxin_store::StoreError;
 use tongxin_store::alliance::{
     Admission, AllianceMemberInput, AllianceMemberPatch, AllianceMemberView, ConferencePatch, ConferenceRight,
     ConferenceView, MatchView, OfficeView, PlenaryInput, PlenaryItemView, PlenaryPatch, PlenarySummary, PlenaryView,
-    PostPatch, PostView, VisitView,
+    PostPatch, PostView, VisitView, VocabularyLine,
 };
 
 /// The alliance's routes (see [`crate::openapi`]).
@@ -184,6 +184,25 @@ pub(crate) fn table() -> Vec<Mounted> {
         )
         .returns(schema_of::<VisitView>)
         .body(schema_of::<VisitBody>),
+        get(
+            "/api/v1/alliance/conferences/{id}/vocabulary",
+            "The conference's own vocabulary: lines of words that mean one thing in its lists, beside the built-in ones",
+            list_vocabulary,
+        )
+        .returns(list_of::<VocabularyLine>),
+        post(
+            "/api/v1/alliance/conferences/{id}/vocabulary",
+            "Add lines to the vocabulary (an office): one meaning a line, two words or more, separated by spaces, commas or 、; a line naming a known word extends its meaning",
+            add_vocabulary,
+        )
+        .returns(list_of::<VocabularyLine>)
+        .body(schema_of::<VocabularyBody>),
+        post(
+            "/api/v1/alliance/conferences/{id}/vocabulary/{line}/remove",
+            "Remove a line of the vocabulary (an office)",
+            remove_vocabulary,
+        )
+        .no_content(),
         get(
             "/api/v1/alliance/conferences/{id}/posts",
             "Needs and resources of a conference, newest first (kind=need|resource, status=open|matched|closed, member_id)",
@@ -789,6 +808,41 @@ async fn add_visit(
         .add_visit(&a.actor, ConferenceId(id), AllianceMemberId(b.member_id), &f)
         .await?;
     Ok((StatusCode::CREATED, Json(v)).into_response())
+}
+
+async fn list_vocabulary(
+    State(s): State<AppState>,
+    ApiAuth(a): ApiAuth,
+    Path(id): Path<i64>,
+) -> Result<Response, ApiError> {
+    Ok(Json(s.store.list_vocabulary(&a.actor, ConferenceId(id)).await?).into_response())
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct VocabularyBody {
+    /// One meaning a line (`老人 长者 乐龄族`); `#` starts a comment.
+    pub lines: String,
+}
+
+async fn add_vocabulary(
+    State(s): State<AppState>,
+    ApiAuth(a): ApiAuth,
+    Path(id): Path<i64>,
+    req: Request,
+) -> Result<Response, ApiError> {
+    keeps(&s, &a, id).await?;
+    let b: VocabularyBody = body(req).await?;
+    let v = s.store.add_vocabulary(&a.actor, ConferenceId(id), &b.lines).await?;
+    Ok((StatusCode::CREATED, Json(v)).into_response())
+}
+
+async fn remove_vocabulary(
+    State(s): State<AppState>,
+    ApiAuth(a): ApiAuth,
+    Path((id, line)): Path<(i64, i64)>,
+) -> Result<Response, ApiError> {
+    s.store.remove_vocabulary(&a.actor, ConferenceId(id), line).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
 }
 
 async fn mine(State(s): State<AppState>, ApiAuth(a): ApiAuth) -> Result<Response, ApiError> {

@@ -27,7 +27,7 @@ use tongxin_domain::{DomainError, ErrorCode};
 use tongxin_store::StoreError;
 use tongxin_store::alliance::{
     Admission, AllianceMemberInput, AllianceMemberPatch, AllianceMemberView, ConferencePatch, ConferenceRight,
-    ConferenceView, OfficeView, PlenaryInput, PlenaryPatch, PlenarySummary, PlenaryView, VisitView,
+    ConferenceView, OfficeView, PlenaryInput, PlenaryPatch, PlenarySummary, PlenaryView, VisitView, VocabularyLine,
 };
 use tongxin_store::registry::PickTarget;
 
@@ -42,6 +42,11 @@ pub fn routes() -> Router<AppState> {
         .route("/alliance/{id}/offices/{office}/end", post(end_office_submit))
         .route("/alliance/{id}/plenaries", post(new_plenary_submit))
         .route("/alliance/{id}/visits", post(add_visit_submit))
+        .route("/alliance/{id}/vocabulary", post(add_vocabulary_submit))
+        .route(
+            "/alliance/{id}/vocabulary/{line}/remove",
+            post(remove_vocabulary_submit),
+        )
         .route("/alliance/{id}/members/{member}", get(member_page).post(member_submit))
         .route("/alliance/{id}/members/{member}/liaisons", post(liaison_submit))
         .route(
@@ -525,6 +530,7 @@ struct DetailPage {
     offices: Vec<(OfficeView, String)>,
     plenaries: Vec<PlenarySummary>,
     visits: Vec<VisitView>,
+    vocabulary: Vec<VocabularyLine>,
     unit: FormField,
     kinds: Vec<(String, String)>,
     office_kinds: Vec<(String, String)>,
@@ -582,15 +588,18 @@ async fn detail_view(
         let offices = s.list_alliance_offices(&a.actor, id).await?;
         let plenaries = s.list_plenaries(&a.actor, id).await?;
         let visits = s.list_visits(&a.actor, id, None).await?;
+        let vocabulary = s.list_vocabulary(&a.actor, id).await?;
         let history = if can_keep {
             s.conference_history(&a.actor, id).await?
         } else {
             vec![]
         };
-        Ok((c, can_keep, subs, members, offices, plenaries, visits, history))
+        Ok((
+            c, can_keep, subs, members, offices, plenaries, visits, vocabulary, history,
+        ))
     }
     .await;
-    let (c, can_keep, subs, members, offices, plenaries, visits, history) = match r {
+    let (c, can_keep, subs, members, offices, plenaries, visits, vocabulary, history) = match r {
         Ok(x) => x,
         Err(e) => return error_page(headers, Some(a), e.into()),
     };
@@ -646,6 +655,7 @@ async fn detail_view(
         offices,
         plenaries,
         visits,
+        vocabulary,
         unit,
         current,
         c,
@@ -973,6 +983,51 @@ async fn add_visit_submit(
         Back::Conference(id),
         r,
         Sent::new("visit", "visitors", &f),
+    )
+    .await
+}
+
+async fn add_vocabulary_submit(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    CheckedForm(a, f): CheckedForm,
+) -> Response {
+    if let Err(r) = keeps(&state, &headers, &a, id).await {
+        return r;
+    }
+    let r = state
+        .store
+        .add_vocabulary(&a.actor, ConferenceId(id), text(&f, "lines"))
+        .await;
+    after(
+        &state,
+        &headers,
+        &a,
+        Back::Conference(id),
+        r,
+        Sent::new("vocabulary", "lines", &f),
+    )
+    .await
+}
+
+async fn remove_vocabulary_submit(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path((id, line)): Path<(i64, i64)>,
+    CheckedForm(a, f): CheckedForm,
+) -> Response {
+    if let Err(r) = keeps(&state, &headers, &a, id).await {
+        return r;
+    }
+    let r = state.store.remove_vocabulary(&a.actor, ConferenceId(id), line).await;
+    after(
+        &state,
+        &headers,
+        &a,
+        Back::Conference(id),
+        r,
+        Sent::new("vocabulary", "lines", &f),
     )
     .await
 }

@@ -44,7 +44,8 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
         | Inconsistent
         | LeadTaken
         | Unclaimed
-        | AttachmentTypeRefused => StatusCode::UNPROCESSABLE_ENTITY,
+        | AttachmentTypeRefused
+        | NotAMeaning => StatusCode::UNPROCESSABLE_ENTITY,
         StaleEdit | Duplicate | InUse | RegisteredElsewhere | Interrupted | JointBranchFull | ProjectStage
         | CallPublished | CallNotPublished => StatusCode::CONFLICT,
         OutsideTerritory | Forbidden | Csrf | ConfirmPassword => StatusCode::FORBIDDEN,

@@ -880,3 +880,42 @@ async fn a_liaison_posts_a_need_and_gets_suggestions_with_reasons() {
     assert_eq!(status, StatusCode::OK, "{v}");
     assert_eq!(v["title"], "小微企业普惠贷款");
 }
+
+#[tokio::test]
+async fn an_office_extends_its_conference_s_vocabulary_in_the_console() {
+    let app = spawn().await;
+    let a = street(&app, STREET_A, "甲").await;
+    let (id, _, _) = conference_fixture(&app, &a).await;
+    let office = Client::new_account(&app, "jingan", Role::DistrictOffice, Some("310106"), None).await;
+    let path = format!("/alliance/{id}/vocabulary");
+    // A line of one word is refused beside the field, what was typed kept.
+    let (status, page) = post(&office, &path, &[("lines", "楼门组长 居民骨干\n孤单")]).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("id=\"error-vocabulary_lines\""), "{page}");
+    assert!(page.contains("楼门组长 居民骨干"), "typed text kept");
+    let (status, _) = post(&office, &path, &[("lines", "楼门组长、居民骨干，楼组长")]).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let page = office.page(&format!("/alliance/{id}")).await;
+    assert!(page.contains("楼门组长、居民骨干、楼组长"), "{page}");
+    let line = page
+        .split("/vocabulary/")
+        .nth(1)
+        .and_then(|r| r.split('/').next())
+        .and_then(|n| n.parse::<i64>().ok())
+        .expect("a remove button");
+    // A street's account sees the words and may not change them.
+    let street_office = Client::new_account(&app, "jingan-street", Role::StreetOffice, Some(STREET_A), None).await;
+    let (status, _) = post(&street_office, &format!("{path}/{line}/remove"), &[]).await;
+    assert!(
+        status == StatusCode::FORBIDDEN || status == StatusCode::NOT_FOUND,
+        "{status}"
+    );
+    let (status, _) = post(&office, &format!("{path}/{line}/remove"), &[]).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert!(
+        !office
+            .page(&format!("/alliance/{id}"))
+            .await
+            .contains("楼门组长、居民骨干")
+    );
+}

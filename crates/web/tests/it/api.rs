@@ -150,6 +150,11 @@ async fn a_street_office_is_refused_every_route_with_another_streets_ids() {
             .nominate(&sys, call.summary.id, pid.0, None, None)
             .await
             .expect("candidate");
+        let line = s
+            .add_vocabulary(&sys, c.id, &format!("{tag}楼门组长 {tag}居民骨干"))
+            .await
+            .expect("vocabulary")[0]
+            .id;
         [
             c.id.0,
             m.id.0,
@@ -162,6 +167,7 @@ async fn a_street_office_is_refused_every_route_with_another_streets_ids() {
             file.id.0,
             call.summary.id,
             candidate,
+            line,
         ]
     };
     let alliances = [
@@ -172,10 +178,10 @@ async fn a_street_office_is_refused_every_route_with_another_streets_ids() {
 
     let ids = |s: &Street, path: &str| -> String {
         if path.starts_with("/api/v1/alliance/") {
-            let [c, m, p, o, i, need, resource, project, file, call, candidate] = alliances
+            let [c, m, p, o, i, need, resource, project, file, call, candidate, line] = alliances
                 .iter()
                 .find(|(c, _)| *c == s.code)
-                .map_or([0; 11], |(_, a)| *a);
+                .map_or([0; 12], |(_, a)| *a);
             let post = if path.starts_with("/api/v1/alliance/resources/") {
                 resource
             } else {
@@ -192,6 +198,7 @@ async fn a_street_office_is_refused_every_route_with_another_streets_ids() {
                 .replace("{file}", &file.to_string())
                 .replace("{call}", &call.to_string())
                 .replace("{candidate}", &candidate.to_string())
+                .replace("{line}", &line.to_string())
                 .replace("{account}", "1");
         }
         let id = if path.starts_with("/api/v1/centres") {
