@@ -15,11 +15,30 @@ pub enum Kind {
     Orgs,
     /// 党员
     Members,
+    /// 需求清单: an alliance's needs (not the registry's).
+    Needs,
+    /// 资源清单: an alliance's resources (not the registry's).
+    Resources,
 }
 
 impl Kind {
-    /// In dependency order: a later kind refers to earlier ones by name.
+    /// The registry's kinds, in dependency order: a later kind refers to earlier ones by
+    /// name.
     pub const ALL: [Kind; 4] = [Kind::Carriers, Kind::Units, Kind::Orgs, Kind::Members];
+
+    /// An alliance's lists (三张清单: the needs and the resources; projects are written
+    /// from them, never imported).
+    pub const LISTS: [Kind; 2] = [Kind::Needs, Kind::Resources];
+
+    /// Every kind a sheet may hold.
+    const EVERY: [Kind; 6] = [
+        Kind::Carriers,
+        Kind::Units,
+        Kind::Orgs,
+        Kind::Members,
+        Kind::Needs,
+        Kind::Resources,
+    ];
 
     pub fn code(&self) -> &'static str {
         match self {
@@ -27,6 +46,8 @@ impl Kind {
             Kind::Units => "units",
             Kind::Orgs => "orgs",
             Kind::Members => "members",
+            Kind::Needs => "needs",
+            Kind::Resources => "resources",
         }
     }
 
@@ -37,6 +58,8 @@ impl Kind {
             Kind::Units => "单位",
             Kind::Orgs => "党组织",
             Kind::Members => "党员",
+            Kind::Needs => "需求清单",
+            Kind::Resources => "资源清单",
         }
     }
 
@@ -46,12 +69,30 @@ impl Kind {
             Kind::Units => &["单位", "企业", "两新组织", "单位清单", "企业名录", "units"],
             Kind::Orgs => &["党组织", "组织", "党组织清单", "orgs", "organisations"],
             Kind::Members => &["党员", "党员名册", "党员信息", "members"],
+            Kind::Needs => &[
+                "需求清单",
+                "需求",
+                "需求表",
+                "群众需求",
+                "单位需求",
+                "需求汇总",
+                "needs",
+            ],
+            Kind::Resources => &[
+                "资源清单",
+                "资源",
+                "资源表",
+                "资源库",
+                "可提供资源",
+                "资源汇总",
+                "resources",
+            ],
         }
     }
 
     pub fn parse(s: &str) -> Option<Kind> {
         let k = header_key(s);
-        Kind::ALL
+        Kind::EVERY
             .into_iter()
             .find(|kind| kind.code() == k || kind.sheet_synonyms().iter().any(|n| header_key(n) == k))
     }
@@ -95,6 +136,21 @@ impl Kind {
                 JoinedOn,
                 Version,
             ],
+            Kind::Needs | Kind::Resources => &[
+                PostKind,
+                PostTitle,
+                PostCategory,
+                PostDescription,
+                PostUnit,
+                Division,
+                Place,
+                Audience,
+                StartsOn,
+                EndsOn,
+                People,
+                ContactName,
+                Phone,
+            ],
         }
     }
 }
@@ -134,6 +190,19 @@ pub enum Field {
     /// The record's version when it was exported (版本): an import that would overwrite
     /// a newer edit is refused row by row.
     Version,
+    /// Need or resource (需求 / 资源), when one sheet holds both.
+    PostKind,
+    PostTitle,
+    PostCategory,
+    PostDescription,
+    /// The member unit that posts it, named as the office writes it.
+    PostUnit,
+    Place,
+    Audience,
+    StartsOn,
+    EndsOn,
+    People,
+    ContactName,
 }
 
 impl Field {
@@ -156,6 +225,8 @@ impl Field {
                 | MemberStatus
                 | ResidentId
                 | OrgRef
+                | PostTitle
+                | PostUnit
         )
     }
 
@@ -230,6 +301,67 @@ impl Field {
             WorkUnit => &["工作单位", "所在单位", "单位", "工作单位名称"],
             JoinedOn => &["入党日期", "入党时间", "入党年月"],
             Version => &["版本", "版本号", "version"],
+            PostKind => &["清单类型", "类型", "需求或资源", "需求/资源", "类别（需求/资源）"],
+            PostTitle => &[
+                "名称",
+                "标题",
+                "需求名称",
+                "资源名称",
+                "清单名称",
+                "项目名称",
+                "需求项目",
+                "资源项目",
+                "服务项目",
+            ],
+            PostCategory => &[
+                "类别",
+                "分类",
+                "领域",
+                "服务类别",
+                "需求类别",
+                "资源类别",
+                "所属领域",
+                "类型",
+            ],
+            PostDescription => &[
+                "具体内容",
+                "内容",
+                "描述",
+                "详细内容",
+                "需求内容",
+                "资源内容",
+                "需求描述",
+                "资源描述",
+                "具体需求",
+                "服务内容",
+                "说明",
+                "简介",
+            ],
+            PostUnit => &[
+                "单位",
+                "单位名称",
+                "发布单位",
+                "需求单位",
+                "提供单位",
+                "资源提供单位",
+                "需求提出单位",
+                "成员单位",
+                "责任单位",
+            ],
+            Place => &["地点", "服务地点", "活动地点", "地址", "场所", "实施地点"],
+            Audience => &[
+                "服务对象",
+                "对象",
+                "受益对象",
+                "受众",
+                "面向人群",
+                "服务人群",
+                "受益群体",
+            ],
+            StartsOn => &["开始日期", "开始时间", "起始日期", "起始时间"],
+            EndsOn => &["结束日期", "截止日期", "结束时间", "截止时间", "有效期至"],
+            People => &["人数", "规模", "服务人数", "可服务人数", "受益人数", "名额", "覆盖人数"],
+            ContactName => &["联系人", "联系人姓名", "负责人", "对接人"],
         }
     }
 
@@ -239,6 +371,8 @@ impl Field {
     pub fn merge_separator(&self) -> Option<&'static str> {
         match self {
             Field::OrgUnits => Some("、"),
+            // 需求单位 and 提供单位 in one sheet of both: one of them is filled a row.
+            Field::PostUnit => Some("、"),
             Field::Division => Some("/"),
             _ => None,
         }
@@ -261,7 +395,7 @@ fn header_table() -> &'static HashMap<(Kind, String), Field> {
     static TABLE: OnceLock<HashMap<(Kind, String), Field>> = OnceLock::new();
     TABLE.get_or_init(|| {
         let mut best: HashMap<(Kind, String), (usize, Field)> = HashMap::new();
-        for kind in Kind::ALL {
+        for kind in Kind::EVERY {
             for f in kind.fields() {
                 for (rank, n) in f.names().iter().enumerate() {
                     let e = best.entry((kind, header_key(n))).or_insert((rank, *f));

@@ -277,7 +277,7 @@ pub fn read_tables_within(
     kind: Option<Kind>,
     limits: Limits,
 ) -> Result<Vec<Table>, ImportError> {
-    read(bytes, filename, kind, limits, true)
+    read(bytes, filename, kind, &Kind::ALL, limits, true)
 }
 
 /// [`read_tables_within`] without the sheets as read: each table's `grid` holds only the
@@ -290,13 +290,22 @@ pub fn read_rows_within(
     kind: Option<Kind>,
     limits: Limits,
 ) -> Result<Vec<Table>, ImportError> {
-    read(bytes, filename, kind, limits, false)
+    read(bytes, filename, kind, &Kind::ALL, limits, false)
 }
 
+/// An alliance's lists (needs and resources) in a file, with the sheets as read (for an
+/// error workbook): sheets named for another kind are left to their own import.
+pub fn read_lists_within(bytes: &[u8], filename: &str, limits: Limits) -> Result<Vec<Table>, ImportError> {
+    read(bytes, filename, None, &Kind::LISTS, limits, true)
+}
+
+/// Reads the tables of `family` (the registry's kinds, or an alliance's lists): a sheet
+/// named for a kind of another family is not this import's.
 fn read(
     bytes: &[u8],
     filename: &str,
     kind: Option<Kind>,
+    family: &[Kind],
     limits: Limits,
     keep_grid: bool,
 ) -> Result<Vec<Table>, ImportError> {
@@ -328,8 +337,9 @@ fn read(
             (Some(k), _) if single => vec![k],
             (Some(k), Some(s)) if k == s => vec![k],
             (Some(_), _) => continue,
-            (None, Some(s)) => vec![s],
-            (None, None) => Kind::ALL.to_vec(),
+            (None, Some(s)) if family.contains(&s) => vec![s],
+            (None, Some(_)) => continue,
+            (None, None) => family.to_vec(),
         };
         if let Some(t) = best_table(g, &candidates, keep_grid)? {
             tables.push(t);

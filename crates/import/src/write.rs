@@ -352,6 +352,25 @@ fn example(kind: Kind) -> Vec<(Field, String)> {
             (WorkUnit, "上海某某科技有限公司"),
             (JoinedOn, "2010-07-01"),
         ],
+        Kind::Needs => vec![
+            (PostKind, "需求"),
+            (PostTitle, "独居老人健康体检"),
+            (PostCategory, "医疗健康"),
+            (PostUnit, "某某居民区"),
+            (Division, "南京西路街道"),
+            (Audience, "辖区独居老人"),
+            (People, "60"),
+            (ContactName, "张某"),
+        ],
+        Kind::Resources => vec![
+            (PostKind, "资源"),
+            (PostTitle, "专家义诊进社区"),
+            (PostCategory, "医疗健康"),
+            (PostUnit, "某某医院"),
+            (Division, "南京西路街道"),
+            (People, "100"),
+            (ContactName, "李某"),
+        ],
     };
     rows.into_iter()
         .map(|(f, v)| (f, if f == CreditCode { code.clone() } else { v.to_string() }))

@@ -130,42 +130,7 @@ pub async fn run(
     let errors = report.errors.clone();
     let written = blocking(move || {
         let tables = read_all(&files, kind, limits, true)?;
-        let sheets: Vec<ErrorSheet<'_>> = tables
-            .iter()
-            .map(|t| {
-                let mut by_row: HashMap<usize, String> = HashMap::new();
-                let mut marks: HashMap<(usize, usize), String> = HashMap::new();
-                for e in errors.iter().filter(|e| e.sheet == t.sheet && e.kind == t.kind.code()) {
-                    let r = reason(e, lang);
-                    // The cells at fault are marked, with the reason as their note.
-                    for c in t.columns.iter().filter(|c| Some(c.field.header()) == e.column) {
-                        marks
-                            .entry((e.index, c.index))
-                            .and_modify(|s| {
-                                s.push('\n');
-                                s.push_str(&r)
-                            })
-                            .or_insert_with(|| r.clone());
-                    }
-                    by_row
-                        .entry(e.index)
-                        .and_modify(|s| {
-                            s.push('；');
-                            s.push_str(&r)
-                        })
-                        .or_insert_with(|| match e.record.as_str() {
-                            "" => r.clone(),
-                            name => format!("{name}：{r}"),
-                        });
-                }
-                ErrorSheet {
-                    table: t,
-                    errors: by_row,
-                    marks,
-                }
-            })
-            .collect();
-        write_error_workbook(&sheets)
+        error_workbook(&tables, &errors, lang)
     })
     .await?;
     // What was committed stays committed: a workbook that cannot be written is reported,
@@ -178,6 +143,51 @@ pub async fn run(
         }
     };
     Ok(ImportOutcome { report, error_workbook })
+}
+
+/// The error workbook of `tables` (read with their sheets): each row in error keeps its
+/// line, with its reasons in `lang` in an added column and the cells at fault marked.
+fn error_workbook(
+    tables: &[tongxin_import::Table],
+    errors: &[RowError],
+    lang: Lang,
+) -> Result<Vec<u8>, tongxin_import::ImportError> {
+    let sheets: Vec<ErrorSheet<'_>> = tables
+        .iter()
+        .map(|t| {
+            let mut by_row: HashMap<usize, String> = HashMap::new();
+            let mut marks: HashMap<(usize, usize), String> = HashMap::new();
+            for e in errors.iter().filter(|e| e.sheet == t.sheet && e.kind == t.kind.code()) {
+                let r = reason(e, lang);
+                // The cells at fault are marked, with the reason as their note.
+                for c in t.columns.iter().filter(|c| Some(c.field.header()) == e.column) {
+                    marks
+                        .entry((e.index, c.index))
+                        .and_modify(|s| {
+                            s.push('\n');
+                            s.push_str(&r)
+                        })
+                        .or_insert_with(|| r.clone());
+                }
+                by_row
+                    .entry(e.index)
+                    .and_modify(|s| {
+                        s.push('；');
+                        s.push_str(&r)
+                    })
+                    .or_insert_with(|| match e.record.as_str() {
+                        "" => r.clone(),
+                        name => format!("{name}：{r}"),
+                    });
+            }
+            ErrorSheet {
+                table: t,
+                errors: by_row,
+                marks,
+            }
+        })
+        .collect();
+    write_error_workbook(&sheets)
 }
 
 /// Reads the files of one import into tables, in the order the import takes them, with
@@ -264,6 +274,12 @@ pub async fn export(
     let mut rows: Vec<HashMap<Field, String>> = Vec::new();
     loop {
         let more = match kind {
+            // An alliance's lists are exported by their conference ([`export_lists`]).
+            Kind::Needs | Kind::Resources => {
+                return Err(
+                    StoreError::Invalid(vec![tongxin_domain::DomainError::UnknownValue { field: "kind" }]).into(),
+                );
+            }
             Kind::Carriers => {
                 let p = store.list_carriers(actor, &q).await?;
                 for c in &p.items {
@@ -351,3 +367,5 @@ pub async fn export(
     // Writing a workbook is CPU work: off the async workers.
     Ok(blocking(move || write_workbook(&[(kind, rows)])).await??)
 }
+
+pub mod alliance;

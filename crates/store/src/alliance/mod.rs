@@ -8,6 +8,7 @@
 //! found", exactly as for an id that does not exist. Who writes: offices with
 //! [`Action::WriteAlliance`] whose territory holds the conference's division.
 
+mod import;
 mod members;
 mod offices;
 mod plenaries;
@@ -17,6 +18,7 @@ mod selection;
 mod visits;
 mod vocabulary;
 
+pub use import::ListsImport;
 pub use members::{AllianceMemberInput, AllianceMemberPatch, AllianceMemberView};
 pub use offices::OfficeView;
 pub use plenaries::{Admission, PlenaryInput, PlenaryItemView, PlenaryPatch, PlenarySummary, PlenaryView};

@@ -91,7 +91,7 @@ pub struct PostPatch {
     pub status: Option<String>,
 }
 
-fn audited(m: &post::Model) -> serde_json::Value {
+pub(super) fn audited(m: &post::Model) -> serde_json::Value {
     serde_json::json!({
         "post": m.title,
         "kind": m.kind,
@@ -119,7 +119,7 @@ pub(super) fn counted(words: Vec<String>) -> Vec<(String, i32)> {
 
 impl Store {
     /// Segments `text` on the blocking pool.
-    async fn words_of(&self, text: String) -> Result<Vec<(String, i32)>> {
+    pub(super) async fn words_of(&self, text: String) -> Result<Vec<(String, i32)>> {
         let a = self.analyzer().await?;
         tokio::task::spawn_blocking(move || counted(a.words(&text)))
             .await
@@ -213,10 +213,26 @@ impl Store {
             .map_err(|_| StoreError::Reference { field: "member" })?;
         self.may_post_for(&txn, actor, &conf, m.id).await?;
         self.check_post_place(&conf, &f.division).await?;
+        let p = self.insert_post(&txn, actor, conf.id, m.id, f, &words).await?;
+        txn.commit().await?;
+        Ok(self.post_views(vec![p]).await?.remove(0))
+    }
+
+    /// Writes a new post and its words in the caller's transaction (rights and places
+    /// checked before). Audited.
+    pub(super) async fn insert_post(
+        &self,
+        txn: &sea_orm::DatabaseTransaction,
+        actor: &Actor,
+        conference: i64,
+        member: i64,
+        f: &PostFields,
+        words: &[(String, i32)],
+    ) -> Result<post::Model> {
         let now = Utc::now();
         let p = post::Entity::insert(post::ActiveModel {
-            conference_id: Set(conf.id),
-            member_id: Set(m.id),
+            conference_id: Set(conference),
+            member_id: Set(member),
             kind: Set(f.kind.code().into()),
             title: Set(f.title.clone()),
             category: Set(f.category.map(|c| c.code().to_string())),
@@ -237,12 +253,11 @@ impl Store {
             updated_at: Set(now),
             ..Default::default()
         })
-        .exec_with_returning(&txn)
+        .exec_with_returning(txn)
         .await?;
-        self.write_words(&txn, &p, &words).await?;
-        crate::audit::record(&txn, actor, "create", "post", Some(p.id), None, Some(audited(&p))).await?;
-        txn.commit().await?;
-        Ok(self.post_views(vec![p]).await?.remove(0))
+        self.write_words(txn, &p, words).await?;
+        crate::audit::record(txn, actor, "create", "post", Some(p.id), None, Some(audited(&p))).await?;
+        Ok(p)
     }
 
     pub(super) async fn write_words<C: ConnectionTrait>(

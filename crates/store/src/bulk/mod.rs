@@ -103,6 +103,7 @@ fn record_name(kind: Kind, row: &TableRow) -> String {
         Kind::Units => Field::UnitName,
         Kind::Orgs => Field::OrgName,
         Kind::Members => Field::MemberName,
+        Kind::Needs | Kind::Resources => Field::PostTitle,
     };
     row.get(f).chars().take(100).collect()
 }

@@ -402,6 +402,9 @@ pub(crate) fn plan(actor: &Actor, lk: &Lookups, tables: &[Table]) -> Plan {
                         members_pending.push(m);
                     }
                 }
+                // An alliance's lists go through their conference's import: a row of
+                // one given to the registry's is refused, never dropped.
+                Kind::Needs | Kind::Resources => p.failed(id, vec![fail(None, ErrorCode::NoHeader, t.sheet.clone())]),
             }
         }
     }
@@ -476,6 +479,7 @@ fn reference_errors(
             one(Field::OrgRef, &lk.orgs_by_name, &names.orgs, None);
             one(Field::WorkUnit, &lk.units_by_name, &names.units, None);
         }
+        Kind::Needs | Kind::Resources => {}
     }
     e.0
 }
