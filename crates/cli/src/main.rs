@@ -158,6 +158,27 @@ enum AllianceCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Import needs and resources (需求清单, 资源清单) from a workbook into a conference:
+    /// every row or none. Units no member unit names are listed and refused, unless
+    /// `--add-unknown-units` makes them member units (registry units of the territory
+    /// by exact name, outside organisations otherwise).
+    Import {
+        file: PathBuf,
+        #[arg(long)]
+        conference: i64,
+        #[arg(long)]
+        add_unknown_units: bool,
+        /// Where to write the error workbook (default: beside the file).
+        #[arg(long)]
+        errors: Option<PathBuf>,
+    },
+    /// Export a conference's needs and resources in the import's layout (phones masked).
+    Export {
+        #[arg(long)]
+        conference: i64,
+        #[arg(long, short)]
+        output: PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
@@ -547,6 +568,61 @@ async fn run() -> Result<()> {
                     );
                 }
             }
+        }
+        Command::Alliance {
+            command:
+                AllianceCommand::Import {
+                    file,
+                    conference,
+                    add_unknown_units,
+                    errors,
+                },
+        } => {
+            let store = open(&cli).await?;
+            let bytes = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
+            let name = file
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let out = tongxin_transfer::alliance::import_lists(
+                &store,
+                &system,
+                tongxin_domain::alliance::ConferenceId(*conference),
+                (name, bytes),
+                *add_unknown_units,
+                tongxin_import::Limits::COMMAND_LINE,
+                tongxin_i18n::Lang::ZhCn,
+            )
+            .await
+            .map_err(|e| anyhow::anyhow!("{}", e.describe()))?;
+            println!("{}", serde_json::to_string_pretty(&out.report)?);
+            if let Some(wb) = out.error_workbook {
+                let path = write_error_workbook(errors.as_deref(), file, &wb)?;
+                eprintln!("{} row(s) with errors; see {}", out.report.errors.len(), path.display());
+            }
+            if !out.report.committed {
+                if !out.report.unknown_units.is_empty() {
+                    eprintln!(
+                        "成员单位中找不到：{} / no member unit is named so; if they are new member units, run again with --add-unknown-units",
+                        out.report.unknown_units.join("、")
+                    );
+                }
+                bail!("nothing was imported (every row or none)");
+            }
+        }
+        Command::Alliance {
+            command: AllianceCommand::Export { conference, output },
+        } => {
+            let store = open(&cli).await?;
+            let bytes = tongxin_transfer::alliance::export_lists(
+                &store,
+                &system,
+                tongxin_domain::alliance::ConferenceId(*conference),
+            )
+            .await
+            .map_err(|e| anyhow::anyhow!("{}", e.describe()))?;
+            std::fs::write(output, bytes).with_context(|| format!("writing {}", output.display()))?;
+            println!("{}", output.display());
         }
         Command::Coverage {
             division,

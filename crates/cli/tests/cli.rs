@@ -451,3 +451,77 @@ fn the_city_workbook_imports_to_the_same_figures() {
     // And the counters of the imported store agree with a plain recount.
     run(tongxin(&dir.path().join("imported")).args(["coverage", "check"]));
 }
+
+/// `tongxin alliance import`: an unknown unit refuses the file and names the unit and the
+/// flag; with `--add-unknown-units` every row comes in; `alliance export` writes the lists.
+#[tokio::test]
+async fn alliance_lists_import_from_the_command_line() {
+    use tongxin_domain::alliance::{ConferenceFields, MemberFields};
+    let dir = tempfile::tempdir().expect("dir");
+    let data = dir.path().join("data");
+    std::fs::create_dir_all(&data).expect("data");
+    let conference = {
+        let s = tongxin_store::Store::open(&format!("sqlite://{}?mode=rwc", data.join("tongxin.db").display()))
+            .await
+            .expect("open");
+        s.migrate().await.expect("migrate");
+        s.ensure_builtin_divisions().await.expect("divisions");
+        let sys = tongxin_store::Actor::system("test");
+        let c = s
+            .create_conference(
+                &sys,
+                &ConferenceFields::parse("黄浦区区域化党建联席会议", "310101", None, "").expect("c"),
+                None,
+            )
+            .await
+            .expect("conference");
+        s.add_alliance_member(
+            &sys,
+            c.id,
+            &tongxin_store::alliance::AllianceMemberInput {
+                unit: None,
+                name: Some("上海交通大学医学院附属瑞金医院".into()),
+                fields: MemberFields::parse("医院", chrono::NaiveDate::from_ymd_opt(2014, 6, 30), None, None)
+                    .expect("m"),
+            },
+        )
+        .await
+        .expect("member");
+        c.id.0.to_string()
+    };
+    let file = dir.path().join("资源清单.csv");
+    std::fs::write(
+        &file,
+        "资源名称,提供单位,服务对象\n专家义诊进社区,瑞金医院,社区居民\n法律咨询进楼宇,某律师事务所,楼宇白领\n",
+    )
+    .expect("write");
+    let out = tongxin(&data)
+        .args(["alliance", "import", "--conference", &conference])
+        .arg(&file)
+        .output()
+        .expect("run");
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("某律师事务所") && err.contains("--add-unknown-units"),
+        "{err}"
+    );
+    assert!(dir.path().join("资源清单.errors.xlsx").exists());
+    let report = run(tongxin(&data)
+        .args(["alliance", "import", "--add-unknown-units", "--conference", &conference])
+        .arg(&file));
+    let v: serde_json::Value = serde_json::from_str(&report).expect("json");
+    assert_eq!(v["created"], 2, "{v}");
+    assert_eq!(v["added_units"][0], "某律师事务所");
+    let lists = dir.path().join("lists.xlsx");
+    run(tongxin(&data)
+        .args(["alliance", "export", "--conference", &conference, "-o"])
+        .arg(&lists));
+    let back = tongxin_import::read_lists_within(
+        &std::fs::read(&lists).expect("lists"),
+        "lists.xlsx",
+        tongxin_import::Limits::UPLOAD,
+    )
+    .expect("reads back");
+    assert_eq!(back.iter().map(|t| t.rows.len()).sum::<usize>(), 2);
+}

@@ -211,6 +211,16 @@ impl Field {
         self.names()[0]
     }
 
+    /// A column a sheet of `kind` must have.
+    pub fn required_in(&self, kind: Kind) -> bool {
+        match kind {
+            // A post's division, when not given, is its unit's.
+            Kind::Needs | Kind::Resources => matches!(self, Field::PostTitle | Field::PostUnit),
+            _ => self.required(),
+        }
+    }
+
+    /// A column the registry's sheets must have.
     pub fn required(&self) -> bool {
         use Field::*;
         matches!(
@@ -225,8 +235,6 @@ impl Field {
                 | MemberStatus
                 | ResidentId
                 | OrgRef
-                | PostTitle
-                | PostUnit
         )
     }
 

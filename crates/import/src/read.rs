@@ -784,7 +784,7 @@ fn best_table(g: Grid, kinds: &[Kind], keep_grid: bool) -> Result<Option<Table>,
             let cols = header_columns(&g, &keys, kind, idx);
             let mut fields: Vec<Field> = cols.iter().map(|c| c.field).collect();
             fields.dedup();
-            let required_hits = fields.iter().filter(|f| f.required()).count();
+            let required_hits = fields.iter().filter(|f| f.required_in(kind)).count();
             let score = fields.len() * 10 + required_hits;
             if fields.len() >= 2 && required_hits >= 1 && best.as_ref().is_none_or(|b| score > b.0) {
                 best = Some((score, kind, idx, cols));
@@ -795,7 +795,7 @@ fn best_table(g: Grid, kinds: &[Kind], keep_grid: bool) -> Result<Option<Table>,
         return Ok(None);
     };
     for f in kind.fields() {
-        if f.required() && !columns.iter().any(|c| c.field == *f) {
+        if f.required_in(kind) && !columns.iter().any(|c| c.field == *f) {
             return Err(ImportError::MissingColumn {
                 sheet: g.name.clone(),
                 column: f.header(),

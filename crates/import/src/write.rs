@@ -390,7 +390,7 @@ pub fn write_template(kind: Kind) -> Result<Vec<u8>, ImportError> {
     let sample = example(kind);
     for (c, f) in kind.fields().iter().enumerate() {
         let c = c as u16;
-        let head = if f.required() {
+        let head = if f.required_in(kind) {
             format!("{}*", f.header())
         } else {
             f.header().to_string()
@@ -432,7 +432,7 @@ pub fn write_template(kind: Kind) -> Result<Vec<u8>, ImportError> {
         let r = r as u32 + 1;
         notes.write_string(r, 0, f.header()).map_err(werr)?;
         notes
-            .write_string(r, 1, if f.required() { "必填" } else { "选填" })
+            .write_string(r, 1, if f.required_in(kind) { "必填" } else { "选填" })
             .map_err(werr)?;
         notes.write_string(r, 2, accepted(*f)).map_err(werr)?;
         notes.write_string(r, 3, f.names()[1..].join("、")).map_err(werr)?;
@@ -461,7 +461,7 @@ mod template_tests {
             let t = read_tables(&bytes, "template.xlsx", None).expect("reads");
             let table = t.iter().find(|t| t.kind == kind).expect("its kind");
             assert_eq!(table.rows.len(), 1, "{kind:?}");
-            for f in kind.fields().iter().filter(|f| f.required()) {
+            for f in kind.fields().iter().filter(|f| f.required_in(kind)) {
                 assert!(table.columns.iter().any(|c| c.field == *f), "{kind:?} {f:?}");
             }
         }

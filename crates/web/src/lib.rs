@@ -77,6 +77,7 @@ pub fn router(state: AppState) -> Router {
         .merge(registry::me::routes())
         .merge(centres::pages::routes())
         .merge(alliance::lists::routes())
+        .merge(alliance::list_files::routes())
         .merge(alliance::project_pages::routes())
         .merge(alliance::selection_pages::routes())
         .merge(alliance::pages::routes())

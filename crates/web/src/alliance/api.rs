@@ -23,8 +23,8 @@ use tongxin_domain::{DomainError, ErrorCode};
 use tongxin_store::StoreError;
 use tongxin_store::alliance::{
     Admission, AllianceMemberInput, AllianceMemberPatch, AllianceMemberView, ConferencePatch, ConferenceRight,
-    ConferenceView, MatchView, OfficeView, PlenaryInput, PlenaryItemView, PlenaryPatch, PlenarySummary, PlenaryView,
-    PostPatch, PostView, VisitView, VocabularyLine,
+    ConferenceView, ListsImport, MatchView, OfficeView, PlenaryInput, PlenaryItemView, PlenaryPatch, PlenarySummary,
+    PlenaryView, PostPatch, PostView, VisitView, VocabularyLine,
 };
 
 /// The alliance's routes (see [`crate::openapi`]).
@@ -184,6 +184,18 @@ pub(crate) fn table() -> Vec<Mounted> {
         )
         .returns(schema_of::<VisitView>)
         .body(schema_of::<VisitBody>),
+        post(
+            "/api/v1/alliance/conferences/{id}/posts/import",
+            "Import needs and resources from a workbook (multipart file; add_unknown_units=true makes the units no member unit names new member units): every row or none; with Accept for xlsx and row errors, the error workbook",
+            import_lists,
+        )
+        .returns_or_workbook(schema_of::<ListsImport>),
+        get(
+            "/api/v1/alliance/conferences/{id}/posts/export",
+            "The needs and resources as a workbook in the import's layout (phones masked)",
+            export_lists,
+        )
+        .workbook(),
         get(
             "/api/v1/alliance/conferences/{id}/vocabulary",
             "The conference's own vocabulary: lines of words that mean one thing in its lists, beside the built-in ones",
@@ -808,6 +820,74 @@ async fn add_visit(
         .add_visit(&a.actor, ConferenceId(id), AllianceMemberId(b.member_id), &f)
         .await?;
     Ok((StatusCode::CREATED, Json(v)).into_response())
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct ListsImportParams {
+    #[serde(default)]
+    add_unknown_units: bool,
+    /// Language of the row errors in the error workbook (`zh-CN` or `en`).
+    lang: Option<String>,
+}
+
+/// `multipart/form-data` with one `file` part. The report as JSON (422 when nothing was
+/// written); with `Accept` for xlsx and row errors, the error workbook.
+async fn import_lists(
+    State(s): State<AppState>,
+    ApiAuth(a): ApiAuth,
+    Path(id): Path<i64>,
+    Q(p): Q<ListsImportParams>,
+    headers: axum::http::HeaderMap,
+    req: Request,
+) -> Result<Response, ApiError> {
+    // The right is checked before a byte of the upload is read.
+    keeps(&s, &a, id).await?;
+    let mut mp = crate::import::service::multipart(req, &s).await?;
+    let mut files = crate::import::service::read_upload(&mut mp).await?.files;
+    if files.len() != 1 {
+        return Err(ApiError::new(ErrorCode::BadRequest));
+    }
+    let lang = match p.lang.as_deref() {
+        Some(l) => crate::i18n::Lang::parse(l),
+        None => crate::shell::lang_of(&headers),
+    };
+    let out = tongxin_transfer::alliance::import_lists(
+        &s.store,
+        &a.actor,
+        ConferenceId(id),
+        files.remove(0),
+        p.add_unknown_units,
+        tongxin_import::Limits::UPLOAD,
+        lang,
+    )
+    .await?;
+    let wants_xlsx = headers
+        .get(axum::http::header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("spreadsheetml"));
+    match (wants_xlsx, out.error_workbook) {
+        (true, Some(wb)) => Ok(crate::import::service::xlsx_response("errors.xlsx", wb)),
+        _ => {
+            let status = if out.report.committed {
+                StatusCode::OK
+            } else {
+                StatusCode::UNPROCESSABLE_ENTITY
+            };
+            Ok((status, Json(out.report)).into_response())
+        }
+    }
+}
+
+async fn export_lists(
+    State(s): State<AppState>,
+    ApiAuth(a): ApiAuth,
+    Path(id): Path<i64>,
+) -> Result<Response, ApiError> {
+    let bytes = tongxin_transfer::alliance::export_lists(&s.store, &a.actor, ConferenceId(id)).await?;
+    Ok(crate::import::service::xlsx_response(
+        &format!("lists-{id}.xlsx"),
+        bytes,
+    ))
 }
 
 async fn list_vocabulary(

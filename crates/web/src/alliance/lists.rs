@@ -154,6 +154,7 @@ struct PostsPage {
     /// (post, kind, category, status in words)
     rows: Vec<(PostView, String, String, String)>,
     can_post: bool,
+    can_import: bool,
 }
 
 #[derive(serde::Deserialize, Default)]
@@ -197,6 +198,7 @@ async fn posts_page(
             .collect(),
         kind: kind.map(|k| k.code().to_string()).unwrap_or_default(),
         can_post: right >= ConferenceRight::Liaison,
+        can_import: right == ConferenceRight::Office,
         c,
         p,
     })

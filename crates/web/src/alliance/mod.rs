@@ -2,6 +2,7 @@
 //! (`pages.rs`, templates under `templates/alliance/`).
 
 pub(crate) mod api;
+pub(crate) mod list_files;
 pub(crate) mod lists;
 pub(crate) mod pages;
 pub(crate) mod project_api;

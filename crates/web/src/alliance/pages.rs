@@ -764,7 +764,7 @@ fn neither_beside_name(e: StoreError) -> StoreError {
 }
 
 /// Refuses a form unless the caller keeps the conference (before the form is read).
-async fn keeps(state: &AppState, headers: &HeaderMap, a: &auth::Auth, id: i64) -> Result<(), Response> {
+pub(super) async fn keeps(state: &AppState, headers: &HeaderMap, a: &auth::Auth, id: i64) -> Result<(), Response> {
     state
         .store
         .check_conference_right(&a.actor, ConferenceId(id), ConferenceRight::Office)

@@ -616,3 +616,67 @@ async fn a_call_is_recommended_scored_moved_published_and_awarded_in_the_console
         .expect("get");
     assert_eq!(r.status(), StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn an_office_imports_and_exports_its_lists_in_the_console() {
+    let app = spawn().await;
+    let a = street(&app, STREET_A, "甲").await;
+    let (id, _, _) = crate::alliance::conference_fixture(&app, &a).await;
+    let office = Client::new_account(&app, "jingan", Role::DistrictOffice, Some("310106"), None).await;
+    let sheet = "静安区需求清单（2026年）,,,\n需求名稱,需求單位,所屬街道,聯繫人\n独居老人健康体检,第一人民医院,南京西路街道,张老师\n楼宇白领午间课堂,某某新公司,,\n合计,2项,,\n";
+    let path = format!("/alliance/{id}/posts/import");
+    // An unknown unit: nothing comes in; the unit, the reasons and the marked file shown.
+    let (status, page) = upload(&office, &path, &[], Some(("需求清单.csv", sheet.as_bytes()))).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{page}");
+    assert!(page.contains("id=\"import-refused\""), "{page}");
+    assert!(page.contains("<li>某某新公司</li>"), "{page}");
+    let token = page
+        .split("/import/errors/")
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .expect("an error workbook link");
+    let wb = office
+        .http
+        .get(format!("{}/import/errors/{token}", office.base))
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(wb.status(), StatusCode::OK);
+    assert!(
+        office
+            .page(&format!("/alliance/{id}/posts"))
+            .await
+            .contains("id=\"none\"")
+    );
+    // Confirmed: both rows in, the new unit a member unit.
+    let (status, page) = upload(
+        &office,
+        &path,
+        &[("add_unknown_units", "true")],
+        Some(("需求清单.csv", sheet.as_bytes())),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert!(page.contains("id=\"import-done\""), "{page}");
+    assert!(page.contains("某某新公司"), "{page}");
+    let list = office.page(&format!("/alliance/{id}/posts")).await;
+    for t in ["独居老人健康体检", "楼宇白领午间课堂", "上海市第一人民医院"] {
+        assert!(list.contains(t), "{t}: {list}");
+    }
+    // The export is a workbook.
+    let r = office
+        .http
+        .get(format!("{}/alliance/{id}/posts/export", office.base))
+        .send()
+        .await
+        .expect("export");
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(r.bytes().await.expect("bytes").starts_with(b"PK"));
+    // A street's account may not import into the district's conference.
+    let street_office = Client::new_account(&app, "jingan-street", Role::StreetOffice, Some(STREET_A), None).await;
+    let (status, _) = upload(&street_office, &path, &[], Some(("需求清单.csv", sheet.as_bytes()))).await;
+    assert!(
+        status == StatusCode::FORBIDDEN || status == StatusCode::NOT_FOUND,
+        "{status}"
+    );
+}
