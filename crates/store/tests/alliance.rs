@@ -5,6 +5,8 @@
 
 mod common;
 /// Projects from claim to award.
+#[path = "alliance/pairing.rs"]
+mod pairing;
 #[path = "alliance/projects.rs"]
 mod projects;
 use chrono::NaiveDate;

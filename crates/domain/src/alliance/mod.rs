@@ -1,15 +1,18 @@
 //! The regional alliance (区域化党建): a district's or a street's joint conference
 //! (区域化党建联席会议 / 党建联盟), its member units, the offices they hold in turn, its
-//! plenary meetings (全体会议) and the visits (走访) its secretariat makes. Brief §1.3.
+//! plenary meetings (全体会议) and the visits (走访) its secretariat makes (brief §1.3);
+//! the lists, projects and selection (§1.4); pairing (§1.5).
 
 mod lists;
 mod offices;
+mod pairing;
 mod plenary;
 mod projects;
 mod selection;
 
 pub use lists::{Category, PostFields, PostInput, PostKind, match_text};
 pub use offices::{Office, Term, chair_on, check_term};
+pub use pairing::{PairActivityFields, PairFields, PairKind, idle_in, pair_active_on};
 pub use plenary::{PlenaryFields, PlenaryItemKind, check_plenary_order, item_text};
 pub use projects::{
     ATTACHMENT_MAX_BYTES, ATTACHMENT_TYPES, AttachmentPurpose, ClaimRole, Grade, Month, Progress, ProjectFields,

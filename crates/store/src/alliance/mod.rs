@@ -11,6 +11,7 @@
 mod import;
 mod members;
 mod offices;
+mod pairing;
 mod plenaries;
 mod posts;
 mod projects;
@@ -21,6 +22,7 @@ mod vocabulary;
 pub use import::ListsImport;
 pub use members::{AllianceMemberInput, AllianceMemberPatch, AllianceMemberView};
 pub use offices::OfficeView;
+pub use pairing::{GAP_ROWS_MAX, GapRow, PairActivityView, PairInput, PairView, PairingGaps};
 pub use plenaries::{Admission, PlenaryInput, PlenaryItemView, PlenaryPatch, PlenarySummary, PlenaryView};
 pub use posts::{MATCHES_MAX, MatchView, PostPatch, PostView};
 pub use projects::{

@@ -10,6 +10,8 @@ pub mod alliance_liaison;
 pub mod alliance_member;
 pub mod alliance_nomination;
 pub mod alliance_office;
+pub mod alliance_pair;
+pub mod alliance_pair_activity;
 pub mod alliance_plenary;
 pub mod alliance_plenary_item;
 pub mod alliance_post;

@@ -21,6 +21,7 @@ mod m2026_11_30_service_centres;
 mod m2026_11_30_territory_order;
 mod m2026_12_01_alliance;
 mod m2026_12_01_alliance_lists;
+mod m2026_12_01_alliance_pairing;
 mod m2026_12_01_alliance_projects;
 mod m2026_12_01_alliance_selection;
 mod m2026_12_01_alliance_vocabulary;
@@ -48,6 +49,7 @@ impl MigratorTrait for Migrator {
             Box::new(m2026_12_01_alliance_projects::M0015AllianceProjects),
             Box::new(m2026_12_01_alliance_selection::M0016AllianceSelection),
             Box::new(m2026_12_01_alliance_vocabulary::M0017AllianceVocabulary),
+            Box::new(m2026_12_01_alliance_pairing::M0018AlliancePairing),
         ]
     }
 }

@@ -6,7 +6,7 @@ mod common;
 mod instructors;
 mod members;
 pub(crate) mod name_index;
-mod orgs;
+pub(crate) mod orgs;
 mod patch;
 mod pick;
 pub(crate) mod refs;
