@@ -22,7 +22,7 @@ mod vocabulary;
 pub use import::ListsImport;
 pub use members::{AllianceMemberInput, AllianceMemberPatch, AllianceMemberView};
 pub use offices::OfficeView;
-pub use pairing::{GAP_ROWS_MAX, GapRow, PairActivityView, PairInput, PairView, PairingGaps};
+pub use pairing::{GAP_ROWS_MAX, PairActivityView, PairInput, PairView, PairingGapRow, PairingGaps};
 pub use plenaries::{Admission, PlenaryInput, PlenaryItemView, PlenaryPatch, PlenarySummary, PlenaryView};
 pub use posts::{MATCHES_MAX, MatchView, PostPatch, PostView};
 pub use projects::{

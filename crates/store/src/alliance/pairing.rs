@@ -71,7 +71,7 @@ pub struct PairActivityView {
 
 /// One row of a gap list: what lacks a partner, by name, with its place.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-pub struct GapRow {
+pub struct PairingGapRow {
     /// A division code (a community or village) or an organisation id.
     pub id: String,
     pub name: String,
@@ -83,9 +83,9 @@ pub struct GapRow {
 pub struct PairingGaps {
     pub year: i32,
     pub communities_without_firm: usize,
-    pub communities: Vec<GapRow>,
+    pub communities: Vec<PairingGapRow>,
     pub branches_without_pair: usize,
-    pub branches: Vec<GapRow>,
+    pub branches: Vec<PairingGapRow>,
     pub idle_pairs: Vec<PairView>,
 }
 
@@ -198,6 +198,17 @@ impl Store {
         .await?;
         txn.commit().await?;
         Ok(self.pair_views(vec![row]).await?.remove(0))
+    }
+
+    /// Refuses unless the caller holds `need` on pair `id`'s conference (asked before a
+    /// request's body is read).
+    pub async fn check_pair_right(&self, actor: &Actor, id: i64, need: ConferenceRight) -> Result<()> {
+        let p = pair::Entity::find_by_id(id)
+            .one(&self.read)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        self.check_conference_right(actor, ConferenceId(p.conference_id), need)
+            .await
     }
 
     /// Ends a pair on a day (an office of the conference). Version-checked, audited.
@@ -360,10 +371,10 @@ impl Store {
                 })
                 .unwrap_or_default()
         };
-        let communities: Vec<GapRow> = divisions
+        let communities: Vec<PairingGapRow> = divisions
             .iter()
             .filter(|d| d.code.len() == 12 && !partnered.contains(d.code.as_str()))
-            .map(|d| GapRow {
+            .map(|d| PairingGapRow {
                 id: d.code.clone(),
                 name: d.name.clone(),
                 division_name: place(&d.code),
@@ -383,10 +394,10 @@ impl Store {
             .into_tuple()
             .all(&self.read)
             .await?;
-        let branches: Vec<GapRow> = branches
+        let branches: Vec<PairingGapRow> = branches
             .into_iter()
             .filter(|(id, _, _)| !paired.contains(id))
-            .map(|(id, name, code)| GapRow {
+            .map(|(id, name, code)| PairingGapRow {
                 id: id.to_string(),
                 name,
                 division_name: place(&code),

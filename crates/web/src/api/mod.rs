@@ -24,6 +24,7 @@ pub(crate) fn table() -> Vec<Mounted> {
     all.extend(crate::alliance::api::table());
     all.extend(crate::alliance::project_api::table());
     all.extend(crate::alliance::selection_api::table());
+    all.extend(crate::alliance::pairing_api::table());
     all.extend(crate::import::api::table());
     all
 }

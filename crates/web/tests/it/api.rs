@@ -155,6 +155,50 @@ async fn a_street_office_is_refused_every_route_with_another_streets_ids() {
             .await
             .expect("vocabulary")[0]
             .id;
+        // A firm of the street paired with one of its communities.
+        let firm = s
+            .create_unit(
+                &sys,
+                tongxin_store::registry::UnitInput {
+                    fields: tongxin_domain::registry::UnitFields::parse(
+                        &format!("{tag}结对企业"),
+                        "企业",
+                        "",
+                        "10",
+                        code,
+                        "",
+                    )
+                    .expect("unit"),
+                    carrier_id: None,
+                    instructor_id: None,
+                },
+            )
+            .await
+            .expect("firm")
+            .id;
+        let community = s
+            .division_names_within(Some(&tongxin_domain::codes::DivisionCode::parse(code).expect("code")))
+            .await
+            .expect("divisions")
+            .into_iter()
+            .find(|(c, _)| c.len() == 12)
+            .expect("a community")
+            .0;
+        let pair = s
+            .create_pair(
+                &sys,
+                c.id,
+                &tongxin_store::alliance::PairInput {
+                    fields: PairFields::parse("firm_community", day("2024-01-01"), None, "").expect("pair"),
+                    org_a: None,
+                    org_b: None,
+                    firm: Some(firm),
+                    community: tongxin_domain::codes::DivisionCode::parse(&community).ok(),
+                },
+            )
+            .await
+            .expect("pair")
+            .id;
         [
             c.id.0,
             m.id.0,
@@ -168,6 +212,7 @@ async fn a_street_office_is_refused_every_route_with_another_streets_ids() {
             call.summary.id,
             candidate,
             line,
+            pair,
         ]
     };
     let alliances = [
@@ -178,10 +223,24 @@ async fn a_street_office_is_refused_every_route_with_another_streets_ids() {
 
     let ids = |s: &Street, path: &str| -> String {
         if path.starts_with("/api/v1/alliance/") {
-            let [c, m, p, o, i, need, resource, project, file, call, candidate, line] = alliances
+            let [
+                c,
+                m,
+                p,
+                o,
+                i,
+                need,
+                resource,
+                project,
+                file,
+                call,
+                candidate,
+                line,
+                pair,
+            ] = alliances
                 .iter()
                 .find(|(c, _)| *c == s.code)
-                .map_or([0; 12], |(_, a)| *a);
+                .map_or([0; 13], |(_, a)| *a);
             let post = if path.starts_with("/api/v1/alliance/resources/") {
                 resource
             } else {
@@ -199,6 +258,7 @@ async fn a_street_office_is_refused_every_route_with_another_streets_ids() {
                 .replace("{call}", &call.to_string())
                 .replace("{candidate}", &candidate.to_string())
                 .replace("{line}", &line.to_string())
+                .replace("{pair}", &pair.to_string())
                 .replace("{account}", "1");
         }
         let id = if path.starts_with("/api/v1/centres") {
