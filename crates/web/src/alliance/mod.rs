@@ -6,6 +6,7 @@ pub(crate) mod list_files;
 pub(crate) mod lists;
 pub(crate) mod pages;
 pub(crate) mod pairing_api;
+pub(crate) mod pairing_pages;
 pub(crate) mod project_api;
 pub(crate) mod project_pages;
 pub(crate) mod selection_api;

@@ -919,3 +919,100 @@ async fn an_office_extends_its_conference_s_vocabulary_in_the_console() {
             .contains("楼门组长、居民骨干")
     );
 }
+
+#[tokio::test]
+async fn an_office_pairs_branches_and_a_firm_with_a_community_by_picker() {
+    let app = spawn().await;
+    let a = street(&app, STREET_A, "甲").await;
+    let b = street(&app, STREET_B, "乙").await;
+    let (id, _, _) = conference_fixture(&app, &a).await;
+    let office = Client::new_account(&app, "jingan", Role::DistrictOffice, Some("310106"), None).await;
+    let path = format!("/alliance/{id}/pairs");
+    let before = office.page(&path).await;
+    let count = |page: &str, id: &str| -> usize {
+        page.split(&format!("id=\"{id}\">"))
+            .nth(1)
+            .and_then(|r| r.split('<').next())
+            .and_then(|n| n.parse().ok())
+            .expect("a figure")
+    };
+    let (branches0, communities0) = (count(&before, "gap-branches"), count(&before, "gap-communities"));
+    assert!(branches0 >= 2 && communities0 > 10, "{branches0} {communities0}");
+    // A typo in a picker is said beside it, nothing written.
+    let (status, page) = post(
+        &office,
+        &path,
+        &[
+            ("kind", "branches"),
+            ("org_a", "甲科技有限公司党支部"),
+            ("org_b", "不存在的支部"),
+            ("started_on", "2025-03-01"),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("id=\"error-org_b\""), "{page}");
+    let (status, to) = post(
+        &office,
+        &path,
+        &[
+            ("kind", "branches"),
+            ("org_a", "甲科技有限公司党支部"),
+            ("org_b", "乙科技有限公司党支部"),
+            ("started_on", "2025-03-01"),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{to}");
+    let (status, to) = post(
+        &office,
+        &path,
+        &[
+            ("kind", "firm_community"),
+            ("firm", "甲科技有限公司"),
+            ("community", "310106012002"),
+            ("started_on", "2025-05-01"),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{to}");
+    let page = office.page(&path).await;
+    assert_eq!(count(&page, "gap-branches"), branches0 - 2);
+    assert_eq!(count(&page, "gap-communities"), communities0 - 1);
+    assert_eq!(count(&page, "gap-idle"), 2, "nothing done this year yet");
+    assert!(page.contains("延中居委会"), "{page}");
+    let pair = page
+        .split("/alliance/pairs/")
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .and_then(|n| n.parse::<i64>().ok())
+        .expect("a pair's link");
+    let today = chrono::Utc::now().date_naive().to_string();
+    let (status, _) = post(
+        &office,
+        &format!("/alliance/pairs/{pair}/activities"),
+        &[("held_on", &today), ("title", "共建主题党日"), ("people", "30")],
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(count(&office.page(&path).await, "gap-idle"), 1);
+    // Before the pair began: refused beside the day.
+    let (status, page) = post(
+        &office,
+        &format!("/alliance/pairs/{pair}/activities"),
+        &[("held_on", "2020-01-01"), ("title", "早于结对")],
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("id=\"error-activity_held_on\""), "{page}");
+    // Another district sees none of it.
+    let xuhui = Client::new_account(&app, "xuhui", Role::DistrictOffice, Some("310104"), None).await;
+    let r = xuhui
+        .http
+        .get(format!("{}/alliance/pairs/{pair}", xuhui.base))
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    let _ = b;
+}

@@ -348,6 +348,28 @@ async fn every_page_fits_a_phone_and_a_desktop() {
     let (conf, conf_member, plenary) = crate::alliance::conference_fixture(&app, &s).await;
     let (need, project) = crate::alliance::project_fixture(&app, conf, plenary, "liaison_a").await;
     let call = crate::alliance::call_fixture(&app, conf, project, "district").await;
+    let pair = app
+        .store
+        .create_pair(
+            &sys,
+            tongxin_domain::alliance::ConferenceId(conf),
+            &tongxin_store::alliance::PairInput {
+                fields: tongxin_domain::alliance::PairFields::parse(
+                    "firm_community",
+                    chrono::NaiveDate::from_ymd_opt(2025, 1, 1),
+                    None,
+                    "",
+                )
+                .expect("pair"),
+                org_a: None,
+                org_b: None,
+                firm: Some(s.unit),
+                community: tongxin_domain::codes::DivisionCode::parse("310106012002").ok(),
+            },
+        )
+        .await
+        .expect("pair")
+        .id;
     let street_pages = vec![
         "/".to_string(),
         "/coverage".into(),
@@ -393,6 +415,8 @@ async fn every_page_fits_a_phone_and_a_desktop() {
         format!("/alliance/projects/{project}"),
         format!("/alliance/{conf}/calls"),
         format!("/alliance/calls/{call}"),
+        format!("/alliance/{conf}/pairs"),
+        format!("/alliance/pairs/{pair}"),
     ];
     let district_pages = vec![
         "/".to_string(),
@@ -418,6 +442,8 @@ async fn every_page_fits_a_phone_and_a_desktop() {
         format!("/alliance/projects/{project}/edit"),
         format!("/alliance/{conf}/calls"),
         format!("/alliance/calls/{call}"),
+        format!("/alliance/{conf}/pairs"),
+        format!("/alliance/pairs/{pair}"),
     ];
     let liaison_pages = vec![
         "/alliance/mine".to_string(),
