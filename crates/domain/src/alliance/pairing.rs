@@ -106,7 +106,7 @@ impl PairActivityFields {
                 held_on,
                 title,
                 notes,
-                people: people.map(|p| u32::try_from(p).unwrap_or(u32::MAX)),
+                people,
             }),
             _ => Err(e.0),
         }
