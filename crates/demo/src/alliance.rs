@@ -332,6 +332,7 @@ pub async fn ensure_alliance(store: &Store, system: &Actor, district: &str) -> R
         crate::projects::ensure_projects(store, system, c.id, p, held).await?;
         crate::projects::ensure_selection(store, system, c.id, district).await?;
     }
+    crate::pairing::ensure_pairing(store, system, c.id, district).await?;
     Ok(())
 }
 
@@ -412,6 +413,26 @@ mod tests {
                 .filter(|p| p.stage != "open")
                 .all(|p| p.claim_count >= 1)
         );
+        // Its pairing, counted back: 44 branch pairs and the firms' pairs, each with a
+        // partner of the district; the idle ones are those the demo left idle.
+        use crate::pairing::{BRANCH_PAIRS, FIRM_PAIRS, IDLE_BRANCH_PAIRS};
+        let pairs = store.list_pairs(&sys, c, None).await.expect("pairs");
+        assert_eq!(pairs.iter().filter(|p| p.kind == "branches").count(), BRANCH_PAIRS);
+        assert_eq!(pairs.iter().filter(|p| p.kind == "firm_community").count(), FIRM_PAIRS);
+        let gaps = store
+            .pairing_gaps(&sys, c, chrono::Utc::now().date_naive())
+            .await
+            .expect("gaps");
+        let idle_branches = gaps.idle_pairs.iter().filter(|p| p.kind == "branches").count();
+        assert_eq!(
+            idle_branches,
+            pairs
+                .iter()
+                .filter(|p| p.kind == "branches" && p.activities_this_year == 0)
+                .count()
+        );
+        assert!(idle_branches >= IDLE_BRANCH_PAIRS);
+        assert!(gaps.communities_without_firm > 0);
         let flags = store
             .overdue_reports(&sys, c, chrono::Utc::now().date_naive())
             .await

@@ -19,6 +19,7 @@ pub mod centres;
 pub mod city;
 pub mod district;
 pub mod matching;
+pub mod pairing;
 pub mod progress;
 pub mod projects;
 
