@@ -79,6 +79,7 @@ pub fn router(state: AppState) -> Router {
         .merge(alliance::lists::routes())
         .merge(alliance::list_files::routes())
         .merge(alliance::pairing_pages::routes())
+        .merge(alliance::summary_pages::routes())
         .merge(alliance::project_pages::routes())
         .merge(alliance::selection_pages::routes())
         .merge(alliance::pages::routes())

@@ -16,6 +16,7 @@ mod plenaries;
 mod posts;
 mod projects;
 mod selection;
+mod summary;
 mod visits;
 mod vocabulary;
 
@@ -30,6 +31,7 @@ pub use projects::{
     ReportView, Signing, Upload,
 };
 pub use selection::{CallSummary, CallView, CandidateView, CriterionView};
+pub use summary::{AnnualSummary, ListFigures, SummaryCount, SummaryPlenary};
 pub use tongxin_matching::Reason;
 pub use visits::VisitView;
 pub(crate) use vocabulary::KeptAnalyzer;

@@ -168,6 +168,26 @@ async fn branches_and_firms_pair_and_the_gaps_are_counted() {
         .expect_err("stale");
     assert_eq!(code_of(&e), ErrorCode::StaleEdit);
 
+    // The year's summary counts the pairs active in it and what they did.
+    let y2025 = s.annual_summary(&huangpu, c.id, 2025).await.expect("2025");
+    let active = |x: &tongxin_store::alliance::AnnualSummary, k: &str| {
+        x.pairs_active.iter().find(|c| c.code == k).map_or(0, |c| c.count)
+    };
+    assert_eq!((active(&y2025, "branches"), active(&y2025, "firm_community")), (1, 1));
+    assert_eq!(y2025.pair_activities, 1);
+    let y2026 = s.annual_summary(&huangpu, c.id, 2026).await.expect("2026");
+    assert_eq!(active(&y2026, "branches"), 1, "ended in 2026, active in it");
+    assert_eq!(y2026.pair_activities, 1);
+    let next = chrono::Datelike::year(&chrono::Utc::now().date_naive()) + 1;
+    assert_eq!(
+        code_of(
+            &s.annual_summary(&huangpu, c.id, next)
+                .await
+                .expect_err("a year to come")
+        ),
+        ErrorCode::OutOfRange
+    );
+
     // Another district sees none of it.
     let xuhui = office(Role::DistrictOffice, "310104");
     assert_eq!(
@@ -187,4 +207,8 @@ async fn branches_and_firms_pair_and_the_gaps_are_counted() {
         ErrorCode::NotFound
     );
     assert_eq!(s.get_pair(&huangpu, fp.id).await.expect("pair").1.len(), 1);
+    assert_eq!(
+        code_of(&s.annual_summary(&xuhui, c.id, 2025).await.expect_err("x")),
+        ErrorCode::NotFound
+    );
 }

@@ -22,9 +22,9 @@ use tongxin_domain::registry::{Labelled, UnitId};
 use tongxin_domain::{DomainError, ErrorCode};
 use tongxin_store::StoreError;
 use tongxin_store::alliance::{
-    Admission, AllianceMemberInput, AllianceMemberPatch, AllianceMemberView, ConferencePatch, ConferenceRight,
-    ConferenceView, ListsImport, MatchView, OfficeView, PlenaryInput, PlenaryItemView, PlenaryPatch, PlenarySummary,
-    PlenaryView, PostPatch, PostView, VisitView, VocabularyLine,
+    Admission, AllianceMemberInput, AllianceMemberPatch, AllianceMemberView, AnnualSummary, ConferencePatch,
+    ConferenceRight, ConferenceView, ListsImport, MatchView, OfficeView, PlenaryInput, PlenaryItemView, PlenaryPatch,
+    PlenarySummary, PlenaryView, PostPatch, PostView, VisitView, VocabularyLine,
 };
 
 /// The alliance's routes (see [`crate::openapi`]).
@@ -196,6 +196,12 @@ pub(crate) fn table() -> Vec<Mounted> {
             export_lists,
         )
         .workbook(),
+        get(
+            "/api/v1/alliance/conferences/{id}/summary",
+            "The conference's year in figures (year, default this one): member units by kind, plenaries, admissions, needs, resources and projects by status, matches turned into projects, signings, pairs",
+            annual_summary,
+        )
+        .returns(schema_of::<AnnualSummary>),
         get(
             "/api/v1/alliance/conferences/{id}/vocabulary",
             "The conference's own vocabulary: lines of words that mean one thing in its lists, beside the built-in ones",
@@ -888,6 +894,15 @@ async fn export_lists(
         &format!("lists-{id}.xlsx"),
         bytes,
     ))
+}
+
+async fn annual_summary(
+    State(s): State<AppState>,
+    ApiAuth(a): ApiAuth,
+    Path(id): Path<i64>,
+    Q(p): Q<super::summary_pages::YearParams>,
+) -> Result<Response, ApiError> {
+    Ok(Json(s.store.annual_summary(&a.actor, ConferenceId(id), p.year()).await?).into_response())
 }
 
 async fn list_vocabulary(

@@ -11,3 +11,4 @@ pub(crate) mod project_api;
 pub(crate) mod project_pages;
 pub(crate) mod selection_api;
 pub(crate) mod selection_pages;
+pub(crate) mod summary_pages;

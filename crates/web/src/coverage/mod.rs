@@ -856,6 +856,48 @@ struct DashboardPage {
 struct ScreenPage {
     p: Ctx,
     v: View,
+    /// The alliance panel: the territory's joint conference and its year in figures
+    /// (label, value), when the territory has one.
+    alliance: Option<(String, Vec<(String, String)>)>,
+}
+
+/// The big screen's alliance panel: the joint conference of the territory shown (a
+/// district's or a street's), this year's figures.
+async fn alliance_panel(
+    s: &AppState,
+    a: &crate::auth::Auth,
+    q: &TerritoryParams,
+    lang: Lang,
+) -> Option<(String, Vec<(String, String)>)> {
+    use chrono::Datelike;
+    let t = territory(s, &a.actor, q).await.ok()?;
+    let Territory::Division(d) = t.territory() else {
+        return None;
+    };
+    let c = s
+        .store
+        .list_conferences(&a.actor, false)
+        .await
+        .ok()?
+        .into_iter()
+        .find(|c| c.parent_id.is_none() && c.division_code == d.as_str())?;
+    let year = chrono::Utc::now().date_naive().year();
+    let y = s.store.annual_summary(&a.actor, c.id, year).await.ok()?;
+    let pairs: usize = y.pairs_active.iter().map(|p| p.count).sum();
+    Some((
+        c.name,
+        vec![
+            (lang.t("alliance.sum_members"), y.members.to_string()),
+            (lang.t("alliance.sum_plenaries"), y.plenaries.len().to_string()),
+            (
+                format!("{} · {}", lang.t("alliance.needs"), lang.t("alliance.sum_posted")),
+                y.needs.posted.to_string(),
+            ),
+            (lang.t("alliance.sum_signings"), y.signings.to_string()),
+            (lang.t("alliance.sum_pairs"), pairs.to_string()),
+            (lang.t("alliance.sum_pair_activities"), y.pair_activities.to_string()),
+        ],
+    ))
 }
 
 async fn dashboard(
@@ -884,7 +926,8 @@ async fn screen(
     match view(&s, &a, &q, p.lang).await {
         Ok(v) => {
             p.title = format!("{} · {}", v.title, p.t("coverage.title"));
-            render(&ScreenPage { p, v })
+            let alliance = alliance_panel(&s, &a, &q, p.lang).await;
+            render(&ScreenPage { p, v, alliance })
         }
         Err(e) => error_page(&headers, Some(&a), e),
     }

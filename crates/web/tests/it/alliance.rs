@@ -1016,3 +1016,51 @@ async fn an_office_pairs_branches_and_a_firm_with_a_community_by_picker() {
     assert_eq!(r.status(), StatusCode::NOT_FOUND);
     let _ = b;
 }
+
+#[tokio::test]
+async fn a_conference_s_year_is_summed_up_on_a_page_a_workbook_and_the_big_screen() {
+    let app = spawn().await;
+    let a = street(&app, STREET_A, "甲").await;
+    let (id, _, _) = conference_fixture(&app, &a).await;
+    let office = Client::new_account(&app, "jingan", Role::DistrictOffice, Some("310106"), None).await;
+    let members = app
+        .store
+        .list_alliance_members(
+            &tongxin_store::Actor::system("t"),
+            tongxin_domain::alliance::ConferenceId(id),
+            false,
+        )
+        .await
+        .expect("members")
+        .len();
+    let api: serde_json::Value = office
+        .http
+        .get(format!("{}/api/v1/alliance/conferences/{id}/summary", office.base))
+        .send()
+        .await
+        .expect("get")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(api["members"], members, "{api}");
+    let page = office.page(&format!("/alliance/{id}/summary")).await;
+    assert!(page.contains("id=\"summary\"") && page.contains("成员单位"), "{page}");
+    let r = office
+        .http
+        .get(format!("{}/alliance/{id}/summary.xlsx", office.base))
+        .send()
+        .await
+        .expect("xlsx");
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(r.bytes().await.expect("bytes").starts_with(b"PK"));
+    let screen = office.page("/coverage/screen?division=310106").await;
+    assert!(screen.contains("id=\"alliance-panel\""), "{screen}");
+    // A year to come is refused in words, not a blank table.
+    let r = office
+        .http
+        .get(format!("{}/alliance/{id}/summary?year=2999", office.base))
+        .send()
+        .await
+        .expect("get");
+    assert!(r.status().is_client_error());
+}

@@ -417,6 +417,7 @@ async fn every_page_fits_a_phone_and_a_desktop() {
         format!("/alliance/calls/{call}"),
         format!("/alliance/{conf}/pairs"),
         format!("/alliance/pairs/{pair}"),
+        format!("/alliance/{conf}/summary"),
     ];
     let district_pages = vec![
         "/".to_string(),
@@ -444,6 +445,7 @@ async fn every_page_fits_a_phone_and_a_desktop() {
         format!("/alliance/calls/{call}"),
         format!("/alliance/{conf}/pairs"),
         format!("/alliance/pairs/{pair}"),
+        format!("/alliance/{conf}/summary"),
     ];
     let liaison_pages = vec![
         "/alliance/mine".to_string(),
