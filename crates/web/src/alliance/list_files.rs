@@ -82,19 +82,7 @@ async fn import_submit(
         Ok(out) => out,
         Err(e) => return error_page(&headers, Some(&a), e.into()),
     };
-    let errors = out
-        .report
-        .errors
-        .iter()
-        .map(|e| {
-            let why = crate::import::service::reason(e, lang);
-            let text = match e.record.as_str() {
-                "" => why,
-                name => format!("{name}：{why}"),
-            };
-            (e.sheet.clone(), e.line, text)
-        })
-        .collect();
+    let errors = crate::import::service::error_lines(&out.report.errors, lang);
     let error_token = match out.error_workbook {
         Some(wb) => state
             .error_workbooks

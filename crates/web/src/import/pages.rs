@@ -94,19 +94,7 @@ async fn import_submit(
     {
         Ok(out) => {
             let lang = p.lang;
-            let errors = out
-                .report
-                .errors
-                .iter()
-                .map(|e| {
-                    let why = crate::import::service::reason(e, lang);
-                    let text = match e.record.as_str() {
-                        "" => why,
-                        name => format!("{name}：{why}"),
-                    };
-                    (e.sheet.clone(), e.line, text)
-                })
-                .collect();
+            let errors = crate::import::service::error_lines(&out.report.errors, lang);
             let mut token = String::new();
             if let Some(wb) = out.error_workbook {
                 let owner = a.actor.account_id.map(|i| i.0).unwrap_or_default();

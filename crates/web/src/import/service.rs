@@ -20,6 +20,22 @@ pub async fn template(actor: &Actor, kind: &str) -> Result<Response, ApiError> {
     Ok(xlsx_response(&format!("template-{}.xlsx", kind.code()), bytes))
 }
 
+/// The row errors of an import as a result page lists them: (sheet, line, the record's
+/// name and the reason in `lang`).
+pub fn error_lines(errors: &[tongxin_store::bulk::RowError], lang: crate::i18n::Lang) -> Vec<(String, usize, String)> {
+    errors
+        .iter()
+        .map(|e| {
+            let why = reason(e, lang);
+            let text = match e.record.as_str() {
+                "" => why,
+                name => format!("{name}：{why}"),
+            };
+            (e.sheet.clone(), e.line, text)
+        })
+        .collect()
+}
+
 /// The multipart reader of a request, made once the caller's rights are checked.
 pub async fn multipart(req: axum::extract::Request, state: &crate::AppState) -> Result<Multipart, ApiError> {
     use axum::extract::FromRequest;
