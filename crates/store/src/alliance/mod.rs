@@ -84,11 +84,13 @@ pub struct ConferencePatch {
     pub archived: Option<bool>,
 }
 
-/// What an account may do with a conference, each level holding the one before: read
+/// What an account may do with a conference, each level holding the one before: see
+/// what it has published (a party member of its territory: its signed projects); read
 /// it; post for its own member unit (a liaison); keep all of it (an office of its
 /// territory).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum ConferenceRight {
+    Public,
     Read,
     Liaison,
     Office,
@@ -135,6 +137,11 @@ impl Store {
             return Ok(ConferenceRight::Liaison);
         }
         if sees_division(&actor.scope, &m.division_code) {
+            // A party member sees what the conference has published, not its workings
+            // (its lists carry contacts; its records, who attended).
+            if actor.role == Role::Member {
+                return Ok(ConferenceRight::Public);
+            }
             return Ok(ConferenceRight::Read);
         }
         Err(StoreError::NotFound)

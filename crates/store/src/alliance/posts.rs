@@ -295,7 +295,10 @@ impl Store {
             .one(&self.read)
             .await?
             .ok_or(StoreError::NotFound)?;
-        self.right_on_conference(&self.read, actor, &c).await?;
+        // Its lists are the conference's workings: not a party member's to read.
+        if self.right_on_conference(&self.read, actor, &c).await? < ConferenceRight::Read {
+            return Err(StoreError::NotFound);
+        }
         Ok((p, c))
     }
 

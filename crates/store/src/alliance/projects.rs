@@ -303,6 +303,11 @@ impl Store {
             .await?
             .ok_or(StoreError::NotFound)?;
         let right = self.right_on_conference(db, actor, &c).await?;
+        // A party member reads the published list ([`Store::published_projects`]), not
+        // a project's claims, reports and files.
+        if right == ConferenceRight::Public {
+            return Err(StoreError::NotFound);
+        }
         Ok((p, c, right))
     }
 
@@ -1059,6 +1064,23 @@ impl Store {
             .all(&self.read)
             .await?;
         Ok(self.project_summaries(rows, Utc::now().date_naive()).await?.pop())
+    }
+
+    /// The projects conference `c` has signed or closed, newest signing first: what
+    /// every reader of it may see, party members of its territory too.
+    pub async fn published_projects(&self, actor: &Actor, c: ConferenceId) -> Result<Vec<ProjectSummary>> {
+        let conf = self
+            .kept_conference(&self.read, actor, c, ConferenceRight::Public)
+            .await?;
+        let rows = project::Entity::find()
+            .filter(project::Column::ConferenceId.eq(conf.id))
+            .filter(project::Column::Archived.eq(false))
+            .filter(project::Column::Stage.ne(ProjectStage::Open.code()))
+            .order_by_desc(project::Column::SignedOn)
+            .order_by_asc(project::Column::Id)
+            .all(&self.read)
+            .await?;
+        self.project_summaries(rows, Utc::now().date_naive()).await
     }
 
     /// The months signed projects of conference `c` owe and have not reported by

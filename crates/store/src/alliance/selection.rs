@@ -113,6 +113,9 @@ impl Store {
             .await?
             .ok_or(StoreError::NotFound)?;
         let right = self.right_on_conference(db, actor, &c).await?;
+        if right == ConferenceRight::Public {
+            return Err(StoreError::NotFound);
+        }
         Ok((m, c, right))
     }
 
@@ -279,7 +282,7 @@ impl Store {
         }
         open(&m)?;
         let by = match (right, by) {
-            (ConferenceRight::Read, _) => return Err(StoreError::Forbidden),
+            (ConferenceRight::Public | ConferenceRight::Read, _) => return Err(StoreError::Forbidden),
             (ConferenceRight::Office, None) => None,
             (_, Some(b)) => {
                 let unit = self.member_of(&txn, &c, b).await.map_err(|_| StoreError::Reference {

@@ -253,7 +253,7 @@ async fn postable_members(
             .into_iter()
             .filter(|m| m.conference_id == c)
             .collect(),
-        ConferenceRight::Read => return Err(StoreError::Forbidden),
+        ConferenceRight::Public | ConferenceRight::Read => return Err(StoreError::Forbidden),
     };
     Ok(members
         .into_iter()

@@ -479,7 +479,7 @@ async fn project_view(
                 .into_iter()
                 .filter(|m| m.conference_id == c.id)
                 .collect(),
-            ConferenceRight::Read => vec![],
+            ConferenceRight::Public | ConferenceRight::Read => vec![],
         };
         let may_report = s.check_project_attachable(&a.actor, ProjectId(project)).await.is_ok();
         let plenaries = if right == ConferenceRight::Office {

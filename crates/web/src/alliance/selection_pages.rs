@@ -242,7 +242,7 @@ async fn call_view(
                 .into_iter()
                 .filter(|m| m.conference_id == c.id)
                 .collect(),
-            ConferenceRight::Read => vec![],
+            ConferenceRight::Public | ConferenceRight::Read => vec![],
         };
         let plenaries = if right == ConferenceRight::Office {
             s.list_plenaries(&a.actor, c.id).await?

@@ -1,5 +1,6 @@
-//! A conference's annual summary in the console: a printable page, its workbook, and
-//! the figures the big screen's alliance panel shows.
+//! What a conference shows of itself: its annual summary (a printable page, its
+//! workbook, the figures of the big screen's alliance panel), and the projects it has
+//! signed, the page a party member of its territory reads on a phone.
 
 use crate::auth::PageAuth;
 use crate::i18n::Lang;
@@ -21,6 +22,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/alliance/{id}/summary", get(summary_page))
         .route("/alliance/{id}/summary.xlsx", get(summary_workbook))
+        .route("/alliance/published", get(published_page))
 }
 
 #[derive(Deserialize, Default)]
@@ -144,4 +146,61 @@ async fn summary_workbook(
     }
     .await;
     r.unwrap_or_else(|e| error_page(&headers, Some(&a), e))
+}
+
+/// The projects each conference the caller sees has published, grouped by conference.
+pub(crate) async fn published(
+    state: &AppState,
+    a: &crate::auth::Auth,
+) -> Result<
+    Vec<(
+        tongxin_store::alliance::ConferenceView,
+        Vec<tongxin_store::alliance::ProjectSummary>,
+    )>,
+    ApiError,
+> {
+    let mut out = vec![];
+    for c in state.store.list_conferences(&a.actor, false).await? {
+        let projects = state.store.published_projects(&a.actor, c.id).await?;
+        if !projects.is_empty() {
+            out.push((c, projects));
+        }
+    }
+    Ok(out)
+}
+
+#[derive(Template)]
+#[template(path = "alliance/published.html")]
+struct PublishedPage {
+    p: Ctx,
+    /// (conference name, [(project, stage in words, category in words)])
+    groups: Vec<(String, Vec<(tongxin_store::alliance::ProjectSummary, String, String)>)>,
+}
+
+async fn published_page(State(state): State<AppState>, headers: HeaderMap, PageAuth(a): PageAuth) -> Response {
+    let p = ctx(&headers, Some(&a), "alliance.published");
+    let lang = p.lang;
+    match published(&state, &a).await {
+        Ok(groups) => render(&PublishedPage {
+            groups: groups
+                .into_iter()
+                .map(|(c, ps)| {
+                    let rows = ps
+                        .into_iter()
+                        .map(|x| {
+                            let stage = kind_text(lang, &x.stage, &x.stage_label);
+                            let category = match (&x.category, &x.category_label) {
+                                (Some(c), Some(l)) => kind_text(lang, c, l),
+                                _ => String::new(),
+                            };
+                            (x, stage, category)
+                        })
+                        .collect();
+                    (c.name, rows)
+                })
+                .collect(),
+            p,
+        }),
+        Err(e) => error_page(&headers, Some(&a), e),
+    }
 }

@@ -64,7 +64,7 @@ pub struct Ctx {
 pub(crate) fn menu(lang: Lang, role: tongxin_domain::access::Role) -> Vec<(&'static str, String, String)> {
     use tongxin_domain::access::Role;
     let items: &[(&str, &str)] = match role {
-        Role::Member => &[("/me", "me")],
+        Role::Member => &[("/me", "me"), ("/alliance/published", "alliance_published")],
         // A member unit's liaison: its units' page (posts, claims, reports) and the
         // conferences it belongs to; nothing of the registry.
         Role::UnitLiaison => &[("/alliance/mine", "alliance_mine"), ("/alliance", "alliance")],

@@ -1064,3 +1064,44 @@ async fn a_conference_s_year_is_summed_up_on_a_page_a_workbook_and_the_big_scree
         .expect("get");
     assert!(r.status().is_client_error());
 }
+
+#[tokio::test]
+async fn a_party_member_reads_the_signed_projects_and_none_of_the_workings() {
+    let app = spawn().await;
+    let a = street(&app, STREET_A, "甲").await;
+    let (conf, _, plenary) = conference_fixture(&app, &a).await;
+    let (need, project) = project_fixture(&app, conf, plenary, "liaison_a").await;
+    let sys = tongxin_store::Actor::system("t");
+    let title = app
+        .store
+        .get_project(&sys, tongxin_domain::alliance::ProjectId(project))
+        .await
+        .expect("project")
+        .summary
+        .title;
+    let member = Client::new_account(&app, "member_a", Role::Member, Some(STREET_A), None).await;
+    let home = member.page("/me").await;
+    assert!(home.contains("/alliance/published"), "the member's menu");
+    let page = member.page("/alliance/published").await;
+    assert!(page.contains(&title), "{page}");
+    for path in [
+        format!("/alliance/{conf}/posts"),
+        format!("/alliance/{conf}/posts/{need}"),
+        format!("/alliance/projects/{project}"),
+        format!("/alliance/{conf}"),
+        format!("/api/v1/alliance/posts/{need}"),
+        format!("/api/v1/alliance/projects/{project}"),
+    ] {
+        let r = member
+            .http
+            .get(format!("{}{path}", member.base))
+            .send()
+            .await
+            .expect("get");
+        assert!(
+            r.status() == StatusCode::NOT_FOUND || r.status() == StatusCode::FORBIDDEN,
+            "{path}: {}",
+            r.status()
+        );
+    }
+}

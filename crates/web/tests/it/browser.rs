@@ -455,7 +455,7 @@ async fn every_page_fits_a_phone_and_a_desktop() {
         format!("/alliance/projects/{project}"),
         format!("/alliance/calls/{call}"),
     ];
-    let member_pages = vec!["/me".to_string()];
+    let member_pages = vec!["/me".to_string(), "/alliance/published".to_string()];
     let staff_pages = vec!["/".to_string(), format!("/centres/{}/edit", centre.0)];
     for (lang, width) in [("zh-CN", 375), ("en", 375), ("zh-CN", 1440), ("en", 1440)] {
         for (user, pages) in [
