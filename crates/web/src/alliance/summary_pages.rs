@@ -169,12 +169,15 @@ pub(crate) async fn published(
     Ok(out)
 }
 
+/// A published project with its stage and category in words.
+type PublishedRow = (tongxin_store::alliance::ProjectSummary, String, String);
+
 #[derive(Template)]
 #[template(path = "alliance/published.html")]
 struct PublishedPage {
     p: Ctx,
-    /// (conference name, [(project, stage in words, category in words)])
-    groups: Vec<(String, Vec<(tongxin_store::alliance::ProjectSummary, String, String)>)>,
+    /// (conference name, its projects)
+    groups: Vec<(String, Vec<PublishedRow>)>,
 }
 
 async fn published_page(State(state): State<AppState>, headers: HeaderMap, PageAuth(a): PageAuth) -> Response {

@@ -455,7 +455,7 @@ async fn every_page_fits_a_phone_and_a_desktop() {
         format!("/alliance/projects/{project}"),
         format!("/alliance/calls/{call}"),
     ];
-    let member_pages = vec!["/me".to_string(), "/alliance/published".to_string()];
+    let member_pages = vec!["/alliance/published".to_string(), "/me".to_string()];
     let staff_pages = vec!["/".to_string(), format!("/centres/{}/edit", centre.0)];
     for (lang, width) in [("zh-CN", 375), ("en", 375), ("zh-CN", 1440), ("en", 1440)] {
         for (user, pages) in [
@@ -948,4 +948,234 @@ async fn the_big_screen_fits_a_screen() {
         }
         c.close().await.expect("close");
     }
+}
+
+/// Sets a select to the option of `value`.
+async fn choose(c: &fantoccini::Client, id: &str, value: &str) {
+    c.find(Locator::Id(id))
+        .await
+        .unwrap_or_else(|e| panic!("{id}: {e}"))
+        .select_by_value(value)
+        .await
+        .unwrap_or_else(|e| panic!("{id} = {value}: {e}"));
+}
+
+/// Types into an input.
+async fn type_into(c: &fantoccini::Client, id: &str, text: &str) {
+    let e = c.find(Locator::Id(id)).await.unwrap_or_else(|e| panic!("{id}: {e}"));
+    e.clear().await.expect("clear");
+    e.send_keys(text).await.expect("type");
+}
+
+/// The scenario in one browser run: a liaison posts a need from a phone and
+/// sees suggestions; the office turns one into a project; two units claim it; it is
+/// signed at the 10th plenary, which also admits two units and hands out plaques; a
+/// monthly report is missed and flagged, then filed; the project is recommended, scored
+/// and selected as a brand project.
+#[tokio::test]
+#[cfg_attr(
+    missing_chromium,
+    ignore = "needs Debian's chromium and chromium-driver: apt-get install chromium chromium-driver"
+)]
+async fn a_need_from_a_phone_becomes_a_brand_project() {
+    use tongxin_domain::alliance::*;
+    let _one = ONE_BROWSER.lock().await;
+    let d = driver().await;
+    let app = spawn().await;
+    let (store, sys) = (&app.store, tongxin_store::Actor::system("fixture"));
+    let today = chrono::Utc::now().date_naive();
+    let day = |s: &str| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").ok();
+    let c = store
+        .create_conference(
+            &sys,
+            &ConferenceFields::parse("静安区区域化党建联席会议", "310106", day("2014-06-30"), "").expect("c"),
+            None,
+        )
+        .await
+        .expect("conference");
+    let member = async |name: &str, kind: &str| {
+        store
+            .add_alliance_member(
+                &sys,
+                c.id,
+                &tongxin_store::alliance::AllianceMemberInput {
+                    unit: None,
+                    name: Some(name.into()),
+                    fields: MemberFields::parse(kind, day("2014-06-30"), None, None).expect("m"),
+                },
+            )
+            .await
+            .expect("member")
+            .id
+    };
+    let hospital = member("上海市第一人民医院", "医院").await;
+    let bank = member("申城银行静安支行", "国企").await;
+    let community = member("南京西路街道某居民区", "居村").await;
+    account(&app, "district", Role::DistrictOffice, Some("310106"), None).await;
+    account(&app, "liaison_c", Role::UnitLiaison, Some(STREET_A), None).await;
+    store
+        .add_alliance_liaison(&sys, c.id, community, "liaison_c")
+        .await
+        .expect("liaison");
+    let offer = PostFields::parse(&PostInput {
+        kind: "resource",
+        title: "三甲医院专家义诊进社区",
+        category: "医疗健康",
+        description: "每月一次，为老人测血压血糖、健康咨询",
+        division: STREET_A,
+        ..Default::default()
+    })
+    .expect("resource");
+    store.create_post(&sys, c.id, hospital, &offer).await.expect("resource");
+    // Nine plenaries in earlier years; the 10th some four months ago.
+    for y in 2016..2025 {
+        store
+            .create_plenary(
+                &sys,
+                c.id,
+                &tongxin_store::alliance::PlenaryInput {
+                    number: None,
+                    fields: PlenaryFields::parse(day(&format!("{y}-03-01")), "", "").expect("p"),
+                    chair: None,
+                },
+            )
+            .await
+            .expect("plenary");
+    }
+    let tenth = store
+        .create_plenary(
+            &sys,
+            c.id,
+            &tongxin_store::alliance::PlenaryInput {
+                number: None,
+                fields: PlenaryFields::parse(Some(today - chrono::Days::new(125)), "区党群服务中心", "签约与授牌")
+                    .expect("p"),
+                chair: None,
+            },
+        )
+        .await
+        .expect("10th");
+    assert_eq!(tenth.number, 10);
+    let conf = c.id.0;
+
+    // The liaison, on a phone, posts a need and sees the hospital's offer suggested.
+    let phone = browser(&d, 375).await;
+    log_in(&phone, &app, "liaison_c").await;
+    assert!(
+        phone
+            .current_url()
+            .await
+            .expect("url")
+            .path()
+            .ends_with("/alliance/mine")
+    );
+    phone
+        .goto(&app.url(&format!("/alliance/{conf}/posts/new?kind=need")))
+        .await
+        .expect("new need");
+    type_into(&phone, "f-title", "独居老人上门体检").await;
+    choose(&phone, "f-category", "health").await;
+    type_into(&phone, "f-description", "辖区独居老人每年一次健康筛查").await;
+    click_and_load(&phone, Locator::Id("save")).await;
+    let need_page = phone.current_url().await.expect("url").to_string();
+    assert!(text_of(&phone, "#matches").await.contains("三甲医院专家义诊进社区"));
+    phone.close().await.expect("close");
+
+    // The office turns the suggestion into a project, prefilled from both.
+    let desk = browser(&d, 1440).await;
+    log_in(&desk, &app, "district").await;
+    desk.goto(&need_page).await.expect("need");
+    click_and_load(&desk, Locator::LinkText("与此对接，转为项目")).await;
+    click_and_load(&desk, Locator::Id("save")).await;
+    let project_page = desk.current_url().await.expect("url").to_string();
+    assert!(project_page.contains("/alliance/projects/"), "{project_page}");
+    let project: i64 = project_page
+        .rsplit('/')
+        .next()
+        .and_then(|n| n.parse().ok())
+        .expect("id");
+    // Two units claim it.
+    for m in [hospital, bank] {
+        choose(&desk, "f-claim-member", &m.0.to_string()).await;
+        click_and_load(&desk, Locator::Id("claim")).await;
+    }
+    let claims = text_of(&desk, "#claims").await;
+    assert!(
+        claims.contains("上海市第一人民医院") && claims.contains("申城银行静安支行"),
+        "{claims}"
+    );
+
+    // The 10th plenary admits two units with plaques.
+    let plenary_page = app.url(&format!("/alliance/{conf}/plenaries/{}", tenth.id.0));
+    for name in ["上海某科技有限公司", "静安区某大学"] {
+        desk.goto(&plenary_page).await.expect("plenary");
+        type_into(&desk, "f-admit-name", name).await;
+        desk.find(Locator::Id("f-plaque"))
+            .await
+            .expect("plaque")
+            .click()
+            .await
+            .expect("tick");
+        click_and_load(&desk, Locator::Id("admit")).await;
+    }
+    let admitted = text_of(&desk, "#admitted").await;
+    assert!(
+        admitted.contains("上海某科技有限公司") && admitted.contains("静安区某大学"),
+        "{admitted}"
+    );
+
+    // Signed at the 10th plenary; the months since are due and flagged.
+    desk.goto(&project_page).await.expect("project");
+    choose(&desk, "f-sign-plenary", &tenth.id.0.to_string()).await;
+    click_and_load(&desk, Locator::Id("sign")).await;
+    let missed = text_of(&desk, "#missed").await;
+    let first = store
+        .get_project(&sys, ProjectId(project))
+        .await
+        .expect("project")
+        .summary
+        .missed
+        .first()
+        .cloned()
+        .expect("a month missed");
+    assert!(missed.contains(&first), "{missed}");
+    // The first missed month filed (the form offers it): no longer flagged.
+    choose(&desk, "f-report-progress", "on_track").await;
+    type_into(&desk, "f-report-percent", "30").await;
+    type_into(&desk, "f-report-text", "首批 40 位老人完成体检").await;
+    click_and_load(&desk, Locator::Id("file-report")).await;
+    let after = store.get_project(&sys, ProjectId(project)).await.expect("project");
+    assert!(!after.summary.missed.contains(&first), "{:?}", after.summary.missed);
+    assert!(after.reports.iter().any(|r| r.month == first && r.filed_late));
+
+    // Recommended, scored and selected as a brand project.
+    desk.goto(&app.url(&format!("/alliance/{conf}/calls")))
+        .await
+        .expect("calls");
+    choose(&desk, "f-kind", "brand_project").await;
+    type_into(&desk, "f-title", "十大品牌项目").await;
+    type_into(&desk, "f-year", &chrono::Datelike::year(&today).to_string()).await;
+    type_into(&desk, "f-quota", "10").await;
+    type_into(&desk, "f-scale", "100").await;
+    type_into(&desk, "f-criteria", "工作成效:60\n创新性:40").await;
+    click_and_load(&desk, Locator::Id("save")).await;
+    type_into(&desk, "f-judge", "district").await;
+    click_and_load(&desk, Locator::Id("add-judge")).await;
+    choose(&desk, "f-subject", &project.to_string()).await;
+    click_and_load(&desk, Locator::Id("nominate")).await;
+    for input in desk
+        .find_all(Locator::Css("form.scores input[inputmode='numeric']"))
+        .await
+        .expect("score inputs")
+    {
+        input.send_keys("90").await.expect("score");
+    }
+    click_and_load(&desk, Locator::Css("form.scores button")).await;
+    click_and_load(&desk, Locator::Id("publish")).await;
+    assert!(
+        desk.find(Locator::Css("li.match.selected")).await.is_ok(),
+        "{}",
+        desk.source().await.unwrap_or_default()
+    );
+    desk.close().await.expect("close");
 }
