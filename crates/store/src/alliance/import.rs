@@ -99,48 +99,74 @@ fn find_member(name: &str, members: &[(i64, String)]) -> Option<i64> {
     }
 }
 
-/// A division of the conference's territory by code or name (`外滩街道`, `外滩`,
-/// `黄浦区外滩街道`, a path `外滩街道/某居委会`); `None` when blank.
-fn find_division(raw: &str, within: &[(String, String)]) -> std::result::Result<Option<String>, (ErrorCode, String)> {
-    let text = tongxin_domain::text::clean(raw).replace(' ', "");
-    if text.is_empty() {
-        return Ok(None);
-    }
-    if text.chars().all(|c| c.is_ascii_digit()) {
-        let code = DivisionCode::parse(&text).map_err(|_| (ErrorCode::DivisionCodeInvalid, text.clone()))?;
-        return match within.iter().find(|(c, _)| c == code.as_str()) {
-            Some((c, _)) => Ok(Some(c.clone())),
-            None => Err((ErrorCode::OutsideTerritory, text)),
-        };
-    }
-    let mut at: Option<String> = None;
-    for part in text.split('/').filter(|p| !p.is_empty()) {
-        let names = [
-            part.to_string(),
-            format!("{part}街道"),
-            format!("{part}镇"),
-            format!("{part}居委会"),
-            format!("{part}社区居委会"),
-            format!("{part}居民委员会"),
-        ];
-        let found: Vec<&String> = within
-            .iter()
-            .filter(|(c, n)| {
-                at.as_deref().is_none_or(|a| c.starts_with(a))
-                    && (names.contains(n)
-                        || within.iter().any(|(dc, dn)| {
-                            dc.len() == 6 && names.contains(&format!("{dn}{n}")) && c.starts_with(dc.as_str())
-                        }))
-            })
-            .map(|(c, _)| c)
-            .collect();
-        match found.as_slice() {
-            [one] => at = Some((*one).clone()),
-            [] => return Err((ErrorCode::DivisionUnknown, part.to_string())),
-            _ => return Err((ErrorCode::DivisionAmbiguous, part.to_string())),
+/// The divisions of a conference's territory, by name, to find a row's division.
+struct Places {
+    codes: std::collections::HashSet<String>,
+    by_name: HashMap<String, Vec<String>>,
+    /// Districts (name, code): a name may begin with its district's.
+    districts: Vec<(String, String)>,
+}
+
+impl Places {
+    fn new(within: &[(String, String)]) -> Self {
+        let mut by_name: HashMap<String, Vec<String>> = HashMap::new();
+        for (c, n) in within {
+            by_name.entry(n.clone()).or_default().push(c.clone());
+        }
+        Places {
+            codes: within.iter().map(|(c, _)| c.clone()).collect(),
+            by_name,
+            districts: within
+                .iter()
+                .filter(|(c, _)| c.len() == 6)
+                .map(|(c, n)| (n.clone(), c.clone()))
+                .collect(),
         }
     }
-    Ok(at)
+
+    /// A division by code or name (`外滩街道`, `外滩`, `黄浦区外滩街道`, a path
+    /// `外滩街道/某居委会`); `None` when blank.
+    fn find(&self, raw: &str) -> std::result::Result<Option<String>, (ErrorCode, String)> {
+        let text = tongxin_domain::text::clean(raw).replace(' ', "");
+        if text.is_empty() {
+            return Ok(None);
+        }
+        if text.chars().all(|c| c.is_ascii_digit()) {
+            let code = DivisionCode::parse(&text).map_err(|_| (ErrorCode::DivisionCodeInvalid, text.clone()))?;
+            return if self.codes.contains(code.as_str()) {
+                Ok(Some(code.to_string()))
+            } else {
+                Err((ErrorCode::OutsideTerritory, text))
+            };
+        }
+        let mut at: Option<String> = None;
+        for part in text.split('/').filter(|p| !p.is_empty()) {
+            // 黄浦区外滩街道: the district's name in front narrows the search to it.
+            let (name, inside) = self
+                .districts
+                .iter()
+                .find_map(|(dn, dc)| {
+                    part.strip_prefix(dn.as_str())
+                        .filter(|r| !r.is_empty())
+                        .map(|r| (r, Some(dc)))
+                })
+                .unwrap_or((part, None));
+            let mut found: Vec<&String> = ["", "街道", "镇", "居委会", "社区居委会", "居民委员会"]
+                .iter()
+                .filter_map(|suffix| self.by_name.get(&format!("{name}{suffix}")))
+                .flatten()
+                .filter(|c| at.as_deref().is_none_or(|a| c.starts_with(a)))
+                .filter(|c| inside.is_none_or(|d| c.starts_with(d.as_str())))
+                .collect();
+            found.dedup();
+            match found.as_slice() {
+                [one] => at = Some((*one).clone()),
+                [] => return Err((ErrorCode::DivisionUnknown, part.to_string())),
+                _ => return Err((ErrorCode::DivisionAmbiguous, part.to_string())),
+            }
+        }
+        Ok(at)
+    }
 }
 
 /// The column a post's field error is shown in.
@@ -206,7 +232,7 @@ impl Store {
                 .and_then(|u| unit_divisions.get(&u).cloned())
                 .unwrap_or_else(|| conf.division_code.clone())
         };
-        let within = self.division_names_within(Some(&conf_code)).await?;
+        let places = Places::new(&self.division_names_within(Some(&conf_code)).await?);
 
         let mut report = ListsImport::default();
         let mut checked: Vec<Checked> = vec![];
@@ -280,7 +306,7 @@ impl Store {
                     }
                 };
                 let (starts_on, ends_on) = (date(Field::StartsOn), date(Field::EndsOn));
-                let division = match find_division(row.get(Field::Division), &within) {
+                let division = match places.find(row.get(Field::Division)) {
                     Ok(Some(d)) => d,
                     Ok(None) => match &unit {
                         Some(Unit::Member(m)) => home_of(*m),
@@ -559,11 +585,13 @@ mod tests {
             ("310101002", "外滩街道"),
             ("310101002001", "某居委会"),
             ("310101013", "南京东路街道"),
+            ("310101013002", "某居委会"),
         ]
         .into_iter()
         .map(|(c, n)| (c.to_string(), n.to_string()))
         .collect();
-        let find = |s: &str| find_division(s, &within);
+        let places = Places::new(&within);
+        let find = |s: &str| places.find(s);
         assert_eq!(find("外滩"), Ok(Some("310101002".into())));
         assert_eq!(find("外滩街道/某"), Ok(Some("310101002001".into())));
         assert_eq!(find("黄浦区外滩街道"), Ok(Some("310101002".into())));
@@ -571,5 +599,8 @@ mod tests {
         assert_eq!(find(""), Ok(None));
         assert_eq!(find("310104003").map_err(|e| e.0), Err(ErrorCode::OutsideTerritory));
         assert_eq!(find("火星").map_err(|e| e.0), Err(ErrorCode::DivisionUnknown));
+        // A community's name in two streets: the street before it tells which.
+        assert_eq!(find("某居委会").map_err(|e| e.0), Err(ErrorCode::DivisionAmbiguous));
+        assert_eq!(find("南京东路/某居委会"), Ok(Some("310101013002".into())));
     }
 }
