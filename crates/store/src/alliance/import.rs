@@ -388,10 +388,11 @@ impl Store {
 
         // Segmentation is CPU work: off the async workers, before the writer is taken.
         let texts: Vec<String> = checked.iter().map(|c| c.fields.text()).collect();
-        let mut words = Vec::with_capacity(texts.len());
-        for t in texts {
-            words.push(self.words_of(t).await?);
-        }
+        let a = self.analyzer().await?;
+        let words: Vec<Vec<(String, i32)>> =
+            tokio::task::spawn_blocking(move || texts.iter().map(|t| super::posts::counted(a.words(t))).collect())
+                .await
+                .map_err(|e| StoreError::Io(std::io::Error::other(e)))?;
         let txn = self.begin().await?;
         let conf = self.conference_for_write(&txn, actor, c).await?;
         // Units confirmed as new: a registry unit of the territory by its exact name, an

@@ -119,7 +119,7 @@ pub(super) fn counted(words: Vec<String>) -> Vec<(String, i32)> {
 
 impl Store {
     /// Segments `text` on the blocking pool.
-    pub(super) async fn words_of(&self, text: String) -> Result<Vec<(String, i32)>> {
+    async fn words_of(&self, text: String) -> Result<Vec<(String, i32)>> {
         let a = self.analyzer().await?;
         tokio::task::spawn_blocking(move || counted(a.words(&text)))
             .await
