@@ -26,11 +26,17 @@ pub struct Vocabulary {
 }
 
 impl Vocabulary {
-    /// The built-in vocabulary.
+    /// The built-in vocabulary (parsed once per process; each caller gets its copy to
+    /// extend).
     pub fn built_in() -> Self {
-        let mut v = Vocabulary::default();
-        v.add_lines(BUILT_IN);
-        v
+        static PARSED: std::sync::OnceLock<Vocabulary> = std::sync::OnceLock::new();
+        PARSED
+            .get_or_init(|| {
+                let mut v = Vocabulary::default();
+                v.add_lines(BUILT_IN);
+                v
+            })
+            .clone()
     }
 
     /// Adds meanings, one per line (words separated by spaces, commas or 、; `#` starts a
