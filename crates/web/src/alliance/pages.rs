@@ -112,6 +112,14 @@ impl Refusal {
         p.flash_error = self.errors.get(PAGE_ERROR).cloned();
     }
 
+    /// Errors already worded, keyed `<form>_<field>`, beside what was typed into `form`.
+    pub(super) fn beside(form: &str, errors: HashMap<String, String>, typed: &HashMap<String, String>) -> Self {
+        Refusal {
+            errors,
+            typed: Refusal::typed(form, typed),
+        }
+    }
+
     /// What was typed into `form`, keyed `<form>_<field>` (never the CSRF token).
     fn typed(form: &str, typed: &HashMap<String, String>) -> HashMap<String, String> {
         typed

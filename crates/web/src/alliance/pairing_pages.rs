@@ -153,44 +153,36 @@ async fn pair_submit(
         Ok(x) => x,
         Err(e) => return error_page(&headers, Some(&a), e),
     };
-    let mut errors: HashMap<String, String> = pick_errors
-        .into_iter()
-        .map(|e| (format!("pair_{}", e.field), e.message(lang)))
-        .collect();
+    if !pick_errors.is_empty() {
+        // A picker's text named nothing, or several: said beside it, what was typed kept.
+        let errors = pick_errors
+            .into_iter()
+            .map(|e| (format!("pair_{}", e.field), e.message(lang)))
+            .collect();
+        let refusal = Refusal::beside("pair", errors, &typed);
+        return pairs_view(&state, &headers, &a, id, refusal).await;
+    }
     let id_of = |k: &str| ids.get(k).and_then(|v| v.parse::<i64>().ok());
-    let started_on = date_of(&f, "started_on", "started_on");
-    let r = if errors.is_empty() {
-        let fields = match started_on {
-            Ok(on) => PairFields::parse(kind.code(), on, None, text(&f, "note")),
-            Err(e) => Err(vec![e]),
-        };
-        match super::pairing_api::pair_input(
-            fields,
-            id_of("org_a"),
-            id_of("org_b"),
-            id_of("firm"),
-            ids.get("community").map(String::as_str),
-        ) {
-            Ok(input) => state
-                .store
-                .create_pair(&a.actor, ConferenceId(id), &input)
-                .await
-                .map(|_| ()),
-            Err(e) => Err(e),
-        }
-    } else {
-        Ok(())
+    let fields = match date_of(&f, "started_on", "started_on") {
+        Ok(on) => PairFields::parse(kind.code(), on, None, text(&f, "note")),
+        Err(e) => Err(vec![e]),
+    };
+    let input = super::pairing_api::pair_input(
+        fields,
+        id_of("org_a"),
+        id_of("org_b"),
+        id_of("firm"),
+        ids.get("community").map(String::as_str),
+    );
+    let r = match input {
+        Ok(input) => state.store.create_pair(&a.actor, ConferenceId(id), &input).await,
+        Err(e) => Err(e),
     };
     match r {
-        Ok(()) if errors.is_empty() => Redirect::to(&format!("/alliance/{id}/pairs")).into_response(),
+        Ok(_) => Redirect::to(&format!("/alliance/{id}/pairs")).into_response(),
         Err(e @ (StoreError::NotFound | StoreError::Forbidden)) => error_page(&headers, Some(&a), e.into()),
-        r => {
-            let mut refusal = match r {
-                Err(e) => Refusal::on_page(lang, "pair", e, "started_on", &typed),
-                Ok(()) => Refusal::on_page(lang, "pair", StoreError::Invalid(vec![]), "started_on", &typed),
-            };
-            refusal.errors.retain(|_, v| !v.is_empty());
-            refusal.errors.extend(errors.drain());
+        Err(e) => {
+            let refusal = Refusal::on_page(lang, "pair", e, "started_on", &typed);
             pairs_view(&state, &headers, &a, id, refusal).await
         }
     }
