@@ -404,14 +404,7 @@ impl Store {
             })
             .collect();
         let year = today.year();
-        let held: Vec<(i64, NaiveDate)> = activity::Entity::find()
-            .select_only()
-            .column(activity::Column::PairId)
-            .column(activity::Column::HeldOn)
-            .filter(activity::Column::PairId.is_in(active.iter().map(|p| p.id)))
-            .into_tuple()
-            .all(&self.read)
-            .await?;
+        let held = self.activity_days(active.iter().map(|p| p.id)).await?;
         let idle: Vec<pair::Model> = active
             .iter()
             .filter(|p| {
@@ -426,12 +419,30 @@ impl Store {
             communities: communities.into_iter().take(GAP_ROWS_MAX).collect(),
             branches_without_pair: branches.len(),
             branches: branches.into_iter().take(GAP_ROWS_MAX).collect(),
-            idle_pairs: self.pair_views(idle).await?,
+            idle_pairs: self.pair_views_with(idle, &held).await?,
         })
     }
 
     /// Pairs as shown: the parties' names, today's state, this year's activities.
     async fn pair_views(&self, rows: Vec<pair::Model>) -> Result<Vec<PairView>> {
+        let held = self.activity_days(rows.iter().map(|p| p.id)).await?;
+        self.pair_views_with(rows, &held).await
+    }
+
+    /// The days each of the pairs `ids` did something: (pair, day).
+    async fn activity_days(&self, ids: impl Iterator<Item = i64>) -> Result<Vec<(i64, NaiveDate)>> {
+        Ok(activity::Entity::find()
+            .select_only()
+            .column(activity::Column::PairId)
+            .column(activity::Column::HeldOn)
+            .filter(activity::Column::PairId.is_in(ids))
+            .into_tuple()
+            .all(&self.read)
+            .await?)
+    }
+
+    /// [`Store::pair_views`] with their activity days already read.
+    async fn pair_views_with(&self, rows: Vec<pair::Model>, held: &[(i64, NaiveDate)]) -> Result<Vec<PairView>> {
         let orgs: Vec<i64> = rows.iter().flat_map(|p| [p.org_a_id, p.org_b_id]).flatten().collect();
         let org_names: HashMap<i64, String> = party_org::Entity::find()
             .filter(party_org::Column::Id.is_in(orgs))
@@ -451,14 +462,6 @@ impl Store {
             .division_names(rows.iter().filter_map(|p| p.community_code.clone()))
             .await?;
         let today = Utc::now().date_naive();
-        let held: Vec<(i64, NaiveDate)> = activity::Entity::find()
-            .select_only()
-            .column(activity::Column::PairId)
-            .column(activity::Column::HeldOn)
-            .filter(activity::Column::PairId.is_in(rows.iter().map(|p| p.id)))
-            .into_tuple()
-            .all(&self.read)
-            .await?;
         Ok(rows
             .into_iter()
             .map(|p| {

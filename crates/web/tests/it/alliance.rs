@@ -952,7 +952,10 @@ async fn an_office_pairs_branches_and_a_firm_with_a_community_by_picker() {
     .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(page.contains("id=\"error-org_b\""), "{page}");
-    assert!(!page.contains("id=\"flash-error\""), "said beside the picker only: {page}");
+    assert!(
+        !page.contains("id=\"flash-error\""),
+        "said beside the picker only: {page}"
+    );
     let (status, to) = post(
         &office,
         &path,
