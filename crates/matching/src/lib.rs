@@ -9,9 +9,11 @@
 //! counts; the ranking is here, where a test can reach it.
 
 mod analyse;
+mod index;
 mod rank;
 mod vocabulary;
 
 pub use analyse::{Analyzer, words_of_key_in};
+pub use index::{Index, Shortlist};
 pub use rank::{Candidate, Query, Ranked, Reason, Signals, bigram_overlap, rank};
 pub use vocabulary::{Meaning, Vocabulary, parse_line};

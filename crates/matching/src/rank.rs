@@ -84,11 +84,21 @@ pub struct Ranked {
     pub reasons: Vec<Reason>,
 }
 
-/// Documents of the kind matched against (`docs`), their mean length, and in how many
-/// each key occurs.
-fn idf(docs: u32, df: u32) -> f64 {
+/// The weight of a key that occurs in `df` of `docs` documents.
+pub(crate) fn idf(docs: u32, df: u32) -> f64 {
     let (n, df) = (f64::from(docs), f64::from(df));
     (1.0 + (n - df + 0.5) / (df + 0.5)).ln()
+}
+
+/// A key's part of a document's BM25: its weight `idf`, its count `tf` in a document of
+/// `len` words, when documents hold `avg_len` words on average.
+pub(crate) fn bm25_part(idf: f64, tf: u32, len: u32, avg_len: f64) -> f64 {
+    if tf == 0 {
+        return 0.0;
+    }
+    let tf = f64::from(tf);
+    let norm = K1 * (1.0 - B + B * f64::from(len) / avg_len.max(1.0));
+    idf * tf * (K1 + 1.0) / (tf + norm)
 }
 
 /// How near two places are: the longest division prefix they share (a community's code
@@ -137,10 +147,9 @@ pub fn rank(
             let mut bm25 = 0.0;
             let mut shared = Vec::new();
             for (k, w) in &weights {
-                let tf = f64::from(c.tf.get(*k).copied().unwrap_or(0));
-                if tf > 0.0 {
-                    let norm = K1 * (1.0 - B + B * f64::from(c.len) / avg_len);
-                    bm25 += w * tf * (K1 + 1.0) / (tf + norm);
+                let tf = c.tf.get(*k).copied().unwrap_or(0);
+                if tf > 0 {
+                    bm25 += bm25_part(*w, tf, c.len, avg_len);
                     shared.push(k.trim_start_matches('~').to_string());
                 }
             }

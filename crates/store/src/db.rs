@@ -38,6 +38,9 @@ pub struct Store {
     /// The alliance's segmenter (jieba with the field's words and every office's), and
     /// the vocabulary lines it was built from; built on first use, again when they change.
     pub(crate) analyzer: std::sync::Arc<std::sync::RwLock<Option<crate::alliance::KeptAnalyzer>>>,
+    /// This server's copies of conferences' postings, brought up to date from the
+    /// store when a match finds them older than their conference (alliance/postings.rs).
+    pub(crate) postings: std::sync::Arc<std::sync::RwLock<crate::alliance::KeptPostings>>,
     /// Where files kept for records (a project's agreement, its photos) lie: beside the
     /// SQLite file, or where the server is told ([`Store::with_files_dir`]).
     pub(crate) files_dir: std::sync::Arc<std::path::PathBuf>,
@@ -140,6 +143,7 @@ impl Store {
                 probing: Default::default(),
                 import_step: crate::bulk::STEP,
                 analyzer: Default::default(),
+                postings: Default::default(),
                 files_dir: std::sync::Arc::new(files_beside(url)),
             })
         } else {
@@ -164,6 +168,7 @@ impl Store {
                 probing: Default::default(),
                 import_step: crate::bulk::STEP,
                 analyzer: Default::default(),
+                postings: Default::default(),
                 files_dir: std::sync::Arc::new(std::env::temp_dir().join("tongxin-files")),
             })
         }

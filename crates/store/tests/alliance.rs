@@ -19,6 +19,7 @@ use tongxin_domain::scope::Scope;
 use tongxin_domain::{Coded, ErrorCode};
 use tongxin_store::alliance::{
     Admission, AllianceMemberInput, AllianceMemberPatch, ConferencePatch, ConferenceRight, PlenaryInput, PlenaryPatch,
+    PostPatch,
 };
 use tongxin_store::registry::UnitInput;
 use tongxin_store::{Actor, Store, StoreError};
@@ -936,4 +937,75 @@ async fn an_office_s_vocabulary_makes_its_words_meet_in_its_conference_only() {
     s.remove_vocabulary(&jingan, jc, lines[0].id).await.expect("removed");
     assert!(!meets(&s, &jingan, jneed, joffer).await);
     assert_eq!(s.list_vocabulary(&jingan, jc).await.expect("list").len(), 1);
+}
+
+/// Each server keeps a copy of a conference's postings; a post written, rewritten or
+/// imported through another server on the same database is matched by the words it
+/// holds now, on the first match after, never by the words it held when the copy was
+/// taken.
+#[tokio::test]
+async fn a_server_s_copy_of_the_postings_follows_another_server_s_writes() {
+    let (a, url, _d) = common::store_at().await;
+    let b = Store::open(&url).await.expect("second server");
+    let jingan = office(Role::DistrictOffice, "310106");
+    let c = a
+        .create_conference(&jingan, &conference("静安区区域化党建联席会议", "310106"), None)
+        .await
+        .expect("conference");
+    let m = a
+        .add_alliance_member(&jingan, c.id, &outside("静安区中心医院", "医院", "2014-06-30"))
+        .await
+        .expect("m");
+    let need = a
+        .create_post(&jingan, c.id, m.id, &post_fields("需求", "老人体检", "", "310106", ""))
+        .await
+        .expect("need");
+    let clinic = a
+        .create_post(&jingan, c.id, m.id, &post_fields("资源", "免费义诊", "", "310106", ""))
+        .await
+        .expect("resource");
+    let found = |v: Vec<tongxin_store::alliance::MatchView>| v.into_iter().map(|m| m.post.id).collect::<Vec<_>>();
+    assert_eq!(found(a.match_post(&jingan, need.id, 10).await.expect("m")), [clinic.id]);
+
+    // Through the other server: the clinic becomes a loan, a new offer of health checks.
+    b.update_post(
+        &jingan,
+        clinic.id,
+        clinic.version,
+        &PostPatch {
+            title: Some("小微企业贷款".into()),
+            ..Default::default()
+        },
+    )
+    .await
+    .expect("rewritten");
+    let screening = b
+        .create_post(
+            &jingan,
+            c.id,
+            m.id,
+            &post_fields("资源", "健康筛查进社区", "", "310106", ""),
+        )
+        .await
+        .expect("resource");
+    assert_eq!(
+        found(a.match_post(&jingan, need.id, 10).await.expect("m")),
+        [screening.id],
+        "the first server reads the other's writes"
+    );
+    // Its own copy of the resources' words does not answer for the needs: a resource
+    // asks for the needs' postings, which the second server has never kept.
+    assert_eq!(
+        found(b.match_post(&jingan, screening.id, 10).await.expect("m")),
+        [need.id]
+    );
+    let loan_need = a
+        .create_post(&jingan, c.id, m.id, &post_fields("需求", "融资难", "", "310106", ""))
+        .await
+        .expect("need");
+    assert_eq!(
+        found(b.match_post(&jingan, loan_need.id, 10).await.expect("m")),
+        [clinic.id]
+    );
+    b.close().await.expect("closed");
 }

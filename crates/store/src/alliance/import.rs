@@ -12,6 +12,7 @@
 //! the columns the sheet has: a column absent from the sheet leaves its field as it is.
 
 use super::ConferenceRight;
+use super::postings::Written;
 use super::posts::audited;
 use crate::bulk::RowError;
 use crate::entity::{alliance_member as member, alliance_post as post, unit};
@@ -425,6 +426,7 @@ impl Store {
                 report.added_units.push(n.clone());
             }
         }
+        let generation = super::postings::next_words_generation(&txn, conf.id).await?;
         let existing = post::Entity::find()
             .filter(post::Column::ConferenceId.eq(conf.id))
             .filter(post::Column::Archived.eq(false))
@@ -443,11 +445,13 @@ impl Store {
             });
             match before {
                 None => {
-                    self.insert_post(&txn, actor, conf.id, member, &ch.fields, &w).await?;
+                    let w = Written { words: &w, generation };
+                    self.insert_post(&txn, actor, conf.id, member, &ch.fields, w).await?;
                     report.created += 1;
                 }
                 Some(b) => {
-                    if self.update_imported(&txn, actor, b, &ch, &w).await? {
+                    let w = Written { words: &w, generation };
+                    if self.update_imported(&txn, actor, b, &ch, w).await? {
                         report.updated += 1;
                     } else {
                         report.unchanged += 1;
@@ -468,7 +472,7 @@ impl Store {
         actor: &Actor,
         b: &post::Model,
         ch: &Checked,
-        words: &[(String, i32)],
+        w: Written<'_>,
     ) -> Result<bool> {
         let f = &ch.fields;
         let has = |x: Field| ch.columns.contains(&x);
@@ -527,7 +531,7 @@ impl Store {
             .col_expr(post::Column::ContactPhone, Expr::value(contact_phone))
             .col_expr(
                 post::Column::Words,
-                Expr::value(words.iter().map(|(_, n)| n).sum::<i32>()),
+                Expr::value(w.words.iter().map(|(_, n)| n).sum::<i32>()),
             )
             .col_expr(post::Column::Version, Expr::col(post::Column::Version).add(1))
             .col_expr(post::Column::UpdatedAt, Expr::value(Utc::now()))
@@ -537,7 +541,7 @@ impl Store {
             .await?;
         check_version(txn, res.rows_affected, find.clone(), |m| m.version).await?;
         let after = find.one(txn).await?.ok_or(StoreError::NotFound)?;
-        self.write_words(txn, &after, words).await?;
+        self.write_words(txn, &after, w).await?;
         crate::audit::record(
             txn,
             actor,

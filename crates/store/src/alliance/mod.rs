@@ -13,6 +13,7 @@ mod members;
 mod offices;
 mod pairing;
 mod plenaries;
+mod postings;
 mod posts;
 mod projects;
 mod selection;
@@ -25,6 +26,7 @@ pub use members::{AllianceMemberInput, AllianceMemberPatch, AllianceMemberView};
 pub use offices::OfficeView;
 pub use pairing::{GAP_ROWS_MAX, PairActivityView, PairInput, PairView, PairingGapRow, PairingGaps};
 pub use plenaries::{Admission, PlenaryInput, PlenaryItemView, PlenaryPatch, PlenarySummary, PlenaryView};
+pub(crate) use postings::KeptPostings;
 pub use posts::{MATCHES_MAX, MatchView, PostPatch, PostView};
 pub use projects::{
     AttachmentView, ClaimView, OverdueReport, ProjectDraft, ProjectInput, ProjectPatch, ProjectSummary, ProjectView,

@@ -8,9 +8,12 @@
 //! store's (two servers on one PostgreSQL see one index; a tantivy folder would be one
 //! server's), neither SQLite's FTS5 nor PostgreSQL's text search segments Chinese without
 //! an extension, and the ranking (BM25 over the field's meanings, with category, place
-//! and time signals) is the matching crate's, where it is tested.
+//! and time signals) is the matching crate's, where it is tested. A match reads the
+//! postings from this server's copy of them, kept up to date from these tables
+//! (postings.rs), and the store only for the shortlist's signals and the suggestions.
 
 use super::ConferenceRight;
+use super::postings::{Written, next_words_generation};
 use crate::entity::{alliance_conference as conf, alliance_post as post, alliance_post_word as word};
 use crate::registry::check_version;
 use crate::{Actor, Result, Store, StoreError};
@@ -18,7 +21,7 @@ use chrono::{NaiveDate, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde::Serialize;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use tongxin_domain::alliance::{AllianceMemberId, Category, ConferenceId, PostFields, PostInput, PostKind, match_text};
 use tongxin_domain::codes::{DivisionCode, Phone};
 use tongxin_domain::registry::Labelled;
@@ -213,7 +216,12 @@ impl Store {
             .map_err(|_| StoreError::Reference { field: "member" })?;
         self.may_post_for(&txn, actor, &conf, m.id).await?;
         self.check_post_place(&conf, &f.division).await?;
-        let p = self.insert_post(&txn, actor, conf.id, m.id, f, &words).await?;
+        let generation = next_words_generation(&txn, conf.id).await?;
+        let w = Written {
+            words: &words,
+            generation,
+        };
+        let p = self.insert_post(&txn, actor, conf.id, m.id, f, w).await?;
         txn.commit().await?;
         Ok(self.post_views(vec![p]).await?.remove(0))
     }
@@ -227,7 +235,7 @@ impl Store {
         conference: i64,
         member: i64,
         f: &PostFields,
-        words: &[(String, i32)],
+        w: Written<'_>,
     ) -> Result<post::Model> {
         let now = Utc::now();
         let p = post::Entity::insert(post::ActiveModel {
@@ -246,7 +254,7 @@ impl Store {
             contact_name: Set(f.contact_name.clone()),
             contact_phone: Set(f.contact_phone.as_ref().map(|p| p.reveal().to_string())),
             status: Set("open".into()),
-            words: Set(words.iter().map(|(_, n)| n).sum()),
+            words: Set(w.words.iter().map(|(_, n)| n).sum()),
             archived: Set(false),
             version: Set(1),
             created_at: Set(now),
@@ -255,22 +263,23 @@ impl Store {
         })
         .exec_with_returning(txn)
         .await?;
-        self.write_words(txn, &p, words).await?;
+        self.write_words(txn, &p, w).await?;
         crate::audit::record(txn, actor, "create", "post", Some(p.id), None, Some(audited(&p))).await?;
         Ok(p)
     }
 
-    pub(super) async fn write_words<C: ConnectionTrait>(
-        &self,
-        db: &C,
-        p: &post::Model,
-        words: &[(String, i32)],
-    ) -> Result<()> {
+    /// Keeps `w` as post `p`'s postings, marked with its generation.
+    pub(super) async fn write_words<C: ConnectionTrait>(&self, db: &C, p: &post::Model, w: Written<'_>) -> Result<()> {
+        post::Entity::update_many()
+            .col_expr(post::Column::WordsGeneration, Expr::value(w.generation))
+            .filter(post::Column::Id.eq(p.id))
+            .exec(db)
+            .await?;
         word::Entity::delete_many()
             .filter(word::Column::PostId.eq(p.id))
             .exec(db)
             .await?;
-        for chunk in words.chunks(500) {
+        for chunk in w.words.chunks(500) {
             word::Entity::insert_many(chunk.iter().map(|(w, n)| word::ActiveModel {
                 post_id: Set(p.id),
                 conference_id: Set(p.conference_id),
@@ -406,6 +415,7 @@ impl Store {
         if f.division.as_str() != current.division_code {
             self.check_post_place(&conf, &f.division).await?;
         }
+        let generation = next_words_generation(&txn, conf.id).await?;
         let find = post::Entity::find_by_id(id);
         let res = post::Entity::update_many()
             .col_expr(post::Column::Title, Expr::value(f.title.clone()))
@@ -441,7 +451,11 @@ impl Store {
             .await?;
         check_version(&txn, res.rows_affected, find.clone(), |m| m.version).await?;
         let after = find.one(&txn).await?.ok_or(StoreError::NotFound)?;
-        self.write_words(&txn, &after, &words).await?;
+        let w = Written {
+            words: &words,
+            generation,
+        };
+        self.write_words(&txn, &after, w).await?;
         crate::audit::record(
             &txn,
             actor,
@@ -482,7 +496,7 @@ impl Store {
         expect: Option<PostKind>,
         limit: usize,
     ) -> Result<Vec<MatchView>> {
-        let (p, _) = self.seen_post(actor, id).await?;
+        let (p, c) = self.seen_post(actor, id).await?;
         let kind = PostKind::parse_any(&p.kind).ok_or(StoreError::NotFound)?;
         if expect.is_some_and(|e| e != kind) {
             return Err(StoreError::NotFound);
@@ -490,131 +504,93 @@ impl Store {
         let other = kind.other().code();
         let a = self.analyzer().await?;
         let v = self.conference_vocabulary(p.conference_id).await?;
+        let index = self.postings(c.id, c.words_generation, other).await?;
         let text = post_text(&p);
-        let (keys, words_by_key) = {
-            let a = a.clone();
-            tokio::task::spawn_blocking(move || {
-                let keys = a.keys_in(&v, &text);
-                let words: Vec<(String, Vec<String>)> =
-                    keys.iter().map(|(k, _)| (k.clone(), words_of_key_in(&v, k))).collect();
-                (keys, words)
-            })
-            .await
-            .map_err(|e| StoreError::Io(std::io::Error::other(e)))?
-        };
-        if keys.is_empty() {
+        // Segmenting the query and scoring the index by text are CPU work: off the
+        // async workers.
+        let (keys, short) = tokio::task::spawn_blocking(move || {
+            let keys = a.keys_in(&v, &text);
+            let words: Vec<(String, Vec<String>)> =
+                keys.iter().map(|(k, _)| (k.clone(), words_of_key_in(&v, k))).collect();
+            let short = index.shortlist(&words, TEXT_SHORTLIST);
+            (keys, short)
+        })
+        .await
+        .map_err(|e| StoreError::Io(std::io::Error::other(e)))?;
+        if keys.is_empty() || short.candidates.is_empty() {
             return Ok(vec![]);
         }
-        let mut key_of_word: HashMap<String, Vec<String>> = HashMap::new();
-        for (k, ws) in &words_by_key {
-            for w in ws {
-                key_of_word.entry(w.clone()).or_default().push(k.clone());
-            }
-        }
-        // The postings of every word of the query's meanings.
-        let postings: Vec<(i64, String, i32)> = word::Entity::find()
+        // The signals beside the text, for the shortlist's open posts only: the columns
+        // the ranking reads, not the whole rows.
+        type Signalled = (
+            i64,
+            Option<String>,
+            String,
+            Option<NaiveDate>,
+            Option<NaiveDate>,
+            Option<i32>,
+        );
+        let ids: Vec<i64> = short.candidates.iter().map(|x| x.id).collect();
+        let signals: HashMap<i64, Signalled> = post::Entity::find()
             .select_only()
-            .column(word::Column::PostId)
-            .column(word::Column::Word)
-            .column(word::Column::Tf)
-            .filter(word::Column::ConferenceId.eq(p.conference_id))
-            .filter(word::Column::Kind.eq(other))
-            .filter(word::Column::Word.is_in(key_of_word.keys().cloned().collect::<Vec<_>>()))
-            .into_tuple()
-            .all(&self.read)
-            .await?;
-        let (docs, avg_len): (i64, Option<f64>) = post::Entity::find()
-            .select_only()
-            .column_as(post::Column::Id.count(), "n")
-            .column_as(Expr::col(post::Column::Words).cast_as("real").avg(), "avg")
-            .filter(post::Column::ConferenceId.eq(p.conference_id))
-            .filter(post::Column::Kind.eq(other))
+            .column(post::Column::Id)
+            .column(post::Column::Category)
+            .column(post::Column::DivisionCode)
+            .column(post::Column::StartsOn)
+            .column(post::Column::EndsOn)
+            .column(post::Column::People)
+            .filter(post::Column::Id.is_in(ids))
+            .filter(post::Column::Status.eq("open"))
             .filter(post::Column::Archived.eq(false))
-            .into_tuple()
-            .one(&self.read)
+            .into_tuple::<Signalled>()
+            .all(&self.read)
             .await?
-            .unwrap_or((0, None));
-        let mut tf: HashMap<i64, HashMap<String, u32>> = HashMap::new();
-        let mut df_sets: HashMap<String, HashSet<i64>> = HashMap::new();
-        for (post_id, w, n) in postings {
-            for k in key_of_word.get(&w).into_iter().flatten() {
-                *tf.entry(post_id).or_default().entry(k.clone()).or_insert(0) += u32::try_from(n).unwrap_or(0);
-                df_sets.entry(k.clone()).or_default().insert(post_id);
-            }
-        }
-        let df: HashMap<String, u32> = df_sets
             .into_iter()
-            .map(|(k, s)| (k, u32::try_from(s.len()).unwrap_or(u32::MAX)))
+            .map(|r| (r.0, r))
             .collect();
-        let docs = u32::try_from(Ord::max(docs, 1)).unwrap_or(u32::MAX);
-        let avg_len = avg_len.unwrap_or(1.0);
+        let candidates: Vec<Candidate> = short
+            .candidates
+            .into_iter()
+            .filter_map(|x| {
+                let (_, category, division, starts_on, ends_on, people) = signals.get(&x.id)?.clone();
+                Some(Candidate {
+                    category,
+                    division: Some(division),
+                    starts_on: starts_on.map(|d| d.to_string()),
+                    ends_on: ends_on.map(|d| d.to_string()),
+                    people: people.and_then(|n| u32::try_from(n).ok()),
+                    ..x
+                })
+            })
+            .collect();
         let query = Query {
-            keys: keys.clone(),
+            keys,
             category: p.category.clone(),
             division: Some(p.division_code.clone()),
             starts_on: p.starts_on.map(|d| d.to_string()),
             ends_on: p.ends_on.map(|d| d.to_string()),
             people: p.people.and_then(|n| u32::try_from(n).ok()),
         };
-        // The shortlist by text alone (lengths unknown yet: taken as the mean).
-        let text_only: Vec<Candidate> = tf
-            .iter()
-            .map(|(id, t)| Candidate {
-                id: *id,
-                tf: t.clone(),
-                len: avg_len.round() as u32,
-                ..Default::default()
-            })
-            .collect();
-        let plain = Query {
-            keys: keys.clone(),
-            ..Default::default()
-        };
-        let text_weights = Signals {
-            text: 1.0,
-            category: 0.0,
-            place: 0.0,
-            time: 0.0,
-            capacity: 0.0,
-        };
-        let short: Vec<i64> =
-            tongxin_matching::rank(&plain, &text_only, docs, avg_len, &df, text_weights, TEXT_SHORTLIST)
-                .into_iter()
-                .map(|r| r.id)
-                .collect();
-        if short.is_empty() {
-            return Ok(vec![]);
-        }
-        let rows = post::Entity::find()
-            .filter(post::Column::Id.is_in(short))
-            .filter(post::Column::Status.eq("open"))
-            .filter(post::Column::Archived.eq(false))
-            .all(&self.read)
-            .await?;
-        let candidates: Vec<Candidate> = rows
-            .iter()
-            .map(|r| Candidate {
-                id: r.id,
-                tf: tf.remove(&r.id).unwrap_or_default(),
-                len: u32::try_from(r.words).unwrap_or(0),
-                category: r.category.clone(),
-                division: Some(r.division_code.clone()),
-                starts_on: r.starts_on.map(|d| d.to_string()),
-                ends_on: r.ends_on.map(|d| d.to_string()),
-                people: r.people.and_then(|n| u32::try_from(n).ok()),
-            })
-            .collect();
         let ranked = tongxin_matching::rank(
             &query,
             &candidates,
-            docs,
-            avg_len,
-            &df,
+            short.docs,
+            short.avg_len,
+            &short.df,
             Signals::default(),
             limit.clamp(1, MATCHES_MAX),
         );
+        // The whole rows of the suggestions only.
+        let rows = post::Entity::find()
+            .filter(post::Column::Id.is_in(ranked.iter().map(|r| r.id).collect::<Vec<_>>()))
+            .all(&self.read)
+            .await?;
         let mut by_id: HashMap<i64, post::Model> = rows.into_iter().map(|r| (r.id, r)).collect();
-        let ordered: Vec<post::Model> = ranked.iter().filter_map(|r| by_id.remove(&r.id)).collect();
+        let found: Vec<(post::Model, tongxin_matching::Ranked)> = ranked
+            .into_iter()
+            .filter_map(|r| Some((by_id.remove(&r.id)?, r)))
+            .collect();
+        let (ordered, ranked): (Vec<post::Model>, Vec<tongxin_matching::Ranked>) = found.into_iter().unzip();
         let views = self.post_views(ordered).await?;
         Ok(views
             .into_iter()

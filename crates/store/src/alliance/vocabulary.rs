@@ -258,8 +258,16 @@ impl Store {
             tokio::task::spawn_blocking(move || texts.iter().map(|t| super::posts::counted(a.words(t))).collect())
                 .await
                 .map_err(|e| StoreError::Io(std::io::Error::other(e)))?;
+        // Each conference's next generation, taken in the order of their ids (one lock
+        // order whichever lines two offices save at once), before any post is written.
+        let mut generations: std::collections::BTreeMap<i64, i64> = hit.iter().map(|p| (p.conference_id, 0)).collect();
+        for (c, g) in generations.iter_mut() {
+            *g = super::postings::next_words_generation(txn, *c).await?;
+        }
         for (p, w) in hit.iter().zip(counted) {
-            self.write_words(txn, p, &w).await?;
+            let generation = generations.get(&p.conference_id).copied().unwrap_or_default();
+            let written = super::postings::Written { words: &w, generation };
+            self.write_words(txn, p, written).await?;
             post::Entity::update_many()
                 .col_expr(post::Column::Words, Expr::value(w.iter().map(|(_, n)| n).sum::<i32>()))
                 .filter(post::Column::Id.eq(p.id))

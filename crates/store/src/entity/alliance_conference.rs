@@ -13,6 +13,8 @@ pub struct Model {
     pub mechanisms: Option<String>,
     pub archived: bool,
     pub version: i64,
+    /// The last generation of the conference's postings written here (m0019).
+    pub words_generation: i64,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -25,6 +25,7 @@ mod m2026_12_01_alliance_pairing;
 mod m2026_12_01_alliance_projects;
 mod m2026_12_01_alliance_selection;
 mod m2026_12_01_alliance_vocabulary;
+mod m2026_12_01_postings_generation;
 
 pub struct Migrator;
 
@@ -50,6 +51,7 @@ impl MigratorTrait for Migrator {
             Box::new(m2026_12_01_alliance_selection::M0016AllianceSelection),
             Box::new(m2026_12_01_alliance_vocabulary::M0017AllianceVocabulary),
             Box::new(m2026_12_01_alliance_pairing::M0018AlliancePairing),
+            Box::new(m2026_12_01_postings_generation::M0019PostingsGeneration),
         ]
     }
 }
