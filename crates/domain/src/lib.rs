@@ -5,6 +5,7 @@
 //! masked in `Display` and `Debug`, and the caller's territory is a [`scope::Scope`].
 
 pub mod access;
+pub mod activities;
 pub mod alliance;
 pub mod centres;
 pub mod codes;

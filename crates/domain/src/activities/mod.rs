@@ -1,0 +1,416 @@
+//! Activities (活动) at party-mass service centres, brief §1.2 and §5: lectures, party
+//! lessons, visits, volunteer services, fairs and themed party days, with a capacity, a
+//! registration window, a limit per person and a deadline to cancel. Places go first
+//! come, first served (先到先得), or by a ballot (抽签) drawn at the window's close from a
+//! seed published beforehand, so that anyone can draw it again ([`ballot_order`]).
+
+mod ballot;
+
+pub use ballot::{ballot_key, ballot_order};
+
+use crate::DomainError;
+use crate::registry::{Errors, Labelled, optional_text, required_name};
+use chrono::NaiveDateTime;
+
+/// Longest description or place text.
+pub const TEXT_MAX: usize = 2000;
+/// Most places one activity offers (a lecture series online had 8,000 registrations).
+pub const CAPACITY_MAX: u32 = 100_000;
+/// Most places one person may take in one activity (a member bringing family).
+pub const PER_PERSON_MAX: u32 = 10;
+
+/// Kind of activity (活动类型).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ActivityKind {
+    /// 讲座: a lecture, in the room or online.
+    Lecture,
+    /// 党课: a party lesson.
+    PartyLesson,
+    /// 参观: a visit (a memorial hall, a red site).
+    Visit,
+    /// 志愿服务: a volunteer service.
+    Volunteer,
+    /// 集市: a fair (a services fair, a jobs fair).
+    Fair,
+    /// 主题党日: a themed party day.
+    ThemedPartyDay,
+}
+
+impl Labelled for ActivityKind {
+    const ALL: &'static [Self] = &[
+        Self::Lecture,
+        Self::PartyLesson,
+        Self::Visit,
+        Self::Volunteer,
+        Self::Fair,
+        Self::ThemedPartyDay,
+    ];
+    fn code(&self) -> &'static str {
+        match self {
+            Self::Lecture => "lecture",
+            Self::PartyLesson => "party_lesson",
+            Self::Visit => "visit",
+            Self::Volunteer => "volunteer",
+            Self::Fair => "fair",
+            Self::ThemedPartyDay => "themed_party_day",
+        }
+    }
+    fn label_zh(&self) -> &'static str {
+        match self {
+            Self::Lecture => "讲座",
+            Self::PartyLesson => "党课",
+            Self::Visit => "参观",
+            Self::Volunteer => "志愿服务",
+            Self::Fair => "集市",
+            Self::ThemedPartyDay => "主题党日",
+        }
+    }
+    fn synonyms(&self) -> &'static [&'static str] {
+        match self {
+            Self::Lecture => &["讲堂", "报告会", "沙龙", "微讲堂", "直播课"],
+            Self::PartyLesson => &["微党课", "专题党课", "党课学习"],
+            Self::Visit => &["参观学习", "现场教学", "红色寻访", "寻访"],
+            Self::Volunteer => &["志愿者服务", "志愿活动", "公益服务", "为民服务"],
+            Self::Fair => &["市集", "便民集市", "服务集市", "招聘会", "义集"],
+            Self::ThemedPartyDay => &["主题党日活动", "党日活动"],
+        }
+    }
+}
+
+/// How places are given (名额分配方式).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Allocation {
+    /// 先到先得: in the order registrations reach the store, never more than the
+    /// capacity.
+    FirstCome,
+    /// 抽签: everyone registers during the window; at its close a draw from the
+    /// published seed gives the places.
+    Ballot,
+}
+
+impl Labelled for Allocation {
+    const ALL: &'static [Self] = &[Self::FirstCome, Self::Ballot];
+    fn code(&self) -> &'static str {
+        match self {
+            Self::FirstCome => "first_come",
+            Self::Ballot => "ballot",
+        }
+    }
+    fn label_zh(&self) -> &'static str {
+        match self {
+            Self::FirstCome => "先到先得",
+            Self::Ballot => "抽签",
+        }
+    }
+    fn synonyms(&self) -> &'static [&'static str] {
+        match self {
+            Self::FirstCome => &["先报先得", "按报名顺序", "秒杀"],
+            Self::Ballot => &["摇号", "随机抽取", "抽选"],
+        }
+    }
+}
+
+/// Who may register (面向对象).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Audience {
+    /// 仅限党员: members with an account.
+    Members,
+    /// 面向公众: anyone, residents without an account by name and phone.
+    Public,
+    /// 指定组织: the members of the organisations listed.
+    Listed,
+}
+
+impl Labelled for Audience {
+    const ALL: &'static [Self] = &[Self::Members, Self::Public, Self::Listed];
+    fn code(&self) -> &'static str {
+        match self {
+            Self::Members => "members",
+            Self::Public => "public",
+            Self::Listed => "listed",
+        }
+    }
+    fn label_zh(&self) -> &'static str {
+        match self {
+            Self::Members => "仅限党员",
+            Self::Public => "面向公众",
+            Self::Listed => "指定组织",
+        }
+    }
+    fn synonyms(&self) -> &'static [&'static str] {
+        match self {
+            Self::Members => &["党员", "党员群众", "限党员"],
+            Self::Public => &["公众", "居民", "群众", "社会公众", "所有人"],
+            Self::Listed => &["指定支部", "定向", "指定单位"],
+        }
+    }
+}
+
+/// Where registration stands at a moment (报名状态).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Window {
+    NotYetOpen,
+    Open,
+    Closed,
+}
+
+/// An activity's checked fields.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ActivityFields {
+    pub title: String,
+    pub kind: ActivityKind,
+    pub allocation: Allocation,
+    pub audience: Audience,
+    pub place: Option<String>,
+    pub description: Option<String>,
+    /// Held online (a lecture streamed): no room, attendance from the viewer log.
+    pub online: bool,
+    pub starts_at: NaiveDateTime,
+    pub ends_at: NaiveDateTime,
+    pub capacity: u32,
+    pub opens_at: NaiveDateTime,
+    pub closes_at: NaiveDateTime,
+    pub per_person: u32,
+    /// Last moment a registration may be cancelled (none: until the start).
+    pub cancel_until: Option<NaiveDateTime>,
+}
+
+/// An activity as typed: texts as entered, times already read from their inputs.
+#[derive(Debug, Clone, Default)]
+pub struct ActivityInput<'a> {
+    pub title: &'a str,
+    pub kind: &'a str,
+    pub allocation: &'a str,
+    pub audience: &'a str,
+    pub place: &'a str,
+    pub description: &'a str,
+    pub online: bool,
+    pub starts_at: Option<NaiveDateTime>,
+    pub ends_at: Option<NaiveDateTime>,
+    pub capacity: &'a str,
+    pub opens_at: Option<NaiveDateTime>,
+    pub closes_at: Option<NaiveDateTime>,
+    pub per_person: &'a str,
+    pub cancel_until: Option<NaiveDateTime>,
+}
+
+/// A count between 1 and `max` (`30人`, `1,000` read as offices write them).
+fn count_within(field: &'static str, raw: &str, max: u32, default: Option<u32>) -> Result<u32, DomainError> {
+    match crate::registry::parse_count(field, raw)? {
+        None => default.ok_or(DomainError::Required { field }),
+        Some(0) => Err(DomainError::OutOfRange { field }),
+        Some(n) if n > max => Err(DomainError::OutOfRange { field }),
+        Some(n) => Ok(n),
+    }
+}
+
+impl ActivityFields {
+    /// Every fault at once. The activity ends after it starts; registration opens
+    /// before it closes and closes no later than the start; cancelling ends no later
+    /// than the start; one person takes at most [`PER_PERSON_MAX`] places and no more
+    /// than the capacity.
+    pub fn parse(i: &ActivityInput<'_>) -> Result<Self, Vec<DomainError>> {
+        let mut e = Errors::default();
+        let title = e.take(required_name("title", i.title));
+        let kind = e.take(ActivityKind::parse_required(Some(i.kind), "kind"));
+        let allocation = e.take(
+            Allocation::parse_any(i.allocation)
+                .or(i.allocation.trim().is_empty().then_some(Allocation::FirstCome))
+                .ok_or(DomainError::UnknownValue { field: "allocation" }),
+        );
+        let audience = e.take(Audience::parse_required(Some(i.audience), "audience"));
+        let place = e.take(optional_text("place", i.place, TEXT_MAX));
+        let description = e.take(optional_text("description", i.description, TEXT_MAX));
+        let required = |v: Option<NaiveDateTime>, field| v.ok_or(DomainError::Required { field });
+        let starts_at = e.take(required(i.starts_at, "starts_at"));
+        let ends_at = e.take(required(i.ends_at, "ends_at"));
+        let opens_at = e.take(required(i.opens_at, "opens_at"));
+        let closes_at = e.take(required(i.closes_at, "closes_at"));
+        let capacity = e.take(count_within("capacity", i.capacity, CAPACITY_MAX, None));
+        let per_person = e.take(count_within("per_person", i.per_person, PER_PERSON_MAX, Some(1)));
+        if let (Some(s), Some(x)) = (starts_at, ends_at)
+            && x <= s
+        {
+            e.0.push(DomainError::OutOfOrder { field: "ends_at" });
+        }
+        if let (Some(o), Some(c)) = (opens_at, closes_at)
+            && c <= o
+        {
+            e.0.push(DomainError::OutOfOrder { field: "closes_at" });
+        }
+        if let (Some(c), Some(s)) = (closes_at, starts_at)
+            && c > s
+        {
+            e.0.push(DomainError::OutOfOrder { field: "closes_at" });
+        }
+        if let (Some(u), Some(s)) = (i.cancel_until, starts_at)
+            && u > s
+        {
+            e.0.push(DomainError::OutOfOrder { field: "cancel_until" });
+        }
+        if let (Some(p), Some(c)) = (per_person, capacity)
+            && p > c
+        {
+            e.0.push(DomainError::OutOfRange { field: "per_person" });
+        }
+        match (
+            title,
+            kind,
+            allocation,
+            audience,
+            place,
+            description,
+            starts_at,
+            ends_at,
+            capacity,
+            opens_at,
+            closes_at,
+            per_person,
+        ) {
+            (
+                Some(title),
+                Some(kind),
+                Some(allocation),
+                Some(audience),
+                Some(place),
+                Some(description),
+                Some(starts_at),
+                Some(ends_at),
+                Some(capacity),
+                Some(opens_at),
+                Some(closes_at),
+                Some(per_person),
+            ) if e.0.is_empty() => Ok(ActivityFields {
+                title,
+                kind,
+                allocation,
+                audience,
+                place,
+                description,
+                online: i.online,
+                starts_at,
+                ends_at,
+                capacity,
+                opens_at,
+                closes_at,
+                per_person,
+                cancel_until: i.cancel_until,
+            }),
+            _ => Err(e.0),
+        }
+    }
+
+    /// Where registration stands at `now`: open from `opens_at` up to, not including,
+    /// `closes_at`.
+    pub fn window_at(&self, now: NaiveDateTime) -> Window {
+        window_at(self.opens_at, self.closes_at, now)
+    }
+}
+
+/// Where a registration window from `opens_at` to `closes_at` stands at `now`.
+pub fn window_at(opens_at: NaiveDateTime, closes_at: NaiveDateTime, now: NaiveDateTime) -> Window {
+    if now < opens_at {
+        Window::NotYetOpen
+    } else if now < closes_at {
+        Window::Open
+    } else {
+        Window::Closed
+    }
+}
+
+/// Whether a registration may still be cancelled at `now`: until `cancel_until`, or
+/// until the activity starts when no deadline is set.
+pub fn may_cancel(cancel_until: Option<NaiveDateTime>, starts_at: NaiveDateTime, now: NaiveDateTime) -> bool {
+    now < cancel_until.unwrap_or(starts_at).min(starts_at)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(s: &str) -> NaiveDateTime {
+        NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M").expect("time")
+    }
+
+    fn input<'a>() -> ActivityInput<'a> {
+        ActivityInput {
+            title: "  “四史”学习教育专题讲座 ",
+            kind: "微讲堂",
+            allocation: "",
+            audience: "公众",
+            place: "上海中心22楼 陆家嘴金融城党群服务中心",
+            capacity: "200人",
+            starts_at: Some(at("2026-12-10 14:00")),
+            ends_at: Some(at("2026-12-10 16:00")),
+            opens_at: Some(at("2026-12-03 10:00")),
+            closes_at: Some(at("2026-12-09 18:00")),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn an_activity_is_read_as_offices_write_it() {
+        let a = ActivityFields::parse(&input()).expect("activity");
+        assert_eq!(a.title, "“四史”学习教育专题讲座");
+        assert_eq!(a.kind, ActivityKind::Lecture);
+        assert_eq!(a.allocation, Allocation::FirstCome, "first come unless said");
+        assert_eq!(a.audience, Audience::Public);
+        assert_eq!((a.capacity, a.per_person), (200, 1));
+        let b = ActivityFields::parse(&ActivityInput {
+            allocation: "摇号",
+            per_person: "2",
+            ..input()
+        })
+        .expect("ballot");
+        assert_eq!((b.allocation, b.per_person), (Allocation::Ballot, 2));
+    }
+
+    #[test]
+    fn every_fault_is_said_at_once() {
+        let e = ActivityFields::parse(&ActivityInput {
+            title: " ",
+            kind: "茶话会",
+            audience: "",
+            capacity: "0",
+            per_person: "11",
+            starts_at: Some(at("2026-12-10 14:00")),
+            ends_at: Some(at("2026-12-10 13:00")),
+            opens_at: Some(at("2026-12-09 10:00")),
+            closes_at: Some(at("2026-12-11 10:00")),
+            cancel_until: Some(at("2026-12-10 15:00")),
+            ..Default::default()
+        })
+        .expect_err("faults");
+        for f in [
+            DomainError::Required { field: "title" },
+            DomainError::UnknownValue { field: "kind" },
+            DomainError::Required { field: "audience" },
+            DomainError::OutOfRange { field: "capacity" },
+            DomainError::OutOfRange { field: "per_person" },
+            DomainError::OutOfOrder { field: "ends_at" },
+            DomainError::OutOfOrder { field: "closes_at" },
+            DomainError::OutOfOrder { field: "cancel_until" },
+        ] {
+            assert!(e.contains(&f), "{f:?} in {e:?}");
+        }
+        let e = ActivityFields::parse(&ActivityInput {
+            capacity: "3",
+            per_person: "5",
+            ..input()
+        })
+        .expect_err("more than the capacity");
+        assert_eq!(e, vec![DomainError::OutOfRange { field: "per_person" }]);
+    }
+
+    #[test]
+    fn the_window_and_the_cancelling_deadline() {
+        let a = ActivityFields::parse(&input()).expect("activity");
+        assert_eq!(a.window_at(at("2026-12-03 09:59")), Window::NotYetOpen);
+        assert_eq!(a.window_at(at("2026-12-03 10:00")), Window::Open);
+        assert_eq!(a.window_at(at("2026-12-09 18:00")), Window::Closed);
+        let start = at("2026-12-10 14:00");
+        assert!(may_cancel(None, start, at("2026-12-10 13:59")));
+        assert!(!may_cancel(None, start, start));
+        assert!(!may_cancel(Some(at("2026-12-09 12:00")), start, at("2026-12-09 12:00")));
+    }
+}
