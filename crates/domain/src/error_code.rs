@@ -86,6 +86,14 @@ error_codes! {
     CallNotPublished = "alliance.call_not_published",
     /// A line of an office's vocabulary must name two words or more of one meaning.
     NotAMeaning = "alliance.not_a_meaning",
+    /// Every place of the activity is given.
+    SoldOut = "activity.sold_out",
+    AlreadyRegistered = "activity.already_registered",
+    RegistrationNotOpen = "activity.not_open",
+    RegistrationClosed = "activity.closed",
+    MembersOnly = "activity.members_only",
+    TooLateToCancel = "activity.too_late_to_cancel",
+    BallotStage = "activity.ballot_stage",
     AttachmentTooLarge = "attachment.too_large",
     AttachmentTypeRefused = "attachment.type_refused",
     AuthRequired = "auth.required",

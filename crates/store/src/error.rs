@@ -63,6 +63,9 @@ pub enum StoreError {
     /// A project is signed by the units that claimed it, and none has.
     #[error("no unit has claimed the project")]
     Unclaimed,
+    /// A registration, a cancellation or a ballot's draw refused (activities).
+    #[error("registration refused: {0:?}")]
+    Registration(tongxin_domain::activities::Refusal),
     /// Too many such answers for one account in an hour.
     #[error("too many registration checks of resident IDs; try again later")]
     TooManyChecks,
@@ -92,6 +95,18 @@ impl Coded for StoreError {
             StoreError::Unclaimed => ErrorCode::Unclaimed,
             StoreError::CallStage { published: true } => ErrorCode::CallPublished,
             StoreError::CallStage { published: false } => ErrorCode::CallNotPublished,
+            StoreError::Registration(r) => {
+                use tongxin_domain::activities::Refusal;
+                match r {
+                    Refusal::SoldOut => ErrorCode::SoldOut,
+                    Refusal::AlreadyRegistered => ErrorCode::AlreadyRegistered,
+                    Refusal::NotYetOpen => ErrorCode::RegistrationNotOpen,
+                    Refusal::Closed => ErrorCode::RegistrationClosed,
+                    Refusal::MembersOnly => ErrorCode::MembersOnly,
+                    Refusal::TooLateToCancel => ErrorCode::TooLateToCancel,
+                    Refusal::BallotStage => ErrorCode::BallotStage,
+                }
+            }
         }
     }
 }

@@ -7,6 +7,7 @@
 //! filters in SQL; out of scope and not found are the same answer.
 
 pub mod accounts;
+pub mod activities;
 pub mod alliance;
 pub mod audit;
 pub mod bulk;

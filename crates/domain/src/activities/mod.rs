@@ -117,33 +117,54 @@ pub enum Audience {
     Members,
     /// 面向公众: anyone, residents without an account by name and phone.
     Public,
-    /// 指定组织: the members of the organisations listed.
-    Listed,
 }
 
 impl Labelled for Audience {
-    const ALL: &'static [Self] = &[Self::Members, Self::Public, Self::Listed];
+    const ALL: &'static [Self] = &[Self::Members, Self::Public];
     fn code(&self) -> &'static str {
         match self {
             Self::Members => "members",
             Self::Public => "public",
-            Self::Listed => "listed",
         }
     }
     fn label_zh(&self) -> &'static str {
         match self {
             Self::Members => "仅限党员",
             Self::Public => "面向公众",
-            Self::Listed => "指定组织",
         }
     }
     fn synonyms(&self) -> &'static [&'static str] {
         match self {
             Self::Members => &["党员", "党员群众", "限党员"],
             Self::Public => &["公众", "居民", "群众", "社会公众", "所有人"],
-            Self::Listed => &["指定支部", "定向", "指定单位"],
         }
     }
+}
+
+/// China Standard Time (UTC+8 all year, no daylight saving since 1991): activities' times
+/// are written and compared in it.
+pub fn china_time(utc: chrono::DateTime<chrono::Utc>) -> NaiveDateTime {
+    utc.naive_utc() + chrono::Duration::hours(8)
+}
+
+/// Why a registration, a cancellation or a draw is refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    /// Every place is given (名额已满).
+    SoldOut,
+    /// The person holds a registration for it already: one per person.
+    AlreadyRegistered,
+    /// Registration has not opened yet.
+    NotYetOpen,
+    /// Registration has closed.
+    Closed,
+    /// For party members with an account only.
+    MembersOnly,
+    /// Past the deadline to cancel.
+    TooLateToCancel,
+    /// A draw of an activity that is not a ballot, whose window is still open, or that
+    /// has been drawn.
+    BallotStage,
 }
 
 /// Where registration stands at a moment (报名状态).

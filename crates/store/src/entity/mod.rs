@@ -1,5 +1,7 @@
 //! SeaORM entities, one module per table. Only this crate sees them.
 pub mod account;
+pub mod activity;
+pub mod activity_registration;
 pub mod alliance_attachment;
 pub mod alliance_attendance;
 pub mod alliance_call;

@@ -19,6 +19,7 @@ mod m2026_11_30_name_index;
 mod m2026_11_30_natural_order;
 mod m2026_11_30_service_centres;
 mod m2026_11_30_territory_order;
+mod m2026_12_01_activities;
 mod m2026_12_01_alliance;
 mod m2026_12_01_alliance_lists;
 mod m2026_12_01_alliance_pairing;
@@ -52,6 +53,7 @@ impl MigratorTrait for Migrator {
             Box::new(m2026_12_01_alliance_vocabulary::M0017AllianceVocabulary),
             Box::new(m2026_12_01_alliance_pairing::M0018AlliancePairing),
             Box::new(m2026_12_01_postings_generation::M0019PostingsGeneration),
+            Box::new(m2026_12_01_activities::M0020Activities),
         ]
     }
 }

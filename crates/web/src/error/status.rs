@@ -47,8 +47,9 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
         | AttachmentTypeRefused
         | NotAMeaning => StatusCode::UNPROCESSABLE_ENTITY,
         StaleEdit | Duplicate | InUse | RegisteredElsewhere | Interrupted | JointBranchFull | ProjectStage
-        | CallPublished | CallNotPublished => StatusCode::CONFLICT,
-        OutsideTerritory | Forbidden | Csrf | ConfirmPassword => StatusCode::FORBIDDEN,
+        | CallPublished | CallNotPublished | SoldOut | AlreadyRegistered | RegistrationNotOpen | RegistrationClosed
+        | TooLateToCancel | BallotStage => StatusCode::CONFLICT,
+        OutsideTerritory | Forbidden | Csrf | ConfirmPassword | MembersOnly => StatusCode::FORBIDDEN,
         AuthRequired | AuthInvalid => StatusCode::UNAUTHORIZED,
         RateLimited | ChecksLimited => StatusCode::TOO_MANY_REQUESTS,
         FileTooLarge | TooManyFiles | RequestTooLarge | AttachmentTooLarge => StatusCode::PAYLOAD_TOO_LARGE,

@@ -1,0 +1,229 @@
+//! Activities (活动) at service centres in the store, and registering for them.
+//!
+//! Who reads: an activity is posted publicly (its centre's door, the members' phones),
+//! so any caller reads it, a resident without an account too. Who writes: the centre's
+//! staff and the offices whose territory holds the centre ([`CentreRight::Staff`]).
+//!
+//! Registration never gives more places than the capacity, nor two registrations to one
+//! person, on SQLite and PostgreSQL alike, however many servers share the database:
+//! a first-come registration takes its places with one conditional update of the
+//! activity's count (`taken + n <= capacity`), in the transaction that writes the
+//! registration, and the unique key `(activity_id, person_key)` refuses a second. On
+//! PostgreSQL the update waits for the row's lock and checks the condition again on the
+//! row as committed; on SQLite there is one writer. "Registered" is answered only after
+//! the commit. A sold-out activity is answered from a read, without the writer.
+
+mod registrations;
+
+pub use registrations::{Registrant, RegistrationView};
+
+use crate::centres::CentreRight;
+use crate::entity::{activity, centre};
+use crate::{Actor, Result, Store, StoreError};
+use chrono::{NaiveDateTime, Utc};
+use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use serde::Serialize;
+use tongxin_domain::activities::{ActivityFields, ActivityKind, Allocation, Audience, Window, china_time, window_at};
+use tongxin_domain::registry::{CentreId, Labelled};
+
+/// Most activities one list shows.
+pub const LIST_MAX: u64 = 500;
+
+/// An activity as the API and the pages show it.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ActivityView {
+    pub id: i64,
+    #[schema(value_type = i64)]
+    pub centre_id: CentreId,
+    pub centre_name: String,
+    pub division_code: String,
+    pub title: String,
+    /// `lecture`, `party_lesson`, `visit`, `volunteer`, `fair`, `themed_party_day`.
+    pub kind: String,
+    pub kind_label: String,
+    /// `first_come` or `ballot`.
+    pub allocation: String,
+    /// `members` or `public`.
+    pub audience: String,
+    pub place: Option<String>,
+    pub description: Option<String>,
+    pub online: bool,
+    /// China Standard Time.
+    pub starts_at: NaiveDateTime,
+    pub ends_at: NaiveDateTime,
+    pub capacity: i32,
+    /// Places given (first come) or drawn (ballot).
+    pub taken: i32,
+    pub opens_at: NaiveDateTime,
+    pub closes_at: NaiveDateTime,
+    pub per_person: i32,
+    pub cancel_until: Option<NaiveDateTime>,
+    /// The ballot's seed, published from the start: anyone draws the result again
+    /// with it (`tongxin_domain::activities::ballot_order`).
+    pub seed: String,
+    /// `not_yet_open`, `open` or `closed` now.
+    pub window: String,
+    pub version: i64,
+}
+
+fn window_code(w: Window) -> &'static str {
+    match w {
+        Window::NotYetOpen => "not_yet_open",
+        Window::Open => "open",
+        Window::Closed => "closed",
+    }
+}
+
+/// Now, in China Standard Time.
+pub(crate) fn now_in_china() -> NaiveDateTime {
+    china_time(Utc::now())
+}
+
+impl Store {
+    async fn activity_views(&self, rows: Vec<activity::Model>) -> Result<Vec<ActivityView>> {
+        let ids: Vec<i64> = rows.iter().map(|r| r.centre_id).collect();
+        let names: std::collections::HashMap<i64, String> = centre::Entity::find()
+            .select_only()
+            .column(centre::Column::Id)
+            .column(centre::Column::Name)
+            .filter(centre::Column::Id.is_in(ids))
+            .into_tuple()
+            .all(&self.read)
+            .await?
+            .into_iter()
+            .collect();
+        let now = now_in_china();
+        Ok(rows
+            .into_iter()
+            .map(|r| ActivityView {
+                id: r.id,
+                centre_id: CentreId(r.centre_id),
+                centre_name: names.get(&r.centre_id).cloned().unwrap_or_default(),
+                division_code: r.division_code,
+                kind_label: ActivityKind::parse_any(&r.kind)
+                    .map(|k| k.label_zh().to_string())
+                    .unwrap_or_default(),
+                title: r.title,
+                kind: r.kind,
+                allocation: r.allocation,
+                audience: r.audience,
+                place: r.place,
+                description: r.description,
+                online: r.online,
+                starts_at: r.starts_at,
+                ends_at: r.ends_at,
+                capacity: r.capacity,
+                taken: r.taken,
+                opens_at: r.opens_at,
+                closes_at: r.closes_at,
+                per_person: r.per_person,
+                cancel_until: r.cancel_until,
+                seed: r.seed,
+                window: window_code(window_at(r.opens_at, r.closes_at, now)).into(),
+                version: r.version,
+            })
+            .collect())
+    }
+
+    /// Publishes an activity at centre `c`: its staff, or an office whose territory holds
+    /// it. The ballot's seed is drawn now and shown from the start. Audited.
+    pub async fn create_activity(&self, actor: &Actor, c: CentreId, f: &ActivityFields) -> Result<ActivityView> {
+        let txn = self.begin().await?;
+        let centre = self.kept_centre(&txn, actor, c, CentreRight::Staff).await?;
+        if centre.archived {
+            return Err(StoreError::NotFound);
+        }
+        let now = Utc::now();
+        let a = activity::Entity::insert(activity::ActiveModel {
+            centre_id: Set(centre.id),
+            division_code: Set(centre.division_code.clone()),
+            title: Set(f.title.clone()),
+            kind: Set(f.kind.code().into()),
+            allocation: Set(f.allocation.code().into()),
+            audience: Set(f.audience.code().into()),
+            place: Set(f.place.clone()),
+            description: Set(f.description.clone()),
+            online: Set(f.online),
+            starts_at: Set(f.starts_at),
+            ends_at: Set(f.ends_at),
+            capacity: Set(i32::try_from(f.capacity).unwrap_or(i32::MAX)),
+            taken: Set(0),
+            opens_at: Set(f.opens_at),
+            closes_at: Set(f.closes_at),
+            per_person: Set(i32::try_from(f.per_person).unwrap_or(1)),
+            cancel_until: Set(f.cancel_until),
+            seed: Set(crate::accounts::new_token()),
+            archived: Set(false),
+            version: Set(1),
+            created_at: Set(now),
+            updated_at: Set(now),
+            ..Default::default()
+        })
+        .exec_with_returning(&txn)
+        .await?;
+        crate::audit::record(
+            &txn,
+            actor,
+            "create",
+            "activity",
+            Some(a.id),
+            None,
+            Some(serde_json::json!({
+                "activity": a.title, "centre_id": a.centre_id, "capacity": a.capacity,
+                "allocation": a.allocation, "starts_at": a.starts_at, "seed": a.seed,
+            })),
+        )
+        .await?;
+        txn.commit().await?;
+        Ok(self.activity_views(vec![a]).await?.remove(0))
+    }
+
+    /// An activity, for anyone (posted publicly).
+    pub async fn get_activity(&self, id: i64) -> Result<ActivityView> {
+        let a = activity::Entity::find_by_id(id)
+            .one(&self.read)
+            .await?
+            .filter(|a| !a.archived)
+            .ok_or(StoreError::NotFound)?;
+        Ok(self.activity_views(vec![a]).await?.remove(0))
+    }
+
+    /// A centre's activities, soonest first, from `from` on (all when `None`).
+    pub async fn list_activities(&self, c: CentreId, from: Option<NaiveDateTime>) -> Result<Vec<ActivityView>> {
+        let mut q = activity::Entity::find()
+            .filter(activity::Column::CentreId.eq(c.0))
+            .filter(activity::Column::Archived.eq(false));
+        if let Some(f) = from {
+            q = q.filter(activity::Column::EndsAt.gte(f));
+        }
+        let rows = q
+            .order_by_asc(activity::Column::StartsAt)
+            .order_by_asc(activity::Column::Id)
+            .limit(LIST_MAX)
+            .all(&self.read)
+            .await?;
+        self.activity_views(rows).await
+    }
+
+    /// The activity `id` when the caller works at its centre (staff or office).
+    pub(crate) async fn kept_activity(&self, actor: &Actor, id: i64) -> Result<activity::Model> {
+        let a = activity::Entity::find_by_id(id)
+            .one(&self.read)
+            .await?
+            .filter(|a| !a.archived)
+            .ok_or(StoreError::NotFound)?;
+        self.kept_centre(&self.read, actor, CentreId(a.centre_id), CentreRight::Staff)
+            .await
+            .map_err(|_| StoreError::NotFound)?;
+        Ok(a)
+    }
+}
+
+/// The allocation and audience stored for an activity.
+pub(crate) fn allocation_of(a: &activity::Model) -> Allocation {
+    Allocation::parse_any(&a.allocation).unwrap_or(Allocation::FirstCome)
+}
+
+pub(crate) fn audience_of(a: &activity::Model) -> Audience {
+    Audience::parse_any(&a.audience).unwrap_or(Audience::Members)
+}

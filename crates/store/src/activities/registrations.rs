@@ -1,0 +1,347 @@
+//! Registering for an activity (报名), cancelling, and the ballot's draw.
+
+use super::{allocation_of, audience_of, now_in_china};
+use crate::entity::{activity, activity_registration as reg};
+use crate::{Actor, Result, Store, StoreError};
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
+use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use serde::Serialize;
+use tongxin_domain::DomainError;
+use tongxin_domain::access::Role;
+use tongxin_domain::activities::{Allocation, Audience, Refusal, Window, ballot_order, may_cancel, window_at};
+use tongxin_domain::codes::Phone;
+
+/// Most registrations one list returns (an online lecture series had 8,000).
+pub const REGISTRATIONS_MAX: u64 = 20_000;
+
+/// Who registers: the caller's own account, or a resident without one (public
+/// activities only) by name and phone.
+#[derive(Debug, Clone)]
+pub enum Registrant {
+    Account,
+    Resident { name: String, phone: Phone },
+}
+
+/// A registration as shown: the phone masked (personal data).
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct RegistrationView {
+    pub id: i64,
+    pub activity_id: i64,
+    pub name: String,
+    /// Masked (`138****8000`); none for an account.
+    pub phone: Option<String>,
+    pub places: i32,
+    /// `registered` (a place is given), `entered` (in the ballot, not drawn yet),
+    /// `lost` (not drawn), `cancelled`.
+    pub status: String,
+    pub created_at: DateTime<Utc>,
+}
+
+fn view(r: reg::Model) -> RegistrationView {
+    RegistrationView {
+        id: r.id,
+        activity_id: r.activity_id,
+        name: r.name,
+        phone: r
+            .phone
+            .as_deref()
+            .map(|p| Phone::parse(p).map_or_else(|_| "***".into(), |p| p.masked())),
+        places: r.places,
+        status: r.status,
+        created_at: r.created_at,
+    }
+}
+
+fn refused(r: Refusal) -> StoreError {
+    StoreError::Registration(r)
+}
+
+impl Store {
+    /// Registers `who` for activity `id` with `places` places (1 up to the activity's
+    /// limit per person). First come: a place is given at once or the answer is "sold
+    /// out"; ballot: the entry waits for the draw. Answered only once committed.
+    pub async fn register(
+        &self,
+        actor: Option<&Actor>,
+        id: i64,
+        who: &Registrant,
+        places: u32,
+    ) -> Result<RegistrationView> {
+        let a = activity::Entity::find_by_id(id)
+            .one(&self.read)
+            .await?
+            .filter(|a| !a.archived)
+            .ok_or(StoreError::NotFound)?;
+        let (person_key, account, name, phone) = match (who, actor) {
+            (Registrant::Account, Some(actor)) => {
+                let acc = actor.account_id.ok_or(StoreError::Forbidden)?;
+                (format!("account:{}", acc.0), Some(acc.0), actor.username.clone(), None)
+            }
+            (Registrant::Account, None) => return Err(StoreError::Forbidden),
+            (Registrant::Resident { name, phone }, _) => {
+                let name = tongxin_domain::registry::required_name("name", name).map_err(|e| vec![e])?;
+                (
+                    format!("phone:{}", phone.reveal()),
+                    None,
+                    name,
+                    Some(phone.reveal().to_string()),
+                )
+            }
+        };
+        // Members only: an account of a party member (Party Constitution Art. 8: the
+        // branch's life is the members'); the public: anyone, by phone when no account.
+        if audience_of(&a) == Audience::Members && !(account.is_some() && actor.is_some_and(|x| x.role == Role::Member))
+        {
+            return Err(refused(Refusal::MembersOnly));
+        }
+        match window_at(a.opens_at, a.closes_at, now_in_china()) {
+            Window::NotYetOpen => return Err(refused(Refusal::NotYetOpen)),
+            Window::Closed => return Err(refused(Refusal::Closed)),
+            Window::Open => {}
+        }
+        let places_i = i32::try_from(places).unwrap_or(i32::MAX);
+        if places == 0 || places_i > a.per_person {
+            return Err(StoreError::Invalid(vec![DomainError::OutOfRange { field: "places" }]));
+        }
+        let first_come = allocation_of(&a) == Allocation::FirstCome;
+        // The answers a read gives, without the writer: sold out, already registered.
+        if first_come && a.taken.saturating_add(places_i) > a.capacity {
+            return Err(refused(Refusal::SoldOut));
+        }
+        let mine = reg::Entity::find()
+            .filter(reg::Column::ActivityId.eq(a.id))
+            .filter(reg::Column::PersonKey.eq(&person_key))
+            .one(&self.read)
+            .await?;
+        if mine.as_ref().is_some_and(|r| r.status != "cancelled") {
+            return Err(refused(Refusal::AlreadyRegistered));
+        }
+
+        let txn = self.begin().await?;
+        if first_come {
+            let took = activity::Entity::update_many()
+                .col_expr(
+                    activity::Column::Taken,
+                    Expr::col(activity::Column::Taken).add(places_i),
+                )
+                .filter(activity::Column::Id.eq(a.id))
+                .filter(
+                    Expr::col(activity::Column::Taken)
+                        .add(places_i)
+                        .lte(Expr::col(activity::Column::Capacity)),
+                )
+                .exec(&txn)
+                .await?;
+            if took.rows_affected == 0 {
+                return Err(refused(Refusal::SoldOut));
+            }
+        }
+        let status = if first_come { "registered" } else { "entered" };
+        let now = Utc::now();
+        // A registration cancelled before comes back; otherwise a new one, which the
+        // unique key refuses when the person holds one already.
+        let revived = reg::Entity::update_many()
+            .col_expr(reg::Column::Status, Expr::value(status))
+            .col_expr(reg::Column::Places, Expr::value(places_i))
+            .col_expr(reg::Column::Name, Expr::value(name.clone()))
+            .col_expr(reg::Column::CreatedAt, Expr::value(now))
+            .col_expr(reg::Column::CancelledAt, Expr::value(Option::<DateTime<Utc>>::None))
+            .filter(reg::Column::ActivityId.eq(a.id))
+            .filter(reg::Column::PersonKey.eq(&person_key))
+            .filter(reg::Column::Status.eq("cancelled"))
+            .exec(&txn)
+            .await?;
+        if revived.rows_affected == 0 {
+            let inserted = reg::Entity::insert(reg::ActiveModel {
+                activity_id: Set(a.id),
+                person_key: Set(person_key.clone()),
+                account_id: Set(account),
+                name: Set(name),
+                phone: Set(phone),
+                places: Set(places_i),
+                status: Set(status.into()),
+                created_at: Set(now),
+                cancelled_at: Set(None),
+                ..Default::default()
+            })
+            .on_conflict(
+                OnConflict::columns([reg::Column::ActivityId, reg::Column::PersonKey])
+                    .do_nothing()
+                    .to_owned(),
+            )
+            .exec_without_returning(&txn)
+            .await?;
+            if inserted == 0 {
+                // Rolled back: the places taken above go back.
+                return Err(refused(Refusal::AlreadyRegistered));
+            }
+        }
+        txn.commit().await?;
+        let r = reg::Entity::find()
+            .filter(reg::Column::ActivityId.eq(a.id))
+            .filter(reg::Column::PersonKey.eq(&person_key))
+            .one(&self.write)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        Ok(view(r))
+    }
+
+    /// Cancels registration `id`: its own account, or the activity's centre, until the
+    /// cancelling deadline (staff at any time). Its places go back.
+    pub async fn cancel_registration(&self, actor: &Actor, id: i64) -> Result<RegistrationView> {
+        let r = reg::Entity::find_by_id(id)
+            .one(&self.read)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        let own = actor.account_id.is_some_and(|a| r.account_id == Some(a.0));
+        let a = if own {
+            activity::Entity::find_by_id(r.activity_id)
+                .one(&self.read)
+                .await?
+                .ok_or(StoreError::NotFound)?
+        } else {
+            self.kept_activity(actor, r.activity_id).await?
+        };
+        if own && !may_cancel(a.cancel_until, a.starts_at, now_in_china()) {
+            return Err(refused(Refusal::TooLateToCancel));
+        }
+        let txn = self.begin().await?;
+        let gone = reg::Entity::update_many()
+            .col_expr(reg::Column::Status, Expr::value("cancelled"))
+            .col_expr(reg::Column::CancelledAt, Expr::value(Some(Utc::now())))
+            .filter(reg::Column::Id.eq(r.id))
+            .filter(reg::Column::Status.is_in(["registered", "entered"]))
+            .exec(&txn)
+            .await?;
+        if gone.rows_affected == 0 {
+            return Err(StoreError::NotFound);
+        }
+        if r.status == "registered" {
+            activity::Entity::update_many()
+                .col_expr(
+                    activity::Column::Taken,
+                    Expr::col(activity::Column::Taken).sub(r.places),
+                )
+                .filter(activity::Column::Id.eq(a.id))
+                .exec(&txn)
+                .await?;
+        }
+        crate::audit::record(
+            &txn,
+            actor,
+            "cancel",
+            "registration",
+            Some(r.id),
+            None,
+            Some(serde_json::json!({"activity_id": a.id, "places": r.places})),
+        )
+        .await?;
+        txn.commit().await?;
+        let r = reg::Entity::find_by_id(id)
+            .one(&self.write)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        Ok(view(r))
+    }
+
+    /// An activity's registrations, first first: its centre's staff and offices.
+    pub async fn list_registrations(&self, actor: &Actor, activity: i64) -> Result<Vec<RegistrationView>> {
+        let a = self.kept_activity(actor, activity).await?;
+        Ok(reg::Entity::find()
+            .filter(reg::Column::ActivityId.eq(a.id))
+            .order_by_asc(reg::Column::Id)
+            .limit(REGISTRATIONS_MAX)
+            .all(&self.read)
+            .await?
+            .into_iter()
+            .map(view)
+            .collect())
+    }
+
+    /// The caller's own registrations, newest first.
+    pub async fn my_registrations(&self, actor: &Actor) -> Result<Vec<RegistrationView>> {
+        let Some(acc) = actor.account_id else {
+            return Ok(vec![]);
+        };
+        Ok(reg::Entity::find()
+            .filter(reg::Column::AccountId.eq(acc.0))
+            .order_by_desc(reg::Column::Id)
+            .limit(REGISTRATIONS_MAX)
+            .all(&self.read)
+            .await?
+            .into_iter()
+            .map(view)
+            .collect())
+    }
+
+    /// Draws a ballot once its window has closed (its centre's staff or offices): the
+    /// entries in the order [`ballot_order`] gives from the published seed; each is given
+    /// its places while they fit the capacity, the others are not drawn. Audited with
+    /// the order, so that anyone can check it against the seed.
+    pub async fn draw_ballot(&self, actor: &Actor, activity: i64) -> Result<Vec<RegistrationView>> {
+        let a = self.kept_activity(actor, activity).await?;
+        if allocation_of(&a) != Allocation::Ballot
+            || window_at(a.opens_at, a.closes_at, now_in_china()) != Window::Closed
+        {
+            return Err(refused(Refusal::BallotStage));
+        }
+        let txn = self.begin().await?;
+        // The activity's row first: two draws at once take turns, the second finds
+        // nothing left to draw.
+        let locked = activity::Entity::update_many()
+            .col_expr(activity::Column::Version, Expr::col(activity::Column::Version).add(1))
+            .filter(activity::Column::Id.eq(a.id))
+            .exec(&txn)
+            .await?;
+        if locked.rows_affected == 0 {
+            return Err(StoreError::NotFound);
+        }
+        let entries = reg::Entity::find()
+            .filter(reg::Column::ActivityId.eq(a.id))
+            .filter(reg::Column::Status.eq("entered"))
+            .all(&txn)
+            .await?;
+        if entries.is_empty() {
+            return Err(refused(Refusal::BallotStage));
+        }
+        let order = ballot_order(&a.seed, &entries.iter().map(|e| e.id).collect::<Vec<_>>());
+        let places: std::collections::HashMap<i64, i32> = entries.iter().map(|e| (e.id, e.places)).collect();
+        let (mut taken, mut won, mut lost) = (a.taken, vec![], vec![]);
+        for id in &order {
+            let n = places.get(id).copied().unwrap_or(1);
+            if taken.saturating_add(n) <= a.capacity {
+                taken += n;
+                won.push(*id);
+            } else {
+                lost.push(*id);
+            }
+        }
+        for (ids, status) in [(&won, "registered"), (&lost, "lost")] {
+            for chunk in ids.chunks(500) {
+                reg::Entity::update_many()
+                    .col_expr(reg::Column::Status, Expr::value(status))
+                    .filter(reg::Column::Id.is_in(chunk.to_vec()))
+                    .exec(&txn)
+                    .await?;
+            }
+        }
+        activity::Entity::update_many()
+            .col_expr(activity::Column::Taken, Expr::value(taken))
+            .filter(activity::Column::Id.eq(a.id))
+            .exec(&txn)
+            .await?;
+        crate::audit::record(
+            &txn,
+            actor,
+            "draw",
+            "activity",
+            Some(a.id),
+            None,
+            Some(serde_json::json!({"seed": a.seed, "order": order, "won": won.len(), "taken": taken})),
+        )
+        .await?;
+        txn.commit().await?;
+        self.list_registrations(actor, a.id).await
+    }
+}

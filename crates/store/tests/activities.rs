@@ -1,0 +1,270 @@
+//! Activities and registration in the store, on SQLite and (with TONGXIN_TEST_POSTGRES)
+//! PostgreSQL: many registrations at once never take more places than there are nor
+//! two for one person, places come back on cancelling, the audience and the window are
+//! kept, and a ballot's draw is the one anyone recomputes from its seed.
+
+mod common;
+use chrono::{Duration, NaiveDateTime};
+use common::{account, store, store_at};
+use sea_orm::{ConnectionTrait, Database};
+use std::collections::HashSet;
+use tongxin_domain::access::Role;
+use tongxin_domain::activities::{ActivityFields, ActivityInput, Refusal, ballot_order, china_time};
+use tongxin_domain::centres::CentreFields;
+use tongxin_domain::codes::{DivisionCode, Phone};
+use tongxin_domain::registry::CentreId;
+use tongxin_domain::scope::Scope;
+use tongxin_store::activities::Registrant;
+use tongxin_store::{Actor, Store, StoreError};
+
+fn office(division: &str) -> Actor {
+    Actor {
+        account_id: None,
+        username: format!("office-{division}"),
+        role: Role::StreetOffice,
+        scope: Scope::division(DivisionCode::parse(division).expect("code")),
+    }
+}
+
+async fn centre(s: &Store) -> CentreId {
+    let f = CentreFields::parse(
+        "南京西路街道党群服务中心",
+        "街道",
+        "310106012",
+        "某路1号",
+        Some((121.45, 31.23)),
+        "周一至周日 9:00-21:00",
+        "",
+    )
+    .expect("centre");
+    s.create_centre(&Actor::system("t"), &f).await.expect("centre").id
+}
+
+/// An activity whose registration is open now.
+fn fields(capacity: &str, allocation: &str, audience: &str, per_person: &str) -> ActivityFields {
+    let now = china_time(chrono::Utc::now());
+    ActivityFields::parse(&ActivityInput {
+        title: "“四史”学习教育专题讲座",
+        kind: "讲座",
+        allocation,
+        audience,
+        capacity,
+        per_person,
+        starts_at: Some(now + Duration::days(2)),
+        ends_at: Some(now + Duration::days(2) + Duration::hours(2)),
+        opens_at: Some(now - Duration::hours(1)),
+        closes_at: Some(now + Duration::days(1)),
+        ..Default::default()
+    })
+    .expect("activity")
+}
+
+fn resident(i: usize) -> Registrant {
+    Registrant::Resident {
+        name: format!("居民{i}"),
+        phone: Phone::parse(&format!("139{i:08}")).expect("phone"),
+    }
+}
+
+fn refusal(e: StoreError) -> Refusal {
+    match e {
+        StoreError::Registration(r) => r,
+        e => panic!("not a refusal: {e:?}"),
+    }
+}
+
+#[tokio::test]
+async fn many_at_once_never_take_more_places_than_there_are() {
+    let (s, _d) = store().await;
+    let c = centre(&s).await;
+    let a = s
+        .create_activity(&office("310106012"), c, &fields("50", "", "公众", "2"))
+        .await
+        .expect("activity");
+    assert_eq!(a.window, "open");
+    // 200 residents at once, some for two places; everyone also tries a second time.
+    let mut tasks = vec![];
+    for i in 0..200usize {
+        for _ in 0..2 {
+            let s = s.clone();
+            tasks.push(tokio::spawn(async move {
+                (
+                    i,
+                    s.register(None, a.id, &resident(i), if i % 7 == 0 { 2 } else { 1 })
+                        .await,
+                )
+            }));
+        }
+    }
+    let (mut given, mut sold_out, mut twice) = (0i32, 0, 0);
+    let mut who: Vec<usize> = vec![];
+    for t in tasks {
+        match t.await.expect("task") {
+            (i, Ok(r)) => {
+                assert_eq!(r.status, "registered");
+                given += r.places;
+                who.push(i);
+            }
+            (_, Err(e)) => match refusal(e) {
+                Refusal::SoldOut => sold_out += 1,
+                Refusal::AlreadyRegistered => twice += 1,
+                r => panic!("{r:?}"),
+            },
+        }
+    }
+    // Recounted from the store's rows, not from the answers.
+    let rows = s.list_registrations(&office("310106012"), a.id).await.expect("list");
+    let held: i32 = rows.iter().filter(|r| r.status == "registered").map(|r| r.places).sum();
+    assert!(held <= 50, "oversold: {held}");
+    assert!(held >= 49, "a place left while people were refused: {held}");
+    assert_eq!(held, given, "every answered registration is kept, no other");
+    let distinct: HashSet<usize> = who.iter().copied().collect();
+    assert_eq!(distinct.len(), who.len(), "no one holds two");
+    assert_eq!(s.get_activity(a.id).await.expect("a").taken, held);
+    assert!(sold_out > 0 && twice > 0, "{sold_out} {twice}");
+    assert!(
+        rows.iter()
+            .all(|r| r.phone.as_deref().is_some_and(|p| p.contains("****")))
+    );
+}
+
+#[tokio::test]
+async fn a_place_given_back_is_taken_again_and_the_window_and_audience_are_kept() {
+    let (s, url, _d) = store_at().await;
+    let c = centre(&s).await;
+    let staff = office("310106012");
+    let a = s
+        .create_activity(&staff, c, &fields("1", "", "公众", ""))
+        .await
+        .expect("activity");
+    let first = s.register(None, a.id, &resident(1), 1).await.expect("first");
+    assert_eq!(
+        refusal(s.register(None, a.id, &resident(2), 1).await.expect_err("full")),
+        Refusal::SoldOut
+    );
+    // More places than one person may take.
+    assert!(matches!(
+        s.register(None, a.id, &resident(3), 2).await,
+        Err(StoreError::Invalid(_))
+    ));
+    s.cancel_registration(&staff, first.id).await.expect("cancelled");
+    let second = s.register(None, a.id, &resident(2), 1).await.expect("the place again");
+    assert_eq!(second.status, "registered");
+    // The first resident comes back: sold out again, not "already registered".
+    assert_eq!(
+        refusal(s.register(None, a.id, &resident(1), 1).await.expect_err("full")),
+        Refusal::SoldOut
+    );
+    // Another street's office does not see its registrations.
+    assert!(matches!(
+        s.list_registrations(&office("310106013"), a.id).await,
+        Err(StoreError::NotFound)
+    ));
+
+    // Members only: a resident is refused, a member's account registers once and
+    // cancels its own.
+    let members = s
+        .create_activity(&staff, c, &fields("10", "", "党员", ""))
+        .await
+        .expect("members");
+    assert_eq!(
+        refusal(
+            s.register(None, members.id, &resident(4), 1)
+                .await
+                .expect_err("resident")
+        ),
+        Refusal::MembersOnly
+    );
+    let m = account(&s, "member-zhang", Role::Member, "310106012").await;
+    let mine = s
+        .register(Some(&m), members.id, &Registrant::Account, 1)
+        .await
+        .expect("member");
+    assert_eq!(
+        refusal(
+            s.register(Some(&m), members.id, &Registrant::Account, 1)
+                .await
+                .expect_err("twice")
+        ),
+        Refusal::AlreadyRegistered
+    );
+    assert_eq!(s.my_registrations(&m).await.expect("mine").len(), 1);
+    let other = account(&s, "member-li", Role::Member, "310106012").await;
+    assert!(s.cancel_registration(&other, mine.id).await.is_err(), "not another's");
+    s.cancel_registration(&m, mine.id).await.expect("own");
+
+    // The window: closed, nothing is taken.
+    let db = Database::connect(&url).await.expect("db");
+    let past = china_time(chrono::Utc::now()) - Duration::minutes(1);
+    db.execute_unprepared(&format!(
+        "UPDATE activities SET closes_at = '{}' WHERE id = {}",
+        past.format("%Y-%m-%d %H:%M:%S"),
+        members.id
+    ))
+    .await
+    .expect("closed");
+    assert_eq!(
+        refusal(
+            s.register(Some(&m), members.id, &Registrant::Account, 1)
+                .await
+                .expect_err("closed")
+        ),
+        Refusal::Closed
+    );
+}
+
+#[tokio::test]
+async fn a_ballot_is_the_draw_anyone_recomputes_from_its_seed() {
+    let (s, url, _d) = store_at().await;
+    let c = centre(&s).await;
+    let staff = office("310106012");
+    let a = s
+        .create_activity(&staff, c, &fields("5", "抽签", "公众", "2"))
+        .await
+        .expect("ballot");
+    let mut places = std::collections::HashMap::new();
+    for i in 0..30usize {
+        let n: u32 = if i % 5 == 0 { 2 } else { 1 };
+        let r = s.register(None, a.id, &resident(i), n).await.expect("entered");
+        assert_eq!(r.status, "entered", "no place before the draw");
+        places.insert(r.id, n);
+    }
+    assert_eq!(
+        refusal(s.draw_ballot(&staff, a.id).await.expect_err("still open")),
+        Refusal::BallotStage
+    );
+    let db = Database::connect(&url).await.expect("db");
+    let past: NaiveDateTime = china_time(chrono::Utc::now()) - Duration::minutes(1);
+    db.execute_unprepared(&format!(
+        "UPDATE activities SET closes_at = '{}' WHERE id = {}",
+        past.format("%Y-%m-%d %H:%M:%S"),
+        a.id
+    ))
+    .await
+    .expect("closed");
+    let drawn = s.draw_ballot(&staff, a.id).await.expect("drawn");
+    // The draw recomputed here from the published seed alone.
+    let mut ids: Vec<i64> = places.keys().copied().collect();
+    ids.sort();
+    let (mut left, mut want) = (5u32, vec![]);
+    for id in ballot_order(&a.seed, &ids) {
+        if places[&id] <= left {
+            left -= places[&id];
+            want.push(id);
+        }
+    }
+    let mut won: Vec<i64> = drawn
+        .iter()
+        .filter(|r| r.status == "registered")
+        .map(|r| r.id)
+        .collect();
+    won.sort();
+    want.sort();
+    assert_eq!(won, want);
+    assert_eq!(drawn.iter().filter(|r| r.status == "lost").count(), 30 - want.len());
+    assert_eq!(s.get_activity(a.id).await.expect("a").taken as u32, 5 - left);
+    assert_eq!(
+        refusal(s.draw_ballot(&staff, a.id).await.expect_err("twice")),
+        Refusal::BallotStage
+    );
+}
