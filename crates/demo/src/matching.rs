@@ -262,6 +262,17 @@ pub async fn bench(resources_total: usize, rounds: usize) -> Result<serde_json::
             anyhow::ensure!(!m.is_empty(), "a need found nothing at scale");
         }
     }
+    // A match after each of a few new resources: the copy catches up with one post.
+    let mut after_one = vec![];
+    for i in 0..rounds.max(1) * 4 {
+        let mut r = resources[i % resources.len()].clone();
+        r.division = streets[i % streets.len()].clone();
+        post(&store, &sys, c, &members, "resource", &r, &format!("{}（补充{i}）", r.title)).await?;
+        let t = Instant::now();
+        store.match_post(&sys, needs[i % needs.len()], 10).await?;
+        after_one.push(t.elapsed().as_secs_f64() * 1000.0);
+    }
+    after_one.sort_by(f64::total_cmp);
     times.sort_by(f64::total_cmp);
     let pct = |p: f64| times[((times.len() as f64 - 1.0) * p).round() as usize];
     let round = |x: f64| (x * 100.0).round() / 100.0;
@@ -277,6 +288,7 @@ pub async fn bench(resources_total: usize, rounds: usize) -> Result<serde_json::
             "p50_ms": round(pct(0.5)),
             "p99_ms": round(pct(0.99)),
             "first_match_after_writes_ms": round(first_ms),
+            "match_after_one_new_resource_p50_ms": round(after_one[after_one.len() / 2]),
             "store": "sqlite",
         },
         "growing_to_scale_seconds": round(grow_secs),

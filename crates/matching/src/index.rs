@@ -7,14 +7,16 @@
 
 use crate::rank::{Candidate, bm25_part, idf};
 use std::collections::HashMap;
+use std::sync::Arc;
 
 /// Posts' words with their counts, by post and by word.
 #[derive(Debug, Clone, Default)]
 pub struct Index {
-    /// Each post's words with their counts.
-    posts: HashMap<i64, Vec<(String, u32)>>,
+    /// Each post's words with their counts (shared with `by_word`: a copy of the
+    /// index, made when a server patches it, copies no text).
+    posts: HashMap<i64, Vec<(Arc<str>, u32)>>,
     /// Each word's posts with its count in them.
-    by_word: HashMap<String, Vec<(i64, u32)>>,
+    by_word: HashMap<Arc<str>, Vec<(i64, u32)>>,
     /// The sum of every post's length in words.
     total_len: u64,
 }
@@ -37,11 +39,17 @@ impl Index {
     /// Keeps `words` (with counts) as post `post`'s, replacing what it held.
     pub fn put(&mut self, post: i64, words: Vec<(String, u32)>) {
         self.remove(post);
-        for (w, n) in &words {
-            self.by_word.entry(w.clone()).or_default().push((post, *n));
-            self.total_len += u64::from(*n);
+        let mut kept = Vec::with_capacity(words.len());
+        for (w, n) in words {
+            let w: Arc<str> = match self.by_word.get_key_value(w.as_str()) {
+                Some((k, _)) => k.clone(),
+                None => Arc::from(w),
+            };
+            self.by_word.entry(w.clone()).or_default().push((post, n));
+            self.total_len += u64::from(n);
+            kept.push((w, n));
         }
-        self.posts.insert(post, words);
+        self.posts.insert(post, kept);
     }
 
     /// Forgets post `post`.
@@ -51,10 +59,10 @@ impl Index {
         };
         for (w, n) in words {
             self.total_len = self.total_len.saturating_sub(u64::from(n));
-            if let Some(list) = self.by_word.get_mut(&w) {
+            if let Some(list) = self.by_word.get_mut(w.as_ref()) {
                 list.retain(|(p, _)| *p != post);
                 if list.is_empty() {
-                    self.by_word.remove(&w);
+                    self.by_word.remove(w.as_ref());
                 }
             }
         }
@@ -84,7 +92,7 @@ impl Index {
         let mut counts: HashMap<i64, Vec<u32>> = HashMap::new();
         for (i, (_, words)) in keys.iter().enumerate() {
             for w in words {
-                for (p, n) in self.by_word.get(w).into_iter().flatten() {
+                for (p, n) in self.by_word.get(w.as_str()).into_iter().flatten() {
                     counts.entry(*p).or_insert_with(|| vec![0; keys.len()])[i] += n;
                 }
             }
