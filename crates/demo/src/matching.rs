@@ -267,7 +267,16 @@ pub async fn bench(resources_total: usize, rounds: usize) -> Result<serde_json::
     for i in 0..rounds.max(1) * 4 {
         let mut r = resources[i % resources.len()].clone();
         r.division = streets[i % streets.len()].clone();
-        post(&store, &sys, c, &members, "resource", &r, &format!("{}（补充{i}）", r.title)).await?;
+        post(
+            &store,
+            &sys,
+            c,
+            &members,
+            "resource",
+            &r,
+            &format!("{}（补充{i}）", r.title),
+        )
+        .await?;
         let t = Instant::now();
         store.match_post(&sys, needs[i % needs.len()], 10).await?;
         after_one.push(t.elapsed().as_secs_f64() * 1000.0);

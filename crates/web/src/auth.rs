@@ -256,6 +256,23 @@ impl FromRequestParts<AppState> for ApiAuth {
     }
 }
 
+/// API extractor for what anyone may do (a resident registering for a public activity):
+/// the caller's account when it sends credentials (a cookie session still needs the
+/// CSRF header to change anything), none otherwise.
+pub struct MaybeApiAuth(pub Option<Auth>);
+
+impl FromRequestParts<AppState> for MaybeApiAuth {
+    type Rejection = ApiError;
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        if authenticate(parts, state).await?.is_none() {
+            return Ok(MaybeApiAuth(None));
+        }
+        ApiAuth::from_request_parts(parts, state)
+            .await
+            .map(|ApiAuth(a)| MaybeApiAuth(Some(a)))
+    }
+}
+
 /// Console extractor: redirects to the login page without a session.
 pub struct PageAuth(pub Auth);
 

@@ -3,6 +3,7 @@
 //! `tongxin_store` with the caller's actor, so scope is enforced on the server.
 
 mod accounts;
+mod activities;
 mod alliance;
 mod api;
 mod auth;

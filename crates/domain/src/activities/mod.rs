@@ -147,6 +147,24 @@ pub fn china_time(utc: chrono::DateTime<chrono::Utc>) -> NaiveDateTime {
     utc.naive_utc() + chrono::Duration::hours(8)
 }
 
+/// A time as offices and forms write it: `2026-12-10 14:00`, `2026-12-10T14:00` (a
+/// browser's datetime input), with seconds or not, `2026/12/10 14:00`, or
+/// `2026年12月10日 14:00`. Blank is none.
+pub fn parse_time(field: &'static str, raw: &str) -> Result<Option<NaiveDateTime>, DomainError> {
+    let s = crate::text::code_form(raw);
+    let s = s.trim();
+    if s.is_empty() {
+        return Ok(None);
+    }
+    let s = s.replace(['年', '月', '/'], "-").replace(['日', 'T'], " ");
+    let s = s.split_whitespace().collect::<Vec<_>>().join(" ");
+    ["%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M"]
+        .iter()
+        .find_map(|f| NaiveDateTime::parse_from_str(&s, f).ok())
+        .map(Some)
+        .ok_or(DomainError::OutOfRange { field })
+}
+
 /// Why a registration, a cancellation or a draw is refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Refusal {
@@ -421,6 +439,25 @@ mod tests {
         })
         .expect_err("more than the capacity");
         assert_eq!(e, vec![DomainError::OutOfRange { field: "per_person" }]);
+    }
+
+    #[test]
+    fn times_as_offices_and_browsers_write_them() {
+        for raw in [
+            "2026-12-10 14:00",
+            "2026-12-10T14:00",
+            "2026-12-10 14:00:00",
+            "2026/12/10 14:00",
+            "2026年12月10日 14:00",
+            "２０２６-１２-１０ １４：００",
+        ] {
+            assert_eq!(parse_time("t", raw), Ok(Some(at("2026-12-10 14:00"))), "{raw}");
+        }
+        assert_eq!(parse_time("t", " "), Ok(None));
+        assert_eq!(
+            parse_time("t", "2026-13-10 14:00"),
+            Err(DomainError::OutOfRange { field: "t" })
+        );
     }
 
     #[test]

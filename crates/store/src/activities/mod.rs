@@ -74,8 +74,8 @@ fn window_code(w: Window) -> &'static str {
     }
 }
 
-/// Now, in China Standard Time.
-pub(crate) fn now_in_china() -> NaiveDateTime {
+/// Now, in China Standard Time (activities' times are written in it).
+pub fn now() -> NaiveDateTime {
     china_time(Utc::now())
 }
 
@@ -92,7 +92,7 @@ impl Store {
             .await?
             .into_iter()
             .collect();
-        let now = now_in_china();
+        let at = now();
         Ok(rows
             .into_iter()
             .map(|r| ActivityView {
@@ -119,7 +119,7 @@ impl Store {
                 per_person: r.per_person,
                 cancel_until: r.cancel_until,
                 seed: r.seed,
-                window: window_code(window_at(r.opens_at, r.closes_at, now)).into(),
+                window: window_code(window_at(r.opens_at, r.closes_at, at)).into(),
                 version: r.version,
             })
             .collect())

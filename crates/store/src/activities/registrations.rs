@@ -1,6 +1,6 @@
 //! Registering for an activity (报名), cancelling, and the ballot's draw.
 
-use super::{allocation_of, audience_of, now_in_china};
+use super::{allocation_of, audience_of, now};
 use crate::entity::{activity, activity_registration as reg};
 use crate::{Actor, Result, Store, StoreError};
 use chrono::{DateTime, Utc};
@@ -74,11 +74,12 @@ impl Store {
             .filter(|a| !a.archived)
             .ok_or(StoreError::NotFound)?;
         let (person_key, account, name, phone) = match (who, actor) {
-            (Registrant::Account, Some(actor)) => {
+            // A person takes a place: a member's account, not an office's or a centre's.
+            (Registrant::Account, Some(actor)) if actor.role == Role::Member => {
                 let acc = actor.account_id.ok_or(StoreError::Forbidden)?;
                 (format!("account:{}", acc.0), Some(acc.0), actor.username.clone(), None)
             }
-            (Registrant::Account, None) => return Err(StoreError::Forbidden),
+            (Registrant::Account, _) => return Err(StoreError::Forbidden),
             (Registrant::Resident { name, phone }, _) => {
                 let name = tongxin_domain::registry::required_name("name", name).map_err(|e| vec![e])?;
                 (
@@ -95,7 +96,7 @@ impl Store {
         {
             return Err(refused(Refusal::MembersOnly));
         }
-        match window_at(a.opens_at, a.closes_at, now_in_china()) {
+        match window_at(a.opens_at, a.closes_at, now()) {
             Window::NotYetOpen => return Err(refused(Refusal::NotYetOpen)),
             Window::Closed => return Err(refused(Refusal::Closed)),
             Window::Open => {}
@@ -203,7 +204,7 @@ impl Store {
         } else {
             self.kept_activity(actor, r.activity_id).await?
         };
-        if own && !may_cancel(a.cancel_until, a.starts_at, now_in_china()) {
+        if own && !may_cancel(a.cancel_until, a.starts_at, now()) {
             return Err(refused(Refusal::TooLateToCancel));
         }
         let txn = self.begin().await?;
@@ -281,9 +282,7 @@ impl Store {
     /// the order, so that anyone can check it against the seed.
     pub async fn draw_ballot(&self, actor: &Actor, activity: i64) -> Result<Vec<RegistrationView>> {
         let a = self.kept_activity(actor, activity).await?;
-        if allocation_of(&a) != Allocation::Ballot
-            || window_at(a.opens_at, a.closes_at, now_in_china()) != Window::Closed
-        {
+        if allocation_of(&a) != Allocation::Ballot || window_at(a.opens_at, a.closes_at, now()) != Window::Closed {
             return Err(refused(Refusal::BallotStage));
         }
         let txn = self.begin().await?;

@@ -21,6 +21,7 @@ pub(crate) fn table() -> Vec<Mounted> {
     let mut all = shared();
     all.extend(crate::registry::api::table());
     all.extend(crate::centres::api::table());
+    all.extend(crate::activities::api::table());
     all.extend(crate::alliance::api::table());
     all.extend(crate::alliance::project_api::table());
     all.extend(crate::alliance::selection_api::table());

@@ -24,6 +24,40 @@ async fn a_street_office_is_refused_every_route_with_another_streets_ids() {
         (STREET_A, centre_of(STREET_A, "甲街道党群服务中心").await),
         (STREET_B, centre_of(STREET_B, "乙街道党群服务中心").await),
     ];
+    // An activity at each centre, with a resident's registration.
+    let activity_of = async |centre: i64| {
+        use tongxin_domain::activities::*;
+        let now = china_time(chrono::Utc::now());
+        let hours = |h: i64| Some(now + chrono::Duration::hours(h));
+        let f = ActivityFields::parse(&ActivityInput {
+            title: "专题讲座",
+            kind: "讲座",
+            audience: "公众",
+            capacity: "30",
+            starts_at: hours(48),
+            ends_at: hours(50),
+            opens_at: hours(-1),
+            closes_at: hours(24),
+            ..Default::default()
+        })
+        .expect("activity");
+        let sys = tongxin_store::Actor::system("fixture");
+        let a = app
+            .store
+            .create_activity(&sys, tongxin_domain::registry::CentreId(centre), &f)
+            .await
+            .expect("activity");
+        let who = tongxin_store::activities::Registrant::Resident {
+            name: format!("居民{centre}"),
+            phone: tongxin_domain::codes::Phone::parse(&format!("1390000{centre:04}")).expect("phone"),
+        };
+        let r = app.store.register(None, a.id, &who, 1).await.expect("registered");
+        (a.id, r.id)
+    };
+    let activities = [
+        (STREET_A, activity_of(centres[0].1).await),
+        (STREET_B, activity_of(centres[1].1).await),
+    ];
     // A joint conference of each street, with a member unit, an office, a plenary and an
     // item on its record.
     let alliance_of = async |code: &str, tag: &str| {
@@ -261,7 +295,15 @@ async fn a_street_office_is_refused_every_route_with_another_streets_ids() {
                 .replace("{pair}", &pair.to_string())
                 .replace("{account}", "1");
         }
-        let id = if path.starts_with("/api/v1/centres") {
+        let (activity, registration) = activities
+            .iter()
+            .find(|(c, _)| *c == s.code)
+            .map_or((0, 0), |(_, a)| *a);
+        let id = if path.starts_with("/api/v1/activities") {
+            activity
+        } else if path.starts_with("/api/v1/registrations") {
+            registration
+        } else if path.starts_with("/api/v1/centres") {
             centres.iter().find(|(c, _)| *c == s.code).map_or(0, |(_, id)| *id)
         } else if path.starts_with("/api/v1/carriers") {
             s.carrier.0
@@ -335,6 +377,11 @@ async fn a_street_office_is_refused_every_route_with_another_streets_ids() {
             ("post", "/api/v1/alliance/conferences") => Some(json!({"name": "越界联盟", "division": STREET_B})),
             ("post", "/api/v1/centres/{id}/rooms") => Some(json!({"name": "会议室", "capacity": 10})),
             ("post", "/api/v1/centres/{id}/serves") => Some(json!({"org_id": theirs.org})),
+            ("post", "/api/v1/centres/{id}/activities") => Some(json!({"title": "越界活动", "kind": "讲座",
+                "audience": "公众", "capacity": 10, "starts_at": "2030-01-02 14:00", "ends_at": "2030-01-02 16:00",
+                "opens_at": "2030-01-01 09:00", "closes_at": "2030-01-02 09:00"})),
+            // An office's account is not a person who takes a place.
+            ("post", "/api/v1/activities/{id}/registrations") => Some(json!({})),
             ("post", "/api/v1/members/search") => Some(json!({"q": "乙党员"})),
             ("post", "/api/v1/export/{kind}") => Some(json!({"division": STREET_B})),
             _ => None,
@@ -349,7 +396,8 @@ async fn a_street_office_is_refused_every_route_with_another_streets_ids() {
         // centre is a public place: anyone signed in reads one (brief §9, members find
         // the nearest centre wherever they are), but never the registry records of
         // another territory through it, and changes none of it.
-        let public = *method == "get" && path.starts_with("/api/v1/centres/");
+        // So is an activity posted there (its registrations are not).
+        let public = *method == "get" && (path.starts_with("/api/v1/centres/") || *path == "/api/v1/activities/{id}");
         if public {
             assert_eq!(status, StatusCode::OK, "{method} {path_theirs}: {v}");
         }

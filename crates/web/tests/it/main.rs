@@ -2,6 +2,7 @@
 //! store (a SQLite file, or a fresh PostgreSQL database when TONGXIN_TEST_POSTGRES holds
 //! an admin URL) and talks HTTP to it; the browser tests drive Debian's Chromium.
 
+mod activities;
 mod alliance;
 mod alliance_projects;
 mod api;

@@ -1,0 +1,246 @@
+//! The activities' API: a centre's activities, registering (an account, or a resident
+//! by name and phone for a public activity), cancelling, and the ballot's draw. The
+//! store checks every right; the centre's right is asked before a body is read.
+
+use crate::auth::{ApiAuth, MaybeApiAuth};
+use crate::openapi::Mounted;
+use crate::query::Q;
+use crate::{ApiError, AppState};
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use tongxin_domain::DomainError;
+use tongxin_domain::activities::{ActivityFields, ActivityInput, parse_time};
+use tongxin_domain::codes::Phone;
+use tongxin_domain::registry::CentreId;
+use tongxin_store::StoreError;
+use tongxin_store::activities::{ActivityView, Registrant, RegistrationView};
+use tongxin_store::centres::CentreRight;
+
+/// The activities' routes (see [`crate::openapi`]).
+pub(crate) fn table() -> Vec<Mounted> {
+    use crate::openapi::{get, list_of, post, schema_of};
+    vec![
+        get(
+            "/api/v1/centres/{id}/activities",
+            "A centre's activities, soonest first (upcoming=true for those not over); anyone may read",
+            list_activities,
+        )
+        .returns(list_of::<ActivityView>),
+        post(
+            "/api/v1/centres/{id}/activities",
+            "Publish an activity at a centre (its staff or an office over it)",
+            create_activity,
+        )
+        .returns(schema_of::<ActivityView>)
+        .body(schema_of::<ActivityBody>),
+        get(
+            "/api/v1/activities/{id}",
+            "One activity, with its places taken and its ballot's seed; anyone may read",
+            get_activity,
+        )
+        .returns(schema_of::<ActivityView>),
+        post(
+            "/api/v1/activities/{id}/registrations",
+            "Register: signed in, for oneself; without an account, a resident by name and phone (public activities). 409 activity.sold_out when full",
+            register,
+        )
+        .returns(schema_of::<RegistrationView>)
+        .body(schema_of::<RegistrationBody>),
+        get(
+            "/api/v1/activities/{id}/registrations",
+            "An activity's registrations, phones masked (its centre's staff and offices)",
+            list_registrations,
+        )
+        .returns(list_of::<RegistrationView>),
+        post(
+            "/api/v1/activities/{id}/draw",
+            "Draw a ballot after its registration has closed: places in the order SHA-256(seed:number) gives",
+            draw,
+        )
+        .returns(list_of::<RegistrationView>),
+        post(
+            "/api/v1/registrations/{id}/cancel",
+            "Cancel a registration (one's own until the deadline, or its centre's staff); its places go back",
+            cancel,
+        )
+        .returns(schema_of::<RegistrationView>),
+        get(
+            "/api/v1/me/registrations",
+            "The caller's own registrations, newest first",
+            my_registrations,
+        )
+        .returns(list_of::<RegistrationView>),
+    ]
+}
+
+#[derive(Deserialize, Default)]
+struct ListParams {
+    #[serde(default)]
+    upcoming: bool,
+}
+
+async fn list_activities(
+    State(s): State<AppState>,
+    Path(id): Path<i64>,
+    Q(p): Q<ListParams>,
+) -> Result<Response, ApiError> {
+    let from = p.upcoming.then(tongxin_store::activities::now);
+    Ok(Json(s.store.list_activities(CentreId(id), from).await?).into_response())
+}
+
+async fn get_activity(State(s): State<AppState>, Path(id): Path<i64>) -> Result<Response, ApiError> {
+    Ok(Json(s.store.get_activity(id).await?).into_response())
+}
+
+/// An activity as sent. Times are China Standard Time (`2026-12-10 14:00`).
+#[derive(Debug, Deserialize, Default, utoipa::ToSchema)]
+pub struct ActivityBody {
+    pub title: Option<String>,
+    /// `lecture`, `party_lesson`, `visit`, `volunteer`, `fair`, `themed_party_day` (or 讲座, 党课…).
+    pub kind: Option<String>,
+    /// `first_come` (the default) or `ballot` (先到先得, 抽签).
+    pub allocation: Option<String>,
+    /// `members` or `public` (仅限党员, 面向公众).
+    pub audience: Option<String>,
+    pub place: Option<String>,
+    pub description: Option<String>,
+    #[serde(default)]
+    pub online: bool,
+    pub starts_at: Option<String>,
+    pub ends_at: Option<String>,
+    /// Places (`200` or `"200人"`).
+    #[serde(default, deserialize_with = "crate::api::opt_text")]
+    #[schema(value_type = Option<String>)]
+    pub capacity: Option<String>,
+    pub opens_at: Option<String>,
+    pub closes_at: Option<String>,
+    /// Places one person may take (1 when absent).
+    #[serde(default, deserialize_with = "crate::api::opt_text")]
+    #[schema(value_type = Option<String>)]
+    pub per_person: Option<String>,
+    pub cancel_until: Option<String>,
+}
+
+impl ActivityBody {
+    /// Every fault at once, the times' with the others'.
+    fn fields(&self) -> Result<ActivityFields, ApiError> {
+        let t = |v: &Option<String>| v.clone().unwrap_or_default();
+        let mut faults: Vec<DomainError> = vec![];
+        let mut time = |field: &'static str, v: &Option<String>| match parse_time(field, &t(v)) {
+            Ok(x) => x,
+            Err(e) => {
+                faults.push(e);
+                None
+            }
+        };
+        let (starts_at, ends_at) = (time("starts_at", &self.starts_at), time("ends_at", &self.ends_at));
+        let (opens_at, closes_at) = (time("opens_at", &self.opens_at), time("closes_at", &self.closes_at));
+        let cancel_until = time("cancel_until", &self.cancel_until);
+        let (title, kind, allocation, audience) =
+            (t(&self.title), t(&self.kind), t(&self.allocation), t(&self.audience));
+        let (place, description, capacity, per_person) = (
+            t(&self.place),
+            t(&self.description),
+            t(&self.capacity),
+            t(&self.per_person),
+        );
+        let parsed = ActivityFields::parse(&ActivityInput {
+            title: &title,
+            kind: &kind,
+            allocation: &allocation,
+            audience: &audience,
+            place: &place,
+            description: &description,
+            online: self.online,
+            starts_at,
+            ends_at,
+            capacity: &capacity,
+            opens_at,
+            closes_at,
+            per_person: &per_person,
+            cancel_until,
+        });
+        match parsed {
+            Ok(f) if faults.is_empty() => Ok(f),
+            Ok(_) => Err(StoreError::Invalid(faults).into()),
+            Err(mut e) => {
+                // A time that did not read is said once, as unreadable, not also as missing.
+                e.retain(|x| !faults.iter().any(|f| f.field() == x.field()));
+                faults.extend(e);
+                Err(StoreError::Invalid(faults).into())
+            }
+        }
+    }
+}
+
+async fn create_activity(
+    State(s): State<AppState>,
+    ApiAuth(a): ApiAuth,
+    Path(id): Path<i64>,
+    Json(b): Json<ActivityBody>,
+) -> Result<Response, ApiError> {
+    s.store
+        .check_centre_right(&a.actor, CentreId(id), CentreRight::Staff)
+        .await?;
+    let f = b.fields()?;
+    let v = s.store.create_activity(&a.actor, CentreId(id), &f).await?;
+    Ok((StatusCode::CREATED, Json(v)).into_response())
+}
+
+/// A registration as sent: `places` alone when signed in; a resident also gives name
+/// and phone.
+#[derive(Debug, Deserialize, Default, utoipa::ToSchema)]
+pub struct RegistrationBody {
+    /// 1 when absent.
+    pub places: Option<u32>,
+    /// A resident without an account: the name and the phone (masked when shown).
+    pub name: Option<String>,
+    pub phone: Option<String>,
+}
+
+async fn register(
+    State(s): State<AppState>,
+    MaybeApiAuth(a): MaybeApiAuth,
+    Path(id): Path<i64>,
+    Json(b): Json<RegistrationBody>,
+) -> Result<Response, ApiError> {
+    let who = match (&a, &b.phone) {
+        (Some(_), None) => Registrant::Account,
+        (_, Some(phone)) => Registrant::Resident {
+            name: b.name.clone().unwrap_or_default(),
+            phone: Phone::parse(phone)
+                .map_err(|source| StoreError::Invalid(vec![DomainError::InvalidCode { field: "phone", source }]))?,
+        },
+        (None, None) => {
+            return Err(StoreError::Invalid(vec![DomainError::Required { field: "phone" }]).into());
+        }
+    };
+    let r = s
+        .store
+        .register(a.as_ref().map(|a| &a.actor), id, &who, b.places.unwrap_or(1))
+        .await?;
+    Ok((StatusCode::CREATED, Json(r)).into_response())
+}
+
+async fn list_registrations(
+    State(s): State<AppState>,
+    ApiAuth(a): ApiAuth,
+    Path(id): Path<i64>,
+) -> Result<Response, ApiError> {
+    Ok(Json(s.store.list_registrations(&a.actor, id).await?).into_response())
+}
+
+async fn draw(State(s): State<AppState>, ApiAuth(a): ApiAuth, Path(id): Path<i64>) -> Result<Response, ApiError> {
+    Ok(Json(s.store.draw_ballot(&a.actor, id).await?).into_response())
+}
+
+async fn cancel(State(s): State<AppState>, ApiAuth(a): ApiAuth, Path(id): Path<i64>) -> Result<Response, ApiError> {
+    Ok(Json(s.store.cancel_registration(&a.actor, id).await?).into_response())
+}
+
+async fn my_registrations(State(s): State<AppState>, ApiAuth(a): ApiAuth) -> Result<Response, ApiError> {
+    Ok(Json(s.store.my_registrations(&a.actor).await?).into_response())
+}
