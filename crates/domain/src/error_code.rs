@@ -94,6 +94,7 @@ error_codes! {
     MembersOnly = "activity.members_only",
     TooLateToCancel = "activity.too_late_to_cancel",
     BallotStage = "activity.ballot_stage",
+    OfferExpired = "activity.offer_expired",
     AttachmentTooLarge = "attachment.too_large",
     AttachmentTypeRefused = "attachment.type_refused",
     AuthRequired = "auth.required",

@@ -105,6 +105,7 @@ impl Coded for StoreError {
                     Refusal::MembersOnly => ErrorCode::MembersOnly,
                     Refusal::TooLateToCancel => ErrorCode::TooLateToCancel,
                     Refusal::BallotStage => ErrorCode::BallotStage,
+                    Refusal::OfferExpired => ErrorCode::OfferExpired,
                 }
             }
         }

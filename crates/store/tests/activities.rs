@@ -268,3 +268,123 @@ async fn a_ballot_is_the_draw_anyone_recomputes_from_its_seed() {
         Refusal::BallotStage
     );
 }
+
+fn with_waitlist(capacity: &str, waitlist: &str) -> ActivityFields {
+    let now = china_time(chrono::Utc::now());
+    ActivityFields::parse(&ActivityInput {
+        title: "红色寻访",
+        kind: "参观",
+        audience: "公众",
+        capacity,
+        waitlist,
+        confirm_hours: "2",
+        starts_at: Some(now + Duration::days(2)),
+        ends_at: Some(now + Duration::days(2) + Duration::hours(2)),
+        opens_at: Some(now - Duration::hours(1)),
+        closes_at: Some(now + Duration::days(1)),
+        ..Default::default()
+    })
+    .expect("activity")
+}
+
+#[tokio::test]
+async fn the_waitlist_fills_in_order_and_places_given_back_go_down_it() {
+    let (s, url, _d) = store_at().await;
+    let c = centre(&s).await;
+    let staff = office("310106012");
+
+    // At once: 40 residents for 5 places and 5 on the waitlist.
+    let a = s
+        .create_activity(&staff, c, &with_waitlist("5", "5"))
+        .await
+        .expect("activity");
+    let mut tasks = vec![];
+    for i in 0..40usize {
+        let s = s.clone();
+        tasks.push(tokio::spawn(
+            async move { s.register(None, a.id, &resident(i), 1).await },
+        ));
+    }
+    let (mut registered, mut waiting, mut sold_out) = (0, vec![], 0);
+    for t in tasks {
+        match t.await.expect("task") {
+            Ok(r) if r.status == "registered" => registered += 1,
+            Ok(r) if r.status == "waitlisted" => waiting.push(r.position.expect("position")),
+            Ok(r) => panic!("{r:?}"),
+            Err(e) => {
+                assert_eq!(refusal(e), Refusal::SoldOut);
+                sold_out += 1;
+            }
+        }
+    }
+    waiting.sort();
+    assert_eq!((registered, sold_out), (5, 30));
+    assert_eq!(waiting, [1, 2, 3, 4, 5], "each waits at its own place in line");
+    let v = s.get_activity(a.id).await.expect("a");
+    assert_eq!((v.taken, v.waiting), (5, 5));
+
+    // A member waits behind a resident; places given back go down the line.
+    let b = s
+        .create_activity(&staff, c, &with_waitlist("1", "3"))
+        .await
+        .expect("activity");
+    let first = s.register(None, b.id, &resident(1), 1).await.expect("first");
+    let m1 = account(&s, "member-1", Role::Member, "310106012").await;
+    let m2 = account(&s, "member-2", Role::Member, "310106012").await;
+    let w1 = s.register(Some(&m1), b.id, &Registrant::Account, 1).await.expect("w1");
+    let w2 = s.register(None, b.id, &resident(2), 1).await.expect("w2");
+    let w3 = s.register(Some(&m2), b.id, &Registrant::Account, 1).await.expect("w3");
+    assert_eq!([w1.position, w2.position, w3.position], [Some(1), Some(2), Some(3)]);
+    assert_eq!(
+        refusal(s.register(None, b.id, &resident(9), 1).await.expect_err("full")),
+        Refusal::SoldOut
+    );
+    // The first cancels: the member first in line is offered the place and holds it.
+    s.cancel_registration(&staff, first.id).await.expect("cancel");
+    let mine = s.my_registrations(&m1).await.expect("mine");
+    assert_eq!(mine[0].status, "offered");
+    assert!(mine[0].offer_expires_at.is_some());
+    let late = s.register(None, b.id, &resident(8), 1).await.expect("waits");
+    assert_eq!(
+        (late.status.as_str(), late.position),
+        ("waitlisted", Some(3)),
+        "an offered place is held: a newcomer waits behind those still in line"
+    );
+    // Another's offer is not theirs to confirm; the member confirms in time.
+    assert!(s.confirm_offer(&m2, w1.id).await.is_err());
+    let confirmed = s.confirm_offer(&m1, w1.id).await.expect("confirmed");
+    assert_eq!(confirmed.status, "registered");
+    // The member gives it back: the resident next in line has no one to confirm, and is
+    // registered at once.
+    s.cancel_registration(&m1, w1.id).await.expect("own");
+    let list = s.list_registrations(&staff, b.id).await.expect("list");
+    let status_of = |id: i64| list.iter().find(|r| r.id == id).map(|r| r.status.clone());
+    assert_eq!(status_of(w2.id).as_deref(), Some("registered"));
+    assert_eq!(status_of(w3.id).as_deref(), Some("waitlisted"));
+    assert_eq!(list.iter().find(|r| r.id == w3.id).and_then(|r| r.position), Some(1));
+    assert_eq!(list.iter().find(|r| r.id == late.id).and_then(|r| r.position), Some(2));
+
+    // An offer not confirmed in time expires; its place goes on to the next.
+    s.cancel_registration(&staff, w2.id).await.expect("cancel");
+    assert_eq!(s.my_registrations(&m2).await.expect("m2")[0].status, "offered");
+    let db = Database::connect(&url).await.expect("db");
+    db.execute_unprepared(&format!(
+        "UPDATE activity_registrations SET offer_expires_at = '2000-01-01 00:00:00+00:00' WHERE id = {}",
+        w3.id
+    ))
+    .await
+    .expect("expired");
+    assert_eq!(
+        refusal(s.confirm_offer(&m2, w3.id).await.expect_err("late")),
+        Refusal::OfferExpired
+    );
+    assert_eq!(s.my_registrations(&m2).await.expect("m2")[0].status, "expired");
+    let list = s.list_registrations(&staff, b.id).await.expect("list");
+    assert_eq!(
+        list.iter().find(|r| r.id == late.id).map(|r| r.status.as_str()),
+        Some("registered"),
+        "the expired offer's place went to the next in line"
+    );
+    let v = s.get_activity(b.id).await.expect("b");
+    assert_eq!((v.taken, v.waiting), (1, 0));
+}

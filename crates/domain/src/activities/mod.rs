@@ -18,6 +18,8 @@ pub const TEXT_MAX: usize = 2000;
 pub const CAPACITY_MAX: u32 = 100_000;
 /// Most places one person may take in one activity (a member bringing family).
 pub const PER_PERSON_MAX: u32 = 10;
+/// Longest time to confirm a place offered from the waitlist: a week.
+pub const CONFIRM_HOURS_MAX: u32 = 168;
 
 /// Kind of activity (活动类型).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -183,6 +185,8 @@ pub enum Refusal {
     /// A draw of an activity that is not a ballot, whose window is still open, or that
     /// has been drawn.
     BallotStage,
+    /// A place offered from the waitlist was not confirmed in time, or none is offered.
+    OfferExpired,
 }
 
 /// Where registration stands at a moment (报名状态).
@@ -212,6 +216,10 @@ pub struct ActivityFields {
     pub per_person: u32,
     /// Last moment a registration may be cancelled (none: until the start).
     pub cancel_until: Option<NaiveDateTime>,
+    /// Places on the waitlist once every place is given (0: none, "sold out").
+    pub waitlist: u32,
+    /// Hours a member offered a place from the waitlist has to confirm it.
+    pub confirm_hours: u32,
 }
 
 /// An activity as typed: texts as entered, times already read from their inputs.
@@ -231,6 +239,8 @@ pub struct ActivityInput<'a> {
     pub closes_at: Option<NaiveDateTime>,
     pub per_person: &'a str,
     pub cancel_until: Option<NaiveDateTime>,
+    pub waitlist: &'a str,
+    pub confirm_hours: &'a str,
 }
 
 /// A count between 1 and `max` (`30人`, `1,000` read as offices write them).
@@ -267,6 +277,17 @@ impl ActivityFields {
         let closes_at = e.take(required(i.closes_at, "closes_at"));
         let capacity = e.take(count_within("capacity", i.capacity, CAPACITY_MAX, None));
         let per_person = e.take(count_within("per_person", i.per_person, PER_PERSON_MAX, Some(1)));
+        let waitlist = e.take(match crate::registry::parse_count("waitlist", i.waitlist) {
+            Ok(Some(n)) if n > CAPACITY_MAX => Err(DomainError::OutOfRange { field: "waitlist" }),
+            Ok(n) => Ok(n.unwrap_or(0)),
+            Err(x) => Err(x),
+        });
+        let confirm_hours = e.take(count_within(
+            "confirm_hours",
+            i.confirm_hours.trim_end_matches(['小', '时', 'h', 'H']),
+            CONFIRM_HOURS_MAX,
+            Some(24),
+        ));
         if let (Some(s), Some(x)) = (starts_at, ends_at)
             && x <= s
         {
@@ -292,51 +313,30 @@ impl ActivityFields {
         {
             e.0.push(DomainError::OutOfRange { field: "per_person" });
         }
-        match (
-            title,
-            kind,
-            allocation,
-            audience,
-            place,
-            description,
-            starts_at,
-            ends_at,
-            capacity,
-            opens_at,
-            closes_at,
-            per_person,
-        ) {
-            (
-                Some(title),
-                Some(kind),
-                Some(allocation),
-                Some(audience),
-                Some(place),
-                Some(description),
-                Some(starts_at),
-                Some(ends_at),
-                Some(capacity),
-                Some(opens_at),
-                Some(closes_at),
-                Some(per_person),
-            ) if e.0.is_empty() => Ok(ActivityFields {
-                title,
-                kind,
-                allocation,
-                audience,
-                place,
-                description,
-                online: i.online,
-                starts_at,
-                ends_at,
-                capacity,
-                opens_at,
-                closes_at,
-                per_person,
-                cancel_until: i.cancel_until,
-            }),
-            _ => Err(e.0),
+        if !e.0.is_empty() {
+            return Err(e.0);
         }
+        let built = || {
+            Some(ActivityFields {
+                title: title?,
+                kind: kind?,
+                allocation: allocation?,
+                audience: audience?,
+                place: place?,
+                description: description?,
+                online: i.online,
+                starts_at: starts_at?,
+                ends_at: ends_at?,
+                capacity: capacity?,
+                opens_at: opens_at?,
+                closes_at: closes_at?,
+                per_person: per_person?,
+                cancel_until: i.cancel_until,
+                waitlist: waitlist?,
+                confirm_hours: confirm_hours?,
+            })
+        };
+        built().ok_or(e.0)
     }
 
     /// Where registration stands at `now`: open from `opens_at` up to, not including,
@@ -355,6 +355,12 @@ pub fn window_at(opens_at: NaiveDateTime, closes_at: NaiveDateTime, now: NaiveDa
     } else {
         Window::Closed
     }
+}
+
+/// Until when a place offered from the waitlist at `now` may be confirmed: `hours`
+/// later, and never after the activity starts.
+pub fn offer_expires(now: NaiveDateTime, hours: u32, starts_at: NaiveDateTime) -> NaiveDateTime {
+    (now + chrono::Duration::hours(i64::from(hours))).min(starts_at)
 }
 
 /// Whether a registration may still be cancelled at `now`: until `cancel_until`, or
@@ -395,12 +401,20 @@ mod tests {
         assert_eq!(a.allocation, Allocation::FirstCome, "first come unless said");
         assert_eq!(a.audience, Audience::Public);
         assert_eq!((a.capacity, a.per_person), (200, 1));
+        assert_eq!(
+            (a.waitlist, a.confirm_hours),
+            (0, 24),
+            "no waitlist unless said; a day to confirm"
+        );
         let b = ActivityFields::parse(&ActivityInput {
             allocation: "摇号",
             per_person: "2",
+            waitlist: "50人",
+            confirm_hours: "12小时",
             ..input()
         })
         .expect("ballot");
+        assert_eq!((b.waitlist, b.confirm_hours), (50, 12));
         assert_eq!((b.allocation, b.per_person), (Allocation::Ballot, 2));
     }
 
@@ -417,6 +431,7 @@ mod tests {
             opens_at: Some(at("2026-12-09 10:00")),
             closes_at: Some(at("2026-12-11 10:00")),
             cancel_until: Some(at("2026-12-10 15:00")),
+            confirm_hours: "200",
             ..Default::default()
         })
         .expect_err("faults");
@@ -429,6 +444,7 @@ mod tests {
             DomainError::OutOfOrder { field: "ends_at" },
             DomainError::OutOfOrder { field: "closes_at" },
             DomainError::OutOfOrder { field: "cancel_until" },
+            DomainError::OutOfRange { field: "confirm_hours" },
         ] {
             assert!(e.contains(&f), "{f:?} in {e:?}");
         }
@@ -470,5 +486,11 @@ mod tests {
         assert!(may_cancel(None, start, at("2026-12-10 13:59")));
         assert!(!may_cancel(None, start, start));
         assert!(!may_cancel(Some(at("2026-12-09 12:00")), start, at("2026-12-09 12:00")));
+        assert_eq!(offer_expires(at("2026-12-08 12:00"), 24, start), at("2026-12-09 12:00"));
+        assert_eq!(
+            offer_expires(at("2026-12-10 12:00"), 24, start),
+            start,
+            "never after the start"
+        );
     }
 }

@@ -12,6 +12,14 @@
 //! PostgreSQL the update waits for the row's lock and checks the condition again on the
 //! row as committed; on SQLite there is one writer. "Registered" is answered only after
 //! the commit. A sold-out activity is answered from a read, without the writer.
+//!
+//! The waitlist (候补) is counted the same way (`waiting + 1 <= waitlist`). A place given
+//! back goes, in the same transaction, to the first on the waitlist it fits: a member's
+//! account is offered it for the activity's hours to confirm (the place is held), a
+//! resident without an account is registered at once (there is no one to confirm). An
+//! offer not confirmed in time expires when the activity is next touched (a
+//! registration finding it full, a cancelling, a confirmation, its list), and the place
+//! goes on to the next.
 
 mod registrations;
 
@@ -58,6 +66,11 @@ pub struct ActivityView {
     pub closes_at: NaiveDateTime,
     pub per_person: i32,
     pub cancel_until: Option<NaiveDateTime>,
+    /// Places on the waitlist (0: none), and how many wait now.
+    pub waitlist: i32,
+    pub waiting: i32,
+    /// Hours a member has to confirm a place offered from the waitlist.
+    pub confirm_hours: i32,
     /// The ballot's seed, published from the start: anyone draws the result again
     /// with it (`tongxin_domain::activities::ballot_order`).
     pub seed: String,
@@ -118,6 +131,9 @@ impl Store {
                 closes_at: r.closes_at,
                 per_person: r.per_person,
                 cancel_until: r.cancel_until,
+                waitlist: r.waitlist,
+                waiting: r.waiting,
+                confirm_hours: r.confirm_hours,
                 seed: r.seed,
                 window: window_code(window_at(r.opens_at, r.closes_at, at)).into(),
                 version: r.version,
@@ -152,6 +168,9 @@ impl Store {
             closes_at: Set(f.closes_at),
             per_person: Set(i32::try_from(f.per_person).unwrap_or(1)),
             cancel_until: Set(f.cancel_until),
+            waitlist: Set(i32::try_from(f.waitlist).unwrap_or(0)),
+            waiting: Set(0),
+            confirm_hours: Set(i32::try_from(f.confirm_hours).unwrap_or(24)),
             seed: Set(crate::accounts::new_token()),
             archived: Set(false),
             version: Set(1),

@@ -5,11 +5,16 @@ use crate::entity::{activity, activity_registration as reg};
 use crate::{Actor, Result, Store, StoreError};
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
-use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, DatabaseTransaction, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect,
+};
 use serde::Serialize;
 use tongxin_domain::DomainError;
 use tongxin_domain::access::Role;
-use tongxin_domain::activities::{Allocation, Audience, Refusal, Window, ballot_order, may_cancel, window_at};
+use tongxin_domain::activities::{
+    Allocation, Audience, Refusal, Window, ballot_order, may_cancel, offer_expires, window_at,
+};
 use tongxin_domain::codes::Phone;
 
 /// Most registrations one list returns (an online lecture series had 8,000).
@@ -32,9 +37,14 @@ pub struct RegistrationView {
     /// Masked (`138****8000`); none for an account.
     pub phone: Option<String>,
     pub places: i32,
-    /// `registered` (a place is given), `entered` (in the ballot, not drawn yet),
-    /// `lost` (not drawn), `cancelled`.
+    /// `registered` (a place is given), `waitlisted`, `offered` (a place from the
+    /// waitlist, to confirm before `offer_expires_at`), `expired` (not confirmed in
+    /// time), `entered` (in the ballot, not drawn yet), `lost` (not drawn),
+    /// `cancelled`.
     pub status: String,
+    /// Place in the waitlist (1 is next), while waitlisted.
+    pub position: Option<i64>,
+    pub offer_expires_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
 }
 
@@ -49,8 +59,26 @@ fn view(r: reg::Model) -> RegistrationView {
             .map(|p| Phone::parse(p).map_or_else(|_| "***".into(), |p| p.masked())),
         places: r.places,
         status: r.status,
+        position: None,
+        offer_expires_at: r.offer_expires_at,
         created_at: r.created_at,
     }
+}
+
+/// Gives waitlisted registrations their places in the line (ordered by id).
+fn with_positions(rows: Vec<reg::Model>) -> Vec<RegistrationView> {
+    let mut line: std::collections::HashMap<i64, i64> = std::collections::HashMap::new();
+    rows.iter()
+        .map(|r| {
+            let mut v = view(r.clone());
+            if r.status == "waitlisted" {
+                let n = line.entry(r.activity_id).or_insert(0);
+                *n += 1;
+                v.position = Some(*n);
+            }
+            v
+        })
+        .collect()
 }
 
 fn refused(r: Refusal) -> StoreError {
@@ -107,8 +135,15 @@ impl Store {
         }
         let first_come = allocation_of(&a) == Allocation::FirstCome;
         // The answers a read gives, without the writer: sold out, already registered.
-        if first_come && a.taken.saturating_add(places_i) > a.capacity {
-            return Err(refused(Refusal::SoldOut));
+        let full = |a: &activity::Model| a.taken.saturating_add(places_i) > a.capacity && a.waiting >= a.waitlist;
+        if first_come && full(&a) {
+            // Offers not confirmed in time hold places: give them on first.
+            if !self.expired_offers(a.id).await? {
+                return Err(refused(Refusal::SoldOut));
+            }
+            let txn = self.begin().await?;
+            settle(&txn, a.id).await?;
+            txn.commit().await?;
         }
         let mine = reg::Entity::find()
             .filter(reg::Column::ActivityId.eq(a.id))
@@ -120,25 +155,27 @@ impl Store {
         }
 
         let txn = self.begin().await?;
-        if first_come {
-            let took = activity::Entity::update_many()
-                .col_expr(
-                    activity::Column::Taken,
-                    Expr::col(activity::Column::Taken).add(places_i),
-                )
-                .filter(activity::Column::Id.eq(a.id))
-                .filter(
-                    Expr::col(activity::Column::Taken)
-                        .add(places_i)
-                        .lte(Expr::col(activity::Column::Capacity)),
-                )
-                .exec(&txn)
-                .await?;
-            if took.rows_affected == 0 {
-                return Err(refused(Refusal::SoldOut));
+        let status = match first_come {
+            false => "entered",
+            true if took_place(&txn, a.id, places_i).await? => "registered",
+            // Full: the waitlist, while it has room.
+            true => {
+                let waits = activity::Entity::update_many()
+                    .col_expr(activity::Column::Waiting, Expr::col(activity::Column::Waiting).add(1))
+                    .filter(activity::Column::Id.eq(a.id))
+                    .filter(
+                        Expr::col(activity::Column::Waiting)
+                            .add(1)
+                            .lte(Expr::col(activity::Column::Waitlist)),
+                    )
+                    .exec(&txn)
+                    .await?;
+                if waits.rows_affected == 0 {
+                    return Err(refused(Refusal::SoldOut));
+                }
+                "waitlisted"
             }
-        }
-        let status = if first_come { "registered" } else { "entered" };
+        };
         let now = Utc::now();
         // A registration cancelled before comes back; otherwise a new one, which the
         // unique key refuses when the person holds one already.
@@ -185,6 +222,64 @@ impl Store {
             .one(&self.write)
             .await?
             .ok_or(StoreError::NotFound)?;
+        self.positioned(r).await
+    }
+
+    /// A registration as shown, with its place in the waitlist while it waits.
+    async fn positioned(&self, r: reg::Model) -> Result<RegistrationView> {
+        let position = if r.status == "waitlisted" {
+            Some(
+                reg::Entity::find()
+                    .filter(reg::Column::ActivityId.eq(r.activity_id))
+                    .filter(reg::Column::Status.eq("waitlisted"))
+                    .filter(reg::Column::Id.lte(r.id))
+                    .count(&self.read)
+                    .await? as i64,
+            )
+        } else {
+            None
+        };
+        Ok(RegistrationView { position, ..view(r) })
+    }
+
+    /// Whether activity `id` holds offers from the waitlist not confirmed in time.
+    async fn expired_offers(&self, id: i64) -> Result<bool> {
+        Ok(reg::Entity::find()
+            .filter(reg::Column::ActivityId.eq(id))
+            .filter(reg::Column::Status.eq("offered"))
+            .filter(reg::Column::OfferExpiresAt.lt(Utc::now()))
+            .count(&self.read)
+            .await?
+            > 0)
+    }
+
+    /// Confirms a place offered from the waitlist (the member's own, in time).
+    pub async fn confirm_offer(&self, actor: &Actor, id: i64) -> Result<RegistrationView> {
+        let r = reg::Entity::find_by_id(id)
+            .one(&self.read)
+            .await?
+            .filter(|r| actor.account_id.is_some_and(|a| r.account_id == Some(a.0)))
+            .ok_or(StoreError::NotFound)?;
+        let txn = self.begin().await?;
+        let done = reg::Entity::update_many()
+            .col_expr(reg::Column::Status, Expr::value("registered"))
+            .col_expr(reg::Column::OfferExpiresAt, Expr::value(Option::<DateTime<Utc>>::None))
+            .filter(reg::Column::Id.eq(r.id))
+            .filter(reg::Column::Status.eq("offered"))
+            .filter(reg::Column::OfferExpiresAt.gte(Utc::now()))
+            .exec(&txn)
+            .await?;
+        if done.rows_affected == 0 {
+            // Too late (or nothing offered): its place, if held, goes on to the next.
+            settle(&txn, r.activity_id).await?;
+            txn.commit().await?;
+            return Err(refused(Refusal::OfferExpired));
+        }
+        txn.commit().await?;
+        let r = reg::Entity::find_by_id(id)
+            .one(&self.write)
+            .await?
+            .ok_or(StoreError::NotFound)?;
         Ok(view(r))
     }
 
@@ -212,22 +307,35 @@ impl Store {
             .col_expr(reg::Column::Status, Expr::value("cancelled"))
             .col_expr(reg::Column::CancelledAt, Expr::value(Some(Utc::now())))
             .filter(reg::Column::Id.eq(r.id))
-            .filter(reg::Column::Status.is_in(["registered", "entered"]))
+            .filter(reg::Column::Status.eq(r.status.clone()))
+            .filter(reg::Column::Status.is_in(["registered", "offered", "waitlisted", "entered"]))
             .exec(&txn)
             .await?;
         if gone.rows_affected == 0 {
             return Err(StoreError::NotFound);
         }
-        if r.status == "registered" {
-            activity::Entity::update_many()
-                .col_expr(
-                    activity::Column::Taken,
-                    Expr::col(activity::Column::Taken).sub(r.places),
-                )
-                .filter(activity::Column::Id.eq(a.id))
-                .exec(&txn)
-                .await?;
+        match r.status.as_str() {
+            "registered" | "offered" => {
+                activity::Entity::update_many()
+                    .col_expr(
+                        activity::Column::Taken,
+                        Expr::col(activity::Column::Taken).sub(r.places),
+                    )
+                    .filter(activity::Column::Id.eq(a.id))
+                    .exec(&txn)
+                    .await?;
+            }
+            "waitlisted" => {
+                activity::Entity::update_many()
+                    .col_expr(activity::Column::Waiting, Expr::col(activity::Column::Waiting).sub(1))
+                    .filter(activity::Column::Id.eq(a.id))
+                    .exec(&txn)
+                    .await?;
+            }
+            _ => {}
         }
+        // The place given back goes down the waitlist at once.
+        settle(&txn, a.id).await?;
         crate::audit::record(
             &txn,
             actor,
@@ -249,15 +357,19 @@ impl Store {
     /// An activity's registrations, first first: its centre's staff and offices.
     pub async fn list_registrations(&self, actor: &Actor, activity: i64) -> Result<Vec<RegistrationView>> {
         let a = self.kept_activity(actor, activity).await?;
-        Ok(reg::Entity::find()
-            .filter(reg::Column::ActivityId.eq(a.id))
-            .order_by_asc(reg::Column::Id)
-            .limit(REGISTRATIONS_MAX)
-            .all(&self.read)
-            .await?
-            .into_iter()
-            .map(view)
-            .collect())
+        if self.expired_offers(a.id).await? {
+            let txn = self.begin().await?;
+            settle(&txn, a.id).await?;
+            txn.commit().await?;
+        }
+        Ok(with_positions(
+            reg::Entity::find()
+                .filter(reg::Column::ActivityId.eq(a.id))
+                .order_by_asc(reg::Column::Id)
+                .limit(REGISTRATIONS_MAX)
+                .all(&self.write)
+                .await?,
+        ))
     }
 
     /// The caller's own registrations, newest first.
@@ -265,15 +377,17 @@ impl Store {
         let Some(acc) = actor.account_id else {
             return Ok(vec![]);
         };
-        Ok(reg::Entity::find()
+        let rows = reg::Entity::find()
             .filter(reg::Column::AccountId.eq(acc.0))
             .order_by_desc(reg::Column::Id)
             .limit(REGISTRATIONS_MAX)
             .all(&self.read)
-            .await?
-            .into_iter()
-            .map(view)
-            .collect())
+            .await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for r in rows {
+            out.push(self.positioned(r).await?);
+        }
+        Ok(out)
     }
 
     /// Draws a ballot once its window has closed (its centre's staff or offices): the
@@ -343,4 +457,91 @@ impl Store {
         txn.commit().await?;
         self.list_registrations(actor, a.id).await
     }
+}
+
+/// Takes `places` places of activity `id` in `txn` when they fit: one conditional update,
+/// so no two transactions take the last place.
+async fn took_place(txn: &DatabaseTransaction, id: i64, places: i32) -> Result<bool> {
+    let took = activity::Entity::update_many()
+        .col_expr(activity::Column::Taken, Expr::col(activity::Column::Taken).add(places))
+        .filter(activity::Column::Id.eq(id))
+        .filter(
+            Expr::col(activity::Column::Taken)
+                .add(places)
+                .lte(Expr::col(activity::Column::Capacity)),
+        )
+        .exec(txn)
+        .await?;
+    Ok(took.rows_affected > 0)
+}
+
+/// Settles activity `id`'s waitlist in `txn`: offers not confirmed in time expire and
+/// give their places back; then each place free goes to the first on the waitlist it
+/// fits (a member's account is offered it, a resident registered), in the order they
+/// joined. The activity's row is locked first, so two settlements take turns.
+async fn settle(txn: &DatabaseTransaction, id: i64) -> Result<()> {
+    activity::Entity::update_many()
+        .col_expr(activity::Column::Version, Expr::col(activity::Column::Version))
+        .filter(activity::Column::Id.eq(id))
+        .exec(txn)
+        .await?;
+    let now = Utc::now();
+    let expired = reg::Entity::find()
+        .filter(reg::Column::ActivityId.eq(id))
+        .filter(reg::Column::Status.eq("offered"))
+        .filter(reg::Column::OfferExpiresAt.lt(now))
+        .all(txn)
+        .await?;
+    let given_back: i32 = expired.iter().map(|r| r.places).sum();
+    if !expired.is_empty() {
+        reg::Entity::update_many()
+            .col_expr(reg::Column::Status, Expr::value("expired"))
+            .filter(reg::Column::Id.is_in(expired.iter().map(|r| r.id).collect::<Vec<_>>()))
+            .exec(txn)
+            .await?;
+    }
+    let a = activity::Entity::find_by_id(id)
+        .one(txn)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+    let mut taken = a.taken - given_back;
+    let waiting = reg::Entity::find()
+        .filter(reg::Column::ActivityId.eq(id))
+        .filter(reg::Column::Status.eq("waitlisted"))
+        .order_by_asc(reg::Column::Id)
+        .all(txn)
+        .await?;
+    let until = offer_expires(super::now(), u32::try_from(a.confirm_hours).unwrap_or(24), a.starts_at);
+    // The offer's deadline in UTC (activities' times are China Standard Time).
+    let until_utc = DateTime::<Utc>::from_naive_utc_and_offset(until - chrono::Duration::hours(8), Utc);
+    let mut promoted = 0;
+    for r in &waiting {
+        if taken.saturating_add(r.places) > a.capacity {
+            continue;
+        }
+        taken += r.places;
+        promoted += 1;
+        let (status, expires) = match r.account_id {
+            Some(_) => ("offered", Some(until_utc)),
+            None => ("registered", None),
+        };
+        reg::Entity::update_many()
+            .col_expr(reg::Column::Status, Expr::value(status))
+            .col_expr(reg::Column::OfferExpiresAt, Expr::value(expires))
+            .filter(reg::Column::Id.eq(r.id))
+            .exec(txn)
+            .await?;
+    }
+    if given_back > 0 || promoted > 0 {
+        activity::Entity::update_many()
+            .col_expr(activity::Column::Taken, Expr::value(taken))
+            .col_expr(
+                activity::Column::Waiting,
+                Expr::col(activity::Column::Waiting).sub(promoted),
+            )
+            .filter(activity::Column::Id.eq(id))
+            .exec(txn)
+            .await?;
+    }
+    Ok(())
 }

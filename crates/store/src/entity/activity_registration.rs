@@ -15,6 +15,7 @@ pub struct Model {
     pub phone: Option<String>,
     pub places: i32,
     pub status: String,
+    pub offer_expires_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
     pub cancelled_at: Option<DateTimeUtc>,
 }

@@ -3,7 +3,8 @@
 //! `taken` counts the places given: a first-come registration takes its places by one
 //! conditional update of it (`taken + n <= capacity`) in the transaction that writes the
 //! registration, so no two registrations can take the last place; the unique key
-//! `(activity_id, person_key)` lets no one register twice.
+//! `(activity_id, person_key)` lets no one register twice. `waiting` counts the waitlist
+//! the same way against `waitlist`.
 
 use super::{fk, index, record_columns};
 use sea_orm_migration::prelude::*;
@@ -41,6 +42,10 @@ impl MigrationTrait for M0020Activities {
             .col(date_time("closes_at"))
             .col(integer("per_person").default(1))
             .col(date_time_null("cancel_until"))
+            // Places on the waitlist, and how many wait now (kept like `taken`).
+            .col(integer("waitlist").default(0))
+            .col(integer("waiting").default(0))
+            .col(integer("confirm_hours").default(24))
             // The ballot's seed, published when the activity is created.
             .col(string("seed"))
             .foreign_key(&mut fk("activities", "centre_id", "centres", "id"))
@@ -75,8 +80,11 @@ impl MigrationTrait for M0020Activities {
                 // A resident's phone (personal data: shown masked).
                 .col(string_null("phone"))
                 .col(integer("places"))
-                // `registered`, `cancelled`.
+                // `registered`, `entered` (ballot), `lost`, `waitlisted`, `offered`
+                // (a place from the waitlist, to confirm by `offer_expires_at`),
+                // `expired`, `cancelled`.
                 .col(string("status"))
+                .col(timestamp_with_time_zone_null("offer_expires_at"))
                 .col(timestamp_with_time_zone("created_at"))
                 .col(timestamp_with_time_zone_null("cancelled_at"))
                 .foreign_key(&mut fk("activity_registrations", "activity_id", "activities", "id"))

@@ -67,6 +67,12 @@ pub(crate) fn table() -> Vec<Mounted> {
             cancel,
         )
         .returns(schema_of::<RegistrationView>),
+        post(
+            "/api/v1/registrations/{id}/confirm",
+            "Confirm a place offered from the waitlist, before its offer expires (one's own)",
+            confirm,
+        )
+        .returns(schema_of::<RegistrationView>),
         get(
             "/api/v1/me/registrations",
             "The caller's own registrations, newest first",
@@ -122,6 +128,14 @@ pub struct ActivityBody {
     #[schema(value_type = Option<String>)]
     pub per_person: Option<String>,
     pub cancel_until: Option<String>,
+    /// Places on the waitlist once full (0 or absent: none).
+    #[serde(default, deserialize_with = "crate::api::opt_text")]
+    #[schema(value_type = Option<String>)]
+    pub waitlist: Option<String>,
+    /// Hours a member has to confirm a place offered from the waitlist (24 when absent).
+    #[serde(default, deserialize_with = "crate::api::opt_text")]
+    #[schema(value_type = Option<String>)]
+    pub confirm_hours: Option<String>,
 }
 
 impl ActivityBody {
@@ -147,6 +161,7 @@ impl ActivityBody {
             t(&self.capacity),
             t(&self.per_person),
         );
+        let (waitlist, confirm_hours) = (t(&self.waitlist), t(&self.confirm_hours));
         let parsed = ActivityFields::parse(&ActivityInput {
             title: &title,
             kind: &kind,
@@ -162,6 +177,8 @@ impl ActivityBody {
             closes_at,
             per_person: &per_person,
             cancel_until,
+            waitlist: &waitlist,
+            confirm_hours: &confirm_hours,
         });
         match parsed {
             Ok(f) if faults.is_empty() => Ok(f),
@@ -239,6 +256,10 @@ async fn draw(State(s): State<AppState>, ApiAuth(a): ApiAuth, Path(id): Path<i64
 
 async fn cancel(State(s): State<AppState>, ApiAuth(a): ApiAuth, Path(id): Path<i64>) -> Result<Response, ApiError> {
     Ok(Json(s.store.cancel_registration(&a.actor, id).await?).into_response())
+}
+
+async fn confirm(State(s): State<AppState>, ApiAuth(a): ApiAuth, Path(id): Path<i64>) -> Result<Response, ApiError> {
+    Ok(Json(s.store.confirm_offer(&a.actor, id).await?).into_response())
 }
 
 async fn my_registrations(State(s): State<AppState>, ApiAuth(a): ApiAuth) -> Result<Response, ApiError> {

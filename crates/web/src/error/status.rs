@@ -48,7 +48,7 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
         | NotAMeaning => StatusCode::UNPROCESSABLE_ENTITY,
         StaleEdit | Duplicate | InUse | RegisteredElsewhere | Interrupted | JointBranchFull | ProjectStage
         | CallPublished | CallNotPublished | SoldOut | AlreadyRegistered | RegistrationNotOpen | RegistrationClosed
-        | TooLateToCancel | BallotStage => StatusCode::CONFLICT,
+        | TooLateToCancel | BallotStage | OfferExpired => StatusCode::CONFLICT,
         OutsideTerritory | Forbidden | Csrf | ConfirmPassword | MembersOnly => StatusCode::FORBIDDEN,
         AuthRequired | AuthInvalid => StatusCode::UNAUTHORIZED,
         RateLimited | ChecksLimited => StatusCode::TOO_MANY_REQUESTS,
