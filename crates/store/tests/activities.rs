@@ -66,6 +66,21 @@ fn resident(i: usize) -> Registrant {
     }
 }
 
+/// Closes activity `id`'s registration a minute ago, from outside the application (the
+/// store has no edit of an activity yet).
+async fn close_window(url: &str, id: i64) {
+    let past: NaiveDateTime = china_time(chrono::Utc::now()) - Duration::minutes(1);
+    Database::connect(url)
+        .await
+        .expect("db")
+        .execute_unprepared(&format!(
+            "UPDATE activities SET closes_at = '{}' WHERE id = {id}",
+            past.format("%Y-%m-%d %H:%M:%S")
+        ))
+        .await
+        .expect("closed");
+}
+
 fn refusal(e: StoreError) -> Refusal {
     match e {
         StoreError::Registration(r) => r,
@@ -194,15 +209,7 @@ async fn a_place_given_back_is_taken_again_and_the_window_and_audience_are_kept(
     s.cancel_registration(&m, mine.id).await.expect("own");
 
     // The window: closed, nothing is taken.
-    let db = Database::connect(&url).await.expect("db");
-    let past = china_time(chrono::Utc::now()) - Duration::minutes(1);
-    db.execute_unprepared(&format!(
-        "UPDATE activities SET closes_at = '{}' WHERE id = {}",
-        past.format("%Y-%m-%d %H:%M:%S"),
-        members.id
-    ))
-    .await
-    .expect("closed");
+    close_window(&url, members.id).await;
     assert_eq!(
         refusal(
             s.register(Some(&m), members.id, &Registrant::Account, 1)
@@ -233,15 +240,7 @@ async fn a_ballot_is_the_draw_anyone_recomputes_from_its_seed() {
         refusal(s.draw_ballot(&staff, a.id).await.expect_err("still open")),
         Refusal::BallotStage
     );
-    let db = Database::connect(&url).await.expect("db");
-    let past: NaiveDateTime = china_time(chrono::Utc::now()) - Duration::minutes(1);
-    db.execute_unprepared(&format!(
-        "UPDATE activities SET closes_at = '{}' WHERE id = {}",
-        past.format("%Y-%m-%d %H:%M:%S"),
-        a.id
-    ))
-    .await
-    .expect("closed");
+    close_window(&url, a.id).await;
     let drawn = s.draw_ballot(&staff, a.id).await.expect("drawn");
     // The draw recomputed here from the published seed alone.
     let mut ids: Vec<i64> = places.keys().copied().collect();
