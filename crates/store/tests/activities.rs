@@ -386,4 +386,23 @@ async fn the_waitlist_fills_in_order_and_places_given_back_go_down_it() {
     );
     let v = s.get_activity(b.id).await.expect("b");
     assert_eq!((v.taken, v.waiting), (1, 0));
+
+    // Whoever leaves the line and comes back joins its end; an expired offer may
+    // register again.
+    let r7 = s.register(None, b.id, &resident(7), 1).await.expect("r7");
+    let again = s
+        .register(Some(&m2), b.id, &Registrant::Account, 1)
+        .await
+        .expect("after expiry");
+    assert_eq!((r7.position, again.position), (Some(1), Some(2)));
+    s.cancel_registration(&staff, r7.id).await.expect("left");
+    let back = s.register(None, b.id, &resident(7), 1).await.expect("back");
+    assert_eq!(
+        (back.id, back.position),
+        (r7.id, Some(2)),
+        "the same registration, at the end"
+    );
+    let list = s.list_registrations(&staff, b.id).await.expect("list");
+    assert_eq!(list.iter().find(|r| r.id == again.id).and_then(|r| r.position), Some(1));
+    assert_eq!(list.iter().find(|r| r.id == back.id).and_then(|r| r.position), Some(2));
 }

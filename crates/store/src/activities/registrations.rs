@@ -6,8 +6,8 @@ use crate::{Actor, Result, Store, StoreError};
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, DatabaseTransaction, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect,
+    ActiveValue::Set, ColumnTrait, Condition, DatabaseTransaction, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect,
 };
 use serde::Serialize;
 use tongxin_domain::DomainError;
@@ -65,21 +65,31 @@ fn view(r: reg::Model) -> RegistrationView {
     }
 }
 
-/// Gives waitlisted registrations their places in the line (ordered by id).
+/// Gives waitlisted registrations their places in the line (by when they joined it,
+/// then by number), keeping the rows' order.
 fn with_positions(rows: Vec<reg::Model>) -> Vec<RegistrationView> {
-    let mut line: std::collections::HashMap<i64, i64> = std::collections::HashMap::new();
-    rows.iter()
+    let mut line: Vec<&reg::Model> = rows.iter().filter(|r| r.status == "waitlisted").collect();
+    line.sort_by_key(|r| (r.activity_id, r.created_at, r.id));
+    let mut position: std::collections::HashMap<i64, i64> = std::collections::HashMap::new();
+    let mut last: Option<(i64, i64)> = None;
+    for r in line {
+        let n = match last {
+            Some((a, n)) if a == r.activity_id => n + 1,
+            _ => 1,
+        };
+        last = Some((r.activity_id, n));
+        position.insert(r.id, n);
+    }
+    rows.into_iter()
         .map(|r| {
-            let mut v = view(r.clone());
-            if r.status == "waitlisted" {
-                let n = line.entry(r.activity_id).or_insert(0);
-                *n += 1;
-                v.position = Some(*n);
-            }
-            v
+            let p = position.get(&r.id).copied();
+            RegistrationView { position: p, ..view(r) }
         })
         .collect()
 }
+
+/// Registrations that hold nothing any more: the person may register again.
+const ENDED: [&str; 2] = ["cancelled", "expired"];
 
 fn refused(r: Refusal) -> StoreError {
     StoreError::Registration(r)
@@ -120,8 +130,7 @@ impl Store {
         };
         // Members only: an account of a party member (Party Constitution Art. 8: the
         // branch's life is the members'); the public: anyone, by phone when no account.
-        if audience_of(&a) == Audience::Members && !(account.is_some() && actor.is_some_and(|x| x.role == Role::Member))
-        {
+        if audience_of(&a) == Audience::Members && account.is_none() {
             return Err(refused(Refusal::MembersOnly));
         }
         match window_at(a.opens_at, a.closes_at, now()) {
@@ -150,7 +159,7 @@ impl Store {
             .filter(reg::Column::PersonKey.eq(&person_key))
             .one(&self.read)
             .await?;
-        if mine.as_ref().is_some_and(|r| r.status != "cancelled") {
+        if mine.as_ref().is_some_and(|r| !ENDED.contains(&r.status.as_str())) {
             return Err(refused(Refusal::AlreadyRegistered));
         }
 
@@ -177,8 +186,9 @@ impl Store {
             }
         };
         let now = Utc::now();
-        // A registration cancelled before comes back; otherwise a new one, which the
-        // unique key refuses when the person holds one already.
+        // A registration cancelled (or whose offer expired) comes back, at the end of any
+        // line (the line goes by `created_at`); otherwise a new one, which the unique key
+        // refuses when the person holds one already.
         let revived = reg::Entity::update_many()
             .col_expr(reg::Column::Status, Expr::value(status))
             .col_expr(reg::Column::Places, Expr::value(places_i))
@@ -187,7 +197,7 @@ impl Store {
             .col_expr(reg::Column::CancelledAt, Expr::value(Option::<DateTime<Utc>>::None))
             .filter(reg::Column::ActivityId.eq(a.id))
             .filter(reg::Column::PersonKey.eq(&person_key))
-            .filter(reg::Column::Status.eq("cancelled"))
+            .filter(reg::Column::Status.is_in(ENDED))
             .exec(&txn)
             .await?;
         if revived.rows_affected == 0 {
@@ -232,7 +242,13 @@ impl Store {
                 reg::Entity::find()
                     .filter(reg::Column::ActivityId.eq(r.activity_id))
                     .filter(reg::Column::Status.eq("waitlisted"))
-                    .filter(reg::Column::Id.lte(r.id))
+                    .filter(
+                        Condition::any().add(reg::Column::CreatedAt.lt(r.created_at)).add(
+                            Condition::all()
+                                .add(reg::Column::CreatedAt.eq(r.created_at))
+                                .add(reg::Column::Id.lte(r.id)),
+                        ),
+                    )
                     .count(&self.read)
                     .await? as i64,
             )
@@ -508,6 +524,7 @@ async fn settle(txn: &DatabaseTransaction, id: i64) -> Result<()> {
     let waiting = reg::Entity::find()
         .filter(reg::Column::ActivityId.eq(id))
         .filter(reg::Column::Status.eq("waitlisted"))
+        .order_by_asc(reg::Column::CreatedAt)
         .order_by_asc(reg::Column::Id)
         .all(txn)
         .await?;
