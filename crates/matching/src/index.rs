@@ -9,12 +9,16 @@ use crate::rank::{Candidate, bm25_part, idf};
 use std::collections::HashMap;
 use std::sync::Arc;
 
+/// A post's words with their counts.
+type Words = Vec<(Arc<str>, u32)>;
+
 /// Posts' words with their counts, by post and by word.
 #[derive(Debug, Clone, Default)]
 pub struct Index {
     /// Each post's words with their counts (shared with `by_word`: a copy of the
     /// index, made when a server patches it, copies no text).
-    posts: HashMap<i64, Vec<(Arc<str>, u32)>>,
+    /// Each post's length is kept beside them, summed once when the post is put.
+    posts: HashMap<i64, (u32, Words)>,
     /// Each word's posts with its count in them.
     by_word: HashMap<Arc<str>, Vec<(i64, u32)>>,
     /// The sum of every post's length in words.
@@ -49,12 +53,13 @@ impl Index {
             self.total_len += u64::from(n);
             kept.push((w, n));
         }
-        self.posts.insert(post, kept);
+        let len = kept.iter().map(|(_, n)| *n).sum();
+        self.posts.insert(post, (len, kept));
     }
 
     /// Forgets post `post`.
     pub fn remove(&mut self, post: i64) {
-        let Some(words) = self.posts.remove(&post) else {
+        let Some((_, words)) = self.posts.remove(&post) else {
             return;
         };
         for (w, n) in words {
@@ -104,7 +109,7 @@ impl Index {
             }
         }
         let weights: Vec<f64> = df.iter().map(|d| idf(docs, *d)).collect();
-        let len_of = |p: &i64| -> u32 { self.posts.get(p).map_or(0, |ws| ws.iter().map(|(_, n)| *n).sum()) };
+        let len_of = |p: &i64| -> u32 { self.posts.get(p).map_or(0, |(len, _)| *len) };
         let mut scored: Vec<(f64, i64)> = counts
             .iter()
             .map(|(p, c)| {
