@@ -147,7 +147,8 @@ impl Store {
         let full = |a: &activity::Model| a.taken.saturating_add(places_i) > a.capacity && a.waiting >= a.waitlist;
         if first_come && full(&a) {
             // Offers not confirmed in time hold places: give them on first.
-            if !self.expired_offers(a.id).await? {
+            // (Only a waitlist makes offers: without one, no read more.)
+            if a.waitlist == 0 || !self.expired_offers(a.id).await? {
                 return Err(refused(Refusal::SoldOut));
             }
             let txn = self.begin().await?;
@@ -229,7 +230,7 @@ impl Store {
         let r = reg::Entity::find()
             .filter(reg::Column::ActivityId.eq(a.id))
             .filter(reg::Column::PersonKey.eq(&person_key))
-            .one(&self.write)
+            .one(&self.read)
             .await?
             .ok_or(StoreError::NotFound)?;
         self.positioned(r).await
@@ -293,7 +294,7 @@ impl Store {
         }
         txn.commit().await?;
         let r = reg::Entity::find_by_id(id)
-            .one(&self.write)
+            .one(&self.read)
             .await?
             .ok_or(StoreError::NotFound)?;
         Ok(view(r))
@@ -364,7 +365,7 @@ impl Store {
         .await?;
         txn.commit().await?;
         let r = reg::Entity::find_by_id(id)
-            .one(&self.write)
+            .one(&self.read)
             .await?
             .ok_or(StoreError::NotFound)?;
         Ok(view(r))
@@ -383,7 +384,7 @@ impl Store {
                 .filter(reg::Column::ActivityId.eq(a.id))
                 .order_by_asc(reg::Column::Id)
                 .limit(REGISTRATIONS_MAX)
-                .all(&self.write)
+                .all(&self.read)
                 .await?,
         ))
     }
