@@ -7,6 +7,8 @@ use std::time::Instant;
 use tongxin_store::bulk::ImportMode;
 use tongxin_store::{Actor, Store};
 
+mod register;
+
 #[derive(Subcommand)]
 pub enum BenchCommand {
     /// Import rows per second for a units file in CSV and xlsx, beside parse-only time,
@@ -54,6 +56,27 @@ pub enum BenchCommand {
         #[arg(long)]
         postgres: Option<String>,
     },
+    /// Registration at flash-sale grade (秒杀), over HTTP from this process to a server it
+    /// starts, with `/healthz` at the same concurrency in the same run: (a) members
+    /// register for a first-come activity with as many places, (b) as many more once it
+    /// is full, (c) a race for few places; then SIGKILL in the middle of a run like (a)
+    /// and a restart. Counts are recounted from the store (oversold, duplicates, lost).
+    Register {
+        /// Members in each of (a), (b) and (c) (at most 20,000: one list of an
+        /// activity's registrations).
+        #[arg(long, default_value_t = 20_000)]
+        members: usize,
+        /// Places in the race (c).
+        #[arg(long, default_value_t = 1_000)]
+        race_places: usize,
+        /// Concurrent clients (HTTP connections).
+        #[arg(long, default_value_t = 64)]
+        clients: usize,
+        /// An administrator's PostgreSQL URL: run on a fresh database made there (and
+        /// dropped after) instead of SQLite.
+        #[arg(long, env = "TONGXIN_BENCH_POSTGRES")]
+        postgres: Option<String>,
+    },
     /// Matching needs to resources: precision@5, recall@5 and "best answer in the top 3"
     /// on the labelled set beside a character-overlap baseline, then p50/p99 of one
     /// match with this many resources listed.
@@ -83,6 +106,12 @@ fn units_csv(rows: u32, streets: &[String]) -> String {
 
 pub async fn run(cmd: &BenchCommand) -> Result<()> {
     match cmd {
+        BenchCommand::Register {
+            members,
+            race_places,
+            clients,
+            postgres,
+        } => register::run(*members, *race_places, (*clients).max(1), postgres.as_deref()).await?,
         BenchCommand::Match { resources, rounds } => {
             let out = crate::matching::bench(*resources, *rounds).await?;
             println!("{}", serde_json::to_string_pretty(&out)?);
@@ -254,8 +283,38 @@ enum StoreAt<'a> {
     Postgres(&'a str),
 }
 
-async fn serve_city(at: StoreAt<'_>, divide: usize) -> Result<Served> {
+/// Starts `tongxin serve` as a child process on a free port, on the SQLite store in
+/// `dir` or on the PostgreSQL database `postgres`; returns it and its base URL once it
+/// listens.
+fn spawn_server(dir: &std::path::Path, postgres: Option<&str>) -> Result<(Child, String)> {
     use std::io::BufRead;
+    let mut child = std::process::Command::new(std::env::current_exe()?);
+    child.arg("--data-dir").arg(dir);
+    if let Some(url) = postgres {
+        child.arg("--database-url").arg(url);
+    }
+    let mut child = child
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .env("RUST_LOG", "warn")
+        // The server opens the store the bench made, whatever this shell points at.
+        .env_remove("TONGXIN_DATABASE_URL")
+        .env_remove("TONGXIN_DATA_DIR")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()?;
+    let stdout = child.stdout.take().ok_or_else(|| anyhow::anyhow!("no server output"))?;
+    let server = Child(child);
+    let mut lines = std::io::BufReader::new(stdout).lines();
+    let base = loop {
+        let line = lines.next().ok_or_else(|| anyhow::anyhow!("the server stopped"))??;
+        if let Some(u) = line.strip_prefix("Tongxin console: ") {
+            break u.trim_end_matches('/').to_string();
+        }
+    };
+    Ok((server, base))
+}
+
+async fn serve_city(at: StoreAt<'_>, divide: usize) -> Result<Served> {
     let temp = tempdir_for_bench()?;
     let (reuse, postgres) = match at {
         StoreAt::Sqlite(reuse) => (reuse, None),
@@ -296,29 +355,7 @@ async fn serve_city(at: StoreAt<'_>, divide: usize) -> Result<Served> {
     let store_bytes = std::fs::metadata(&db).map(|m| m.len()).unwrap_or(0);
     drop(store);
 
-    let mut child = std::process::Command::new(std::env::current_exe()?);
-    child.arg("--data-dir").arg(&dir);
-    if let Some(url) = postgres {
-        child.arg("--database-url").arg(url);
-    }
-    let mut child = child
-        .args(["serve", "--listen", "127.0.0.1:0"])
-        .env("RUST_LOG", "warn")
-        // The server opens the store the bench generated, whatever this shell points at.
-        .env_remove("TONGXIN_DATABASE_URL")
-        .env_remove("TONGXIN_DATA_DIR")
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null())
-        .spawn()?;
-    let stdout = child.stdout.take().ok_or_else(|| anyhow::anyhow!("no server output"))?;
-    let server = Child(child);
-    let mut lines = std::io::BufReader::new(stdout).lines();
-    let base = loop {
-        let line = lines.next().ok_or_else(|| anyhow::anyhow!("the server stopped"))??;
-        if let Some(u) = line.strip_prefix("Tongxin console: ") {
-            break u.trim_end_matches('/').to_string();
-        }
-    };
+    let (server, base) = spawn_server(&dir, postgres)?;
     Ok(Served {
         server,
         base,
