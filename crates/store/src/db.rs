@@ -44,6 +44,9 @@ pub struct Store {
     /// Where files kept for records (a project's agreement, its photos) lie: beside the
     /// SQLite file, or where the server is told ([`Store::with_files_dir`]).
     pub(crate) files_dir: std::sync::Arc<std::path::PathBuf>,
+    /// The secret of the key that signs check-in tickets, once read from the store
+    /// (activities/checkin.rs).
+    pub(crate) checkin_secret: std::sync::Arc<std::sync::OnceLock<[u8; 32]>>,
 }
 
 /// How long a server keeps the division names it has read.
@@ -144,6 +147,7 @@ impl Store {
                 import_step: crate::bulk::STEP,
                 analyzer: Default::default(),
                 postings: Default::default(),
+                checkin_secret: Default::default(),
                 files_dir: std::sync::Arc::new(files_beside(url)),
             })
         } else {
@@ -169,6 +173,7 @@ impl Store {
                 import_step: crate::bulk::STEP,
                 analyzer: Default::default(),
                 postings: Default::default(),
+                checkin_secret: Default::default(),
                 files_dir: std::sync::Arc::new(std::env::temp_dir().join("tongxin-files")),
             })
         }

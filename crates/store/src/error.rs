@@ -106,6 +106,10 @@ impl Coded for StoreError {
                     Refusal::TooLateToCancel => ErrorCode::TooLateToCancel,
                     Refusal::BallotStage => ErrorCode::BallotStage,
                     Refusal::OfferExpired => ErrorCode::OfferExpired,
+                    Refusal::NotATicket => ErrorCode::NotATicket,
+                    Refusal::TicketElsewhere => ErrorCode::TicketElsewhere,
+                    Refusal::NoPlace => ErrorCode::NoPlace,
+                    Refusal::CheckedInAlready => ErrorCode::CheckedInAlready,
                 }
             }
         }

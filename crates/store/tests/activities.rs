@@ -406,3 +406,130 @@ async fn the_waitlist_fills_in_order_and_places_given_back_go_down_it() {
     assert_eq!(list.iter().find(|r| r.id == again.id).and_then(|r| r.position), Some(1));
     assert_eq!(list.iter().find(|r| r.id == back.id).and_then(|r| r.position), Some(2));
 }
+
+/// Check-in: the ticket a registration carries reads back with the public key alone;
+/// the first scan counts, a second (even at once, at another door) is refused, a scan
+/// sent again under its nonce hears its first answer; tickets of another activity,
+/// altered ones and cancelled registrations' are refused; attendance counts each once.
+#[tokio::test]
+async fn a_ticket_is_checked_in_once_however_often_it_is_scanned() {
+    let (s, url, _d) = store_at().await;
+    let c = centre(&s).await;
+    let staff = office("310106012");
+    let a = s
+        .create_activity(&staff, c, &fields("10", "", "公众", "2"))
+        .await
+        .expect("activity");
+    let other = s
+        .create_activity(&staff, c, &fields("10", "", "公众", ""))
+        .await
+        .expect("other");
+    let r = s.register(None, a.id, &resident(1), 2).await.expect("registered");
+    let ticket = r.ticket.clone().expect("a ticket with the place");
+    // Offline: the public key alone checks it, and it names no person.
+    let key = tongxin_domain::activities::public_key(&s.checkin_public_key().await.expect("key")).expect("key");
+    let t = tongxin_domain::activities::Ticket::verify(&ticket, &key).expect("signed");
+    assert_eq!((t.registration, t.activity, t.places), (r.id, a.id, 2));
+    assert!(!ticket.contains("1390000"), "no phone in the ticket");
+
+    // Ten scans at once, each with its own nonce (ten doors): one counts.
+    let mut tasks = vec![];
+    for i in 0..10 {
+        let (s, staff, ticket) = (s.clone(), staff.clone(), ticket.clone());
+        tasks.push(tokio::spawn(async move {
+            s.check_in(&staff, a.id, &ticket, &format!("door-{i}-nonce")).await
+        }));
+    }
+    let mut counted = 0;
+    for t in tasks {
+        match t.await.expect("task") {
+            Ok(v) => {
+                assert_eq!((v.registration_id, v.places), (r.id, 2));
+                counted += 1;
+            }
+            Err(e) => assert_eq!(refusal(e), Refusal::CheckedInAlready),
+        }
+    }
+    assert_eq!(counted, 1, "a double scan counts once");
+    // The counted scan sent again under its nonce: the same answer, nothing more.
+    let mut replayed = 0;
+    for i in 0..10 {
+        if s.check_in(&staff, a.id, &ticket, &format!("door-{i}-nonce"))
+            .await
+            .is_ok()
+        {
+            replayed += 1;
+        }
+    }
+    assert_eq!(replayed, 1, "only the nonce that counted answers 'checked in' again");
+
+    // Another activity's door, an altered ticket, a cancelled registration.
+    assert_eq!(
+        refusal(
+            s.check_in(&staff, other.id, &ticket, "other-door-1")
+                .await
+                .expect_err("elsewhere")
+        ),
+        Refusal::TicketElsewhere
+    );
+    let mut altered = ticket.clone();
+    altered.replace_range(10..11, if &ticket[10..11] == "A" { "B" } else { "A" });
+    assert_eq!(
+        refusal(
+            s.check_in(&staff, a.id, &altered, "altered-1")
+                .await
+                .expect_err("altered")
+        ),
+        Refusal::NotATicket
+    );
+    let gone = s.register(None, a.id, &resident(2), 1).await.expect("second");
+    s.cancel_registration(&staff, gone.id).await.expect("cancelled");
+    assert_eq!(
+        refusal(
+            s.check_in(&staff, a.id, gone.ticket.as_deref().expect("ticket"), "cancelled-1")
+                .await
+                .expect_err("cancelled")
+        ),
+        Refusal::NoPlace
+    );
+    // A nonce that is not one, and another street's office (as not found).
+    assert!(matches!(
+        s.check_in(&staff, a.id, &ticket, "x").await,
+        Err(StoreError::Invalid(_))
+    ));
+    assert!(matches!(
+        s.check_in(&office("310106013"), a.id, &ticket, "foreign-door-1").await,
+        Err(StoreError::NotFound)
+    ));
+
+    // Attendance, recounted: one of one registration holding places came (2 places).
+    let third = s.register(None, a.id, &resident(3), 1).await.expect("third");
+    assert!(third.ticket.is_some());
+    let at = s.attendance(&staff, a.id).await.expect("attendance");
+    assert_eq!(
+        (at.registered, at.registered_places, at.attended, at.attended_places),
+        (2, 3, 1, 2)
+    );
+    assert_eq!(at.no_show_rate, None, "not started: nobody has failed to come yet");
+    // Once it has started, one of two did not come.
+    Database::connect(&url)
+        .await
+        .expect("db")
+        .execute_unprepared(&format!(
+            "UPDATE activities SET starts_at = '{}' WHERE id = {}",
+            (china_time(chrono::Utc::now()) - Duration::minutes(5)).format("%Y-%m-%d %H:%M:%S"),
+            a.id
+        ))
+        .await
+        .expect("started");
+    let at = s.attendance(&staff, a.id).await.expect("attendance");
+    assert_eq!(at.no_show_rate, Some(0.5));
+    // The staff's list shows when each came.
+    let rows = s.list_registrations(&staff, a.id).await.expect("list");
+    assert!(
+        rows.iter()
+            .find(|x| x.id == r.id)
+            .is_some_and(|x| x.checked_in_at.is_some())
+    );
+    assert!(rows.iter().all(|x| x.ticket.is_none()), "staff lists carry no tickets");
+}

@@ -5,8 +5,10 @@
 //! seed published beforehand, so that anyone can draw it again ([`ballot_order`]).
 
 mod ballot;
+mod ticket;
 
 pub use ballot::{ballot_key, ballot_order};
+pub use ticket::{TICKET_TEXT_MAX, Ticket, TicketError, public_key, public_key_text, signing_key};
 
 use crate::DomainError;
 use crate::registry::{Errors, Labelled, optional_text, required_name};
@@ -187,6 +189,14 @@ pub enum Refusal {
     BallotStage,
     /// A place offered from the waitlist was not confirmed in time, or none is offered.
     OfferExpired,
+    /// A scanned or typed code that is not a ticket of this server (see [`Ticket`]).
+    NotATicket,
+    /// A ticket of another activity, scanned at this one's door.
+    TicketElsewhere,
+    /// A ticket whose registration holds no place now (cancelled, waiting, not drawn).
+    NoPlace,
+    /// A ticket scanned once already: a double scan counts once.
+    CheckedInAlready,
 }
 
 /// Where registration stands at a moment (报名状态).

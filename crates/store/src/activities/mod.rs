@@ -21,9 +21,11 @@
 //! registration finding it full, a cancelling, a confirmation, its list), and the place
 //! goes on to the next.
 
+mod checkin;
 mod registrations;
 
-pub use registrations::{Registrant, RegistrationView};
+pub use checkin::{AttendanceView, OrgAttendance, ScanView};
+pub use registrations::{REGISTRATIONS_MAX, Registrant, RegistrationView};
 
 use crate::centres::CentreRight;
 use crate::entity::{activity, centre};

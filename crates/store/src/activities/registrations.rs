@@ -46,6 +46,13 @@ pub struct RegistrationView {
     pub position: Option<i64>,
     pub offer_expires_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
+    /// When its ticket was first scanned at the door.
+    pub checked_in_at: Option<DateTime<Utc>>,
+    /// The check-in ticket (shown as a QR code), only to the registrant and only while
+    /// the registration holds a place: in the answer to registering or confirming, and
+    /// in one's own registrations.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ticket: Option<String>,
 }
 
 fn view(r: reg::Model) -> RegistrationView {
@@ -62,6 +69,8 @@ fn view(r: reg::Model) -> RegistrationView {
         position: None,
         offer_expires_at: r.offer_expires_at,
         created_at: r.created_at,
+        checked_in_at: r.checked_in_at,
+        ticket: None,
     }
 }
 
@@ -196,6 +205,7 @@ impl Store {
             .col_expr(reg::Column::Name, Expr::value(name.clone()))
             .col_expr(reg::Column::CreatedAt, Expr::value(now))
             .col_expr(reg::Column::CancelledAt, Expr::value(Option::<DateTime<Utc>>::None))
+            .col_expr(reg::Column::CheckedInAt, Expr::value(Option::<DateTime<Utc>>::None))
             .filter(reg::Column::ActivityId.eq(a.id))
             .filter(reg::Column::PersonKey.eq(&person_key))
             .filter(reg::Column::Status.is_in(ENDED))
@@ -212,6 +222,7 @@ impl Store {
                 status: Set(status.into()),
                 created_at: Set(now),
                 cancelled_at: Set(None),
+                checked_in_at: Set(None),
                 ..Default::default()
             })
             .on_conflict(
@@ -233,7 +244,8 @@ impl Store {
             .one(&self.read)
             .await?
             .ok_or(StoreError::NotFound)?;
-        self.positioned(r).await
+        let v = self.positioned(r).await?;
+        self.with_ticket(v).await
     }
 
     /// A registration as shown, with its place in the waitlist while it waits.
@@ -297,7 +309,7 @@ impl Store {
             .one(&self.read)
             .await?
             .ok_or(StoreError::NotFound)?;
-        Ok(view(r))
+        self.with_ticket(view(r)).await
     }
 
     /// Cancels registration `id`: its own account, or the activity's centre, until the
@@ -402,7 +414,8 @@ impl Store {
             .await?;
         let mut out = Vec::with_capacity(rows.len());
         for r in rows {
-            out.push(self.positioned(r).await?);
+            let v = self.positioned(r).await?;
+            out.push(self.with_ticket(v).await?);
         }
         Ok(out)
     }

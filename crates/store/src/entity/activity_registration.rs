@@ -18,6 +18,8 @@ pub struct Model {
     pub offer_expires_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
     pub cancelled_at: Option<DateTimeUtc>,
+    /// When its ticket was first scanned at the door (m0021).
+    pub checked_in_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

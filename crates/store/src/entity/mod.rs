@@ -31,6 +31,7 @@ pub mod centre;
 pub mod centre_room;
 pub mod centre_serve;
 pub mod centre_staff;
+pub mod checkin_scan;
 pub mod division;
 pub mod instructor;
 pub mod member;

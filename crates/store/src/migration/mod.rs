@@ -26,6 +26,7 @@ mod m2026_12_01_alliance_pairing;
 mod m2026_12_01_alliance_projects;
 mod m2026_12_01_alliance_selection;
 mod m2026_12_01_alliance_vocabulary;
+mod m2026_12_01_checkin;
 mod m2026_12_01_postings_generation;
 
 pub struct Migrator;
@@ -54,6 +55,7 @@ impl MigratorTrait for Migrator {
             Box::new(m2026_12_01_alliance_pairing::M0018AlliancePairing),
             Box::new(m2026_12_01_postings_generation::M0019PostingsGeneration),
             Box::new(m2026_12_01_activities::M0020Activities),
+            Box::new(m2026_12_01_checkin::M0021Checkin),
         ]
     }
 }

@@ -16,7 +16,7 @@ use tongxin_domain::activities::{ActivityFields, ActivityInput, parse_time};
 use tongxin_domain::codes::Phone;
 use tongxin_domain::registry::CentreId;
 use tongxin_store::StoreError;
-use tongxin_store::activities::{ActivityView, Registrant, RegistrationView};
+use tongxin_store::activities::{ActivityView, AttendanceView, Registrant, RegistrationView, ScanView};
 use tongxin_store::centres::CentreRight;
 
 /// The activities' routes (see [`crate::openapi`]).
@@ -73,6 +73,25 @@ pub(crate) fn table() -> Vec<Mounted> {
             confirm,
         )
         .returns(schema_of::<RegistrationView>),
+        get(
+            "/api/v1/checkin/key",
+            "The Ed25519 public key (base64url) that checks check-in tickets offline; anyone may read",
+            checkin_key,
+        )
+        .returns(schema_of::<CheckinKey>),
+        post(
+            "/api/v1/activities/{id}/checkin",
+            "Check a ticket in at the door (the centre's staff): the first scan counts; 409 activity.checked_in_already after; the same nonce again hears its first answer",
+            check_in,
+        )
+        .returns(schema_of::<ScanView>)
+        .body(schema_of::<ScanBody>),
+        get(
+            "/api/v1/activities/{id}/attendance",
+            "An activity's attendance: registered, checked in, no-show rate, by organisation (its centre's staff and offices)",
+            attendance,
+        )
+        .returns(schema_of::<AttendanceView>),
         get(
             "/api/v1/me/registrations",
             "The caller's own registrations, newest first",
@@ -264,4 +283,45 @@ async fn confirm(State(s): State<AppState>, ApiAuth(a): ApiAuth, Path(id): Path<
 
 async fn my_registrations(State(s): State<AppState>, ApiAuth(a): ApiAuth) -> Result<Response, ApiError> {
     Ok(Json(s.store.my_registrations(&a.actor).await?).into_response())
+}
+
+/// The key that checks tickets.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct CheckinKey {
+    /// Always `Ed25519`.
+    pub algorithm: &'static str,
+    /// The 32-byte public key in base64url without padding.
+    pub public_key: String,
+}
+
+async fn checkin_key(State(s): State<AppState>) -> Result<Response, ApiError> {
+    Ok(Json(CheckinKey {
+        algorithm: "Ed25519",
+        public_key: s.store.checkin_public_key().await?,
+    })
+    .into_response())
+}
+
+/// A scan as sent by the door's device.
+#[derive(Debug, Deserialize, Default, utoipa::ToSchema)]
+pub struct ScanBody {
+    /// The ticket's text, as the QR code holds it (`TX1.…`).
+    pub code: Option<String>,
+    /// The device's nonce for this scan (8–64 letters, digits, `-` or `_`; a UUID).
+    pub nonce: Option<String>,
+}
+
+async fn check_in(
+    State(s): State<AppState>,
+    ApiAuth(a): ApiAuth,
+    Path(id): Path<i64>,
+    Json(b): Json<ScanBody>,
+) -> Result<Response, ApiError> {
+    let code = b.code.unwrap_or_default();
+    let nonce = b.nonce.unwrap_or_default();
+    Ok(Json(s.store.check_in(&a.actor, id, &code, &nonce).await?).into_response())
+}
+
+async fn attendance(State(s): State<AppState>, ApiAuth(a): ApiAuth, Path(id): Path<i64>) -> Result<Response, ApiError> {
+    Ok(Json(s.store.attendance(&a.actor, id).await?).into_response())
 }

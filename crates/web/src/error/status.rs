@@ -45,10 +45,13 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
         | LeadTaken
         | Unclaimed
         | AttachmentTypeRefused
-        | NotAMeaning => StatusCode::UNPROCESSABLE_ENTITY,
+        | NotAMeaning
+        | NotATicket => StatusCode::UNPROCESSABLE_ENTITY,
         StaleEdit | Duplicate | InUse | RegisteredElsewhere | Interrupted | JointBranchFull | ProjectStage
         | CallPublished | CallNotPublished | SoldOut | AlreadyRegistered | RegistrationNotOpen | RegistrationClosed
-        | TooLateToCancel | BallotStage | OfferExpired => StatusCode::CONFLICT,
+        | TooLateToCancel | BallotStage | OfferExpired | TicketElsewhere | NoPlace | CheckedInAlready => {
+            StatusCode::CONFLICT
+        }
         OutsideTerritory | Forbidden | Csrf | ConfirmPassword | MembersOnly => StatusCode::FORBIDDEN,
         AuthRequired | AuthInvalid => StatusCode::UNAUTHORIZED,
         RateLimited | ChecksLimited => StatusCode::TOO_MANY_REQUESTS,
