@@ -14,7 +14,7 @@ mod write;
 
 pub use fields::{Field, Kind};
 pub use limits::{Bound, EXCEL_MAX_CELL_CHARS, Limits};
-pub use normalise::{Unrecognised, header_key, parse_bool, parse_date, split_multi};
+pub use normalise::{Unrecognised, header_key, parse_bool, parse_date, split_multi, to_simplified};
 pub use read::{
     Cell, Column, GridRow, Table, TableRow, read_lists_within, read_rows_within, read_tables, read_tables_within,
 };

@@ -11,7 +11,7 @@ fn opencc() -> Option<&'static ferrous_opencc::OpenCC> {
 }
 
 /// Traditional to Simplified (Taiwan phrases too), for headers and kind words.
-pub(crate) fn to_simplified(s: &str) -> String {
+pub fn to_simplified(s: &str) -> String {
     match opencc() {
         Some(cc) if !s.is_ascii() => cc.convert(s),
         _ => s.to_string(),

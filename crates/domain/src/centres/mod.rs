@@ -85,6 +85,15 @@ impl Location {
         }
     }
 
+    /// The box around this point reaching `km` each way, as (west, east, south, north):
+    /// a store narrows a search by it before measuring (a degree of latitude is 111.2
+    /// km, one of longitude that times the latitude's cosine; 110 leaves a margin).
+    pub fn around(&self, km: f64) -> (f64, f64, f64, f64) {
+        let dlat = km / 110.0;
+        let dlng = km / (110.0 * self.lat.to_radians().cos().max(0.1));
+        (self.lng - dlng, self.lng + dlng, self.lat - dlat, self.lat + dlat)
+    }
+
     /// Great-circle distance in kilometres (haversine, mean Earth radius).
     pub fn distance_km(&self, other: &Location) -> f64 {
         let (p1, p2) = (self.lat.to_radians(), other.lat.to_radians());
@@ -209,6 +218,26 @@ impl RoomFields {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    proptest::proptest! {
+        /// Every point within `km` of a place lies in the box around it: a search
+        /// narrowed by the box loses nothing near.
+        #[test]
+        fn the_box_holds_every_point_within_its_reach(lng in 73.0f64..136.0, lat in 3.0f64..54.0,
+                                                      km in 0.1f64..20.0, bearing in 0.0f64..6.28, f in 0.0f64..1.0) {
+            let here = Location { lng, lat };
+            // A point at distance f·km on the bearing, by a small step on the sphere.
+            let d = f * km / 6371.0088;
+            let (p1, l1) = (lat.to_radians(), lng.to_radians());
+            let p2 = (p1.sin() * d.cos() + p1.cos() * d.sin() * bearing.cos()).asin();
+            let l2 = l1 + (bearing.sin() * d.sin() * p1.cos()).atan2(d.cos() - p1.sin() * p2.sin());
+            let there = Location { lng: l2.to_degrees(), lat: p2.to_degrees() };
+            proptest::prop_assume!(here.distance_km(&there) <= km * 0.999);
+            let (w, e, s, n) = here.around(km);
+            proptest::prop_assert!(w <= there.lng && there.lng <= e && s <= there.lat && there.lat <= n,
+                "{there:?} outside {:?}", (w, e, s, n));
+        }
+    }
 
     #[test]
     fn a_centre_sits_at_its_level() {

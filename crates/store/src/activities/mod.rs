@@ -226,6 +226,24 @@ impl Store {
         self.activity_views(rows).await
     }
 
+    /// Activities not over yet at any of centres `cs`, soonest first, at most `limit`
+    /// (a member's phone: what is on near me).
+    pub async fn upcoming_at(&self, cs: &[CentreId], limit: u64) -> Result<Vec<ActivityView>> {
+        if cs.is_empty() {
+            return Ok(vec![]);
+        }
+        let rows = activity::Entity::find()
+            .filter(activity::Column::CentreId.is_in(cs.iter().map(|c| c.0)))
+            .filter(activity::Column::Archived.eq(false))
+            .filter(activity::Column::EndsAt.gte(now()))
+            .order_by_asc(activity::Column::StartsAt)
+            .order_by_asc(activity::Column::Id)
+            .limit(limit.min(LIST_MAX))
+            .all(&self.read)
+            .await?;
+        self.activity_views(rows).await
+    }
+
     /// The activity `id` when the caller works at its centre (staff or office).
     pub(crate) async fn kept_activity(&self, actor: &Actor, id: i64) -> Result<activity::Model> {
         let a = activity::Entity::find_by_id(id)

@@ -1,3 +1,6 @@
-//! Activities at service centres (活动): the API (`api.rs`).
+//! Activities at service centres (活动): the API (`api.rs`) and the console's pages
+//! (`pages.rs`, templates under `templates/activities/`): what is near me, an activity,
+//! my registrations with their tickets, and the scan page at the door.
 
 pub(crate) mod api;
+pub(crate) mod pages;

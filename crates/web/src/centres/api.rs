@@ -15,13 +15,19 @@ use tongxin_domain::centres::{CentreFields, RoomFields};
 use tongxin_domain::registry::{CentreId, OrgId, RoomId, UnitId};
 use tongxin_store::StoreError;
 use tongxin_store::centres::{
-    CentrePatch, CentreRight, CentreView, RoomPatch, RoomView, ServedOrg, ServedUnit, Serving,
+    CentrePatch, CentreRight, CentreView, Here, NearFor, NearView, RoomPatch, RoomView, ServedOrg, ServedUnit, Serving,
 };
 
 /// The centres' routes (see [`crate::openapi`]).
 pub(crate) fn table() -> Vec<Mounted> {
     use crate::openapi::{get, list_of, post, put, schema_of};
     vec![
+        get(
+            "/api/v1/near",
+            "The nearest centres and the organisations that take members (branches), with distances, from lng/lat or an address as typed; for=work|live|either",
+            near,
+        )
+        .returns(schema_of::<NearView>),
         get(
             "/api/v1/centres",
             "Service centres in and above the caller's territory (archived=true for archived ones)",
@@ -282,4 +288,39 @@ async fn serving_org(
     Path(id): Path<i64>,
 ) -> Result<Response, ApiError> {
     Ok(Json(s.store.centres_serving_org(&a.actor, OrgId(id)).await?).into_response())
+}
+
+/// Where a search for what is near starts.
+#[derive(Deserialize, Default)]
+pub(crate) struct NearParams {
+    pub lng: Option<f64>,
+    pub lat: Option<f64>,
+    /// An address, a building's or a street's name, as typed.
+    pub address: Option<String>,
+    /// `work`, `live` or `either` (the default).
+    #[serde(rename = "for")]
+    pub wanted: Option<String>,
+}
+
+impl NearParams {
+    /// The point, else the address; a field error when neither is given.
+    pub(crate) fn here(&self) -> Result<Here, StoreError> {
+        use tongxin_domain::DomainError;
+        match (self.lng, self.lat, self.address.as_deref().map(str::trim)) {
+            (Some(lng), Some(lat), _) => tongxin_domain::centres::Location::parse(lng, lat)
+                .map(Here::Point)
+                .map_err(|e| StoreError::Invalid(vec![e])),
+            (_, _, Some(t)) if !t.is_empty() => Ok(Here::Address(t.to_string())),
+            _ => Err(StoreError::Invalid(vec![DomainError::Required { field: "address" }])),
+        }
+    }
+
+    pub(crate) fn wanted(&self) -> NearFor {
+        NearFor::parse(self.wanted.as_deref().unwrap_or(""))
+    }
+}
+
+async fn near(State(s): State<AppState>, ApiAuth(a): ApiAuth, Q(p): Q<NearParams>) -> Result<Response, ApiError> {
+    let here = p.here()?;
+    Ok(Json(s.store.find_near(&a.actor, &here, p.wanted()).await?).into_response())
 }

@@ -92,6 +92,8 @@ struct DetailPage {
     errors: HashMap<String, String>,
     typed: HashMap<String, String>,
     history: Vec<(String, String, String, String)>,
+    /// Activities not over yet: (id, title, when, places taken of capacity).
+    activities: Vec<(i64, String, String, String)>,
 }
 
 impl DetailPage {
@@ -141,10 +143,25 @@ async fn detail_view(
         } else {
             vec![]
         };
-        Ok((c, can_edit, can_keep, orgs, units, elsewhere, staff, history))
+        let activities = s
+            .list_activities(id, Some(tongxin_store::activities::now()))
+            .await?
+            .into_iter()
+            .map(|x| {
+                (
+                    x.id,
+                    x.title,
+                    x.starts_at.format("%Y-%m-%d %H:%M").to_string(),
+                    format!("{} / {}", x.taken, x.capacity),
+                )
+            })
+            .collect();
+        Ok((
+            c, can_edit, can_keep, orgs, units, elsewhere, staff, history, activities,
+        ))
     }
     .await;
-    let (c, can_edit, can_keep, orgs, units, elsewhere, staff, history) = match r {
+    let (c, can_edit, can_keep, orgs, units, elsewhere, staff, history, activities) = match r {
         Ok(x) => x,
         Err(e) => return error_page(headers, Some(a), e),
     };
@@ -167,6 +184,7 @@ async fn detail_view(
         org: picker("org", "centres.serve_org", PickTarget::Org),
         unit: picker("unit", "centres.serve_unit", PickTarget::Unit),
         history: history_rows(lang, history),
+        activities,
         can_edit,
         can_keep,
         orgs,

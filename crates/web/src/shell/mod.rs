@@ -64,7 +64,12 @@ pub struct Ctx {
 pub(crate) fn menu(lang: Lang, role: tongxin_domain::access::Role) -> Vec<(&'static str, String, String)> {
     use tongxin_domain::access::Role;
     let items: &[(&str, &str)] = match role {
-        Role::Member => &[("/me", "me"), ("/alliance/published", "alliance_published")],
+        Role::Member => &[
+            ("/me", "me"),
+            ("/near", "near"),
+            ("/me/registrations", "my_registrations"),
+            ("/alliance/published", "alliance_published"),
+        ],
         // A member unit's liaison: its units' page (posts, claims, reports) and the
         // conferences it belongs to; nothing of the registry.
         Role::UnitLiaison => &[("/alliance/mine", "alliance_mine"), ("/alliance", "alliance")],
@@ -181,7 +186,7 @@ async fn css() -> Response {
         .into_response()
 }
 
-fn script(body: &'static str) -> Response {
+pub(crate) fn script(body: &'static str) -> Response {
     (
         [
             (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),

@@ -245,3 +245,124 @@ async fn a_members_only_activity_takes_a_member_s_account() {
     let (_, a) = member.get(&format!("/api/v1/activities/{id}")).await;
     assert_eq!(a["taken"], 0);
 }
+
+/// A member finds the centre near a point (and by an address as typed), registers,
+/// holds a ticket; the centre's staff check it in once and hear the second scan
+/// refused in both languages; another street's office cannot scan at its door; the
+/// public key checks the ticket offline.
+#[tokio::test]
+async fn a_member_near_a_centre_registers_and_is_checked_in_once() {
+    let app = spawn().await;
+    let office = Client::new_account(&app, "street_a", Role::StreetOffice, Some(STREET_A), None).await;
+    let other = Client::new_account(&app, "street_b", Role::StreetOffice, Some(STREET_B), None).await;
+    let (_, centre) = office
+        .call(
+            "post",
+            "/api/v1/centres",
+            Some(
+                json!({"name": "南京西路街道党群服务中心", "level": "street", "division": STREET_A,
+                        "address": "南京西路1号", "lng": 121.4590, "lat": 31.2290}),
+            ),
+        )
+        .await;
+    let c = centre["id"].as_i64().expect("id");
+    let (_, far) = other
+        .call(
+            "post",
+            "/api/v1/centres",
+            Some(
+                json!({"name": "远处街道党群服务中心", "level": "street", "division": STREET_B,
+                        "lng": 121.5200, "lat": 31.2600}),
+            ),
+        )
+        .await;
+    let (_, a) = office
+        .call(
+            "post",
+            &format!("/api/v1/centres/{c}/activities"),
+            Some(activity("党员", 10)),
+        )
+        .await;
+    let id = a["id"].as_i64().expect("id");
+    let member = Client::new_account(&app, "member_li", Role::Member, Some(STREET_A), None).await;
+
+    // Near a point 300 m away: this centre first, with its distance; the far one after.
+    let (status, near) = member.get("/api/v1/near?lng=121.4560&lat=31.2290").await;
+    assert_eq!(status, StatusCode::OK, "{near}");
+    assert_eq!(near["centres"][0]["centre"]["id"], c, "{near}");
+    let d = near["centres"][0]["distance_km"].as_f64().expect("km");
+    assert!((0.2..0.4).contains(&d), "{d}");
+    assert_eq!(near["centres"][1]["centre"]["id"], far["id"]);
+    // By an address as typed, in Traditional characters: placed at the centre.
+    let (status, near) = member
+        .get(&format!(
+            "/api/v1/near?address={}",
+            tongxin_web::urlencode("南京西路1號")
+        ))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{near}");
+    assert_eq!(near["centres"][0]["centre"]["id"], c, "{near}");
+    let (status, e) = member.get("/api/v1/near?address=%E7%81%AB%E6%98%9F").await;
+    assert_eq!(
+        (status, e["code"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("validation.failed"))
+    );
+
+    let (_, r) = member
+        .call(
+            "post",
+            &format!("/api/v1/activities/{id}/registrations"),
+            Some(json!({})),
+        )
+        .await;
+    let ticket = r["ticket"].as_str().expect("a ticket").to_string();
+    let (_, key) = anonymous(&app).get("/api/v1/checkin/key").await;
+    let public = tongxin_domain::activities::public_key(key["public_key"].as_str().expect("key")).expect("key");
+    let t = tongxin_domain::activities::Ticket::verify(&ticket, &public).expect("checks offline");
+    assert_eq!(t.activity, id);
+
+    let scan = |nonce: &str| json!({"code": ticket, "nonce": nonce});
+    // Another street's office: as if the activity did not exist.
+    let (status, _) = other
+        .call(
+            "post",
+            &format!("/api/v1/activities/{id}/checkin"),
+            Some(scan("other-street-1")),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, v) = office
+        .call(
+            "post",
+            &format!("/api/v1/activities/{id}/checkin"),
+            Some(scan("door-one-scan-1")),
+        )
+        .await;
+    assert_eq!((status, v["name"].as_str()), (StatusCode::OK, Some("member_li")), "{v}");
+    let (status, e) = office
+        .call(
+            "post",
+            &format!("/api/v1/activities/{id}/checkin"),
+            Some(scan("door-one-scan-2")),
+        )
+        .await;
+    assert_eq!(
+        (status, e["code"].as_str()),
+        (StatusCode::CONFLICT, Some("activity.checked_in_already"))
+    );
+    assert!(e["message_zh"].as_str().is_some_and(|m| m.contains("已签到")), "{e}");
+    assert!(
+        e["message_en"]
+            .as_str()
+            .is_some_and(|m| m.contains("checked in already")),
+        "{e}"
+    );
+    let (_, at) = office.get(&format!("/api/v1/activities/{id}/attendance")).await;
+    assert_eq!(
+        (at["registered"].as_i64(), at["attended"].as_i64()),
+        (Some(1), Some(1)),
+        "{at}"
+    );
+    let (status, _) = other.get(&format!("/api/v1/activities/{id}/attendance")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}

@@ -314,6 +314,12 @@ async fn a_street_office_is_refused_every_route_with_another_streets_ids() {
         } else {
             s.member.0
         };
+        // What is near a point (the middle of Jing'an): no territory's ids.
+        let at = if path == "/api/v1/near" {
+            "?lng=121.45&lat=31.23"
+        } else {
+            ""
+        };
         path.replace("{id}", &id.to_string())
             .replace("{room}", "1")
             .replace("{serve}", "1")
@@ -326,6 +332,7 @@ async fn a_street_office_is_refused_every_route_with_another_streets_ids() {
                     "units"
                 },
             )
+            + at
     };
     let doc: Value = reqwest::get(app.url("/api/openapi.json"))
         .await
@@ -382,6 +389,7 @@ async fn a_street_office_is_refused_every_route_with_another_streets_ids() {
                 "opens_at": "2030-01-01 09:00", "closes_at": "2030-01-02 09:00"})),
             // An office's account is not a person who takes a place.
             ("post", "/api/v1/activities/{id}/registrations") => Some(json!({})),
+            ("post", "/api/v1/activities/{id}/checkin") => Some(json!({"code": "TX1.AAAA", "nonce": "sweep-nonce-1"})),
             ("post", "/api/v1/members/search") => Some(json!({"q": "乙党员"})),
             ("post", "/api/v1/export/{kind}") => Some(json!({"division": STREET_B})),
             _ => None,

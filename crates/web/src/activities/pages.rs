@@ -1,0 +1,432 @@
+//! Activities in the console, made for a phone first: what is near me (centres,
+//! organisations and activities, by my location or an address), an activity's page
+//! (register; for its centre's staff the registrations and attendance), my
+//! registrations with their QR tickets, and the staff's scan page at the door (a
+//! camera where the browser reads QR codes, or the code typed).
+//!
+//! A location or an address is sent in a form's body, never in the address bar: a
+//! member's whereabouts stay out of URLs and logs.
+
+use crate::auth::PageAuth;
+use crate::i18n::Lang;
+use crate::shell::{CheckedForm, Ctx, ctx, error_page, kind_text, render};
+use crate::{ApiError, AppState};
+use askama::Template;
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use std::collections::HashMap;
+use tongxin_domain::access::Role;
+use tongxin_domain::activities::PER_PERSON_MAX;
+use tongxin_domain::registry::CentreId;
+use tongxin_store::activities::{ActivityView, AttendanceView, RegistrationView, ScanView};
+use tongxin_store::centres::{NearFor, NearView};
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/near", get(near_page).post(near_submit))
+        .route("/activities/{id}", get(activity_page))
+        .route("/activities/{id}/register", post(register_submit))
+        .route("/activities/{id}/scan", get(scan_page).post(scan_submit))
+        .route("/me/registrations", get(mine_page))
+        .route("/registrations/{id}/cancel", post(cancel_submit))
+        .route("/registrations/{id}/confirm", post(confirm_submit))
+        .route("/static/near.js", get(near_js))
+        .route("/static/scan.js", get(scan_js))
+}
+
+async fn near_js() -> Response {
+    crate::shell::script(include_str!("../../static/near.js"))
+}
+
+async fn scan_js() -> Response {
+    crate::shell::script(include_str!("../../static/scan.js"))
+}
+
+/// An activity as a list or a page shows it, in the page's language.
+struct Shown {
+    a: ActivityView,
+    kind: String,
+    /// `2026-12-10 14:00–16:00`.
+    when: String,
+    /// Places left, or none when full.
+    left: i32,
+    window: String,
+}
+
+fn shown(lang: Lang, a: ActivityView) -> Shown {
+    let same_day = a.starts_at.date() == a.ends_at.date();
+    let end = if same_day { "%H:%M" } else { "%Y-%m-%d %H:%M" };
+    Shown {
+        kind: lang.t(&format!("activities.kind_{}", a.kind)),
+        when: format!("{}–{}", a.starts_at.format("%Y-%m-%d %H:%M"), a.ends_at.format(end)),
+        left: (a.capacity - a.taken).max(0),
+        window: lang.t(&format!("activities.window_{}", a.window)),
+        a,
+    }
+}
+
+/// Kilometres as a person reads them: metres under one.
+fn distance(lang: Lang, km: f64) -> String {
+    if km < 1.0 {
+        format!("{} {}", (km * 1000.0).round(), lang.t("activities.metres"))
+    } else {
+        format!("{km:.1} {}", lang.t("activities.kilometres"))
+    }
+}
+
+#[derive(Template)]
+#[template(path = "activities/near.html")]
+struct NearPage {
+    p: Ctx,
+    address: String,
+    wanted: String,
+    view: Option<NearView>,
+    /// Distances in words, by centre id and by organisation id.
+    centre_km: HashMap<i64, String>,
+    org_km: HashMap<i64, String>,
+    activities: Vec<Shown>,
+}
+
+impl NearPage {
+    fn is_wanted(&self, w: &str) -> bool {
+        self.wanted == w
+    }
+    fn centre_distance(&self, id: &i64) -> String {
+        self.centre_km.get(id).cloned().unwrap_or_default()
+    }
+    fn org_distance(&self, id: &i64) -> String {
+        self.org_km.get(id).cloned().unwrap_or_default()
+    }
+    fn kind_of(&self, code: &str, label: &str) -> String {
+        kind_text(self.p.lang, code, label)
+    }
+}
+
+async fn near_page(headers: HeaderMap, PageAuth(a): PageAuth) -> Response {
+    let p = ctx(&headers, Some(&a), "activities.near_title");
+    render(&NearPage {
+        p,
+        address: String::new(),
+        wanted: "either".into(),
+        view: None,
+        centre_km: HashMap::new(),
+        org_km: HashMap::new(),
+        activities: vec![],
+    })
+}
+
+/// Upcoming activities shown beside the centres near me.
+const NEAR_ACTIVITIES: u64 = 10;
+
+async fn near_submit(State(state): State<AppState>, headers: HeaderMap, CheckedForm(a, f): CheckedForm) -> Response {
+    let mut p = ctx(&headers, Some(&a), "activities.near_title");
+    let lang = p.lang;
+    let number = |k: &str| f.get(k).and_then(|v| v.trim().parse::<f64>().ok());
+    let params = crate::centres::api::NearParams {
+        lng: number("lng"),
+        lat: number("lat"),
+        address: f.get("address").cloned(),
+        wanted: f.get("for").cloned(),
+    };
+    let address = f.get("address").cloned().unwrap_or_default();
+    let wanted = match params.wanted() {
+        NearFor::Work => "work",
+        NearFor::Live => "live",
+        NearFor::Either => "either",
+    };
+    let r: Result<_, ApiError> = async {
+        let here = params.here()?;
+        let v = state.store.find_near(&a.actor, &here, params.wanted()).await?;
+        let centres: Vec<CentreId> = v.centres.iter().map(|c| c.centre.id).collect();
+        let acts = state.store.upcoming_at(&centres, NEAR_ACTIVITIES).await?;
+        Ok((v, acts))
+    }
+    .await;
+    match r {
+        Ok((v, acts)) => render(&NearPage {
+            centre_km: v
+                .centres
+                .iter()
+                .map(|c| (c.centre.id.0, distance(lang, c.distance_km)))
+                .collect(),
+            org_km: v
+                .orgs
+                .iter()
+                .map(|o| (o.org_id, distance(lang, o.distance_km)))
+                .collect(),
+            activities: acts.into_iter().map(|x| shown(lang, x)).collect(),
+            view: Some(v),
+            address,
+            wanted: wanted.into(),
+            p,
+        }),
+        Err(e) => {
+            p.flash_error = Some(e.message(lang));
+            let mut r = render(&NearPage {
+                p,
+                address,
+                wanted: wanted.into(),
+                view: None,
+                centre_km: HashMap::new(),
+                org_km: HashMap::new(),
+                activities: vec![],
+            });
+            *r.status_mut() = e.status;
+            r
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "activities/activity.html")]
+struct ActivityPage {
+    p: Ctx,
+    s: Shown,
+    allocation: String,
+    audience: String,
+    /// The caller's own registration for it, if any (and not ended).
+    mine: Option<RegistrationView>,
+    /// A member may register: no registration held, registration open.
+    can_register: bool,
+    places: Vec<u32>,
+    /// Its centre's staff or an office over it: the registrations and attendance.
+    staff: bool,
+    registrations: Vec<RegistrationView>,
+    attendance: Option<AttendanceView>,
+}
+
+async fn activity_page(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    PageAuth(a): PageAuth,
+) -> Response {
+    let mut p = ctx(&headers, Some(&a), "activities.title");
+    let lang = p.lang;
+    let s = &state.store;
+    let r: Result<_, ApiError> = async {
+        let act = s.get_activity(id).await?;
+        let mine = s
+            .my_registrations(&a.actor)
+            .await?
+            .into_iter()
+            .find(|r| r.activity_id == id && !["cancelled", "expired"].contains(&r.status.as_str()));
+        // Staff: the list answers; anyone else hears "not found" and sees the public page.
+        let (registrations, attendance, staff) = match s.list_registrations(&a.actor, id).await {
+            Ok(rows) => (rows, Some(s.attendance(&a.actor, id).await?), true),
+            Err(_) => (vec![], None, false),
+        };
+        Ok((act, mine, registrations, attendance, staff))
+    }
+    .await;
+    match r {
+        Ok((act, mine, registrations, attendance, staff)) => {
+            p.title = act.title.clone();
+            let can_register = a.actor.role == Role::Member && mine.is_none() && act.window == "open";
+            let places = (1..=u32::try_from(act.per_person).unwrap_or(1).clamp(1, PER_PERSON_MAX)).collect();
+            render(&ActivityPage {
+                allocation: lang.t(&format!("activities.allocation_{}", act.allocation)),
+                audience: lang.t(&format!("activities.audience_{}", act.audience)),
+                s: shown(lang, act),
+                mine,
+                can_register,
+                places,
+                staff,
+                registrations,
+                attendance,
+                p,
+            })
+        }
+        Err(e) => error_page(&headers, Some(&a), e),
+    }
+}
+
+async fn register_submit(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    CheckedForm(a, f): CheckedForm,
+) -> Response {
+    let places = f.get("places").and_then(|v| v.trim().parse().ok()).unwrap_or(1);
+    match state
+        .store
+        .register(
+            Some(&a.actor),
+            id,
+            &tongxin_store::activities::Registrant::Account,
+            places,
+        )
+        .await
+    {
+        Ok(r) => Redirect::to(&format!("/me/registrations#reg-{}", r.id)).into_response(),
+        Err(e) => error_page(&headers, Some(&a), e.into()),
+    }
+}
+
+/// One of my registrations as the page shows it.
+struct Mine {
+    r: RegistrationView,
+    s: Shown,
+    status: String,
+    /// The ticket as an SVG QR code, while it holds a place.
+    qr: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "activities/mine.html")]
+struct MinePage {
+    p: Ctx,
+    rows: Vec<Mine>,
+}
+
+impl MinePage {
+    /// Statuses one may still cancel.
+    fn may_cancel(&self, status: &str) -> bool {
+        ["registered", "waitlisted", "offered", "entered"].contains(&status)
+    }
+}
+
+/// A ticket's QR code as SVG. The text is the ticket's own (letters, digits, `.`, `-`,
+/// `_`): nothing in it needs escaping.
+fn qr_svg(text: &str) -> Option<String> {
+    let code = qrcode::QrCode::with_error_correction_level(text.as_bytes(), qrcode::EcLevel::M).ok()?;
+    Some(
+        code.render::<qrcode::render::svg::Color<'_>>()
+            .min_dimensions(220, 220)
+            .quiet_zone(true)
+            .build(),
+    )
+}
+
+async fn mine_page(State(state): State<AppState>, headers: HeaderMap, PageAuth(a): PageAuth) -> Response {
+    let p = ctx(&headers, Some(&a), "activities.mine_title");
+    let lang = p.lang;
+    let s = &state.store;
+    let r: Result<_, ApiError> = async {
+        let mut rows = vec![];
+        for r in s.my_registrations(&a.actor).await? {
+            let act = s.get_activity(r.activity_id).await?;
+            let qr = r.ticket.as_deref().and_then(qr_svg);
+            rows.push(Mine {
+                status: lang.t(&format!("activities.status_{}", r.status)),
+                s: shown(lang, act),
+                qr,
+                r,
+            });
+        }
+        Ok(rows)
+    }
+    .await;
+    match r {
+        Ok(rows) => render(&MinePage { p, rows }),
+        Err(e) => error_page(&headers, Some(&a), e),
+    }
+}
+
+async fn cancel_submit(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    CheckedForm(a, _): CheckedForm,
+) -> Response {
+    match state.store.cancel_registration(&a.actor, id).await {
+        Ok(r) if a.actor.role == Role::Member => {
+            Redirect::to(&format!("/me/registrations#reg-{}", r.id)).into_response()
+        }
+        Ok(r) => Redirect::to(&format!("/activities/{}", r.activity_id)).into_response(),
+        Err(e) => error_page(&headers, Some(&a), e.into()),
+    }
+}
+
+async fn confirm_submit(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    CheckedForm(a, _): CheckedForm,
+) -> Response {
+    match state.store.confirm_offer(&a.actor, id).await {
+        Ok(r) => Redirect::to(&format!("/me/registrations#reg-{}", r.id)).into_response(),
+        Err(e) => error_page(&headers, Some(&a), e.into()),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "activities/scan.html")]
+struct ScanPage {
+    p: Ctx,
+    s: Shown,
+    /// A fresh nonce for the next scan: a form sent twice (a reload) sends the same one
+    /// and hears the same answer.
+    nonce: String,
+    /// The last scan's answer: checked in, or why not.
+    ok: Option<ScanView>,
+    refused: Option<String>,
+    attendance: AttendanceView,
+}
+
+async fn scan_view(
+    state: &AppState,
+    headers: &HeaderMap,
+    a: &crate::auth::Auth,
+    id: i64,
+) -> Result<ScanPage, ApiError> {
+    let mut p = ctx(headers, Some(a), "activities.scan_title");
+    let lang = p.lang;
+    // The centre's right first: the attendance answers only its staff and offices.
+    let attendance = state.store.attendance(&a.actor, id).await?;
+    let act = state.store.get_activity(id).await?;
+    p.title = format!("{} · {}", lang.t("activities.scan_title"), act.title);
+    Ok(ScanPage {
+        s: shown(lang, act),
+        nonce: tongxin_store::accounts::new_token()[..32].to_string(),
+        ok: None,
+        refused: None,
+        attendance,
+        p,
+    })
+}
+
+async fn scan_page(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    PageAuth(a): PageAuth,
+) -> Response {
+    match scan_view(&state, &headers, &a, id).await {
+        Ok(page) => render(&page),
+        Err(e) => error_page(&headers, Some(&a), e),
+    }
+}
+
+async fn scan_submit(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    CheckedForm(a, f): CheckedForm,
+) -> Response {
+    // The right is asked before the code is read (check_in asks it again).
+    if let Err(e) = scan_view(&state, &headers, &a, id).await {
+        return error_page(&headers, Some(&a), e);
+    }
+    let code = f.get("code").cloned().unwrap_or_default();
+    let nonce = f.get("nonce").cloned().unwrap_or_default();
+    let result = state.store.check_in(&a.actor, id, &code, &nonce).await;
+    match scan_view(&state, &headers, &a, id).await {
+        Ok(mut page) => {
+            let lang = page.p.lang;
+            match result {
+                Ok(v) => page.ok = Some(v),
+                Err(e) => page.refused = Some(ApiError::from(e).message(lang)),
+            }
+            let mut r = render(&page);
+            if page.refused.is_some() {
+                *r.status_mut() = axum::http::StatusCode::CONFLICT;
+            }
+            r
+        }
+        Err(e) => error_page(&headers, Some(&a), e),
+    }
+}
