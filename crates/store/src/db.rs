@@ -47,6 +47,8 @@ pub struct Store {
     /// The secret of the key that signs check-in tickets, once read from the store
     /// (activities/checkin.rs).
     pub(crate) checkin_secret: std::sync::Arc<std::sync::OnceLock<[u8; 32]>>,
+    /// Activities this server saw sold out, and when (activities/registrations.rs).
+    pub(crate) sold_out: std::sync::Arc<std::sync::RwLock<std::collections::HashMap<i64, std::time::Instant>>>,
 }
 
 /// How long a server keeps the division names it has read.
@@ -148,6 +150,7 @@ impl Store {
                 analyzer: Default::default(),
                 postings: Default::default(),
                 checkin_secret: Default::default(),
+                sold_out: Default::default(),
                 files_dir: std::sync::Arc::new(files_beside(url)),
             })
         } else {
@@ -174,6 +177,7 @@ impl Store {
                 analyzer: Default::default(),
                 postings: Default::default(),
                 checkin_secret: Default::default(),
+                sold_out: Default::default(),
                 files_dir: std::sync::Arc::new(std::env::temp_dir().join("tongxin-files")),
             })
         }

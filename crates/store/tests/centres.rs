@@ -307,3 +307,133 @@ async fn centres_are_kept_by_their_territory_and_serve_their_organisations() {
         assert!(actions.contains(&a), "{a} missing from {actions:?}");
     }
 }
+
+/// Near me: the nearest centres by distance, and the organisations that take members
+/// (branches, not committees): those in a building by the building's distance ("where
+/// I work"), a community's by its street centre's ("where I live"); an address is
+/// placed by the registry (a building's name), Traditional characters too.
+#[tokio::test]
+async fn near_me_finds_centres_and_the_branches_that_take_members() {
+    use tongxin_domain::centres::Location;
+    use tongxin_domain::registry::CarrierFields;
+    use tongxin_store::centres::{Here, NearFor};
+    let (s, _d) = store().await;
+    let sys = Actor::system("t");
+    let centre = |name: &str, division: &str, at: (f64, f64)| {
+        CentreFields::parse(name, "街道", division, "", Some(at), "", "").expect("centre")
+    };
+    let street_a = s
+        .create_centre(
+            &sys,
+            &centre("南京西路街道党群服务中心", "310106012", (121.4590, 31.2290)),
+        )
+        .await
+        .expect("a");
+    let street_b = s
+        .create_centre(
+            &sys,
+            &centre("石门二路街道党群服务中心", "310106013", (121.4700, 31.2350)),
+        )
+        .await
+        .expect("b");
+    let tower = s
+        .create_carrier(
+            &sys,
+            CarrierFields::parse(
+                "恒隆广场",
+                "楼宇",
+                true,
+                "310106012",
+                "南京西路1266号",
+                Some((121.4540, 31.2290)),
+            )
+            .expect("carrier"),
+        )
+        .await
+        .expect("tower");
+    let org = |name: &str, kind: &str, division: &str, carrier| {
+        let s = s.clone();
+        let fields = OrgFields::parse(name, kind, division, "", None, None).expect("org");
+        async move {
+            s.create_org(
+                &sys_actor(),
+                OrgInput {
+                    fields,
+                    parent_id: None,
+                    carrier_id: carrier,
+                    unit_ids: vec![],
+                },
+            )
+            .await
+            .expect("org")
+            .id
+        }
+    };
+    let tower_branch = org("恒隆广场联合党支部", "联合党支部", "310106012", Some(tower.id)).await;
+    let tower_committee = org("恒隆广场党委", "党委", "310106012", Some(tower.id)).await;
+    let community = org("某居民区党总支", "党总支", "310106012002", None).await;
+    let elsewhere = org("石门二路某支部", "党支部", "310106013", None).await;
+
+    // 200 m west of the street centre, right at the tower.
+    let here = Location::parse(121.4560, 31.2290).expect("here");
+    let v = s
+        .find_near(&sys, &Here::Point(here), NearFor::Either)
+        .await
+        .expect("near");
+    let ids: Vec<i64> = v.centres.iter().map(|c| c.centre.id.0).collect();
+    assert_eq!(ids, vec![street_a.id.0, street_b.id.0], "nearest first");
+    // Recounted: the distance the page shows is the haversine distance, to 10 m.
+    let d = here.distance_km(&Location::parse(121.4590, 31.2290).expect("a"));
+    assert!(
+        (v.centres[0].distance_km - d).abs() <= 0.005,
+        "{} {d}",
+        v.centres[0].distance_km
+    );
+    let orgs: Vec<i64> = v.orgs.iter().map(|o| o.org_id).collect();
+    assert_eq!(
+        orgs[0], tower_branch.0,
+        "the building's branch is the nearest: {orgs:?}"
+    );
+    assert!(
+        !orgs.contains(&tower_committee.0),
+        "a committee takes no members directly"
+    );
+    assert!(orgs.contains(&community.0) && orgs.contains(&elsewhere.0), "{orgs:?}");
+    let community_row = v.orgs.iter().find(|o| o.org_id == community.0).expect("community");
+    assert_eq!(
+        community_row.centre_id,
+        Some(street_a.id.0),
+        "asked at its street's centre"
+    );
+
+    let work = s
+        .find_near(&sys, &Here::Point(here), NearFor::Work)
+        .await
+        .expect("work");
+    assert_eq!(
+        work.orgs.iter().map(|o| o.org_id).collect::<Vec<_>>(),
+        vec![tower_branch.0]
+    );
+    let live = s
+        .find_near(&sys, &Here::Point(here), NearFor::Live)
+        .await
+        .expect("live");
+    assert!(live.orgs.iter().all(|o| o.carrier_name.is_none()) && live.orgs.len() == 2);
+
+    // An address as typed: the building's name in Traditional characters.
+    let v = s
+        .find_near(&sys, &Here::Address("恒隆廣場".into()), NearFor::Either)
+        .await
+        .expect("address");
+    assert_eq!(v.placed_at.as_deref(), Some("恒隆广场"));
+    assert_eq!(v.centres[0].centre.id, street_a.id);
+    assert!(matches!(
+        s.find_near(&sys, &Here::Address("火星基地".into()), NearFor::Either)
+            .await,
+        Err(StoreError::Invalid(_))
+    ));
+}
+
+fn sys_actor() -> Actor {
+    Actor::system("t")
+}

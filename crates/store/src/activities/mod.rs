@@ -25,7 +25,7 @@ mod checkin;
 mod registrations;
 
 pub use checkin::{AttendanceView, OrgAttendance, ScanView};
-pub use registrations::{REGISTRATIONS_MAX, Registrant, RegistrationView};
+pub use registrations::{REGISTRATIONS_MAX, Registrant, RegistrationView, SOLD_OUT_FOR};
 
 use crate::centres::CentreRight;
 use crate::entity::{activity, centre};

@@ -97,6 +97,13 @@ fn with_positions(rows: Vec<reg::Model>) -> Vec<RegistrationView> {
         .collect()
 }
 
+/// How long a server answers "sold out" from memory after it last saw an activity full
+/// with no waitlist, without reading the store: the flash sale's crowd after the last
+/// place hears it at the speed of a health check. A place given back on this server
+/// clears it at once; one given back on another server sharing the database is offered
+/// here at most this long after.
+pub const SOLD_OUT_FOR: std::time::Duration = std::time::Duration::from_millis(500);
+
 /// Registrations that hold nothing any more: the person may register again.
 const ENDED: [&str; 2] = ["cancelled", "expired"];
 
@@ -105,6 +112,40 @@ fn refused(r: Refusal) -> StoreError {
 }
 
 impl Store {
+    /// Whether activity `id` was seen sold out (every place taken, no waitlist) in the
+    /// last [`SOLD_OUT_FOR`]: the answer needs no read, no account, no body.
+    pub fn known_sold_out(&self, id: i64) -> bool {
+        self.sold_out
+            .read()
+            .ok()
+            .and_then(|m| m.get(&id).copied())
+            .is_some_and(|at| at.elapsed() < SOLD_OUT_FOR)
+    }
+
+    /// Notes `a` sold out when no place at all is left and it has no waitlist (places
+    /// from a waitlist go to those waiting, whom a newcomer would not pass).
+    fn note_sold_out(&self, a: &activity::Model) {
+        if a.taken >= a.capacity && a.waitlist == 0 {
+            self.sold_out_now(a.id);
+        }
+    }
+
+    fn sold_out_now(&self, id: i64) {
+        if let Ok(mut m) = self.sold_out.write() {
+            // Old marks go when the map grows: it holds the activities of the moment.
+            if m.len() > 10_000 {
+                m.retain(|_, at| at.elapsed() < SOLD_OUT_FOR);
+            }
+            m.insert(id, std::time::Instant::now());
+        }
+    }
+
+    fn forget_sold_out(&self, id: i64) {
+        if let Ok(mut m) = self.sold_out.write() {
+            m.remove(&id);
+        }
+    }
+
     /// Registers `who` for activity `id` with `places` places (1 up to the activity's
     /// limit per person). First come: a place is given at once or the answer is "sold
     /// out"; ballot: the entry waits for the draw. Answered only once committed.
@@ -158,6 +199,7 @@ impl Store {
             // Offers not confirmed in time hold places: give them on first.
             // (Only a waitlist makes offers: without one, no read more.)
             if a.waitlist == 0 || !self.expired_offers(a.id).await? {
+                self.note_sold_out(&a);
                 return Err(refused(Refusal::SoldOut));
             }
             let txn = self.begin().await?;
@@ -190,6 +232,9 @@ impl Store {
                     .exec(&txn)
                     .await?;
                 if waits.rows_affected == 0 {
+                    if a.waitlist == 0 && places_i == 1 {
+                        self.sold_out_now(a.id);
+                    }
                     return Err(refused(Refusal::SoldOut));
                 }
                 "waitlisted"
@@ -376,6 +421,8 @@ impl Store {
         )
         .await?;
         txn.commit().await?;
+        // Its places are free again: this server says "sold out" from memory no more.
+        self.forget_sold_out(a.id);
         let r = reg::Entity::find_by_id(id)
             .one(&self.read)
             .await?

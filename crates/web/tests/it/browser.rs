@@ -370,6 +370,28 @@ async fn every_page_fits_a_phone_and_a_desktop() {
         .await
         .expect("pair")
         .id;
+    // An activity at the centre, the member registered (a ticket on their page).
+    let activity = app
+        .store
+        .create_activity(&sys, centre, &activity_fields("“四史”学习教育专题讲座（第二讲）", "20"))
+        .await
+        .expect("activity")
+        .id;
+    let member_actor = app
+        .store
+        .token_actor(&app.store.create_api_token(&sys, "mem", "t").await.expect("token"))
+        .await
+        .expect("actor")
+        .expect("mem");
+    app.store
+        .register(
+            Some(&member_actor),
+            activity,
+            &tongxin_store::activities::Registrant::Account,
+            1,
+        )
+        .await
+        .expect("registered");
     let street_pages = vec![
         "/".to_string(),
         "/coverage".into(),
@@ -418,6 +440,7 @@ async fn every_page_fits_a_phone_and_a_desktop() {
         format!("/alliance/{conf}/pairs"),
         format!("/alliance/pairs/{pair}"),
         format!("/alliance/{conf}/summary"),
+        format!("/activities/{activity}"),
     ];
     let district_pages = vec![
         "/".to_string(),
@@ -455,8 +478,19 @@ async fn every_page_fits_a_phone_and_a_desktop() {
         format!("/alliance/projects/{project}"),
         format!("/alliance/calls/{call}"),
     ];
-    let member_pages = vec!["/alliance/published".to_string(), "/me".to_string()];
-    let staff_pages = vec!["/".to_string(), format!("/centres/{}/edit", centre.0)];
+    let member_pages = vec![
+        "/alliance/published".to_string(),
+        "/me".to_string(),
+        "/near".into(),
+        "/me/registrations".into(),
+        format!("/activities/{activity}"),
+    ];
+    let staff_pages = vec![
+        "/".to_string(),
+        format!("/centres/{}/edit", centre.0),
+        format!("/activities/{activity}"),
+        format!("/activities/{activity}/scan"),
+    ];
     for (lang, width) in [("zh-CN", 375), ("en", 375), ("zh-CN", 1440), ("en", 1440)] {
         for (user, pages) in [
             ("street_a", &street_pages),
@@ -1178,4 +1212,162 @@ async fn a_need_from_a_phone_becomes_a_brand_project() {
         desk.source().await.unwrap_or_default()
     );
     desk.close().await.expect("close");
+}
+
+/// An activity open for registration now, members only, with `capacity` places.
+fn activity_fields(title: &str, capacity: &str) -> tongxin_domain::activities::ActivityFields {
+    let now = tongxin_domain::activities::china_time(chrono::Utc::now());
+    tongxin_domain::activities::ActivityFields::parse(&tongxin_domain::activities::ActivityInput {
+        title,
+        kind: "讲座",
+        audience: "党员",
+        capacity,
+        place: "三楼报告厅",
+        starts_at: Some(now + chrono::Duration::days(2)),
+        ends_at: Some(now + chrono::Duration::days(2) + chrono::Duration::hours(2)),
+        opens_at: Some(now - chrono::Duration::hours(1)),
+        closes_at: Some(now + chrono::Duration::days(1)),
+        ..Default::default()
+    })
+    .expect("activity")
+}
+
+/// On a phone (375 px): a member finds the centre nearest a given point, opens its
+/// activity, registers and sees the ticket's QR code; at the door, the staff's scan page
+/// accepts the ticket once and refuses the second scan; the attendance counts one.
+#[tokio::test]
+#[cfg_attr(
+    missing_chromium,
+    ignore = "needs Debian's chromium and chromium-driver: apt-get install chromium chromium-driver"
+)]
+async fn a_member_near_a_centre_registers_and_the_door_checks_in_once() {
+    let _one = ONE_BROWSER.lock().await;
+    let d = driver().await;
+    let app = spawn().await;
+    let sys = tongxin_store::Actor::system("fixture");
+    let centre = |name: &str, division: &str, at: (f64, f64)| {
+        tongxin_domain::centres::CentreFields::parse(
+            name,
+            "街道",
+            division,
+            "南京西路1号",
+            Some(at),
+            "每天 9:00-21:00",
+            "",
+        )
+        .expect("centre")
+    };
+    let near = app
+        .store
+        .create_centre(&sys, &centre("南京西路街道党群服务中心", STREET_A, (121.4590, 31.2290)))
+        .await
+        .expect("centre")
+        .id;
+    app.store
+        .create_centre(&sys, &centre("远处街道党群服务中心", STREET_B, (121.5200, 31.2600)))
+        .await
+        .expect("far");
+    let activity = app
+        .store
+        .create_activity(&sys, near, &activity_fields("“四史”学习教育专题讲座", "30"))
+        .await
+        .expect("activity")
+        .id;
+    account(&app, "member_wang", Role::Member, Some(STREET_A), None).await;
+    account(&app, "street_a", Role::StreetOffice, Some(STREET_A), None).await;
+
+    let c = browser(&d, 375).await;
+    log_in(&c, &app, "member_wang").await;
+    c.goto(&app.url("/near")).await.expect("near");
+    fits(&c, "near").await;
+    // The given point: what the phone's location would fill in.
+    c.execute(
+        "document.querySelector('#near-form input[name=lng]').value = '121.4560';
+         document.querySelector('#near-form input[name=lat]').value = '31.2290';",
+        vec![],
+    )
+    .await
+    .expect("point");
+    click_and_load(&c, Locator::Id("near-search")).await;
+    let centres = text_of(&c, "#near-centres").await;
+    assert!(centres.starts_with("南京西路街道党群服务中心"), "{centres}");
+    assert!(centres.contains("米"), "the distance in metres: {centres}");
+    assert!(
+        !c.current_url().await.expect("url").as_str().contains("31.22"),
+        "no location in the URL"
+    );
+    fits(&c, "near results").await;
+    shot(&c, "near-phone").await;
+    click_and_load(&c, Locator::Css(&format!("#activity-{activity} a"))).await;
+    fits(&c, "activity").await;
+    click_and_load(&c, Locator::Id("register")).await;
+    assert!(
+        c.current_url()
+            .await
+            .expect("url")
+            .path()
+            .ends_with("/me/registrations")
+    );
+    let ticket_box = text_of(&c, ".registration").await;
+    assert!(ticket_box.contains("已报名"), "{ticket_box}");
+    let qr = c
+        .execute(
+            "var s = document.querySelector('.ticket svg'); return s ? s.getBoundingClientRect().width : 0",
+            vec![],
+        )
+        .await
+        .expect("qr");
+    assert!(
+        qr.as_f64().is_some_and(|w| (150.0..=375.0).contains(&w)),
+        "a QR code that fits: {qr}"
+    );
+    fits(&c, "my registrations").await;
+    shot(&c, "ticket-phone").await;
+    let ticket = c
+        .execute(
+            "return document.querySelector('.ticket-text').textContent.trim()",
+            vec![],
+        )
+        .await
+        .expect("ticket")
+        .as_str()
+        .expect("text")
+        .to_string();
+    assert!(ticket.starts_with("TX1."), "{ticket}");
+    c.close().await.expect("close");
+
+    // At the door, on the staff's phone.
+    let door = browser(&d, 375).await;
+    log_in(&door, &app, "street_a").await;
+    door.goto(&app.url(&format!("/activities/{activity}/scan")))
+        .await
+        .expect("scan");
+    fits(&door, "scan").await;
+    for round in 0..2 {
+        door.find(Locator::Id("code"))
+            .await
+            .expect("code")
+            .send_keys(&ticket)
+            .await
+            .expect("type");
+        click_and_load(&door, Locator::Id("scan-submit")).await;
+        if round == 0 {
+            let ok = text_of(&door, "#scan-ok").await;
+            assert!(ok.contains("签到成功") && ok.contains("member_wang"), "{ok}");
+        } else {
+            let refused = text_of(&door, "#scan-refused").await;
+            assert!(refused.contains("已签到"), "{refused}");
+            assert!(
+                door.find(Locator::Id("scan-ok")).await.is_err(),
+                "the second scan is not a success"
+            );
+        }
+        assert_eq!(
+            text_of(&door, "#att-attended").await,
+            "1",
+            "one attendance, however often scanned"
+        );
+    }
+    shot(&door, "scan-phone").await;
+    door.close().await.expect("close");
 }
