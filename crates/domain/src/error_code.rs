@@ -99,6 +99,10 @@ error_codes! {
     TicketElsewhere = "activity.ticket_elsewhere",
     NoPlace = "activity.no_place",
     CheckedInAlready = "activity.checked_in_already",
+    /// Another booking of the room overlaps.
+    RoomTaken = "booking.room_taken",
+    OutsideHours = "booking.outside_hours",
+    BlackoutDay = "booking.blackout_day",
     AttachmentTooLarge = "attachment.too_large",
     AttachmentTypeRefused = "attachment.type_refused",
     AuthRequired = "auth.required",

@@ -66,6 +66,9 @@ pub enum StoreError {
     /// A registration, a cancellation or a ballot's draw refused (activities).
     #[error("registration refused: {0:?}")]
     Registration(tongxin_domain::activities::Refusal),
+    /// A room booking refused (centres).
+    #[error("booking refused: {0:?}")]
+    Booking(tongxin_domain::centres::BookingRefusal),
     /// Too many such answers for one account in an hour.
     #[error("too many registration checks of resident IDs; try again later")]
     TooManyChecks,
@@ -95,6 +98,14 @@ impl Coded for StoreError {
             StoreError::Unclaimed => ErrorCode::Unclaimed,
             StoreError::CallStage { published: true } => ErrorCode::CallPublished,
             StoreError::CallStage { published: false } => ErrorCode::CallNotPublished,
+            StoreError::Booking(r) => {
+                use tongxin_domain::centres::BookingRefusal;
+                match r {
+                    BookingRefusal::RoomTaken => ErrorCode::RoomTaken,
+                    BookingRefusal::OutsideHours => ErrorCode::OutsideHours,
+                    BookingRefusal::BlackoutDay => ErrorCode::BlackoutDay,
+                }
+            }
             StoreError::Registration(r) => {
                 use tongxin_domain::activities::Refusal;
                 match r {

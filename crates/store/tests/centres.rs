@@ -437,3 +437,131 @@ async fn near_me_finds_centres_and_the_branches_that_take_members() {
 fn sys_actor() -> Actor {
     Actor::system("t")
 }
+
+/// Rooms: ten bookings of one span at once, one stands; touching spans both stand; a
+/// booking outside the hours, on a blackout day or for more people than the room holds
+/// is refused; a member's own account books nothing; the booker and the centre's staff
+/// see who booked, others only that the room is taken; a cancelled span is free again.
+#[tokio::test]
+async fn a_room_is_never_booked_twice_for_one_time() {
+    use tongxin_domain::centres::BookingRefusal;
+    use tongxin_domain::registry::RoomId;
+    use tongxin_store::centres::BookingInput;
+    let (s, _d) = store().await;
+    let sys = Actor::system("t");
+    let c = s
+        .create_centre(
+            &sys,
+            &CentreFields::parse(
+                "南京西路街道党群服务中心",
+                "街道",
+                "310106012",
+                "",
+                None,
+                "每天 9:00-21:00",
+                "",
+            )
+            .expect("centre"),
+        )
+        .await
+        .expect("centre");
+    let room = s
+        .add_room(&sys, c.id, &RoomFields::parse("红色会客厅", "30").expect("room"))
+        .await
+        .expect("room")
+        .id;
+    let office = |d: &str, name: &str| Actor {
+        account_id: None,
+        username: name.into(),
+        role: Role::StreetOffice,
+        scope: Scope::division(DivisionCode::parse(d).expect("code")),
+    };
+    let day = tongxin_domain::activities::china_time(chrono::Utc::now()).date() + chrono::Duration::days(3);
+    let at = |h: u32, m: u32| day.and_hms_opt(h, m, 0);
+    let input = |who: &str, from: (u32, u32), to: (u32, u32), people: &str| BookingInput {
+        booked_for: who.into(),
+        purpose: "支部党员大会".into(),
+        people: people.into(),
+        starts_at: at(from.0, from.1),
+        ends_at: at(to.0, to.1),
+    };
+
+    let mut tasks = vec![];
+    for i in 0..10 {
+        let (s, a) = (s.clone(), office("310106012", &format!("office{i}")));
+        let f = input(&format!("第{i}支部"), (14, 0), (16, 0), "20");
+        tasks.push(tokio::spawn(async move { s.book_room(&a, c.id, room, &f).await }));
+    }
+    let mut stood = 0;
+    for t in tasks {
+        match t.await.expect("task") {
+            Ok(_) => stood += 1,
+            Err(StoreError::Booking(BookingRefusal::RoomTaken)) => {}
+            Err(e) => panic!("{e:?}"),
+        }
+    }
+    assert_eq!(stood, 1, "one booking of the span");
+    let a = office("310106012", "a");
+    // Touching: 16:00–17:00 stands; 15:59 does not.
+    s.book_room(&a, c.id, room, &input("某公司党支部", (16, 0), (17, 0), "10"))
+        .await
+        .expect("touching");
+    assert!(matches!(
+        s.book_room(&a, c.id, room, &input("某公司党支部", (15, 59), (16, 30), "10"))
+            .await,
+        Err(StoreError::Booking(BookingRefusal::RoomTaken))
+    ));
+    // Outside the hours, more people than the room holds, a member's account.
+    assert!(matches!(
+        s.book_room(&a, c.id, room, &input("某支部", (20, 0), (22, 0), "10"))
+            .await,
+        Err(StoreError::Booking(BookingRefusal::OutsideHours))
+    ));
+    assert!(matches!(
+        s.book_room(&a, c.id, room, &input("某支部", (9, 0), (10, 0), "31"))
+            .await,
+        Err(StoreError::Invalid(_))
+    ));
+    let member = Actor {
+        role: Role::Member,
+        ..office("310106012", "member")
+    };
+    assert!(matches!(
+        s.book_room(&member, c.id, room, &input("我", (9, 0), (10, 0), "1"))
+            .await,
+        Err(StoreError::Forbidden)
+    ));
+    // A blackout day: closed, whatever the hours say.
+    s.add_blackout_day(&a, c.id, day, "设备检修").await.expect("blackout");
+    assert!(matches!(
+        s.book_room(&a, c.id, room, &input("某支部", (9, 0), (10, 0), "5"))
+            .await,
+        Err(StoreError::Booking(BookingRefusal::BlackoutDay))
+    ));
+    assert!(matches!(
+        s.add_blackout_day(&office("310106013", "b"), c.id, day, "").await,
+        Err(StoreError::Forbidden)
+    ));
+    // Who booked: the centre's office sees; another street's office sees only times.
+    let seen = s.room_bookings(&a, c.id, room, day).await.expect("list");
+    assert_eq!(seen.len(), 2);
+    assert!(seen.iter().all(|b| !b.booked_for.is_empty()));
+    let other = s
+        .room_bookings(&office("310106013", "b"), c.id, room, day)
+        .await
+        .expect("list");
+    assert!(other.iter().all(|b| b.booked_for.is_empty() && b.purpose.is_none()));
+    // Cancelled: the span is free again (after the blackout day is past: another day).
+    let first = seen[0].id;
+    assert!(matches!(
+        s.cancel_booking(&office("310106013", "b"), first).await,
+        Err(StoreError::NotFound)
+    ));
+    s.cancel_booking(&a, first).await.expect("cancelled");
+    assert_eq!(s.room_bookings(&a, c.id, room, day).await.expect("list").len(), 1);
+    assert!(matches!(
+        s.book_room(&a, c.id, RoomId(room.0 + 999), &input("x", (9, 0), (10, 0), "1"))
+            .await,
+        Err(StoreError::NotFound)
+    ));
+}

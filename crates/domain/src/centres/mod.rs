@@ -3,8 +3,10 @@
 //! buildings and parks (楼宇/园区党群服务站) — with their rooms, opening hours and the
 //! organisations and units each serves. Activities and room bookings are held there.
 
+mod booking;
 mod hours;
 
+pub use booking::{BOOK_AHEAD_DAYS, BOOKING_HOURS_MAX, BookingFields, BookingRefusal, PURPOSE_MAX, overlaps};
 pub use hours::{HOURS_MAX, OpeningHours, RANGES_PER_DAY_MAX, Range};
 
 use crate::DomainError;

@@ -7,10 +7,12 @@
 //! with [`Action::WriteCentres`] for centres in their territory; a centre's own staff
 //! its hours, phone and rooms.
 
+mod bookings;
 mod near;
 mod rooms;
 mod serves;
 
+pub use bookings::{BOOKINGS_MAX, BookingInput, BookingView};
 pub use near::{Here, NEAR_CENTRES, NEAR_KM, NEAR_ORGS, NearCentre, NearFor, NearOrg, NearView};
 pub use rooms::{RoomPatch, RoomView};
 pub use serves::{ServedOrg, ServedUnit, Serving};

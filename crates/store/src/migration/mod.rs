@@ -28,6 +28,7 @@ mod m2026_12_01_alliance_selection;
 mod m2026_12_01_alliance_vocabulary;
 mod m2026_12_01_checkin;
 mod m2026_12_01_postings_generation;
+mod m2026_12_01_room_bookings;
 
 pub struct Migrator;
 
@@ -56,6 +57,7 @@ impl MigratorTrait for Migrator {
             Box::new(m2026_12_01_postings_generation::M0019PostingsGeneration),
             Box::new(m2026_12_01_activities::M0020Activities),
             Box::new(m2026_12_01_checkin::M0021Checkin),
+            Box::new(m2026_12_01_room_bookings::M0022RoomBookings),
         ]
     }
 }

@@ -15,7 +15,8 @@ use tongxin_domain::centres::{CentreFields, RoomFields};
 use tongxin_domain::registry::{CentreId, OrgId, RoomId, UnitId};
 use tongxin_store::StoreError;
 use tongxin_store::centres::{
-    CentrePatch, CentreRight, CentreView, Here, NearFor, NearView, RoomPatch, RoomView, ServedOrg, ServedUnit, Serving,
+    BookingInput, BookingView, CentrePatch, CentreRight, CentreView, Here, NearFor, NearView, RoomPatch, RoomView,
+    ServedOrg, ServedUnit, Serving,
 };
 
 /// The centres' routes (see [`crate::openapi`]).
@@ -45,6 +46,38 @@ pub(crate) fn table() -> Vec<Mounted> {
         )
         .returns(schema_of::<CentreView>)
         .body(schema_of::<CentreBody>),
+        get(
+            "/api/v1/centres/{id}/rooms/{room}/bookings",
+            "A room's bookings from ?from=YYYY-MM-DD (today when absent); who booked shows to the centre's staff, offices over it and the booker only",
+            room_bookings,
+        )
+        .returns(list_of::<BookingView>),
+        post(
+            "/api/v1/centres/{id}/rooms/{room}/bookings",
+            "Book a room for a span of one day (units' and organisations' accounts, not a member's): within the opening hours, off blackout days, no overlap (409 booking.room_taken)",
+            book_room,
+        )
+        .returns(schema_of::<BookingView>)
+        .body(schema_of::<BookingBody>),
+        post(
+            "/api/v1/bookings/{id}/cancel",
+            "Cancel a booking (its booker, or the centre's staff)",
+            cancel_booking,
+        )
+        .returns(schema_of::<BookingView>),
+        get(
+            "/api/v1/centres/{id}/blackout_days",
+            "Days the centre is closed whatever its hours say, from today",
+            blackout_days,
+        )
+        .returns(list_of::<BlackoutDay>),
+        post(
+            "/api/v1/centres/{id}/blackout_days",
+            "Close the centre on a day (its staff or an office over it)",
+            add_blackout_day,
+        )
+        .returns(list_of::<BlackoutDay>)
+        .body(schema_of::<BlackoutDay>),
         post("/api/v1/centres/{id}/rooms", "Add a room to a centre", add_room)
             .returns(schema_of::<RoomView>)
             .body(schema_of::<RoomBody>),
@@ -323,4 +356,118 @@ impl NearParams {
 async fn near(State(s): State<AppState>, ApiAuth(a): ApiAuth, Q(p): Q<NearParams>) -> Result<Response, ApiError> {
     let here = p.here()?;
     Ok(Json(s.store.find_near(&a.actor, &here, p.wanted()).await?).into_response())
+}
+
+/// A booking as sent. Times are China Standard Time (`2026-12-10 14:00`).
+#[derive(Debug, Deserialize, Default, utoipa::ToSchema)]
+pub struct BookingBody {
+    /// The unit's or organisation's name the room is for.
+    pub booked_for: Option<String>,
+    pub purpose: Option<String>,
+    /// How many people (`20` or `"20人"`).
+    #[serde(default, deserialize_with = "opt_text")]
+    #[schema(value_type = Option<String>)]
+    pub people: Option<String>,
+    pub starts_at: Option<String>,
+    pub ends_at: Option<String>,
+}
+
+async fn book_room(
+    State(s): State<AppState>,
+    ApiAuth(a): ApiAuth,
+    Path((id, room)): Path<(i64, i64)>,
+    Json(b): Json<BookingBody>,
+) -> Result<Response, ApiError> {
+    use tongxin_domain::activities::parse_time;
+    let t = |v: &Option<String>| v.clone().unwrap_or_default();
+    let mut faults = vec![];
+    let mut time = |field: &'static str, v: &Option<String>| {
+        parse_time(field, &t(v)).unwrap_or_else(|e| {
+            faults.push(e);
+            None
+        })
+    };
+    let (starts_at, ends_at) = (time("starts_at", &b.starts_at), time("ends_at", &b.ends_at));
+    if !faults.is_empty() {
+        return Err(StoreError::Invalid(faults).into());
+    }
+    let i = BookingInput {
+        booked_for: t(&b.booked_for),
+        purpose: t(&b.purpose),
+        people: t(&b.people),
+        starts_at,
+        ends_at,
+    };
+    let v = s.store.book_room(&a.actor, CentreId(id), RoomId(room), &i).await?;
+    Ok((StatusCode::CREATED, Json(v)).into_response())
+}
+
+#[derive(Deserialize, Default)]
+struct FromParams {
+    from: Option<chrono::NaiveDate>,
+}
+
+fn today() -> chrono::NaiveDate {
+    tongxin_store::activities::now().date()
+}
+
+async fn room_bookings(
+    State(s): State<AppState>,
+    ApiAuth(a): ApiAuth,
+    Path((id, room)): Path<(i64, i64)>,
+    Q(p): Q<FromParams>,
+) -> Result<Response, ApiError> {
+    let from = p.from.unwrap_or_else(today);
+    Ok(Json(
+        s.store
+            .room_bookings(&a.actor, CentreId(id), RoomId(room), from)
+            .await?,
+    )
+    .into_response())
+}
+
+async fn cancel_booking(
+    State(s): State<AppState>,
+    ApiAuth(a): ApiAuth,
+    Path(id): Path<i64>,
+) -> Result<Response, ApiError> {
+    Ok(Json(s.store.cancel_booking(&a.actor, id).await?).into_response())
+}
+
+/// A day the centre is closed.
+#[derive(Debug, Serialize, Deserialize, Default, utoipa::ToSchema)]
+pub struct BlackoutDay {
+    /// `2026-12-25`.
+    #[schema(value_type = String)]
+    pub day: Option<chrono::NaiveDate>,
+    pub reason: Option<String>,
+}
+
+async fn blackout_days(
+    State(s): State<AppState>,
+    ApiAuth(a): ApiAuth,
+    Path(id): Path<i64>,
+) -> Result<Response, ApiError> {
+    let days = s.store.blackout_days(&a.actor, CentreId(id), today()).await?;
+    Ok(Json(
+        days.into_iter()
+            .map(|(day, reason)| BlackoutDay { day: Some(day), reason })
+            .collect::<Vec<_>>(),
+    )
+    .into_response())
+}
+
+async fn add_blackout_day(
+    State(s): State<AppState>,
+    ApiAuth(a): ApiAuth,
+    Path(id): Path<i64>,
+    Json(b): Json<BlackoutDay>,
+) -> Result<Response, ApiError> {
+    let day = b
+        .day
+        .ok_or_else(|| StoreError::Invalid(vec![tongxin_domain::DomainError::Required { field: "day" }]))?;
+    s.store
+        .add_blackout_day(&a.actor, CentreId(id), day, b.reason.as_deref().unwrap_or(""))
+        .await?;
+    blackout_days(State(s), ApiAuth(a), Path(id)).await
 }

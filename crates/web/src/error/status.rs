@@ -49,9 +49,8 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
         | NotATicket => StatusCode::UNPROCESSABLE_ENTITY,
         StaleEdit | Duplicate | InUse | RegisteredElsewhere | Interrupted | JointBranchFull | ProjectStage
         | CallPublished | CallNotPublished | SoldOut | AlreadyRegistered | RegistrationNotOpen | RegistrationClosed
-        | TooLateToCancel | BallotStage | OfferExpired | TicketElsewhere | NoPlace | CheckedInAlready => {
-            StatusCode::CONFLICT
-        }
+        | TooLateToCancel | BallotStage | OfferExpired | TicketElsewhere | NoPlace | CheckedInAlready | RoomTaken
+        | OutsideHours | BlackoutDay => StatusCode::CONFLICT,
         OutsideTerritory | Forbidden | Csrf | ConfirmPassword | MembersOnly => StatusCode::FORBIDDEN,
         AuthRequired | AuthInvalid => StatusCode::UNAUTHORIZED,
         RateLimited | ChecksLimited => StatusCode::TOO_MANY_REQUESTS,

@@ -240,3 +240,89 @@ async fn a_street_keeps_its_centre_and_a_member_finds_it() {
     assert_eq!(serving[0]["by"], "named");
     let _ = d;
 }
+
+/// Rooms through the API: a branch's secretary books the red reception room, the same
+/// span again is refused in both languages, a blackout day closes the centre, and who
+/// booked shows to the centre's office and the booker only.
+#[tokio::test]
+async fn a_room_is_booked_once_for_a_span() {
+    let app = spawn().await;
+    let office = Client::new_account(&app, "street_a", Role::StreetOffice, Some(STREET_A), None).await;
+    let other = Client::new_account(&app, "street_b", Role::StreetOffice, Some(STREET_B), None).await;
+    let (_, c) = office
+        .call(
+            "post",
+            "/api/v1/centres",
+            Some(
+                json!({"name": "南京西路街道党群服务中心", "level": "street", "division": STREET_A,
+                        "hours": "每天 9:00-21:00"}),
+            ),
+        )
+        .await;
+    let id = c["id"].as_i64().expect("centre");
+    let (_, room) = office
+        .call(
+            "post",
+            &format!("/api/v1/centres/{id}/rooms"),
+            Some(json!({"name": "红色会客厅", "capacity": 30})),
+        )
+        .await;
+    let room = room["id"].as_i64().expect("room");
+    let day = (tongxin_domain::activities::china_time(chrono::Utc::now()) + chrono::Duration::days(2)).date();
+    let span = |from: &str, to: &str| {
+        json!({"booked_for": "某公司党支部", "purpose": "主题党日", "people": "20人",
+               "starts_at": format!("{day} {from}"), "ends_at": format!("{day}T{to}")})
+    };
+    let path = format!("/api/v1/centres/{id}/rooms/{room}/bookings");
+    let (status, b) = office.call("post", &path, Some(span("14:00", "16:00"))).await;
+    assert_eq!(status, StatusCode::CREATED, "{b}");
+    let (status, e) = other.call("post", &path, Some(span("15:00", "17:00"))).await;
+    assert_eq!(
+        (status, e["code"].as_str()),
+        (StatusCode::CONFLICT, Some("booking.room_taken")),
+        "{e}"
+    );
+    assert!(e["message_zh"].as_str().is_some_and(|m| m.contains("已被预约")));
+    assert!(e["message_en"].as_str().is_some_and(|m| m.contains("booked")));
+    // Touching the first: stands, for the other street's account.
+    let (status, _) = other.call("post", &path, Some(span("16:00", "17:00"))).await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (_, seen) = office.get(&path).await;
+    assert_eq!(seen.as_array().map(Vec::len), Some(2));
+    let (_, theirs) = other.get(&path).await;
+    let names: Vec<&str> = theirs
+        .as_array()
+        .expect("list")
+        .iter()
+        .map(|b| b["booked_for"].as_str().unwrap_or(""))
+        .collect();
+    assert_eq!(
+        names,
+        vec!["", "某公司党支部"],
+        "only their own booking names its booker"
+    );
+    // A blackout day on the day after: closed.
+    let next = day + chrono::Duration::days(1);
+    let (status, _) = office
+        .call(
+            "post",
+            &format!("/api/v1/centres/{id}/blackout_days"),
+            Some(json!({"day": next.to_string()})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let closed = json!({"booked_for": "某支部", "people": 5, "starts_at": format!("{next} 10:00"), "ends_at": format!("{next} 11:00")});
+    let (status, e) = office.call("post", &path, Some(closed)).await;
+    assert_eq!(
+        (status, e["code"].as_str()),
+        (StatusCode::CONFLICT, Some("booking.blackout_day"))
+    );
+    let (status, _) = other
+        .call(
+            "post",
+            &format!("/api/v1/centres/{id}/blackout_days"),
+            Some(json!({"day": next.to_string()})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+}
