@@ -19,6 +19,8 @@ pub enum Kind {
     Needs,
     /// 资源清单: an alliance's resources (not the registry's).
     Resources,
+    /// 观看记录: a streaming platform's viewer log of an online lecture.
+    ViewerLog,
 }
 
 impl Kind {
@@ -31,13 +33,14 @@ impl Kind {
     pub const LISTS: [Kind; 2] = [Kind::Needs, Kind::Resources];
 
     /// Every kind a sheet may hold.
-    const EVERY: [Kind; 6] = [
+    const EVERY: [Kind; 7] = [
         Kind::Carriers,
         Kind::Units,
         Kind::Orgs,
         Kind::Members,
         Kind::Needs,
         Kind::Resources,
+        Kind::ViewerLog,
     ];
 
     pub fn code(&self) -> &'static str {
@@ -48,6 +51,7 @@ impl Kind {
             Kind::Members => "members",
             Kind::Needs => "needs",
             Kind::Resources => "resources",
+            Kind::ViewerLog => "viewer_log",
         }
     }
 
@@ -60,6 +64,7 @@ impl Kind {
             Kind::Members => "党员",
             Kind::Needs => "需求清单",
             Kind::Resources => "资源清单",
+            Kind::ViewerLog => "观看记录",
         }
     }
 
@@ -86,6 +91,15 @@ impl Kind {
                 "可提供资源",
                 "资源汇总",
                 "resources",
+            ],
+            Kind::ViewerLog => &[
+                "观看记录",
+                "观看明细",
+                "参会明细",
+                "参会记录",
+                "直播观看数据",
+                "viewer log",
+                "viewers",
             ],
         }
     }
@@ -151,6 +165,7 @@ impl Kind {
                 ContactName,
                 Phone,
             ],
+            Kind::ViewerLog => &[Viewer, Phone, JoinedAt, LeftAt],
         }
     }
 }
@@ -203,6 +218,11 @@ pub enum Field {
     EndsOn,
     People,
     ContactName,
+    /// Who watched, as the platform names them (a nickname, a name).
+    Viewer,
+    /// When they joined and left (a row per join: people drop out and come back).
+    JoinedAt,
+    LeftAt,
 }
 
 impl Field {
@@ -216,6 +236,7 @@ impl Field {
         match kind {
             // A post's division, when not given, is its unit's.
             Kind::Needs | Kind::Resources => matches!(self, Field::PostTitle | Field::PostUnit),
+            Kind::ViewerLog => matches!(self, Field::Viewer | Field::JoinedAt | Field::LeftAt),
             _ => self.required(),
         }
     }
@@ -304,7 +325,7 @@ impl Field {
             MemberName => &["姓名", "党员姓名", "名字"],
             MemberStatus => &["党员类别", "人员类别", "类别", "党员类型", "党员状态"],
             ResidentId => &["公民身份号码", "身份证号", "身份证号码", "身份证", "证件号码"],
-            Phone => &["联系电话", "手机号", "手机", "电话", "手机号码"],
+            Phone => &["联系电话", "手机号", "手机", "电话", "手机号码", "phone"],
             OrgRef => &["所在党组织", "党组织", "所属党组织", "党支部", "所在支部", "所在党支部"],
             WorkUnit => &["工作单位", "所在单位", "单位", "工作单位名称"],
             JoinedOn => &["入党日期", "入党时间", "入党年月"],
@@ -370,6 +391,40 @@ impl Field {
             EndsOn => &["结束日期", "截止日期", "结束时间", "截止时间", "有效期至"],
             People => &["人数", "规模", "服务人数", "可服务人数", "受益人数", "名额", "覆盖人数"],
             ContactName => &["联系人", "联系人姓名", "负责人", "对接人"],
+            Viewer => &[
+                "观看者",
+                "用户昵称",
+                "昵称",
+                "参会者",
+                "参会人",
+                "用户名",
+                "姓名",
+                "观众",
+                "who",
+                "name",
+                "user",
+                "viewer",
+            ],
+            JoinedAt => &[
+                "进入时间",
+                "入会时间",
+                "加入时间",
+                "开始观看时间",
+                "首次进入时间",
+                "joined",
+                "join time",
+                "joined at",
+            ],
+            LeftAt => &[
+                "离开时间",
+                "离会时间",
+                "退出时间",
+                "结束观看时间",
+                "最后离开时间",
+                "left",
+                "leave time",
+                "left at",
+            ],
         }
     }
 

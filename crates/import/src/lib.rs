@@ -17,6 +17,7 @@ pub use limits::{Bound, EXCEL_MAX_CELL_CHARS, Limits};
 pub use normalise::{Unrecognised, header_key, parse_bool, parse_date, split_multi, to_simplified};
 pub use read::{
     Cell, Column, GridRow, Table, TableRow, read_lists_within, read_rows_within, read_tables, read_tables_within,
+    read_viewer_log_within,
 };
 pub use write::{ErrorSheet, write_error_workbook, write_table, write_template, write_workbook};
 

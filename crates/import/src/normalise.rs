@@ -47,6 +47,11 @@ pub struct Unrecognised;
 /// number (days since 1899-12-30). Blank is `Ok(None)`.
 pub fn parse_date(raw: &str) -> Result<Option<NaiveDate>, Unrecognised> {
     let s = to_half_width(raw).trim().to_string();
+    // A date with a time of day (`2020-07-01 00:00:00`): the date.
+    let s = match s.split_once(' ') {
+        Some((d, t)) if t.trim().contains(':') => d.to_string(),
+        _ => s,
+    };
     if s.is_empty() {
         return Ok(None);
     }

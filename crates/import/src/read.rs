@@ -293,6 +293,12 @@ pub fn read_rows_within(
     read(bytes, filename, kind, &Kind::ALL, limits, false)
 }
 
+/// A streaming platform's viewer log (who watched an online lecture, when they joined
+/// and left), with the sheets as read.
+pub fn read_viewer_log_within(bytes: &[u8], filename: &str, limits: Limits) -> Result<Vec<Table>, ImportError> {
+    read(bytes, filename, Some(Kind::ViewerLog), &[Kind::ViewerLog], limits, true)
+}
+
 /// An alliance's lists (needs and resources) in a file, with the sheets as read (for an
 /// error workbook): sheets named for another kind are left to their own import.
 pub fn read_lists_within(bytes: &[u8], filename: &str, limits: Limits) -> Result<Vec<Table>, ImportError> {
@@ -460,6 +466,14 @@ fn read_xlsx(bytes: &[u8], budget: &mut Budget) -> Result<Vec<Grid>, ImportError
     Ok(out)
 }
 
+/// An Excel serial date with its time of day, to the second.
+fn excel_time(serial: f64) -> Option<chrono::NaiveDateTime> {
+    let day = excel_date(serial)?;
+    let seconds = ((serial.max(0.0).fract()) * 86_400.0).round() as u32;
+    day.and_hms_opt(0, 0, 0)?
+        .checked_add_signed(chrono::Duration::seconds(i64::from(seconds)))
+}
+
 fn excel_date(serial: f64) -> Option<NaiveDate> {
     NaiveDate::from_ymd_opt(1899, 12, 30)?.checked_add_days(chrono::Days::new(serial.max(0.0).trunc() as u64))
 }
@@ -481,6 +495,11 @@ fn cell_of_data(d: &calamine::Data) -> Cell {
         Data::Float(f) => Cell::Number(*f),
         Data::Bool(b) => Cell::Bool(*b),
         Data::DateTime(dt) if dt.is_duration() => Cell::Number(dt.as_f64()),
+        // A date with a time of day (a viewer log's joins and leaves): the time is kept,
+        // as text the way offices write it; a date alone stays a date.
+        Data::DateTime(dt) if dt.as_f64().fract().abs() > 1e-9 => excel_time(dt.as_f64())
+            .map(|t| Cell::Text(t.format("%Y-%m-%d %H:%M:%S").to_string()))
+            .unwrap_or_default(),
         Data::DateTime(dt) => excel_date(dt.as_f64()).map(Cell::Date).unwrap_or_default(),
         Data::DateTimeIso(s) => s
             .get(..10)

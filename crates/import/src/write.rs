@@ -371,6 +371,12 @@ fn example(kind: Kind) -> Vec<(Field, String)> {
             (People, "100"),
             (ContactName, "李某"),
         ],
+        Kind::ViewerLog => vec![
+            (Viewer, "张某"),
+            (Phone, "13800138000"),
+            (JoinedAt, "2026-12-10 14:02:10"),
+            (LeftAt, "2026-12-10 15:30:45"),
+        ],
     };
     rows.into_iter()
         .map(|(f, v)| (f, if f == CreditCode { code.clone() } else { v.to_string() }))

@@ -274,8 +274,9 @@ pub async fn export(
     let mut rows: Vec<HashMap<Field, String>> = Vec::new();
     loop {
         let more = match kind {
-            // An alliance's lists are exported by their conference ([`export_lists`]).
-            Kind::Needs | Kind::Resources => {
+            // An alliance's lists are exported by their conference ([`export_lists`]); a
+            // viewer log is the streaming platform's, never exported.
+            Kind::Needs | Kind::Resources | Kind::ViewerLog => {
                 return Err(
                     StoreError::Invalid(vec![tongxin_domain::DomainError::UnknownValue { field: "kind" }]).into(),
                 );
@@ -368,4 +369,5 @@ pub async fn export(
     Ok(blocking(move || write_workbook(&[(kind, rows)])).await??)
 }
 
+pub mod activities;
 pub mod alliance;

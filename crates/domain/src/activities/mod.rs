@@ -6,9 +6,11 @@
 
 mod ballot;
 mod ticket;
+mod viewers;
 
 pub use ballot::{ballot_key, ballot_order};
 pub use ticket::{TICKET_TEXT_MAX, Ticket, TicketError, public_key, public_key_text, signing_key};
+pub use viewers::{Registered, ViewerMatch, ViewerRow, match_viewers};
 
 use crate::DomainError;
 use crate::registry::{Errors, Labelled, optional_text, required_name};

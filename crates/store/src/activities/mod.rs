@@ -23,9 +23,11 @@
 
 mod checkin;
 mod registrations;
+mod viewers;
 
 pub use checkin::{AttendanceView, OrgAttendance, ScanView};
 pub use registrations::{REGISTRATIONS_MAX, Registrant, RegistrationView, SOLD_OUT_FOR};
+pub use viewers::ViewerLogReport;
 
 use crate::centres::CentreRight;
 use crate::entity::{activity, centre};

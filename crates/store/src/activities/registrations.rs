@@ -268,6 +268,7 @@ impl Store {
                 created_at: Set(now),
                 cancelled_at: Set(None),
                 checked_in_at: Set(None),
+                watched_minutes: Set(None),
                 ..Default::default()
             })
             .on_conflict(

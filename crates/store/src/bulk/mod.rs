@@ -104,6 +104,7 @@ fn record_name(kind: Kind, row: &TableRow) -> String {
         Kind::Orgs => Field::OrgName,
         Kind::Members => Field::MemberName,
         Kind::Needs | Kind::Resources => Field::PostTitle,
+        Kind::ViewerLog => Field::Viewer,
     };
     row.get(f).chars().take(100).collect()
 }

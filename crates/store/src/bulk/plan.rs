@@ -404,7 +404,9 @@ pub(crate) fn plan(actor: &Actor, lk: &Lookups, tables: &[Table]) -> Plan {
                 }
                 // An alliance's lists go through their conference's import: a row of
                 // one given to the registry's is refused, never dropped.
-                Kind::Needs | Kind::Resources => p.failed(id, vec![fail(None, ErrorCode::NoHeader, t.sheet.clone())]),
+                Kind::Needs | Kind::Resources | Kind::ViewerLog => {
+                    p.failed(id, vec![fail(None, ErrorCode::NoHeader, t.sheet.clone())])
+                }
             }
         }
     }
@@ -479,7 +481,7 @@ fn reference_errors(
             one(Field::OrgRef, &lk.orgs_by_name, &names.orgs, None);
             one(Field::WorkUnit, &lk.units_by_name, &names.units, None);
         }
-        Kind::Needs | Kind::Resources => {}
+        Kind::Needs | Kind::Resources | Kind::ViewerLog => {}
     }
     e.0
 }

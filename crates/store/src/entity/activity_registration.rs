@@ -20,6 +20,8 @@ pub struct Model {
     pub cancelled_at: Option<DateTimeUtc>,
     /// When its ticket was first scanned at the door (m0021).
     pub checked_in_at: Option<DateTimeUtc>,
+    /// Minutes watched online, from a viewer log (m0023).
+    pub watched_minutes: Option<i32>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -29,6 +29,7 @@ mod m2026_12_01_alliance_vocabulary;
 mod m2026_12_01_checkin;
 mod m2026_12_01_postings_generation;
 mod m2026_12_01_room_bookings;
+mod m2026_12_01_watched_minutes;
 
 pub struct Migrator;
 
@@ -58,6 +59,7 @@ impl MigratorTrait for Migrator {
             Box::new(m2026_12_01_activities::M0020Activities),
             Box::new(m2026_12_01_checkin::M0021Checkin),
             Box::new(m2026_12_01_room_bookings::M0022RoomBookings),
+            Box::new(m2026_12_01_watched_minutes::M0023WatchedMinutes),
         ]
     }
 }

@@ -86,6 +86,12 @@ pub(crate) fn table() -> Vec<Mounted> {
         )
         .returns(schema_of::<ScanView>)
         .body(schema_of::<ScanBody>),
+        post(
+            "/api/v1/activities/{id}/viewer_log",
+            "Read an online lecture's viewer log (multipart `file`: CSV or workbook; who, joined, left, phone) into its attendance; ?min_minutes= counts as attended (half the lecture by default)",
+            viewer_log,
+        )
+        .returns(schema_of::<tongxin_store::activities::ViewerLogReport>),
         get(
             "/api/v1/activities/{id}/attendance",
             "An activity's attendance: registered, checked in, no-show rate, by organisation (its centre's staff and offices)",
@@ -344,4 +350,36 @@ async fn check_in(
 
 async fn attendance(State(s): State<AppState>, ApiAuth(a): ApiAuth, Path(id): Path<i64>) -> Result<Response, ApiError> {
     Ok(Json(s.store.attendance(&a.actor, id).await?).into_response())
+}
+
+#[derive(Deserialize, Default)]
+struct ViewerLogParams {
+    min_minutes: Option<u32>,
+}
+
+/// `multipart/form-data` with one `file` part.
+async fn viewer_log(
+    State(s): State<AppState>,
+    ApiAuth(a): ApiAuth,
+    Path(id): Path<i64>,
+    Q(p): Q<ViewerLogParams>,
+    req: axum::extract::Request,
+) -> Result<Response, ApiError> {
+    // The right is checked before a byte of the upload is read.
+    s.store.attendance(&a.actor, id).await?;
+    let mut mp = crate::import::service::multipart(req, &s).await?;
+    let mut files = crate::import::service::read_upload(&mut mp).await?.files;
+    if files.len() != 1 {
+        return Err(ApiError::new(tongxin_domain::ErrorCode::BadRequest));
+    }
+    let report = tongxin_transfer::activities::import_viewer_log(
+        &s.store,
+        &a.actor,
+        id,
+        files.remove(0),
+        p.min_minutes,
+        tongxin_import::Limits::UPLOAD,
+    )
+    .await?;
+    Ok(Json(report).into_response())
 }

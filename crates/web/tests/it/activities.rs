@@ -366,3 +366,110 @@ async fn a_member_near_a_centre_registers_and_is_checked_in_once() {
     let (status, _) = other.get(&format!("/api/v1/activities/{id}/attendance")).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 }
+
+/// An online lecture's viewer log as a platform exports it — a title row, its own
+/// column names in its own order, a row per join in no order, masked phones, strangers,
+/// a row whose time cannot be read, a total row — read into attendance that the test
+/// recounts itself from the spans it wrote.
+#[tokio::test]
+async fn a_viewer_log_becomes_the_lecture_s_attendance() {
+    let app = spawn().await;
+    let office = Client::new_account(&app, "street_a", Role::StreetOffice, Some(STREET_A), None).await;
+    let other = Client::new_account(&app, "street_b", Role::StreetOffice, Some(STREET_B), None).await;
+    let (_, c) = office
+        .call(
+            "post",
+            "/api/v1/centres",
+            Some(json!({"name": "南京西路街道党群服务中心", "level": "street", "division": STREET_A})),
+        )
+        .await;
+    let c = c["id"].as_i64().expect("centre");
+    let mut body = activity("公众", 1000);
+    body["online"] = json!(true);
+    let (_, a) = office
+        .call("post", &format!("/api/v1/centres/{c}/activities"), Some(body))
+        .await;
+    let id = a["id"].as_i64().expect("id");
+    let start = chrono::NaiveDateTime::parse_from_str(a["starts_at"].as_str().expect("start"), "%Y-%m-%dT%H:%M:%S")
+        .expect("start");
+    let n = 120usize;
+    for i in 0..n {
+        app.store
+            .register(
+                None,
+                id,
+                &tongxin_store::activities::Registrant::Resident {
+                    name: format!("居民{i}"),
+                    phone: tongxin_domain::codes::Phone::parse(&format!("139{i:08}")).expect("phone"),
+                },
+                1,
+            )
+            .await
+            .expect("registered");
+    }
+    // Spans relative to the start, in minutes; the lecture lasts 120 (see `activity`).
+    let mut rows: Vec<(usize, String, String, i64, i64)> = vec![];
+    let mut expected_attended = 0;
+    for i in 0..n {
+        let joins: Vec<(i64, i64)> = match i % 5 {
+            0 => vec![],                            // did not watch
+            1 => vec![(-10, 20), (15, 40)],         // overlapping rejoin: 40 minutes
+            2 => vec![(0, 10), (100, 115)],         // 25 minutes
+            3 => vec![(30, 200)],                   // 90 within the lecture
+            _ => vec![(5, 35), (60, 61), (70, 71)], // 32 minutes
+        };
+        // Union clipped to 0..120, recounted minute by minute.
+        let minutes = (0..120).filter(|m| joins.iter().any(|(a, b)| a <= m && m < b)).count();
+        if !joins.is_empty() && minutes >= 30 {
+            expected_attended += 1;
+        }
+        for (a, b) in joins {
+            // Half are known by a masked phone, half by name alone.
+            let phone = if i % 2 == 0 {
+                format!("139****{:04}", i % 10_000)
+            } else {
+                String::new()
+            };
+            rows.push((i, format!("居民{i}"), phone, a, b));
+        }
+    }
+    rows.reverse();
+    let at = |m: i64| (start + Duration::minutes(m)).format("%Y/%m/%d %H:%M:%S").to_string();
+    let mut csv = String::from("“四史”学习教育专题讲座 观看明细,,,,\n序号,入会时间,用户昵称,离会时间,手机号\n");
+    for (k, (_, who, phone, a, b)) in rows.iter().enumerate() {
+        csv.push_str(&format!("{},{},{who},{},{phone}\n", k + 1, at(*a), at(*b)));
+    }
+    csv.push_str(&format!("999,{},路人甲,{},\n", at(0), at(100)));
+    csv.push_str(&format!("1000,下午两点,居民1,{},\n", at(100)));
+    csv.push_str(&format!("合计,,,,共{}条\n", rows.len() + 2));
+
+    let upload = |client: &Client, query: &str| {
+        let form = reqwest::multipart::Form::new().part(
+            "file",
+            reqwest::multipart::Part::bytes(csv.clone().into_bytes()).file_name("观看明细.csv"),
+        );
+        client
+            .http
+            .post(format!("{}/api/v1/activities/{id}/viewer_log{query}", client.base))
+            .header("x-csrf-token", &client.csrf)
+            .multipart(form)
+            .send()
+    };
+    let r = upload(&other, "").await.expect("send");
+    assert_eq!(r.status(), StatusCode::NOT_FOUND, "another street's office");
+    let r = upload(&office, "?min_minutes=30").await.expect("send");
+    assert_eq!(r.status(), StatusCode::OK);
+    let report: Value = r.json().await.expect("json");
+    assert_eq!(report["rows"].as_u64(), Some(rows.len() as u64 + 1), "{report}");
+    assert_eq!(report["attended"].as_u64(), Some(expected_attended), "{report}");
+    assert_eq!(report["matched"].as_u64(), Some((n - n / 5) as u64), "{report}");
+    assert_eq!(report["unmatched"][0][1], "路人甲");
+    assert_eq!(report["unreadable"].as_array().map(Vec::len), Some(1), "{report}");
+    let (_, attendance) = office.get(&format!("/api/v1/activities/{id}/attendance")).await;
+    assert_eq!(attendance["attended"].as_u64(), Some(expected_attended));
+    // The same log again: the same attendance, nothing counted twice.
+    let r = upload(&office, "?min_minutes=30").await.expect("send");
+    assert_eq!(r.status(), StatusCode::OK);
+    let (_, again) = office.get(&format!("/api/v1/activities/{id}/attendance")).await;
+    assert_eq!(again["attended"], attendance["attended"]);
+}
