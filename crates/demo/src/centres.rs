@@ -76,6 +76,7 @@ pub async fn ensure_centres(store: &Store, system: &Actor, district: &str) -> Re
             },
         )
         .await?;
+    let mut first_station = None;
     for b in buildings.items {
         let c = store
             .create_centre(
@@ -91,6 +92,7 @@ pub async fn ensure_centres(store: &Store, system: &Actor, district: &str) -> Re
             )
             .await?;
         store.add_room(system, c.id, &room_fields("党员活动室", "25")?).await?;
+        first_station.get_or_insert(c.id);
         let units = store
             .units_of_carrier(
                 system,
@@ -109,6 +111,9 @@ pub async fn ensure_centres(store: &Store, system: &Actor, district: &str) -> Re
         && store.account_exists("centre").await?
     {
         store.add_centre_staff(system, c, "centre").await?;
+    }
+    if let Some(c) = first_street_centre {
+        crate::activities::ensure_activities(store, system, c, first_station).await?;
     }
     Ok(())
 }

@@ -4,6 +4,8 @@
 //! - [`district`]: the demo district (静安区) imported through the same import as an
 //!   office's files, with accounts for every role;
 //! - [`centres`]: the demo district's service centres, rooms and stations;
+//! - [`activities`]: its activities (sold out, a ballot, a waitlist, an online series
+//!   of 8,000) and room bookings;
 //! - [`alliance`]: the demo district's joint conference (66 member units, ten plenaries);
 //! - [`projects`]: its projects, from matched needs to evaluations;
 //! - [`city`]: a city-scale registry (millions of members) written straight into an
@@ -13,6 +15,7 @@
 //! - [`matching`]: the labelled set of needs and resources and `tongxin bench match`;
 //! - [`bench`]: `tongxin bench …`, each printing JSON.
 
+pub mod activities;
 pub mod alliance;
 pub mod bench;
 pub mod centres;

@@ -502,6 +502,14 @@ impl Store {
         Ok(())
     }
 
+    /// The actor an account acts as (an administrator's: the demo registers its member's
+    /// account for an activity as that account would).
+    pub async fn acting_as(&self, actor: &Actor, username: &str) -> Result<Actor> {
+        actor.require(tongxin_domain::access::Action::Administer)?;
+        let m = self.account_by_name(username).await?.ok_or(StoreError::NotFound)?;
+        self.actor_of(&m).await
+    }
+
     /// Issues an API token for an account (shown once; only its digest is kept).
     pub async fn create_api_token(&self, actor: &Actor, username: &str, name: &str) -> Result<String> {
         actor.require(tongxin_domain::access::Action::Administer)?;
