@@ -48,7 +48,7 @@ pub fn new_token() -> String {
     hex::encode(bytes)
 }
 
-fn digest(token: &str) -> String {
+pub(crate) fn digest(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 

@@ -26,6 +26,7 @@ pub mod alliance_visit;
 pub mod alliance_vocabulary;
 pub mod api_token;
 pub mod audit;
+pub mod calendar_feed;
 pub mod carrier;
 pub mod centre;
 pub mod centre_blackout_day;

@@ -26,6 +26,7 @@ mod m2026_12_01_alliance_pairing;
 mod m2026_12_01_alliance_projects;
 mod m2026_12_01_alliance_selection;
 mod m2026_12_01_alliance_vocabulary;
+mod m2026_12_01_calendar_feeds;
 mod m2026_12_01_checkin;
 mod m2026_12_01_postings_generation;
 mod m2026_12_01_room_bookings;
@@ -60,6 +61,7 @@ impl MigratorTrait for Migrator {
             Box::new(m2026_12_01_checkin::M0021Checkin),
             Box::new(m2026_12_01_room_bookings::M0022RoomBookings),
             Box::new(m2026_12_01_watched_minutes::M0023WatchedMinutes),
+            Box::new(m2026_12_01_calendar_feeds::M0024CalendarFeeds),
         ]
     }
 }

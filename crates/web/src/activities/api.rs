@@ -98,6 +98,12 @@ pub(crate) fn table() -> Vec<Mounted> {
             attendance,
         )
         .returns(schema_of::<AttendanceView>),
+        post(
+            "/api/v1/me/calendar",
+            "A new secret address of the caller's calendar feed (iCalendar of their registrations, no personal data); the old one stops",
+            new_calendar,
+        )
+        .returns(schema_of::<CalendarFeed>),
         get(
             "/api/v1/me/registrations",
             "The caller's own registrations, newest first",
@@ -382,4 +388,21 @@ async fn viewer_log(
     )
     .await?;
     Ok(Json(report).into_response())
+}
+
+/// A calendar feed's address.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct CalendarFeed {
+    /// `https://…/calendar/<secret>.ics`, shown once.
+    pub url: String,
+}
+
+async fn new_calendar(
+    State(s): State<AppState>,
+    headers: axum::http::HeaderMap,
+    ApiAuth(a): ApiAuth,
+) -> Result<Response, ApiError> {
+    let token = s.store.new_calendar_feed(&a.actor).await?;
+    let url = super::calendar::feed_url(&s, &headers, &token);
+    Ok((StatusCode::CREATED, Json(CalendarFeed { url })).into_response())
 }

@@ -31,6 +31,8 @@ pub fn routes() -> Router<AppState> {
         .route("/activities/{id}/register", post(register_submit))
         .route("/activities/{id}/scan", get(scan_page).post(scan_submit))
         .route("/me/registrations", get(mine_page))
+        .route("/me/calendar", post(calendar_submit))
+        .route("/calendar/{file}", get(super::calendar::feed))
         .route("/registrations/{id}/cancel", post(cancel_submit))
         .route("/registrations/{id}/confirm", post(confirm_submit))
         .route("/static/near.js", get(near_js))
@@ -280,6 +282,8 @@ struct Mine {
 struct MinePage {
     p: Ctx,
     rows: Vec<Mine>,
+    /// A calendar feed's address, just made (shown once).
+    feed: Option<String>,
 }
 
 impl MinePage {
@@ -302,7 +306,26 @@ fn qr_svg(text: &str) -> Option<String> {
 }
 
 async fn mine_page(State(state): State<AppState>, headers: HeaderMap, PageAuth(a): PageAuth) -> Response {
-    let p = ctx(&headers, Some(&a), "activities.mine_title");
+    mine_view(&state, &headers, &a, None).await
+}
+
+/// A new calendar feed: its address shown once on the page.
+async fn calendar_submit(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    CheckedForm(a, _): CheckedForm,
+) -> Response {
+    match state.store.new_calendar_feed(&a.actor).await {
+        Ok(token) => {
+            let url = super::calendar::feed_url(&state, &headers, &token);
+            mine_view(&state, &headers, &a, Some(url)).await
+        }
+        Err(e) => error_page(&headers, Some(&a), e.into()),
+    }
+}
+
+async fn mine_view(state: &AppState, headers: &HeaderMap, a: &crate::auth::Auth, feed: Option<String>) -> Response {
+    let p = ctx(headers, Some(a), "activities.mine_title");
     let lang = p.lang;
     let s = &state.store;
     let r: Result<_, ApiError> = async {
@@ -321,8 +344,8 @@ async fn mine_page(State(state): State<AppState>, headers: HeaderMap, PageAuth(a
     }
     .await;
     match r {
-        Ok(rows) => render(&MinePage { p, rows }),
-        Err(e) => error_page(&headers, Some(&a), e),
+        Ok(rows) => render(&MinePage { p, rows, feed }),
+        Err(e) => error_page(headers, Some(a), e),
     }
 }
 

@@ -473,3 +473,70 @@ async fn a_viewer_log_becomes_the_lecture_s_attendance() {
     let (_, again) = office.get(&format!("/api/v1/activities/{id}/attendance")).await;
     assert_eq!(again["attended"], attendance["attended"]);
 }
+
+/// A member's calendar feed: an iCalendar of their registrations at a secret address,
+/// with the activity's time in UTC and no name or phone; a new address stops the old.
+#[tokio::test]
+async fn a_member_s_registrations_are_a_calendar_feed() {
+    let app = spawn().await;
+    let office = Client::new_account(&app, "street_a", Role::StreetOffice, Some(STREET_A), None).await;
+    let (_, c) = office
+        .call(
+            "post",
+            "/api/v1/centres",
+            Some(json!({"name": "南京西路街道党群服务中心", "level": "street", "division": STREET_A})),
+        )
+        .await;
+    let c = c["id"].as_i64().expect("centre");
+    let (_, a) = office
+        .call(
+            "post",
+            &format!("/api/v1/centres/{c}/activities"),
+            Some(activity("党员", 10)),
+        )
+        .await;
+    let id = a["id"].as_i64().expect("id");
+    let member = Client::new_account(&app, "member_zhao", Role::Member, Some(STREET_A), None).await;
+    member
+        .call(
+            "post",
+            &format!("/api/v1/activities/{id}/registrations"),
+            Some(json!({})),
+        )
+        .await;
+    let (status, feed) = member.call("post", "/api/v1/me/calendar", None).await;
+    assert_eq!(status, StatusCode::CREATED, "{feed}");
+    let url = feed["url"].as_str().expect("url").to_string();
+    let path = url
+        .split_once("/calendar/")
+        .map(|(_, p)| format!("/calendar/{p}"))
+        .expect("path");
+    let r = reqwest::get(app.url(&path)).await.expect("feed");
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(
+        r.headers()["content-type"]
+            .to_str()
+            .is_ok_and(|t| t.starts_with("text/calendar"))
+    );
+    let ics = r.text().await.expect("text");
+    assert!(ics.contains("BEGIN:VEVENT") && ics.contains("四史"), "{ics}");
+    // 14:00 China time is 06:00 UTC.
+    let start =
+        chrono::NaiveDateTime::parse_from_str(a["starts_at"].as_str().expect("s"), "%Y-%m-%dT%H:%M:%S").expect("s");
+    let utc = (start - Duration::hours(8))
+        .format("DTSTART:%Y%m%dT%H%M%SZ")
+        .to_string();
+    assert!(ics.contains(&utc), "{utc} in {ics}");
+    assert!(!ics.contains("member_zhao"), "no person in the feed");
+    // A new address: the old one stops; a made-up one is not found.
+    member.call("post", "/api/v1/me/calendar", None).await;
+    assert_eq!(
+        reqwest::get(app.url(&path)).await.expect("old").status(),
+        StatusCode::NOT_FOUND
+    );
+    let fake = format!("/calendar/{}.ics", "0".repeat(64));
+    assert_eq!(
+        reqwest::get(app.url(&fake)).await.expect("fake").status(),
+        StatusCode::NOT_FOUND
+    );
+}
