@@ -226,7 +226,7 @@ mod tests {
         /// narrowed by the box loses nothing near.
         #[test]
         fn the_box_holds_every_point_within_its_reach(lng in 73.0f64..136.0, lat in 3.0f64..54.0,
-                                                      km in 0.1f64..20.0, bearing in 0.0f64..6.28, f in 0.0f64..1.0) {
+                                                      km in 0.1f64..20.0, bearing in 0.0f64..std::f64::consts::TAU, f in 0.0f64..1.0) {
             let here = Location { lng, lat };
             // A point at distance f·km on the bearing, by a small step on the sphere.
             let d = f * km / 6371.0088;

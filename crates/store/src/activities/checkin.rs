@@ -66,6 +66,9 @@ pub struct AttendanceView {
     pub by_organisation: Vec<OrgAttendance>,
 }
 
+/// A registration holding a place, for the count: id, places, checked in, account.
+type HeldPlace = (i64, i32, Option<DateTime<Utc>>, Option<i64>);
+
 /// The registration's statuses that hold a place.
 const HOLDS_PLACE: &str = "registered";
 
@@ -230,7 +233,7 @@ impl Store {
     /// An activity's attendance: its centre's staff and offices over it.
     pub async fn attendance(&self, actor: &Actor, activity: i64) -> Result<AttendanceView> {
         let a = self.kept_activity(actor, activity).await?;
-        let rows: Vec<(i64, i32, Option<DateTime<Utc>>, Option<i64>)> = reg::Entity::find()
+        let rows: Vec<HeldPlace> = reg::Entity::find()
             .select_only()
             .column(reg::Column::Id)
             .column(reg::Column::Places)
