@@ -1,6 +1,6 @@
 //! The demo district's activities and room bookings: a lecture sold out in its first
 //! minutes, a visit by ballot, a themed party day with a waitlist, an online lecture
-//! series with 8,000 registrations, and the red reception room booked by branches. The
+//! series with 8,000 registrations, free haircut vouchers for elderly residents, and the red reception room booked by branches. The
 //! demo member's account holds a place (its ticket shows on the phone). Times follow
 //! the day the demo is made, so registration is open whenever it is tried.
 
@@ -182,6 +182,27 @@ pub async fn ensure_activities(
         .await?;
     store
         .bulk_register_residents(system, series.id, &people[..SERIES_REGISTRATIONS])
+        .await?;
+    // Vouchers: the hairdressers' council's free haircuts for elderly residents, valid a
+    // month, claimed while they last.
+    let mut voucher = fields(&Plan {
+        title: "理发行业协会：老年人免费理发券",
+        kind: "服务券",
+        allocation: "先到先得",
+        audience: "公众",
+        capacity: "50",
+        waitlist: "",
+        online: false,
+        place: "南京西路街道各爱心理发点",
+        in_days: 1,
+        hours: 8,
+    })?;
+    voucher.ends_at = voucher.starts_at + Duration::days(30);
+    voucher.closes_at = voucher.ends_at - Duration::days(1);
+    voucher.cancel_until = None;
+    let voucher = store.create_activity(system, street_centre, &voucher).await?;
+    store
+        .bulk_register_residents(system, voucher.id, &people[300..336])
         .await?;
     // Rooms: branches book the street centre's meeting room over the coming days.
     let rooms = store.get_centre(system, street_centre).await?.rooms;

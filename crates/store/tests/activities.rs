@@ -533,3 +533,55 @@ async fn a_ticket_is_checked_in_once_however_often_it_is_scanned() {
     );
     assert!(rows.iter().all(|x| x.ticket.is_none()), "staff lists carry no tickets");
 }
+
+/// Vouchers (服务券): a hairdressers' council offers 5 free haircuts to elderly
+/// residents; 12 claim at once, 5 hold one; each is redeemed once at the chair, a second
+/// scan of the same code refused.
+#[tokio::test]
+async fn a_voucher_is_claimed_while_they_last_and_redeemed_once() {
+    let (s, _d) = store().await;
+    let c = centre(&s).await;
+    let staff = office("310106012");
+    let now = china_time(chrono::Utc::now());
+    let f = ActivityFields::parse(&ActivityInput {
+        title: "理发行业协会：老年人免费理发券",
+        kind: "服务券",
+        audience: "公众",
+        capacity: "5",
+        starts_at: Some(now + Duration::days(1)),
+        ends_at: Some(now + Duration::days(30)),
+        opens_at: Some(now - Duration::hours(1)),
+        closes_at: Some(now + Duration::days(20)),
+        ..Default::default()
+    })
+    .expect("voucher");
+    assert_eq!(f.kind, tongxin_domain::activities::ActivityKind::Voucher);
+    let v = s.create_activity(&staff, c, &f).await.expect("voucher");
+    let mut tasks = vec![];
+    for i in 0..12 {
+        let s = s.clone();
+        tasks.push(tokio::spawn(
+            async move { s.register(None, v.id, &resident(i), 1).await },
+        ));
+    }
+    let mut codes = vec![];
+    for t in tasks {
+        if let Ok(r) = t.await.expect("task") {
+            codes.push(r.ticket.expect("a voucher code"));
+        }
+    }
+    assert_eq!(codes.len(), 5, "no more vouchers than offered");
+    for (i, code) in codes.iter().enumerate() {
+        let r = s.check_in(&staff, v.id, code, &format!("chair-{i}-first")).await;
+        assert!(r.is_ok(), "{r:?}");
+        assert_eq!(
+            refusal(
+                s.check_in(&staff, v.id, code, &format!("chair-{i}-again"))
+                    .await
+                    .expect_err("twice")
+            ),
+            Refusal::CheckedInAlready
+        );
+    }
+    assert_eq!(s.attendance(&staff, v.id).await.expect("a").attended, 5);
+}

@@ -40,6 +40,11 @@ pub enum ActivityKind {
     Fair,
     /// 主题党日: a themed party day.
     ThemedPartyDay,
+    /// 服务券: vouchers for a service given over a span (a hairdressers' council's free
+    /// haircuts for elderly residents): claiming one takes a place as registering does
+    /// (no more than there are, one per person), its code is signed as a ticket is, and
+    /// it is redeemed once, by the scan that checks a ticket in.
+    Voucher,
 }
 
 impl Labelled for ActivityKind {
@@ -50,6 +55,7 @@ impl Labelled for ActivityKind {
         Self::Volunteer,
         Self::Fair,
         Self::ThemedPartyDay,
+        Self::Voucher,
     ];
     fn code(&self) -> &'static str {
         match self {
@@ -59,6 +65,7 @@ impl Labelled for ActivityKind {
             Self::Volunteer => "volunteer",
             Self::Fair => "fair",
             Self::ThemedPartyDay => "themed_party_day",
+            Self::Voucher => "voucher",
         }
     }
     fn label_zh(&self) -> &'static str {
@@ -69,6 +76,7 @@ impl Labelled for ActivityKind {
             Self::Volunteer => "志愿服务",
             Self::Fair => "集市",
             Self::ThemedPartyDay => "主题党日",
+            Self::Voucher => "服务券",
         }
     }
     fn synonyms(&self) -> &'static [&'static str] {
@@ -79,6 +87,7 @@ impl Labelled for ActivityKind {
             Self::Volunteer => &["志愿者服务", "志愿活动", "公益服务", "为民服务"],
             Self::Fair => &["市集", "便民集市", "服务集市", "招聘会", "义集"],
             Self::ThemedPartyDay => &["主题党日活动", "党日活动"],
+            Self::Voucher => &["券", "服务卡", "优惠券", "公益券", "兑换券"],
         }
     }
 }
@@ -310,7 +319,14 @@ impl ActivityFields {
         {
             e.0.push(DomainError::OutOfOrder { field: "closes_at" });
         }
-        if let (Some(c), Some(s)) = (closes_at, starts_at)
+        // Registration closes by the start; vouchers are claimed while they are valid,
+        // so until their end.
+        let last = if kind == Some(ActivityKind::Voucher) {
+            ends_at
+        } else {
+            starts_at
+        };
+        if let (Some(c), Some(s)) = (closes_at, last)
             && c > s
         {
             e.0.push(DomainError::OutOfOrder { field: "closes_at" });
@@ -403,6 +419,29 @@ mod tests {
             closes_at: Some(at("2026-12-09 18:00")),
             ..Default::default()
         }
+    }
+
+    #[test]
+    fn vouchers_are_claimed_while_valid_registration_closes_by_the_start() {
+        let during = ActivityInput {
+            ends_at: Some(at("2026-12-31 18:00")),
+            closes_at: Some(at("2026-12-20 18:00")),
+            ..input()
+        };
+        let e = ActivityFields::parse(&during).expect_err("a lecture closes by its start");
+        assert!(e.iter().any(|x| x.field() == "closes_at"), "{e:?}");
+        let v = ActivityFields::parse(&ActivityInput {
+            kind: "公益券",
+            ..during
+        })
+        .expect("a voucher");
+        assert_eq!(v.kind, ActivityKind::Voucher);
+        let late = ActivityInput {
+            kind: "服务券",
+            closes_at: Some(at("2027-01-02 10:00")),
+            ..during
+        };
+        assert!(ActivityFields::parse(&late).is_err(), "not after the vouchers' end");
     }
 
     #[test]
