@@ -24,10 +24,12 @@
 mod calendar;
 mod checkin;
 mod registrations;
+mod statistics;
 mod viewers;
 
 pub use checkin::{AttendanceView, OrgAttendance, ScanView};
 pub use registrations::{REGISTRATIONS_MAX, Registrant, RegistrationView, SOLD_OUT_FOR};
+pub use statistics::CentreMonth;
 pub use viewers::ViewerLogReport;
 
 use crate::centres::CentreRight;

@@ -98,6 +98,12 @@ pub(crate) fn table() -> Vec<Mounted> {
             attendance,
         )
         .returns(schema_of::<AttendanceView>),
+        get(
+            "/api/v1/statistics/activities",
+            "Activities per centre for a month (?division= the territory, the caller's own when absent; ?month=2026-12, this month when absent): activities, places offered, taken and attended",
+            statistics,
+        )
+        .returns(list_of::<tongxin_store::activities::CentreMonth>),
         post(
             "/api/v1/me/calendar",
             "A new secret address of the caller's calendar feed (iCalendar of their registrations, no personal data); the old one stops",
@@ -405,4 +411,33 @@ async fn new_calendar(
     let token = s.store.new_calendar_feed(&a.actor).await?;
     let url = super::calendar::feed_url(&s, &headers, &token);
     Ok((StatusCode::CREATED, Json(CalendarFeed { url })).into_response())
+}
+
+#[derive(Deserialize, Default)]
+struct StatisticsParams {
+    division: Option<String>,
+    /// `2026-12`.
+    month: Option<String>,
+}
+
+async fn statistics(
+    State(s): State<AppState>,
+    ApiAuth(a): ApiAuth,
+    Q(p): Q<StatisticsParams>,
+) -> Result<Response, ApiError> {
+    use tongxin_domain::codes::DivisionCode;
+    use tongxin_domain::scope::Scope;
+    let invalid = |field: &'static str| StoreError::Invalid(vec![DomainError::UnknownValue { field }]);
+    let division = match (p.division.as_deref(), &a.actor.scope) {
+        (Some(d), _) => DivisionCode::parse(d).map_err(|_| invalid("division"))?,
+        (None, Scope::Within { division: Some(d), .. }) => d.clone(),
+        (None, _) => return Err(StoreError::Invalid(vec![DomainError::Required { field: "division" }]).into()),
+    };
+    let month = match p.month.as_deref() {
+        Some(m) => {
+            chrono::NaiveDate::parse_from_str(&format!("{}-01", m.trim()), "%Y-%m-%d").map_err(|_| invalid("month"))?
+        }
+        None => tongxin_store::activities::now().date(),
+    };
+    Ok(Json(s.store.centre_months(&a.actor, &division, month).await?).into_response())
 }

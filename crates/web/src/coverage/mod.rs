@@ -859,6 +859,62 @@ struct ScreenPage {
     /// The alliance panel: the territory's joint conference and its year in figures
     /// (label, value), when the territory has one.
     alliance: Option<(String, Vec<(String, String)>)>,
+    /// The activities panel: this month's figures of the territory's centres, in total
+    /// and for the busiest few (name, figures in words).
+    activities: Option<(Vec<(String, String)>, Vec<(String, String)>)>,
+}
+
+/// Centres named on the big screen's activities panel.
+const SCREEN_CENTRES: usize = 3;
+
+/// The big screen's activities panel: this month (China time) at the territory's
+/// centres — activities, places offered, taken and attended — when any were held.
+async fn activities_panel(
+    s: &AppState,
+    a: &crate::auth::Auth,
+    q: &TerritoryParams,
+    lang: Lang,
+) -> Option<(Vec<(String, String)>, Vec<(String, String)>)> {
+    let t = territory(s, &a.actor, q).await.ok()?;
+    let Territory::Division(d) = t.territory() else {
+        return None;
+    };
+    let month = tongxin_store::activities::now().date();
+    let rows = s.store.centre_months(&a.actor, d, month).await.ok()?;
+    if rows.is_empty() {
+        return None;
+    }
+    let sum = |f: fn(&tongxin_store::activities::CentreMonth) -> i64| rows.iter().map(f).sum::<i64>();
+    let (offered, taken, attended) = (
+        sum(|r| r.places_offered),
+        sum(|r| r.places_taken),
+        sum(|r| r.places_attended),
+    );
+    let totals = vec![
+        (lang.t("activities.stat_activities"), sum(|r| r.activities).to_string()),
+        (lang.t("activities.stat_offered"), offered.to_string()),
+        (lang.t("activities.stat_taken"), taken.to_string()),
+        (lang.t("activities.stat_attended"), attended.to_string()),
+    ];
+    let top = rows
+        .iter()
+        .take(SCREEN_CENTRES)
+        .map(|r| {
+            (
+                r.centre_name.clone(),
+                format!(
+                    "{} {} · {}/{} · {} {}",
+                    r.activities,
+                    lang.t("activities.stat_held"),
+                    r.places_taken,
+                    r.places_offered,
+                    lang.t("activities.stat_attended"),
+                    r.places_attended
+                ),
+            )
+        })
+        .collect();
+    Some((totals, top))
 }
 
 /// The big screen's alliance panel: the joint conference of the territory shown (a
@@ -927,7 +983,13 @@ async fn screen(
         Ok(v) => {
             p.title = format!("{} · {}", v.title, p.t("coverage.title"));
             let alliance = alliance_panel(&s, &a, &q, p.lang).await;
-            render(&ScreenPage { p, v, alliance })
+            let activities = activities_panel(&s, &a, &q, p.lang).await;
+            render(&ScreenPage {
+                p,
+                v,
+                alliance,
+                activities,
+            })
         }
         Err(e) => error_page(&headers, Some(&a), e),
     }

@@ -365,6 +365,36 @@ async fn a_member_near_a_centre_registers_and_is_checked_in_once() {
     );
     let (status, _) = other.get(&format!("/api/v1/activities/{id}/attendance")).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
+
+    // The month's figures of the street's centres, recounted: one activity, 10 places,
+    // one taken, one attended; another street's office sees none of them.
+    let month = &a["starts_at"].as_str().expect("start")[..7];
+    let (status, stats) = office
+        .get(&format!(
+            "/api/v1/statistics/activities?division={STREET_A}&month={month}"
+        ))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{stats}");
+    let row = stats
+        .as_array()
+        .and_then(|r| r.iter().find(|x| x["centre_id"] == c))
+        .expect("the centre");
+    assert_eq!(
+        (
+            &row["activities"],
+            &row["places_offered"],
+            &row["places_taken"],
+            &row["places_attended"]
+        ),
+        (&json!(1), &json!(10), &json!(1), &json!(1)),
+        "{stats}"
+    );
+    let (status, _) = other
+        .get(&format!(
+            "/api/v1/statistics/activities?division={STREET_A}&month={month}"
+        ))
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
 }
 
 /// An online lecture's viewer log as a platform exports it — a title row, its own

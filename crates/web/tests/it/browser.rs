@@ -960,10 +960,53 @@ async fn the_big_screen_fits_a_screen() {
     street(&app, STREET_A, "甲").await;
     street(&app, STREET_B, "乙").await;
     account(&app, "district", Role::DistrictOffice, Some("310106"), None).await;
+    // A centre's activity this month: the screen's activities panel shows.
+    let sys = tongxin_store::Actor::system("fixture");
+    let centre = app
+        .store
+        .create_centre(
+            &sys,
+            &tongxin_domain::centres::CentreFields::parse(
+                "南京西路街道党群服务中心",
+                "街道",
+                STREET_A,
+                "",
+                None,
+                "",
+                "",
+            )
+            .expect("centre"),
+        )
+        .await
+        .expect("centre")
+        .id;
+    let first = {
+        use chrono::Datelike;
+        let today = tongxin_domain::activities::china_time(chrono::Utc::now()).date();
+        today.with_day(1).expect("first").and_hms_opt(14, 0, 0).expect("time")
+    };
+    let f = tongxin_domain::activities::ActivityFields::parse(&tongxin_domain::activities::ActivityInput {
+        title: "“四史”学习教育专题讲座",
+        kind: "讲座",
+        audience: "公众",
+        capacity: "200",
+        starts_at: Some(first),
+        ends_at: Some(first + chrono::Duration::hours(2)),
+        opens_at: Some(first - chrono::Duration::days(7)),
+        closes_at: Some(first - chrono::Duration::hours(1)),
+        ..Default::default()
+    })
+    .expect("activity");
+    app.store.create_activity(&sys, centre, &f).await.expect("activity");
     for (w, h) in [(1920, 1080), (1440, 900)] {
         let c = browser_sized(&d, w, h).await;
         log_in(&c, &app, "district").await;
         c.goto(&app.url("/coverage/screen")).await.expect("screen");
+        let panel = text_of(&c, "#activities-panel").await;
+        assert!(
+            panel.contains("本月党群服务中心活动") && panel.contains("南京西路街道党群服务中心"),
+            "{panel}"
+        );
         let m: serde_json::Value = c
             .execute(
                 "return [document.documentElement.scrollWidth, window.innerWidth, document.documentElement.scrollHeight, window.innerHeight, parseFloat(getComputedStyle(document.querySelector('.screen-stat .value')).fontSize)]",
