@@ -861,8 +861,13 @@ struct ScreenPage {
     alliance: Option<(String, Vec<(String, String)>)>,
     /// The activities panel: this month's figures of the territory's centres, in total
     /// and for the busiest few (name, figures in words).
-    activities: Option<(Vec<(String, String)>, Vec<(String, String)>)>,
+    activities: Option<ActivitiesPanel>,
 }
+
+/// A panel's labelled figures: (label, value in words).
+type PanelFigures = Vec<(String, String)>;
+/// The activities panel: the territory's totals, and the busiest centres.
+type ActivitiesPanel = (PanelFigures, PanelFigures);
 
 /// Centres named on the big screen's activities panel.
 const SCREEN_CENTRES: usize = 3;
@@ -874,7 +879,7 @@ async fn activities_panel(
     a: &crate::auth::Auth,
     q: &TerritoryParams,
     lang: Lang,
-) -> Option<(Vec<(String, String)>, Vec<(String, String)>)> {
+) -> Option<ActivitiesPanel> {
     let t = territory(s, &a.actor, q).await.ok()?;
     let Territory::Division(d) = t.territory() else {
         return None;
