@@ -32,6 +32,25 @@ fn activity(audience: &str, capacity: u32) -> Value {
     })
 }
 
+/// Street A's office, a centre it records (`centre` the body), and the id of the
+/// activity (`body`) it publishes there, with the activity as answered.
+async fn published(app: &App, centre: Value, body: Value) -> (Client, i64, Value) {
+    let office = Client::new_account(app, "street_a", Role::StreetOffice, Some(STREET_A), None).await;
+    let (status, c) = office.call("post", "/api/v1/centres", Some(centre)).await;
+    assert_eq!(status, StatusCode::CREATED, "{c}");
+    let c = c["id"].as_i64().expect("centre");
+    let (status, a) = office
+        .call("post", &format!("/api/v1/centres/{c}/activities"), Some(body))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{a}");
+    (office, c, a)
+}
+
+/// Street A's centre as most tests record it.
+fn street_centre() -> Value {
+    json!({"name": "南京西路街道党群服务中心", "level": "street", "division": STREET_A})
+}
+
 #[tokio::test]
 async fn residents_register_while_places_last_and_hear_sold_out_after() {
     let app = spawn().await;
@@ -404,21 +423,10 @@ async fn a_member_near_a_centre_registers_and_is_checked_in_once() {
 #[tokio::test]
 async fn a_viewer_log_becomes_the_lecture_s_attendance() {
     let app = spawn().await;
-    let office = Client::new_account(&app, "street_a", Role::StreetOffice, Some(STREET_A), None).await;
-    let other = Client::new_account(&app, "street_b", Role::StreetOffice, Some(STREET_B), None).await;
-    let (_, c) = office
-        .call(
-            "post",
-            "/api/v1/centres",
-            Some(json!({"name": "南京西路街道党群服务中心", "level": "street", "division": STREET_A})),
-        )
-        .await;
-    let c = c["id"].as_i64().expect("centre");
     let mut body = activity("公众", 1000);
     body["online"] = json!(true);
-    let (_, a) = office
-        .call("post", &format!("/api/v1/centres/{c}/activities"), Some(body))
-        .await;
+    let (office, _, a) = published(&app, street_centre(), body).await;
+    let other = Client::new_account(&app, "street_b", Role::StreetOffice, Some(STREET_B), None).await;
     let id = a["id"].as_i64().expect("id");
     let start = chrono::NaiveDateTime::parse_from_str(a["starts_at"].as_str().expect("start"), "%Y-%m-%dT%H:%M:%S")
         .expect("start");
@@ -509,22 +517,7 @@ async fn a_viewer_log_becomes_the_lecture_s_attendance() {
 #[tokio::test]
 async fn a_member_s_registrations_are_a_calendar_feed() {
     let app = spawn().await;
-    let office = Client::new_account(&app, "street_a", Role::StreetOffice, Some(STREET_A), None).await;
-    let (_, c) = office
-        .call(
-            "post",
-            "/api/v1/centres",
-            Some(json!({"name": "南京西路街道党群服务中心", "level": "street", "division": STREET_A})),
-        )
-        .await;
-    let c = c["id"].as_i64().expect("centre");
-    let (_, a) = office
-        .call(
-            "post",
-            &format!("/api/v1/centres/{c}/activities"),
-            Some(activity("党员", 10)),
-        )
-        .await;
+    let (_, _, a) = published(&app, street_centre(), activity("党员", 10)).await;
     let id = a["id"].as_i64().expect("id");
     let member = Client::new_account(&app, "member_zhao", Role::Member, Some(STREET_A), None).await;
     member
