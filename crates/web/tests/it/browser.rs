@@ -963,41 +963,18 @@ async fn the_big_screen_fits_a_screen() {
     account(&app, "district", Role::DistrictOffice, Some("310106"), None).await;
     // A centre's activity this month: the screen's activities panel shows.
     let sys = tongxin_store::Actor::system("fixture");
-    let centre = app
-        .store
-        .create_centre(
-            &sys,
-            &tongxin_domain::centres::CentreFields::parse(
-                "南京西路街道党群服务中心",
-                "街道",
-                STREET_A,
-                "",
-                None,
-                "",
-                "",
-            )
-            .expect("centre"),
-        )
-        .await
-        .expect("centre")
-        .id;
+    let centre = centre_at(&app, "南京西路街道党群服务中心", STREET_A, None).await;
     let first = {
         use chrono::Datelike;
         let today = tongxin_domain::activities::china_time(chrono::Utc::now()).date();
         today.with_day(1).expect("first").and_hms_opt(14, 0, 0).expect("time")
     };
-    let f = tongxin_domain::activities::ActivityFields::parse(&tongxin_domain::activities::ActivityInput {
-        title: "“四史”学习教育专题讲座",
-        kind: "讲座",
-        audience: "公众",
-        capacity: "200",
-        starts_at: Some(first),
-        ends_at: Some(first + chrono::Duration::hours(2)),
-        opens_at: Some(first - chrono::Duration::days(7)),
-        closes_at: Some(first - chrono::Duration::hours(1)),
-        ..Default::default()
-    })
-    .expect("activity");
+    let f = activity_at(
+        "“四史”学习教育专题讲座",
+        "200",
+        first,
+        first - chrono::Duration::days(7),
+    );
     app.store.create_activity(&sys, centre, &f).await.expect("activity");
     for (w, h) in [(1920, 1080), (1440, 900)] {
         let c = browser_sized(&d, w, h).await;
@@ -1258,22 +1235,57 @@ async fn a_need_from_a_phone_becomes_a_brand_project() {
     desk.close().await.expect("close");
 }
 
-/// An activity open for registration now, members only, with `capacity` places.
+/// An activity open for registration now, members only, with `capacity` places,
+/// starting in two days.
 fn activity_fields(title: &str, capacity: &str) -> tongxin_domain::activities::ActivityFields {
     let now = tongxin_domain::activities::china_time(chrono::Utc::now());
+    activity_at(
+        title,
+        capacity,
+        now + chrono::Duration::days(2),
+        now - chrono::Duration::hours(1),
+    )
+}
+
+/// A two-hour activity for members starting `starts`, its registration open from `opens`
+/// until an hour before it.
+fn activity_at(
+    title: &str,
+    capacity: &str,
+    starts: chrono::NaiveDateTime,
+    opens: chrono::NaiveDateTime,
+) -> tongxin_domain::activities::ActivityFields {
+    let closes = starts - chrono::Duration::hours(1);
     tongxin_domain::activities::ActivityFields::parse(&tongxin_domain::activities::ActivityInput {
         title,
         kind: "讲座",
         audience: "党员",
         capacity,
         place: "三楼报告厅",
-        starts_at: Some(now + chrono::Duration::days(2)),
-        ends_at: Some(now + chrono::Duration::days(2) + chrono::Duration::hours(2)),
-        opens_at: Some(now - chrono::Duration::hours(1)),
-        closes_at: Some(now + chrono::Duration::days(1)),
+        starts_at: Some(starts),
+        ends_at: Some(starts + chrono::Duration::hours(2)),
+        opens_at: Some(opens),
+        closes_at: Some(closes),
         ..Default::default()
     })
     .expect("activity")
+}
+
+/// Records a street centre with `name` in `division` at `at`, open every day.
+async fn centre_at(
+    app: &App,
+    name: &str,
+    division: &str,
+    at: Option<(f64, f64)>,
+) -> tongxin_domain::registry::CentreId {
+    let f =
+        tongxin_domain::centres::CentreFields::parse(name, "街道", division, "南京西路1号", at, "每天 9:00-21:00", "")
+            .expect("centre");
+    app.store
+        .create_centre(&tongxin_store::Actor::system("fixture"), &f)
+        .await
+        .expect("centre")
+        .id
 }
 
 /// On a phone (375 px): a member finds the centre nearest a given point, opens its
@@ -1289,28 +1301,8 @@ async fn a_member_near_a_centre_registers_and_the_door_checks_in_once() {
     let d = driver().await;
     let app = spawn().await;
     let sys = tongxin_store::Actor::system("fixture");
-    let centre = |name: &str, division: &str, at: (f64, f64)| {
-        tongxin_domain::centres::CentreFields::parse(
-            name,
-            "街道",
-            division,
-            "南京西路1号",
-            Some(at),
-            "每天 9:00-21:00",
-            "",
-        )
-        .expect("centre")
-    };
-    let near = app
-        .store
-        .create_centre(&sys, &centre("南京西路街道党群服务中心", STREET_A, (121.4590, 31.2290)))
-        .await
-        .expect("centre")
-        .id;
-    app.store
-        .create_centre(&sys, &centre("远处街道党群服务中心", STREET_B, (121.5200, 31.2600)))
-        .await
-        .expect("far");
+    let near = centre_at(&app, "南京西路街道党群服务中心", STREET_A, Some((121.4590, 31.2290))).await;
+    centre_at(&app, "远处街道党群服务中心", STREET_B, Some((121.5200, 31.2600))).await;
     let activity = app
         .store
         .create_activity(&sys, near, &activity_fields("“四史”学习教育专题讲座", "30"))
