@@ -58,8 +58,8 @@ async fn each_role_has_the_menu_and_home_of_its_work() {
         m.contains(&"nav-import".into()) && !m.contains(&"nav-accounts".into()),
         "{m:?}"
     );
-    // A secretary works on its branch; a member has its own page and the alliance's
-    // signed projects, nothing else.
+    // A secretary works on its branch; a member has its own page, what is near, its
+    // registrations and the alliance's signed projects, nothing else.
     let r = secretary
         .http
         .get(format!("{}/", secretary.base))
@@ -77,8 +77,13 @@ async fn each_role_has_the_menu_and_home_of_its_work() {
     let me = member.page("/me").await;
     assert_eq!(
         menu(&me),
-        vec!["nav-me".to_string(), "nav-alliance_published".to_string()],
-        "its page, and what the alliance has signed: {me}"
+        vec![
+            "nav-me".to_string(),
+            "nav-near".to_string(),
+            "nav-my_registrations".to_string(),
+            "nav-alliance_published".to_string()
+        ],
+        "its page, what is near, its registrations, and what the alliance has signed: {me}"
     );
     assert!(me.contains("甲党员") && me.contains("138****8000"), "{me}");
     assert!(!me.contains("13800138000"), "a full phone on the member's page");
