@@ -176,8 +176,31 @@ pub struct ActivityBody {
 }
 
 impl ActivityBody {
+    /// The body a console form sends (the same names; `online` a checkbox).
+    pub(crate) fn from_form(f: &std::collections::HashMap<String, String>) -> ActivityBody {
+        let g = |k: &str| f.get(k).cloned().filter(|v| !v.trim().is_empty());
+        ActivityBody {
+            title: g("title"),
+            kind: g("kind"),
+            allocation: g("allocation"),
+            audience: g("audience"),
+            place: g("place"),
+            description: g("description"),
+            online: g("online").is_some(),
+            starts_at: g("starts_at"),
+            ends_at: g("ends_at"),
+            capacity: g("capacity"),
+            opens_at: g("opens_at"),
+            closes_at: g("closes_at"),
+            per_person: g("per_person"),
+            cancel_until: g("cancel_until"),
+            waitlist: g("waitlist"),
+            confirm_hours: g("confirm_hours"),
+        }
+    }
+
     /// Every fault at once, the times' with the others'.
-    fn fields(&self) -> Result<ActivityFields, ApiError> {
+    pub(crate) fn fields(&self) -> Result<ActivityFields, ApiError> {
         let t = |v: &Option<String>| v.clone().unwrap_or_default();
         let mut faults: Vec<DomainError> = vec![];
         let mut time = |field: &'static str, v: &Option<String>| match parse_time(field, &t(v)) {

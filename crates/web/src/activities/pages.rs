@@ -27,6 +27,7 @@ use tongxin_store::centres::{NearFor, NearView};
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/near", get(near_page).post(near_submit))
+        .route("/centres/{id}/activities/new", get(new_page).post(new_submit))
         .route("/activities/{id}", get(activity_page))
         .route("/activities/{id}/register", post(register_submit))
         .route("/activities/{id}/scan", get(scan_page).post(scan_submit))
@@ -451,5 +452,151 @@ async fn scan_submit(
             r
         }
         Err(e) => error_page(&headers, Some(&a), e),
+    }
+}
+
+/// A field of the publishing form.
+struct ActivityField {
+    name: &'static str,
+    label: String,
+    /// `text`, `datetime-local`, `checkbox`, `textarea`; a select when `options`.
+    kind: &'static str,
+    inputmode: &'static str,
+    options: Vec<(String, String)>,
+    value: String,
+    error: Option<String>,
+    help: String,
+}
+
+#[derive(Template)]
+#[template(path = "activities/form.html")]
+struct FormPage {
+    p: Ctx,
+    centre_id: i64,
+    centre_name: String,
+    fields: Vec<ActivityField>,
+}
+
+/// The options of a choice in the page's language: (code, label).
+fn options<T: tongxin_domain::registry::Labelled + 'static>(lang: Lang, key: &str) -> Vec<(String, String)> {
+    T::ALL
+        .iter()
+        .map(|k| (k.code().to_string(), lang.t(&format!("activities.{key}_{}", k.code()))))
+        .collect()
+}
+
+fn publish_form(
+    headers: &HeaderMap,
+    a: &crate::auth::Auth,
+    centre: &tongxin_store::centres::CentreView,
+    values: &HashMap<String, String>,
+    errors: &HashMap<String, String>,
+) -> Response {
+    use tongxin_domain::activities::{ActivityKind, Allocation, Audience};
+    let mut p = ctx(headers, Some(a), "activities.publish");
+    let lang = p.lang;
+    p.title = format!("{} · {}", lang.t("activities.publish"), centre.name);
+    let field = |name: &'static str, label: &str, kind: &'static str, inputmode: &'static str| ActivityField {
+        name,
+        label: lang.t(label),
+        kind,
+        inputmode,
+        options: vec![],
+        value: values.get(name).cloned().unwrap_or_default(),
+        error: errors.get(name).cloned(),
+        help: String::new(),
+    };
+    let choice = |name: &'static str, label: &str, options: Vec<(String, String)>| ActivityField {
+        options,
+        ..field(name, label, "text", "")
+    };
+    let mut fields = vec![
+        field("title", "field.title", "text", ""),
+        choice("kind", "field.kind", options::<ActivityKind>(lang, "kind")),
+        choice(
+            "allocation",
+            "activities.allocation",
+            options::<Allocation>(lang, "allocation"),
+        ),
+        choice("audience", "activities.audience", options::<Audience>(lang, "audience")),
+        field("place", "activities.place", "text", ""),
+        field("online", "activities.online", "checkbox", ""),
+        field("starts_at", "activities.starts_at", "datetime-local", ""),
+        field("ends_at", "activities.ends_at", "datetime-local", ""),
+        field("capacity", "activities.capacity", "text", "numeric"),
+        field("opens_at", "activities.opens_at", "datetime-local", ""),
+        field("closes_at", "activities.closes_at", "datetime-local", ""),
+        field("per_person", "activities.per_person", "text", "numeric"),
+        field("cancel_until", "activities.cancel_until", "datetime-local", ""),
+        field("waitlist", "activities.waitlist", "text", "numeric"),
+        field("confirm_hours", "activities.confirm_hours", "text", "numeric"),
+        field("description", "field.description", "textarea", ""),
+    ];
+    for f in &mut fields {
+        if f.kind == "datetime-local" {
+            f.help = lang.t("activities.time_help");
+        }
+    }
+    let refused = !errors.is_empty();
+    let mut r = render(&FormPage {
+        p,
+        centre_id: centre.id.0,
+        centre_name: centre.name.clone(),
+        fields,
+    });
+    if refused {
+        *r.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    r
+}
+
+/// The centre when the caller may publish there (its staff or an office over it).
+async fn publishing_centre(
+    state: &AppState,
+    a: &crate::auth::Auth,
+    id: i64,
+) -> Result<tongxin_store::centres::CentreView, ApiError> {
+    state
+        .store
+        .check_centre_right(&a.actor, CentreId(id), tongxin_store::centres::CentreRight::Staff)
+        .await?;
+    Ok(state.store.get_centre(&a.actor, CentreId(id)).await?)
+}
+
+async fn new_page(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    PageAuth(a): PageAuth,
+) -> Response {
+    match publishing_centre(&state, &a, id).await {
+        Ok(c) => publish_form(&headers, &a, &c, &HashMap::new(), &HashMap::new()),
+        Err(e) => error_page(&headers, Some(&a), e),
+    }
+}
+
+async fn new_submit(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    CheckedForm(a, f): CheckedForm,
+) -> Response {
+    let c = match publishing_centre(&state, &a, id).await {
+        Ok(c) => c,
+        Err(e) => return error_page(&headers, Some(&a), e),
+    };
+    let lang = ctx(&headers, Some(&a), "activities.publish").lang;
+    let body = super::api::ActivityBody::from_form(&f);
+    let made = match body.fields() {
+        Ok(fields) => state
+            .store
+            .create_activity(&a.actor, c.id, &fields)
+            .await
+            .map_err(ApiError::from),
+        Err(e) => Err(e),
+    };
+    match made {
+        Ok(v) => Redirect::to(&format!("/activities/{}", v.id)).into_response(),
+        Err(e) => publish_form(&headers, &a, &c, &f, &crate::shell::field_messages(lang, &e, "title")),
     }
 }

@@ -563,3 +563,69 @@ async fn a_member_s_registrations_are_a_calendar_feed() {
         StatusCode::NOT_FOUND
     );
 }
+
+/// The console's publishing form: every fault marked beside its field at once, what was
+/// typed kept; a good form publishes and opens the activity; another street's office
+/// cannot open the form of this centre.
+#[tokio::test]
+async fn a_centre_publishes_an_activity_from_the_console() {
+    let app = spawn().await;
+    let (office, c, _) = published(&app, street_centre(), activity("公众", 5)).await;
+    let other = Client::new_account(&app, "street_b", Role::StreetOffice, Some(STREET_B), None).await;
+    let path = format!("/centres/{c}/activities/new");
+    let page = office.page(&path).await;
+    assert!(
+        page.contains("发布活动") && page.contains("name=\"starts_at\""),
+        "{page}"
+    );
+    let r = office
+        .form(
+            &path,
+            &[
+                ("title", ""),
+                ("kind", "lecture"),
+                ("capacity", "很多"),
+                ("starts_at", &at(48)),
+                ("ends_at", &at(47)),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = r.text().await.expect("page");
+    for f in ["title", "capacity", "ends_at", "opens_at"] {
+        assert!(page.contains(&format!("id=\"error-{f}\"")), "{f} marked: {page}");
+    }
+    assert!(page.contains(&at(48)), "what was typed is kept");
+    let r = office
+        .form(
+            &path,
+            &[
+                ("title", "“四史”学习教育专题讲座（第三讲）"),
+                ("kind", "party_lesson"),
+                ("allocation", "ballot"),
+                ("audience", "members"),
+                ("capacity", "80人"),
+                ("starts_at", &at(72)),
+                ("ends_at", &at(74)),
+                ("opens_at", &at(-1)),
+                ("closes_at", &at(24)),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let to = location(&r);
+    let id = to.trim_start_matches("/activities/");
+    let (_, a) = office.get(&format!("/api/v1/activities/{id}")).await;
+    assert_eq!(
+        (a["kind"].as_str(), a["allocation"].as_str(), a["capacity"].as_i64()),
+        (Some("party_lesson"), Some("ballot"), Some(80)),
+        "{a}"
+    );
+    let r = other
+        .http
+        .get(format!("{}{path}", other.base))
+        .send()
+        .await
+        .expect("get");
+    assert!(matches!(r.status().as_u16(), 403 | 404), "{}", r.status());
+}

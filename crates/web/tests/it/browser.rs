@@ -441,6 +441,7 @@ async fn every_page_fits_a_phone_and_a_desktop() {
         format!("/alliance/pairs/{pair}"),
         format!("/alliance/{conf}/summary"),
         format!("/activities/{activity}"),
+        format!("/centres/{}/activities/new", centre.0),
     ];
     let district_pages = vec![
         "/".to_string(),
@@ -491,6 +492,7 @@ async fn every_page_fits_a_phone_and_a_desktop() {
         format!("/centres/{}/edit", centre.0),
         format!("/activities/{activity}"),
         format!("/activities/{activity}/scan"),
+        format!("/centres/{}/activities/new", centre.0),
     ];
     for (lang, width) in [("zh-CN", 375), ("en", 375), ("zh-CN", 1440), ("en", 1440)] {
         for (user, pages) in [
