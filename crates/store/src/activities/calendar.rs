@@ -5,7 +5,7 @@
 //! never the person.
 
 use super::ActivityView;
-use crate::entity::{activity, activity_registration as reg, calendar_feed};
+use crate::entity::{activity_registration as reg, calendar_feed};
 use crate::{Actor, Result, Store, StoreError};
 use chrono::Utc;
 use sea_orm::sea_query::OnConflict;
@@ -60,14 +60,10 @@ impl Store {
             .into_tuple()
             .all(&self.read)
             .await?;
-        let rows = activity::Entity::find()
-            .filter(activity::Column::Id.is_in(regs.iter().map(|r| r.0)))
-            .filter(activity::Column::Archived.eq(false))
-            .all(&self.read)
-            .await?;
+        let ids: Vec<i64> = regs.iter().map(|r| r.0).collect();
         let status: std::collections::HashMap<i64, String> = regs.into_iter().collect();
         Ok(self
-            .activity_views(rows)
+            .get_activities(&ids)
             .await?
             .into_iter()
             .map(|a| {

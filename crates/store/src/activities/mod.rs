@@ -214,6 +214,22 @@ impl Store {
         Ok(self.activity_views(vec![a]).await?.remove(0))
     }
 
+    /// The activities `ids` that are not archived, read together (a member's page lists
+    /// those it registered for).
+    pub async fn get_activities(&self, ids: &[i64]) -> Result<Vec<ActivityView>> {
+        let mut rows = Vec::with_capacity(ids.len());
+        for chunk in ids.chunks(500) {
+            rows.extend(
+                activity::Entity::find()
+                    .filter(activity::Column::Id.is_in(chunk.to_vec()))
+                    .filter(activity::Column::Archived.eq(false))
+                    .all(&self.read)
+                    .await?,
+            );
+        }
+        self.activity_views(rows).await
+    }
+
     /// A centre's activities, soonest first, from `from` on (all when `None`).
     pub async fn list_activities(&self, c: CentreId, from: Option<NaiveDateTime>) -> Result<Vec<ActivityView>> {
         let mut q = activity::Entity::find()
@@ -247,6 +263,12 @@ impl Store {
             .all(&self.read)
             .await?;
         self.activity_views(rows).await
+    }
+
+    /// Whether the caller works at activity `id`'s centre (staff or office); `NotFound`
+    /// when not, as for an activity that does not exist. Asked before an upload is read.
+    pub async fn check_activity_right(&self, actor: &Actor, id: i64) -> Result<()> {
+        self.kept_activity(actor, id).await.map(|_| ())
     }
 
     /// The activity `id` when the caller works at its centre (staff or office).

@@ -526,6 +526,24 @@ impl Store {
         ))
     }
 
+    /// The caller's own registration for activity `id` that still holds or waits for a
+    /// place (not cancelled, not expired), with its place in line; no ticket.
+    pub async fn my_registration_for(&self, actor: &Actor, id: i64) -> Result<Option<RegistrationView>> {
+        let Some(acc) = actor.account_id else {
+            return Ok(None);
+        };
+        let r = reg::Entity::find()
+            .filter(reg::Column::ActivityId.eq(id))
+            .filter(reg::Column::AccountId.eq(acc.0))
+            .filter(reg::Column::Status.is_not_in(ENDED))
+            .one(&self.read)
+            .await?;
+        match r {
+            Some(r) => Ok(Some(self.positioned(r).await?)),
+            None => Ok(None),
+        }
+    }
+
     /// The caller's own registrations, newest first.
     pub async fn my_registrations(&self, actor: &Actor) -> Result<Vec<RegistrationView>> {
         let Some(acc) = actor.account_id else {

@@ -401,7 +401,7 @@ async fn viewer_log(
     req: axum::extract::Request,
 ) -> Result<Response, ApiError> {
     // The right is checked before a byte of the upload is read.
-    s.store.attendance(&a.actor, id).await?;
+    s.store.check_activity_right(&a.actor, id).await?;
     let mut mp = crate::import::service::multipart(req, &s).await?;
     let mut files = crate::import::service::read_upload(&mut mp).await?.files;
     if files.len() != 1 {

@@ -212,11 +212,7 @@ async fn activity_page(
     let s = &state.store;
     let r: Result<_, ApiError> = async {
         let act = s.get_activity(id).await?;
-        let mine = s
-            .my_registrations(&a.actor)
-            .await?
-            .into_iter()
-            .find(|r| r.activity_id == id && !["cancelled", "expired"].contains(&r.status.as_str()));
+        let mine = s.my_registration_for(&a.actor, id).await?;
         // Staff: the list answers; anyone else hears "not found" and sees the public page.
         let (registrations, attendance, staff) = match s.list_registrations(&a.actor, id).await {
             Ok(rows) => (rows, Some(s.attendance(&a.actor, id).await?), true),
@@ -330,9 +326,17 @@ async fn mine_view(state: &AppState, headers: &HeaderMap, a: &crate::auth::Auth,
     let lang = p.lang;
     let s = &state.store;
     let r: Result<_, ApiError> = async {
+        let regs = s.my_registrations(&a.actor).await?;
+        let ids: Vec<i64> = regs.iter().map(|r| r.activity_id).collect();
+        let mut acts: HashMap<i64, ActivityView> =
+            s.get_activities(&ids).await?.into_iter().map(|x| (x.id, x)).collect();
         let mut rows = vec![];
-        for r in s.my_registrations(&a.actor).await? {
-            let act = s.get_activity(r.activity_id).await?;
+        for r in regs {
+            // Activities are read once each, together (several registrations never share
+            // one: one per person and activity).
+            let Some(act) = acts.remove(&r.activity_id) else {
+                continue;
+            };
             let qr = r.ticket.as_deref().and_then(qr_svg);
             rows.push(Mine {
                 status: lang.t(&format!("activities.status_{}", r.status)),
@@ -431,10 +435,8 @@ async fn scan_submit(
     Path(id): Path<i64>,
     CheckedForm(a, f): CheckedForm,
 ) -> Response {
-    // The right is asked before the code is read (check_in asks it again).
-    if let Err(e) = scan_view(&state, &headers, &a, id).await {
-        return error_page(&headers, Some(&a), e);
-    }
+    // check_in asks the centre's right before it reads the code; the page after it
+    // answers "not found" to whoever lacks it.
     let code = f.get("code").cloned().unwrap_or_default();
     let nonce = f.get("nonce").cloned().unwrap_or_default();
     let result = state.store.check_in(&a.actor, id, &code, &nonce).await;
