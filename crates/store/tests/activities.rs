@@ -66,19 +66,24 @@ fn resident(i: usize) -> Registrant {
     }
 }
 
-/// Closes activity `id`'s registration a minute ago, from outside the application (the
-/// store has no edit of an activity yet).
+/// Closes activity `id`'s registration a minute ago.
 async fn close_window(url: &str, id: i64) {
-    let past: NaiveDateTime = china_time(chrono::Utc::now()) - Duration::minutes(1);
+    set_past(url, id, "closes_at", 1).await;
+}
+
+/// Sets activity `id`'s `column` to `minutes` ago, from outside the application (the
+/// store has no edit of an activity yet).
+async fn set_past(url: &str, id: i64, column: &str, minutes: i64) {
+    let past: NaiveDateTime = china_time(chrono::Utc::now()) - Duration::minutes(minutes);
     Database::connect(url)
         .await
         .expect("db")
         .execute_unprepared(&format!(
-            "UPDATE activities SET closes_at = '{}' WHERE id = {id}",
+            "UPDATE activities SET {column} = '{}' WHERE id = {id}",
             past.format("%Y-%m-%d %H:%M:%S")
         ))
         .await
-        .expect("closed");
+        .expect("set in the past");
 }
 
 fn refusal(e: StoreError) -> Refusal {
@@ -512,16 +517,7 @@ async fn a_ticket_is_checked_in_once_however_often_it_is_scanned() {
     );
     assert_eq!(at.no_show_rate, None, "not started: nobody has failed to come yet");
     // Once it has started, one of two did not come.
-    Database::connect(&url)
-        .await
-        .expect("db")
-        .execute_unprepared(&format!(
-            "UPDATE activities SET starts_at = '{}' WHERE id = {}",
-            (china_time(chrono::Utc::now()) - Duration::minutes(5)).format("%Y-%m-%d %H:%M:%S"),
-            a.id
-        ))
-        .await
-        .expect("started");
+    set_past(&url, a.id, "starts_at", 5).await;
     let at = s.attendance(&staff, a.id).await.expect("attendance");
     assert_eq!(at.no_show_rate, Some(0.5));
     // The staff's list shows when each came.
