@@ -44,9 +44,9 @@ pub struct Store {
     /// Where files kept for records (a project's agreement, its photos) lie: beside the
     /// SQLite file, or where the server is told ([`Store::with_files_dir`]).
     pub(crate) files_dir: std::sync::Arc<std::path::PathBuf>,
-    /// The secret of the key that signs check-in tickets, once read from the store
-    /// (activities/checkin.rs).
-    pub(crate) checkin_secret: std::sync::Arc<std::sync::OnceLock<[u8; 32]>>,
+    /// The key that signs check-in tickets, once read from the store and derived
+    /// (activities/checkin.rs): every registration's answer signs with it.
+    pub(crate) checkin_key: std::sync::Arc<std::sync::OnceLock<tongxin_domain::activities::TicketKey>>,
     /// Activities this server saw sold out, and when (activities/registrations.rs).
     pub(crate) sold_out: std::sync::Arc<std::sync::RwLock<std::collections::HashMap<i64, std::time::Instant>>>,
 }
@@ -149,7 +149,7 @@ impl Store {
                 import_step: crate::bulk::STEP,
                 analyzer: Default::default(),
                 postings: Default::default(),
-                checkin_secret: Default::default(),
+                checkin_key: Default::default(),
                 sold_out: Default::default(),
                 files_dir: std::sync::Arc::new(files_beside(url)),
             })
@@ -176,7 +176,7 @@ impl Store {
                 import_step: crate::bulk::STEP,
                 analyzer: Default::default(),
                 postings: Default::default(),
-                checkin_secret: Default::default(),
+                checkin_key: Default::default(),
                 sold_out: Default::default(),
                 files_dir: std::sync::Arc::new(std::env::temp_dir().join("tongxin-files")),
             })

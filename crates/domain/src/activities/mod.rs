@@ -9,7 +9,7 @@ mod ticket;
 mod viewers;
 
 pub use ballot::{ballot_key, ballot_order};
-pub use ticket::{TICKET_TEXT_MAX, Ticket, TicketError, public_key, public_key_text, signing_key};
+pub use ticket::{TICKET_TEXT_MAX, Ticket, TicketError, TicketKey, public_key, public_key_text, signing_key};
 pub use viewers::{Registered, ViewerMatch, ViewerRow, match_viewers};
 
 use crate::DomainError;

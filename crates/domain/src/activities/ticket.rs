@@ -38,6 +38,9 @@ pub enum TicketError {
     BadSignature,
 }
 
+/// The key tickets are signed with (its public half checks them).
+pub type TicketKey = SigningKey;
+
 /// The signing key from its 32 secret bytes.
 pub fn signing_key(secret: &[u8; 32]) -> SigningKey {
     SigningKey::from_bytes(secret)

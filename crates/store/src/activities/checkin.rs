@@ -20,7 +20,7 @@ use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, Query
 use serde::Serialize;
 use std::collections::HashMap;
 use tongxin_domain::DomainError;
-use tongxin_domain::activities::{Refusal, Ticket, public_key_text, signing_key};
+use tongxin_domain::activities::{Refusal, Ticket, TicketKey, public_key_text, signing_key};
 use tongxin_domain::error_code::Coded as _;
 
 /// The settings key of the ticket key's secret (hex).
@@ -77,11 +77,11 @@ fn refused(r: Refusal) -> StoreError {
 }
 
 impl Store {
-    /// The secret of the ticket key: read once, drawn and kept on first use. Two servers
-    /// drawing at once both keep the one stored first.
-    async fn checkin_secret(&self) -> Result<[u8; 32]> {
-        if let Some(s) = self.checkin_secret.get() {
-            return Ok(*s);
+    /// The ticket key: its secret read once (drawn and kept on first use; two servers
+    /// drawing at once both keep the one stored first), the key derived once.
+    async fn checkin_key(&self) -> Result<TicketKey> {
+        if let Some(k) = self.checkin_key.get() {
+            return Ok(k.clone());
         }
         let read = |v: Option<String>| -> Option<[u8; 32]> { hex::decode(v?.trim()).ok()?.try_into().ok() };
         let secret = match read(crate::coverage::setting(&self.write, SECRET_KEY).await?) {
@@ -106,19 +106,19 @@ impl Store {
                     .ok_or_else(|| StoreError::BadFile("the check-in key could not be kept".into()))?
             }
         };
-        Ok(*self.checkin_secret.get_or_init(|| secret))
+        Ok(self.checkin_key.get_or_init(|| signing_key(&secret)).clone())
     }
 
     /// The public key that checks tickets (base64url of its 32 bytes), for door phones.
     pub async fn checkin_public_key(&self) -> Result<String> {
-        Ok(public_key_text(&signing_key(&self.checkin_secret().await?)))
+        Ok(public_key_text(&self.checkin_key().await?))
     }
 
     /// The registration as its registrant sees it: with its ticket while it holds a
     /// place.
     pub(crate) async fn with_ticket(&self, mut v: super::RegistrationView) -> Result<super::RegistrationView> {
         if v.status == HOLDS_PLACE {
-            let key = signing_key(&self.checkin_secret().await?);
+            let key = self.checkin_key().await?;
             let t = Ticket {
                 registration: v.id,
                 activity: v.activity_id,
@@ -155,7 +155,7 @@ impl Store {
             }
             return self.scan_answer(&s).await;
         }
-        let key = signing_key(&self.checkin_secret().await?).verifying_key();
+        let key = self.checkin_key().await?.verifying_key();
         let outcome = match Ticket::verify(code, &key) {
             Err(_) => Err(Refusal::NotATicket),
             Ok(t) if t.activity != a.id => Err(Refusal::TicketElsewhere),

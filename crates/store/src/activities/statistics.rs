@@ -10,7 +10,6 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde::Serialize;
 use std::collections::HashMap;
 use tongxin_domain::codes::DivisionCode;
-use tongxin_domain::scope::Scope;
 
 /// One centre's month.
 #[derive(Debug, Clone, Default, Serialize, utoipa::ToSchema)]
@@ -34,12 +33,7 @@ impl Store {
         division: &DivisionCode,
         month: NaiveDate,
     ) -> Result<Vec<CentreMonth>> {
-        let within = match &actor.scope {
-            Scope::All => true,
-            Scope::Within { division: Some(d), .. } => d.contains(division),
-            _ => false,
-        };
-        if !within {
+        if !actor.scope.covers(division, None) {
             return Err(StoreError::NotFound);
         }
         let from = month
