@@ -581,3 +581,33 @@ async fn a_voucher_is_claimed_while_they_last_and_redeemed_once() {
     }
     assert_eq!(s.attendance(&staff, v.id).await.expect("a").attended, 5);
 }
+
+/// Residents registered in bulk (a list brought from another system): never more
+/// places than there are, a phone once, the count kept with the activity recounted.
+#[tokio::test]
+async fn a_bulk_list_takes_no_more_places_than_there_are() {
+    let (s, _d) = store().await;
+    let c = centre(&s).await;
+    let a = s
+        .create_activity(&office("310106012"), c, &fields("5", "", "公众", ""))
+        .await
+        .expect("activity");
+    let people: Vec<(String, Phone)> = [1, 2, 2, 3, 4, 5, 6, 7]
+        .iter()
+        .map(|i| (format!("居民{i}"), Phone::parse(&format!("139{i:08}")).expect("phone")))
+        .collect();
+    assert!(matches!(
+        s.bulk_register_residents(&office("310106012"), a.id, &people).await,
+        Err(StoreError::Forbidden)
+    ));
+    let n = s
+        .bulk_register_residents(&Actor::system("t"), a.id, &people)
+        .await
+        .expect("bulk");
+    let rows = s.list_registrations(&office("310106012"), a.id).await.expect("list");
+    let held = rows.iter().filter(|r| r.status == "registered").count();
+    assert_eq!((n, held), (5, 5));
+    assert_eq!(s.get_activity(a.id).await.expect("a").taken, 5);
+    let phones: HashSet<&str> = rows.iter().filter_map(|r| r.phone.as_deref()).collect();
+    assert_eq!(phones.len(), rows.len(), "a phone once");
+}

@@ -266,9 +266,6 @@ impl Store {
                 places: Set(places_i),
                 status: Set(status.into()),
                 created_at: Set(now),
-                cancelled_at: Set(None),
-                checked_in_at: Set(None),
-                watched_minutes: Set(None),
                 ..Default::default()
             })
             .on_conflict(
@@ -338,13 +335,14 @@ impl Store {
         let mut left = usize::try_from(a.capacity - a.taken).unwrap_or(0);
         let now = Utc::now();
         let mut registered = 0usize;
-        for chunk in people.chunks(500) {
-            if left == 0 {
-                break;
-            }
-            let rows: Vec<reg::ActiveModel> = chunk
+        // Batches of at most the places left: a phone already registered (or twice in
+        // the list) takes none, and the next batch goes on from where this one ended.
+        let mut next = 0;
+        while left > 0 && next < people.len() {
+            let batch = &people[next..(next + left.min(500)).min(people.len())];
+            next += batch.len();
+            let rows: Vec<reg::ActiveModel> = batch
                 .iter()
-                .take(left)
                 .map(|(name, phone)| reg::ActiveModel {
                     activity_id: Set(a.id),
                     person_key: Set(format!("phone:{}", phone.reveal())),
@@ -354,9 +352,6 @@ impl Store {
                     places: Set(1),
                     status: Set("registered".into()),
                     created_at: Set(now),
-                    cancelled_at: Set(None),
-                    checked_in_at: Set(None),
-                    watched_minutes: Set(None),
                     ..Default::default()
                 })
                 .collect();
