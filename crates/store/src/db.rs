@@ -49,6 +49,9 @@ pub struct Store {
     pub(crate) checkin_key: std::sync::Arc<std::sync::OnceLock<tongxin_domain::activities::TicketKey>>,
     /// Activities this server saw sold out, and when (activities/registrations.rs).
     pub(crate) sold_out: std::sync::Arc<std::sync::RwLock<std::collections::HashMap<i64, std::time::Instant>>>,
+    /// Registrations waiting for the transaction that writes them together
+    /// (activities/batch.rs).
+    pub(crate) batcher: std::sync::Arc<crate::activities::batch::Batcher>,
 }
 
 /// How long a server keeps the division names it has read.
@@ -151,6 +154,7 @@ impl Store {
                 postings: Default::default(),
                 checkin_key: Default::default(),
                 sold_out: Default::default(),
+                batcher: Default::default(),
                 files_dir: std::sync::Arc::new(files_beside(url)),
             })
         } else {
@@ -178,6 +182,7 @@ impl Store {
                 postings: Default::default(),
                 checkin_key: Default::default(),
                 sold_out: Default::default(),
+                batcher: Default::default(),
                 files_dir: std::sync::Arc::new(std::env::temp_dir().join("tongxin-files")),
             })
         }

@@ -148,6 +148,84 @@ async fn many_at_once_never_take_more_places_than_there_are() {
     );
 }
 
+/// Registrations that arrive together are written together (group commit), and each
+/// caller is answered with its own: cancelled ones come back, a person twice in one
+/// transaction holds one, and a caller who goes away takes no one else's with it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn registrations_that_arrive_together_share_a_transaction_and_keep_every_rule() {
+    let (s, _d) = store().await;
+    let c = centre(&s).await;
+    let staff = office("310106012");
+    let a = s
+        .create_activity(&staff, c, &fields("120", "", "公众", ""))
+        .await
+        .expect("activity");
+    // Ten register and cancel: they may come back.
+    for i in 0..10 {
+        let r = s.register(None, a.id, &resident(i), 1).await.expect("first time");
+        s.cancel_registration(&staff, r.id).await.expect("cancelled");
+    }
+    let (batches_before, _) = s.registration_batches();
+    // 300 at once for 120 places: the ten come back, each person tries twice, and every
+    // third caller goes away before its answer.
+    let mut kept = vec![];
+    let mut gone = vec![];
+    for i in 0..150usize {
+        for round in 0..2 {
+            let s = s.clone();
+            let t = tokio::spawn(async move { (i, s.register(None, a.id, &resident(i), 1).await) });
+            if (i + round) % 3 == 0 {
+                gone.push(t);
+            } else {
+                kept.push(t);
+            }
+        }
+    }
+    tokio::task::yield_now().await;
+    for t in &gone {
+        t.abort();
+    }
+    let mut answered = HashSet::new();
+    let (mut sold_out, mut twice) = (0, 0);
+    for t in kept {
+        match t.await.expect("a caller that stayed is answered") {
+            (i, Ok(r)) => {
+                assert_eq!(r.status, "registered");
+                assert!(r.ticket.is_some(), "a place comes with its ticket");
+                assert!(answered.insert(i), "one person answered twice 'registered'");
+            }
+            (_, Err(e)) => match refusal(e) {
+                Refusal::SoldOut => sold_out += 1,
+                Refusal::AlreadyRegistered => twice += 1,
+                r => panic!("{r:?}"),
+            },
+        }
+    }
+    // Recounted from the store's rows, not from the answers.
+    let rows = s.list_registrations(&staff, a.id).await.expect("list");
+    let held: Vec<&str> = rows
+        .iter()
+        .filter(|r| r.status == "registered")
+        .map(|r| r.name.as_str())
+        .collect();
+    assert_eq!(held.len(), 120, "every place taken, none twice");
+    assert_eq!(held.iter().collect::<HashSet<_>>().len(), 120, "no one holds two");
+    assert_eq!(s.get_activity(a.id).await.expect("a").taken, 120);
+    for i in &answered {
+        assert!(
+            held.contains(&format!("居民{i}").as_str()),
+            "answered but not kept: {i}"
+        );
+    }
+    assert!(sold_out > 0 && twice > 0, "{sold_out} {twice}");
+    let (batches, written) = s.registration_batches();
+    let batches = batches - batches_before;
+    assert!(
+        batches > 0 && batches * 4 <= 300,
+        "300 registrations at once took {batches} transactions ({written} written in batches)"
+    );
+}
+
 #[tokio::test]
 async fn a_place_given_back_is_taken_again_and_the_window_and_audience_are_kept() {
     let (s, url, _d) = store_at().await;

@@ -21,6 +21,7 @@
 //! registration finding it full, a cancelling, a confirmation, its list), and the place
 //! goes on to the next.
 
+pub(crate) mod batch;
 mod calendar;
 mod checkin;
 mod registrations;

@@ -105,9 +105,9 @@ fn with_positions(rows: Vec<reg::Model>) -> Vec<RegistrationView> {
 pub const SOLD_OUT_FOR: std::time::Duration = std::time::Duration::from_millis(500);
 
 /// Registrations that hold nothing any more: the person may register again.
-const ENDED: [&str; 2] = ["cancelled", "expired"];
+pub(super) const ENDED: [&str; 2] = ["cancelled", "expired"];
 
-fn refused(r: Refusal) -> StoreError {
+pub(super) fn refused(r: Refusal) -> StoreError {
     StoreError::Registration(r)
 }
 
@@ -130,7 +130,7 @@ impl Store {
         }
     }
 
-    fn sold_out_now(&self, id: i64) {
+    pub(super) fn sold_out_now(&self, id: i64) {
         if let Ok(mut m) = self.sold_out.write() {
             // Old marks go when the map grows: it holds the activities of the moment.
             if m.len() > 10_000 {
@@ -206,87 +206,11 @@ impl Store {
             settle(&txn, a.id).await?;
             txn.commit().await?;
         }
-        let mine = reg::Entity::find()
-            .filter(reg::Column::ActivityId.eq(a.id))
-            .filter(reg::Column::PersonKey.eq(&person_key))
-            .one(&self.read)
+        // Written with the registrations that arrive with it (group commit, batch.rs);
+        // answered once committed.
+        let r = self
+            .register_batched(a.id, person_key, account, name, phone, places_i, first_come)
             .await?;
-        if mine.as_ref().is_some_and(|r| !ENDED.contains(&r.status.as_str())) {
-            return Err(refused(Refusal::AlreadyRegistered));
-        }
-
-        let txn = self.begin().await?;
-        let status = match first_come {
-            false => "entered",
-            true if took_place(&txn, a.id, places_i).await? => "registered",
-            // Full: the waitlist, while it has room.
-            true => {
-                let waits = activity::Entity::update_many()
-                    .col_expr(activity::Column::Waiting, Expr::col(activity::Column::Waiting).add(1))
-                    .filter(activity::Column::Id.eq(a.id))
-                    .filter(
-                        Expr::col(activity::Column::Waiting)
-                            .add(1)
-                            .lte(Expr::col(activity::Column::Waitlist)),
-                    )
-                    .exec(&txn)
-                    .await?;
-                if waits.rows_affected == 0 {
-                    if a.waitlist == 0 && places_i == 1 {
-                        self.sold_out_now(a.id);
-                    }
-                    return Err(refused(Refusal::SoldOut));
-                }
-                "waitlisted"
-            }
-        };
-        let now = Utc::now();
-        // A registration cancelled (or whose offer expired) comes back, at the end of any
-        // line (the line goes by `created_at`); otherwise a new one, which the unique key
-        // refuses when the person holds one already.
-        let revived = reg::Entity::update_many()
-            .col_expr(reg::Column::Status, Expr::value(status))
-            .col_expr(reg::Column::Places, Expr::value(places_i))
-            .col_expr(reg::Column::Name, Expr::value(name.clone()))
-            .col_expr(reg::Column::CreatedAt, Expr::value(now))
-            .col_expr(reg::Column::CancelledAt, Expr::value(Option::<DateTime<Utc>>::None))
-            .col_expr(reg::Column::CheckedInAt, Expr::value(Option::<DateTime<Utc>>::None))
-            .filter(reg::Column::ActivityId.eq(a.id))
-            .filter(reg::Column::PersonKey.eq(&person_key))
-            .filter(reg::Column::Status.is_in(ENDED))
-            .exec(&txn)
-            .await?;
-        if revived.rows_affected == 0 {
-            let inserted = reg::Entity::insert(reg::ActiveModel {
-                activity_id: Set(a.id),
-                person_key: Set(person_key.clone()),
-                account_id: Set(account),
-                name: Set(name),
-                phone: Set(phone),
-                places: Set(places_i),
-                status: Set(status.into()),
-                created_at: Set(now),
-                ..Default::default()
-            })
-            .on_conflict(
-                OnConflict::columns([reg::Column::ActivityId, reg::Column::PersonKey])
-                    .do_nothing()
-                    .to_owned(),
-            )
-            .exec_without_returning(&txn)
-            .await?;
-            if inserted == 0 {
-                // Rolled back: the places taken above go back.
-                return Err(refused(Refusal::AlreadyRegistered));
-            }
-        }
-        txn.commit().await?;
-        let r = reg::Entity::find()
-            .filter(reg::Column::ActivityId.eq(a.id))
-            .filter(reg::Column::PersonKey.eq(&person_key))
-            .one(&self.read)
-            .await?
-            .ok_or(StoreError::NotFound)?;
         let v = self.positioned(r).await?;
         self.with_ticket(v).await
     }
@@ -625,22 +549,6 @@ impl Store {
         txn.commit().await?;
         self.list_registrations(actor, a.id).await
     }
-}
-
-/// Takes `places` places of activity `id` in `txn` when they fit: one conditional update,
-/// so no two transactions take the last place.
-async fn took_place(txn: &DatabaseTransaction, id: i64, places: i32) -> Result<bool> {
-    let took = activity::Entity::update_many()
-        .col_expr(activity::Column::Taken, Expr::col(activity::Column::Taken).add(places))
-        .filter(activity::Column::Id.eq(id))
-        .filter(
-            Expr::col(activity::Column::Taken)
-                .add(places)
-                .lte(Expr::col(activity::Column::Capacity)),
-        )
-        .exec(txn)
-        .await?;
-    Ok(took.rows_affected > 0)
 }
 
 /// Settles activity `id`'s waitlist in `txn`: offers not confirmed in time expire and
