@@ -77,6 +77,7 @@ pub fn router(state: AppState) -> Router {
         .merge(registry::instructors::routes())
         .merge(registry::me::routes())
         .merge(centres::pages::routes())
+        .merge(centres::bookings::routes())
         .merge(activities::pages::routes())
         .merge(alliance::lists::routes())
         .merge(alliance::list_files::routes())

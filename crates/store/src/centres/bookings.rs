@@ -265,6 +265,32 @@ impl Store {
         Ok(())
     }
 
+    /// Opens a centre again on `day` (its staff or an office over it). Audited; a day
+    /// that was not closed changes nothing.
+    pub async fn remove_blackout_day(&self, actor: &Actor, centre: CentreId, day: NaiveDate) -> Result<()> {
+        let txn = self.begin().await?;
+        let c = self.kept_centre(&txn, actor, centre, CentreRight::Staff).await?;
+        let gone = blackout::Entity::delete_many()
+            .filter(blackout::Column::CentreId.eq(c.id))
+            .filter(blackout::Column::Day.eq(day))
+            .exec(&txn)
+            .await?;
+        if gone.rows_affected > 0 {
+            crate::audit::record(
+                &txn,
+                actor,
+                "blackout_day_removed",
+                "centre",
+                Some(c.id),
+                Some(serde_json::json!({"day": day})),
+                None,
+            )
+            .await?;
+        }
+        txn.commit().await?;
+        Ok(())
+    }
+
     /// A centre's blackout days from `from` on (anyone signed in).
     pub async fn blackout_days(
         &self,

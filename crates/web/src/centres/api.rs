@@ -78,6 +78,13 @@ pub(crate) fn table() -> Vec<Mounted> {
         )
         .returns(list_of::<BlackoutDay>)
         .body(schema_of::<BlackoutDay>),
+        post(
+            "/api/v1/centres/{id}/blackout_days/remove",
+            "Open the centre again on a day it was closed (its staff or an office over it)",
+            remove_blackout_day,
+        )
+        .returns(list_of::<BlackoutDay>)
+        .body(schema_of::<BlackoutDay>),
         post("/api/v1/centres/{id}/rooms", "Add a room to a centre", add_room)
             .returns(schema_of::<RoomView>)
             .body(schema_of::<RoomBody>),
@@ -372,32 +379,51 @@ pub struct BookingBody {
     pub ends_at: Option<String>,
 }
 
+impl BookingBody {
+    /// A booking as typed in the console's form.
+    pub(crate) fn from_form(f: &std::collections::HashMap<String, String>) -> Self {
+        let get = |k: &str| f.get(k).cloned();
+        BookingBody {
+            booked_for: get("booked_for"),
+            purpose: get("purpose"),
+            people: get("people"),
+            starts_at: get("starts_at"),
+            ends_at: get("ends_at"),
+        }
+    }
+
+    /// The booking to check against its room; times that cannot be read are refused.
+    pub(crate) fn input(&self) -> Result<BookingInput, StoreError> {
+        use tongxin_domain::activities::parse_time;
+        let t = |v: &Option<String>| v.clone().unwrap_or_default();
+        let mut faults = vec![];
+        let mut time = |field: &'static str, v: &Option<String>| {
+            parse_time(field, &t(v)).unwrap_or_else(|e| {
+                faults.push(e);
+                None
+            })
+        };
+        let (starts_at, ends_at) = (time("starts_at", &self.starts_at), time("ends_at", &self.ends_at));
+        if !faults.is_empty() {
+            return Err(StoreError::Invalid(faults));
+        }
+        Ok(BookingInput {
+            booked_for: t(&self.booked_for),
+            purpose: t(&self.purpose),
+            people: t(&self.people),
+            starts_at,
+            ends_at,
+        })
+    }
+}
+
 async fn book_room(
     State(s): State<AppState>,
     ApiAuth(a): ApiAuth,
     Path((id, room)): Path<(i64, i64)>,
     Json(b): Json<BookingBody>,
 ) -> Result<Response, ApiError> {
-    use tongxin_domain::activities::parse_time;
-    let t = |v: &Option<String>| v.clone().unwrap_or_default();
-    let mut faults = vec![];
-    let mut time = |field: &'static str, v: &Option<String>| {
-        parse_time(field, &t(v)).unwrap_or_else(|e| {
-            faults.push(e);
-            None
-        })
-    };
-    let (starts_at, ends_at) = (time("starts_at", &b.starts_at), time("ends_at", &b.ends_at));
-    if !faults.is_empty() {
-        return Err(StoreError::Invalid(faults).into());
-    }
-    let i = BookingInput {
-        booked_for: t(&b.booked_for),
-        purpose: t(&b.purpose),
-        people: t(&b.people),
-        starts_at,
-        ends_at,
-    };
+    let i = b.input()?;
     let v = s.store.book_room(&a.actor, CentreId(id), RoomId(room), &i).await?;
     Ok((StatusCode::CREATED, Json(v)).into_response())
 }
@@ -469,5 +495,18 @@ async fn add_blackout_day(
     s.store
         .add_blackout_day(&a.actor, CentreId(id), day, b.reason.as_deref().unwrap_or(""))
         .await?;
+    blackout_days(State(s), ApiAuth(a), Path(id)).await
+}
+
+async fn remove_blackout_day(
+    State(s): State<AppState>,
+    ApiAuth(a): ApiAuth,
+    Path(id): Path<i64>,
+    Json(b): Json<BlackoutDay>,
+) -> Result<Response, ApiError> {
+    let day = b
+        .day
+        .ok_or_else(|| StoreError::Invalid(vec![tongxin_domain::DomainError::Required { field: "day" }]))?;
+    s.store.remove_blackout_day(&a.actor, CentreId(id), day).await?;
     blackout_days(State(s), ApiAuth(a), Path(id)).await
 }

@@ -393,6 +393,7 @@ async fn a_street_office_is_refused_every_route_with_another_streets_ids() {
             ("post", "/api/v1/centres/{id}/rooms/{room}/bookings") => Some(json!({"booked_for": "越界支部",
                 "people": 1, "starts_at": "2020-01-02 10:00", "ends_at": "2020-01-02 11:00"})),
             ("post", "/api/v1/centres/{id}/blackout_days") => Some(json!({"day": "2030-01-01", "reason": "越界"})),
+            ("post", "/api/v1/centres/{id}/blackout_days/remove") => Some(json!({"day": "2030-01-01"})),
             ("post", "/api/v1/activities/{id}/checkin") => Some(json!({"code": "TX1.AAAA", "nonce": "sweep-nonce-1"})),
             ("post", "/api/v1/members/search") => Some(json!({"q": "乙党员"})),
             ("post", "/api/v1/export/{kind}") => Some(json!({"division": STREET_B})),

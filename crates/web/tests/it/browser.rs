@@ -3,6 +3,7 @@
 //! looks); under CI=true it runs, and a missing browser fails it.
 
 use crate::*;
+use chrono::Datelike;
 use fantoccini::{ClientBuilder, Locator};
 use std::process::{Child, Command, Stdio};
 
@@ -340,6 +341,31 @@ async fn every_page_fits_a_phone_and_a_desktop() {
             .expect("room");
     }
     app.store.serve_unit(&sys, centre, s.unit).await.expect("serve");
+    // A booking of the first room on the next weekday, and a closed day a week on.
+    let mut day = tongxin_store::activities::now().date() + chrono::Duration::days(1);
+    while matches!(day.weekday(), chrono::Weekday::Sat | chrono::Weekday::Sun) {
+        day += chrono::Duration::days(1);
+    }
+    let rooms = app.store.get_centre(&sys, centre).await.expect("centre").rooms;
+    app.store
+        .book_room(
+            &sys,
+            centre,
+            rooms[0].id,
+            &tongxin_store::centres::BookingInput {
+                booked_for: "上海某某信息科技有限公司党支部（联合党支部）".into(),
+                purpose: "主题党日活动".into(),
+                people: "25".into(),
+                starts_at: day.and_hms_opt(10, 0, 0),
+                ends_at: day.and_hms_opt(11, 30, 0),
+            },
+        )
+        .await
+        .expect("booked");
+    app.store
+        .add_blackout_day(&sys, centre, day + chrono::Duration::days(7), "设备检修")
+        .await
+        .expect("closed day");
     account(&app, "centre_a", Role::ServiceCentreStaff, Some(STREET_A), None).await;
     app.store
         .add_centre_staff(&sys, centre, "centre_a")
@@ -442,6 +468,7 @@ async fn every_page_fits_a_phone_and_a_desktop() {
         format!("/alliance/{conf}/summary"),
         format!("/activities/{activity}"),
         format!("/centres/{}/activities/new", centre.0),
+        format!("/centres/{}/bookings", centre.0),
     ];
     let district_pages = vec![
         "/".to_string(),
@@ -485,6 +512,7 @@ async fn every_page_fits_a_phone_and_a_desktop() {
         "/near".into(),
         "/me/registrations".into(),
         format!("/activities/{activity}"),
+        format!("/centres/{}/bookings", centre.0),
         "/me".to_string(),
     ];
     let staff_pages = vec![
@@ -493,6 +521,7 @@ async fn every_page_fits_a_phone_and_a_desktop() {
         format!("/activities/{activity}"),
         format!("/activities/{activity}/scan"),
         format!("/centres/{}/activities/new", centre.0),
+        format!("/centres/{}/bookings", centre.0),
     ];
     for (lang, width) in [("zh-CN", 375), ("en", 375), ("zh-CN", 1440), ("en", 1440)] {
         for (user, pages) in [

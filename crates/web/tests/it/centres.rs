@@ -325,4 +325,119 @@ async fn a_room_is_booked_once_for_a_span() {
         )
         .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
+
+    // The console's page: the same rules, each refusal beside its field with what was
+    // typed kept.
+    let page_path = format!("/centres/{id}/bookings");
+    let page = office.page(&page_path).await;
+    assert!(
+        page.contains(&format!("{day} 14:00–16:00")) && page.contains("某公司党支部"),
+        "{page}"
+    );
+    assert!(page.contains(&next.to_string()), "the closed day is listed");
+    let room_s = room.to_string();
+    let at = |t: &str| format!("{day}T{t}");
+    let (status, body) = post(
+        &office,
+        &page_path,
+        &[
+            ("room", &room_s),
+            ("booked_for", "某居民区党总支"),
+            ("people", "10"),
+            ("starts_at", &at("15:00")),
+            ("ends_at", &at("15:30")),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        body.contains("id=\"error-starts_at\"") && body.contains("已被预约"),
+        "{body}"
+    );
+    assert!(body.contains("value=\"某居民区党总支\""), "what was typed is kept");
+    // Every fault at once: no name, more people than the room holds, no end.
+    let (status, body) = post(
+        &office,
+        &page_path,
+        &[
+            ("room", &room_s),
+            ("booked_for", " "),
+            ("people", "300"),
+            ("starts_at", &at("18:00")),
+            ("ends_at", ""),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    for f in ["booked_for", "people", "ends_at"] {
+        assert!(body.contains(&format!("id=\"error-{f}\"")), "{f} not marked: {body}");
+    }
+    // A room of no centre: beside the room's choice.
+    let (status, body) = post(
+        &office,
+        &page_path,
+        &[
+            ("room", "999999"),
+            ("booked_for", "某支部"),
+            ("people", "5"),
+            ("starts_at", &at("18:00")),
+            ("ends_at", &at("19:00")),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body.contains("id=\"error-room\""), "{body}");
+    let (status, to) = post(
+        &office,
+        &page_path,
+        &[
+            ("room", &room_s),
+            ("booked_for", "某居民区党总支"),
+            ("people", "10"),
+            ("starts_at", &at("18:00")),
+            ("ends_at", &at("19:00")),
+        ],
+    )
+    .await;
+    assert_eq!((status, to.as_str()), (StatusCode::SEE_OTHER, page_path.as_str()));
+    let (_, all) = office.get(&path).await;
+    let evening = all
+        .as_array()
+        .expect("list")
+        .iter()
+        .find(|b| b["booked_for"] == "某居民区党总支")
+        .and_then(|b| b["id"].as_i64())
+        .expect("booked from the console");
+    // The other street sees that the room is taken, not by whom, and cannot cancel it.
+    let theirs = other.page(&page_path).await;
+    assert!(theirs.contains("已被预约") && !theirs.contains("某居民区党总支"));
+    assert!(!theirs.contains(&format!("cancel-booking-{evening}")));
+    let cancel = format!("/centres/{id}/bookings/{evening}/cancel");
+    let (status, _) = post(&other, &cancel, &[]).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, _) = post(&office, &cancel, &[]).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert!(!office.page(&page_path).await.contains("某居民区党总支"), "cancelled");
+    // Closed days from the console: added, refused blank or to another street, removed.
+    let later = (day + chrono::Duration::days(3)).to_string();
+    let closing = format!("/centres/{id}/blackout_days");
+    let (status, body) = post(&office, &closing, &[("day", ""), ("reason", "设备检修")]).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body.contains("id=\"error-day\"") && body.contains("value=\"设备检修\""));
+    let (status, _) = post(&office, &closing, &[("day", &later), ("reason", "设备检修")]).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert!(office.page(&page_path).await.contains("设备检修"));
+    let (status, _) = post(&other, &closing, &[("day", &later), ("reason", "x")]).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _) = post(&office, &format!("{closing}/remove"), &[("day", &later)]).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert!(!office.page(&page_path).await.contains("设备检修"), "open again");
+    let (status, left) = office
+        .call(
+            "post",
+            &format!("/api/v1/centres/{id}/blackout_days/remove"),
+            Some(json!({"day": next.to_string()})),
+        )
+        .await;
+    assert_eq!((status, left), (StatusCode::OK, json!([])), "no closed day left");
 }
