@@ -196,10 +196,13 @@ impl TokenCache {
         if let Ok(mut map) = self.0.lock() {
             if map.len() >= Self::MAX {
                 map.retain(|_, (_, at)| at.elapsed() < Self::TTL);
+                // Full of fresh ones (many callers each once, as in a flash sale): start
+                // again rather than scan the whole map, under its lock, on every miss.
+                if map.len() >= Self::MAX {
+                    map.clear();
+                }
             }
-            if map.len() < Self::MAX {
-                map.insert(Self::key(token), (actor, std::time::Instant::now()));
-            }
+            map.insert(Self::key(token), (actor, std::time::Instant::now()));
         }
     }
 }
@@ -376,6 +379,21 @@ pub async fn api_logout(
 mod tests {
     use super::*;
     use std::net::IpAddr;
+
+    /// A cache full of fresh tokens still takes the next one (it used to refuse it, and
+    /// scanned all it held on every miss while holding its lock).
+    #[test]
+    fn a_full_token_cache_takes_the_next_token() {
+        let cache = TokenCache::default();
+        let actor = tongxin_store::Actor::system("t");
+        for i in 0..TokenCache::MAX {
+            cache.put(&format!("token-{i}"), actor.clone());
+        }
+        assert!(cache.get("token-0").is_some(), "fresh ones are kept");
+        cache.put("one-more", actor.clone());
+        assert!(cache.get("one-more").is_some(), "the next is cached too");
+        assert!(cache.0.lock().map(|m| m.len()).unwrap_or(usize::MAX) <= TokenCache::MAX);
+    }
 
     #[test]
     fn a_guesser_waits_longer_each_time_and_the_real_user_elsewhere_not_at_all() {
