@@ -226,6 +226,40 @@ async fn registrations_that_arrive_together_share_a_transaction_and_keep_every_r
     );
 }
 
+/// Two servers on one database (two stores, each with its own batches and memory): the
+/// activity's row lock keeps the count exact between them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_servers_on_one_database_never_oversell_between_them() {
+    let (s, url, _d) = store_at().await;
+    let other = Store::open(&url).await.expect("a second server");
+    let c = centre(&s).await;
+    let staff = office("310106012");
+    let a = s
+        .create_activity(&staff, c, &fields("100", "", "公众", ""))
+        .await
+        .expect("activity");
+    let mut tasks = vec![];
+    for i in 0..250usize {
+        // Each person through both servers at once.
+        for server in [s.clone(), other.clone()] {
+            tasks.push(tokio::spawn(async move {
+                (i, server.register(None, a.id, &resident(i), 1).await)
+            }));
+        }
+    }
+    let mut answered = HashSet::new();
+    for t in tasks {
+        match t.await.expect("task") {
+            (i, Ok(_)) => assert!(answered.insert(i), "{i} answered 'registered' twice"),
+            (_, Err(e)) => assert!(matches!(refusal(e), Refusal::SoldOut | Refusal::AlreadyRegistered)),
+        }
+    }
+    let rows = s.list_registrations(&staff, a.id).await.expect("list");
+    let held = rows.iter().filter(|r| r.status == "registered").count();
+    assert_eq!((held, answered.len()), (100, 100), "every place once, each answer kept");
+    assert_eq!(other.get_activity(a.id).await.expect("a").taken, 100);
+}
+
 #[tokio::test]
 async fn a_place_given_back_is_taken_again_and_the_window_and_audience_are_kept() {
     let (s, url, _d) = store_at().await;
