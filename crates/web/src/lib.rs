@@ -79,6 +79,7 @@ pub fn router(state: AppState) -> Router {
         .merge(centres::pages::routes())
         .merge(centres::bookings::routes())
         .merge(activities::pages::routes())
+        .merge(activities::public::routes())
         .merge(alliance::lists::routes())
         .merge(alliance::list_files::routes())
         .merge(alliance::pairing_pages::routes())

@@ -49,17 +49,17 @@ async fn scan_js() -> Response {
 }
 
 /// An activity as a list or a page shows it, in the page's language.
-struct Shown {
-    a: ActivityView,
-    kind: String,
+pub(super) struct Shown {
+    pub(super) a: ActivityView,
+    pub(super) kind: String,
     /// `2026-12-10 14:00–16:00`.
-    when: String,
+    pub(super) when: String,
     /// Places left, or none when full.
-    left: i32,
-    window: String,
+    pub(super) left: i32,
+    pub(super) window: String,
 }
 
-fn shown(lang: Lang, a: ActivityView) -> Shown {
+pub(super) fn shown(lang: Lang, a: ActivityView) -> Shown {
     let same_day = a.starts_at.date() == a.ends_at.date();
     let end = if same_day { "%H:%M" } else { "%Y-%m-%d %H:%M" };
     Shown {
@@ -292,7 +292,7 @@ impl MinePage {
 
 /// A ticket's QR code as SVG. The text is the ticket's own (letters, digits, `.`, `-`,
 /// `_`): nothing in it needs escaping.
-fn qr_svg(text: &str) -> Option<String> {
+pub(super) fn qr_svg(text: &str) -> Option<String> {
     let code = qrcode::QrCode::with_error_correction_level(text.as_bytes(), qrcode::EcLevel::M).ok()?;
     Some(
         code.render::<qrcode::render::svg::Color<'_>>()

@@ -629,3 +629,92 @@ async fn a_centre_publishes_an_activity_from_the_console() {
         .expect("get");
     assert!(matches!(r.status().as_u16(), 403 | 404), "{}", r.status());
 }
+
+/// A resident without an account registers on the activity's own page: every fault
+/// beside its field, the ticket shown once (kept by no cache), the phone masked, one
+/// registration per number, and a members-only activity sends them to log in.
+#[tokio::test]
+async fn a_resident_registers_on_the_public_page_and_sees_the_ticket_once() {
+    let app = spawn().await;
+    let (office, centre, a) = published(&app, street_centre(), activity("公众", 2)).await;
+    let id = a["id"].as_i64().expect("activity");
+    let path = format!("/public/activities/{id}");
+    let anyone = anonymous(&app);
+    let page = anyone.page(&path).await;
+    assert!(
+        page.contains("id=\"public-form\"") && page.contains("“四史”学习教育专题讲座"),
+        "{page}"
+    );
+    // The staff's page of it links here.
+    assert!(office.page(&format!("/activities/{id}")).await.contains(&path));
+    let send = |fields: Vec<(&'static str, String)>| {
+        let (http, url) = (anyone.http.clone(), app.url(&path));
+        async move { http.post(url).form(&fields).send().await.expect("post") }
+    };
+    // A blank name and a wrong number: both marked, what was typed kept.
+    let r = send(vec![("name", " ".into()), ("phone", "1380013".into())]).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body = r.text().await.expect("body");
+    assert!(
+        body.contains("id=\"error-name\"") && body.contains("id=\"error-phone\""),
+        "{body}"
+    );
+    assert!(body.contains("value=\"1380013\""));
+    let r = send(vec![("name", "陳阿姨".into()), ("phone", "13800138000".into())]).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(
+        r.headers().get("cache-control").and_then(|v| v.to_str().ok()),
+        Some("no-store")
+    );
+    let body = r.text().await.expect("body");
+    assert!(body.contains("id=\"ticket\"") && body.contains("<svg"), "{body}");
+    assert!(body.contains("138****8000") && !body.contains("13800138000"), "masked");
+    assert!(body.contains("已报名"));
+    // The same number again: refused, in both languages through the API's codes.
+    let r = send(vec![("name", "陈阿姨".into()), ("phone", "138-0013-8000".into())]).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body = r.text().await.expect("body");
+    assert!(
+        body.contains("id=\"error-form\"") && body.contains("您已报名该活动"),
+        "{body}"
+    );
+    assert!(!body.contains("id=\"ticket\""), "no one's ticket comes back by number");
+    // The registration is the API's: listed for the office, masked.
+    let (_, rows) = office.get(&format!("/api/v1/activities/{id}/registrations")).await;
+    assert_eq!(rows.as_array().map(Vec::len), Some(1), "{rows}");
+    assert_eq!(rows[0]["phone"], "138****8000");
+    // The last place, then sold out.
+    let r = send(vec![("name", "李伯伯".into()), ("phone", "13900139000".into())]).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let r = send(vec![("name", "王阿姨".into()), ("phone", "13700137000".into())]).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().await.expect("body").contains("名额已满"));
+    // Members only: no form, a way to log in; a post is refused the same.
+    let (_, m) = office
+        .call(
+            "post",
+            &format!("/api/v1/centres/{centre}/activities"),
+            Some(activity("党员", 10)),
+        )
+        .await;
+    let members = format!("/public/activities/{}", m["id"].as_i64().expect("members"));
+    let page = anyone.page(&members).await;
+    assert!(page.contains("id=\"members-only\"") && !page.contains("id=\"public-form\""));
+    let r = anyone
+        .http
+        .post(app.url(&members))
+        .form(&[("name", "王阿姨"), ("phone", "13700137000")])
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().await.expect("body").contains("仅限党员"));
+    // No such activity: the translated page that says so.
+    let r = anyone
+        .http
+        .get(app.url("/public/activities/999999"))
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+}

@@ -403,6 +403,31 @@ async fn every_page_fits_a_phone_and_a_desktop() {
         .await
         .expect("activity")
         .id;
+    // A public one, whose residents' page has the form.
+    let now = tongxin_domain::activities::china_time(chrono::Utc::now());
+    let public = app
+        .store
+        .create_activity(
+            &sys,
+            centre,
+            &tongxin_domain::activities::ActivityFields::parse(&tongxin_domain::activities::ActivityInput {
+                title: "社区为老服务日：义诊、理发、法律咨询（面向辖区全体居民）",
+                kind: "志愿服务",
+                audience: "公众",
+                capacity: "40",
+                per_person: "2",
+                place: "一楼大厅",
+                starts_at: Some(now + chrono::Duration::days(3)),
+                ends_at: Some(now + chrono::Duration::days(3) + chrono::Duration::hours(3)),
+                opens_at: Some(now - chrono::Duration::hours(1)),
+                closes_at: Some(now + chrono::Duration::days(2)),
+                ..Default::default()
+            })
+            .expect("public activity"),
+        )
+        .await
+        .expect("public")
+        .id;
     let member_actor = app
         .store
         .token_actor(&app.store.create_api_token(&sys, "mem", "t").await.expect("token"))
@@ -513,6 +538,8 @@ async fn every_page_fits_a_phone_and_a_desktop() {
         "/me/registrations".into(),
         format!("/activities/{activity}"),
         format!("/centres/{}/bookings", centre.0),
+        format!("/public/activities/{activity}"),
+        format!("/public/activities/{public}"),
         "/me".to_string(),
     ];
     let staff_pages = vec![
