@@ -154,8 +154,18 @@ impl Store {
                 }
             }
             Err(_) => {
+                // Each on its own: one's fault (its row refused by the unique key)
+                // costs no one else theirs.
                 for p in &mut batch {
-                    let r = self.register_one(p).await;
+                    let r = match self.try_batch(std::slice::from_ref(p)).await {
+                        Ok((mut answers, sold_out)) => {
+                            for id in sold_out {
+                                self.sold_out_now(id);
+                            }
+                            answers.pop().unwrap_or(Err(StoreError::Busy))
+                        }
+                        Err(e) => Err(e),
+                    };
                     p.answer(r);
                 }
             }
@@ -256,61 +266,6 @@ impl Store {
             .map(|a| a.unwrap_or(Err(StoreError::Busy)))
             .collect();
         Ok((answers, sold_out))
-    }
-
-    /// Writes one registration in a transaction of its own (a batch that could not be
-    /// written whole). The unique key on (activity, person) refuses a second.
-    async fn register_one(&self, p: &Pending) -> Result<reg::Model> {
-        let txn = self.begin().await?;
-        let Some(a) = lock_activity(&txn, p.activity).await? else {
-            return Err(StoreError::NotFound);
-        };
-        let status = if !p.first_come {
-            "entered"
-        } else if a.taken.saturating_add(p.places) <= a.capacity {
-            "registered"
-        } else if a.waiting < a.waitlist {
-            "waitlisted"
-        } else {
-            if a.waitlist == 0 {
-                self.sold_out_now(a.id);
-            }
-            return Err(refused(Refusal::SoldOut));
-        };
-        let (taken, waiting) = match status {
-            "registered" => (a.taken + p.places, a.waiting),
-            "waitlisted" => (a.taken, a.waiting + 1),
-            _ => (a.taken, a.waiting),
-        };
-        let before = reg::Entity::find()
-            .filter(reg::Column::ActivityId.eq(p.activity))
-            .filter(reg::Column::PersonKey.eq(&p.person_key))
-            .one(&txn)
-            .await?;
-        if before.as_ref().is_some_and(|r| !ENDED.contains(&r.status.as_str())) {
-            return Err(refused(Refusal::AlreadyRegistered));
-        }
-        activity::Entity::update_many()
-            .col_expr(activity::Column::Taken, Expr::value(taken))
-            .col_expr(activity::Column::Waiting, Expr::value(waiting))
-            .filter(activity::Column::Id.eq(a.id))
-            .exec(&txn)
-            .await?;
-        let now = Utc::now();
-        let plan = [Planned {
-            index: 0,
-            status,
-            revive: before.is_some(),
-        }];
-        write_planned(&txn, std::slice::from_ref(p), &plan, a.id, now).await?;
-        let row = reg::Entity::find()
-            .filter(reg::Column::ActivityId.eq(p.activity))
-            .filter(reg::Column::PersonKey.eq(&p.person_key))
-            .one(&txn)
-            .await?
-            .ok_or(StoreError::NotFound)?;
-        txn.commit().await?;
-        Ok(row)
     }
 }
 

@@ -469,6 +469,13 @@ pub struct BlackoutDay {
     pub reason: Option<String>,
 }
 
+impl BlackoutDay {
+    fn required_day(&self) -> Result<chrono::NaiveDate, StoreError> {
+        self.day
+            .ok_or_else(|| StoreError::Invalid(vec![tongxin_domain::DomainError::Required { field: "day" }]))
+    }
+}
+
 async fn blackout_days(
     State(s): State<AppState>,
     ApiAuth(a): ApiAuth,
@@ -489,9 +496,7 @@ async fn add_blackout_day(
     Path(id): Path<i64>,
     Json(b): Json<BlackoutDay>,
 ) -> Result<Response, ApiError> {
-    let day = b
-        .day
-        .ok_or_else(|| StoreError::Invalid(vec![tongxin_domain::DomainError::Required { field: "day" }]))?;
+    let day = b.required_day()?;
     s.store
         .add_blackout_day(&a.actor, CentreId(id), day, b.reason.as_deref().unwrap_or(""))
         .await?;
@@ -504,9 +509,7 @@ async fn remove_blackout_day(
     Path(id): Path<i64>,
     Json(b): Json<BlackoutDay>,
 ) -> Result<Response, ApiError> {
-    let day = b
-        .day
-        .ok_or_else(|| StoreError::Invalid(vec![tongxin_domain::DomainError::Required { field: "day" }]))?;
+    let day = b.required_day()?;
     s.store.remove_blackout_day(&a.actor, CentreId(id), day).await?;
     blackout_days(State(s), ApiAuth(a), Path(id)).await
 }
