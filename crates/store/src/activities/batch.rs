@@ -37,7 +37,8 @@ pub(crate) struct Pending {
     pub phone: Option<String>,
     pub places: i32,
     pub first_come: bool,
-    reply: Option<oneshot::Sender<Result<reg::Model>>>,
+    /// Where its answer goes: set when it is handed to [`Store::register_batched`].
+    pub reply: Option<oneshot::Sender<Result<reg::Model>>>,
 }
 
 impl Pending {
@@ -77,28 +78,9 @@ impl Store {
     /// Writes one registration with those that arrive with it, and answers with it as
     /// committed: `registered`, `waitlisted` or `entered`, or why not (sold out, already
     /// registered). The caller has checked the activity's window, audience and limit.
-    #[allow(clippy::too_many_arguments)]
-    pub(crate) async fn register_batched(
-        &self,
-        activity: i64,
-        person_key: String,
-        account: Option<i64>,
-        name: String,
-        phone: Option<String>,
-        places: i32,
-        first_come: bool,
-    ) -> Result<reg::Model> {
+    pub(crate) async fn register_batched(&self, mut pending: Pending) -> Result<reg::Model> {
         let (tx, mut rx) = oneshot::channel();
-        let pending = Pending {
-            activity,
-            person_key,
-            account,
-            name,
-            phone,
-            places,
-            first_come,
-            reply: Some(tx),
-        };
+        pending.reply = Some(tx);
         self.batcher.waiting.lock().map_err(|_| StoreError::Busy)?.push(pending);
         loop {
             tokio::select! {

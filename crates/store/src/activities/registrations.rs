@@ -209,7 +209,16 @@ impl Store {
         // Written with the registrations that arrive with it (group commit, batch.rs);
         // answered once committed.
         let r = self
-            .register_batched(a.id, person_key, account, name, phone, places_i, first_come)
+            .register_batched(super::batch::Pending {
+                activity: a.id,
+                person_key,
+                account,
+                name,
+                phone,
+                places: places_i,
+                first_come,
+                reply: None,
+            })
             .await?;
         let v = self.positioned(r).await?;
         self.with_ticket(v).await

@@ -14,7 +14,7 @@ use crate::entity::{centre_blackout_day as blackout, centre_room, room_booking a
 use crate::{Actor, Result, Store, StoreError};
 use chrono::{NaiveDate, NaiveDateTime, Utc};
 use sea_orm::sea_query::{Expr, OnConflict};
-use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde::Serialize;
 use tongxin_domain::DomainError;
 use tongxin_domain::access::Role;
@@ -168,15 +168,45 @@ impl Store {
         room: RoomId,
         from: NaiveDate,
     ) -> Result<Vec<BookingView>> {
+        self.bookings_of(actor, centre, Some(room), from).await
+    }
+
+    /// All rooms' bookings of a centre from `from` on, soonest first (at most
+    /// [`BOOKINGS_MAX`] per room, as [`Store::room_bookings`]): one scope check and one
+    /// query for a page that shows every room.
+    pub async fn centre_bookings(&self, actor: &Actor, centre: CentreId, from: NaiveDate) -> Result<Vec<BookingView>> {
+        self.bookings_of(actor, centre, None, from).await
+    }
+
+    async fn bookings_of(
+        &self,
+        actor: &Actor,
+        centre: CentreId,
+        room: Option<RoomId>,
+        from: NaiveDate,
+    ) -> Result<Vec<BookingView>> {
         let c = self.kept_centre(&self.read, actor, centre, CentreRight::Read).await?;
         let staff = self.right_on(&self.read, actor, &c).await? >= CentreRight::Staff;
-        let rows = booking::Entity::find()
+        let mut q = booking::Entity::find()
             .filter(booking::Column::CentreId.eq(c.id))
-            .filter(booking::Column::RoomId.eq(room.0))
             .filter(booking::Column::Status.eq("booked"))
-            .filter(booking::Column::EndsAt.gte(from.and_hms_opt(0, 0, 0).unwrap_or_default()))
+            .filter(booking::Column::EndsAt.gte(from.and_hms_opt(0, 0, 0).unwrap_or_default()));
+        let limit = match room {
+            Some(room) => {
+                q = q.filter(booking::Column::RoomId.eq(room.0));
+                BOOKINGS_MAX
+            }
+            None => {
+                let rooms = centre_room::Entity::find()
+                    .filter(centre_room::Column::CentreId.eq(c.id))
+                    .count(&self.read)
+                    .await?;
+                BOOKINGS_MAX.saturating_mul(rooms.max(1))
+            }
+        };
+        let rows = q
             .order_by_asc(booking::Column::StartsAt)
-            .limit(BOOKINGS_MAX)
+            .limit(limit)
             .all(&self.read)
             .await?;
         let me = actor.account_id.map(|a| a.0);

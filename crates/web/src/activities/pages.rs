@@ -71,6 +71,11 @@ pub(super) fn shown(lang: Lang, a: ActivityView) -> Shown {
     }
 }
 
+/// The places one person may ask for: 1 up to the activity's limit.
+pub(super) fn place_choices(a: &ActivityView) -> Vec<u32> {
+    (1..=u32::try_from(a.per_person).unwrap_or(1).clamp(1, PER_PERSON_MAX)).collect()
+}
+
 /// Kilometres as a person reads them: metres under one.
 fn distance(lang: Lang, km: f64) -> String {
     if km < 1.0 {
@@ -225,7 +230,7 @@ async fn activity_page(
         Ok((act, mine, registrations, attendance, staff)) => {
             p.title = act.title.clone();
             let can_register = a.actor.role == Role::Member && mine.is_none() && act.window == "open";
-            let places = (1..=u32::try_from(act.per_person).unwrap_or(1).clamp(1, PER_PERSON_MAX)).collect();
+            let places = place_choices(&act);
             render(&ActivityPage {
                 allocation: lang.t(&format!("activities.allocation_{}", act.allocation)),
                 audience: lang.t(&format!("activities.audience_{}", act.audience)),

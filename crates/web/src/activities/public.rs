@@ -4,7 +4,7 @@
 //! no account to find it under again, and a phone number alone must not bring anyone's
 //! ticket back.
 
-use super::pages::{Shown, qr_svg, shown};
+use super::pages::{Shown, place_choices, qr_svg, shown};
 use crate::shell::{Ctx, ctx, error_page, field_messages, render};
 use crate::{ApiError, AppState};
 use askama::Template;
@@ -15,7 +15,6 @@ use axum::response::Response;
 use axum::routing::get;
 use std::collections::HashMap;
 use tongxin_domain::DomainError;
-use tongxin_domain::activities::PER_PERSON_MAX;
 use tongxin_domain::codes::Phone;
 use tongxin_store::StoreError;
 use tongxin_store::activities::{Registrant, RegistrationView};
@@ -73,7 +72,7 @@ async fn view(
     };
     p.title = format!("{} · {}", a.title, lang.t("activities.public_title"));
     let members_only = a.audience == "members";
-    let places = (1..=u32::try_from(a.per_person).unwrap_or(1).clamp(1, PER_PERSON_MAX)).collect();
+    let places = place_choices(&a);
     let refused = !errors.is_empty();
     let done = done.map(|r| Done {
         status: lang.t(&format!("activities.status_{}", r.status)),

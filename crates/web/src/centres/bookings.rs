@@ -96,23 +96,21 @@ async fn view(
     let r: Result<_, ApiError> = async {
         let c = s.get_centre(&a.actor, CentreId(id)).await?;
         let staff = s.centre_right(&a.actor, CentreId(id)).await? >= CentreRight::Staff;
-        let mut rooms = Vec::new();
-        for r in &c.rooms {
-            let bookings = s
-                .room_bookings(&a.actor, c.id, r.id, today)
-                .await?
-                .into_iter()
-                .map(|b| {
-                    let when = span(&b);
-                    (b, when)
-                })
-                .collect();
-            rooms.push(RoomBookings {
+        let mut rooms: Vec<RoomBookings> = c
+            .rooms
+            .iter()
+            .map(|r| RoomBookings {
                 id: r.id.0,
                 name: r.name.clone(),
                 capacity: r.capacity,
-                bookings,
-            });
+                bookings: vec![],
+            })
+            .collect();
+        for b in s.centre_bookings(&a.actor, c.id, today).await? {
+            if let Some(r) = rooms.iter_mut().find(|r| r.id == b.room_id) {
+                let when = span(&b);
+                r.bookings.push((b, when));
+            }
         }
         let closed = s
             .blackout_days(&a.actor, c.id, today)
