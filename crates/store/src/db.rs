@@ -49,6 +49,9 @@ pub struct Store {
     pub(crate) checkin_key: std::sync::Arc<std::sync::OnceLock<tongxin_domain::activities::TicketKey>>,
     /// Activities this server saw sold out, and when (activities/registrations.rs).
     pub(crate) sold_out: std::sync::Arc<std::sync::RwLock<std::collections::HashMap<i64, std::time::Instant>>>,
+    /// Activities' terms of registration this server keeps a few seconds
+    /// (activities/registrations.rs).
+    pub(crate) terms: std::sync::Arc<std::sync::RwLock<crate::activities::KeptTerms>>,
     /// Registrations waiting for the transaction that writes them together
     /// (activities/batch.rs).
     pub(crate) batcher: std::sync::Arc<crate::activities::batch::Batcher>,
@@ -154,6 +157,7 @@ impl Store {
                 postings: Default::default(),
                 checkin_key: Default::default(),
                 sold_out: Default::default(),
+                terms: Default::default(),
                 batcher: Default::default(),
                 files_dir: std::sync::Arc::new(files_beside(url)),
             })
@@ -182,6 +186,7 @@ impl Store {
                 postings: Default::default(),
                 checkin_key: Default::default(),
                 sold_out: Default::default(),
+                terms: Default::default(),
                 batcher: Default::default(),
                 files_dir: std::sync::Arc::new(std::env::temp_dir().join("tongxin-files")),
             })

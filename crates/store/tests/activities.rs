@@ -337,6 +337,56 @@ async fn a_place_given_back_is_taken_again_and_the_window_and_audience_are_kept(
     );
 }
 
+/// A server keeps an activity's terms a few seconds to refuse early; what it admits is
+/// asked again of the row as committed, under the activity's lock. Each term changed
+/// behind the server's back (another server, an edit from outside) is kept.
+#[tokio::test]
+async fn terms_a_server_keeps_never_admit_what_the_row_refuses() {
+    let (s, url, _d) = store_at().await;
+    let c = centre(&s).await;
+    let staff = office("310106012");
+    let db = Database::connect(&url).await.expect("db");
+    let mut n = 0;
+    for (change, expected) in [
+        ("audience = 'members'", Some(Refusal::MembersOnly)),
+        ("per_person = 1", None),
+        ("archived = TRUE", None),
+    ] {
+        let a = s
+            .create_activity(&staff, c, &fields("50", "", "公众", "2"))
+            .await
+            .expect("activity");
+        // The first registration reads the terms and keeps them.
+        n += 1;
+        s.register(None, a.id, &resident(n), 2).await.expect("kept terms");
+        db.execute_unprepared(&format!("UPDATE activities SET {change} WHERE id = {}", a.id))
+            .await
+            .expect("changed behind the server's back");
+        n += 1;
+        let e = s.register(None, a.id, &resident(n), 2).await.expect_err(change);
+        match (expected, e) {
+            (Some(r), e) => assert_eq!(refusal(e), r, "{change}"),
+            (None, StoreError::Invalid(_)) if change.starts_with("per_person") => {}
+            (None, StoreError::NotFound) if change.starts_with("archived") => {}
+            (None, e) => panic!("{change}: {e:?}"),
+        }
+        let taken: i64 = db
+            .query_one_raw(sea_orm::Statement::from_string(
+                db.get_database_backend(),
+                format!(
+                    "SELECT COUNT(*) AS n FROM activity_registrations WHERE activity_id = {}",
+                    a.id
+                ),
+            ))
+            .await
+            .expect("count")
+            .expect("row")
+            .try_get("", "n")
+            .expect("n");
+        assert_eq!(taken, 1, "{change}: nothing written for the refused");
+    }
+}
+
 #[tokio::test]
 async fn a_ballot_is_the_draw_anyone_recomputes_from_its_seed() {
     let (s, url, _d) = store_at().await;

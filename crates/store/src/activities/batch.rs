@@ -14,7 +14,7 @@
 //! No task runs in the background: the first caller to find the writer free takes every
 //! registration waiting and writes them (leader and followers).
 
-use super::registrations::{ENDED, refused};
+use super::registrations::{ENDED, Terms, refused};
 use crate::entity::{activity, activity_registration as reg};
 use crate::{Result, Store, StoreError};
 use chrono::{DateTime, Utc};
@@ -22,7 +22,7 @@ use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{ActiveValue::Set, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use tokio::sync::oneshot;
-use tongxin_domain::activities::Refusal;
+use tongxin_domain::activities::{Allocation, Refusal};
 
 /// Most registrations one transaction writes: within every engine's limit of bound
 /// values (a row has nine), and a transaction short enough for others to get a turn.
@@ -36,7 +36,6 @@ pub(crate) struct Pending {
     pub name: String,
     pub phone: Option<String>,
     pub places: i32,
-    pub first_come: bool,
     /// Where its answer goes: set when it is handed to [`Store::register_batched`].
     pub reply: Option<oneshot::Sender<Result<reg::Model>>>,
 }
@@ -167,6 +166,7 @@ impl Store {
         }
         let txn = self.begin().await?;
         let now = Utc::now();
+        let at = super::now();
         let mut sold_out = Vec::new();
         for (id, indexes) in by_activity {
             let Some(a) = lock_activity(&txn, id).await? else {
@@ -175,6 +175,10 @@ impl Store {
                 }
                 continue;
             };
+            // The terms asked again of the row as committed: a server's kept copy of
+            // them refuses early, never admits.
+            let terms = Terms::of(&a);
+            let first_come = terms.allocation == Allocation::FirstCome;
             let keys: Vec<&str> = indexes.iter().map(|&i| batch[i].person_key.as_str()).collect();
             let held: HashMap<String, String> = reg::Entity::find()
                 .filter(reg::Column::ActivityId.eq(id))
@@ -189,12 +193,16 @@ impl Store {
             let mut planned = Vec::new();
             for i in indexes {
                 let p = &batch[i];
+                if let Err(e) = terms.admit(p.account.is_some(), p.places, at) {
+                    answers[i] = Some(Err(e));
+                    continue;
+                }
                 let before = held.get(&p.person_key);
                 if !seen.insert(p.person_key.as_str()) || before.is_some_and(|s| !ENDED.contains(&s.as_str())) {
                     answers[i] = Some(Err(refused(Refusal::AlreadyRegistered)));
                     continue;
                 }
-                let status = if !p.first_come {
+                let status = if !first_come {
                     "entered"
                 } else if taken.saturating_add(p.places) <= a.capacity {
                     taken += p.places;

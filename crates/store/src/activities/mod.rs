@@ -6,12 +6,13 @@
 //!
 //! Registration never gives more places than the capacity, nor two registrations to one
 //! person, on SQLite and PostgreSQL alike, however many servers share the database:
-//! a first-come registration takes its places with one conditional update of the
-//! activity's count (`taken + n <= capacity`), in the transaction that writes the
-//! registration, and the unique key `(activity_id, person_key)` refuses a second. On
-//! PostgreSQL the update waits for the row's lock and checks the condition again on the
-//! row as committed; on SQLite there is one writer. "Registered" is answered only after
-//! the commit. A sold-out activity is answered from a read, without the writer.
+//! registrations are written together (group commit, batch.rs) in a transaction that
+//! first locks the activity's row, then asks its terms (audience, window, limit per
+//! person) and counts its places on the row as committed, and the unique key
+//! `(activity_id, person_key)` refuses a second. On PostgreSQL the lock is the row's; on
+//! SQLite there is one writer. "Registered" is answered only after the commit. Before
+//! that, a server refuses early from its own few seconds' copy of the terms, and answers
+//! "sold out" from memory for half a second after it last found the activity full.
 //!
 //! The waitlist (候补) is counted the same way (`waiting + 1 <= waitlist`). A place given
 //! back goes, in the same transaction, to the first on the waitlist it fits: a member's
@@ -29,7 +30,8 @@ mod statistics;
 mod viewers;
 
 pub use checkin::{AttendanceView, OrgAttendance, ScanView};
-pub use registrations::{REGISTRATIONS_MAX, Registrant, RegistrationView, SOLD_OUT_FOR};
+pub(crate) use registrations::KeptTerms;
+pub use registrations::{REGISTRATIONS_MAX, Registrant, RegistrationView, SOLD_OUT_FOR, TERMS_FOR};
 pub use statistics::CentreMonth;
 pub use viewers::ViewerLogReport;
 

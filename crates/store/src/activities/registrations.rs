@@ -111,6 +111,94 @@ pub(super) fn refused(r: Refusal) -> StoreError {
     StoreError::Registration(r)
 }
 
+/// How long a server keeps an activity's terms ([`Terms`]) once read.
+pub const TERMS_FOR: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Most activities' terms a server keeps at once.
+const TERMS_MAX: usize = 10_000;
+
+/// An activity's terms of registration (报名规则): who may register, when, how many
+/// places each. A server keeps them a few seconds ([`TERMS_FOR`]) to refuse early
+/// without a read; the group commit asks them again, under the activity's lock, of the
+/// row as committed (batch.rs), so a kept copy never admits what the row does not.
+#[derive(Debug, Clone)]
+pub(crate) struct Terms {
+    pub id: i64,
+    pub audience: Audience,
+    pub allocation: Allocation,
+    pub opens_at: chrono::NaiveDateTime,
+    pub closes_at: chrono::NaiveDateTime,
+    pub per_person: i32,
+    /// Places on the waitlist (0: none).
+    pub waitlist: i32,
+}
+
+impl Terms {
+    pub(crate) fn of(a: &activity::Model) -> Self {
+        Terms {
+            id: a.id,
+            audience: audience_of(a),
+            allocation: allocation_of(a),
+            opens_at: a.opens_at,
+            closes_at: a.closes_at,
+            per_person: a.per_person,
+            waitlist: a.waitlist,
+        }
+    }
+
+    /// Whether a registration of `places` places, by a member's account or not, is
+    /// admitted at `at` (China time): the audience, the window, the limit per person.
+    pub(crate) fn admit(&self, by_account: bool, places: i32, at: chrono::NaiveDateTime) -> Result<()> {
+        // Members only: an account of a party member (Party Constitution Art. 8: the
+        // branch's life is the members'); the public: anyone, by phone when no account.
+        if self.audience == Audience::Members && !by_account {
+            return Err(refused(Refusal::MembersOnly));
+        }
+        match window_at(self.opens_at, self.closes_at, at) {
+            Window::NotYetOpen => return Err(refused(Refusal::NotYetOpen)),
+            Window::Closed => return Err(refused(Refusal::Closed)),
+            Window::Open => {}
+        }
+        if places < 1 || places > self.per_person {
+            return Err(StoreError::Invalid(vec![DomainError::OutOfRange { field: "places" }]));
+        }
+        Ok(())
+    }
+}
+
+/// The terms a server keeps, by activity, and when each was read.
+pub(crate) type KeptTerms = std::collections::HashMap<i64, (std::sync::Arc<Terms>, std::time::Instant)>;
+
+impl Store {
+    /// Activity `id`'s terms: this server's copy while fresh, else read (and kept).
+    /// `NotFound` for an activity that does not exist or is archived.
+    pub(crate) async fn activity_terms(&self, id: i64) -> Result<std::sync::Arc<Terms>> {
+        if let Some(t) = self.terms.read().ok().and_then(|m| {
+            m.get(&id)
+                .filter(|(_, at)| at.elapsed() < TERMS_FOR)
+                .map(|(t, _)| t.clone())
+        }) {
+            return Ok(t);
+        }
+        let a = activity::Entity::find_by_id(id)
+            .one(&self.read)
+            .await?
+            .filter(|a| !a.archived)
+            .ok_or(StoreError::NotFound)?;
+        let t = std::sync::Arc::new(Terms::of(&a));
+        if let Ok(mut m) = self.terms.write() {
+            if m.len() >= TERMS_MAX {
+                m.retain(|_, (_, at)| at.elapsed() < TERMS_FOR);
+                if m.len() >= TERMS_MAX {
+                    m.clear();
+                }
+            }
+            m.insert(id, (t.clone(), std::time::Instant::now()));
+        }
+        Ok(t)
+    }
+}
+
 impl Store {
     /// Whether activity `id` was seen sold out (every place taken, no waitlist) in the
     /// last [`SOLD_OUT_FOR`]: the answer needs no read, no account, no body.
@@ -120,14 +208,6 @@ impl Store {
             .ok()
             .and_then(|m| m.get(&id).copied())
             .is_some_and(|at| at.elapsed() < SOLD_OUT_FOR)
-    }
-
-    /// Notes `a` sold out when no place at all is left and it has no waitlist (places
-    /// from a waitlist go to those waiting, whom a newcomer would not pass).
-    fn note_sold_out(&self, a: &activity::Model) {
-        if a.taken >= a.capacity && a.waitlist == 0 {
-            self.sold_out_now(a.id);
-        }
     }
 
     pub(super) fn sold_out_now(&self, id: i64) {
@@ -156,11 +236,7 @@ impl Store {
         who: &Registrant,
         places: u32,
     ) -> Result<RegistrationView> {
-        let a = activity::Entity::find_by_id(id)
-            .one(&self.read)
-            .await?
-            .filter(|a| !a.archived)
-            .ok_or(StoreError::NotFound)?;
+        let t = self.activity_terms(id).await?;
         let (person_key, account, name, phone) = match (who, actor) {
             // A person takes a place: a member's account, not an office's or a centre's.
             (Registrant::Account, Some(actor)) if actor.role == Role::Member => {
@@ -178,48 +254,32 @@ impl Store {
                 )
             }
         };
-        // Members only: an account of a party member (Party Constitution Art. 8: the
-        // branch's life is the members'); the public: anyone, by phone when no account.
-        if audience_of(&a) == Audience::Members && account.is_none() {
-            return Err(refused(Refusal::MembersOnly));
-        }
-        match window_at(a.opens_at, a.closes_at, now()) {
-            Window::NotYetOpen => return Err(refused(Refusal::NotYetOpen)),
-            Window::Closed => return Err(refused(Refusal::Closed)),
-            Window::Open => {}
-        }
-        let places_i = i32::try_from(places).unwrap_or(i32::MAX);
-        if places == 0 || places_i > a.per_person {
-            return Err(StoreError::Invalid(vec![DomainError::OutOfRange { field: "places" }]));
-        }
-        let first_come = allocation_of(&a) == Allocation::FirstCome;
-        // The answers a read gives, without the writer: sold out, already registered.
-        let full = |a: &activity::Model| a.taken.saturating_add(places_i) > a.capacity && a.waiting >= a.waitlist;
-        if first_come && full(&a) {
-            // Offers not confirmed in time hold places: give them on first.
-            // (Only a waitlist makes offers: without one, no read more.)
-            if a.waitlist == 0 || !self.expired_offers(a.id).await? {
-                self.note_sold_out(&a);
-                return Err(refused(Refusal::SoldOut));
-            }
-            let txn = self.begin().await?;
-            settle(&txn, a.id).await?;
-            txn.commit().await?;
-        }
+        let places = i32::try_from(places).unwrap_or(i32::MAX);
+        // Asked here from the terms this server keeps, to refuse early; asked again
+        // under the activity's lock, on its row as committed (batch.rs).
+        t.admit(account.is_some(), places, now())?;
+        let pending = || super::batch::Pending {
+            activity: t.id,
+            person_key: person_key.clone(),
+            account,
+            name: name.clone(),
+            phone: phone.clone(),
+            places,
+            reply: None,
+        };
         // Written with the registrations that arrive with it (group commit, batch.rs);
         // answered once committed.
-        let r = self
-            .register_batched(super::batch::Pending {
-                activity: a.id,
-                person_key,
-                account,
-                name,
-                phone,
-                places: places_i,
-                first_come,
-                reply: None,
-            })
-            .await?;
+        let r = match self.register_batched(pending()).await {
+            // Offers not confirmed in time hold places: give them on, then try again.
+            // (Only a waitlist makes offers: without one, no read more.)
+            Err(StoreError::Registration(Refusal::SoldOut)) if t.waitlist > 0 && self.expired_offers(t.id).await? => {
+                let txn = self.begin().await?;
+                settle(&txn, t.id).await?;
+                txn.commit().await?;
+                self.register_batched(pending()).await?
+            }
+            r => r?,
+        };
         let v = self.positioned(r).await?;
         self.with_ticket(v).await
     }
