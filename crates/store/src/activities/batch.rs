@@ -19,7 +19,9 @@ use crate::entity::{activity, activity_registration as reg};
 use crate::{Result, Store, StoreError};
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, OnConflict};
-use sea_orm::{ActiveValue::Set, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryTrait,
+};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use tokio::sync::oneshot;
 use tongxin_domain::activities::{Allocation, Refusal};
@@ -231,11 +233,7 @@ impl Store {
             if taken >= a.capacity && a.waitlist == 0 {
                 sold_out.push(id);
             }
-            write_planned(&txn, batch, &planned, id, now).await?;
-            let written: HashMap<String, reg::Model> = reg::Entity::find()
-                .filter(reg::Column::ActivityId.eq(id))
-                .filter(reg::Column::PersonKey.is_in(planned.iter().map(|p| batch[p.index].person_key.as_str())))
-                .all(&txn)
+            let written: HashMap<String, reg::Model> = write_planned(&txn, batch, &planned, id, now)
                 .await?
                 .into_iter()
                 .map(|r| (r.person_key.clone(), r))
@@ -270,22 +268,24 @@ async fn lock_activity(txn: &DatabaseTransaction, id: i64) -> Result<Option<acti
     Ok(activity::Entity::find_by_id(id).one(txn).await?.filter(|a| !a.archived))
 }
 
-/// Writes the registrations `planned` of activity `id`: one statement for the new ones
-/// (the unique key refuses a second of a person: then the whole is undone); a
-/// registration cancelled, or whose offer expired, comes back at the end of any line
-/// (the line goes by `created_at`).
+/// Writes the registrations `planned` of activity `id`, and returns the rows as written
+/// (`RETURNING`, no read after): one statement for the new ones (the unique key refuses
+/// a second of a person: then the whole is undone); a registration cancelled, or whose
+/// offer expired, comes back at the end of any line (the line goes by `created_at`).
 async fn write_planned(
     txn: &DatabaseTransaction,
     batch: &[Pending],
     planned: &[Planned],
     id: i64,
     now: DateTime<Utc>,
-) -> Result<()> {
+) -> Result<Vec<reg::Model>> {
+    let backend = txn.get_database_backend();
+    let mut written = Vec::with_capacity(planned.len());
     let mut rows = Vec::new();
     for plan in planned {
         let p = &batch[plan.index];
         if plan.revive {
-            reg::Entity::update_many()
+            let mut q = reg::Entity::update_many()
                 .col_expr(reg::Column::Status, Expr::value(plan.status))
                 .col_expr(reg::Column::Places, Expr::value(p.places))
                 .col_expr(reg::Column::Name, Expr::value(p.name.clone()))
@@ -296,8 +296,9 @@ async fn write_planned(
                 .filter(reg::Column::ActivityId.eq(id))
                 .filter(reg::Column::PersonKey.eq(&p.person_key))
                 .filter(reg::Column::Status.is_in(ENDED))
-                .exec(txn)
-                .await?;
+                .into_query();
+            q.returning_all();
+            written.extend(reg::Entity::find().from_raw_sql(backend.build(&q)).all(txn).await?);
         } else {
             rows.push(reg::ActiveModel {
                 activity_id: Set(id),
@@ -312,19 +313,21 @@ async fn write_planned(
             });
         }
     }
-    let expected = rows.len() as u64;
+    let expected = rows.len();
     if expected > 0 {
-        let inserted = reg::Entity::insert_many(rows)
+        let mut q = reg::Entity::insert_many(rows)
             .on_conflict(
                 OnConflict::columns([reg::Column::ActivityId, reg::Column::PersonKey])
                     .do_nothing()
                     .to_owned(),
             )
-            .exec_without_returning(txn)
-            .await?;
-        if inserted != expected {
+            .into_query();
+        q.returning_all();
+        let inserted = reg::Entity::find().from_raw_sql(backend.build(&q)).all(txn).await?;
+        if inserted.len() != expected {
             return Err(refused(Refusal::AlreadyRegistered));
         }
+        written.extend(inserted);
     }
-    Ok(())
+    Ok(written)
 }
