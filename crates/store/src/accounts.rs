@@ -1,7 +1,7 @@
 //! Accounts, login sessions and API tokens. Passwords are argon2id hashes; session and
 //! API tokens are stored only as SHA-256 digests, so a copy of the database logs no one in.
 
-use crate::entity::{account, api_token, session};
+use crate::entity::{account, api_token, party_org, session};
 use crate::error::unique_as;
 use crate::{Actor, Result, Store, StoreError};
 use argon2::Argon2;
@@ -9,7 +9,8 @@ use argon2::password_hash::phc::PasswordHash;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 use chrono::{DateTime, Duration, Utc};
 use rand::Rng;
-use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query, SelectStatement};
+use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, FromQueryResult, QueryFilter, QueryOrder};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use tongxin_domain::access::Role;
@@ -416,23 +417,21 @@ impl Store {
 
     /// The actor an account acts as: its role and its scope.
     async fn actor_of(&self, m: &account::Model) -> Result<Actor> {
-        let role = Role::parse(&m.role).ok_or(StoreError::NotFound)?;
-        let scope = if role == Role::SystemAdmin && m.scope_division.is_none() && m.scope_org_id.is_none() {
-            Scope::All
-        } else {
-            let division = m.scope_division.as_deref().and_then(|d| DivisionCode::parse(d).ok());
-            let org = match m.scope_org_id {
-                Some(o) => Some(self.org_path(tongxin_domain::registry::OrgId(o)).await?),
-                None => None,
-            };
-            Scope::Within { division, org }
+        let org_path = match m.scope_org_id {
+            Some(o) => party_org::Entity::find_by_id(o).one(&self.read).await?.map(|o| o.path),
+            None => None,
         };
-        Ok(Actor {
-            account_id: Some(AccountId(m.id)),
+        ActorRow {
+            id: m.id,
             username: m.username.clone(),
-            role,
-            scope,
-        })
+            role: m.role.clone(),
+            scope_division: m.scope_division.clone(),
+            scope_org_id: m.scope_org_id,
+            disabled: m.disabled,
+            org_path,
+            csrf_token: None,
+        }
+        .actor()
     }
 
     /// Checks a password. Returns the actor, or `None` for a wrong name or password
@@ -482,19 +481,33 @@ impl Store {
 
     /// The actor and CSRF token of a live session.
     pub async fn session_actor(&self, token: &str) -> Result<Option<(Actor, String)>> {
-        let Some(s) = session::Entity::find_by_id(digest(token)).one(&self.read).await? else {
-            return Ok(None);
-        };
-        if s.expires_at < Utc::now() {
-            return Ok(None);
+        // One query, the session, its account and its organisation's path together:
+        // every page a signed-in person opens pays for it.
+        let q = actor_query()
+            .inner_join(
+                session::Entity,
+                Expr::col((session::Entity, session::Column::AccountId)).equals((account::Entity, account::Column::Id)),
+            )
+            .and_where(Expr::col((session::Entity, session::Column::TokenHash)).eq(digest(token)))
+            .and_where(Expr::col((session::Entity, session::Column::ExpiresAt)).gte(Utc::now()))
+            .column((session::Entity, session::Column::CsrfToken))
+            .to_owned();
+        match self.actor_row(&q).await? {
+            Some(row) => {
+                let csrf = row.csrf_token.clone().unwrap_or_default();
+                Ok(Some((row.actor()?, csrf)))
+            }
+            None => Ok(None),
         }
-        let Some(m) = account::Entity::find_by_id(s.account_id).one(&self.read).await? else {
-            return Ok(None);
-        };
-        if m.disabled {
-            return Ok(None);
-        }
-        Ok(Some((self.actor_of(&m).await?, s.csrf_token)))
+    }
+
+    /// The one account `q` ([`actor_query`] narrowed) finds, when it is not disabled.
+    async fn actor_row(&self, q: &SelectStatement) -> Result<Option<ActorRow>> {
+        let backend = self.read.get_database_backend();
+        Ok(ActorRow::find_by_statement(backend.build(q))
+            .one(&self.read)
+            .await?
+            .filter(|r| !r.disabled))
     }
 
     pub async fn end_session(&self, token: &str) -> Result<()> {
@@ -539,23 +552,21 @@ impl Store {
         Ok(token)
     }
 
-    /// The account an API token acts for (one query: every API call pays for it).
+    /// The account an API token acts for (one query, its organisation's path joined:
+    /// every API call that misses the server's cache pays for it).
     pub async fn token_actor(&self, token: &str) -> Result<Option<Actor>> {
-        let owner = sea_orm::sea_query::Query::select()
-            .column(api_token::Column::AccountId)
-            .from(api_token::Entity)
-            .and_where(sea_orm::sea_query::ExprTrait::eq(
-                sea_orm::sea_query::Expr::col(api_token::Column::TokenHash),
-                digest(token),
-            ))
+        let q = actor_query()
+            .inner_join(
+                api_token::Entity,
+                Expr::col((api_token::Entity, api_token::Column::AccountId))
+                    .equals((account::Entity, account::Column::Id)),
+            )
+            .and_where(Expr::col((api_token::Entity, api_token::Column::TokenHash)).eq(digest(token)))
+            .expr_as(Expr::value(Option::<String>::None), Alias::new("csrf_token"))
             .to_owned();
-        match account::Entity::find()
-            .filter(account::Column::Id.in_subquery(owner))
-            .one(&self.read)
-            .await?
-        {
-            Some(m) if !m.disabled => Ok(Some(self.actor_of(&m).await?)),
-            _ => Ok(None),
+        match self.actor_row(&q).await? {
+            Some(row) => Ok(Some(row.actor()?)),
+            None => Ok(None),
         }
     }
 }
@@ -670,4 +681,72 @@ impl Store {
         txn.commit().await?;
         Ok(tokens)
     }
+}
+
+/// An account as a request acts for it, read with its organisation's path in one query.
+#[derive(Debug, FromQueryResult)]
+struct ActorRow {
+    id: i64,
+    username: String,
+    role: String,
+    scope_division: Option<String>,
+    scope_org_id: Option<i64>,
+    disabled: bool,
+    org_path: Option<String>,
+    /// A session's guard against cross-site requests (none for an API token).
+    csrf_token: Option<String>,
+}
+
+impl ActorRow {
+    /// The actor, as [`Store::actor_of`] makes it from the account and its
+    /// organisation's path; `NotFound` when its organisation is gone.
+    fn actor(self) -> Result<Actor> {
+        let role = Role::parse(&self.role).ok_or(StoreError::NotFound)?;
+        let scope = if role == Role::SystemAdmin && self.scope_division.is_none() && self.scope_org_id.is_none() {
+            Scope::All
+        } else {
+            let division = self.scope_division.as_deref().and_then(|d| DivisionCode::parse(d).ok());
+            let org = match self.scope_org_id {
+                Some(_) => Some(
+                    self.org_path
+                        .as_deref()
+                        .and_then(tongxin_domain::registry::OrgPath::from_stored)
+                        .ok_or(StoreError::NotFound)?,
+                ),
+                None => None,
+            };
+            Scope::Within { division, org }
+        };
+        Ok(Actor {
+            account_id: Some(AccountId(self.id)),
+            username: self.username,
+            role,
+            scope,
+        })
+    }
+}
+
+/// The columns of an account that make its actor, with its organisation's path (left
+/// joined): narrowed by a session or a token.
+fn actor_query() -> SelectStatement {
+    Query::select()
+        .columns([
+            (account::Entity, account::Column::Id),
+            (account::Entity, account::Column::Username),
+            (account::Entity, account::Column::Role),
+            (account::Entity, account::Column::ScopeDivision),
+            (account::Entity, account::Column::ScopeOrgId),
+            (account::Entity, account::Column::Disabled),
+        ])
+        .expr_as(
+            Expr::col((party_org::Entity, party_org::Column::Path)),
+            Alias::new("org_path"),
+        )
+        .from(account::Entity)
+        .left_join(
+            party_org::Entity,
+            Expr::col((party_org::Entity, party_org::Column::Id))
+                .equals((account::Entity, account::Column::ScopeOrgId)),
+        )
+        .to_owned()
 }

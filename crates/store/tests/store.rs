@@ -586,3 +586,117 @@ async fn a_name_search_finds_what_the_names_hold() {
     let by_code = s.list_units(&sys, &q).await.expect("code");
     assert_eq!(by_code.items.iter().map(|u| u.id).collect::<Vec<_>>(), [*id]);
 }
+
+/// A session and an API token act for their account with its scope as a login gives it,
+/// its organisation's path read with it (one query each): the path as it is now (an
+/// organisation moved moves the secretary's scope), nothing for a disabled account, an
+/// expired session or an unknown token.
+#[tokio::test]
+async fn a_session_and_a_token_act_with_the_scope_a_login_gives() {
+    let (s, _d) = store().await;
+    let sys = Actor::system("t");
+    let a = s
+        .create_org(&sys, org("甲党委", "党委", None, vec![]))
+        .await
+        .expect("a");
+    let b = s
+        .create_org(&sys, org("乙党委", "党委", None, vec![]))
+        .await
+        .expect("b");
+    let branch = s
+        .create_org(&sys, org("甲下属支部", "党支部", Some(a.id), vec![]))
+        .await
+        .expect("branch");
+    let street = DivisionCode::parse("310106012").expect("code");
+    let sec = s
+        .create_account(
+            &sys,
+            "sec-wang",
+            "a-long-password",
+            Role::BranchSecretary,
+            Some(&street),
+            Some(branch.id.0),
+        )
+        .await
+        .expect("secretary");
+    s.create_account(
+        &sys,
+        "office-li",
+        "a-long-password",
+        Role::StreetOffice,
+        Some(&street),
+        None,
+    )
+    .await
+    .expect("office");
+    for name in ["sec-wang", "office-li"] {
+        let login = s
+            .verify_login(name, "a-long-password")
+            .await
+            .expect("login")
+            .expect("right password");
+        let (session, csrf) = s
+            .create_session(&login, chrono::Duration::hours(1))
+            .await
+            .expect("session");
+        let token = s.create_api_token(&sys, name, "t").await.expect("token");
+        let (by_session, kept_csrf) = s.session_actor(&session).await.expect("read").expect("live");
+        let by_token = s.token_actor(&token).await.expect("read").expect("known");
+        assert_eq!(kept_csrf, csrf);
+        for got in [&by_session, &by_token] {
+            assert_eq!(
+                (got.account_id, &got.username, got.role, &got.scope),
+                (login.account_id, &login.username, login.role, &login.scope),
+                "{name}"
+            );
+        }
+    }
+    let (session, _) = s
+        .create_session(
+            &s.verify_login("sec-wang", "a-long-password")
+                .await
+                .expect("l")
+                .expect("ok"),
+            chrono::Duration::hours(1),
+        )
+        .await
+        .expect("session");
+    let token = s.create_api_token(&sys, "sec-wang", "t2").await.expect("token");
+    let path = |a: &Actor| match &a.scope {
+        Scope::Within { org: Some(p), .. } => p.as_str().to_string(),
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(
+        path(&s.token_actor(&token).await.expect("r").expect("a")),
+        format!("/{}/{}/", a.id, branch.id)
+    );
+    // The branch moves under 乙党委: its secretary's scope moves with it.
+    s.update_org(
+        &sys,
+        branch.id,
+        branch.version,
+        &org("甲下属支部", "党支部", Some(b.id), vec![]).into(),
+    )
+    .await
+    .expect("move");
+    let moved = format!("/{}/{}/", b.id, branch.id);
+    assert_eq!(path(&s.token_actor(&token).await.expect("r").expect("a")), moved);
+    assert_eq!(path(&s.session_actor(&session).await.expect("r").expect("a").0), moved);
+    // Nothing for an unknown token or session, a disabled account, an expired session.
+    assert!(s.token_actor("tx_nothing").await.expect("read").is_none());
+    assert!(s.session_actor("nothing").await.expect("read").is_none());
+    s.set_account_disabled(&sys, sec.id, true).await.expect("disabled");
+    assert!(s.token_actor(&token).await.expect("read").is_none());
+    assert!(s.session_actor(&session).await.expect("read").is_none());
+    s.set_account_disabled(&sys, sec.id, false).await.expect("enabled");
+    let login = s
+        .verify_login("office-li", "a-long-password")
+        .await
+        .expect("l")
+        .expect("ok");
+    let (expired, _) = s
+        .create_session(&login, chrono::Duration::seconds(-1))
+        .await
+        .expect("session");
+    assert!(s.session_actor(&expired).await.expect("read").is_none());
+}
