@@ -16,9 +16,22 @@ pub enum Backend {
     Postgres,
 }
 
-/// A handle on the database: a writer and readers (the same pool on PostgreSQL).
+/// A handle on the database: a writer and readers (the same pool on PostgreSQL), and
+/// what this server keeps beside them. Cloned for every request and task that needs it,
+/// so one reference count, not one per part.
 #[derive(Clone)]
-pub struct Store {
+pub struct Store(pub(crate) std::sync::Arc<Kept>);
+
+impl std::ops::Deref for Store {
+    type Target = Kept;
+    fn deref(&self) -> &Kept {
+        &self.0
+    }
+}
+
+/// What a [`Store`] handle holds.
+#[derive(Clone)]
+pub struct Kept {
     pub(crate) write: DatabaseConnection,
     pub(crate) read: DatabaseConnection,
     backend: Backend,
@@ -106,8 +119,9 @@ fn files_beside(url: &str) -> std::path::PathBuf {
 impl Store {
     /// Closes the store's connections (a benchmark's, before its database is dropped).
     pub async fn close(self) -> Result<()> {
-        self.write.close().await?;
-        self.read.close().await?;
+        // A clone of a connection shares its pool: closing it closes the pool.
+        self.write.clone().close().await?;
+        self.read.clone().close().await?;
         Ok(())
     }
 
@@ -141,7 +155,7 @@ impl Store {
                 .sqlx_logging(false);
             r.map_sqlx_sqlite_opts(|o| sqlite_options(o).read_only(true));
             let read = Database::connect(r).await?;
-            Ok(Store {
+            Ok(Store(std::sync::Arc::new(Kept {
                 write,
                 read,
                 backend: Backend::Sqlite,
@@ -160,7 +174,7 @@ impl Store {
                 terms: Default::default(),
                 batcher: Default::default(),
                 files_dir: std::sync::Arc::new(files_beside(url)),
-            })
+            })))
         } else {
             let mut o = ConnectOptions::new(url);
             // A connection idle long enough for the server or a proxy to have dropped it is
@@ -170,7 +184,7 @@ impl Store {
                 .sqlx_logging(false)
                 .acquire_timeout(Duration::from_secs(10));
             let db = Database::connect(o).await?;
-            Ok(Store {
+            Ok(Store(std::sync::Arc::new(Kept {
                 write: db.clone(),
                 read: db,
                 backend: Backend::Postgres,
@@ -189,14 +203,14 @@ impl Store {
                 terms: Default::default(),
                 batcher: Default::default(),
                 files_dir: std::sync::Arc::new(std::env::temp_dir().join("tongxin-files")),
-            })
+            })))
         }
     }
 
     /// Keeps files under `dir` (the server's data folder): with PostgreSQL, every server
     /// on the database must be given the same folder (a shared volume).
     pub fn with_files_dir(mut self, dir: impl Into<std::path::PathBuf>) -> Self {
-        self.files_dir = std::sync::Arc::new(dir.into());
+        std::sync::Arc::make_mut(&mut self.0).files_dir = std::sync::Arc::new(dir.into());
         self
     }
 

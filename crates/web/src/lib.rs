@@ -32,26 +32,37 @@ pub use error::{ApiError, status_of};
 /// Largest request body accepted (an import upload), in bytes.
 pub const MAX_BODY_BYTES: usize = tongxin_import::MAX_FILE_BYTES + 1024 * 1024;
 
-/// Shared state of the server.
+/// Shared state of the server: a handle, cloned for every request (axum's `State`), so
+/// one reference count, not one per part.
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<Shared>);
+
+/// What the server's requests share ([`AppState`]).
+pub struct Shared {
     pub store: Store,
     /// Mark cookies `Secure` (set when served over HTTPS).
     pub secure_cookies: bool,
-    pub(crate) limiter: Arc<auth::LoginLimiter>,
-    pub(crate) tokens: Arc<auth::TokenCache>,
-    pub(crate) error_workbooks: Arc<import::service::ErrorWorkbooks>,
+    pub(crate) limiter: auth::LoginLimiter,
+    pub(crate) tokens: auth::TokenCache,
+    pub(crate) error_workbooks: import::service::ErrorWorkbooks,
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
 }
 
 impl AppState {
     pub fn new(store: Store, secure_cookies: bool) -> Self {
-        AppState {
+        AppState(Arc::new(Shared {
             store,
             secure_cookies,
-            limiter: Arc::new(auth::LoginLimiter::default()),
-            tokens: Arc::new(auth::TokenCache::default()),
-            error_workbooks: Arc::new(import::service::ErrorWorkbooks::default()),
-        }
+            limiter: auth::LoginLimiter::default(),
+            tokens: auth::TokenCache::default(),
+            error_workbooks: import::service::ErrorWorkbooks::default(),
+        }))
     }
 }
 

@@ -429,7 +429,7 @@ impl Store {
     /// Sets how long a step of an import holds the writer (tests and benchmarks: zero
     /// commits at every point an import may).
     pub fn set_import_step(&mut self, step: Duration) {
-        self.import_step = step;
+        std::sync::Arc::make_mut(&mut self.0).import_step = step;
     }
 
     /// Undoes every import still being written whose heartbeat is older than `after`
