@@ -430,6 +430,7 @@ impl Store {
             disabled: m.disabled,
             org_path,
             csrf_token: None,
+            token_hash: None,
         }
         .actor()
     }
@@ -491,6 +492,7 @@ impl Store {
             .and_where(Expr::col((session::Entity, session::Column::TokenHash)).eq(digest(token)))
             .and_where(Expr::col((session::Entity, session::Column::ExpiresAt)).gte(Utc::now()))
             .column((session::Entity, session::Column::CsrfToken))
+            .expr_as(Expr::value(Option::<String>::None), Alias::new("token_hash"))
             .to_owned();
         match self.actor_row(&q).await? {
             Some(row) => {
@@ -552,27 +554,65 @@ impl Store {
         Ok(token)
     }
 
-    /// The account an API token acts for (one query, its organisation's path joined:
-    /// every API call that misses the server's cache pays for it).
+    /// The account an API token acts for, its organisation's path joined. Every API call
+    /// that misses the server's cache pays for it, so the tokens asked for together are
+    /// read with one query ([`crate::together`]).
     pub async fn token_actor(&self, token: &str) -> Result<Option<Actor>> {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        let store = self.clone();
+        let row = crate::together::Together::wait(&self.token_reads, (digest(token), tx), rx, move |batch| {
+            let store = store.clone();
+            async move { store.read_tokens(batch).await }
+        })
+        .await
+        .ok_or(StoreError::Busy)??;
+        row.map(ActorRow::actor).transpose()
+    }
+
+    /// Reads the accounts of the tokens `batch` asks for (by digest), and answers each.
+    async fn read_tokens(&self, batch: Vec<TokenRead>) {
+        let digests: Vec<&str> = batch.iter().map(|(d, _)| d.as_str()).collect();
         let q = actor_query()
             .inner_join(
                 api_token::Entity,
                 Expr::col((api_token::Entity, api_token::Column::AccountId))
                     .equals((account::Entity, account::Column::Id)),
             )
-            .and_where(Expr::col((api_token::Entity, api_token::Column::TokenHash)).eq(digest(token)))
+            .and_where(Expr::col((api_token::Entity, api_token::Column::TokenHash)).is_in(digests))
+            .expr_as(
+                Expr::col((api_token::Entity, api_token::Column::TokenHash)),
+                Alias::new("token_hash"),
+            )
             .expr_as(Expr::value(Option::<String>::None), Alias::new("csrf_token"))
             .to_owned();
-        match self.actor_row(&q).await? {
-            Some(row) => Ok(Some(row.actor()?)),
-            None => Ok(None),
+        let backend = self.read.get_database_backend();
+        match ActorRow::find_by_statement(backend.build(&q)).all(&self.read).await {
+            Ok(rows) => {
+                let mut by_digest: std::collections::HashMap<String, ActorRow> = rows
+                    .into_iter()
+                    .filter(|r| !r.disabled)
+                    .filter_map(|r| Some((r.token_hash.clone()?, r)))
+                    .collect();
+                for (d, tx) in batch {
+                    let _ = tx.send(Ok(by_digest.remove(&d)));
+                }
+            }
+            Err(e) => {
+                let e = StoreError::from(e);
+                tracing::warn!(error = %e, tokens = batch.len(), "reading API tokens");
+                for (_, tx) in batch {
+                    let _ = tx.send(Err(StoreError::Busy));
+                }
+            }
         }
     }
 }
 
 /// The settings key that lists a demo store's accounts.
 const DEMO_ACCOUNTS: &str = "demo.accounts";
+
+/// Most API tokens one query reads.
+pub(crate) const TOKENS_READ_TOGETHER: usize = 500;
 
 impl Store {
     /// Notes the demo accounts (names and roles; their passwords were printed once when
@@ -683,9 +723,12 @@ impl Store {
     }
 }
 
+/// A token asked for (its digest) and where its account goes.
+pub(crate) type TokenRead = (String, tokio::sync::oneshot::Sender<Result<Option<ActorRow>>>);
+
 /// An account as a request acts for it, read with its organisation's path in one query.
 #[derive(Debug, FromQueryResult)]
-struct ActorRow {
+pub(crate) struct ActorRow {
     id: i64,
     username: String,
     role: String,
@@ -695,6 +738,8 @@ struct ActorRow {
     org_path: Option<String>,
     /// A session's guard against cross-site requests (none for an API token).
     csrf_token: Option<String>,
+    /// The digest of the API token it was read by (none for a session).
+    token_hash: Option<String>,
 }
 
 impl ActorRow {

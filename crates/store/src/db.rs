@@ -68,6 +68,8 @@ pub struct Kept {
     /// Registrations waiting for the transaction that writes them together
     /// (activities/batch.rs).
     pub(crate) batcher: std::sync::Arc<crate::activities::batch::Batcher>,
+    /// API tokens waiting to be read together (accounts.rs).
+    pub(crate) token_reads: std::sync::Arc<crate::together::Together<crate::accounts::TokenRead>>,
 }
 
 /// How long a server keeps the division names it has read.
@@ -173,6 +175,7 @@ impl Store {
                 sold_out: Default::default(),
                 terms: Default::default(),
                 batcher: Default::default(),
+                token_reads: std::sync::Arc::new(crate::together::Together::new(crate::accounts::TOKENS_READ_TOGETHER)),
                 files_dir: std::sync::Arc::new(files_beside(url)),
             })))
         } else {
@@ -202,6 +205,7 @@ impl Store {
                 sold_out: Default::default(),
                 terms: Default::default(),
                 batcher: Default::default(),
+                token_reads: std::sync::Arc::new(crate::together::Together::new(crate::accounts::TOKENS_READ_TOGETHER)),
                 files_dir: std::sync::Arc::new(std::env::temp_dir().join("tongxin-files")),
             })))
         }

@@ -21,6 +21,7 @@ pub mod generate;
 mod migration;
 pub mod registry;
 mod rows;
+mod together;
 
 pub use db::{Backend, Store, create_postgres_database, drop_postgres_database};
 pub use error::StoreError;

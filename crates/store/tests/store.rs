@@ -699,4 +699,26 @@ async fn a_session_and_a_token_act_with_the_scope_a_login_gives() {
         .await
         .expect("session");
     assert!(s.session_actor(&expired).await.expect("read").is_none());
+
+    // Tokens asked for together are read together: each caller gets its own account.
+    let tokens = s
+        .bulk_member_accounts(&sys, "crowd-", 300, &street)
+        .await
+        .expect("accounts");
+    let mut tasks = vec![];
+    for (i, t) in tokens.iter().enumerate() {
+        for t in [t.clone(), format!("{t}-wrong")] {
+            let s = s.clone();
+            tasks.push(tokio::spawn(async move {
+                (i, t.ends_with("-wrong"), s.token_actor(&t).await)
+            }));
+        }
+    }
+    for t in tasks {
+        match t.await.expect("task") {
+            (i, false, Ok(Some(a))) => assert_eq!(a.username, format!("crowd-{i}")),
+            (_, true, Ok(None)) => {}
+            (i, wrong, other) => panic!("{i} {wrong}: {other:?}"),
+        }
+    }
 }

@@ -52,13 +52,21 @@ impl Pending {
 }
 
 /// The registrations waiting for a transaction, and the turn to write one.
-#[derive(Default)]
 pub(crate) struct Batcher {
-    waiting: std::sync::Mutex<Vec<Pending>>,
-    writing: std::sync::Arc<tokio::sync::Mutex<()>>,
+    queue: std::sync::Arc<crate::together::Together<Pending>>,
     /// Transactions that wrote registrations together, and how many they wrote.
     batches: std::sync::atomic::AtomicU64,
     written: std::sync::atomic::AtomicU64,
+}
+
+impl Default for Batcher {
+    fn default() -> Self {
+        Batcher {
+            queue: std::sync::Arc::new(crate::together::Together::new(BATCH_MAX)),
+            batches: Default::default(),
+            written: Default::default(),
+        }
+    }
 }
 
 /// What a registration becomes, decided under the activity's lock.
@@ -80,45 +88,15 @@ impl Store {
     /// committed: `registered`, `waitlisted` or `entered`, or why not (sold out, already
     /// registered). The caller has checked the activity's window, audience and limit.
     pub(crate) async fn register_batched(&self, mut pending: Pending) -> Result<reg::Model> {
-        let (tx, mut rx) = oneshot::channel();
+        let (tx, rx) = oneshot::channel();
         pending.reply = Some(tx);
-        self.batcher.waiting.lock().map_err(|_| StoreError::Busy)?.push(pending);
-        loop {
-            tokio::select! {
-                biased;
-                answer = &mut rx => return answer.map_err(|_| StoreError::Busy)?,
-                turn = self.batcher.writing.clone().lock_owned() => {
-                    let batch = self.next_batch();
-                    if batch.is_empty() {
-                        // Ours went with an earlier batch, whose answer is on its way.
-                        continue;
-                    }
-                    // Written apart from this request, so that a caller who goes away
-                    // (its connection closed) takes no one else's registration with it;
-                    // then whatever came meanwhile, until none waits.
-                    let store = self.clone();
-                    tokio::spawn(async move {
-                        let mut batch = batch;
-                        while !batch.is_empty() {
-                            store.write_batch(batch).await;
-                            batch = store.next_batch();
-                        }
-                        drop(turn);
-                    });
-                }
-            }
-        }
-    }
-
-    /// Takes the registrations waiting, the oldest first, at most [`BATCH_MAX`].
-    fn next_batch(&self) -> Vec<Pending> {
-        match self.batcher.waiting.lock() {
-            Ok(mut waiting) => {
-                let n = waiting.len().min(BATCH_MAX);
-                waiting.drain(..n).collect()
-            }
-            Err(_) => Vec::new(),
-        }
+        let store = self.clone();
+        crate::together::Together::wait(&self.batcher.queue, pending, rx, move |batch| {
+            let store = store.clone();
+            async move { store.write_batch(batch).await }
+        })
+        .await
+        .ok_or(StoreError::Busy)?
     }
 
     /// Writes `batch` in one transaction and answers each; when that fails, writes each
