@@ -588,13 +588,14 @@ impl Store {
         let backend = self.read.get_database_backend();
         match ActorRow::find_by_statement(backend.build(&q)).all(&self.read).await {
             Ok(rows) => {
-                let mut by_digest: std::collections::HashMap<String, ActorRow> = rows
+                let by_digest: std::collections::HashMap<String, ActorRow> = rows
                     .into_iter()
                     .filter(|r| !r.disabled)
                     .filter_map(|r| Some((r.token_hash.clone()?, r)))
                     .collect();
+                // One token may be asked for by several callers at once.
                 for (d, tx) in batch {
-                    let _ = tx.send(Ok(by_digest.remove(&d)));
+                    let _ = tx.send(Ok(by_digest.get(&d).cloned()));
                 }
             }
             Err(e) => {
@@ -727,7 +728,7 @@ impl Store {
 pub(crate) type TokenRead = (String, tokio::sync::oneshot::Sender<Result<Option<ActorRow>>>);
 
 /// An account as a request acts for it, read with its organisation's path in one query.
-#[derive(Debug, FromQueryResult)]
+#[derive(Debug, Clone, FromQueryResult)]
 pub(crate) struct ActorRow {
     id: i64,
     username: String,

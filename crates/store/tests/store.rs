@@ -700,14 +700,15 @@ async fn a_session_and_a_token_act_with_the_scope_a_login_gives() {
         .expect("session");
     assert!(s.session_actor(&expired).await.expect("read").is_none());
 
-    // Tokens asked for together are read together: each caller gets its own account.
+    // Tokens asked for together are read together: each caller gets its own account,
+    // a token asked for by several callers at once each of them.
     let tokens = s
         .bulk_member_accounts(&sys, "crowd-", 300, &street)
         .await
         .expect("accounts");
     let mut tasks = vec![];
     for (i, t) in tokens.iter().enumerate() {
-        for t in [t.clone(), format!("{t}-wrong")] {
+        for t in [t.clone(), t.clone(), t.clone(), format!("{t}-wrong")] {
             let s = s.clone();
             tasks.push(tokio::spawn(async move {
                 (i, t.ends_with("-wrong"), s.token_actor(&t).await)
