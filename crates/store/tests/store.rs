@@ -19,6 +19,18 @@ fn org(name: &str, kind: &str, parent: Option<OrgId>, units: Vec<UnitId>) -> Org
     }
 }
 
+/// Records an organisation of no units (the system's doing).
+async fn made(
+    s: &tongxin_store::Store,
+    name: &str,
+    kind: &str,
+    parent: Option<OrgId>,
+) -> tongxin_store::registry::OrgView {
+    s.create_org(&Actor::system("t"), org(name, kind, parent, vec![]))
+        .await
+        .expect(name)
+}
+
 #[tokio::test]
 async fn divisions_are_built_in_and_a_bad_file_loads_nothing() {
     let (s, _d) = store().await;
@@ -67,22 +79,10 @@ async fn divisions_are_built_in_and_a_bad_file_loads_nothing() {
 async fn moving_an_organisation_moves_its_subtree_and_its_members_scope() {
     let (s, _d) = store().await;
     let sys = Actor::system("t");
-    let a = s
-        .create_org(&sys, org("甲党委", "党委", None, vec![]))
-        .await
-        .expect("a");
-    let b = s
-        .create_org(&sys, org("乙党委", "党委", None, vec![]))
-        .await
-        .expect("b");
-    let child = s
-        .create_org(&sys, org("甲下属党总支", "党总支", Some(a.id), vec![]))
-        .await
-        .expect("child");
-    let leaf = s
-        .create_org(&sys, org("甲下属支部", "党支部", Some(child.id), vec![]))
-        .await
-        .expect("leaf");
+    let a = made(&s, "甲党委", "党委", None).await;
+    let b = made(&s, "乙党委", "党委", None).await;
+    let child = made(&s, "甲下属党总支", "党总支", Some(a.id)).await;
+    let leaf = made(&s, "甲下属支部", "党支部", Some(child.id)).await;
     assert_eq!(leaf.path, format!("/{}/{}/{}/", a.id, child.id, leaf.id));
     let id = ResidentId::with_check("31010619800101123").expect("id");
     s.create_member(
@@ -595,18 +595,9 @@ async fn a_name_search_finds_what_the_names_hold() {
 async fn a_session_and_a_token_act_with_the_scope_a_login_gives() {
     let (s, _d) = store().await;
     let sys = Actor::system("t");
-    let a = s
-        .create_org(&sys, org("甲党委", "党委", None, vec![]))
-        .await
-        .expect("a");
-    let b = s
-        .create_org(&sys, org("乙党委", "党委", None, vec![]))
-        .await
-        .expect("b");
-    let branch = s
-        .create_org(&sys, org("甲下属支部", "党支部", Some(a.id), vec![]))
-        .await
-        .expect("branch");
+    let a = made(&s, "甲党委", "党委", None).await;
+    let b = made(&s, "乙党委", "党委", None).await;
+    let branch = made(&s, "甲下属支部", "党支部", Some(a.id)).await;
     let street = DivisionCode::parse("310106012").expect("code");
     let sec = s
         .create_account(
