@@ -86,7 +86,8 @@ impl Store {
 
     /// Writes one registration with those that arrive with it, and answers with it as
     /// committed: `registered`, `waitlisted` or `entered`, or why not (sold out, already
-    /// registered). The caller has checked the activity's window, audience and limit.
+    /// registered, or the activity's terms as committed refuse it). The caller may have
+    /// refused early already, from the terms its server keeps.
     pub(crate) async fn register_batched(&self, mut pending: Pending) -> Result<reg::Model> {
         let (tx, rx) = oneshot::channel();
         pending.reply = Some(tx);
