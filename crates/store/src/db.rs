@@ -61,10 +61,10 @@ pub struct Kept {
     /// (activities/checkin.rs): every registration's answer signs with it.
     pub(crate) checkin_key: std::sync::Arc<std::sync::OnceLock<tongxin_domain::activities::TicketKey>>,
     /// Activities this server saw sold out, and when (activities/registrations.rs).
-    pub(crate) sold_out: std::sync::Arc<std::sync::RwLock<std::collections::HashMap<i64, std::time::Instant>>>,
+    pub(crate) sold_out: std::sync::Arc<crate::fresh::Fresh<()>>,
     /// Activities' terms of registration this server keeps a few seconds
     /// (activities/registrations.rs).
-    pub(crate) terms: std::sync::Arc<std::sync::RwLock<crate::activities::KeptTerms>>,
+    pub(crate) terms: std::sync::Arc<crate::fresh::Fresh<std::sync::Arc<crate::activities::Terms>>>,
     /// Registrations waiting for the transaction that writes them together
     /// (activities/batch.rs).
     pub(crate) batcher: std::sync::Arc<crate::activities::batch::Batcher>,
@@ -172,8 +172,8 @@ impl Store {
                 analyzer: Default::default(),
                 postings: Default::default(),
                 checkin_key: Default::default(),
-                sold_out: Default::default(),
-                terms: Default::default(),
+                sold_out: std::sync::Arc::new(crate::fresh::Fresh::new(crate::activities::SOLD_OUT_FOR)),
+                terms: std::sync::Arc::new(crate::fresh::Fresh::new(crate::activities::TERMS_FOR)),
                 batcher: Default::default(),
                 token_reads: std::sync::Arc::new(crate::together::Together::new(crate::accounts::TOKENS_READ_TOGETHER)),
                 files_dir: std::sync::Arc::new(files_beside(url)),
@@ -202,8 +202,8 @@ impl Store {
                 analyzer: Default::default(),
                 postings: Default::default(),
                 checkin_key: Default::default(),
-                sold_out: Default::default(),
-                terms: Default::default(),
+                sold_out: std::sync::Arc::new(crate::fresh::Fresh::new(crate::activities::SOLD_OUT_FOR)),
+                terms: std::sync::Arc::new(crate::fresh::Fresh::new(crate::activities::TERMS_FOR)),
                 batcher: Default::default(),
                 token_reads: std::sync::Arc::new(crate::together::Together::new(crate::accounts::TOKENS_READ_TOGETHER)),
                 files_dir: std::sync::Arc::new(std::env::temp_dir().join("tongxin-files")),

@@ -17,6 +17,7 @@ mod db;
 pub mod divisions;
 mod entity;
 mod error;
+mod fresh;
 pub mod generate;
 mod migration;
 pub mod registry;

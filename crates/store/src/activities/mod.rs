@@ -30,7 +30,7 @@ mod statistics;
 mod viewers;
 
 pub use checkin::{AttendanceView, OrgAttendance, ScanView};
-pub(crate) use registrations::KeptTerms;
+pub(crate) use registrations::Terms;
 pub use registrations::{REGISTRATIONS_MAX, Registrant, RegistrationView, SOLD_OUT_FOR, TERMS_FOR};
 pub use statistics::CentreMonth;
 pub use viewers::ViewerLogReport;

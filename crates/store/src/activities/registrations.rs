@@ -114,9 +114,6 @@ pub(super) fn refused(r: Refusal) -> StoreError {
 /// How long a server keeps an activity's terms ([`Terms`]) once read.
 pub const TERMS_FOR: std::time::Duration = std::time::Duration::from_secs(5);
 
-/// Most activities' terms a server keeps at once.
-const TERMS_MAX: usize = 10_000;
-
 /// An activity's terms of registration (报名规则): who may register, when, how many
 /// places each. A server keeps them a few seconds ([`TERMS_FOR`]) to refuse early
 /// without a read; the group commit asks them again, under the activity's lock, of the
@@ -166,18 +163,11 @@ impl Terms {
     }
 }
 
-/// The terms a server keeps, by activity, and when each was read.
-pub(crate) type KeptTerms = std::collections::HashMap<i64, (std::sync::Arc<Terms>, std::time::Instant)>;
-
 impl Store {
     /// Activity `id`'s terms: this server's copy while fresh, else read (and kept).
     /// `NotFound` for an activity that does not exist or is archived.
     pub(crate) async fn activity_terms(&self, id: i64) -> Result<std::sync::Arc<Terms>> {
-        if let Some(t) = self.terms.read().ok().and_then(|m| {
-            m.get(&id)
-                .filter(|(_, at)| at.elapsed() < TERMS_FOR)
-                .map(|(t, _)| t.clone())
-        }) {
+        if let Some(t) = self.terms.get(id) {
             return Ok(t);
         }
         let a = activity::Entity::find_by_id(id)
@@ -186,15 +176,7 @@ impl Store {
             .filter(|a| !a.archived)
             .ok_or(StoreError::NotFound)?;
         let t = std::sync::Arc::new(Terms::of(&a));
-        if let Ok(mut m) = self.terms.write() {
-            if m.len() >= TERMS_MAX {
-                m.retain(|_, (_, at)| at.elapsed() < TERMS_FOR);
-                if m.len() >= TERMS_MAX {
-                    m.clear();
-                }
-            }
-            m.insert(id, (t.clone(), std::time::Instant::now()));
-        }
+        self.terms.put(id, t.clone());
         Ok(t)
     }
 }
@@ -203,27 +185,15 @@ impl Store {
     /// Whether activity `id` was seen sold out (every place taken, no waitlist) in the
     /// last [`SOLD_OUT_FOR`]: the answer needs no read, no account, no body.
     pub fn known_sold_out(&self, id: i64) -> bool {
-        self.sold_out
-            .read()
-            .ok()
-            .and_then(|m| m.get(&id).copied())
-            .is_some_and(|at| at.elapsed() < SOLD_OUT_FOR)
+        self.sold_out.get(id).is_some()
     }
 
     pub(super) fn sold_out_now(&self, id: i64) {
-        if let Ok(mut m) = self.sold_out.write() {
-            // Old marks go when the map grows: it holds the activities of the moment.
-            if m.len() > 10_000 {
-                m.retain(|_, at| at.elapsed() < SOLD_OUT_FOR);
-            }
-            m.insert(id, std::time::Instant::now());
-        }
+        self.sold_out.put(id, ());
     }
 
     fn forget_sold_out(&self, id: i64) {
-        if let Ok(mut m) = self.sold_out.write() {
-            m.remove(&id);
-        }
+        self.sold_out.forget(id);
     }
 
     /// Registers `who` for activity `id` with `places` places (1 up to the activity's
