@@ -45,6 +45,16 @@ enum Command {
         /// Mark cookies Secure (when served behind HTTPS).
         #[arg(long, env = "TONGXIN_SECURE_COOKIES")]
         secure_cookies: bool,
+        /// Reverse proxies in front of the server (addresses or networks, separated by
+        /// commas): only from these is `X-Forwarded-For` believed, to know the client's
+        /// address for the limits kept per address. Set it behind nginx, or every
+        /// caller counts as the proxy.
+        #[arg(long, env = "TONGXIN_TRUSTED_PROXIES", value_name = "CIDR,...", default_value = "", value_parser = parse_proxies)]
+        trusted_proxies: tongxin_web::client_addr::TrustedProxies,
+        /// Registrations by residents without an account from one address (an IPv6 /64)
+        /// in ten minutes; 0 for no limit.
+        #[arg(long, env = "TONGXIN_RESIDENT_LIMIT", default_value_t = tongxin_web::Options::default().resident_limit)]
+        resident_limit: u32,
     },
     /// Bring the database schema up to date.
     Migrate,
@@ -335,6 +345,8 @@ async fn run() -> Result<()> {
             listen,
             demo,
             secure_cookies,
+            trusted_proxies,
+            resident_limit,
         } => {
             let store = open(&cli).await?;
             ensure_admin(&store, &system).await?;
@@ -346,7 +358,12 @@ async fn run() -> Result<()> {
                 .with_context(|| format!("binding {listen}"))?;
             let addr = listener.local_addr()?;
             println!("Tongxin console: http://{addr}/");
-            tongxin_web::serve(listener, tongxin_web::AppState::new(store, *secure_cookies)).await?;
+            let options = tongxin_web::Options {
+                secure_cookies: *secure_cookies,
+                trusted_proxies: trusted_proxies.clone(),
+                resident_limit: *resident_limit,
+            };
+            tongxin_web::serve(listener, tongxin_web::AppState::with_options(store, options)).await?;
         }
         Command::Migrate => {
             open(&cli).await?;
@@ -760,4 +777,9 @@ async fn ensure_admin(store: &Store, system: &Actor) -> Result<()> {
         println!("created account admin (password from TONGXIN_ADMIN_PASSWORD)");
     }
     Ok(())
+}
+
+/// `--trusted-proxies`'s list, refused whole when one entry is not an address or network.
+fn parse_proxies(s: &str) -> Result<tongxin_web::client_addr::TrustedProxies, String> {
+    tongxin_web::client_addr::TrustedProxies::parse(s).map_err(|e| e.to_string())
 }

@@ -99,6 +99,8 @@ error_codes! {
     TicketElsewhere = "activity.ticket_elsewhere",
     NoPlace = "activity.no_place",
     CheckedInAlready = "activity.checked_in_already",
+    /// Too many registrations by residents without an account from one address.
+    RegistrationsLimited = "activity.registrations_limited",
     /// Another booking of the room overlaps.
     RoomTaken = "booking.room_taken",
     OutsideHours = "booking.outside_hours",

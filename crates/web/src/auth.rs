@@ -144,6 +144,39 @@ impl LoginLimiter {
     }
 }
 
+/// At most a number of requests from one address ([`crate::client_addr::counted`]) in
+/// each window of time: for what a caller without an account may do many times over,
+/// such as a resident's registration by name and phone. 0 is no limit.
+pub struct AddressBudget {
+    limit: u32,
+    window: Duration,
+    spent: Mutex<HashMap<std::net::IpAddr, Failures>>,
+}
+
+impl AddressBudget {
+    pub fn new(limit: u32, window: Duration) -> Self {
+        AddressBudget {
+            limit,
+            window,
+            spent: Mutex::default(),
+        }
+    }
+
+    /// Spends one request of `from`'s budget, or says how long until the next window.
+    pub fn spend(&self, from: std::net::IpAddr) -> Result<(), Duration> {
+        if self.limit == 0 {
+            return Ok(());
+        }
+        let mut spent = self.spent.lock().unwrap_or_else(|p| p.into_inner());
+        let key = crate::client_addr::counted(from);
+        bump(&mut spent, key, self.window);
+        match spent.get(&key) {
+            Some(f) if f.count > self.limit => Err(self.window.saturating_sub(f.first.elapsed())),
+            _ => Ok(()),
+        }
+    }
+}
+
 /// Largest login request body: a username and a password, with room to spare.
 pub const LOGIN_BODY_BYTES: usize = 8 * 1024;
 
@@ -329,12 +362,13 @@ pub async fn login(
     username: &str,
     password: &str,
 ) -> Result<(Actor, String, String), ApiError> {
-    state.limiter.check(Attempt::Login(addr), username)?;
+    let from = Attempt::Login(crate::client_addr::counted(addr));
+    state.limiter.check(from, username)?;
     let Some(actor) = state.store.verify_login(username, password).await? else {
-        state.limiter.failed(Attempt::Login(addr), username);
+        state.limiter.failed(from, username);
         return Err(ApiError::new(ErrorCode::AuthInvalid));
     };
-    state.limiter.succeeded(Attempt::Login(addr), username);
+    state.limiter.succeeded(from, username);
     let (token, csrf) = state
         .store
         .create_session(&actor, chrono::Duration::hours(SESSION_HOURS))
@@ -344,10 +378,10 @@ pub async fn login(
 
 pub async fn api_login(
     State(state): State<AppState>,
-    axum::extract::ConnectInfo(addr): axum::extract::ConnectInfo<std::net::SocketAddr>,
+    crate::client_addr::ClientAddr(addr): crate::client_addr::ClientAddr,
     Json(req): Json<LoginRequest>,
 ) -> Result<Response, ApiError> {
-    let (actor, token, csrf) = login(&state, addr.ip(), &req.username, &req.password).await?;
+    let (actor, token, csrf) = login(&state, addr, &req.username, &req.password).await?;
     let body = LoginResponse {
         username: actor.username,
         role: actor.role.code().into(),
@@ -426,6 +460,32 @@ mod tests {
         l.failed(Attempt::Login([10, 0, 0, 4].into()), &"x".repeat(1_000_000));
         let st = l.state.lock().expect("lock");
         assert!(st.0.len() <= ADDRESS_FAILURES as usize + 1);
+    }
+
+    #[test]
+    fn an_address_budget_refuses_past_its_limit_and_others_go_on() {
+        let b = AddressBudget::new(3, Duration::from_secs(600));
+        let one: IpAddr = [10, 0, 0, 6].into();
+        for _ in 0..3 {
+            assert_eq!(b.spend(one), Ok(()));
+        }
+        let wait = b.spend(one).expect_err("the fourth");
+        assert!(
+            wait > Duration::from_secs(590) && wait <= Duration::from_secs(600),
+            "{wait:?}"
+        );
+        assert_eq!(b.spend([10, 0, 0, 7].into()), Ok(()));
+        // One IPv6 subscriber's /64 is one caller.
+        let v6 = |s: &str| s.parse::<IpAddr>().expect("ip");
+        for i in 0..3 {
+            assert_eq!(b.spend(v6(&format!("2001:db8::{i}"))), Ok(()));
+        }
+        assert!(b.spend(v6("2001:db8::ffff")).is_err());
+        // No limit at all when the limit is 0.
+        let free = AddressBudget::new(0, Duration::from_secs(600));
+        for _ in 0..1000 {
+            assert_eq!(free.spend(one), Ok(()));
+        }
     }
 
     #[test]

@@ -8,6 +8,7 @@ mod alliance;
 mod api;
 mod auth;
 mod centres;
+pub mod client_addr;
 mod coverage;
 mod error;
 pub mod i18n;
@@ -43,6 +44,10 @@ pub struct Shared {
     /// Mark cookies `Secure` (set when served over HTTPS).
     pub secure_cookies: bool,
     pub(crate) limiter: auth::LoginLimiter,
+    /// The peers whose `X-Forwarded-For` names the client ([`client_addr`]).
+    pub(crate) trusted_proxies: client_addr::TrustedProxies,
+    /// Residents' registrations (no account) per address.
+    pub(crate) residents: auth::AddressBudget,
     pub(crate) tokens: auth::TokenCache,
     pub(crate) error_workbooks: import::service::ErrorWorkbooks,
 }
@@ -54,11 +59,50 @@ impl std::ops::Deref for AppState {
     }
 }
 
+/// How a server is set up beyond its store ([`AppState::with_options`]).
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Mark cookies `Secure` (set when served over HTTPS).
+    pub secure_cookies: bool,
+    /// Reverse proxies in front of the server, whose `X-Forwarded-For` is believed.
+    pub trusted_proxies: client_addr::TrustedProxies,
+    /// Registrations by residents without an account from one address (an IPv6 /64)
+    /// in [`RESIDENT_WINDOW`]; 0 is no limit.
+    pub resident_limit: u32,
+}
+
+/// The window of [`Options::resident_limit`].
+pub const RESIDENT_WINDOW: std::time::Duration = std::time::Duration::from_secs(600);
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            secure_cookies: false,
+            trusted_proxies: client_addr::TrustedProxies::default(),
+            // Generous for a carrier's shared address in a flash sale, and a wall for a
+            // script inventing phone numbers to take every place.
+            resident_limit: 30,
+        }
+    }
+}
+
 impl AppState {
     pub fn new(store: Store, secure_cookies: bool) -> Self {
+        Self::with_options(
+            store,
+            Options {
+                secure_cookies,
+                ..Options::default()
+            },
+        )
+    }
+
+    pub fn with_options(store: Store, o: Options) -> Self {
         AppState(Arc::new(Shared {
             store,
-            secure_cookies,
+            secure_cookies: o.secure_cookies,
+            trusted_proxies: o.trusted_proxies,
+            residents: auth::AddressBudget::new(o.resident_limit, RESIDENT_WINDOW),
             limiter: auth::LoginLimiter::default(),
             tokens: auth::TokenCache::default(),
             error_workbooks: import::service::ErrorWorkbooks::default(),

@@ -2,7 +2,7 @@
 //! by name and phone for a public activity), cancelling, and the ballot's draw. The
 //! store checks every right; the centre's right is asked before a body is read.
 
-use crate::auth::{ApiAuth, MaybeApiAuth};
+use crate::auth::ApiAuth;
 use crate::openapi::Mounted;
 use crate::query::Q;
 use crate::{ApiError, AppState};
@@ -44,7 +44,7 @@ pub(crate) fn table() -> Vec<Mounted> {
         .returns(schema_of::<ActivityView>),
         post(
             "/api/v1/activities/{id}/registrations",
-            "Register: signed in, for oneself; without an account, a resident by name and phone (public activities). 409 activity.sold_out when full",
+            "Register: signed in, for oneself; without an account, a resident by name and phone (public activities). 409 activity.sold_out when full; 429 activity.registrations_limited past the residents' limit per address",
             register,
         )
         .returns(schema_of::<RegistrationView>)
@@ -300,7 +300,7 @@ impl axum::extract::FromRequestParts<AppState> for NotKnownSoldOut {
 async fn register(
     State(s): State<AppState>,
     _open: NotKnownSoldOut,
-    MaybeApiAuth(a): MaybeApiAuth,
+    super::Registering(a): super::Registering,
     Path(id): Path<i64>,
     Json(b): Json<RegistrationBody>,
 ) -> Result<Response, ApiError> {

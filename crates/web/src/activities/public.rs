@@ -102,6 +102,8 @@ async fn view(
 
 async fn submit(
     State(state): State<AppState>,
+    // The page registers no account: every submission spends the address's budget.
+    _resident: super::ResidentPage,
     headers: HeaderMap,
     Path(id): Path<i64>,
     axum::Form(f): axum::Form<HashMap<String, String>>,

@@ -53,7 +53,7 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
         | OutsideHours | BlackoutDay => StatusCode::CONFLICT,
         OutsideTerritory | Forbidden | Csrf | ConfirmPassword | MembersOnly => StatusCode::FORBIDDEN,
         AuthRequired | AuthInvalid => StatusCode::UNAUTHORIZED,
-        RateLimited | ChecksLimited => StatusCode::TOO_MANY_REQUESTS,
+        RateLimited | ChecksLimited | RegistrationsLimited => StatusCode::TOO_MANY_REQUESTS,
         FileTooLarge | TooManyFiles | RequestTooLarge | AttachmentTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
         BadRequest => StatusCode::BAD_REQUEST,
         RevealNeedsPost => StatusCode::METHOD_NOT_ALLOWED,

@@ -114,7 +114,7 @@ pub(super) struct LoginForm {
 
 pub(super) async fn login_submit(
     State(state): State<AppState>,
-    axum::extract::ConnectInfo(addr): axum::extract::ConnectInfo<std::net::SocketAddr>,
+    crate::client_addr::ClientAddr(addr): crate::client_addr::ClientAddr,
     headers: HeaderMap,
     Form(f): Form<LoginForm>,
 ) -> Response {
@@ -123,7 +123,7 @@ pub(super) async fn login_submit(
     let result = if sent.is_empty() || !auth::constant_eq(&sent, &f.csrf) {
         Err(ApiError::new(ErrorCode::Csrf))
     } else {
-        auth::login(&state, addr.ip(), &f.username, &f.password).await
+        auth::login(&state, addr, &f.username, &f.password).await
     };
     match result {
         Ok((_, token, _)) => {

@@ -718,3 +718,75 @@ async fn a_resident_registers_on_the_public_page_and_sees_the_ticket_once() {
         .expect("get");
     assert_eq!(r.status(), StatusCode::NOT_FOUND);
 }
+
+/// Residents without an account register at most `resident_limit` times in ten minutes
+/// from one address, through the API and the public page alike, refused in words with
+/// `Retry-After` and nothing written; signed-in callers (a member, staff registering a
+/// resident at the desk) are not counted; behind a trusted proxy each client has its own.
+#[tokio::test]
+async fn a_script_inventing_phones_cannot_take_every_place() {
+    let app = spawn_with(tongxin_web::Options {
+        resident_limit: 3,
+        trusted_proxies: tongxin_web::client_addr::TrustedProxies::parse("127.0.0.1").expect("proxies"),
+        ..Default::default()
+    })
+    .await;
+    let (office, _, a) = published(&app, street_centre(), activity("公众", 100)).await;
+    let id = a["id"].as_i64().expect("activity");
+    let path = format!("/api/v1/activities/{id}/registrations");
+    let register = |from: &'static str, phone: String| {
+        let (http, url) = (reqwest::Client::new(), app.url(&path));
+        async move {
+            http.post(url)
+                .header("x-forwarded-for", from)
+                .json(&json!({"name": "居民", "phone": phone}))
+                .send()
+                .await
+                .expect("register")
+        }
+    };
+    for i in 0..3 {
+        let r = register("203.0.113.5", format!("1390000010{i}")).await;
+        assert_eq!(r.status(), StatusCode::CREATED);
+    }
+    let r = register("203.0.113.5", "13900000200".into()).await;
+    assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+    let wait: u64 = r
+        .headers()
+        .get("retry-after")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse().ok())
+        .expect("retry-after");
+    assert!((1..=600).contains(&wait), "{wait}");
+    let v: Value = r.json().await.expect("json");
+    assert_eq!(v["code"], "activity.registrations_limited", "{v}");
+    // The public page says so in words, and writes nothing either.
+    let r = reqwest::Client::new()
+        .post(app.url(&format!("/public/activities/{id}")))
+        .header("x-forwarded-for", "203.0.113.5")
+        .header("accept-language", "zh-CN")
+        .form(&[("name", "居民"), ("phone", "13900000300")])
+        .send()
+        .await
+        .expect("page");
+    assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(r.text().await.expect("body").contains("同一网络几分钟内的报名过多"));
+    // Another resident behind the same proxy registers.
+    assert_eq!(
+        register("203.0.113.6", "13900000400".into()).await.status(),
+        StatusCode::CREATED
+    );
+    // The desk registers a resident with its account, however many.
+    for i in 0..4 {
+        let (status, v) = office
+            .call(
+                "post",
+                &path,
+                Some(json!({"name": "陈阿姨", "phone": format!("1380000050{i}")})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{v}");
+    }
+    let (_, rows) = office.get(&path).await;
+    assert_eq!(rows.as_array().map(Vec::len), Some(3 + 1 + 4), "{rows}");
+}

@@ -47,6 +47,11 @@ impl App {
 
 /// Starts the application on a free port with an empty store and an `admin` account.
 pub async fn spawn() -> App {
+    spawn_with(tongxin_web::Options::default()).await
+}
+
+/// [`spawn`], set up as `o` says (trusted proxies, limits).
+pub async fn spawn_with(o: tongxin_web::Options) -> App {
     let dir = tempfile::tempdir().expect("temp dir");
     let url = match std::env::var("TONGXIN_TEST_POSTGRES").ok().filter(|s| !s.is_empty()) {
         Some(admin) => {
@@ -69,7 +74,7 @@ pub async fn spawn() -> App {
         .expect("admin");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let addr = listener.local_addr().expect("addr");
-    let state = tongxin_web::AppState::new(store.clone(), false);
+    let state = tongxin_web::AppState::with_options(store.clone(), o);
     tokio::spawn(async move {
         let _ = tongxin_web::serve(listener, state).await;
     });

@@ -750,3 +750,52 @@ async fn console_forms_need_their_token_and_are_refused_in_words() {
     let (_, v) = c.get(&format!("/api/v1/units/{}", a.unit)).await;
     assert_eq!(v["archived"], false, "{v}");
 }
+
+/// Behind a reverse proxy, failed logins are counted per client as the proxy saw it
+/// (`X-Forwarded-For` from a trusted proxy, read from the right), so one guesser does
+/// not lock out everyone behind the same proxy; without the setting the header is not
+/// believed, so a guesser cannot shed the limit by sending it.
+#[tokio::test]
+async fn logins_behind_a_trusted_proxy_are_counted_per_client() {
+    let login = |app: &App, from: &'static str, password: &'static str| {
+        let (http, url) = (reqwest::Client::new(), app.url("/api/v1/auth/login"));
+        async move {
+            http.post(url)
+                .header("x-forwarded-for", from)
+                .json(&json!({"username": "admin", "password": password}))
+                .send()
+                .await
+                .expect("login")
+                .status()
+        }
+    };
+    let proxied = spawn_with(tongxin_web::Options {
+        trusted_proxies: tongxin_web::client_addr::TrustedProxies::parse("127.0.0.1/32, ::1").expect("proxies"),
+        ..Default::default()
+    })
+    .await;
+    let mut last = StatusCode::OK;
+    for _ in 0..11 {
+        // The guesser forges a first hop; the proxy appends what it saw.
+        last = login(&proxied, "198.51.100.1, 203.0.113.66", "wrong-password").await;
+    }
+    assert_eq!(last, StatusCode::TOO_MANY_REQUESTS);
+    // Forging another first hop changes nothing: the proxy's hop is the one counted.
+    assert_eq!(
+        login(&proxied, "192.0.2.1, 203.0.113.66", PASSWORD).await,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    // The administrator behind the same proxy, at their own address, logs in.
+    assert_eq!(login(&proxied, "203.0.113.7", PASSWORD).await, StatusCode::OK);
+
+    // No trusted proxy: the header names nobody, the connection's address is counted.
+    let direct = spawn().await;
+    for _ in 0..11 {
+        last = login(&direct, "203.0.113.66", "wrong-password").await;
+    }
+    assert_eq!(last, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(
+        login(&direct, "203.0.113.7", PASSWORD).await,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+}
