@@ -692,6 +692,130 @@ async fn a_ticket_is_checked_in_once_however_often_it_is_scanned() {
     assert!(rows.iter().all(|x| x.ticket.is_none()), "staff lists carry no tickets");
 }
 
+/// The desk checks in someone without their ticket: found by name or by the last four
+/// digits of their phone (masked in the answer; LIKE's own characters match only
+/// themselves), counted once whether by hand or by ticket, and audited; another
+/// activity's registration, one without a place and another street's office are refused.
+#[tokio::test]
+async fn the_desk_checks_in_someone_without_their_ticket_once() {
+    let (s, _d) = store().await;
+    let c = centre(&s).await;
+    let staff = office("310106012");
+    let a = s
+        .create_activity(&staff, c, &fields("10", "", "公众", ""))
+        .await
+        .expect("activity");
+    let other = s
+        .create_activity(&staff, c, &fields("10", "", "公众", ""))
+        .await
+        .expect("other");
+    let chen = s
+        .register(
+            None,
+            a.id,
+            &Registrant::Resident {
+                name: "陈阿姨".into(),
+                phone: Phone::parse("13812345678").expect("phone"),
+            },
+            1,
+        )
+        .await
+        .expect("chen");
+    let li = s
+        .register(
+            None,
+            a.id,
+            &Registrant::Resident {
+                name: "李_伯伯".into(),
+                phone: Phone::parse("13987655678").expect("phone"),
+            },
+            1,
+        )
+        .await
+        .expect("li");
+    let gone = s.register(None, a.id, &resident(7), 1).await.expect("gone");
+    s.cancel_registration(&staff, gone.id).await.expect("cancelled");
+    let elsewhere = s.register(None, other.id, &resident(8), 1).await.expect("elsewhere");
+
+    let ids = |v: Vec<tongxin_store::activities::RegistrationView>| v.into_iter().map(|r| r.id).collect::<Vec<_>>();
+    assert_eq!(
+        ids(s.find_at_desk(&staff, a.id, "陈").await.expect("by name")),
+        vec![chen.id]
+    );
+    // Both phones end in 5678: both found, masked.
+    let by_phone = s.find_at_desk(&staff, a.id, "5678").await.expect("by phone");
+    assert_eq!(ids(by_phone.clone()), vec![chen.id, li.id]);
+    assert!(
+        by_phone
+            .iter()
+            .all(|r| r.phone.as_deref().is_some_and(|p| p.contains("****")))
+    );
+    // Fewer than four digits search names only; LIKE's characters are themselves.
+    assert!(s.find_at_desk(&staff, a.id, "678").await.expect("three").is_empty());
+    assert_eq!(
+        ids(s.find_at_desk(&staff, a.id, "_").await.expect("underscore")),
+        vec![li.id]
+    );
+    assert!(s.find_at_desk(&staff, a.id, "%").await.expect("percent").is_empty());
+    // Cancelled registrations are not offered; nor another activity's.
+    assert!(
+        s.find_at_desk(&staff, a.id, "居民")
+            .await
+            .expect("cancelled")
+            .is_empty()
+    );
+    assert!(matches!(
+        s.find_at_desk(&office("310106013"), a.id, "陈").await,
+        Err(StoreError::NotFound)
+    ));
+
+    let audits = s.audit_count("checkin_at_desk").await.expect("count");
+    let v = s
+        .check_in_at_desk(&staff, a.id, chen.id, "desk-nonce-1")
+        .await
+        .expect("checked in");
+    assert_eq!((v.registration_id, v.name.as_str()), (chen.id, "陈阿姨"));
+    assert_eq!(s.audit_count("checkin_at_desk").await.expect("count"), audits + 1);
+    // The same form sent again: its first answer, nothing more counted or audited.
+    assert!(s.check_in_at_desk(&staff, a.id, chen.id, "desk-nonce-1").await.is_ok());
+    assert_eq!(s.audit_count("checkin_at_desk").await.expect("count"), audits + 1);
+    // A second time by hand, or her ticket at the door after: counted already.
+    assert_eq!(
+        refusal(
+            s.check_in_at_desk(&staff, a.id, chen.id, "desk-nonce-2")
+                .await
+                .expect_err("twice")
+        ),
+        Refusal::CheckedInAlready
+    );
+    assert_eq!(
+        refusal(
+            s.check_in(&staff, a.id, chen.ticket.as_deref().expect("ticket"), "door-nonce-9")
+                .await
+                .expect_err("ticket after")
+        ),
+        Refusal::CheckedInAlready
+    );
+    for (id, nonce) in [
+        (gone.id, "desk-nonce-3"),
+        (elsewhere.id, "desk-nonce-4"),
+        (i64::MAX, "desk-nonce-5"),
+    ] {
+        assert_eq!(
+            refusal(s.check_in_at_desk(&staff, a.id, id, nonce).await.expect_err("no place")),
+            Refusal::NoPlace
+        );
+    }
+    assert!(matches!(
+        s.check_in_at_desk(&office("310106013"), a.id, li.id, "desk-nonce-6")
+            .await,
+        Err(StoreError::NotFound)
+    ));
+    assert_eq!(s.audit_count("checkin_at_desk").await.expect("count"), audits + 1);
+    let at = s.attendance(&staff, a.id).await.expect("attendance");
+    assert_eq!((at.registered, at.attended), (2, 1));
+}
+
 /// Vouchers (服务券): a hairdressers' council offers 5 free haircuts to elderly
 /// residents; 12 claim at once, 5 hold one; each is redeemed once at the chair, a second
 /// scan of the same code refused.

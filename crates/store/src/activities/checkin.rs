@@ -16,7 +16,9 @@ use crate::entity::{account, activity_registration as reg, checkin_scan, member,
 use crate::{Actor, Result, Store, StoreError};
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, OnConflict};
-use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, Statement};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Statement,
+};
 use serde::Serialize;
 use std::collections::HashMap;
 use tongxin_domain::DomainError;
@@ -68,6 +70,22 @@ pub struct AttendanceView {
 
 /// A registration holding a place, for the count: id, places, checked in, account.
 type HeldPlace = (i64, i32, Option<DateTime<Utc>>, Option<i64>);
+
+/// Most registrations the desk's search shows.
+pub const DESK_MATCHES: u64 = 20;
+
+/// A scanning device's nonce, trimmed, if it is one.
+fn scan_nonce(nonce: &str) -> Result<&str> {
+    let nonce = nonce.trim();
+    if !(NONCE_MIN..=NONCE_MAX).contains(&nonce.len())
+        || !nonce
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    {
+        return Err(StoreError::Invalid(vec![DomainError::OutOfRange { field: "nonce" }]));
+    }
+    Ok(nonce)
+}
 
 /// The registration's statuses that hold a place.
 const HOLDS_PLACE: &str = "registered";
@@ -136,51 +154,128 @@ impl Store {
     /// nonce hears its first answer again.
     pub async fn check_in(&self, actor: &Actor, activity: i64, code: &str, nonce: &str) -> Result<ScanView> {
         let a = self.kept_activity(actor, activity).await?;
-        let nonce = nonce.trim();
-        if !(NONCE_MIN..=NONCE_MAX).contains(&nonce.len())
-            || !nonce
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-        {
-            return Err(StoreError::Invalid(vec![DomainError::OutOfRange { field: "nonce" }]));
-        }
-        // The same scan again: its first answer.
-        if let Some(s) = checkin_scan::Entity::find()
-            .filter(checkin_scan::Column::Nonce.eq(nonce))
-            .one(&self.write)
-            .await?
-        {
-            if s.activity_id != a.id {
-                return Err(StoreError::Invalid(vec![DomainError::OutOfRange { field: "nonce" }]));
-            }
-            return self.scan_answer(&s).await;
+        let nonce = scan_nonce(nonce)?;
+        if let Some(first) = self.scanned_before(a.id, nonce).await? {
+            return first;
         }
         let key = self.checkin_key().await?.verifying_key();
         let outcome = match Ticket::verify(code, &key) {
             Err(_) => Err(Refusal::NotATicket),
             Ok(t) if t.activity != a.id => Err(Refusal::TicketElsewhere),
-            Ok(t) => Ok(t),
+            Ok(t) => Ok(t.registration),
         };
+        self.count_scan(actor, a.id, outcome, nonce, false).await
+    }
+
+    /// Checks registration `registration` in at activity `activity`'s desk without its
+    /// ticket (a resident who lost the screenshot, a member without a phone), found by
+    /// [`Store::find_at_desk`]: the same right, the same count as a scan — once; a second
+    /// time, by hand or by ticket, is refused with `checked_in_already` — kept under the
+    /// desk's nonce, and audited with who did it, as a scan is not: nothing signed
+    /// vouches for it.
+    pub async fn check_in_at_desk(
+        &self,
+        actor: &Actor,
+        activity: i64,
+        registration: i64,
+        nonce: &str,
+    ) -> Result<ScanView> {
+        let a = self.kept_activity(actor, activity).await?;
+        let nonce = scan_nonce(nonce)?;
+        if let Some(first) = self.scanned_before(a.id, nonce).await? {
+            return first;
+        }
+        // Another activity's registration is no place here.
+        let here = reg::Entity::find_by_id(registration)
+            .filter(reg::Column::ActivityId.eq(a.id))
+            .one(&self.read)
+            .await?
+            .is_some();
+        let outcome = if here { Ok(registration) } else { Err(Refusal::NoPlace) };
+        self.count_scan(actor, a.id, outcome, nonce, true).await
+    }
+
+    /// Registrations holding a place at activity `activity` whose name holds `text`, or
+    /// whose phone ends with it (four digits or more), for the desk to find someone
+    /// without their ticket: at most [`DESK_MATCHES`], in order of registering, phones
+    /// masked. The centre's staff and offices over it.
+    pub async fn find_at_desk(&self, actor: &Actor, activity: i64, text: &str) -> Result<Vec<super::RegistrationView>> {
+        let a = self.kept_activity(actor, activity).await?;
+        let text = text.trim();
+        if text.is_empty() {
+            return Ok(vec![]);
+        }
+        let digits = text.chars().all(|c| c.is_ascii_digit()) && text.len() >= 4;
+        use sea_orm::sea_query::ExprTrait as _;
+        // LIKE's own characters are matched as themselves.
+        let like = |s: &str| s.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+        let mut found = sea_orm::Condition::any().add(
+            Expr::col(reg::Column::Name)
+                .like(sea_orm::sea_query::LikeExpr::new(format!("%{}%", like(text))).escape('\\')),
+        );
+        if digits {
+            found = found.add(
+                Expr::col(reg::Column::Phone)
+                    .like(sea_orm::sea_query::LikeExpr::new(format!("%{}", like(text))).escape('\\')),
+            );
+        }
+        let rows = reg::Entity::find()
+            .filter(reg::Column::ActivityId.eq(a.id))
+            .filter(reg::Column::Status.eq(HOLDS_PLACE))
+            .filter(found)
+            .order_by_asc(reg::Column::Id)
+            .limit(DESK_MATCHES)
+            .all(&self.read)
+            .await?;
+        Ok(rows.into_iter().map(super::registrations::view).collect())
+    }
+
+    /// The first answer to a scan sent again under the same nonce, if it was.
+    async fn scanned_before(&self, activity: i64, nonce: &str) -> Result<Option<Result<ScanView>>> {
+        let Some(s) = checkin_scan::Entity::find()
+            .filter(checkin_scan::Column::Nonce.eq(nonce))
+            .one(&self.write)
+            .await?
+        else {
+            return Ok(None);
+        };
+        if s.activity_id != activity {
+            return Err(StoreError::Invalid(vec![DomainError::OutOfRange { field: "nonce" }]));
+        }
+        Ok(Some(self.scan_answer(&s).await))
+    }
+
+    /// Counts a scan of `outcome`'s registration at activity `activity` (once: one
+    /// conditional update), keeps it under `nonce` with its answer, and audits a
+    /// check-in made `by_hand`; all in one transaction.
+    async fn count_scan(
+        &self,
+        actor: &Actor,
+        activity: i64,
+        outcome: std::result::Result<i64, Refusal>,
+        nonce: &str,
+        by_hand: bool,
+    ) -> Result<ScanView> {
         let now = Utc::now();
         let txn = self.begin().await?;
         let (registration, result) = match outcome {
             Err(r) => (None, Err(r)),
-            Ok(t) => {
+            Ok(id) => {
                 let counted = reg::Entity::update_many()
                     .col_expr(reg::Column::CheckedInAt, Expr::value(now))
-                    .filter(reg::Column::Id.eq(t.registration))
-                    .filter(reg::Column::ActivityId.eq(a.id))
+                    .filter(reg::Column::Id.eq(id))
+                    .filter(reg::Column::ActivityId.eq(activity))
                     .filter(reg::Column::Status.eq(HOLDS_PLACE))
                     .filter(reg::Column::CheckedInAt.is_null())
                     .exec(&txn)
                     .await?;
-                let r = reg::Entity::find_by_id(t.registration).one(&txn).await?;
+                let r = reg::Entity::find_by_id(id).one(&txn).await?;
                 let result = match r {
                     _ if counted.rows_affected == 1 => Ok(()),
                     Some(r) if r.status == HOLDS_PLACE && r.checked_in_at.is_some() => Err(Refusal::CheckedInAlready),
                     _ => Err(Refusal::NoPlace),
                 };
-                (Some(t.registration), result)
+                (Some(id), result)
             }
         };
         let code_of = |r: &Result<(), Refusal>| match r {
@@ -189,7 +284,7 @@ impl Store {
         };
         let kept = checkin_scan::Entity::insert(checkin_scan::ActiveModel {
             nonce: Set(nonce.to_string()),
-            activity_id: Set(a.id),
+            activity_id: Set(activity),
             registration_id: Set(registration),
             result: Set(code_of(&result)),
             scanned_by: Set(actor.account_id.map(|a| a.0)),
@@ -208,6 +303,9 @@ impl Store {
                 .await?
                 .ok_or(StoreError::NotFound)?;
             return self.scan_answer(&s).await;
+        }
+        if by_hand && result.is_ok() {
+            crate::audit::record(&txn, actor, "checkin_at_desk", "registration", registration, None, None).await?;
         }
         txn.commit().await?;
         result.map_err(refused)?;

@@ -55,7 +55,7 @@ pub struct RegistrationView {
     pub ticket: Option<String>,
 }
 
-fn view(r: reg::Model) -> RegistrationView {
+pub(super) fn view(r: reg::Model) -> RegistrationView {
     RegistrationView {
         id: r.id,
         activity_id: r.activity_id,

@@ -87,6 +87,20 @@ pub(crate) fn table() -> Vec<Mounted> {
         .returns(schema_of::<ScanView>)
         .body(schema_of::<ScanBody>),
         post(
+            "/api/v1/activities/{id}/desk/search",
+            "Find registrations holding a place by name, or by a phone's last digits (4 or more), for the desk to check in someone without their ticket (the centre's staff); phones masked; a body, so no name or number is in a URL",
+            desk_search,
+        )
+        .returns(list_of::<RegistrationView>)
+        .body(schema_of::<DeskSearchBody>),
+        post(
+            "/api/v1/activities/{id}/desk/checkin",
+            "Check a registration in at the desk without its ticket (the centre's staff): counted once as a scan is, audited; 409 activity.checked_in_already after",
+            desk_check_in,
+        )
+        .returns(schema_of::<ScanView>)
+        .body(schema_of::<DeskCheckinBody>),
+        post(
             "/api/v1/activities/{id}/viewer_log",
             "Read an online lecture's viewer log (multipart `file`: CSV or workbook; who, joined, left, phone) into its attendance; ?min_minutes= counts as attended (half the lecture by default)",
             viewer_log,
@@ -381,6 +395,46 @@ async fn check_in(
     let code = b.code.unwrap_or_default();
     let nonce = b.nonce.unwrap_or_default();
     Ok(Json(s.store.check_in(&a.actor, id, &code, &nonce).await?).into_response())
+}
+
+/// What the desk searches registrations by.
+#[derive(Debug, Deserialize, Default, utoipa::ToSchema)]
+pub struct DeskSearchBody {
+    /// Part of a name, or the last digits of a phone (4 or more).
+    pub q: Option<String>,
+}
+
+async fn desk_search(
+    State(s): State<AppState>,
+    ApiAuth(a): ApiAuth,
+    Path(id): Path<i64>,
+    Json(b): Json<DeskSearchBody>,
+) -> Result<Response, ApiError> {
+    let q = b.q.unwrap_or_default();
+    Ok(Json(s.store.find_at_desk(&a.actor, id, &q).await?).into_response())
+}
+
+/// A check-in at the desk.
+#[derive(Debug, Deserialize, Default, utoipa::ToSchema)]
+pub struct DeskCheckinBody {
+    pub registration_id: i64,
+    /// The desk's nonce for this check-in (as a scan's), so a form sent twice counts once.
+    pub nonce: Option<String>,
+}
+
+async fn desk_check_in(
+    State(s): State<AppState>,
+    ApiAuth(a): ApiAuth,
+    Path(id): Path<i64>,
+    Json(b): Json<DeskCheckinBody>,
+) -> Result<Response, ApiError> {
+    let nonce = b.nonce.unwrap_or_default();
+    Ok(Json(
+        s.store
+            .check_in_at_desk(&a.actor, id, b.registration_id, &nonce)
+            .await?,
+    )
+    .into_response())
 }
 
 async fn attendance(State(s): State<AppState>, ApiAuth(a): ApiAuth, Path(id): Path<i64>) -> Result<Response, ApiError> {

@@ -31,6 +31,8 @@ pub fn routes() -> Router<AppState> {
         .route("/activities/{id}", get(activity_page))
         .route("/activities/{id}/register", post(register_submit))
         .route("/activities/{id}/scan", get(scan_page).post(scan_submit))
+        .route("/activities/{id}/desk", post(desk_search_submit))
+        .route("/activities/{id}/desk/checkin", post(desk_checkin_submit))
         .route("/me/registrations", get(mine_page))
         .route("/me/calendar", post(calendar_submit))
         .route("/calendar/{file}", get(super::calendar::feed))
@@ -398,6 +400,15 @@ struct ScanPage {
     ok: Option<ScanView>,
     refused: Option<String>,
     attendance: AttendanceView,
+    /// The desk's search (someone without their ticket): what was typed, and what it
+    /// found, each with its own nonce (two check-ins must not share one).
+    desk_q: String,
+    found: Option<Vec<(RegistrationView, String)>>,
+}
+
+/// A fresh nonce for one scan or one check-in at the desk.
+fn fresh_nonce() -> String {
+    tongxin_store::accounts::new_token()[..32].to_string()
 }
 
 async fn scan_view(
@@ -414,12 +425,56 @@ async fn scan_view(
     p.title = format!("{} · {}", lang.t("activities.scan_title"), act.title);
     Ok(ScanPage {
         s: shown(lang, act),
-        nonce: tongxin_store::accounts::new_token()[..32].to_string(),
+        nonce: fresh_nonce(),
         ok: None,
         refused: None,
         attendance,
+        desk_q: String::new(),
+        found: None,
         p,
     })
+}
+
+/// The desk's search: registrations holding a place by name or a phone's last digits,
+/// posted so that neither is in a URL.
+async fn desk_search_submit(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    CheckedForm(a, f): CheckedForm,
+) -> Response {
+    let q = f.get("q").map(|v| v.trim().to_string()).unwrap_or_default();
+    // find_at_desk asks the centre's right first.
+    let found = match state.store.find_at_desk(&a.actor, id, &q).await {
+        Ok(found) => found,
+        Err(e) => return error_page(&headers, Some(&a), e.into()),
+    };
+    match scan_view(&state, &headers, &a, id).await {
+        Ok(mut page) => {
+            page.found = Some(found.into_iter().map(|r| (r, fresh_nonce())).collect());
+            page.desk_q = q;
+            render(&page)
+        }
+        Err(e) => error_page(&headers, Some(&a), e),
+    }
+}
+
+/// A check-in at the desk, answered as a scan is.
+async fn desk_checkin_submit(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    CheckedForm(a, f): CheckedForm,
+) -> Response {
+    let registration = f.get("registration").and_then(|v| v.trim().parse::<i64>().ok());
+    let nonce = f.get("nonce").cloned().unwrap_or_default();
+    let result = match registration {
+        Some(r) => state.store.check_in_at_desk(&a.actor, id, r, &nonce).await,
+        None => Err(tongxin_store::StoreError::Invalid(vec![
+            tongxin_domain::DomainError::Required { field: "registration" },
+        ])),
+    };
+    scanned(&state, &headers, &a, id, result).await
 }
 
 async fn scan_page(
@@ -445,7 +500,18 @@ async fn scan_submit(
     let code = f.get("code").cloned().unwrap_or_default();
     let nonce = f.get("nonce").cloned().unwrap_or_default();
     let result = state.store.check_in(&a.actor, id, &code, &nonce).await;
-    match scan_view(&state, &headers, &a, id).await {
+    scanned(&state, &headers, &a, id, result).await
+}
+
+/// The scan page after a scan or a check-in at the desk: its answer above the form.
+async fn scanned(
+    state: &AppState,
+    headers: &HeaderMap,
+    a: &crate::auth::Auth,
+    id: i64,
+    result: Result<ScanView, tongxin_store::StoreError>,
+) -> Response {
+    match scan_view(state, headers, a, id).await {
         Ok(mut page) => {
             let lang = page.p.lang;
             match result {
@@ -458,7 +524,7 @@ async fn scan_submit(
             }
             r
         }
-        Err(e) => error_page(&headers, Some(&a), e),
+        Err(e) => error_page(headers, Some(a), e),
     }
 }
 

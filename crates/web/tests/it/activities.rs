@@ -790,3 +790,104 @@ async fn a_script_inventing_phones_cannot_take_every_place() {
     let (_, rows) = office.get(&path).await;
     assert_eq!(rows.as_array().map(Vec::len), Some(3 + 1 + 4), "{rows}");
 }
+
+/// At the door, a resident without the screenshot of their ticket: the staff find them
+/// on the scan page by the last four digits of their phone (posted, masked in the
+/// answer), check them in by hand once, and a second check-in — by hand or through the
+/// API — is refused; another street's office finds nothing.
+#[tokio::test]
+async fn the_desk_checks_in_a_resident_who_lost_the_ticket() {
+    let app = spawn().await;
+    let (office, _, a) = published(&app, street_centre(), activity("公众", 5)).await;
+    let id = a["id"].as_i64().expect("activity");
+    let (status, r) = anonymous(&app)
+        .call(
+            "post",
+            &format!("/api/v1/activities/{id}/registrations"),
+            Some(json!({"name": "陳阿姨", "phone": "13812345678"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{r}");
+    let rid = r["id"].as_i64().expect("registration");
+
+    let page = office.form(&format!("/activities/{id}/desk"), &[("q", "5678")]).await;
+    assert_eq!(page.status(), StatusCode::OK);
+    let page = page.text().await.expect("page");
+    let row = &page[page
+        .find(&format!("id=\"desk-{rid}\""))
+        .expect("found by the phone's last digits")..];
+    assert!(row.contains("陳阿姨") && row.contains("138****5678"), "{row}");
+    assert!(!page.contains("13812345678"), "masked");
+    let nonce = {
+        let at = row.find("name=\"nonce\" value=\"").expect("a nonce") + 20;
+        row[at..at + row[at..].find('"').expect("end")].to_string()
+    };
+    let rid_text = rid.to_string();
+    let fields = [("registration", rid_text.as_str()), ("nonce", nonce.as_str())];
+    let done = office.form(&format!("/activities/{id}/desk/checkin"), &fields).await;
+    assert_eq!(done.status(), StatusCode::OK);
+    let done = done.text().await.expect("page");
+    assert!(done.contains("id=\"scan-ok\"") && done.contains("陳阿姨"), "{done}");
+    // The same form again (a reload): its answer again, counted once.
+    let again = office.form(&format!("/activities/{id}/desk/checkin"), &fields).await;
+    assert_eq!(again.status(), StatusCode::OK);
+    let (_, at) = office.get(&format!("/api/v1/activities/{id}/attendance")).await;
+    assert_eq!(at["attended"], 1, "{at}");
+    // A second check-in with a new nonce: refused, in words.
+    let second = office
+        .form(
+            &format!("/activities/{id}/desk/checkin"),
+            &[("registration", rid_text.as_str()), ("nonce", "another-desk-nonce")],
+        )
+        .await;
+    assert_eq!(second.status(), StatusCode::CONFLICT);
+    assert!(second.text().await.expect("page").contains("该凭证已签到过"));
+    let (status, v) = office
+        .call(
+            "post",
+            &format!("/api/v1/activities/{id}/desk/checkin"),
+            Some(json!({"registration_id": rid, "nonce": "api-desk-nonce-1"})),
+        )
+        .await;
+    assert_eq!(
+        (status, v["code"].as_str()),
+        (StatusCode::CONFLICT, Some("activity.checked_in_already"))
+    );
+    let (status, found) = office
+        .call(
+            "post",
+            &format!("/api/v1/activities/{id}/desk/search"),
+            Some(json!({"q": "陳"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(found.as_array().map(Vec::len), Some(1), "{found}");
+    assert!(found[0]["checked_in_at"].is_string());
+
+    // Another street's office, a member, and no one at all.
+    let other = Client::new_account(&app, "street_b", Role::StreetOffice, Some(STREET_B), None).await;
+    let (status, _) = other
+        .call(
+            "post",
+            &format!("/api/v1/activities/{id}/desk/search"),
+            Some(json!({"q": "5678"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, _) = other
+        .call(
+            "post",
+            &format!("/api/v1/activities/{id}/desk/checkin"),
+            Some(json!({"registration_id": rid, "nonce": "foreign-desk-1"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, _) = anonymous(&app)
+        .call(
+            "post",
+            &format!("/api/v1/activities/{id}/desk/search"),
+            Some(json!({"q": "5678"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+}
