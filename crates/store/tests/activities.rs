@@ -574,6 +574,66 @@ async fn the_waitlist_fills_in_order_and_places_given_back_go_down_it() {
     assert_eq!(list.iter().find(|r| r.id == back.id).and_then(|r| r.position), Some(2));
 }
 
+/// An offer from the waitlist expires when it is due, not when someone next looks: the
+/// sweep the server runs every half minute settles it, the next member in line is
+/// offered the place and the resident after them waits on; an offer still in time, and
+/// an activity with none due, are left as they are.
+#[tokio::test]
+async fn an_offer_expires_when_due_and_the_next_in_line_is_offered() {
+    let (s, url, _d) = store_at().await;
+    let c = centre(&s).await;
+    let staff = office("310106012");
+    let b = s
+        .create_activity(&staff, c, &with_waitlist("1", "3"))
+        .await
+        .expect("activity");
+    let untouched = s
+        .create_activity(&staff, c, &with_waitlist("1", "3"))
+        .await
+        .expect("activity");
+    let first = s.register(None, b.id, &resident(1), 1).await.expect("first");
+    let m1 = account(&s, "member-1", Role::Member, "310106012").await;
+    let m2 = account(&s, "member-2", Role::Member, "310106012").await;
+    let w1 = s.register(Some(&m1), b.id, &Registrant::Account, 1).await.expect("w1");
+    let w2 = s.register(Some(&m2), b.id, &Registrant::Account, 1).await.expect("w2");
+    let w3 = s.register(None, b.id, &resident(2), 1).await.expect("w3");
+    s.register(None, untouched.id, &resident(3), 1).await.expect("other");
+    s.cancel_registration(&staff, first.id).await.expect("cancel");
+    assert_eq!(s.my_registrations(&m1).await.expect("m1")[0].status, "offered");
+    // Nothing due yet: the sweep settles nothing.
+    assert_eq!(s.settle_expired_offers().await.expect("sweep"), 0);
+    assert_eq!(s.my_registrations(&m1).await.expect("m1")[0].status, "offered");
+
+    // The first member lets the time pass; no one looks at the activity.
+    Database::connect(&url)
+        .await
+        .expect("db")
+        .execute_unprepared(&format!(
+            "UPDATE activity_registrations SET offer_expires_at = '2000-01-01 00:00:00+00:00' WHERE id = {}",
+            w1.id
+        ))
+        .await
+        .expect("expired");
+    assert_eq!(s.settle_expired_offers().await.expect("sweep"), 1);
+    assert_eq!(s.my_registrations(&m1).await.expect("m1")[0].status, "expired");
+    let next = &s.my_registrations(&m2).await.expect("m2")[0];
+    assert_eq!((next.id, next.status.as_str()), (w2.id, "offered"));
+    assert!(next.offer_expires_at.is_some_and(|t| t > chrono::Utc::now()));
+    let list = s.list_registrations(&staff, b.id).await.expect("list");
+    let w3_now = list.iter().find(|r| r.id == w3.id).expect("w3");
+    assert_eq!((w3_now.status.as_str(), w3_now.position), ("waitlisted", Some(1)));
+    let v = s.get_activity(b.id).await.expect("b");
+    assert_eq!(
+        (v.taken, v.waiting),
+        (1, 1),
+        "recounted: one place held by the offer, one waiting"
+    );
+    // Settled once: the next sweep finds nothing.
+    assert_eq!(s.settle_expired_offers().await.expect("sweep"), 0);
+    let other = s.get_activity(untouched.id).await.expect("other");
+    assert_eq!((other.taken, other.waiting), (1, 0));
+}
+
 /// Check-in: the ticket a registration carries reads back with the public key alone;
 /// the first scan counts, a second (even at once, at another door) is refused, a scan
 /// sent again under its nonce hears its first answer; tickets of another activity,

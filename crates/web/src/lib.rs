@@ -179,6 +179,7 @@ async fn healthz(axum::extract::State(s): axum::extract::State<AppState>) -> Res
 pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::io::Result<()> {
     close_months(state.store.clone());
     recover_imports(state.store.clone());
+    expire_offers(state.store.clone());
     axum::serve(
         listener,
         router(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
@@ -201,6 +202,24 @@ fn recover_imports(store: tongxin_store::Store) {
         }
     });
 }
+
+/// Settles, every half minute, waitlist offers not confirmed in time: each expires when
+/// due and its place goes to the next in line, whether or not anyone looks.
+fn expire_offers(store: tongxin_store::Store) {
+    tokio::spawn(async move {
+        loop {
+            tokio::time::sleep(EXPIRE_OFFERS_EVERY).await;
+            match store.settle_expired_offers().await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(activities = n, "expired waitlist offers settled"),
+                Err(e) => tracing::warn!(error = %e, "settling expired waitlist offers failed"),
+            }
+        }
+    });
+}
+
+/// How often [`expire_offers`] looks.
+const EXPIRE_OFFERS_EVERY: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// Takes each month's closing coverage snapshot once the month is over: checked at
 /// start and every ten minutes (every server tries; the store keeps one per month).

@@ -19,6 +19,9 @@ use tongxin_domain::codes::Phone;
 
 /// Most registrations one list returns (an online lecture series had 8,000).
 pub const REGISTRATIONS_MAX: u64 = 20_000;
+/// Most activities one sweep of expired offers settles ([`Store::settle_expired_offers`]);
+/// the rest wait for the next sweep.
+pub const SETTLE_AT_ONCE: u64 = 100;
 
 /// Who registers: the caller's own account, or a resident without one (public
 /// activities only) by name and phone.
@@ -350,6 +353,31 @@ impl Store {
         .await?;
         txn.commit().await?;
         Ok(registered)
+    }
+
+    /// Settles the waitlists of activities holding offers not confirmed in time (at most
+    /// [`SETTLE_AT_ONCE`] activities a call), so each offer expires when it is due and
+    /// its place goes on to the next in line, not when someone next looks at the
+    /// activity. The server calls it every half minute; every server may (settling
+    /// takes the activity's row first, so two take turns and the second finds nothing).
+    /// Answers how many activities were settled.
+    pub async fn settle_expired_offers(&self) -> Result<usize> {
+        let due: Vec<i64> = reg::Entity::find()
+            .select_only()
+            .column(reg::Column::ActivityId)
+            .distinct()
+            .filter(reg::Column::Status.eq("offered"))
+            .filter(reg::Column::OfferExpiresAt.lt(Utc::now()))
+            .limit(SETTLE_AT_ONCE)
+            .into_tuple()
+            .all(&self.read)
+            .await?;
+        for id in &due {
+            let txn = self.begin().await?;
+            settle(&txn, *id).await?;
+            txn.commit().await?;
+        }
+        Ok(due.len())
     }
 
     /// Whether activity `id` holds offers from the waitlist not confirmed in time.

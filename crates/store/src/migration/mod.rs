@@ -31,6 +31,7 @@ mod m2026_12_01_checkin;
 mod m2026_12_01_postings_generation;
 mod m2026_12_01_room_bookings;
 mod m2026_12_01_watched_minutes;
+mod m2026_12_02_offer_expiry;
 
 pub struct Migrator;
 
@@ -62,6 +63,7 @@ impl MigratorTrait for Migrator {
             Box::new(m2026_12_01_room_bookings::M0022RoomBookings),
             Box::new(m2026_12_01_watched_minutes::M0023WatchedMinutes),
             Box::new(m2026_12_01_calendar_feeds::M0024CalendarFeeds),
+            Box::new(m2026_12_02_offer_expiry::M0025OfferExpiry),
         ]
     }
 }
