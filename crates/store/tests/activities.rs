@@ -86,6 +86,28 @@ async fn set_past(url: &str, id: i64, column: &str, minutes: i64) {
         .expect("set in the past");
 }
 
+/// Two public activities of ten places at centre `c`, the first allowing `per_person`
+/// places a person (empty: one); the second is "another activity's door".
+async fn two_activities(
+    s: &Store,
+    staff: &Actor,
+    c: CentreId,
+    per_person: &str,
+) -> (
+    tongxin_store::activities::ActivityView,
+    tongxin_store::activities::ActivityView,
+) {
+    let a = s
+        .create_activity(staff, c, &fields("10", "", "公众", per_person))
+        .await
+        .expect("activity");
+    let other = s
+        .create_activity(staff, c, &fields("10", "", "公众", ""))
+        .await
+        .expect("other");
+    (a, other)
+}
+
 fn refusal(e: StoreError) -> Refusal {
     match e {
         StoreError::Registration(r) => r,
@@ -643,14 +665,7 @@ async fn a_ticket_is_checked_in_once_however_often_it_is_scanned() {
     let (s, url, _d) = store_at().await;
     let c = centre(&s).await;
     let staff = office("310106012");
-    let a = s
-        .create_activity(&staff, c, &fields("10", "", "公众", "2"))
-        .await
-        .expect("activity");
-    let other = s
-        .create_activity(&staff, c, &fields("10", "", "公众", ""))
-        .await
-        .expect("other");
+    let (a, other) = two_activities(&s, &staff, c, "2").await;
     let r = s.register(None, a.id, &resident(1), 2).await.expect("registered");
     let ticket = r.ticket.clone().expect("a ticket with the place");
     // Offline: the public key alone checks it, and it names no person.
@@ -761,14 +776,7 @@ async fn the_desk_checks_in_someone_without_their_ticket_once() {
     let (s, _d) = store().await;
     let c = centre(&s).await;
     let staff = office("310106012");
-    let a = s
-        .create_activity(&staff, c, &fields("10", "", "公众", ""))
-        .await
-        .expect("activity");
-    let other = s
-        .create_activity(&staff, c, &fields("10", "", "公众", ""))
-        .await
-        .expect("other");
+    let (a, other) = two_activities(&s, &staff, c, "").await;
     let chen = s
         .register(
             None,
