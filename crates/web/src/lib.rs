@@ -121,8 +121,10 @@ pub fn router(state: AppState) -> Router {
             "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; form-action 'self'; frame-ancestors 'none'",
         ),
         (
+            // The site's own pages may ask for the location ("near me") and the camera
+            // (the door's scan page); no frame, no other origin, and no microphone.
             HeaderName::from_static("permissions-policy"),
-            "geolocation=(), camera=(), microphone=()",
+            "geolocation=(self), camera=(self), microphone=()",
         ),
     ];
     let mut app = Router::new()

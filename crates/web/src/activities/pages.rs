@@ -40,6 +40,7 @@ pub fn routes() -> Router<AppState> {
         .route("/registrations/{id}/confirm", post(confirm_submit))
         .route("/static/near.js", get(near_js))
         .route("/static/scan.js", get(scan_js))
+        .route("/static/jsqr.js", get(jsqr_js))
 }
 
 async fn near_js() -> Response {
@@ -48,6 +49,13 @@ async fn near_js() -> Response {
 
 async fn scan_js() -> Response {
     crate::shell::script(include_str!("../../static/scan.js"))
+}
+
+/// jsQR 1.4.0 (Apache-2.0), from the npm registry's `jsqr` package, `dist/jsQR.js`: the
+/// scan page's camera reader where the browser has none of its own (iPhones, WeChat's
+/// browser); fetched only when the camera is first used.
+async fn jsqr_js() -> Response {
+    crate::shell::script(include_str!("../../static/jsqr.js"))
 }
 
 /// An activity as a list or a page shows it, in the page's language.
