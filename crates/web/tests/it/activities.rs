@@ -770,6 +770,7 @@ async fn a_script_inventing_phones_cannot_take_every_place() {
         .await
         .expect("page");
     assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(r.headers().contains_key("retry-after"), "the page says how long too");
     assert!(r.text().await.expect("body").contains("同一网络几分钟内的报名过多"));
     // Another resident behind the same proxy registers.
     assert_eq!(

@@ -395,6 +395,10 @@ async fn a_street_office_is_refused_every_route_with_another_streets_ids() {
             ("post", "/api/v1/centres/{id}/blackout_days") => Some(json!({"day": "2030-01-01", "reason": "越界"})),
             ("post", "/api/v1/centres/{id}/blackout_days/remove") => Some(json!({"day": "2030-01-01"})),
             ("post", "/api/v1/activities/{id}/checkin") => Some(json!({"code": "TX1.AAAA", "nonce": "sweep-nonce-1"})),
+            ("post", "/api/v1/activities/{id}/desk/search") => Some(json!({"q": "乙"})),
+            ("post", "/api/v1/activities/{id}/desk/checkin") => {
+                Some(json!({"registration_id": 1, "nonce": "sweep-nonce-2"}))
+            }
             ("post", "/api/v1/members/search") => Some(json!({"q": "乙党员"})),
             ("post", "/api/v1/export/{kind}") => Some(json!({"division": STREET_B})),
             _ => None,
