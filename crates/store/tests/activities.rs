@@ -777,28 +777,16 @@ async fn the_desk_checks_in_someone_without_their_ticket_once() {
     let c = centre(&s).await;
     let staff = office("310106012");
     let (a, other) = two_activities(&s, &staff, c, "").await;
+    let named = |name: &str, phone: &str| Registrant::Resident {
+        name: name.into(),
+        phone: Phone::parse(phone).expect("phone"),
+    };
     let chen = s
-        .register(
-            None,
-            a.id,
-            &Registrant::Resident {
-                name: "陈阿姨".into(),
-                phone: Phone::parse("13812345678").expect("phone"),
-            },
-            1,
-        )
+        .register(None, a.id, &named("陈阿姨", "13812345678"), 1)
         .await
         .expect("chen");
     let li = s
-        .register(
-            None,
-            a.id,
-            &Registrant::Resident {
-                name: "李_伯伯".into(),
-                phone: Phone::parse("13987655678").expect("phone"),
-            },
-            1,
-        )
+        .register(None, a.id, &named("李_伯伯", "13987655678"), 1)
         .await
         .expect("li");
     let gone = s.register(None, a.id, &resident(7), 1).await.expect("gone");

@@ -185,14 +185,7 @@ impl Store {
         if let Some(first) = self.scanned_before(a.id, nonce).await? {
             return first;
         }
-        // Another activity's registration is no place here.
-        let here = reg::Entity::find_by_id(registration)
-            .filter(reg::Column::ActivityId.eq(a.id))
-            .one(&self.read)
-            .await?
-            .is_some();
-        let outcome = if here { Ok(registration) } else { Err(Refusal::NoPlace) };
-        self.count_scan(actor, a.id, outcome, nonce, true).await
+        self.count_scan(actor, a.id, Ok(registration), nonce, true).await
     }
 
     /// Registrations holding a place at activity `activity` whose name holds `text`, or
@@ -269,7 +262,11 @@ impl Store {
                     .filter(reg::Column::CheckedInAt.is_null())
                     .exec(&txn)
                     .await?;
-                let r = reg::Entity::find_by_id(id).one(&txn).await?;
+                // Another activity's registration is no place here.
+                let r = reg::Entity::find_by_id(id)
+                    .filter(reg::Column::ActivityId.eq(activity))
+                    .one(&txn)
+                    .await?;
                 let result = match r {
                     _ if counted.rows_affected == 1 => Ok(()),
                     Some(r) if r.status == HOLDS_PLACE && r.checked_in_at.is_some() => Err(Refusal::CheckedInAlready),

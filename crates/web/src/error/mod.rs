@@ -169,12 +169,20 @@ impl IntoResponse for ApiError {
             detail: self.detail.as_deref(),
         };
         let mut r = (self.status, Json(body)).into_response();
+        self.say_when_to_retry(&mut r);
+        r
+    }
+}
+
+impl ApiError {
+    /// `Retry-After` on `r` when this error has a wait (a limit, a busy store), for the
+    /// API's answers and the console's error pages alike.
+    pub(crate) fn say_when_to_retry(&self, r: &mut Response) {
         if let Some(secs) = self.retry_after
             && let Ok(v) = axum::http::HeaderValue::from_str(&secs.to_string())
         {
             r.headers_mut().insert(axum::http::header::RETRY_AFTER, v);
         }
-        r
     }
 }
 

@@ -18,7 +18,7 @@ use crate::query::Q;
 use crate::{ApiError, AppState};
 use askama::Template;
 use axum::Router;
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
@@ -147,10 +147,7 @@ pub(crate) fn error_page(headers: &HeaderMap, auth: Option<&auth::Auth>, e: ApiE
     let status = e.status;
     let mut r = render(&MessagePage { p: c });
     *r.status_mut() = status;
-    // A limit's wait, as the API says it.
-    if let Some(v) = e.retry_after.and_then(|s| HeaderValue::from_str(&s.to_string()).ok()) {
-        r.headers_mut().insert(header::RETRY_AFTER, v);
-    }
+    e.say_when_to_retry(&mut r);
     r
 }
 
